@@ -1,0 +1,102 @@
+package org.mtlalign.analysis;
+
+import org.mtlalign.backend.Backend;
+
+/**
+ * How wide the shared module should be. Proposition 1: with r at least the sum of the
+ * single-task capacities (the output counts c_i of linear heads), every task keeps its own
+ * single-task optimum and nothing transfers. Below that the shared module must choose: we fit
+ * a ridge single-task model W_i (d x c_i) per task, scale each to unit norm so tasks count
+ * equally, and suggest the smallest r whose top singular directions of [W_1 .. W_k] hold
+ * {@code energy} of the squared spectrum.
+ */
+public final class Capacity {
+    private final Backend backend;
+
+    public Capacity(Backend backend) {
+        this.backend = backend;
+    }
+
+    /** The suggestion and the numbers behind it. */
+    public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy) {
+    }
+
+    public Suggestion suggest(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, double lambda, double energy) {
+        int k = xs.length;
+        int total = 0;
+        for (int c : cols) {
+            total += c;
+        }
+        float[] w = new float[d * total];
+        int off = 0;
+        float[] g = new float[d * d];
+        float[] ev = new float[d];
+        float[] vec = new float[d * d];
+        for (int i = 0; i < k; i++) {
+            int c = cols[i];
+            backend.gram(xs[i], rows[i], d, false, g);
+            backend.symmetricEigen(g, d, ev, vec);
+            float[] xty = new float[d * c];
+            float[] yc = centred(ys[i], rows[i], c);
+            backend.gemm(true, false, d, c, rows[i], 1f, xs[i], 0, d, yc, 0, c, 0f, xty, 0, c);
+            // W = V diag(1 / (w + lambda m)) V^T X^T y.
+            float[] tmp = new float[d * c];
+            backend.gemm(true, false, d, c, d, 1f, vec, 0, d, xty, 0, c, 0f, tmp, 0, c);
+            double shift = lambda * rows[i];
+            for (int a = 0; a < d; a++) {
+                float f = (float) (1.0 / (Math.max(ev[a], 0f) + shift));
+                for (int b = 0; b < c; b++) {
+                    tmp[a * c + b] *= f;
+                }
+            }
+            float[] wi = new float[d * c];
+            backend.gemm(false, false, d, c, d, 1f, vec, 0, d, tmp, 0, c, 0f, wi, 0, c);
+            double norm = 0;
+            for (float v : wi) {
+                norm += (double) v * v;
+            }
+            norm = Math.sqrt(norm);
+            for (int a = 0; a < d; a++) {
+                for (int b = 0; b < c; b++) {
+                    w[a * total + off + b] = norm > 0 ? (float) (wi[a * c + b] / norm) : 0f;
+                }
+            }
+            off += c;
+        }
+        int p = Math.min(d, total);
+        float[] u = new float[d * p];
+        float[] s = new float[p];
+        float[] v = new float[total * p];
+        backend.svd(w, 1, d, total, u, s, v);
+        double sum = 0;
+        for (float x : s) {
+            sum += (double) x * x;
+        }
+        int r = 0;
+        double acc = 0;
+        while (r < p && acc < energy * sum * (1 - 1e-12)) {
+            acc += (double) s[r] * s[r];
+            r++;
+        }
+        double[] sv = new double[p];
+        for (int i = 0; i < p; i++) {
+            sv[i] = s[i];
+        }
+        return new Suggestion(Math.max(1, r), Math.min(total, d), sv, energy);
+    }
+
+    static float[] centred(float[] y, int rows, int c) {
+        float[] out = new float[rows * c];
+        for (int j = 0; j < c; j++) {
+            double mean = 0;
+            for (int t = 0; t < rows; t++) {
+                mean += y[t * c + j];
+            }
+            mean /= rows;
+            for (int t = 0; t < rows; t++) {
+                out[t * c + j] = (float) (y[t * c + j] - mean);
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,92 @@
+package org.mtlalign.analysis;
+
+import org.mtlalign.backend.Backend;
+
+/**
+ * The paper's covariance similarity score (eq. 5). For each task, X^T X = U D U^T is cut to the
+ * smallest rank holding {@code energy} (0.99 in the paper) of the sum of its singular values,
+ * and with M = U D^{1/2}: score(1, 2) = ||M1^T M2||_F / (||M1||_F ||M2||_F), which lies in
+ * [0, 1], is symmetric, and is 1 for identical rank-1 covariances.
+ */
+public final class CovarianceSimilarity {
+    private final Backend backend;
+    private final double energy;
+
+    public CovarianceSimilarity(Backend backend, double energy) {
+        if (!(energy > 0 && energy <= 1)) {
+            throw new org.mtlalign.UserInputException("--energy: must be in (0, 1], got " + energy);
+        }
+        this.backend = backend;
+        this.energy = energy;
+    }
+
+    /** The truncated factor M = U_k D_k^{1/2} of one task's X^T X. */
+    public record Factor(float[] m, int d, int rank, double frobenius) {
+    }
+
+    /** Factor of X (rows x d). */
+    public Factor factor(float[] x, int rows, int d) {
+        float[] c = new float[d * d];
+        backend.gram(x, rows, d, false, c);
+        float[] w = new float[d];
+        float[] v = new float[d * d];
+        backend.symmetricEigen(c, d, w, v);
+        double total = 0;
+        for (float e : w) {
+            total += Math.max(e, 0f);
+        }
+        int rank = 0;
+        double acc = 0;
+        if (total > 0) {
+            while (rank < d && acc < energy * total * (1 - 1e-12)) {
+                acc += Math.max(w[rank], 0f);
+                rank++;
+            }
+        }
+        float[] m = new float[d * Math.max(rank, 1)];
+        double fro = 0;
+        for (int j = 0; j < rank; j++) {
+            float s = (float) Math.sqrt(Math.max(w[j], 0f));
+            fro += Math.max(w[j], 0f);
+            for (int i = 0; i < d; i++) {
+                m[i * rank + j] = v[i * d + j] * s;
+            }
+        }
+        return new Factor(m, d, rank, Math.sqrt(fro));
+    }
+
+    /** The score of two factors; 0 when either task has a zero covariance. */
+    public double score(Factor a, Factor b) {
+        if (a.rank() == 0 || b.rank() == 0 || a.frobenius() == 0 || b.frobenius() == 0) {
+            return 0.0;
+        }
+        float[] p = new float[a.rank() * b.rank()];
+        backend.gemm(true, false, a.rank(), b.rank(), a.d(), 1f, a.m(), 0, a.rank(), b.m(), 0, b.rank(), 0f, p, 0, b.rank());
+        double s = 0;
+        for (float x : p) {
+            s += (double) x * x;
+        }
+        return Math.min(1.0, Math.sqrt(s) / (a.frobenius() * b.frobenius()));
+    }
+
+    /** The k x k matrix of scores for tasks with inputs xs[i] (rows[i] x d). */
+    public double[][] matrix(float[][] xs, int[] rows, int d) {
+        int k = xs.length;
+        Factor[] f = new Factor[k];
+        for (int i = 0; i < k; i++) {
+            f[i] = factor(xs[i], rows[i], d);
+        }
+        double[][] s = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            s[i][i] = f[i].rank() == 0 ? 0.0 : 1.0;
+            for (int j = i + 1; j < k; j++) {
+                s[i][j] = s[j][i] = score(f[i], f[j]);
+            }
+        }
+        return s;
+    }
+
+    public double energy() {
+        return energy;
+    }
+}

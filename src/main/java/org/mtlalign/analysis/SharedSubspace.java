@@ -1,0 +1,87 @@
+package org.mtlalign.analysis;
+
+import org.mtlalign.backend.Backend;
+
+/**
+ * Proposition 3 in closed form, and principal angles to compare subspaces.
+ *
+ * <p>For the linear model with shared X = U D V^T (thin SVD, X of full column rank) and squared
+ * loss, the best shared module of width r spans (X^T X)^{-1} V D Q_r = V D^{-1} Q_r, where Q_r
+ * holds the top-r eigenvectors of sum_i alpha_i U^T y_i y_i^T U.
+ */
+public final class SharedSubspace {
+    private final Backend backend;
+
+    public SharedSubspace(Backend backend) {
+        this.backend = backend;
+    }
+
+    /**
+     * The closed-form B (d x r) for X (m x d), labels y (m x k, one column per task), weights
+     * alpha (k; null for all ones) and width r.
+     */
+    public float[] optimalShared(float[] x, int m, int d, float[] y, int k, double[] alpha, int r) {
+        if (m < d) {
+            throw new IllegalArgumentException("Proposition 3 needs m >= d (X of full column rank)");
+        }
+        float[] u = new float[m * d];
+        float[] s = new float[d];
+        float[] v = new float[d * d];
+        backend.svd(x, 1, m, d, u, s, v);
+        // P = U^T Y diag(sqrt(alpha)) (d x k); then sum_i alpha_i U^T y_i y_i^T U = P P^T.
+        float[] yw = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < k; j++) {
+                yw[i * k + j] = (float) (y[i * k + j] * Math.sqrt(alpha == null ? 1.0 : alpha[j]));
+            }
+        }
+        float[] p = new float[d * k];
+        backend.gemm(true, false, d, k, m, 1f, u, 0, d, yw, 0, k, 0f, p, 0, k);
+        float[] ppt = new float[d * d];
+        backend.gemm(false, true, d, d, k, 1f, p, 0, k, p, 0, k, 0f, ppt, 0, d);
+        float[] w = new float[d];
+        float[] q = new float[d * d];
+        backend.symmetricEigen(ppt, d, w, q);
+        // B = V D^{-1} Q_r.
+        float[] vd = new float[d * d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                vd[i * d + j] = v[i * d + j] / s[j];
+            }
+        }
+        float[] b = new float[d * r];
+        backend.gemm(false, false, d, r, d, 1f, vd, 0, d, q, 0, d, 0f, b, 0, r);
+        return b;
+    }
+
+    /**
+     * Principal angles (radians, ascending) between the column spaces of a (n x p) and b (n x q),
+     * both of full column rank.
+     */
+    public double[] principalAngles(float[] a, int n, int p, float[] b, int q) {
+        float[] qa = orthonormalBasis(a, n, p);
+        float[] qb = orthonormalBasis(b, n, q);
+        float[] c = new float[p * q];
+        backend.gemm(true, false, p, q, n, 1f, qa, 0, p, qb, 0, q, 0f, c, 0, q);
+        int t = Math.min(p, q);
+        float[] uu = new float[p * t];
+        float[] ss = new float[t];
+        float[] vv = new float[q * t];
+        backend.svd(c, 1, p, q, uu, ss, vv);
+        double[] angles = new double[t];
+        for (int i = 0; i < t; i++) {
+            angles[i] = Math.acos(Math.min(1.0, Math.max(-1.0, ss[i])));
+        }
+        java.util.Arrays.sort(angles);
+        return angles;
+    }
+
+    private float[] orthonormalBasis(float[] a, int n, int p) {
+        int t = Math.min(n, p);
+        float[] u = new float[n * t];
+        float[] s = new float[t];
+        float[] v = new float[p * t];
+        backend.svd(a, 1, n, p, u, s, v);
+        return u;
+    }
+}

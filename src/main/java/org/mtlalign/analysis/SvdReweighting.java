@@ -1,0 +1,127 @@
+package org.mtlalign.analysis;
+
+import java.util.Locale;
+import org.mtlalign.UserInputException;
+import org.mtlalign.backend.Backend;
+
+/**
+ * Algorithm 2 of the paper (SVD-based task reweighting). With theta_i = X_i^T y_i / m_i and
+ * U_r the top-r left singular vectors of [theta_1 .. theta_k], the paper's weight is
+ * alpha_i = ||theta_i^T U_r||; the NORMALIZED variant divides by ||theta_i||, giving the cosine
+ * between theta_i and the shared subspace.
+ *
+ * <p>Why NORMALIZED is the default: the paper's weight grows with the part of theta_i that lies
+ * in the shared subspace, and a task with the same signal plus label noise keeps that part, so
+ * it is not down-weighted (and label scale alone changes it). The cosine falls as noise
+ * spreads theta_i outside the subspace. {@code SvdReweightingTest} checks both statements.
+ *
+ * <p>Labels are centred (y - mean y) before forming theta_i: then theta_i is the cross-covariance
+ * of inputs and labels, the same up to a factor 2 for 0/1 and -1/+1 encodings, and the class
+ * balance does not leak in through the inputs' mean. For multi-output tasks theta_i is d x c_i
+ * and the norms are Frobenius norms. Dividing by m_i changes nothing when X is shared and keeps
+ * tasks of different sizes comparable when it is not.
+ */
+public final class SvdReweighting {
+    /** Which formula. */
+    public enum Variant {
+        PAPER, NORMALIZED;
+
+        public static Variant parse(String s) {
+            switch (s.toLowerCase(Locale.ROOT)) {
+                case "paper": return PAPER;
+                case "normalized": case "normalised": return NORMALIZED;
+                default: throw new UserInputException("--reweight: unknown variant '" + s
+                        + "' (expected normalized or paper)");
+            }
+        }
+
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final Backend backend;
+
+    public SvdReweighting(Backend backend) {
+        this.backend = backend;
+    }
+
+    /**
+     * Weights for k tasks: xs[i] is rows[i] x d, ys[i] is rows[i] x cols[i] (already one-hot for
+     * classes), r the rank. Returns alpha (not rescaled).
+     */
+    public double[] weights(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int r,
+                            Variant variant, boolean centerLabels) {
+        int k = xs.length;
+        int total = 0;
+        for (int c : cols) {
+            total += c;
+        }
+        if (r < 1 || r > Math.min(d, total)) {
+            throw new UserInputException("--reweight-rank: must be in 1.." + Math.min(d, total) + ", got " + r);
+        }
+        // Theta is d x total, row-major; task i owns columns [off_i, off_i + cols_i).
+        float[] theta = new float[d * total];
+        int off = 0;
+        for (int i = 0; i < k; i++) {
+            float[] y = ys[i];
+            int c = cols[i];
+            float[] yc = y;
+            if (centerLabels) {
+                yc = new float[y.length];
+                for (int j = 0; j < c; j++) {
+                    double mean = 0;
+                    for (int t = 0; t < rows[i]; t++) {
+                        mean += y[t * c + j];
+                    }
+                    mean /= rows[i];
+                    for (int t = 0; t < rows[i]; t++) {
+                        yc[t * c + j] = (float) (y[t * c + j] - mean);
+                    }
+                }
+            }
+            backend.gemm(true, false, d, c, rows[i], 1f / rows[i], xs[i], 0, d, yc, 0, c, 0f, theta, off, total);
+            off += c;
+        }
+        int p = Math.min(d, total);
+        float[] u = new float[d * p];
+        float[] s = new float[p];
+        float[] v = new float[total * p];
+        backend.svd(theta, 1, d, total, u, s, v);
+        double[] alpha = new double[k];
+        off = 0;
+        for (int i = 0; i < k; i++) {
+            double proj = 0;
+            double norm = 0;
+            for (int c = off; c < off + cols[i]; c++) {
+                for (int j = 0; j < r; j++) {
+                    double dot = 0;
+                    for (int t = 0; t < d; t++) {
+                        dot += (double) theta[t * total + c] * u[t * p + j];
+                    }
+                    proj += dot * dot;
+                }
+                for (int t = 0; t < d; t++) {
+                    norm += (double) theta[t * total + c] * theta[t * total + c];
+                }
+            }
+            alpha[i] = variant == Variant.PAPER ? Math.sqrt(proj) : (norm == 0 ? 0 : Math.sqrt(proj / norm));
+            off += cols[i];
+        }
+        return alpha;
+    }
+
+    /** Rescales weights to mean 1 so that reweighting does not change the effective step size. */
+    public static float[] toTrainingWeights(double[] alpha) {
+        double mean = 0;
+        for (double a : alpha) {
+            mean += a;
+        }
+        mean /= alpha.length;
+        float[] w = new float[alpha.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = mean > 0 ? (float) (alpha[i] / mean) : 1f;
+        }
+        return w;
+    }
+}

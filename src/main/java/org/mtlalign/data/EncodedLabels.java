@@ -1,0 +1,100 @@
+package org.mtlalign.data;
+
+import java.util.Arrays;
+import java.util.TreeSet;
+import org.mtlalign.UserInputException;
+import org.mtlalign.model.Loss;
+
+/**
+ * Labels turned into training targets for a loss, with the rule that picked the loss.
+ *
+ * <p>Inference (unless the user names a loss): more than one label column means squared loss;
+ * exactly two distinct values means logistic (the larger value is the positive class); a small
+ * set (3..{@value #MAX_CLASSES}) of integers means softmax; anything else squared.
+ *
+ * @param classValues for classification, the original label value of each class index
+ * @param reason      one line saying why this loss was chosen, printed by the CLI
+ */
+public record EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason) {
+    public static final int MAX_CLASSES = 50;
+
+    public static EncodedLabels encode(Task t, Loss requested) {
+        float[] y = t.y();
+        int q = t.labelColumns();
+        if (q > 1) {
+            if (requested != null && requested != Loss.SQUARED) {
+                throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + q
+                        + " label columns; " + requested.cliName() + " loss needs a single label column");
+            }
+            return new EncodedLabels(Loss.SQUARED, y, q, null,
+                    requested == null ? q + " label columns: squared loss" : "squared loss (--loss)");
+        }
+        TreeSet<Float> distinct = new TreeSet<>();
+        boolean integers = true;
+        for (float v : y) {
+            if (distinct.size() <= MAX_CLASSES) {
+                distinct.add(v);
+            }
+            integers &= v == Math.rint(v);
+        }
+        Loss loss = requested;
+        String reason;
+        if (loss == null) {
+            if (distinct.size() == 1) {
+                throw new UserInputException(t.source() + ": task '" + t.name() + "' has a single label value ("
+                        + distinct.first() + "); a classification task needs at least two classes");
+            } else if (distinct.size() == 2) {
+                loss = Loss.LOGISTIC;
+                reason = "2 distinct label values: logistic loss";
+            } else if (integers && distinct.size() <= MAX_CLASSES) {
+                loss = Loss.SOFTMAX;
+                reason = distinct.size() + " integer classes: softmax loss";
+            } else {
+                loss = Loss.SQUARED;
+                reason = "real-valued labels: squared loss";
+            }
+        } else {
+            reason = loss.cliName() + " loss (--loss)";
+        }
+        switch (loss) {
+            case SQUARED:
+                return new EncodedLabels(loss, y, 1, null, reason);
+            case LOGISTIC: {
+                if (distinct.size() != 2) {
+                    throw new UserInputException(t.source() + ": task '" + t.name() + "' has "
+                            + (distinct.size() > MAX_CLASSES ? "more than " + MAX_CLASSES : distinct.size())
+                            + " distinct label values; a binary (logistic) task needs exactly 2");
+                }
+                float pos = distinct.last();
+                float[] target = new float[y.length];
+                for (int i = 0; i < y.length; i++) {
+                    target[i] = y[i] == pos ? 1f : 0f;
+                }
+                return new EncodedLabels(loss, target, 1, new float[] {distinct.first(), pos}, reason);
+            }
+            case SOFTMAX: {
+                if (!integers || distinct.size() > MAX_CLASSES || distinct.size() < 2) {
+                    throw new UserInputException(t.source() + ": task '" + t.name()
+                            + "': softmax loss needs 2.." + MAX_CLASSES + " integer class labels");
+                }
+                float[] values = new float[distinct.size()];
+                int c = 0;
+                for (float v : distinct) {
+                    values[c++] = v;
+                }
+                float[] target = new float[y.length];
+                for (int i = 0; i < y.length; i++) {
+                    target[i] = Arrays.binarySearch(values, y[i]);
+                }
+                return new EncodedLabels(loss, target, values.length, values, reason);
+            }
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    /** Number of target values stored per row (outputs for squared loss, else one). */
+    public int targetColumns() {
+        return loss == Loss.SQUARED ? outputs : 1;
+    }
+}

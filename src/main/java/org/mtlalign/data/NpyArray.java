@@ -1,0 +1,103 @@
+package org.mtlalign.data;
+
+import java.util.Arrays;
+
+/**
+ * A dense numeric array read from disk ({@code .npy} or CSV), held as row-major (C order) float32.
+ *
+ * <p>Whatever the on-disk type, values are widened or narrowed to {@code float}, since that is what
+ * the training code consumes; {@link #dtype()} and {@link #integral()} keep enough of the original
+ * type for callers that must tell labels (integers) from features (reals).
+ *
+ * <p>The shape is defensively copied; the data array is not (see {@link #data()}), because arrays
+ * read from disk can be gigabytes and copying them would double peak memory.
+ */
+public final class NpyArray {
+    private final int[] shape;
+    private final float[] data;
+    private final String dtype;
+    private final boolean integral;
+
+    /**
+     * @param shape dimensions, outermost first; {@code []} for a scalar (size 1)
+     * @param data row-major values; taken over, not copied
+     * @param dtype numpy type descriptor as found in the source, e.g. {@code "<f8"}
+     * @param integral whether the values are integers by type (int, uint, bool)
+     * @throws IllegalArgumentException if a dimension is negative or {@code data.length} is not the
+     *     product of the dimensions
+     */
+    public NpyArray(int[] shape, float[] data, String dtype, boolean integral) {
+        if (shape == null || data == null || dtype == null) {
+            throw new IllegalArgumentException("shape, data and dtype must not be null");
+        }
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+            // Saturate rather than overflow: any product past Integer.MAX_VALUE is a mismatch anyway,
+            // but a later zero dimension must still bring it back to 0.
+            n = n > Integer.MAX_VALUE && d != 0 ? n : n * d;
+        }
+        if (n != data.length) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " needs " + n
+                    + " elements, data has " + data.length);
+        }
+        this.shape = shape.clone();
+        this.data = data;
+        this.dtype = dtype;
+        this.integral = integral;
+    }
+
+    /** A copy of the dimensions, outermost first. */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /**
+     * The values in row-major (C) order.
+     *
+     * <p>This is the internal array, not a copy: it may be large, and callers usually just hand it
+     * to a backend. Mutating it mutates this object.
+     */
+    public float[] data() {
+        return data;
+    }
+
+    /** The numpy type descriptor as found in the source file, e.g. {@code "<f8"}, {@code "|b1"}. */
+    public String dtype() {
+        return dtype;
+    }
+
+    /** True when the values are integers by type (int, uint, bool), e.g. class labels. */
+    public boolean integral() {
+        return integral;
+    }
+
+    /** Number of dimensions; 0 for a scalar. */
+    public int rank() {
+        return shape.length;
+    }
+
+    /**
+     * Extent along one axis.
+     *
+     * @throws IndexOutOfBoundsException if {@code axis} is not in {@code [0, rank())}
+     */
+    public int dim(int axis) {
+        if (axis < 0 || axis >= shape.length) {
+            throw new IndexOutOfBoundsException("axis " + axis + " out of range for rank " + shape.length);
+        }
+        return shape[axis];
+    }
+
+    /** Number of elements (1 for a scalar). */
+    public long size() {
+        return data.length;
+    }
+
+    @Override
+    public String toString() {
+        return "NpyArray[shape=" + Arrays.toString(shape) + ", dtype=" + dtype + ", integral=" + integral + "]";
+    }
+}

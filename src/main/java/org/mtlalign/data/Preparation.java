@@ -1,0 +1,205 @@
+package org.mtlalign.data;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import org.mtlalign.UserInputException;
+import org.mtlalign.model.Loss;
+
+/**
+ * Turns a {@link TaskSuite} into {@link PreparedTask}s: label encoding, seeded train /
+ * validation / test splits (stratified for classification so every class reaches training)
+ * and standardisation fitted on training rows only.
+ */
+public final class Preparation {
+    /** How inputs are standardised: not at all, per task, or with one fit over all tasks. */
+    public enum Standardize {
+        NONE, PER_TASK, GLOBAL;
+
+        public static Standardize parse(String s) {
+            switch (s.toLowerCase(Locale.ROOT)) {
+                case "none": return NONE;
+                case "per-task": return PER_TASK;
+                case "global": return GLOBAL;
+                default:
+                    throw new UserInputException("--standardize: unknown value '" + s
+                            + "' (expected none, per-task or global)");
+            }
+        }
+    }
+
+    /** Split fractions and options. */
+    public record Config(double validationFraction, double testFraction, long seed, Loss loss,
+                         Standardize standardize) {
+        public Config {
+            if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 0.95)) {
+                throw new UserInputException("--val/--test: fractions must be >= 0 and sum below 0.95");
+            }
+        }
+
+        public static Config defaults(long seed) {
+            return new Config(0.2, 0.2, seed, null, Standardize.GLOBAL);
+        }
+    }
+
+    /** Result: the prepared tasks and the standardisation (mean/scale per task, or one shared). */
+    public record Result(List<PreparedTask> tasks, float[][] means, float[][] scales) {
+    }
+
+    private Preparation() {
+    }
+
+    public static Result prepare(TaskSuite suite, Config cfg) {
+        List<Task> tasks = suite.tasks();
+        int k = tasks.size();
+        int d = suite.dim();
+        EncodedLabels[] enc = new EncodedLabels[k];
+        int[][][] splits = new int[k][][];
+        for (int i = 0; i < k; i++) {
+            Task t = tasks.get(i);
+            enc[i] = EncodedLabels.encode(t, cfg.loss());
+            // Shared-input tasks use one split so that row j means the same input in every task.
+            long seed = suite.sharedInputs() ? cfg.seed() : cfg.seed() * 1_000_003L + i;
+            EncodedLabels strat = suite.sharedInputs() ? null : enc[i];
+            splits[i] = split(t.rows(), strat, cfg.validationFraction(), cfg.testFraction(), seed);
+            if (splits[i][0].length == 0) {
+                throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + t.rows()
+                        + " rows: too few to leave any for training");
+            }
+            if (enc[i].loss() != Loss.SQUARED) {
+                boolean[] seen = new boolean[enc[i].outputs() == 1 ? 2 : enc[i].outputs()];
+                int count = 0;
+                for (int r : splits[i][0]) {
+                    int c = (int) enc[i].target()[r];
+                    if (!seen[c]) {
+                        seen[c] = true;
+                        count++;
+                    }
+                }
+                if (count < 2) {
+                    throw new UserInputException(t.source() + ": task '" + t.name()
+                            + "': the training split holds a single class; give more rows of each class");
+                }
+            }
+        }
+        float[][] means = new float[k][];
+        float[][] scales = new float[k][];
+        if (cfg.standardize() == Standardize.GLOBAL) {
+            double[][] st = new double[2][d];
+            long n = 0;
+            for (int i = 0; i < k; i++) {
+                if (suite.sharedInputs() && i > 0) {
+                    break;
+                }
+                n += accumulate(tasks.get(i).x(), d, splits[i][0], st);
+            }
+            float[][] ms = finish(st, n);
+            for (int i = 0; i < k; i++) {
+                means[i] = ms[0];
+                scales[i] = ms[1];
+            }
+        } else if (cfg.standardize() == Standardize.PER_TASK) {
+            for (int i = 0; i < k; i++) {
+                double[][] st = new double[2][d];
+                long n = accumulate(tasks.get(i).x(), d, splits[i][0], st);
+                float[][] ms = finish(st, n);
+                means[i] = ms[0];
+                scales[i] = ms[1];
+            }
+        }
+        List<PreparedTask> out = new ArrayList<>(k);
+        float[] sharedX = null;
+        for (int i = 0; i < k; i++) {
+            Task t = tasks.get(i);
+            float[] x;
+            if (suite.sharedInputs() && sharedX != null) {
+                x = sharedX;
+            } else {
+                x = means[i] == null ? t.x() : apply(t.x(), t.rows(), d, means[i], scales[i]);
+                sharedX = x;
+            }
+            out.add(new PreparedTask(t.name(), x, t.rows(), d, enc[i], splits[i][0], splits[i][1], splits[i][2]));
+        }
+        return new Result(out, means, scales);
+    }
+
+    private static long accumulate(float[] x, int d, int[] rows, double[][] st) {
+        for (int r : rows) {
+            for (int j = 0; j < d; j++) {
+                double v = x[r * d + j];
+                st[0][j] += v;
+                st[1][j] += v * v;
+            }
+        }
+        return rows.length;
+    }
+
+    private static float[][] finish(double[][] st, long n) {
+        int d = st[0].length;
+        float[] mean = new float[d];
+        float[] scale = new float[d];
+        for (int j = 0; j < d; j++) {
+            double mu = st[0][j] / n;
+            double var = Math.max(0, st[1][j] / n - mu * mu);
+            mean[j] = (float) mu;
+            // Constant features (e.g. border pixels) keep scale 1 instead of dividing by zero.
+            scale[j] = var > 1e-12 ? (float) Math.sqrt(var) : 1f;
+        }
+        return new float[][] {mean, scale};
+    }
+
+    /** (x - mean) / scale row by row into a new array. */
+    public static float[] apply(float[] x, int m, int d, float[] mean, float[] scale) {
+        float[] out = new float[m * d];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                out[i * d + j] = (x[i * d + j] - mean[j]) / scale[j];
+            }
+        }
+        return out;
+    }
+
+    /** Seeded split into {train, validation, test}; stratified by class when labels given. */
+    static int[][] split(int m, EncodedLabels labels, double valFrac, double testFrac, long seed) {
+        Random rnd = new Random(seed);
+        List<List<Integer>> groups = new ArrayList<>();
+        if (labels == null || labels.loss() == Loss.SQUARED) {
+            List<Integer> all = new ArrayList<>(m);
+            for (int i = 0; i < m; i++) {
+                all.add(i);
+            }
+            groups.add(all);
+        } else {
+            int classes = labels.loss() == Loss.LOGISTIC ? 2 : labels.outputs();
+            for (int c = 0; c < classes; c++) {
+                groups.add(new ArrayList<>());
+            }
+            for (int i = 0; i < m; i++) {
+                groups.get((int) labels.target()[i]).add(i);
+            }
+        }
+        List<Integer> train = new ArrayList<>();
+        List<Integer> val = new ArrayList<>();
+        List<Integer> test = new ArrayList<>();
+        for (List<Integer> g : groups) {
+            java.util.Collections.shuffle(g, rnd);
+            int n = g.size();
+            int nTest = (int) Math.round(n * testFrac);
+            int nVal = (int) Math.round(n * valFrac);
+            if (n - nTest - nVal < 1 && n > 0) {
+                // Tiny groups: training gets the first row before the held-out splits do.
+                nTest = Math.max(0, Math.min(nTest, n - 1));
+                nVal = Math.max(0, Math.min(nVal, n - 1 - nTest));
+            }
+            test.addAll(g.subList(0, nTest));
+            val.addAll(g.subList(nTest, nTest + nVal));
+            train.addAll(g.subList(nTest + nVal, n));
+        }
+        return new int[][] {toSortedArray(train), toSortedArray(val), toSortedArray(test)};
+    }
+
+    private static int[] toSortedArray(List<Integer> l) {
+        return l.stream().mapToInt(Integer::intValue).sorted().toArray();
+    }
+}

@@ -1,0 +1,107 @@
+package org.mtlalign.data;
+
+import org.mtlalign.UserInputException;
+
+/**
+ * One task as the user gave it: inputs X (m x d, row-major) and raw labels y (m x q).
+ * Construction validates shapes and finiteness so that every later stage can trust it.
+ */
+public final class Task {
+    private final String name;
+    private final float[] x;
+    private final int m;
+    private final int d;
+    private final float[] y;
+    private final int yCols;
+    private final boolean integralLabels;
+    private final String source;
+
+    public Task(String name, float[] x, int m, int d, float[] y, int yCols, boolean integralLabels, String source) {
+        if (x.length != (long) m * d || y.length != (long) m * yCols) {
+            throw new IllegalArgumentException("task " + name + ": array sizes do not match the shape");
+        }
+        this.name = name;
+        this.x = x;
+        this.m = m;
+        this.d = d;
+        this.y = y;
+        this.yCols = yCols;
+        this.integralLabels = integralLabels;
+        this.source = source;
+    }
+
+    /**
+     * Builds a task from arrays read from files, checking what users get wrong: ranks, row
+     * counts, empty tasks and NaN/Inf (reported with the file and the first bad index).
+     */
+    public static Task fromArrays(String name, NpyArray xa, String xSource, NpyArray ya, String ySource) {
+        if (xa.rank() != 2) {
+            throw new UserInputException(xSource + ": X must be 2-D (m x d), got shape " + shape(xa.shape()));
+        }
+        if (ya.rank() != 1 && ya.rank() != 2) {
+            throw new UserInputException(ySource + ": y must be 1-D (m) or 2-D (m x q), got shape " + shape(ya.shape()));
+        }
+        int m = xa.dim(0);
+        int d = xa.dim(1);
+        if (m == 0) {
+            throw new UserInputException(xSource + ": task '" + name + "' is empty (0 rows)");
+        }
+        if (d == 0) {
+            throw new UserInputException(xSource + ": X has 0 columns");
+        }
+        if (ya.dim(0) != m) {
+            throw new UserInputException(ySource + ": y has " + ya.dim(0) + " rows but " + xSource + " has " + m
+                    + " (task '" + name + "')");
+        }
+        int q = ya.rank() == 1 ? 1 : ya.dim(1);
+        if (q == 0) {
+            throw new UserInputException(ySource + ": y has 0 columns");
+        }
+        FiniteCheck.requireFinite(xSource, xa);
+        FiniteCheck.requireFinite(ySource, ya);
+        return new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
+    }
+
+    static String shape(int[] s) {
+        StringBuilder b = new StringBuilder("(");
+        for (int i = 0; i < s.length; i++) {
+            b.append(i == 0 ? "" : ", ").append(s[i]);
+        }
+        return b.append(s.length == 1 ? ",)" : ")").toString();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Row-major m x d inputs (the live array). */
+    public float[] x() {
+        return x;
+    }
+
+    public int rows() {
+        return m;
+    }
+
+    public int dim() {
+        return d;
+    }
+
+    /** Row-major m x q raw labels (the live array). */
+    public float[] y() {
+        return y;
+    }
+
+    public int labelColumns() {
+        return yCols;
+    }
+
+    public boolean integralLabels() {
+        return integralLabels;
+    }
+
+    /** Where the task came from (files, suite name), for provenance. */
+    public String source() {
+        return source;
+    }
+}

@@ -1,0 +1,39 @@
+package org.mtlalign.data;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.mtlalign.UserInputException;
+
+/**
+ * The k tasks of one run. {@code sharedInputs} marks the Algorithm 2 setting in which every
+ * task has the same X (then one split serves all tasks, so their rows stay paired).
+ */
+public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
+    public TaskSuite {
+        tasks = List.copyOf(tasks);
+        if (tasks.isEmpty()) {
+            throw new UserInputException("no tasks given (use --task, --tasks, --shared-x or --suite)");
+        }
+        int d = tasks.get(0).dim();
+        Set<String> names = new HashSet<>();
+        for (Task t : tasks) {
+            if (t.dim() != d) {
+                throw new UserInputException(t.source() + ": task '" + t.name() + "' has d = " + t.dim()
+                        + " features but task '" + tasks.get(0).name() + "' has d = " + d
+                        + "; all tasks must share the input dimension");
+            }
+            if (!names.add(t.name())) {
+                throw new UserInputException("task name '" + t.name() + "' is used twice");
+            }
+        }
+    }
+
+    public int dim() {
+        return tasks.get(0).dim();
+    }
+
+    public int size() {
+        return tasks.size();
+    }
+}

@@ -1,0 +1,298 @@
+package org.mtlalign.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.mtlalign.backend.Backend;
+
+/**
+ * The paper's multi-task model: for task i, out = g((X_i R_i) B + b) A_i + c_i, with a shared
+ * module B (d x r) and bias b, a head A_i (r x c_i) and bias c_i per task, and an optional
+ * alignment matrix R_i (d x d, Algorithm 1) that starts at the identity.
+ *
+ * <p>Biases are optional: the paper's analysis (Propositions 1 and 3) is for the bias-free
+ * linear model, and the tests use it that way.
+ */
+public final class MtlModel {
+    private final int d;
+    private final int r;
+    private final Activation activation;
+    private final boolean bias;
+    private final List<TaskHead> heads;
+    private final Tensor shared;
+    private final Tensor sharedBias;
+    private final Tensor[] headWeights;
+    private final Tensor[] headBiases;
+    private final Tensor[] alignment;
+
+    public MtlModel(int d, int r, Activation activation, boolean bias, List<TaskHead> heads) {
+        if (d < 1 || r < 1) {
+            throw new IllegalArgumentException("d and r must be >= 1");
+        }
+        this.d = d;
+        this.r = r;
+        this.activation = activation;
+        this.bias = bias;
+        this.heads = List.copyOf(heads);
+        int k = heads.size();
+        shared = new Tensor("B", d, r);
+        sharedBias = bias ? new Tensor("b", r) : null;
+        headWeights = new Tensor[k];
+        headBiases = new Tensor[k];
+        alignment = new Tensor[k];
+        for (int i = 0; i < k; i++) {
+            headWeights[i] = new Tensor("A_" + i, r, heads.get(i).outputs());
+            headBiases[i] = bias ? new Tensor("c_" + i, heads.get(i).outputs()) : null;
+        }
+    }
+
+    /** He/Glorot-style random start (depends only on the seed, for reproducible runs). */
+    public void initialize(long seed) {
+        Random rnd = new Random(seed);
+        double sb = activation == Activation.RELU ? Math.sqrt(2.0 / d) : Math.sqrt(1.0 / d);
+        fillGaussian(shared.value, sb, rnd);
+        for (Tensor a : headWeights) {
+            fillGaussian(a.value, Math.sqrt(1.0 / r), rnd);
+        }
+        if (bias && activation == Activation.RELU) {
+            // A small positive shared bias keeps ReLU units alive at the start.
+            java.util.Arrays.fill(sharedBias.value, 0.01f);
+        }
+    }
+
+    private static void fillGaussian(float[] a, double std, Random rnd) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) (rnd.nextGaussian() * std);
+        }
+    }
+
+    /** A deep copy of the architecture and all parameter values (optimiser state is fresh). */
+    public MtlModel copy() {
+        MtlModel c = new MtlModel(d, r, activation, bias, heads);
+        if (hasAlignment()) {
+            c.enableAlignment();
+        }
+        c.restore(snapshot());
+        return c;
+    }
+
+    /** Adds (or resets) the alignment matrices R_i = I for every task. */
+    public void enableAlignment() {
+        for (int i = 0; i < alignment.length; i++) {
+            if (alignment[i] == null) {
+                alignment[i] = new Tensor("R_" + i, d, d);
+            }
+            float[] v = alignment[i].value;
+            java.util.Arrays.fill(v, 0f);
+            for (int j = 0; j < d; j++) {
+                v[j * d + j] = 1f;
+            }
+            alignment[i].resetOptimizerState();
+        }
+    }
+
+    public boolean hasAlignment() {
+        return alignment.length > 0 && alignment[0] != null;
+    }
+
+    public int inputDim() {
+        return d;
+    }
+
+    public int rank() {
+        return r;
+    }
+
+    public Activation activation() {
+        return activation;
+    }
+
+    public boolean hasBias() {
+        return bias;
+    }
+
+    public List<TaskHead> heads() {
+        return heads;
+    }
+
+    public int taskCount() {
+        return heads.size();
+    }
+
+    public Tensor shared() {
+        return shared;
+    }
+
+    public Tensor sharedBias() {
+        return sharedBias;
+    }
+
+    public Tensor headWeight(int task) {
+        return headWeights[task];
+    }
+
+    public Tensor headBias(int task) {
+        return headBiases[task];
+    }
+
+    public Tensor alignment(int task) {
+        return alignment[task];
+    }
+
+    public int maxOutputs() {
+        int c = 1;
+        for (TaskHead h : heads) {
+            c = Math.max(c, h.outputs());
+        }
+        return c;
+    }
+
+    /** Every parameter, shared first, in a stable order (used by optimisers and checkpoints). */
+    public List<Tensor> parameters() {
+        List<Tensor> all = new ArrayList<>();
+        all.add(shared);
+        if (bias) {
+            all.add(sharedBias);
+        }
+        for (int i = 0; i < heads.size(); i++) {
+            all.addAll(taskParameters(i));
+        }
+        return Collections.unmodifiableList(all);
+    }
+
+    /** The parameters that only task i uses: its head, head bias and alignment. */
+    public List<Tensor> taskParameters(int task) {
+        List<Tensor> t = new ArrayList<>(3);
+        t.add(headWeights[task]);
+        if (bias) {
+            t.add(headBiases[task]);
+        }
+        if (alignment[task] != null) {
+            t.add(alignment[task]);
+        }
+        return t;
+    }
+
+    /** The parameters a step on task i touches. */
+    public List<Tensor> parametersUsedBy(int task) {
+        List<Tensor> t = new ArrayList<>(5);
+        t.add(shared);
+        if (bias) {
+            t.add(sharedBias);
+        }
+        t.addAll(taskParameters(task));
+        return t;
+    }
+
+    /** A deep copy of all parameter values (for early-stopping snapshots). */
+    public float[][] snapshot() {
+        List<Tensor> ps = parameters();
+        float[][] s = new float[ps.size()][];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = ps.get(i).value.clone();
+        }
+        return s;
+    }
+
+    public void restore(float[][] snapshot) {
+        List<Tensor> ps = parameters();
+        if (snapshot.length != ps.size()) {
+            throw new IllegalStateException("snapshot has " + snapshot.length + " tensors, model "
+                    + ps.size() + " (alignment added since?)");
+        }
+        for (int i = 0; i < snapshot.length; i++) {
+            System.arraycopy(snapshot[i], 0, ps.get(i).value, 0, snapshot[i].length);
+        }
+    }
+
+    /** Reusable per-batch buffers, sized for the largest batch. */
+    public Workspace workspace(int maxRows) {
+        return new Workspace(maxRows, d, r, maxOutputs());
+    }
+
+    /** Scratch arrays for one batch; a step allocates nothing beyond these. */
+    public static final class Workspace {
+        final int maxRows;
+        final float[] z;
+        final float[] pre;
+        final float[] hidden;
+        public final float[] out;
+        final float[] dOut;
+        final float[] dHidden;
+        final float[] dZ;
+
+        Workspace(int maxRows, int d, int r, int c) {
+            this.maxRows = maxRows;
+            z = new float[maxRows * d];
+            pre = new float[maxRows * r];
+            hidden = new float[maxRows * r];
+            out = new float[maxRows * c];
+            dOut = new float[maxRows * c];
+            dHidden = new float[maxRows * r];
+            dZ = new float[maxRows * d];
+        }
+    }
+
+    /**
+     * Forward pass of task i on rows x d inputs {@code x}; leaves the outputs (rows x c_i) in
+     * {@code ws.out} and the intermediate values for {@link #backward}.
+     */
+    public void forward(Backend be, int task, float[] x, int rows, Workspace ws) {
+        if (rows > ws.maxRows) {
+            throw new IllegalArgumentException("batch of " + rows + " rows exceeds workspace " + ws.maxRows);
+        }
+        float[] in = x;
+        if (alignment[task] != null) {
+            be.gemm(false, false, rows, d, d, 1f, x, 0, d, alignment[task].value, 0, d, 0f, ws.z, 0, d);
+            in = ws.z;
+        }
+        be.gemm(false, false, rows, r, d, 1f, in, 0, d, shared.value, 0, r, 0f, ws.pre, 0, r);
+        if (bias) {
+            be.biasActivation(Activation.IDENTITY, ws.pre, rows, r, sharedBias.value, ws.pre);
+        }
+        be.biasActivation(activation, ws.pre, rows, r, null, ws.hidden);
+        int c = heads.get(task).outputs();
+        be.gemm(false, false, rows, c, r, 1f, ws.hidden, 0, r, headWeights[task].value, 0, c, 0f, ws.out, 0, c);
+        if (bias) {
+            be.biasActivation(Activation.IDENTITY, ws.out, rows, c, headBiases[task].value, ws.out);
+        }
+    }
+
+    /**
+     * Loss of the last {@link #forward} against {@code target}, weighted by {@code weight}, and
+     * accumulation of its gradient into the grad arrays of the parameters task i uses (only the
+     * trainable ones). Returns the weighted mean loss.
+     */
+    public double backward(Backend be, int task, float[] x, int rows, float[] target, float weight, Workspace ws) {
+        TaskHead head = heads.get(task);
+        int c = head.outputs();
+        double loss = be.lossAndGradient(head.loss(), ws.out, rows, c, target, weight, ws.dOut);
+        Tensor a = headWeights[task];
+        if (a.trainable) {
+            be.gemm(true, false, r, c, rows, 1f, ws.hidden, 0, r, ws.dOut, 0, c, 1f, a.grad, 0, c);
+        }
+        if (bias && headBiases[task].trainable) {
+            be.columnSums(ws.dOut, rows, c, headBiases[task].grad, true);
+        }
+        boolean needShared = shared.trainable || (bias && sharedBias.trainable)
+                || (alignment[task] != null && alignment[task].trainable);
+        if (!needShared) {
+            return loss;
+        }
+        be.gemm(false, true, rows, r, c, 1f, ws.dOut, 0, c, a.value, 0, c, 0f, ws.dHidden, 0, r);
+        be.activationBackward(activation, ws.pre, ws.dHidden, ws.dHidden, rows * r);
+        float[] in = alignment[task] != null ? ws.z : x;
+        if (shared.trainable) {
+            be.gemm(true, false, d, r, rows, 1f, in, 0, d, ws.dHidden, 0, r, 1f, shared.grad, 0, r);
+        }
+        if (bias && sharedBias.trainable) {
+            be.columnSums(ws.dHidden, rows, r, sharedBias.grad, true);
+        }
+        if (alignment[task] != null && alignment[task].trainable) {
+            be.gemm(false, true, rows, d, r, 1f, ws.dHidden, 0, r, shared.value, 0, r, 0f, ws.dZ, 0, d);
+            be.gemm(true, false, d, d, rows, 1f, x, 0, d, ws.dZ, 0, d, 1f, alignment[task].grad, 0, d);
+        }
+        return loss;
+    }
+}

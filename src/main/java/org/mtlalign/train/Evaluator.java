@@ -1,0 +1,61 @@
+package org.mtlalign.train;
+
+import java.util.List;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.model.Loss;
+import org.mtlalign.model.MtlModel;
+
+/** Losses and metrics of a model on a split, computed in chunks to bound memory. */
+public final class Evaluator {
+    private static final int CHUNK = 1024;
+    private final Backend backend;
+
+    public Evaluator(Backend backend) {
+        this.backend = backend;
+    }
+
+    /** sum_i w_i * mean loss_i on validation rows (or training rows when a task has none). */
+    public double weightedLoss(MtlModel model, List<PreparedTask> tasks, float[] weights, boolean validation) {
+        double total = 0;
+        for (int i = 0; i < tasks.size(); i++) {
+            PreparedTask t = tasks.get(i);
+            int[] idx = validation && t.validation().length > 0 ? t.validation() : t.train();
+            total += (weights == null ? 1f : weights[i]) * meanLoss(model, i, t, idx);
+        }
+        return total;
+    }
+
+    /** Mean loss of head {@code task} over rows idx of t. */
+    public double meanLoss(MtlModel model, int task, PreparedTask t, int[] idx) {
+        float[] out = predict(model, task, t, idx);
+        int c = model.heads().get(task).outputs();
+        float[] target = t.gatherTarget(idx);
+        float[] grad = new float[out.length];
+        return backend.lossAndGradient(t.loss(), out, idx.length, c, target, 1f, grad);
+    }
+
+    /** Raw outputs (logits or predictions), idx.length x outputs. */
+    public float[] predict(MtlModel model, int task, PreparedTask t, int[] idx) {
+        int c = model.heads().get(task).outputs();
+        int d = t.dim();
+        float[] out = new float[idx.length * c];
+        MtlModel.Workspace ws = model.workspace(Math.min(CHUNK, Math.max(1, idx.length)));
+        float[] xb = new float[Math.min(CHUNK, Math.max(1, idx.length)) * d];
+        for (int from = 0; from < idx.length; from += CHUNK) {
+            int rows = Math.min(CHUNK, idx.length - from);
+            backend.gatherRows(t.x(), d, idx, from, rows, xb);
+            model.forward(backend, task, xb, rows, ws);
+            System.arraycopy(ws.out, 0, out, from * c, rows * c);
+        }
+        return out;
+    }
+
+    /** The task's headline metric on rows idx (see {@link Loss#metricName()}). */
+    public Metrics metrics(MtlModel model, int task, PreparedTask t, int[] idx) {
+        float[] out = predict(model, task, t, idx);
+        float[] target = t.gatherTarget(idx);
+        int c = model.heads().get(task).outputs();
+        return Metrics.of(t.loss(), out, target, idx.length, c);
+    }
+}

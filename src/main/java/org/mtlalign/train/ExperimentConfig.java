@@ -1,0 +1,51 @@
+package org.mtlalign.train;
+
+import java.util.Locale;
+import org.mtlalign.UserInputException;
+import org.mtlalign.analysis.SvdReweighting;
+import org.mtlalign.model.Activation;
+
+/**
+ * Everything an experiment needs beyond the data: the architecture, the training
+ * hyper-parameters, and which of the paper's variants to run.
+ *
+ * @param rank        width r of the shared module
+ * @param alignMode   Algorithm 1 as stated (FIXED_B: B frozen, R_i and heads trained) or JOINT
+ * @param reweight    Algorithm 2 variant, or null to skip the reweighted run
+ * @param reweightRank the r of Algorithm 2 (0 means the shared module's r)
+ * @param energy      the similarity score's rank rule (0.99 in the paper)
+ */
+public record ExperimentConfig(int rank, Activation activation, boolean bias, TrainConfig train,
+                               AlignMode alignMode, SvdReweighting.Variant reweight, int reweightRank,
+                               double energy, boolean runStl) {
+
+    /** How Algorithm 1 trains the alignment matrices. */
+    public enum AlignMode {
+        NONE, FIXED_B, JOINT;
+
+        public static AlignMode parse(String s) {
+            switch (s.toLowerCase(Locale.ROOT)) {
+                case "none": case "off": return NONE;
+                case "fixed-b": case "paper": return FIXED_B;
+                case "joint": return JOINT;
+                default: throw new UserInputException("--align: unknown mode '" + s + "' (expected fixed-b, joint or none)");
+            }
+        }
+
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    public ExperimentConfig {
+        if (rank < 1) {
+            throw new UserInputException("--rank: must be >= 1, got " + rank);
+        }
+        if (!(energy > 0 && energy <= 1)) {
+            throw new UserInputException("--energy: must be in (0, 1], got " + energy);
+        }
+        if (reweightRank < 0) {
+            throw new UserInputException("--reweight-rank: must be >= 1, got " + reweightRank);
+        }
+    }
+}

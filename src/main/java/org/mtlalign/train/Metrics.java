@@ -1,0 +1,83 @@
+package org.mtlalign.train;
+
+import java.util.Arrays;
+import org.mtlalign.model.Loss;
+
+/**
+ * Task metrics: MSE for regression; accuracy and ROC AUC for binary tasks; accuracy for
+ * multi-class. {@code primary} is the one reported as the task's metric.
+ */
+public record Metrics(String name, double primary, double mse, double accuracy, double auc) {
+
+    public static Metrics of(Loss loss, float[] out, float[] target, int rows, int outputs) {
+        switch (loss) {
+            case SQUARED: {
+                double s = 0;
+                for (int i = 0; i < rows * outputs; i++) {
+                    double r = out[i] - target[i];
+                    s += r * r;
+                }
+                double mse = rows == 0 ? Double.NaN : s / (rows * (double) outputs);
+                return new Metrics("mse", mse, mse, Double.NaN, Double.NaN);
+            }
+            case LOGISTIC: {
+                int correct = 0;
+                for (int i = 0; i < rows; i++) {
+                    correct += ((out[i] > 0f) == (target[i] > 0.5f)) ? 1 : 0;
+                }
+                double auc = auc(out, target, rows);
+                return new Metrics("auc", auc, Double.NaN, rows == 0 ? Double.NaN : (double) correct / rows, auc);
+            }
+            case SOFTMAX: {
+                int correct = 0;
+                for (int i = 0; i < rows; i++) {
+                    int best = 0;
+                    for (int j = 1; j < outputs; j++) {
+                        if (out[i * outputs + j] > out[i * outputs + best]) {
+                            best = j;
+                        }
+                    }
+                    correct += best == (int) target[i] ? 1 : 0;
+                }
+                double acc = rows == 0 ? Double.NaN : (double) correct / rows;
+                return new Metrics("accuracy", acc, Double.NaN, acc, Double.NaN);
+            }
+            default:
+                throw new IllegalArgumentException(String.valueOf(loss));
+        }
+    }
+
+    /**
+     * ROC AUC by the rank-sum (Mann-Whitney) statistic with average ranks for ties; NaN when
+     * one class is absent.
+     */
+    public static double auc(float[] score, float[] label, int n) {
+        Integer[] idx = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+        }
+        Arrays.sort(idx, (a, b) -> Float.compare(score[a], score[b]));
+        double rankSumPos = 0;
+        long pos = 0;
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            while (j + 1 < n && score[idx[j + 1]] == score[idx[i]]) {
+                j++;
+            }
+            double avgRank = (i + j) / 2.0 + 1.0;
+            for (int t = i; t <= j; t++) {
+                if (label[idx[t]] > 0.5f) {
+                    rankSumPos += avgRank;
+                    pos++;
+                }
+            }
+            i = j + 1;
+        }
+        long neg = n - pos;
+        if (pos == 0 || neg == 0) {
+            return Double.NaN;
+        }
+        return (rankSumPos - pos * (pos + 1) / 2.0) / ((double) pos * neg);
+    }
+}

@@ -1,0 +1,203 @@
+package org.mtlalign.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.mtlalign.analysis.Capacity;
+import org.mtlalign.analysis.CovarianceSimilarity;
+import org.mtlalign.analysis.SvdReweighting;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.model.MtlModel;
+import org.mtlalign.model.TaskHead;
+import org.mtlalign.model.Tensor;
+
+/**
+ * The paper's comparison for one set of tasks: single-task baselines, MTL, MTL + covariance
+ * alignment (Algorithm 1), MTL + SVD reweighting (Algorithm 2), the covariance similarity of
+ * every pair before and after alignment, and a capacity suggestion. Every model starts from the
+ * same seed so that differences come from the method, not the initialisation.
+ */
+public final class MtlExperiment {
+    private final Backend backend;
+    private final ExperimentConfig cfg;
+    private Consumer<String> log = s -> { };
+    private MtlModel mtlModel;
+    private MtlModel alignedModel;
+    private MtlModel reweightedModel;
+
+    public MtlExperiment(Backend backend, ExperimentConfig cfg) {
+        this.backend = backend;
+        this.cfg = cfg;
+    }
+
+    /** Progress lines ("training MTL ...") go here. */
+    public MtlExperiment log(Consumer<String> sink) {
+        this.log = sink;
+        return this;
+    }
+
+    public MtlModel mtlModel() {
+        return mtlModel;
+    }
+
+    public MtlModel alignedModel() {
+        return alignedModel;
+    }
+
+    public MtlModel reweightedModel() {
+        return reweightedModel;
+    }
+
+    public MtlModel newModel(List<PreparedTask> tasks) {
+        List<TaskHead> heads = new ArrayList<>();
+        for (PreparedTask t : tasks) {
+            heads.add(t.head());
+        }
+        int d = tasks.get(0).dim();
+        if (cfg.rank() > d) {
+            throw new org.mtlalign.UserInputException("--rank: r = " + cfg.rank() + " exceeds the input dimension d = " + d);
+        }
+        MtlModel m = new MtlModel(d, cfg.rank(), cfg.activation(), cfg.bias(), heads);
+        m.initialize(cfg.train().seed());
+        return m;
+    }
+
+    /** Runs everything; {@code start} (may be null) is an MTL model to continue from (--resume). */
+    public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
+        long t0 = System.nanoTime();
+        int k = tasks.size();
+        int d = tasks.get(0).dim();
+        Evaluator ev = new Evaluator(backend);
+        double[] stl = new double[k];
+        java.util.Arrays.fill(stl, Double.NaN);
+        if (cfg.runStl()) {
+            for (int i = 0; i < k; i++) {
+                log.accept("training STL baseline " + (i + 1) + "/" + k + " (" + tasks.get(i).name() + ")");
+                List<PreparedTask> one = List.of(tasks.get(i));
+                MtlModel m = newModel(one);
+                new Trainer(backend, cfg.train()).train(m, one, null);
+                stl[i] = ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary();
+            }
+        }
+
+        log.accept("training MTL (k = " + k + ", r = " + cfg.rank() + ", " + cfg.activation().cliName() + ")");
+        mtlModel = start != null ? start : newModel(tasks);
+        new Trainer(backend, cfg.train()).train(mtlModel, tasks, null);
+        double[] mtl = testMetric(ev, mtlModel, tasks);
+
+        double[] aligned = nanArray(k);
+        if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
+            log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
+            alignedModel = align(mtlModel, tasks);
+            aligned = testMetric(ev, alignedModel, tasks);
+        }
+
+        double[] alpha = null;
+        double[] reweighted = nanArray(k);
+        if (cfg.reweight() != null && k > 1) {
+            alpha = reweightAlpha(tasks);
+            log.accept("training MTL + SVD reweighting (Algorithm 2, " + cfg.reweight().cliName() + ")");
+            reweightedModel = newModel(tasks);
+            new Trainer(backend, cfg.train()).train(reweightedModel, tasks, SvdReweighting.toTrainingWeights(alpha));
+            reweighted = testMetric(ev, reweightedModel, tasks);
+        }
+
+        log.accept("covariance similarity and capacity");
+        CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
+        float[][] xs = new float[k][];
+        float[][] ys = new float[k][];
+        int[] rows = new int[k];
+        int[] cols = new int[k];
+        int[] ranks = new int[k];
+        for (int i = 0; i < k; i++) {
+            PreparedTask t = tasks.get(i);
+            xs[i] = t.gatherX(t.train());
+            ys[i] = t.labelMatrix(t.train());
+            rows[i] = t.train().length;
+            cols[i] = t.labels().outputs();
+            ranks[i] = cs.factor(xs[i], rows[i], d).rank();
+        }
+        double[][] sim = cs.matrix(xs, rows, d);
+        double[][] simAligned = null;
+        if (alignedModel != null) {
+            float[][] zs = new float[k][];
+            for (int i = 0; i < k; i++) {
+                zs[i] = new float[rows[i] * d];
+                backend.gemm(false, false, rows[i], d, d, 1f, xs[i], 0, d, alignedModel.alignment(i).value(), 0, d,
+                        0f, zs[i], 0, d);
+            }
+            simAligned = cs.matrix(zs, rows, d);
+        }
+        Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
+
+        List<TaskReport> reports = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            PreparedTask t = tasks.get(i);
+            boolean higher = t.loss().higherIsBetter();
+            double transfer = higher ? mtl[i] - stl[i] : stl[i] - mtl[i];
+            String sign = Double.isNaN(transfer) ? "n/a" : transfer > 0 ? "positive" : transfer < 0 ? "negative" : "none";
+            reports.add(new TaskReport(t.name(), t.loss().cliName(), t.labels().reason(), t.train().length,
+                    t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
+                    stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign));
+        }
+        return new ExperimentResult(reports, sim, simAligned, ranks, alpha, cap, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Algorithm 1: starting from a trained MTL model, add R_i = I and train them with the heads. */
+    public MtlModel align(MtlModel trained, List<PreparedTask> tasks) {
+        MtlModel m = trained.copy();
+        m.enableAlignment();
+        boolean fixB = cfg.alignMode() == ExperimentConfig.AlignMode.FIXED_B;
+        m.shared().setTrainable(!fixB);
+        if (m.sharedBias() != null) {
+            m.sharedBias().setTrainable(!fixB);
+        }
+        for (Tensor p : m.parameters()) {
+            p.resetOptimizerState();
+        }
+        new Trainer(backend, cfg.train()).train(m, tasks, null);
+        m.shared().setTrainable(true);
+        if (m.sharedBias() != null) {
+            m.sharedBias().setTrainable(true);
+        }
+        return m;
+    }
+
+    /** Algorithm 2's alpha on the training rows. */
+    public double[] reweightAlpha(List<PreparedTask> tasks) {
+        int k = tasks.size();
+        int d = tasks.get(0).dim();
+        float[][] xs = new float[k][];
+        float[][] ys = new float[k][];
+        int[] rows = new int[k];
+        int[] cols = new int[k];
+        int total = 0;
+        for (int i = 0; i < k; i++) {
+            PreparedTask t = tasks.get(i);
+            xs[i] = t.gatherX(t.train());
+            ys[i] = t.labelMatrix(t.train());
+            rows[i] = t.train().length;
+            cols[i] = t.labels().outputs();
+            total += cols[i];
+        }
+        int r = cfg.reweightRank() > 0 ? cfg.reweightRank() : cfg.rank();
+        r = Math.min(r, Math.min(d, total));
+        return new SvdReweighting(backend).weights(xs, rows, d, ys, cols, r, cfg.reweight(), true);
+    }
+
+    private double[] testMetric(Evaluator ev, MtlModel m, List<PreparedTask> tasks) {
+        double[] out = new double[tasks.size()];
+        for (int i = 0; i < out.length; i++) {
+            PreparedTask t = tasks.get(i);
+            out[i] = ev.metrics(m, i, t, t.test().length > 0 ? t.test() : t.train()).primary();
+        }
+        return out;
+    }
+
+    private static double[] nanArray(int k) {
+        double[] a = new double[k];
+        java.util.Arrays.fill(a, Double.NaN);
+        return a;
+    }
+}

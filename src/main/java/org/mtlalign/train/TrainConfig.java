@@ -1,0 +1,102 @@
+package org.mtlalign.train;
+
+import java.util.Locale;
+import org.mtlalign.UserInputException;
+
+/**
+ * Hyper-parameters of one training run. Defaults suit standardised inputs of a few hundred
+ * dimensions; every field is exposed on the CLI.
+ */
+public record TrainConfig(int epochs, int batchSize, Optimizer optimizer, float learningRate, float momentum,
+                          float weightDecay, Sampling sampling, int patience, long seed, boolean progress) {
+
+    /** Which update rule. */
+    public enum Optimizer {
+        SGD, ADAM;
+
+        public static Optimizer parse(String s) {
+            switch (s.toLowerCase(Locale.ROOT)) {
+                case "sgd": return SGD;
+                case "adam": return ADAM;
+                default: throw new UserInputException("--optimizer: unknown optimizer '" + s + "' (expected sgd or adam)");
+            }
+        }
+    }
+
+    /**
+     * How a step picks its task. ROUND_ROBIN cycles tasks (each task weighs the same per step,
+     * the paper's sum of per-task mean losses); PROPORTIONAL draws tasks in proportion to
+     * their training rows (the pooled-sample objective); ALL takes one batch of every task per
+     * step and sums the gradients (with a batch of every row, exact gradient descent).
+     */
+    public enum Sampling {
+        ROUND_ROBIN, PROPORTIONAL, ALL;
+
+        public static Sampling parse(String s) {
+            switch (s.toLowerCase(Locale.ROOT)) {
+                case "round-robin": return ROUND_ROBIN;
+                case "proportional": return PROPORTIONAL;
+                case "all": return ALL;
+                default: throw new UserInputException("--sampling: unknown task sampling '" + s
+                        + "' (expected round-robin, proportional or all)");
+            }
+        }
+
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    public TrainConfig {
+        if (epochs < 1) {
+            throw new UserInputException("--epochs: must be >= 1, got " + epochs);
+        }
+        if (batchSize < 1) {
+            throw new UserInputException("--batch: must be >= 1, got " + batchSize);
+        }
+        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+            throw new UserInputException("--lr: must be a positive number, got " + learningRate);
+        }
+        if (!(momentum >= 0 && momentum < 1)) {
+            throw new UserInputException("--momentum: must be in [0, 1), got " + momentum);
+        }
+        if (!(weightDecay >= 0)) {
+            throw new UserInputException("--weight-decay: must be >= 0, got " + weightDecay);
+        }
+        if (patience < 0) {
+            throw new UserInputException("--patience: must be >= 0, got " + patience);
+        }
+    }
+
+    public static TrainConfig defaults(long seed) {
+        return new TrainConfig(60, 64, Optimizer.ADAM, 3e-3f, 0.9f, 0f, Sampling.ROUND_ROBIN, 10, seed, false);
+    }
+
+    public TrainConfig withEpochs(int e) {
+        return new TrainConfig(e, batchSize, optimizer, learningRate, momentum, weightDecay, sampling, patience, seed, progress);
+    }
+
+    public TrainConfig withSeed(long s) {
+        return new TrainConfig(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, sampling, patience, s, progress);
+    }
+
+    public TrainConfig withLearningRate(float lr) {
+        return new TrainConfig(epochs, batchSize, optimizer, lr, momentum, weightDecay, sampling, patience, seed, progress);
+    }
+
+    public TrainConfig withSampling(Sampling s) {
+        return new TrainConfig(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, s, patience, seed, progress);
+    }
+
+    public TrainConfig withBatchSize(int b) {
+        return new TrainConfig(epochs, b, optimizer, learningRate, momentum, weightDecay, sampling, patience, seed, progress);
+    }
+
+    public TrainConfig withPatience(int p) {
+        return new TrainConfig(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, sampling, p, seed, progress);
+    }
+
+    public TrainConfig withProgress(boolean p) {
+        return new TrainConfig(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, sampling, patience, seed, p);
+    }
+}
