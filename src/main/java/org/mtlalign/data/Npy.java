@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -117,11 +118,16 @@ public final class Npy {
         } catch (AccessDeniedException e) {
             throw error(where, "permission denied", e);
         } catch (IOException e) {
-            throw error(where, "cannot read: " + e.getMessage(), e);
+            throw error(where, "cannot read: " + describe(e), e);
         }
     }
 
-    private static NpyArray read(String where, ReadableByteChannel ch, long fileSize) throws IOException {
+    /**
+     * Reads from an open channel; {@code fileSize} is the total byte count if known, else -1 (then
+     * truncation and trailing bytes are detected by reading). Package-private for tests of the
+     * streaming path.
+     */
+    static NpyArray read(String where, ReadableByteChannel ch, long fileSize) throws IOException {
         ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         pre.limit(8);
         int got = readFully(ch, pre);
@@ -232,6 +238,7 @@ public final class Npy {
                 // Only reachable when the size was unknown up front or the file shrank under us.
                 throw truncated(where, nbytes, (long) done * kind.size + got);
             }
+            buf.flip();
             if (scatter == null) {
                 decode(buf, kind, out, done, m);
             } else {
@@ -839,10 +846,8 @@ public final class Npy {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
             tmp = null;
-        } catch (AccessDeniedException e) {
-            throw error(where, "cannot write: permission denied (" + e.getFile() + ")", e);
         } catch (IOException e) {
-            throw error(where, "cannot write: " + e.getMessage(), e);
+            throw error(where, "cannot write: " + describe(e), e);
         } finally {
             if (tmp != null) {
                 try {
@@ -932,6 +937,26 @@ public final class Npy {
     private static String excerpt(String text) {
         String t = oneLine(text.strip());
         return t.length() > 160 ? t.substring(0, 157) + "..." : t;
+    }
+
+    /**
+     * A readable reason for an I/O failure. {@code FileSystemException.getMessage()} is often just
+     * the bare path, which tells the user nothing about what went wrong.
+     */
+    static String describe(IOException e) {
+        if (e instanceof NoSuchFileException f) {
+            return "no such file or directory: " + f.getFile();
+        }
+        if (e instanceof AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a directory";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason() + (f.getFile() != null ? ": " + f.getFile() : "");
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** Escapes control characters so a message stays on one line. */

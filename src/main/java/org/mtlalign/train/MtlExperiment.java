@@ -22,6 +22,7 @@ public final class MtlExperiment {
     private final Backend backend;
     private final ExperimentConfig cfg;
     private Consumer<String> log = s -> { };
+    private java.util.function.BiConsumer<MtlModel, Integer> mtlEpochHook = (m, e) -> { };
     private MtlModel mtlModel;
     private MtlModel alignedModel;
     private MtlModel reweightedModel;
@@ -34,6 +35,12 @@ public final class MtlExperiment {
     /** Progress lines ("training MTL ...") go here. */
     public MtlExperiment log(Consumer<String> sink) {
         this.log = sink;
+        return this;
+    }
+
+    /** Called after every epoch of the MTL run (checkpoints: the model holds finite values). */
+    public MtlExperiment onMtlEpoch(java.util.function.BiConsumer<MtlModel, Integer> hook) {
+        this.mtlEpochHook = hook;
         return this;
     }
 
@@ -83,7 +90,8 @@ public final class MtlExperiment {
 
         log.accept("training MTL (k = " + k + ", r = " + cfg.rank() + ", " + cfg.activation().cliName() + ")");
         mtlModel = start != null ? start : newModel(tasks);
-        new Trainer(backend, cfg.train()).train(mtlModel, tasks, null);
+        MtlModel training = mtlModel;
+        new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e)).train(mtlModel, tasks, null);
         double[] mtl = testMetric(ev, mtlModel, tasks);
 
         double[] aligned = nanArray(k);
@@ -181,7 +189,9 @@ public final class MtlExperiment {
             cols[i] = t.labels().outputs();
             total += cols[i];
         }
-        int r = cfg.reweightRank() > 0 ? cfg.reweightRank() : cfg.rank();
+        // With r >= k every normalised weight is 1 (theta_i lies in the span), so by default
+        // Algorithm 2 keeps at most k - 1 directions.
+        int r = cfg.reweightRank() > 0 ? cfg.reweightRank() : Math.min(cfg.rank(), Math.max(1, k - 1));
         r = Math.min(r, Math.min(d, total));
         return new SvdReweighting(backend).weights(xs, rows, d, ys, cols, r, cfg.reweight(), true);
     }

@@ -69,7 +69,7 @@ public record TrainConfig(int epochs, int batchSize, Optimizer optimizer, float 
     }
 
     public static TrainConfig defaults(long seed) {
-        return new TrainConfig(60, 64, Optimizer.ADAM, 3e-3f, 0.9f, 0f, Sampling.ROUND_ROBIN, 10, seed, false);
+        return new TrainConfig(200, 32, Optimizer.ADAM, 5e-3f, 0.9f, 0f, Sampling.ROUND_ROBIN, 20, seed, false);
     }
 
     public TrainConfig withEpochs(int e) {

@@ -125,7 +125,7 @@ public final class Trainer {
                             + " (validation loss " + valLoss + "); parameters restored to the last good epoch ("
                             + bestEpoch + "); try a smaller --lr");
                 }
-                if (valLoss < bestLoss - 1e-9 * Math.abs(bestLoss)) {
+                if (bestEpoch == 0 || valLoss < bestLoss - 1e-9 * Math.abs(bestLoss)) {
                     bestLoss = valLoss;
                     bestEpoch = epoch;
                     best = model.snapshot();

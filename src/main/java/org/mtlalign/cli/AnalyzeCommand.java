@@ -1,0 +1,153 @@
+package org.mtlalign.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mtlalign.UserInputException;
+import org.mtlalign.analysis.Capacity;
+import org.mtlalign.analysis.CovarianceSimilarity;
+import org.mtlalign.analysis.SvdReweighting;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.Backends;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.TaskSuite;
+import org.mtlalign.model.ModelIO;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `mtl analyze`: the training-free analyses on the training split. */
+@Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Without training: the covariance similarity of every task pair (eq. 5), the SVD task weights "
+                + "of Algorithm 2 (both variants) and a suggested width r for the shared module.",
+                "Computed on each task's training split after standardisation, as 'mtl train' would see it."})
+public final class AnalyzeCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @Option(names = {"-r", "--rank"}, paramLabel = "R", description = "The r of Algorithm 2 (default: the suggested capacity).")
+    Integer rank;
+
+    @Option(names = "--energy", defaultValue = "0.99",
+            description = "Similarity score: keep the rank holding this share of singular values (default: ${DEFAULT-VALUE}).")
+    double energy;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically).")
+    Path json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        Backend backend = Backends.select(backendOption.backend, spec.commandLine().getErr()::println);
+        TaskSuite suite = data.load();
+        Preparation.Result prep = Preparation.prepare(suite, data.preparation());
+        List<PreparedTask> tasks = prep.tasks();
+        int k = tasks.size();
+        int d = suite.dim();
+        float[][] xs = new float[k][];
+        float[][] ys = new float[k][];
+        int[] rows = new int[k];
+        int[] cols = new int[k];
+        int total = 0;
+        for (int i = 0; i < k; i++) {
+            PreparedTask t = tasks.get(i);
+            xs[i] = t.gatherX(t.train());
+            ys[i] = t.labelMatrix(t.train());
+            rows[i] = t.train().length;
+            cols[i] = t.labels().outputs();
+            total += cols[i];
+        }
+        o.printf(Locale.ROOT, "suite '%s': %d tasks, d = %d%s | %s%n", suite.name(), k, d,
+                suite.sharedInputs() ? ", shared inputs" : "", backend.description());
+        CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);
+        double[][] sim = cs.matrix(xs, rows, d);
+        int[] ranks = new int[k];
+        for (int i = 0; i < k; i++) {
+            ranks[i] = cs.factor(xs[i], rows[i], d).rank();
+        }
+        List<String> names = tasks.stream().map(PreparedTask::name).toList();
+        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",
+                energy * 100, java.util.Arrays.toString(ranks)), names, sim);
+
+        Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
+        int r = rank != null ? rank : Math.min(cap.suggestedRank(), Math.min(d, total));
+        if (r < 1 || r > Math.min(d, total)) {
+            throw new UserInputException("--rank: must be in 1.." + Math.min(d, total) + ", got " + r);
+        }
+        double[] wn = null;
+        double[] wp = null;
+        if (k > 1) {
+            SvdReweighting rw = new SvdReweighting(backend);
+            wn = rw.weights(xs, rows, d, ys, cols, r, SvdReweighting.Variant.NORMALIZED, true);
+            wp = rw.weights(xs, rows, d, ys, cols, r, SvdReweighting.Variant.PAPER, true);
+            o.println();
+            o.printf(Locale.ROOT, "SVD task weights (Algorithm 2, r = %d, centred labels%s)%n", r,
+                    suite.sharedInputs() ? "" : "; tasks do not share X, theta_i = X_i^T y_i / m_i");
+            List<List<String>> t = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                t.add(List.of(names.get(i), Tables.num(wn[i]), Tables.num(wp[i])));
+            }
+            Tables.print(o, List.of("task", "normalized", "paper"), t);
+        }
+        o.println();
+        o.printf(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
+                + "r >= %d gives no transfer (Proposition 1)%n", cap.suggestedRank(), cap.noTransferRank());
+        StringBuilder sv = new StringBuilder();
+        for (int i = 0; i < Math.min(12, cap.singularValues().length); i++) {
+            sv.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", cap.singularValues()[i]));
+        }
+        o.println("  singular values of the stacked single-task models: " + sv
+                + (cap.singularValues().length > 12 ? " ..." : ""));
+        if (k > 1) {
+            o.println();
+            o.println("most similar pairs (candidates for positive transfer):");
+            List<int[]> pairs = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                for (int j = i + 1; j < k; j++) {
+                    pairs.add(new int[] {i, j});
+                }
+            }
+            pairs.sort((a, b) -> Double.compare(sim[b[0]][b[1]], sim[a[0]][a[1]]));
+            for (int p = 0; p < Math.min(5, pairs.size()); p++) {
+                int[] q = pairs.get(p);
+                o.printf(Locale.ROOT, "  %s ~ %s: %.3f%n", names.get(q[0]), names.get(q[1]), sim[q[0]][q[1]]);
+            }
+        }
+        if (json != null) {
+            JsonObject root = new JsonObject();
+            root.add("provenance", Outputs.provenance(backend,
+                    spec.commandLine().getParseResult().originalArgs().toArray(new String[0])));
+            root.addProperty("seed", data.seed);
+            root.addProperty("suite", suite.name());
+            root.addProperty("shared_inputs", suite.sharedInputs());
+            JsonArray n = new JsonArray();
+            names.forEach(n::add);
+            root.add("task_names", n);
+            root.addProperty("energy", energy);
+            root.add("similarity", ModelIO.gson().toJsonTree(sim));
+            root.add("similarity_ranks", ModelIO.gson().toJsonTree(ranks));
+            root.addProperty("reweight_rank", r);
+            if (wn != null) {
+                root.add("weights_normalized", ModelIO.gson().toJsonTree(wn));
+                root.add("weights_paper", ModelIO.gson().toJsonTree(wp));
+            }
+            root.add("capacity", ModelIO.gson().toJsonTree(cap));
+            Outputs.writeAtomically(json, ModelIO.gson().toJson(root), "--json");
+            o.println("wrote " + json);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,169 @@
+package org.mtlalign.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.mtlalign.UserInputException;
+import org.mtlalign.data.Digits;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.Synthetic;
+import org.mtlalign.data.Task;
+import org.mtlalign.data.TaskLoader;
+import org.mtlalign.data.TaskSuite;
+import org.mtlalign.model.Loss;
+import picocli.CommandLine.Option;
+
+/** Where the tasks come from, and how they are split and standardised. */
+public final class DataOptions {
+    public static final String DEFAULT_SUITE = "digits-pairs";
+
+    @Option(names = "--task", paramLabel = "NAME=X:Y",
+            description = "A task from two files (.npy or .csv), e.g. --task a=Xa.npy:ya.npy (repeatable).")
+    List<String> taskSpecs = new ArrayList<>();
+
+    @Option(names = "--tasks", paramLabel = "DIR", description = "A directory of task folders DIR/NAME/{X,y}.npy (or .csv).")
+    Path tasksDir;
+
+    @Option(names = "--shared-x", paramLabel = "X", description = "One input matrix shared by all tasks (m x d) ...")
+    Path sharedX;
+
+    @Option(names = "--labels", paramLabel = "Y", description = "... with labels Y (m x k), one column per task.")
+    Path labels;
+
+    @Option(names = "--names", split = ",", paramLabel = "A,B,..", description = "Task names for the columns of --labels.")
+    List<String> names = new ArrayList<>();
+
+    @Option(names = "--suite", paramLabel = "NAME",
+            description = "A built-in suite: digits-pairs (default), digits-ovr, synthetic-linear, synthetic-relu, "
+                    + "task-covariance.")
+    String suite;
+
+    @Option(names = "--label-noise", paramLabel = "TASK:FRACTION",
+            description = "Replace FRACTION of TASK's labels with random labels (the noisy-task setting).")
+    String labelNoise;
+
+    @Option(names = "--loss", defaultValue = "auto", paramLabel = "auto|squared|logistic|softmax",
+            description = "Loss for every task (default: inferred from each task's labels).")
+    String loss;
+
+    @Option(names = "--val", defaultValue = "0.2", description = "Validation fraction per task (default: ${DEFAULT-VALUE}).")
+    double validation;
+
+    @Option(names = "--test", defaultValue = "0.2", description = "Test fraction per task (default: ${DEFAULT-VALUE}).")
+    double test;
+
+    @Option(names = "--standardize", defaultValue = "global", paramLabel = "none|per-task|global",
+            description = "Input standardisation fitted on training rows (default: ${DEFAULT-VALUE}).")
+    String standardize;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed for splits, initialisation and sampling (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    /** True when no data option was given (the built-in demo runs). */
+    public boolean noneGiven() {
+        return taskSpecs.isEmpty() && tasksDir == null && sharedX == null && labels == null && suite == null;
+    }
+
+    public TaskSuite load() {
+        int forms = (taskSpecs.isEmpty() ? 0 : 1) + (tasksDir == null ? 0 : 1)
+                + (sharedX == null && labels == null ? 0 : 1) + (suite == null ? 0 : 1);
+        if (forms > 1) {
+            throw new UserInputException("give tasks one way: --task, --tasks, --shared-x/--labels or --suite");
+        }
+        if ((sharedX == null) != (labels == null)) {
+            throw new UserInputException(sharedX == null ? "--labels: needs --shared-x X.npy as well"
+                    : "--shared-x: needs --labels Y.npy as well");
+        }
+        TaskSuite s;
+        if (!taskSpecs.isEmpty()) {
+            List<Task> tasks = new ArrayList<>();
+            for (String spec : taskSpecs) {
+                tasks.add(TaskLoader.fromSpec(spec));
+            }
+            s = new TaskSuite("tasks", tasks, false);
+        } else if (tasksDir != null) {
+            s = TaskLoader.fromDirectory(tasksDir);
+        } else if (sharedX != null) {
+            s = TaskLoader.sharedInputs(sharedX, labels, names);
+        } else {
+            s = builtin(suite == null ? DEFAULT_SUITE : suite, seed);
+        }
+        if (labelNoise != null) {
+            int c = labelNoise.lastIndexOf(':');
+            double f;
+            try {
+                f = Double.parseDouble(labelNoise.substring(c + 1));
+            } catch (RuntimeException e) {
+                throw new UserInputException("--label-noise: expected TASK:FRACTION, got '" + labelNoise + "'");
+            }
+            if (c <= 0) {
+                throw new UserInputException("--label-noise: expected TASK:FRACTION, got '" + labelNoise + "'");
+            }
+            s = Synthetic.randomizeLabels(s, labelNoise.substring(0, c), f, seed + 7919);
+        }
+        return s;
+    }
+
+    static TaskSuite builtin(String name, long seed) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "digits-pairs": return Digits.pairs();
+            case "digits-ovr": return Digits.oneVsRest();
+            case "synthetic-linear": return Synthetic.linear(6, 400, 30, 2, 0.3, false, seed);
+            case "synthetic-relu": return Synthetic.relu(6, 600, 30, 3, 0.1, seed);
+            case "task-covariance": return Synthetic.taskCovariance(200, 800, 20, 4.0, 0.3, seed);
+            default:
+                throw new UserInputException("--suite: unknown suite '" + name
+                        + "' (expected digits-pairs, digits-ovr, synthetic-linear, synthetic-relu or task-covariance)");
+        }
+    }
+
+    public Preparation.Config preparation() {
+        Loss l = loss.equalsIgnoreCase("auto") ? null : Loss.parse(loss);
+        return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize));
+    }
+
+    /** The options as arguments again, stored with a saved model so --resume can reload the data. */
+    public List<String> toArgs() {
+        List<String> a = new ArrayList<>();
+        for (String t : taskSpecs) {
+            a.add("--task");
+            a.add(abs(t));
+        }
+        if (tasksDir != null) {
+            a.add("--tasks");
+            a.add(tasksDir.toAbsolutePath().toString());
+        }
+        if (sharedX != null) {
+            a.add("--shared-x");
+            a.add(sharedX.toAbsolutePath().toString());
+            a.add("--labels");
+            a.add(labels.toAbsolutePath().toString());
+        }
+        if (!names.isEmpty()) {
+            a.add("--names");
+            a.add(String.join(",", names));
+        }
+        if (suite != null) {
+            a.add("--suite");
+            a.add(suite);
+        }
+        if (labelNoise != null) {
+            a.add("--label-noise");
+            a.add(labelNoise);
+        }
+        a.addAll(List.of("--loss", loss, "--val", Double.toString(validation), "--test", Double.toString(test),
+                "--standardize", standardize, "--seed", Long.toString(seed)));
+        return a;
+    }
+
+    private static String abs(String spec) {
+        int eq = spec.indexOf('=');
+        int c = spec.indexOf(':', eq + 1);
+        if (eq < 0 || c < 0) {
+            return spec;
+        }
+        return spec.substring(0, eq + 1) + Path.of(spec.substring(eq + 1, c)).toAbsolutePath() + ":"
+                + Path.of(spec.substring(c + 1)).toAbsolutePath();
+    }
+}

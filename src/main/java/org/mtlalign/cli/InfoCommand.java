@@ -1,0 +1,38 @@
+package org.mtlalign.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import org.mtlalign.Version;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.Backends;
+import org.mtlalign.backend.cpu.CpuBackend;
+import org.mtlalign.backend.cuda.CudaProbe;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** `mtl info`: version, backend, device or why none. */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Version, backends and device.")
+public final class InfoCommand implements Callable<Integer> {
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        o.println("mtl-align " + Version.get());
+        o.println("java: " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
+                + Runtime.getRuntime().availableProcessors() + " cores, max heap "
+                + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
+        CpuBackend cpu = new CpuBackend();
+        o.println("cpu backend: " + cpu.description() + (cpu.nativeBlas() ? " (native BLAS)"
+                : " (pure-Java BLAS fallback: install libopenblas0-pthread for native speed)"));
+        o.println("cuda backend: unavailable: " + CudaProbe.unavailableReason());
+        Backend chosen = Backends.select(backendOption.backend, s -> { });
+        o.println("selected (--backend " + backendOption.backend + "): " + chosen.name());
+        return 0;
+    }
+}

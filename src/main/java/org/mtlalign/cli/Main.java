@@ -1,0 +1,85 @@
+package org.mtlalign.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import org.mtlalign.UserInputException;
+import org.mtlalign.Version;
+import org.mtlalign.train.TrainingDivergedException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code mtl} command. Exit codes: 0 success; 2 bad input (files, options, shapes) with a
+ * one-line message; 3 training diverged (the last good checkpoint is kept); 1 an internal error.
+ */
+@Command(name = "mtl", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
+        description = "Multi-task learning with a shared representation: which tasks help each other, "
+                + "how wide the shared module should be, and whether covariance alignment or SVD "
+                + "reweighting helps.",
+        subcommands = {TrainCommand.class, AnalyzeCommand.class, SvdCommand.class, InfoCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int EXIT_USER_ERROR = 2;
+    public static final int EXIT_DIVERGED = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /** Runs the CLI in-process (used by the tests) and returns the exit code. */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter w = ex.getCommandLine().getErr();
+            w.println("mtl: " + oneLine(ex.getMessage()) + " (see 'mtl "
+                    + ex.getCommandLine().getCommandName().replace("mtl", "").trim() + " --help')");
+            w.flush();
+            return EXIT_USER_ERROR;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parse) -> {
+            PrintWriter w = c.getErr();
+            if (ex instanceof UserInputException) {
+                w.println("mtl: " + oneLine(ex.getMessage()));
+                w.flush();
+                return EXIT_USER_ERROR;
+            }
+            if (ex instanceof TrainingDivergedException) {
+                w.println("mtl: " + oneLine(ex.getMessage()));
+                w.flush();
+                return EXIT_DIVERGED;
+            }
+            w.println("mtl: internal error: " + ex + " (please report it; set MTL_DEBUG=1 for the stack trace)");
+            if (System.getenv("MTL_DEBUG") != null) {
+                ex.printStackTrace(w);
+            }
+            w.flush();
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    static String oneLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        return s.replaceAll("[\\r\\n]+", " ").trim();
+    }
+
+    /** Version line with the runtime. */
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"mtl-align " + Version.get() + " (Java " + Runtime.version() + ")"};
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package org.mtlalign.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+
+/** Plain-text tables for stdout. */
+final class Tables {
+    private Tables() {
+    }
+
+    static String num(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        double a = Math.abs(v);
+        if (a != 0 && (a < 1e-3 || a >= 1e5)) {
+            return String.format(Locale.ROOT, "%.3e", v);
+        }
+        return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    static String signed(double v) {
+        if (Double.isNaN(v)) {
+            return "-";
+        }
+        return (v >= 0 ? "+" : "") + num(v);
+    }
+
+    static void print(PrintWriter out, List<String> header, List<List<String>> rows) {
+        int[] w = new int[header.size()];
+        for (int j = 0; j < w.length; j++) {
+            w[j] = header.get(j).length();
+            for (List<String> r : rows) {
+                w[j] = Math.max(w[j], r.get(j).length());
+            }
+        }
+        line(out, header, w);
+        StringBuilder sep = new StringBuilder();
+        for (int j = 0; j < w.length; j++) {
+            sep.append(j == 0 ? "" : "  ").append("-".repeat(w[j]));
+        }
+        out.println(sep);
+        for (List<String> r : rows) {
+            line(out, r, w);
+        }
+    }
+
+    private static void line(PrintWriter out, List<String> cells, int[] w) {
+        StringBuilder b = new StringBuilder();
+        for (int j = 0; j < cells.size(); j++) {
+            String c = cells.get(j);
+            if (j == 0) {
+                b.append(c).append(" ".repeat(w[j] - c.length()));
+            } else {
+                b.append("  ").append(" ".repeat(w[j] - c.length())).append(c);
+            }
+        }
+        out.println(b.toString().stripTrailing());
+    }
+
+    static void matrix(PrintWriter out, String title, List<String> names, double[][] m) {
+        out.println(title);
+        List<String> header = new java.util.ArrayList<>();
+        header.add("");
+        for (int i = 0; i < names.size(); i++) {
+            header.add(String.valueOf(i));
+        }
+        List<List<String>> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            List<String> r = new java.util.ArrayList<>();
+            r.add(i + " " + names.get(i));
+            for (int j = 0; j < names.size(); j++) {
+                r.add(String.format(Locale.ROOT, "%.3f", m[i][j]));
+            }
+            rows.add(r);
+        }
+        print(out, header, rows);
+    }
+}

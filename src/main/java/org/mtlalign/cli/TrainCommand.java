@@ -1,0 +1,298 @@
+package org.mtlalign.cli;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.mtlalign.UserInputException;
+import org.mtlalign.analysis.Capacity;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.Backends;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.TaskSuite;
+import org.mtlalign.model.ModelIO;
+import org.mtlalign.model.MtlModel;
+import org.mtlalign.train.ExperimentConfig;
+import org.mtlalign.train.ExperimentResult;
+import org.mtlalign.train.MtlExperiment;
+import org.mtlalign.train.TaskReport;
+import org.mtlalign.train.TransferExperiment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `mtl train`: STL baselines, MTL, MTL + alignment and MTL + reweighting, per task. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train single-task baselines, the shared-module MTL model, MTL with covariance alignment "
+                + "(Algorithm 1) and MTL with SVD task reweighting (Algorithm 2); report the test metric of every task "
+                + "under each, the transfer, and the covariance similarity of every task pair.",
+                "With no data options it runs the built-in demo (" + DataOptions.DEFAULT_SUITE + ", real digits data)."})
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Mixin
+    TrainOptions opts = new TrainOptions();
+
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Write all results as JSON (atomically).")
+    Path json;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Save the MTL model (parameters as .npy, model.json with config and provenance); "
+                    + "checkpointed after every epoch.")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue training the MTL model saved in DIR.")
+    Path resume;
+
+    @Option(names = "--transfer-target", paramLabel = "TASK",
+            description = "Transfer mode: learn B on the other tasks, fine-tune on TASK with and without alignment.")
+    String transferTarget;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter e = spec.commandLine().getErr();
+        String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
+        ModelIO.Loaded resumed = null;
+        if (resume != null) {
+            resumed = ModelIO.load(resume);
+            if (data.noneGiven()) {
+                data = dataFromSavedModel(resumed.json(), resume);
+            }
+        }
+        Backend backend = Backends.select(backendOption.backend, e::println);
+        TaskSuite suite = data.load();
+        if (data.noneGiven() && resume == null) {
+            e.println("no data given: running the built-in demo (--suite " + DataOptions.DEFAULT_SUITE
+                    + ", UCI handwritten digits)");
+        }
+        Preparation.Config prepCfg = data.preparation();
+        Preparation.Result prep = Preparation.prepare(suite, prepCfg);
+        List<PreparedTask> tasks = prep.tasks();
+        int d = suite.dim();
+        o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d tasks, d = %d%s | seed %d%n",
+                org.mtlalign.Version.get(), backend.description(), suite.name(), tasks.size(), d,
+                suite.sharedInputs() ? ", shared inputs" : "", data.seed);
+        for (PreparedTask t : tasks) {
+            o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),
+                    t.labels().reason(), t.train().length, t.validation().length, t.test().length);
+        }
+
+        int r;
+        String rWhy;
+        if (opts.rank != null) {
+            r = opts.rank;
+            rWhy = "--rank";
+        } else if (resumed != null) {
+            r = resumed.model().rank();
+            rWhy = "from " + resume;
+        } else {
+            r = suggestRank(backend, tasks, d);
+            rWhy = "suggested capacity; set --rank to override";
+        }
+        if (r < 1 || r > d) {
+            throw new UserInputException("--rank: r must be in 1..d = 1.." + d + ", got " + r);
+        }
+        o.printf(Locale.ROOT, "shared module: r = %d (%s), activation %s%s%n", r, rWhy, opts.activation,
+                opts.noBias ? ", no biases" : "");
+        ExperimentConfig cfg = opts.experimentConfig(r, data.seed);
+
+        if (transferTarget != null) {
+            return transfer(o, e, backend, cfg, tasks, argv);
+        }
+
+        MtlModel start = null;
+        if (resumed != null) {
+            start = checkCompatible(resumed.model(), tasks, cfg, resume);
+        }
+        MtlExperiment exp = new MtlExperiment(backend, cfg).log(s -> e.println("  .. " + s));
+        JsonObject meta = new JsonObject();
+        meta.add("provenance", Outputs.provenance(backend, argv));
+        meta.add("config", configJson(cfg, prepCfg));
+        JsonArray dataArgs = new JsonArray();
+        data.toArgs().forEach(dataArgs::add);
+        meta.add("data_args", dataArgs);
+        Map<String, float[]> extras = standardisation(prep);
+        if (out != null) {
+            JsonObject m = meta;
+            exp.onMtlEpoch((model, epoch) -> {
+                m.addProperty("epochs_done", epoch);
+                ModelIO.save(out, model, m, extras);
+            });
+        }
+        ExperimentResult res = exp.run(tasks, start);
+        printResult(o, res, cfg, tasks);
+        if (out != null) {
+            meta.addProperty("status", "complete");
+            ModelIO.save(out, exp.mtlModel(), meta, extras);
+            o.println("saved the MTL model to " + out);
+        }
+        if (json != null) {
+            JsonObject root = new JsonObject();
+            root.add("provenance", Outputs.provenance(backend, argv));
+            root.addProperty("seed", data.seed);
+            root.add("config", configJson(cfg, prepCfg));
+            root.addProperty("suite", suite.name());
+            root.addProperty("shared_inputs", suite.sharedInputs());
+            Gson g = ModelIO.gson();
+            JsonElement r2 = g.toJsonTree(res);
+            for (Map.Entry<String, JsonElement> en : r2.getAsJsonObject().entrySet()) {
+                root.add(en.getKey(), en.getValue());
+            }
+            JsonArray names = new JsonArray();
+            tasks.forEach(t -> names.add(t.name()));
+            root.add("task_names", names);
+            Outputs.writeAtomically(json, g.toJson(root), "--json");
+            o.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    private int transfer(PrintWriter o, PrintWriter e, Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks,
+                         String[] argv) {
+        int target = -1;
+        for (int i = 0; i < tasks.size(); i++) {
+            if (tasks.get(i).name().equals(transferTarget)) {
+                target = i;
+            }
+        }
+        if (target < 0) {
+            throw new UserInputException("--transfer-target: no task named '" + transferTarget + "'");
+        }
+        TransferExperiment.Report rep = new TransferExperiment(backend, cfg).log(s -> e.println("  .. " + s))
+                .run(tasks, target);
+        o.println();
+        o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), rep.metric());
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(List.of("single-task (target only)", Tables.num(rep.stl())));
+        rows.add(List.of("frozen B + new head", Tables.num(rep.fineTune())));
+        rows.add(List.of("frozen B + new head + alignment R", Tables.num(rep.fineTuneAligned())));
+        Tables.print(o, List.of("method", rep.metric()), rows);
+        if (json != null) {
+            JsonObject root = new JsonObject();
+            root.add("provenance", Outputs.provenance(backend, argv));
+            root.addProperty("seed", data.seed);
+            root.add("transfer", ModelIO.gson().toJsonTree(rep));
+            Outputs.writeAtomically(json, ModelIO.gson().toJson(root), "--json");
+            o.println("wrote " + json);
+        }
+        return 0;
+    }
+
+    static int suggestRank(Backend backend, List<PreparedTask> tasks, int d) {
+        int k = tasks.size();
+        float[][] xs = new float[k][];
+        float[][] ys = new float[k][];
+        int[] rows = new int[k];
+        int[] cols = new int[k];
+        for (int i = 0; i < k; i++) {
+            PreparedTask t = tasks.get(i);
+            xs[i] = t.gatherX(t.train());
+            ys[i] = t.labelMatrix(t.train());
+            rows[i] = t.train().length;
+            cols[i] = t.labels().outputs();
+        }
+        Capacity.Suggestion s = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
+        return Math.min(d, s.suggestedRank());
+    }
+
+    private static MtlModel checkCompatible(MtlModel m, List<PreparedTask> tasks, ExperimentConfig cfg, Path dir) {
+        if (m.taskCount() != tasks.size() || m.inputDim() != tasks.get(0).dim()) {
+            throw new UserInputException("--resume " + dir + ": the saved model has " + m.taskCount() + " tasks and d = "
+                    + m.inputDim() + ", the data has " + tasks.size() + " tasks and d = " + tasks.get(0).dim());
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            if (!m.heads().get(i).equals(tasks.get(i).head())) {
+                throw new UserInputException("--resume " + dir + ": task " + i + " is " + m.heads().get(i)
+                        + " in the saved model but " + tasks.get(i).head() + " in the data");
+            }
+        }
+        if (m.rank() != cfg.rank() || m.activation() != cfg.activation() || m.hasBias() != cfg.bias()) {
+            throw new UserInputException("--resume " + dir + ": the saved model has r = " + m.rank() + ", "
+                    + m.activation().cliName() + (m.hasBias() ? "" : ", no biases")
+                    + "; pass the same --rank/--activation/--no-bias");
+        }
+        return m;
+    }
+
+    private static DataOptions dataFromSavedModel(JsonObject json, Path dir) {
+        if (!json.has("data_args")) {
+            throw new UserInputException("--resume " + dir + ": the model does not record its data; give the data options");
+        }
+        List<String> args = new ArrayList<>();
+        json.getAsJsonArray("data_args").forEach(a -> args.add(a.getAsString()));
+        DataOptions d = new DataOptions();
+        new CommandLine(new Holder(d)).parseArgs(args.toArray(new String[0]));
+        return d;
+    }
+
+    /** Lets picocli parse stored data arguments into a DataOptions. */
+    @Command(name = "data")
+    static final class Holder {
+        @Mixin
+        DataOptions d;
+
+        Holder(DataOptions d) {
+            this.d = d;
+        }
+    }
+
+    private static Map<String, float[]> standardisation(Preparation.Result prep) {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < prep.tasks().size(); i++) {
+            if (prep.means()[i] != null) {
+                m.put("standardize_mean_" + i, prep.means()[i]);
+                m.put("standardize_scale_" + i, prep.scales()[i]);
+            }
+        }
+        return m;
+    }
+
+    private static JsonObject configJson(ExperimentConfig cfg, Preparation.Config prep) {
+        JsonObject c = ModelIO.gson().toJsonTree(cfg).getAsJsonObject();
+        c.add("data", ModelIO.gson().toJsonTree(prep));
+        return c;
+    }
+
+    private static void printResult(PrintWriter o, ExperimentResult res, ExperimentConfig cfg, List<PreparedTask> tasks) {
+        o.println();
+        o.println("test metric per task (transfer = MTL - STL, signed so + means MTL helps)");
+        List<List<String>> rows = new ArrayList<>();
+        for (TaskReport t : res.tasks()) {
+            rows.add(List.of(t.name(), t.metric(), Tables.num(t.stl()), Tables.num(t.mtl()), Tables.num(t.mtlAlign()),
+                    Tables.num(t.mtlReweight()), Tables.num(t.weight()), Tables.signed(t.transfer()), t.transferSign()));
+        }
+        Tables.print(o, List.of("task", "metric", "STL", "MTL", "MTL+align", "MTL+reweight", "alpha", "transfer", ""), rows);
+        List<String> names = tasks.stream().map(PreparedTask::name).toList();
+        o.println();
+        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",
+                cfg.energy() * 100, java.util.Arrays.toString(res.similarityRanks())), names, res.similarity());
+        if (res.similarityAligned() != null) {
+            o.println();
+            Tables.matrix(o, "covariance similarity after alignment (X_i R_i)", names, res.similarityAligned());
+        }
+        o.println();
+        Capacity.Suggestion c = res.capacity();
+        o.printf(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
+                + "r >= %d gives no transfer (Proposition 1)%n", c.suggestedRank(), c.noTransferRank());
+        o.printf(Locale.ROOT, "done in %.1f s%n", res.seconds());
+    }
+}

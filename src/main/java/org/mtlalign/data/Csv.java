@@ -1,0 +1,465 @@
+package org.mtlalign.data;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.mtlalign.UserInputException;
+
+/**
+ * Reads a numeric 2-D table from a delimited text file into a float32 {@link NpyArray} of shape
+ * {@code [rows, columns]}.
+ *
+ * <p>Accepted input, chosen so that what spreadsheets, pandas and {@code numpy.savetxt} write just
+ * works:
+ * <ul>
+ *   <li>gzip-compressed files (name ending in {@code .gz}, or gzip magic bytes), decompressed on the fly;
+ *   <li>delimiter {@code ','}, {@code ';'} or tab, whichever occurs most in the first data line;
+ *       if none occurs, cells are separated by runs of spaces/tabs;
+ *   <li>an optional header: if the first non-blank, non-comment line has any cell that is not a
+ *       number, it holds column names;
+ *   <li>blank lines and lines starting with {@code '#'} are skipped anywhere;
+ *   <li>cells: decimal or scientific numbers, optionally in double quotes, and {@code nan},
+ *       {@code inf}, {@code -inf}, {@code infinity} in any case (rejecting those is
+ *       {@link FiniteCheck}'s job, so it can say where they are).
+ * </ul>
+ * Quoted delimiters inside cells are not supported: a numeric table has no use for them.
+ *
+ * <p>The result's {@link NpyArray#dtype()} is {@code "<f4"}, the representation actually held;
+ * {@link NpyArray#integral()} is true iff every value is a (finite) integer, so that a label column
+ * of whole numbers is recognised as classes just like an integer {@code .npy} would be.
+ */
+public final class Csv {
+
+    /**
+     * A table and its column names.
+     *
+     * @param array the values, shape {@code [rows, columns]}
+     * @param header column names from the header line, or empty if the file has none
+     */
+    public record CsvTable(NpyArray array, List<String> header) {
+        public CsvTable {
+            header = List.copyOf(header);
+        }
+    }
+
+    private static final int BUFFER = 1 << 16;
+
+    private Csv() {
+    }
+
+    /** The values of {@link #readTable(Path)}, without the header. */
+    public static NpyArray read(Path file) {
+        return readTable(file).array();
+    }
+
+    /**
+     * Reads a numeric table, with its header if present.
+     *
+     * @throws UserInputException if the file is missing or unreadable, is corrupt gzip, has no data
+     *     rows, has rows of differing lengths, or has a cell (after the first line) that is not a number
+     */
+    public static CsvTable readTable(Path file) {
+        String where = file.toString();
+        if (Files.isDirectory(file)) {
+            throw error(where, "is a directory, not a CSV file");
+        }
+        boolean[] gz = new boolean[1];
+        try (BufferedReader reader = open(file, gz)) {
+            return parse(where, reader);
+        } catch (NoSuchFileException e) {
+            throw error(where, "no such file", e);
+        } catch (AccessDeniedException e) {
+            throw error(where, "permission denied", e);
+        } catch (ZipException e) {
+            throw error(where, "corrupt gzip data: " + e.getMessage(), e);
+        } catch (EOFException e) {
+            throw error(where, gz[0] ? "truncated gzip data" : "unexpected end of file", e);
+        } catch (IOException e) {
+            throw error(where, "cannot read: " + Npy.describe(e), e);
+        }
+    }
+
+    /** Opens the file, decompressing if it is gzip by name or by content; records which in {@code gz[0]}. */
+    private static BufferedReader open(Path file, boolean[] gz) throws IOException {
+        InputStream in = new BufferedInputStream(Files.newInputStream(file), BUFFER);
+        try {
+            in.mark(2);
+            int b0 = in.read();
+            int b1 = in.read();
+            in.reset();
+            boolean byName = file.getFileName() != null
+                    && file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz");
+            // Sniffing as well as trusting the name: a compressed file renamed to .csv still reads.
+            if (byName || (b0 == 0x1F && b1 == 0x8B)) {
+                gz[0] = true;
+                in = new GZIPInputStream(in, BUFFER);
+            }
+            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), BUFFER);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    private static CsvTable parse(String where, BufferedReader reader) throws IOException {
+        Cells cells = new Cells();
+        CellParser num = new CellParser();
+        float[] values = new float[1024];
+        int count = 0;
+        int cols = -1; // unknown until the first data row
+        boolean integral = true;
+        char delim = 0;
+        String headerLine = null;
+        long headerLineNo = 0;
+        List<String> header = List.of();
+        boolean sawContent = false;
+
+        String line;
+        long lineNo = 0;
+        while ((line = reader.readLine()) != null) {
+            lineNo++;
+            if (lineNo == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
+                line = line.substring(1); // UTF-8 byte order mark, as Excel writes
+            }
+            int first = 0;
+            while (first < line.length() && Character.isWhitespace(line.charAt(first))) {
+                first++;
+            }
+            if (first == line.length() || line.charAt(first) == '#') {
+                continue;
+            }
+
+            if (cols < 0) {
+                delim = detectDelimiter(line);
+            }
+            // Parse straight into the value buffer; a row that turns out to be bad is discarded or
+            // reported, so good rows never pay for a second pass.
+            cells.reset(line, delim);
+            int n = 0;
+            int badColumn = 0;
+            while (cells.next()) {
+                n++;
+                if (cols >= 0 && n > cols) {
+                    continue; // keep counting for the ragged-row message, store nothing
+                }
+                float v = num.parse(line, cells.start, cells.end);
+                if (!num.ok) {
+                    if (badColumn == 0) {
+                        badColumn = n;
+                    }
+                    continue;
+                }
+                if (count + n > values.length) {
+                    values = grow(where, values, count + n);
+                }
+                values[count + n - 1] = v;
+                if (integral && (!Float.isFinite(v) || v != Math.rint(v))) {
+                    integral = false;
+                }
+            }
+
+            if (!sawContent) {
+                sawContent = true;
+                if (badColumn != 0) {
+                    // First content line with a non-number: the header. Its delimiter is decided by
+                    // the first data line, which may differ (e.g. names with spaces).
+                    headerLine = line;
+                    headerLineNo = lineNo;
+                    integral = true;
+                    continue;
+                }
+            }
+            if (cols < 0) {
+                cols = n;
+                if (headerLine != null) {
+                    header = splitHeader(headerLine, delim, cells);
+                    if (header.size() != cols) {
+                        throw error(where, "line " + headerLineNo + " (header) has " + columns(header.size())
+                                + ", expected " + cols + " (as in line " + lineNo + ")");
+                    }
+                }
+            }
+            if (n != cols) {
+                throw error(where, "line " + lineNo + " has " + columns(n) + ", expected " + cols);
+            }
+            if (badColumn != 0) {
+                cells.reset(line, delim);
+                for (int c = 0; c < badColumn; c++) {
+                    cells.next();
+                }
+                String text = line.substring(cells.start, cells.end);
+                throw error(where, "line " + lineNo + ", column " + badColumn + ": "
+                        + (text.isEmpty() ? "empty cell" : "cannot parse '" + clip(text) + "' as a number"));
+            }
+            count += n;
+        }
+
+        if (cols < 0) {
+            throw error(where, headerLine == null ? "no data rows" : "no data rows (only a header line)");
+        }
+        int rows = count / cols;
+        float[] data = count == values.length ? values : Arrays.copyOf(values, count);
+        return new CsvTable(new NpyArray(new int[] {rows, cols}, data, "<f4", integral), header);
+    }
+
+    private static float[] grow(String where, float[] values, int needed) {
+        if (needed > Npy.MAX_ELEMENTS) {
+            throw error(where, "table too large: more than " + Npy.MAX_ELEMENTS + " values");
+        }
+        long target = Math.max(needed, (long) values.length + (values.length >> 1));
+        return Arrays.copyOf(values, (int) Math.min(target, Npy.MAX_ELEMENTS));
+    }
+
+    /** Most frequent of ',', tab, ';' (ties in that order); 0 for whitespace-separated. */
+    private static char detectDelimiter(String line) {
+        int commas = 0;
+        int tabs = 0;
+        int semis = 0;
+        for (int i = 0; i < line.length(); i++) {
+            switch (line.charAt(i)) {
+                case ',' -> commas++;
+                case '\t' -> tabs++;
+                case ';' -> semis++;
+                default -> { }
+            }
+        }
+        if (commas == 0 && tabs == 0 && semis == 0) {
+            return 0;
+        }
+        if (commas >= tabs && commas >= semis) {
+            return ',';
+        }
+        return tabs >= semis ? '\t' : ';';
+    }
+
+    private static List<String> splitHeader(String line, char delim, Cells cells) {
+        List<String> names = new ArrayList<>();
+        cells.reset(line, delim);
+        while (cells.next()) {
+            int s = cells.start;
+            int e = cells.end;
+            if (e - s >= 2 && line.charAt(s) == '"' && line.charAt(e - 1) == '"') {
+                s++;
+                e--;
+            }
+            names.add(line.substring(s, e).strip());
+        }
+        return names;
+    }
+
+    /**
+     * Walks the cells of one line without allocating: {@link #start}/{@link #end} delimit the
+     * current cell, trimmed of surrounding spaces and tabs.
+     */
+    private static final class Cells {
+        private String line;
+        private char delim;
+        private int pos;
+        private boolean done;
+        int start;
+        int end;
+
+        void reset(String line, char delim) {
+            this.line = line;
+            this.delim = delim;
+            this.pos = 0;
+            this.done = false;
+        }
+
+        boolean next() {
+            if (done) {
+                return false;
+            }
+            int len = line.length();
+            if (delim == 0) {
+                while (pos < len && isBlank(line.charAt(pos))) {
+                    pos++;
+                }
+                if (pos == len) {
+                    done = true;
+                    return false;
+                }
+                start = pos;
+                while (pos < len && !isBlank(line.charAt(pos))) {
+                    pos++;
+                }
+                end = pos;
+                return true;
+            }
+            int stop = line.indexOf(delim, pos);
+            if (stop < 0) {
+                stop = len;
+                done = true;
+            }
+            int s = pos;
+            int e = stop;
+            while (s < e && isBlank(line.charAt(s))) {
+                s++;
+            }
+            while (e > s && isBlank(line.charAt(e - 1))) {
+                e--;
+            }
+            start = s;
+            end = e;
+            pos = stop + 1;
+            return true;
+        }
+
+        private static boolean isBlank(char c) {
+            return c == ' ' || c == '\t';
+        }
+    }
+
+    /**
+     * Parses one cell as a float, correctly rounded, with the common short cases done without
+     * allocating a substring. Sets {@link #ok} instead of throwing, since "not a number" is the
+     * expected outcome on a header line.
+     */
+    static final class CellParser {
+        /** Powers of ten that are exact in float (5^10 < 2^24). */
+        private static final float[] POW10 = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+        /** Stop accumulating digits here so that mant * 10 + 9 cannot overflow a long. */
+        private static final long MANT_LIMIT = 100_000_000_000_000_000L;
+
+        boolean ok;
+
+        float parse(String s, int start, int end) {
+            ok = false;
+            if (end - start >= 2 && s.charAt(start) == '"' && s.charAt(end - 1) == '"') {
+                start++;
+                end--;
+                while (start < end && s.charAt(start) == ' ') {
+                    start++;
+                }
+                while (end > start && s.charAt(end - 1) == ' ') {
+                    end--;
+                }
+            }
+            int i = start;
+            if (i == end) {
+                return 0f;
+            }
+            boolean negative = false;
+            char c = s.charAt(i);
+            if (c == '+' || c == '-') {
+                negative = c == '-';
+                i++;
+                if (i == end) {
+                    return 0f;
+                }
+                c = s.charAt(i);
+            }
+            if (Character.isLetter(c)) {
+                int n = end - i;
+                if (n == 3 && s.regionMatches(true, i, "nan", 0, 3)) {
+                    ok = true;
+                    return Float.NaN;
+                }
+                if ((n == 3 && s.regionMatches(true, i, "inf", 0, 3))
+                        || (n == 8 && s.regionMatches(true, i, "infinity", 0, 8))) {
+                    ok = true;
+                    return negative ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+                }
+                return 0f;
+            }
+
+            long mant = 0;
+            int scale = 0; // value = mant * 10^scale before the explicit exponent
+            boolean anyDigit = false;
+            while (i < end && (c = s.charAt(i)) >= '0' && c <= '9') {
+                anyDigit = true;
+                if (mant < MANT_LIMIT) {
+                    mant = mant * 10 + (c - '0');
+                } else {
+                    scale++; // only matters for the fast path, which such a mantissa never takes
+                }
+                i++;
+            }
+            if (i < end && s.charAt(i) == '.') {
+                i++;
+                while (i < end && (c = s.charAt(i)) >= '0' && c <= '9') {
+                    anyDigit = true;
+                    if (mant < MANT_LIMIT) {
+                        mant = mant * 10 + (c - '0');
+                        scale--;
+                    }
+                    i++;
+                }
+            }
+            if (!anyDigit) {
+                return 0f;
+            }
+            int exp = 0;
+            if (i < end && ((c = s.charAt(i)) == 'e' || c == 'E')) {
+                i++;
+                boolean expNegative = false;
+                if (i < end && ((c = s.charAt(i)) == '+' || c == '-')) {
+                    expNegative = c == '-';
+                    i++;
+                }
+                int expStart = i;
+                while (i < end && (c = s.charAt(i)) >= '0' && c <= '9') {
+                    if (exp < 100_000) {
+                        exp = exp * 10 + (c - '0');
+                    }
+                    i++;
+                }
+                if (i == expStart) {
+                    return 0f;
+                }
+                if (expNegative) {
+                    exp = -exp;
+                }
+            }
+            if (i != end) {
+                return 0f;
+            }
+            ok = true;
+            if (mant == 0) {
+                return negative ? -0f : 0f;
+            }
+            int e10 = scale + exp;
+            if (mant <= (1 << 24) && e10 >= -10 && e10 <= 10) {
+                // Both operands exact in float, so one IEEE operation rounds correctly (Clinger's
+                // fast path); this covers nearly every cell in practice.
+                float f = mant;
+                f = e10 >= 0 ? f * POW10[e10] : f / POW10[-e10];
+                return negative ? -f : f;
+            }
+            // The grammar checked above is a subset of what parseFloat accepts.
+            return Float.parseFloat(s.substring(start, end));
+        }
+    }
+
+    private static String columns(int n) {
+        return n == 1 ? "1 column" : n + " columns";
+    }
+
+    private static String clip(String text) {
+        String t = Npy.oneLine(text);
+        return t.length() > 40 ? t.substring(0, 37) + "..." : t;
+    }
+
+    /** The message is flattened to one line because the CLI prints it as exactly one. */
+    private static UserInputException error(String where, String what) {
+        return new UserInputException(Npy.oneLine(where + ": " + what));
+    }
+
+    private static UserInputException error(String where, String what, Throwable cause) {
+        return new UserInputException(Npy.oneLine(where + ": " + what), cause);
+    }
+}

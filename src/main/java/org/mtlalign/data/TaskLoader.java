@@ -1,0 +1,156 @@
+package org.mtlalign.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import org.mtlalign.UserInputException;
+
+/**
+ * Reads tasks in the forms the CLI accepts: {@code NAME=X:y} pairs, a directory of task
+ * folders, or one shared X with a label matrix whose columns are tasks. Files are .npy or CSV
+ * (optionally gzipped), chosen by extension.
+ */
+public final class TaskLoader {
+    private TaskLoader() {
+    }
+
+    /** Reads a numeric array from .npy or .csv / .csv.gz / .tsv / .txt. */
+    public static NpyArray readArray(Path file) {
+        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (n.endsWith(".npy")) {
+            return Npy.read(file);
+        }
+        if (n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv") || n.endsWith(".txt")
+                || n.endsWith(".tsv.gz") || n.endsWith(".txt.gz")) {
+            return Csv.read(file);
+        }
+        throw new UserInputException(file + ": unknown file type (expected .npy, .csv, .csv.gz, .tsv or .txt)");
+    }
+
+    /** Parses {@code NAME=X.npy:y.npy} (the colon that splits two existing files wins). */
+    public static Task fromSpec(String spec) {
+        int eq = spec.indexOf('=');
+        if (eq <= 0 || eq == spec.length() - 1) {
+            throw new UserInputException("--task: expected NAME=X.npy:y.npy, got '" + spec + "'");
+        }
+        String name = spec.substring(0, eq);
+        String files = spec.substring(eq + 1);
+        List<Integer> colons = new ArrayList<>();
+        for (int i = 0; i < files.length(); i++) {
+            if (files.charAt(i) == ':') {
+                colons.add(i);
+            }
+        }
+        if (colons.isEmpty()) {
+            throw new UserInputException("--task " + spec + ": expected NAME=X.npy:y.npy (a colon between the two files)");
+        }
+        int split = colons.get(0);
+        for (int c : colons) {
+            if (Files.exists(Path.of(files.substring(0, c)))) {
+                split = c;
+                break;
+            }
+        }
+        Path x = Path.of(files.substring(0, split));
+        Path y = Path.of(files.substring(split + 1));
+        return load(name, x, y);
+    }
+
+    public static Task load(String name, Path x, Path y) {
+        NpyArray xa = readArray(x);
+        NpyArray ya = readArray(y);
+        return Task.fromArrays(name, xa, x.toString(), ya, y.toString());
+    }
+
+    /** DIR/NAME/X.npy + DIR/NAME/y.npy (or X.csv + y.csv) for every sub-folder, in name order. */
+    public static TaskSuite fromDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserInputException(dir + ": --tasks expects a directory of task folders (DIR/NAME/X.npy, DIR/NAME/y.npy)");
+        }
+        List<Path> subs;
+        try (Stream<Path> s = Files.list(dir)) {
+            subs = s.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new UserInputException(dir + ": cannot list directory (" + e.getMessage() + ")");
+        }
+        List<Task> tasks = new ArrayList<>();
+        for (Path sub : subs) {
+            Path[] xy = findPair(sub);
+            if (xy == null) {
+                throw new UserInputException(sub + ": no X.npy + y.npy (or X.csv + y.csv) in this task folder");
+            }
+            tasks.add(load(sub.getFileName().toString(), xy[0], xy[1]));
+        }
+        if (tasks.isEmpty()) {
+            throw new UserInputException(dir + ": no task folders found (expected DIR/NAME/X.npy and DIR/NAME/y.npy)");
+        }
+        return new TaskSuite(dir.getFileName().toString(), tasks, false);
+    }
+
+    private static Path[] findPair(Path sub) {
+        String[] exts = {".npy", ".csv", ".csv.gz"};
+        for (String ex : exts) {
+            for (String xn : new String[] {"X", "x"}) {
+                Path x = sub.resolve(xn + ex);
+                Path y = sub.resolve("y" + ex);
+                if (Files.isRegularFile(x) && Files.isRegularFile(y)) {
+                    return new Path[] {x, y};
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One X (m x d) shared by k tasks whose labels are the columns of Y (m x k, or m for one
+     * task). Task names come from {@code names}, else the CSV header, else task0, task1, ...
+     */
+    public static TaskSuite sharedInputs(Path xFile, Path yFile, List<String> names) {
+        NpyArray xa = readArray(xFile);
+        List<String> header = List.of();
+        NpyArray ya;
+        String yn = yFile.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (yn.endsWith(".npy")) {
+            ya = Npy.read(yFile);
+        } else {
+            Csv.CsvTable t = Csv.readTable(yFile);
+            ya = t.array();
+            header = t.header();
+        }
+        if (xa.rank() != 2) {
+            throw new UserInputException(xFile + ": X must be 2-D (m x d)");
+        }
+        if (ya.rank() != 1 && ya.rank() != 2) {
+            throw new UserInputException(yFile + ": labels must be 1-D (m) or 2-D (m x k: one column per task)");
+        }
+        int m = xa.dim(0);
+        int k = ya.rank() == 1 ? 1 : ya.dim(1);
+        if (ya.dim(0) != m) {
+            throw new UserInputException(yFile + ": labels have " + ya.dim(0) + " rows but " + xFile + " has " + m);
+        }
+        if (names != null && !names.isEmpty() && names.size() != k) {
+            throw new UserInputException("--names: " + names.size() + " names for " + k + " label columns in " + yFile);
+        }
+        FiniteCheck.requireFinite(yFile.toString(), ya);
+        float[] y = ya.data();
+        List<Task> tasks = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            String name = names != null && !names.isEmpty() ? names.get(j)
+                    : header.size() == k ? header.get(j) : "task" + j;
+            float[] col = new float[m];
+            boolean integral = true;
+            for (int i = 0; i < m; i++) {
+                col[i] = y[i * k + j];
+                integral &= col[i] == Math.rint(col[i]);
+            }
+            NpyArray colArr = new NpyArray(new int[] {m}, col, ya.dtype(), integral);
+            Task t = Task.fromArrays(name, xa, xFile.toString(), colArr, yFile + "[:, " + j + "]");
+            tasks.add(t);
+        }
+        return new TaskSuite(xFile.getFileName().toString(), tasks, true);
+    }
+}

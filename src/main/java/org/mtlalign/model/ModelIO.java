@@ -1,0 +1,180 @@
+package org.mtlalign.model;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.mtlalign.UserInputException;
+import org.mtlalign.data.Npy;
+import org.mtlalign.data.NpyArray;
+
+/**
+ * Saves and loads a model directory: one .npy per parameter (plus the optimiser moments, so a
+ * resumed run continues where it stopped), extra arrays (e.g. the standardisation) and
+ * {@code model.json} with the architecture, config and provenance.
+ *
+ * <p>Saving is atomic at the directory level: everything is written to a sibling temporary
+ * directory which then replaces the old one, so an interrupted save never leaves a half-written
+ * checkpoint behind and the previous checkpoint survives until the new one is complete.
+ */
+public final class ModelIO {
+    public static final String MODEL_JSON = "model.json";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+    private ModelIO() {
+    }
+
+    /** A loaded model with its JSON metadata and extra arrays. */
+    public record Loaded(MtlModel model, JsonObject json, Map<String, NpyArray> extras) {
+    }
+
+    public static void save(Path dir, MtlModel model, JsonObject meta, Map<String, float[]> extras) {
+        Path abs = dir.toAbsolutePath();
+        Path parent = abs.getParent();
+        Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            Files.createDirectories(tmp);
+            JsonObject arch = new JsonObject();
+            arch.addProperty("d", model.inputDim());
+            arch.addProperty("r", model.rank());
+            arch.addProperty("activation", model.activation().cliName());
+            arch.addProperty("bias", model.hasBias());
+            arch.addProperty("alignment", model.hasAlignment());
+            JsonArray heads = new JsonArray();
+            for (TaskHead h : model.heads()) {
+                JsonObject o = new JsonObject();
+                o.addProperty("name", h.name());
+                o.addProperty("loss", h.loss().cliName());
+                o.addProperty("outputs", h.outputs());
+                heads.add(o);
+            }
+            arch.add("heads", heads);
+            JsonObject steps = new JsonObject();
+            for (Tensor t : model.parameters()) {
+                Npy.write(tmp.resolve(t.name() + ".npy"), t.shape(), t.value());
+                Npy.write(tmp.resolve(t.name() + ".adam_m.npy"), t.shape(), t.moment1());
+                Npy.write(tmp.resolve(t.name() + ".adam_v.npy"), t.shape(), t.moment2());
+                steps.addProperty(t.name(), t.steps());
+            }
+            arch.add("optimizer_steps", steps);
+            JsonArray extraNames = new JsonArray();
+            if (extras != null) {
+                for (Map.Entry<String, float[]> e : extras.entrySet()) {
+                    Npy.write(tmp.resolve(e.getKey() + ".npy"), new int[] {e.getValue().length}, e.getValue());
+                    extraNames.add(e.getKey());
+                }
+            }
+            arch.add("extras", extraNames);
+            JsonObject root = meta == null ? new JsonObject() : meta.deepCopy();
+            root.add("architecture", arch);
+            Files.writeString(tmp.resolve(MODEL_JSON), GSON.toJson(root), StandardCharsets.UTF_8);
+            Path old = null;
+            if (Files.exists(abs)) {
+                old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
+                Files.move(abs, old);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs);
+            }
+            if (old != null) {
+                deleteTree(old);
+            }
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new UserInputException(dir + ": cannot write the model (" + e.getMessage() + ")", e);
+        }
+    }
+
+    public static Loaded load(Path dir) {
+        Path json = dir.resolve(MODEL_JSON);
+        if (!Files.isRegularFile(json)) {
+            throw new UserInputException(dir + ": not a saved model (no " + MODEL_JSON + ")");
+        }
+        JsonObject root;
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8));
+            root = e.getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            throw new UserInputException(json + ": unreadable model description (" + e.getMessage() + ")");
+        }
+        try {
+            JsonObject arch = root.getAsJsonObject("architecture");
+            List<TaskHead> heads = new ArrayList<>();
+            for (JsonElement h : arch.getAsJsonArray("heads")) {
+                JsonObject o = h.getAsJsonObject();
+                heads.add(new TaskHead(o.get("name").getAsString(), Loss.parse(o.get("loss").getAsString()),
+                        o.get("outputs").getAsInt()));
+            }
+            MtlModel m = new MtlModel(arch.get("d").getAsInt(), arch.get("r").getAsInt(),
+                    Activation.parse(arch.get("activation").getAsString()), arch.get("bias").getAsBoolean(), heads);
+            if (arch.get("alignment").getAsBoolean()) {
+                m.enableAlignment();
+            }
+            JsonObject steps = arch.getAsJsonObject("optimizer_steps");
+            for (Tensor t : m.parameters()) {
+                readInto(dir.resolve(t.name() + ".npy"), t.value(), t.size());
+                readInto(dir.resolve(t.name() + ".adam_m.npy"), t.moment1(), t.size());
+                readInto(dir.resolve(t.name() + ".adam_v.npy"), t.moment2(), t.size());
+                if (steps != null && steps.has(t.name())) {
+                    t.setSteps(steps.get(t.name()).getAsInt());
+                }
+            }
+            Map<String, NpyArray> extras = new java.util.LinkedHashMap<>();
+            if (arch.has("extras")) {
+                for (JsonElement e : arch.getAsJsonArray("extras")) {
+                    extras.put(e.getAsString(), Npy.read(dir.resolve(e.getAsString() + ".npy")));
+                }
+            }
+            return new Loaded(m, root, extras);
+        } catch (UserInputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new UserInputException(json + ": malformed model description (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void readInto(Path f, float[] dst, int n) {
+        NpyArray a = Npy.read(f);
+        if (a.size() != n) {
+            throw new UserInputException(f + ": has " + a.size() + " values, the model expects " + n);
+        }
+        System.arraycopy(a.data(), 0, dst, 0, n);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(q);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            if (Files.exists(p)) {
+                deleteTree(p);
+            }
+        } catch (IOException ignored) {
+            // Best effort: a leftover temporary directory is harmless and clearly named.
+        }
+    }
+
+    public static Gson gson() {
+        return GSON;
+    }
+}

@@ -1,0 +1,249 @@
+package org.mtlalign.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.UserInputException;
+
+/** Reading numeric CSV/TSV/whitespace tables, plain and gzip, with and without header. */
+class CsvReadTest {
+
+    static final long SEED = NpyReadTest.SEED;
+
+    @TempDir
+    Path dir;
+
+    private Path file(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        return p;
+    }
+
+    private Path gz(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(p))) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+        return p;
+    }
+
+    private static void assertTable(NpyArray a, int rows, int cols, float... values) {
+        assertArrayEquals(new int[] {rows, cols}, a.shape());
+        assertArrayEquals(values, a.data());
+    }
+
+    @Test
+    void commaWithHeader() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("a.csv", "a,b,c\n1,2,3\n4,5,6\n"));
+        assertEquals(List.of("a", "b", "c"), t.header());
+        assertTable(t.array(), 2, 3, 1, 2, 3, 4, 5, 6);
+        assertTrue(t.array().integral());
+    }
+
+    @Test
+    void withoutHeader() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("a.csv", "1.5,2\n-3,4e2\n"));
+        assertEquals(List.of(), t.header());
+        assertTable(t.array(), 2, 2, 1.5f, 2, -3, 400);
+        assertFalse(t.array().integral());
+        assertEquals("<f4", t.array().dtype());
+    }
+
+    @Test
+    void semicolonTabAndWhitespaceDelimiters() throws IOException {
+        assertTable(Csv.read(file("s.csv", "x;y\n1;2\n3;4\n")), 2, 2, 1, 2, 3, 4);
+        assertTable(Csv.read(file("t.tsv", "x\ty\n1\t2\n3\t4\n")), 2, 2, 1, 2, 3, 4);
+        assertTable(Csv.read(file("w.txt", "  1   2 3\n4 5\t6  \n")), 2, 3, 1, 2, 3, 4, 5, 6);
+        assertTable(Csv.read(file("c.csv", "1 , 2 ,3\n 4,5 , 6\n")), 2, 3, 1, 2, 3, 4, 5, 6);
+    }
+
+    @Test
+    void delimiterComesFromTheFirstDataLine() throws IOException {
+        // Header names with spaces but no commas: splitting the header must follow the data.
+        Csv.CsvTable t = Csv.readTable(file("h.csv", "sepal length,sepal width\n5.1,3.5\n"));
+        assertEquals(List.of("sepal length", "sepal width"), t.header());
+        assertTable(t.array(), 1, 2, 5.1f, 3.5f);
+        Csv.CsvTable q = Csv.readTable(file("q.csv", "\"a\",\"b\"\n\"1\",\"2\"\n"));
+        assertEquals(List.of("a", "b"), q.header());
+        assertTable(q.array(), 1, 2, 1, 2);
+    }
+
+    @Test
+    void singleColumn() throws IOException {
+        assertTable(Csv.read(file("y.csv", "label\n0\n1\n1\n2\n")), 4, 1, 0, 1, 1, 2);
+        assertTable(Csv.read(file("y2.csv", "7\n")), 1, 1, 7);
+    }
+
+    @Test
+    void gzipByNameAndBySniffing() throws IOException {
+        String content = "a,b\n1,2\n3,4\n";
+        assertTable(Csv.read(gz("d.csv.gz", content)), 2, 2, 1, 2, 3, 4);
+        assertTable(Csv.read(gz("d.CSV.GZ", content)), 2, 2, 1, 2, 3, 4);
+        assertTable(Csv.read(gz("renamed.csv", content)), 2, 2, 1, 2, 3, 4);
+    }
+
+    @Test
+    void bundledDigitsDatasetReads() throws Exception {
+        // The resource shipped with the program (1797 8x8 digit images + label column).
+        var url = CsvReadTest.class.getResource("/org/mtlalign/data/digits.csv.gz");
+        if (url == null) {
+            return; // owned by another module; nothing to check if it is not there
+        }
+        NpyArray a = Csv.read(Path.of(url.toURI()));
+        assertEquals(2, a.rank());
+        assertEquals(1797, a.dim(0));
+        assertTrue(a.integral());
+    }
+
+    @Test
+    void blankAndCommentLinesAnywhere() throws IOException {
+        String content = "# produced by a tool\n\n   \nx,y\n# comment\n1,2\n\n  # indented comment\n3,4\n\n";
+        Csv.CsvTable t = Csv.readTable(file("c.csv", content));
+        assertEquals(List.of("x", "y"), t.header());
+        assertTable(t.array(), 2, 2, 1, 2, 3, 4);
+    }
+
+    @Test
+    void crlfAndByteOrderMark() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("w.csv", "\uFEFFa,b\r\n1,2\r\n3,4\r\n"));
+        assertEquals(List.of("a", "b"), t.header());
+        assertTable(t.array(), 2, 2, 1, 2, 3, 4);
+    }
+
+    @Test
+    void specialValues() throws IOException {
+        NpyArray a = Csv.read(file("n.csv", "nan,NaN,inf,-inf,Infinity,-Infinity,+inf,-0,NAN\n"));
+        float[] d = a.data();
+        assertTrue(Float.isNaN(d[0]));
+        assertTrue(Float.isNaN(d[1]));
+        assertEquals(Float.POSITIVE_INFINITY, d[2]);
+        assertEquals(Float.NEGATIVE_INFINITY, d[3]);
+        assertEquals(Float.POSITIVE_INFINITY, d[4]);
+        assertEquals(Float.NEGATIVE_INFINITY, d[5]);
+        assertEquals(Float.POSITIVE_INFINITY, d[6]);
+        assertEquals(Float.floatToIntBits(-0f), Float.floatToIntBits(d[7]));
+        assertTrue(Float.isNaN(d[8]));
+        assertFalse(a.integral());
+    }
+
+    @Test
+    void numberFormats() throws IOException {
+        String[] cells = {"1e3", "-2.5E-2", ".5", "5.", "+3", "0.1", "123456789", "3.4028235e38", "1e39", "1e-50",
+            "0.000001", "16777217", "9007199254740993", "1.00000000000000000000001", "007"};
+        NpyArray a = Csv.read(file("f.csv", String.join(",", cells) + "\n"));
+        for (int i = 0; i < cells.length; i++) {
+            assertEquals(Float.parseFloat(cells[i]), a.data()[i], cells[i]);
+        }
+    }
+
+    @Test
+    void integralMeansEveryValueIsAWholeNumber() throws IOException {
+        assertTrue(Csv.read(file("i.csv", "1.0,2\n-3,1e2\n")).integral());
+        assertFalse(Csv.read(file("f.csv", "1,2\n3,4.5\n")).integral());
+        assertFalse(Csv.read(file("n.csv", "1,2\n3,nan\n")).integral());
+    }
+
+    /** Cell parsing must agree with Float.parseFloat for every way people print numbers. */
+    @Test
+    void parserAgreesWithFloatParseFloat() {
+        Random r = new Random(SEED);
+        Csv.CellParser p = new Csv.CellParser();
+        for (int i = 0; i < 200_000; i++) {
+            String s;
+            double d = r.nextGaussian() * Math.pow(10, r.nextInt(30) - 15);
+            switch (r.nextInt(8)) {
+                case 0 -> s = Double.toString(d);
+                case 1 -> s = Float.toString((float) d);
+                case 2 -> s = String.format(Locale.ROOT, "%.6g", d);
+                case 3 -> s = String.format(Locale.ROOT, "%." + r.nextInt(12) + "f", d);
+                case 4 -> s = new BigDecimal(d).toPlainString();
+                case 5 -> s = Long.toString(r.nextLong() >> r.nextInt(64));
+                case 6 -> s = String.format(Locale.ROOT, "%." + r.nextInt(10) + "e", d);
+                default -> s = Float.toString(Float.intBitsToFloat(r.nextInt()));
+            }
+            if (s.endsWith("NaN") || s.contains("Infinity")) {
+                continue;
+            }
+            String padded = "  " + s + " ";
+            float got = p.parse(padded, 2, 2 + s.length());
+            assertTrue(p.ok, "seed=" + SEED + " rejected '" + s + "'");
+            assertEquals(Float.parseFloat(s), got, "seed=" + SEED + " '" + s + "'");
+        }
+    }
+
+    @Test
+    void parserRejectsNonNumbers() {
+        Csv.CellParser p = new Csv.CellParser();
+        for (String s : new String[] {"", "abc", "1f", "1d", "0x10", "1e", "e5", ".", "-", "+", "1.2.3", "1e5.5",
+            "--1", "1,5", "nanx", "infin", "1 2", "\"", "1_000", "true"}) {
+            p.parse(s, 0, s.length());
+            assertFalse(p.ok, "accepted '" + s + "'");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Errors
+    // ------------------------------------------------------------------------------------------
+
+    private static UserInputException fails(Path file, String... keywords) {
+        UserInputException e = assertThrows(UserInputException.class, () -> Csv.readTable(file));
+        NpyReadTest.assertMessage(e, file.toString(), keywords);
+        return e;
+    }
+
+    @Test
+    void emptyFiles() throws IOException {
+        Path empty = file("e.csv", "");
+        assertEquals(empty + ": no data rows", fails(empty, "no data rows").getMessage());
+        fails(file("c.csv", "# only\n\n# comments\n"), "no data rows");
+        fails(file("h.csv", "a,b,c\n"), "no data rows");
+        fails(gz("e.csv.gz", ""), "no data rows");
+    }
+
+    @Test
+    void raggedRows() throws IOException {
+        Path p = file("r.csv", "a,b,c,d\n1,2,3,4\n\n# c\n5,6,7,8\n1,2,3,4\n1,2,3\n");
+        assertEquals(p + ": line 7 has 3 columns, expected 4", fails(p).getMessage());
+        fails(file("r2.csv", "1,2\n3,4,5\n"), "line 2 has 3 columns, expected 2");
+        fails(file("r3.txt", "1 2\n3\n"), "line 2 has 1 column, expected 2");
+        fails(file("r4.csv", "a,b,c\n1,2\n"), "line 1 (header) has 3 columns, expected 2");
+    }
+
+    @Test
+    void badCells() throws IOException {
+        Path p = file("b.csv", "x,y\n1,2\n3,4\n\n5,abc\n");
+        assertEquals(p + ": line 5, column 2: cannot parse 'abc' as a number", fails(p).getMessage());
+        fails(file("b2.csv", "1,2\n3,\n"), "line 2, column 2: empty cell");
+        fails(file("b3.csv", "1,2\nx,y\n"), "line 2, column 1: cannot parse 'x' as a number");
+        // Ragged takes precedence: the column count is the more fundamental problem.
+        fails(file("b4.csv", "1,2,3\nx,y\n"), "line 2 has 2 columns, expected 3");
+    }
+
+    @Test
+    void ioProblems() throws IOException {
+        Path missing = dir.resolve("missing.csv");
+        assertEquals(missing + ": no such file", fails(missing).getMessage());
+        fails(dir, "directory");
+        fails(file("plain.csv.gz", "1,2\n"), "gzip");
+        Path truncated = gz("t.csv.gz", "1,2\n".repeat(10_000));
+        byte[] bytes = Files.readAllBytes(truncated);
+        Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
+        fails(truncated, "gzip");
+    }
+}
