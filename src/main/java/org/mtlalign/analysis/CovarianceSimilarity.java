@@ -6,7 +6,9 @@ import org.mtlalign.backend.Backend;
  * The paper's covariance similarity score (eq. 5). For each task, X^T X = U D U^T is cut to the
  * smallest rank holding {@code energy} (0.99 in the paper) of the sum of its singular values,
  * and with M = U D^{1/2}: score(1, 2) = ||M1^T M2||_F / (||M1||_F ||M2||_F), which lies in
- * [0, 1], is symmetric, and is 1 for identical rank-1 covariances.
+ * [0, 1], is symmetric, and is 1 for identical rank-1 covariances. Note that the score of a task
+ * with itself is ||D||_F / trace(D), below 1 for higher ranks: compare pairs with each other,
+ * not with 1.
  */
 public final class CovarianceSimilarity {
     private final Backend backend;
@@ -78,7 +80,8 @@ public final class CovarianceSimilarity {
         }
         double[][] s = new double[k][k];
         for (int i = 0; i < k; i++) {
-            s[i][i] = f[i].rank() == 0 ? 0.0 : 1.0;
+            // Not 1 in general: a task's score with itself is ||D||_F / trace(D), 1 only at rank 1.
+            s[i][i] = score(f[i], f[i]);
             for (int j = i + 1; j < k; j++) {
                 s[i][j] = s[j][i] = score(f[i], f[j]);
             }

@@ -31,6 +31,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // netlib logs its BLAS fallback chain at WARNING; 'mtl info' reports the outcome instead.
+        java.util.logging.Logger.getLogger("dev.ludovic.netlib").setLevel(java.util.logging.Level.SEVERE);
         System.exit(run(System.out, System.err, args));
     }
 

@@ -1,0 +1,155 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.data.Npy;
+
+/** Every kind of bad input gives a one-line error naming the problem and exit code 2. */
+class CliErrorTest {
+    @TempDir
+    Path dir;
+
+    private static void assertUserError(CliTestSupport.Run r, String... fragments) {
+        assertEquals(2, r.code(), "exit code; output: " + r.all());
+        String err = r.err().strip();
+        assertFalse(err.isEmpty(), "no error message");
+        assertEquals(1, err.lines().filter(l -> l.startsWith("mtl:")).count(), "one error line: " + err);
+        assertFalse(err.contains("\tat "), "stack trace printed: " + err);
+        assertFalse(err.contains("Exception"), "exception class leaked: " + err);
+        for (String f : fragments) {
+            assertTrue(err.contains(f), "message '" + err + "' lacks '" + f + "'");
+        }
+    }
+
+    private String task(String name, int m, int d) throws Exception {
+        Path[] p = CliTestSupport.binaryTask(dir, name, m, d, name.hashCode());
+        return name + "=" + p[0] + ":" + p[1];
+    }
+
+    @Test
+    void unknownOption() {
+        assertUserError(CliTestSupport.run("train", "--frobnicate", "3"), "--frobnicate");
+        assertUserError(CliTestSupport.run("bogus-command"), "bogus-command");
+    }
+
+    @Test
+    void badOptionValues() throws Exception {
+        String t = task("a", 40, 5);
+        assertUserError(CliTestSupport.run("train", "--task", t, "--rank", "abc"), "--rank");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--rank", "0"), "--rank");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--rank", "6"), "--rank", "d = 1..5");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--activation", "tanh"), "--activation");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--loss", "hinge"), "--loss");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--epochs", "0"), "--epochs");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--lr", "-1"), "--lr");
+        assertUserError(CliTestSupport.run("train", "--suite", "mnist"), "--suite", "mnist");
+        assertUserError(CliTestSupport.run("train", "--backend", "tpu"), "--backend", "tpu");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--suite", "digits-ovr"), "one way");
+        assertUserError(CliTestSupport.run("analyze", "--shared-x", dir.resolve("a/X.npy").toString()), "--labels");
+    }
+
+    @Test
+    void cudaWithoutGpuIsAClearError() {
+        assertUserError(CliTestSupport.run("info", "--backend", "cuda"), "--backend cuda");
+    }
+
+    @Test
+    void missingFiles() {
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + dir.resolve("nope.npy") + ":" + dir.resolve("y.npy")),
+                "nope.npy");
+        assertUserError(CliTestSupport.run("train", "--tasks", dir.resolve("missing").toString()), "missing");
+        assertUserError(CliTestSupport.run("train", "--task", "no-colon-here"), "--task");
+        assertUserError(CliTestSupport.run("train", "--resume", dir.resolve("nomodel").toString()), "nomodel");
+    }
+
+    @Test
+    void mismatchedRows() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 40, 5, 1);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 30, 5, 2);
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + b[1]), "30 rows", "40");
+    }
+
+    @Test
+    void differentDimensionsAcrossTasks() throws Exception {
+        assertUserError(CliTestSupport.run("train", "--task", task("a", 40, 5), "--task", task("b", 40, 6)),
+                "d = 6", "d = 5");
+    }
+
+    @Test
+    void nanAndInfAreReportedWithFileAndIndex() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 20, 4, 3);
+        float[] x = Npy.read(a[0]).data().clone();
+        x[2 * 4 + 3] = Float.NaN;
+        Path bad = dir.resolve("Xnan.npy");
+        Npy.write(bad, new int[] {20, 4}, x);
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + bad + ":" + a[1]), "Xnan.npy", "NaN", "[2, 3]");
+        x[2 * 4 + 3] = 1f;
+        x[5] = Float.POSITIVE_INFINITY;
+        Npy.write(bad, new int[] {20, 4}, x);
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + bad + ":" + a[1]), "Xnan.npy", "Inf", "[1, 1]");
+    }
+
+    @Test
+    void emptyTask() throws Exception {
+        Path x = dir.resolve("X0.npy");
+        Path y = dir.resolve("y0.npy");
+        Npy.write(x, new int[] {0, 4}, new float[0]);
+        Npy.write(y, new int[] {0}, new float[0]);
+        assertUserError(CliTestSupport.run("train", "--task", "e=" + x + ":" + y), "empty");
+    }
+
+    @Test
+    void oneClassLabels() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 20, 4, 4);
+        Path y = dir.resolve("ones.npy");
+        float[] ones = new float[20];
+        java.util.Arrays.fill(ones, 1f);
+        Npy.write(y, new int[] {20}, ones);
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y), "single label value");
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y, "--loss", "logistic"), "exactly 2");
+    }
+
+    @Test
+    void wrongShapes() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 20, 4, 5);
+        Path x1 = dir.resolve("x1d.npy");
+        Npy.write(x1, new int[] {20}, new float[20]);
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + x1 + ":" + a[1]), "x1d.npy", "2-D");
+        Path y3 = dir.resolve("y3d.npy");
+        Npy.write(y3, new int[] {20, 1, 1}, new float[20]);
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y3), "y3d.npy");
+    }
+
+    @Test
+    void corruptAndTruncatedNpy() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 20, 4, 6);
+        byte[] full = Files.readAllBytes(a[0]);
+        Path trunc = dir.resolve("trunc.npy");
+        Files.write(trunc, java.util.Arrays.copyOf(full, full.length - 17));
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + trunc + ":" + a[1]), "trunc.npy", "truncated");
+        Path junk = dir.resolve("junk.npy");
+        Files.writeString(junk, "this is not numpy");
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + junk + ":" + a[1]), "junk.npy");
+        Path complex = CliTestSupport.rawNpy(dir.resolve("complex.npy"),
+                "{'descr': '<c8', 'fortran_order': False, 'shape': (2, 2), }", new byte[32]);
+        assertUserError(CliTestSupport.run("svd", "--in", complex.toString(), "--out", dir.resolve("o").toString()),
+                "complex.npy", "<c8");
+    }
+
+    @Test
+    void svdRejectsBadArrays() throws Exception {
+        Path v = dir.resolve("vec.npy");
+        Npy.write(v, new int[] {5}, new float[] {1, 2, 3, 4, 5});
+        assertUserError(CliTestSupport.run("svd", "--in", v.toString(), "--out", dir.resolve("o").toString()), "vec.npy");
+        Path e = dir.resolve("empty.npy");
+        Npy.write(e, new int[] {0, 3}, new float[0]);
+        assertUserError(CliTestSupport.run("svd", "--in", e.toString(), "--out", dir.resolve("o").toString()), "empty");
+        assertUserError(CliTestSupport.run("svd", "--out", dir.resolve("o").toString()), "--in");
+    }
+}

@@ -1,0 +1,171 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.data.Npy;
+import org.mtlalign.data.NpyArray;
+
+/** The CLI's happy paths: results, JSON, saved models, resume, svd. */
+class CliRunTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void trainWritesJsonAndModelAndResumes() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 90, 7, 12);
+        Path json = dir.resolve("res/out.json");
+        Path model = dir.resolve("model");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "b=" + b[0] + ":" + b[1], "--rank", "2", "--epochs", "15", "--json", json.toString(),
+                "--out", model.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("logistic loss"), "loss choice is printed: " + r.out());
+        assertTrue(r.out().contains("MTL+align") && r.out().contains("MTL+reweight"), r.out());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(2, j.getAsJsonArray("tasks").size());
+        JsonObject t0 = j.getAsJsonArray("tasks").get(0).getAsJsonObject();
+        for (String key : new String[] {"name", "trainRows", "metric", "stl", "mtl", "mtlAlign", "mtlReweight", "transfer"}) {
+            assertTrue(t0.has(key), "task JSON lacks " + key + ": " + t0);
+        }
+        double auc = t0.get("mtl").getAsDouble();
+        assertTrue(auc > 0.5 && auc <= 1.0, "MTL AUC on a learnable task: " + auc);
+        assertTrue(j.has("similarity") && j.has("config") && j.has("seed") && j.has("provenance"), j.keySet().toString());
+        assertEquals("cpu", j.getAsJsonObject("provenance").get("backend").getAsString());
+        assertTrue(Files.isRegularFile(model.resolve("model.json")));
+        NpyArray bmat = Npy.read(model.resolve("B.npy"));
+        assertEquals(7, bmat.dim(0));
+        assertEquals(2, bmat.dim(1));
+
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "3", "--rank", "2",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, again.code(), again.all());
+        assertTrue(again.out().contains("from") || again.out().contains("--rank"), again.out());
+        // The data options were recorded with the model and reused.
+        assertTrue(again.out().contains("task a") && again.out().contains("task b"), again.out());
+    }
+
+    @Test
+    void divergenceKeepsTheLastGoodCheckpoint() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 80, 5, 21);
+        Path model = dir.resolve("m");
+        String spec = "a=" + a[0] + ":" + a[1];
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", spec, "--rank", "2", "--epochs", "3", "--no-stl",
+                "--align", "none", "--reweight", "none", "--out", model.toString(), "--backend", "cpu");
+        assertEquals(0, ok.code(), ok.all());
+        byte[] before = Files.readAllBytes(model.resolve("B.npy"));
+        CliTestSupport.Run bad = CliTestSupport.run("train", "--resume", model.toString(), "--rank", "2", "--lr", "1e30",
+                "--optimizer", "sgd", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(Main.EXIT_DIVERGED, bad.code(), bad.all());
+        assertTrue(bad.err().contains("diverged"), bad.err());
+        assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(model.resolve("B.npy"))),
+                "the checkpoint was overwritten by a diverged model");
+        NpyArray b = Npy.read(model.resolve("B.npy"));
+        for (float v : b.data()) {
+            assertTrue(Float.isFinite(v));
+        }
+    }
+
+    @Test
+    void sharedInputsFormAndAnalyze() throws Exception {
+        Random rnd = new Random(5);
+        int m = 150;
+        int d = 6;
+        int k = 3;
+        float[] x = new float[m * d];
+        float[] y = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            for (int t = 0; t < k; t++) {
+                y[i * k + t] = x[i * d + t] + x[i * d + 5] > 0 ? 1f : 0f;
+            }
+        }
+        Path xf = dir.resolve("X.npy");
+        Path yf = dir.resolve("Y.npy");
+        Npy.write(xf, new int[] {m, d}, x);
+        Npy.write(yf, new int[] {m, k}, y);
+        Path json = dir.resolve("an.json");
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--shared-x", xf.toString(), "--labels", yf.toString(),
+                "--names", "p,q,s", "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("shared inputs") && r.out().contains("suggested r"), r.out());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(3, j.getAsJsonArray("weights_normalized").size());
+        // Shared X: every pair scores what a task scores with itself.
+        com.google.gson.JsonArray row0 = j.getAsJsonArray("similarity").get(0).getAsJsonArray();
+        assertEquals(row0.get(0).getAsDouble(), row0.get(2).getAsDouble(), 1e-5);
+        assertUserError(CliTestSupport.run("analyze", "--shared-x", xf.toString(), "--labels", yf.toString(),
+                "--names", "p,q"), "--names");
+    }
+
+    private static void assertUserError(CliTestSupport.Run r, String fragment) {
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains(fragment), r.err());
+    }
+
+    @Test
+    void svdWritesUSVThatReconstructA() throws Exception {
+        Random rnd = new Random();
+        int b = 3;
+        int m = 7;
+        int n = 4;
+        float[] a = new float[b * m * n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        Path in = dir.resolve("A.npy");
+        Npy.write(in, new int[] {b, m, n}, a);
+        Path out = dir.resolve("svd");
+        CliTestSupport.Run r = CliTestSupport.run("svd", "--in", in.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.all());
+        float[] u = Npy.read(out.resolve("U.npy")).data();
+        float[] s = Npy.read(out.resolve("S.npy")).data();
+        NpyArray va = Npy.read(out.resolve("V.npy"));
+        assertEquals(3, va.rank());
+        assertEquals(n, va.dim(1));
+        float[] v = va.data();
+        int p = Math.min(m, n);
+        double err = 0;
+        double norm = 0;
+        for (int t = 0; t < b; t++) {
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double rec = 0;
+                    for (int q = 0; q < p; q++) {
+                        rec += u[t * m * p + i * p + q] * s[t * p + q] * v[t * n * p + j * p + q];
+                    }
+                    double ref = a[t * m * n + i * n + j];
+                    err += (rec - ref) * (rec - ref);
+                    norm += ref * ref;
+                }
+            }
+            for (int q = 1; q < p; q++) {
+                assertTrue(s[t * p + q - 1] >= s[t * p + q], "descending");
+            }
+        }
+        assertTrue(Math.sqrt(err / norm) < 1e-5, "relative reconstruction error " + Math.sqrt(err / norm));
+    }
+
+    @Test
+    void infoAndDemoRun() {
+        CliTestSupport.Run info = CliTestSupport.run("info");
+        assertEquals(0, info.code(), info.all());
+        assertTrue(info.out().contains("cpu backend") && info.out().contains("cuda backend"), info.out());
+        CliTestSupport.Run demo = CliTestSupport.run("train", "--epochs", "4", "--no-stl", "--backend", "cpu");
+        assertEquals(0, demo.code(), demo.all());
+        assertTrue(demo.err().contains("built-in demo"), demo.err());
+        for (String t : new String[] {"0-vs-1", "2-vs-3", "4-vs-5", "6-vs-7", "8-vs-9"}) {
+            assertTrue(demo.out().contains(t), "demo lacks task " + t);
+        }
+    }
+}
