@@ -133,8 +133,17 @@ public final class TrainCommand implements Callable<Integer> {
         Map<String, float[]> extras = standardisation(prep);
         if (out != null) {
             JsonObject m = meta;
+            // Saving fsyncs every file, so checkpoints are throttled to one per 10 s (plus the
+            // first epoch); the final model is always saved below.
+            long[] lastSave = {Long.MIN_VALUE};
             exp.onMtlEpoch((model, epoch) -> {
+                long now = System.nanoTime();
+                if (lastSave[0] != Long.MIN_VALUE && now - lastSave[0] < 10_000_000_000L) {
+                    return;
+                }
+                lastSave[0] = now;
                 m.addProperty("epochs_done", epoch);
+                m.addProperty("status", "checkpoint");
                 ModelIO.save(out, model, m, extras);
             });
         }

@@ -69,7 +69,10 @@ public final class NpyArray {
         return dtype;
     }
 
-    /** True when the values are integers by type (int, uint, bool), e.g. class labels. */
+    /**
+     * True when the values are integers, e.g. class labels: by dtype (int, uint, bool) for
+     * {@code .npy}, by value (every cell a whole number) for CSV, which has no types.
+     */
     public boolean integral() {
         return integral;
     }

@@ -41,8 +41,12 @@ class NpyReadTest {
 
     static final long SEED = Long.getLong("mtlalign.test.seed", System.nanoTime());
 
+    /**
+     * One directory for the whole class (tests reuse file names, and run sequentially): a fresh one
+     * per test would also be created for each of the ~900 parameterized cases that never use it.
+     */
     @TempDir
-    Path dir;
+    static Path dir;
 
     // ------------------------------------------------------------------------------------------
     // A hand-rolled .npy writer, independent of Npy.write, so the reader is tested against bytes
@@ -248,10 +252,11 @@ class NpyReadTest {
             t.put(data, raw[fortran ? cIndexOfFortran(f, shape) : f]);
         }
         String descr = order + t.code;
-        Path file = dir.resolve("a.npy");
-        Files.write(file, NpyBytes.file(version, NpyBytes.dict(descr, fortran, shape), data.array()));
+        byte[] bytes = NpyBytes.file(version, NpyBytes.dict(descr, fortran, shape), data.array());
 
-        NpyArray a = Npy.read(file);
+        // Through a channel rather than a file: the same code path after open(), and these ~900
+        // cases would otherwise be dominated by file-system latency. Files are covered elsewhere.
+        NpyArray a = Npy.read("layout.npy", Channels.newChannel(new ByteArrayInputStream(bytes)), bytes.length);
 
         Supplier<String> ctx = () -> "seed=" + SEED + " " + descr + " fortran=" + fortran + " shape="
                 + java.util.Arrays.toString(shape) + " v" + version;

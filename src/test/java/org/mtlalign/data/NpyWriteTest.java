@@ -205,7 +205,8 @@ class NpyWriteTest {
 
     @Test
     void relativePathWithoutParent() throws IOException {
-        // Path.of("x.npy").getParent() is null; the writer must still find the directory.
+        // A relative path: the directory to create and to hold the temp file comes from the
+        // absolute form, and messages still use the path as given.
         Path cwdFile = Path.of("target", "npy-write-test-" + SEED + ".npy");
         try {
             Npy.write(cwdFile, new int[] {1}, new float[] {7});
