@@ -1,0 +1,82 @@
+package org.mtlalign.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mtlalign.UserInputException;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.Backends;
+import org.mtlalign.experiments.Experiment;
+import org.mtlalign.experiments.ExperimentContext;
+import org.mtlalign.experiments.Experiments;
+import org.mtlalign.experiments.Report;
+import org.mtlalign.experiments.ResultWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** `mtl reproduce NAME|all`: the paper's claims, one experiment each. */
+@Command(name = "reproduce", mixinStandardHelpOptions = true,
+        description = {"Reproduce a claim of the paper: writes DIR/NAME.csv (one row per point and seed), DIR/NAME.png "
+                + "(means with error bars) and DIR/NAME.md (claim, measurement, verdict).",
+                "Experiments: capacity, task-covariance, alignment, reweighting, transfer, similarity-vs-transfer, all."})
+public final class ReproduceCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "An experiment name, or 'all'.")
+    String name;
+
+    @Option(names = "--quick", description = "Small sizes (the whole set in minutes on a laptop CPU).")
+    boolean quick;
+
+    @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--seeds", defaultValue = "5", description = "Seeds per point (default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Option(names = "--seed", defaultValue = "1", description = "First seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter e = spec.commandLine().getErr();
+        List<Experiment> todo = new ArrayList<>();
+        if (name.equals("all")) {
+            todo.addAll(Experiments.all());
+        } else {
+            Experiment x = Experiments.byName(name);
+            if (x == null) {
+                List<String> names = Experiments.all().stream().map(Experiment::name).toList();
+                throw new UserInputException("reproduce: unknown experiment '" + name + "' (expected one of "
+                        + String.join(", ", names) + " or all)");
+            }
+            todo.add(x);
+        }
+        Backend backend = Backends.select(backendOption.backend, e::println);
+        ExperimentContext ctx = new ExperimentContext(backend, quick, seeds, seed, s -> e.println("  .. " + s));
+        for (Experiment x : todo) {
+            long t0 = System.nanoTime();
+            Report r = x.run(ctx);
+            String cmd = "mtl reproduce " + x.name() + (quick ? " --quick" : "") + " --seeds " + seeds
+                    + (seed != 1 ? " --seed " + seed : "") + " --out " + out;
+            ResultWriter.write(out, x, r, cmd);
+            o.printf(Locale.ROOT, "%n== %s (%.0f s) ==%n", x.title(), (System.nanoTime() - t0) / 1e9);
+            Tables.print(o, r.tableHeader(), r.tableRows());
+            o.println("measured: " + r.measured());
+            o.println("verdict: the paper's claim " + r.verdict().text());
+            o.println("wrote " + out.resolve(x.name() + ".{csv,png,md}"));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,22 @@
+package org.mtlalign.experiments;
+
+import java.util.List;
+
+/** The registry of `mtl reproduce` experiments, in the order `all` runs them. */
+public final class Experiments {
+    private Experiments() {
+    }
+
+    public static List<Experiment> all() {
+        return List.of(new CapacityExperiment());
+    }
+
+    public static Experiment byName(String name) {
+        for (Experiment e : all()) {
+            if (e.name().equals(name)) {
+                return e;
+            }
+        }
+        return null;
+    }
+}
