@@ -60,7 +60,7 @@ public final class CapacityExperiment implements Experiment {
                 ctx.log().accept("capacity: " + setting + ", seed " + seed);
                 TaskSuite suite = digits ? Digits.pairs()
                         : g == Activation.IDENTITY ? Synthetic.linear(k, m, d, 2, 0.5, false, seed)
-                        : Synthetic.relu(k, m, d, 3, 0.1, seed);
+                        : Synthetic.relu(k, 3 * m, d, 3, 0.1, seed);
                 boolean linear = g == Activation.IDENTITY;
                 // Proposition 1 is about optima, so the linear runs train to convergence: full-batch
                 // gradient steps, no validation rows, hence no early stopping before the optimum.
@@ -72,7 +72,7 @@ public final class CapacityExperiment implements Experiment {
                         ? TrainConfig.defaults(seed).withEpochs(q ? 1500 : 4000).withBatchSize(m)
                                 .withSampling(TrainConfig.Sampling.ALL).withLearningRate(0.01f).withPatience(100000)
                         : TrainConfig.defaults(seed).withEpochs(digits ? (q ? 40 : 150) : epochs)
-                                .withBatchSize(32).withPatience(q ? 15 : 30);
+                                .withBatchSize(32).withPatience(q ? 25 : 40);
                 boolean bias = g == Activation.RELU;
                 // Single-task capacity: one unit for a linear single-output task, the teacher's
                 // width (3) for the ReLU tasks and the digits.
