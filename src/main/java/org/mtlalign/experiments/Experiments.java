@@ -8,7 +8,7 @@ public final class Experiments {
     }
 
     public static List<Experiment> all() {
-        return List.of(new CapacityExperiment());
+        return List.of(new CapacityExperiment(), new ReweightingExperiment());
     }
 
     public static Experiment byName(String name) {

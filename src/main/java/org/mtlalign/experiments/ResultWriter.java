@@ -21,7 +21,7 @@ import org.mtlalign.UserInputException;
 /** Writes DIR/NAME.csv, DIR/NAME.png and DIR/NAME.md, each atomically. */
 public final class ResultWriter {
     private static final int PANEL_W = 640;
-    private static final int PANEL_H = 440;
+    private static final int PANEL_H = 480;
 
     private ResultWriter() {
     }
@@ -76,7 +76,7 @@ public final class ResultWriter {
         XYChart c = new XYChartBuilder().width(PANEL_W).height(PANEL_H).title(p.title())
                 .xAxisTitle(p.xLabel()).yAxisTitle(p.yLabel()).build();
         c.getStyler().setXAxisLogarithmic(p.logX());
-        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         for (Report.Series s : p.series()) {
             XYSeries xs = c.addSeries(s.name(), s.x(), s.mean(), s.std());
