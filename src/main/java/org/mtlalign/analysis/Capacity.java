@@ -34,7 +34,10 @@ public final class Capacity {
         float[] vec = new float[d * d];
         for (int i = 0; i < k; i++) {
             int c = cols[i];
-            backend.gram(xs[i], rows[i], d, false, g);
+            // Labels are centred below (an intercept model), so the inputs must be too: with an
+            // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
+            // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
+            backend.gram(xs[i], rows[i], d, true, g);
             backend.symmetricEigen(g, d, ev, vec);
             float[] xty = new float[d * c];
             float[] yc = centred(ys[i], rows[i], c);

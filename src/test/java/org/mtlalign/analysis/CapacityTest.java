@@ -1,0 +1,259 @@
+package org.mtlalign.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.junit.jupiter.api.Test;
+import org.mtlalign.backend.cpu.CpuBackend;
+
+/** The capacity suggestion: smallest r holding the energy of the normalised single-task optima. */
+class CapacityTest {
+    private final CpuBackend be = new CpuBackend();
+    private final Capacity cap = new Capacity(be);
+
+    private record Suite(float[][] xs, int[] rows, int d, float[][] ys, int[] cols) {
+    }
+
+    /** Own, column-centred X_i per task; Y_i = X_i W_i + noise for the given optima W_i (d x c_i). */
+    private static Suite suite(Random rnd, int d, int[] rows, double[][][] optima, double noise) {
+        int k = rows.length;
+        float[][] xs = new float[k][];
+        float[][] ys = new float[k][];
+        int[] cols = new int[k];
+        for (int i = 0; i < k; i++) {
+            int m = rows[i];
+            int c = optima[i][0].length;
+            cols[i] = c;
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            for (int j = 0; j < d; j++) {
+                double mu = 0;
+                for (int a = 0; a < m; a++) {
+                    mu += x[a * d + j];
+                }
+                mu /= m;
+                for (int a = 0; a < m; a++) {
+                    x[a * d + j] -= (float) mu;
+                }
+            }
+            float[] y = new float[m * c];
+            for (int a = 0; a < m; a++) {
+                for (int o = 0; o < c; o++) {
+                    double s = 0;
+                    for (int j = 0; j < d; j++) {
+                        s += x[a * d + j] * optima[i][j][o];
+                    }
+                    y[a * c + o] = (float) (s + noise * rnd.nextGaussian());
+                }
+            }
+            xs[i] = x;
+            ys[i] = y;
+        }
+        return new Suite(xs, rows, d, ys, cols);
+    }
+
+    private static double[][] column(double[] v) {
+        double[][] w = new double[v.length][1];
+        for (int j = 0; j < v.length; j++) {
+            w[j][0] = v[j];
+        }
+        return w;
+    }
+
+    private Capacity.Suggestion suggest(Suite s, double lambda, double energy) {
+        return cap.suggest(s.xs(), s.rows(), s.d(), s.ys(), s.cols(), lambda, energy);
+    }
+
+    /** Five tasks whose optima are spread over one plane: suggested rank 2. */
+    @Test
+    void optimaInATwoDimensionalSubspaceSuggestRankTwo() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 8;
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        int[] rows = {41, 53, 37, 61, 47};
+        double[][][] optima = new double[rows.length][][];
+        for (int i = 0; i < rows.length; i++) {
+            double phi = Math.PI * (i + 0.3 * rnd.nextDouble()) / rows.length;
+            double scale = 0.5 + 2 * rnd.nextDouble(); // scales must not matter (unit-normalised)
+            double[] beta = new double[d];
+            for (int j = 0; j < d; j++) {
+                beta[j] = scale * (Math.cos(phi) * q.get(j, 0) + Math.sin(phi) * q.get(j, 1));
+            }
+            optima[i] = column(beta);
+        }
+        Suite s = suite(rnd, d, rows, optima, 0.01);
+        Capacity.Suggestion sg = suggest(s, 1e-6, 0.99);
+        String ctx = "seed=" + seed + " singular values " + Arrays.toString(sg.singularValues());
+        System.out.println("[Capacity] plane: suggested " + sg.suggestedRank() + ", " + ctx);
+        assertEquals(2, sg.suggestedRank(), ctx);
+        assertEquals(5, sg.noTransferRank(), ctx);
+        assertEquals(0.99, sg.energy(), 0.0);
+        compareWithFloat64(s, 1e-6, sg, ctx);
+    }
+
+    /**
+     * The single-task fits centre the labels (an intercept model), so an input offset must not
+     * change them: with y = X beta + noise and X shifted by a per-task constant, the intercept
+     * model's slope is still beta. Optima in a plane: still rank 2.
+     */
+    @Test
+    void inputOffsetsDoNotChangeTheSuggestion() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 8;
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        int[] rows = {41, 53, 37, 61, 47};
+        double[][][] optima = new double[rows.length][][];
+        for (int i = 0; i < rows.length; i++) {
+            double phi = Math.PI * (i + 0.3 * rnd.nextDouble()) / rows.length;
+            double[] beta = new double[d];
+            for (int j = 0; j < d; j++) {
+                beta[j] = Math.cos(phi) * q.get(j, 0) + Math.sin(phi) * q.get(j, 1);
+            }
+            optima[i] = column(beta);
+        }
+        Suite s = suite(rnd, d, rows, optima, 0.01);
+        // Shift every task's inputs by its own offset vector; labels keep y = X beta (+ const).
+        float[][] shifted = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            shifted[i] = s.xs()[i].clone();
+            for (int j = 0; j < d; j++) {
+                float off = (float) (2 + rnd.nextGaussian());
+                for (int a = 0; a < rows[i]; a++) {
+                    shifted[i][a * d + j] += off;
+                }
+            }
+        }
+        Suite t = new Suite(shifted, s.rows(), d, s.ys(), s.cols());
+        Capacity.Suggestion centred = suggest(s, 1e-6, 0.99);
+        Capacity.Suggestion offset = suggest(t, 1e-6, 0.99);
+        String ctx = "seed=" + seed + " centred X " + Arrays.toString(centred.singularValues()) + ", offset X "
+                + Arrays.toString(offset.singularValues());
+        System.out.println("[Capacity] input offsets: " + ctx);
+        assertEquals(2, offset.suggestedRank(), ctx);
+        double err = TestData.relErr(offset.singularValues(), centred.singularValues());
+        assertTrue(err < 1e-3, ctx + ": singular values moved by " + err);
+    }
+
+    /** Orthogonal optima: every direction holds 1/k of the energy, so 0.99 keeps all k, 0.6 keeps 3 of 4. */
+    @Test
+    void orthogonalOptimaNeedFullRank() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 7;
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        int[] rows = {29, 31, 23, 43};
+        double[][][] optima = new double[rows.length][][];
+        for (int i = 0; i < rows.length; i++) {
+            double[] beta = new double[d];
+            for (int j = 0; j < d; j++) {
+                beta[j] = (1 + i) * q.get(j, i);
+            }
+            optima[i] = column(beta);
+        }
+        Suite s = suite(rnd, d, rows, optima, 0.01);
+        Capacity.Suggestion full = suggest(s, 1e-6, 0.99);
+        Capacity.Suggestion part = suggest(s, 1e-6, 0.6);
+        String ctx = "seed=" + seed + " singular values " + Arrays.toString(full.singularValues());
+        System.out.println("[Capacity] orthogonal: " + full.suggestedRank() + " at 0.99, " + part.suggestedRank()
+                + " at 0.6; " + ctx);
+        assertEquals(4, full.suggestedRank(), ctx);
+        assertEquals(3, part.suggestedRank(), ctx);
+        assertEquals(4, full.noTransferRank(), ctx);
+        compareWithFloat64(s, 1e-6, full, ctx);
+    }
+
+    /** noTransferRank = sum of output counts, capped at d (Proposition 1's no-transfer width). */
+    @Test
+    void noTransferRankIsTheSumOfOutputsCappedAtD() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int[] rows = {19, 13, 17};
+        int[] outputs = {1, 3, 2};
+        for (int d : new int[] {8, 5}) {
+            double[][][] optima = new double[rows.length][][];
+            for (int i = 0; i < rows.length; i++) {
+                optima[i] = new double[d][outputs[i]];
+                for (int j = 0; j < d; j++) {
+                    for (int o = 0; o < outputs[i]; o++) {
+                        optima[i][j][o] = rnd.nextGaussian();
+                    }
+                }
+            }
+            Suite s = suite(rnd, d, rows, optima, 0.1);
+            Capacity.Suggestion sg = suggest(s, 1e-3, 0.99);
+            String ctx = "seed=" + seed + " d=" + d + " " + Arrays.toString(sg.singularValues());
+            assertEquals(Math.min(6, d), sg.noTransferRank(), ctx);
+            assertEquals(Math.min(6, d), sg.singularValues().length, ctx);
+            assertTrue(sg.suggestedRank() >= 1 && sg.suggestedRank() <= sg.noTransferRank(), ctx);
+            compareWithFloat64(s, 1e-3, sg, ctx);
+        }
+        // One single-output task: rank 1 either way.
+        double[][][] one = {column(new double[] {1, -2, 0.5})};
+        Capacity.Suggestion sg = suggest(suite(rnd, 3, new int[] {11}, one, 0.1), 1e-3, 0.99);
+        assertEquals(1, sg.suggestedRank(), "seed=" + seed);
+        assertEquals(1, sg.noTransferRank(), "seed=" + seed);
+    }
+
+    /**
+     * The singular values against a float64 ridge fit of the intercept model:
+     * W_i = (X_c^T X_c + lambda m I)^{-1} X^T (y - mean y), each scaled to unit norm.
+     */
+    private static void compareWithFloat64(Suite s, double lambda, Capacity.Suggestion sg, String ctx) {
+        int d = s.d();
+        int total = 0;
+        for (int c : s.cols()) {
+            total += c;
+        }
+        DMatrixRMaj w = new DMatrixRMaj(d, total);
+        int off = 0;
+        for (int i = 0; i < s.xs().length; i++) {
+            int m = s.rows()[i];
+            int c = s.cols()[i];
+            DMatrixRMaj x = TestData.mat(s.xs()[i], m, d);
+            DMatrixRMaj y = TestData.mat(s.ys()[i], m, c);
+            for (int o = 0; o < c; o++) {
+                double mu = 0;
+                for (int a = 0; a < m; a++) {
+                    mu += y.get(a, o);
+                }
+                mu /= m;
+                for (int a = 0; a < m; a++) {
+                    y.set(a, o, y.get(a, o) - mu);
+                }
+            }
+            DMatrixRMaj xc = x.copy();
+            for (int j = 0; j < d; j++) {
+                double mu = 0;
+                for (int a = 0; a < m; a++) {
+                    mu += x.get(a, j);
+                }
+                mu /= m;
+                for (int a = 0; a < m; a++) {
+                    xc.set(a, j, x.get(a, j) - mu);
+                }
+            }
+            DMatrixRMaj g = TestData.multTransA(xc, xc);
+            for (int j = 0; j < d; j++) {
+                g.add(j, j, lambda * m);
+            }
+            DMatrixRMaj wi = new DMatrixRMaj(d, c);
+            CommonOps_DDRM.solve(g, TestData.multTransA(x, y), wi);
+            double n = TestData.norm(wi.data);
+            for (int j = 0; j < d; j++) {
+                for (int o = 0; o < c; o++) {
+                    w.set(j, off + o, wi.get(j, o) / n);
+                }
+            }
+            off += c;
+        }
+        double[] ref = TestData.svd(w).s();
+        double err = TestData.relErr(sg.singularValues(), ref);
+        System.out.printf("[Capacity] singular values rel err vs float64 %.2e%n", err);
+        assertTrue(err < 1e-4, ctx + ": singular values vs float64 " + Arrays.toString(ref) + " rel err " + err);
+    }
+}

@@ -1,0 +1,286 @@
+package org.mtlalign.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.ejml.data.DMatrixRMaj;
+import org.junit.jupiter.api.Test;
+import org.mtlalign.UserInputException;
+import org.mtlalign.backend.cpu.CpuBackend;
+
+/**
+ * The covariance similarity score (eq. 5): ||M1^T M2||_F / (||M1||_F ||M2||_F) with
+ * M_i = U_i D_i^{1/2} from X_i^T X_i cut to the rank holding 99% of the eigenvalue sum.
+ */
+class CovarianceSimilarityTest {
+    private final CpuBackend be = new CpuBackend();
+    private final CovarianceSimilarity cs = new CovarianceSimilarity(be, 0.99);
+
+    private double score(float[] x1, int m1, float[] x2, int m2, int d) {
+        return cs.score(cs.factor(x1, m1, d), cs.factor(x2, m2, d));
+    }
+
+    @Test
+    void symmetricAndWithinUnitInterval() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 7;
+        int[] rows = {13, 3, 1, 29, 7};
+        float[][] xs = new float[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            xs[i] = TestData.gaussian(rnd, rows[i] * d, 0.5 + rnd.nextDouble());
+            // Uneven column scales so the covariances are not all near-isotropic.
+            for (int a = 0; a < rows[i]; a++) {
+                for (int j = 0; j < d; j++) {
+                    xs[i][a * d + j] *= (float) (1 + j * rnd.nextDouble());
+                }
+            }
+        }
+        double[][] s = cs.matrix(xs, rows, d);
+        String ctx = "seed=" + seed + " " + Arrays.deepToString(s);
+        System.out.println("[CovarianceSimilarity] random tasks: " + ctx);
+        for (int i = 0; i < rows.length; i++) {
+            // The diagonal is the score of a task with itself: ||D||_F / trace(D) (1 only at rank 1).
+            CovarianceSimilarity.Factor f = cs.factor(xs[i], rows[i], d);
+            assertEquals(cs.score(f, f), s[i][i], 1e-12, ctx + ": diagonal " + i);
+            for (int j = 0; j < rows.length; j++) {
+                assertEquals(s[i][j], s[j][i], 0.0, ctx + ": not symmetric at " + i + "," + j);
+                assertTrue(s[i][j] >= 0 && s[i][j] <= 1, ctx + ": outside [0, 1] at " + i + "," + j);
+            }
+        }
+        // score(a, b) computed directly in both orders.
+        double ab = score(xs[0], rows[0], xs[3], rows[3], d);
+        double ba = score(xs[3], rows[3], xs[0], rows[0], d);
+        assertEquals(ab, ba, 1e-6 * ab, ctx);
+    }
+
+    /** X1 = a u^T, X2 = b u^T: both covariances are multiples of u u^T, so the score is 1. */
+    @Test
+    void identicalRankOneCovariancesScoreOne() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 11;
+        float[] u = TestData.gaussian(rnd, d, 1.0);
+        int m1 = 5;
+        int m2 = 17;
+        float[] a = TestData.gaussian(rnd, m1, 1.0);
+        float[] b = TestData.gaussian(rnd, m2, 3.0);
+        float[] x1 = new float[m1 * d];
+        float[] x2 = new float[m2 * d];
+        for (int i = 0; i < m1; i++) {
+            for (int j = 0; j < d; j++) {
+                x1[i * d + j] = a[i] * u[j];
+            }
+        }
+        for (int i = 0; i < m2; i++) {
+            for (int j = 0; j < d; j++) {
+                x2[i * d + j] = b[i] * u[j];
+            }
+        }
+        CovarianceSimilarity.Factor f1 = cs.factor(x1, m1, d);
+        assertEquals(1, f1.rank(), "seed=" + seed + ": a rank-1 X^T X has rank 1");
+        double s = score(x1, m1, x2, m2, d);
+        assertEquals(1.0, s, 1e-5, "seed=" + seed);
+    }
+
+    /** X -> X Q for one orthogonal Q (both tasks): U -> Q^T U, so M1^T M2 is unchanged. */
+    @Test
+    void invariantToACommonRotation() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 6;
+        int m1 = 19;
+        int m2 = 23;
+        float[] x1 = TestData.gaussian(rnd, m1 * d, 1.0);
+        float[] x2 = TestData.gaussian(rnd, m2 * d, 1.0);
+        // Anisotropic: scale columns so the truncated rank is well defined (not borderline).
+        double[] colScale = {5, 3, 2, 1, 0.5, 0.2};
+        for (float[] x : new float[][] {x1, x2}) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= (float) colScale[i % d];
+            }
+        }
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        float[] y1 = TestData.toFloat(TestData.mult(TestData.mat(x1, m1, d), q));
+        float[] y2 = TestData.toFloat(TestData.mult(TestData.mat(x2, m2, d), q));
+        double before = score(x1, m1, x2, m2, d);
+        double after = score(y1, m1, y2, m2, d);
+        System.out.printf("[CovarianceSimilarity] seed=%d rotation: %.7f -> %.7f%n", seed, before, after);
+        assertEquals(before, after, 1e-4, "seed=" + seed);
+        assertEquals(cs.factor(x1, m1, d).rank(), cs.factor(y1, m1, d).rank(), "seed=" + seed);
+    }
+
+    /** Covariances supported on disjoint coordinate sets: M1^T M2 = 0. */
+    @Test
+    void disjointSupportsScoreNearZero() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 8;
+        int m = 31;
+        float[] x1 = new float[m * d];
+        float[] x2 = new float[m * d];
+        float[] x3 = new float[m * d];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                double g = rnd.nextGaussian();
+                if (j < 3) {
+                    x1[i * d + j] = (float) g;
+                } else {
+                    x2[i * d + j] = (float) g;
+                }
+                // x3 overlaps both.
+                x3[i * d + j] = (float) rnd.nextGaussian();
+            }
+        }
+        double disjoint = score(x1, m, x2, m, d);
+        double overlap = score(x1, m, x3, m, d);
+        System.out.printf("[CovarianceSimilarity] seed=%d disjoint %.3e, overlapping %.4f%n", seed, disjoint, overlap);
+        assertTrue(disjoint < 1e-5, "seed=" + seed + ": disjoint supports score " + disjoint);
+        assertTrue(overlap > 0.2, "seed=" + seed + ": overlapping supports score " + overlap);
+    }
+
+    /** X^T X with eigenvalues (100, 1e-6, ...) in a random basis: the 99% rule keeps rank 1. */
+    @Test
+    void ninetyNinePercentRuleKeepsTheDominantDirection() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 5;
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        double[] sv = {10, 1e-3, 1e-3, 1e-3, 1e-3};
+        float[] x = rotatedDiagonal(q, sv);
+        CovarianceSimilarity.Factor f = cs.factor(x, d, d);
+        assertEquals(1, f.rank(), "seed=" + seed);
+        assertEquals(10.0, f.frobenius(), 1e-4, "seed=" + seed + ": ||M||_F = sqrt(trace of kept part)");
+    }
+
+    /** X = diag(sv) Q: X^T X = Q^T diag(sv^2) Q. */
+    private static float[] rotatedDiagonal(DMatrixRMaj q, double[] sv) {
+        int d = sv.length;
+        DMatrixRMaj diag = new DMatrixRMaj(d, d);
+        for (int i = 0; i < d; i++) {
+            diag.set(i, i, sv[i]);
+        }
+        return TestData.toFloat(TestData.mult(diag, q));
+    }
+
+    /** Eigenvalues (4, 3, 2, 1): cumulative 40/70/90/100%, so thresholds between them pick 1..4. */
+    @Test
+    void energyParameterChangesTheRank() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 4;
+        float[] x = rotatedDiagonal(TestData.randomOrthogonal(rnd, d),
+                new double[] {2, Math.sqrt(3), Math.sqrt(2), 1});
+        double[] energy = {0.35, 0.6, 0.85, 0.95, 0.99, 1.0};
+        int[] expect = {1, 2, 3, 4, 4, 4};
+        for (int i = 0; i < energy.length; i++) {
+            int rank = new CovarianceSimilarity(be, energy[i]).factor(x, d, d).rank();
+            assertEquals(expect[i], rank, "seed=" + seed + ": energy " + energy[i]);
+        }
+        assertThrows(UserInputException.class, () -> new CovarianceSimilarity(be, 0.0));
+        assertThrows(UserInputException.class, () -> new CovarianceSimilarity(be, 1.5));
+    }
+
+    /** Eq. 5 in float64 with EJML; returns {score, rank1, rank2}, or null if a rank is borderline. */
+    private static double[] reference(float[] x1, int m1, float[] x2, int m2, int d, double energy) {
+        DMatrixRMaj[] ms = new DMatrixRMaj[2];
+        double[] fro = new double[2];
+        int[] ranks = new int[2];
+        float[][] xs = {x1, x2};
+        int[] rows = {m1, m2};
+        for (int t = 0; t < 2; t++) {
+            DMatrixRMaj x = TestData.mat(xs[t], rows[t], d);
+            TestData.Eigen e = TestData.symmetricEigen(TestData.multTransA(x, x));
+            double total = 0;
+            for (double v : e.values()) {
+                total += Math.max(v, 0);
+            }
+            int rank = 0;
+            double acc = 0;
+            while (rank < d && acc < energy * total) {
+                acc += Math.max(e.values()[rank], 0);
+                rank++;
+            }
+            // Borderline: the cumulative share at rank - 1 or rank within 1e-4 of the threshold.
+            double prev = acc - Math.max(e.values()[rank - 1], 0);
+            if (Math.abs(prev / total - energy) < 1e-4 || Math.abs(acc / total - energy) < 1e-4) {
+                return null;
+            }
+            DMatrixRMaj m = new DMatrixRMaj(d, rank);
+            for (int j = 0; j < rank; j++) {
+                double s = Math.sqrt(Math.max(e.values()[j], 0));
+                for (int i = 0; i < d; i++) {
+                    m.set(i, j, e.vectors().get(i, j) * s);
+                }
+            }
+            ms[t] = m;
+            fro[t] = Math.sqrt(acc);
+            ranks[t] = rank;
+        }
+        DMatrixRMaj p = TestData.multTransA(ms[0], ms[1]);
+        double s = 0;
+        for (double v : p.data) {
+            s += v * v;
+        }
+        return new double[] {Math.sqrt(s) / (fro[0] * fro[1]), ranks[0], ranks[1]};
+    }
+
+    private static double selfScore(float[] x, int m, int d, int rank) {
+        DMatrixRMaj xm = TestData.mat(x, m, d);
+        double[] ev = TestData.symmetricEigen(TestData.multTransA(xm, xm)).values();
+        double sq = 0;
+        double sum = 0;
+        for (int j = 0; j < rank; j++) {
+            sq += ev[j] * ev[j];
+            sum += ev[j];
+        }
+        return Math.sqrt(sq) / sum;
+    }
+
+    @Test
+    void matchesFloat64ImplementationOfEquationFive() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 9;
+        int checked = 0;
+        StringBuilder report = new StringBuilder("seed=" + seed);
+        double worst = 0;
+        for (int trial = 0; trial < 40 && checked < 12; trial++) {
+            int m1 = 3 + rnd.nextInt(30);
+            int m2 = 3 + rnd.nextInt(30);
+            double energy = new double[] {0.99, 0.9, 0.7}[trial % 3];
+            float[] x1 = TestData.gaussian(rnd, m1 * d, 1.0);
+            float[] x2 = TestData.gaussian(rnd, m2 * d, 1.0);
+            for (float[] x : new float[][] {x1, x2}) {
+                for (int i = 0; i < x.length; i++) {
+                    x[i] *= (float) (1 + i % d); // anisotropic covariances
+                }
+            }
+            double[] ref = reference(x1, m1, x2, m2, d, energy);
+            if (ref == null) {
+                continue;
+            }
+            CovarianceSimilarity c = new CovarianceSimilarity(be, energy);
+            CovarianceSimilarity.Factor f1 = c.factor(x1, m1, d);
+            CovarianceSimilarity.Factor f2 = c.factor(x2, m2, d);
+            double got = c.score(f1, f2);
+            double err = Math.abs(got - ref[0]) / ref[0];
+            worst = Math.max(worst, err);
+            report.append(String.format(" [m=%d,%d e=%.2f ranks %d,%d score %.5f err %.1e]",
+                    m1, m2, energy, f1.rank(), f2.rank(), got, err));
+            assertEquals((int) ref[1], f1.rank(), report.toString());
+            assertEquals((int) ref[2], f2.rank(), report.toString());
+            assertTrue(err < 1e-4, report + ": rel err " + err);
+            // Self-score: ||M^T M||_F / ||M||_F^2 = sqrt(sum lambda^2) / sum lambda over kept eigenvalues.
+            double self = c.score(f1, f1);
+            double selfRef = selfScore(x1, m1, d, f1.rank());
+            assertEquals(selfRef, self, 1e-4 * selfRef, report + ": self-score");
+            checked++;
+        }
+        System.out.println("[CovarianceSimilarity] vs float64 eq. 5, worst rel err " + worst + ": " + report);
+        assertTrue(checked >= 5, report + ": too few non-borderline draws");
+    }
+}

@@ -1,0 +1,224 @@
+package org.mtlalign.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.mtlalign.analysis.TestData;
+import org.mtlalign.backend.cpu.CpuBackend;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.model.Activation;
+import org.mtlalign.model.Loss;
+import org.mtlalign.model.MtlModel;
+import org.mtlalign.model.TaskHead;
+import org.mtlalign.model.Tensor;
+
+/** The training loop: reproducibility, early stopping, the divergence guard and task sampling. */
+class TrainerTest {
+    private final CpuBackend be = new CpuBackend();
+
+    private static MtlModel model(List<PreparedTask> tasks, int r, Activation g, boolean bias, long seed) {
+        List<TaskHead> heads = new ArrayList<>();
+        for (PreparedTask t : tasks) {
+            heads.add(t.head());
+        }
+        MtlModel m = new MtlModel(tasks.get(0).dim(), r, g, bias, heads);
+        m.initialize(seed);
+        return m;
+    }
+
+    /** Two regression tasks and a binary task, with train/validation splits, d = 7. */
+    private static List<PreparedTask> mixedTasks(Random rnd) {
+        int d = 7;
+        List<PreparedTask> tasks = new ArrayList<>();
+        int[] rows = {59, 43};
+        for (int i = 0; i < rows.length; i++) {
+            int m = rows[i];
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] beta = TestData.gaussian(rnd, d, 1.0);
+            float[] y = new float[m];
+            for (int a = 0; a < m; a++) {
+                double s = 0.3 * rnd.nextGaussian();
+                for (int j = 0; j < d; j++) {
+                    s += x[a * d + j] * beta[j];
+                }
+                y[a] = (float) s;
+            }
+            int split = m * 3 / 4;
+            tasks.add(TestData.regression("reg" + i, x, m, d, y, 1, TestData.range(split),
+                    TestData.range(split, m), new int[0]));
+        }
+        int m = 47;
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] labels = new float[m];
+        for (int a = 0; a < m; a++) {
+            labels[a] = x[a * d] + 0.5f * x[a * d + 1] > 0 ? 1f : 0f;
+        }
+        labels[0] = 1f;
+        labels[1] = 0f;
+        tasks.add(TestData.classification("bin", x, m, d, labels, Loss.LOGISTIC));
+        return tasks;
+    }
+
+    private static boolean sameParameters(MtlModel a, MtlModel b) {
+        List<Tensor> pa = a.parameters();
+        List<Tensor> pb = b.parameters();
+        for (int i = 0; i < pa.size(); i++) {
+            if (!java.util.Arrays.equals(pa.get(i).value(), pb.get(i).value())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @ParameterizedTest
+    @EnumSource(TrainConfig.Sampling.class)
+    void sameSeedGivesBitIdenticalParameters(TrainConfig.Sampling sampling) {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = mixedTasks(new Random(seed));
+        TrainConfig cfg = new TrainConfig(15, 8, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 1e-4f, sampling,
+                100, seed, false);
+        MtlModel a = model(tasks, 3, Activation.RELU, true, seed);
+        MtlModel b = model(tasks, 3, Activation.RELU, true, seed);
+        a.enableAlignment();
+        b.enableAlignment();
+        TrainResult ra = new Trainer(be, cfg).train(a, tasks, new float[] {1f, 0.5f, 2f});
+        TrainResult rb = new Trainer(be, cfg).train(b, tasks, new float[] {1f, 0.5f, 2f});
+        assertEquals(ra, rb, "seed=" + seed);
+        for (int i = 0; i < a.parameters().size(); i++) {
+            assertArrayEquals(a.parameters().get(i).value(), b.parameters().get(i).value(),
+                    "seed=" + seed + " " + sampling + ": " + a.parameters().get(i).name() + " differs");
+        }
+        // A different training seed (same initialisation) takes other batches: different parameters.
+        MtlModel c = model(tasks, 3, Activation.RELU, true, seed);
+        c.enableAlignment();
+        new Trainer(be, cfg.withSeed(seed + 1)).train(c, tasks, new float[] {1f, 0.5f, 2f});
+        assertFalse(sameParameters(a, c), "seed=" + seed + " " + sampling + ": the seed had no effect");
+    }
+
+    /**
+     * Pure-noise labels, 5 training rows in d = 23: the model can only overfit, so the validation
+     * loss rises once training fits the noise. The trainer must return the best epoch's
+     * parameters: their validation loss equals the reported best.
+     */
+    @Test
+    void earlyStoppingRestoresTheBestValidationParameters() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 23;
+        int m = 5 + 61;
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = TestData.gaussian(rnd, m, 1.0);
+        List<PreparedTask> tasks = List.of(TestData.regression("noise", x, m, d, y, 1, TestData.range(5),
+                TestData.range(5, m), new int[0]));
+        MtlModel model = model(tasks, 5, Activation.IDENTITY, true, seed);
+        TrainConfig cfg = new TrainConfig(400, 5, TrainConfig.Optimizer.ADAM, 5e-2f, 0.9f, 0f,
+                TrainConfig.Sampling.ALL, 15, seed, false);
+        List<Double> valLosses = new ArrayList<>();
+        Evaluator ev = new Evaluator(be);
+        TrainResult r = new Trainer(be, cfg).onEpoch(e -> valLosses.add(ev.weightedLoss(model, tasks, null, true)))
+                .train(model, tasks, null);
+        double now = ev.weightedLoss(model, tasks, null, true);
+        String ctx = "seed=" + seed + " " + r + " val losses " + valLosses.subList(0, Math.min(12, valLosses.size()));
+        System.out.println("[Trainer] early stopping: " + r + ", restored validation loss " + now);
+        assertTrue(r.bestEpoch() < r.epochsRun(), ctx + ": expected the validation loss to rise after the best epoch");
+        assertTrue(r.epochsRun() < cfg.epochs(), ctx + ": patience should have stopped the run early");
+        assertEquals(r.epochsRun() - r.bestEpoch(), cfg.patience() + 1,
+                ctx + ": stops patience + 1 epochs after the best");
+        assertEquals(r.bestValidationLoss(), now, 1e-12 * Math.abs(now), ctx + ": restored parameters");
+        assertEquals(valLosses.get(r.bestEpoch() - 1), r.bestValidationLoss(), 1e-12 * Math.abs(now), ctx);
+        double min = valLosses.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        assertEquals(min, r.bestValidationLoss(), 1e-12 * Math.abs(min), ctx + ": best is the minimum seen");
+        assertTrue(valLosses.get(valLosses.size() - 1) > r.bestValidationLoss(), ctx);
+    }
+
+    private static void assertFinite(MtlModel m, String ctx) {
+        for (Tensor t : m.parameters()) {
+            for (float v : t.value()) {
+                assertTrue(Float.isFinite(v), ctx + ": " + t.name() + " holds " + v + " after divergence");
+            }
+        }
+    }
+
+    private static List<PreparedTask> simpleRegression(Random rnd, double xScale) {
+        int d = 5;
+        int m = 31;
+        float[] x = TestData.gaussian(rnd, m * d, xScale);
+        float[] y = new float[m];
+        for (int a = 0; a < m; a++) {
+            y[a] = (float) (x[a * d] / xScale + rnd.nextGaussian() * 0.1);
+        }
+        return List.of(TestData.regression("reg", x, m, d, y, 1, TestData.range(23), TestData.range(23, m),
+                new int[0]));
+    }
+
+    @ParameterizedTest
+    @EnumSource(TrainConfig.Optimizer.class)
+    void hugeLearningRateDivergesAndRestoresFiniteParameters(TrainConfig.Optimizer opt) {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = simpleRegression(new Random(seed), 1.0);
+        MtlModel m = model(tasks, 3, Activation.IDENTITY, true, seed);
+        float[][] before = m.snapshot();
+        TrainConfig cfg = new TrainConfig(50, 8, opt, 1e30f, 0.9f, 0f, TrainConfig.Sampling.ROUND_ROBIN, 50,
+                seed, false);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new Trainer(be, cfg).train(m, tasks, null), "seed=" + seed);
+        System.out.println("[Trainer] lr 1e30 (" + opt + "): " + e.getMessage());
+        assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+        assertFinite(m, "seed=" + seed + " " + opt);
+        // Nothing good happened before the blow-up here, so the restored state is the start.
+        for (int i = 0; i < before.length; i++) {
+            assertArrayEquals(before[i], m.parameters().get(i).value(), "seed=" + seed);
+        }
+    }
+
+    @Test
+    void inputsScaledTo1e20DivergeAndRestoreFiniteParameters() {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = simpleRegression(new Random(seed), 1e20);
+        MtlModel m = model(tasks, 3, Activation.RELU, true, seed);
+        TrainConfig cfg = new TrainConfig(50, 8, TrainConfig.Optimizer.ADAM, 1e-3f, 0.9f, 0f,
+                TrainConfig.Sampling.PROPORTIONAL, 50, seed, false);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new Trainer(be, cfg).train(m, tasks, null), "seed=" + seed);
+        System.out.println("[Trainer] inputs x1e20: " + e.getMessage());
+        assertTrue(e.getMessage().contains("diverged"), e.getMessage());
+        assertFinite(m, "seed=" + seed);
+    }
+
+    @ParameterizedTest
+    @EnumSource(TrainConfig.Sampling.class)
+    void everySamplingRuleReducesTheTrainingLoss(TrainConfig.Sampling sampling) {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = mixedTasks(new Random(seed));
+        MtlModel m = model(tasks, 4, Activation.IDENTITY, true, seed);
+        Evaluator ev = new Evaluator(be);
+        double before = ev.weightedLoss(m, tasks, null, false);
+        double[] beforeTask = new double[tasks.size()];
+        for (int i = 0; i < tasks.size(); i++) {
+            beforeTask[i] = ev.meanLoss(m, i, tasks.get(i), tasks.get(i).train());
+        }
+        TrainConfig cfg = new TrainConfig(60, 8, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f, sampling, 60,
+                seed, false);
+        TrainResult r = new Trainer(be, cfg).train(m, tasks, null);
+        double after = ev.weightedLoss(m, tasks, null, false);
+        StringBuilder ctx = new StringBuilder(String.format("seed=%d %s: train loss %.4f -> %.4f, per task", seed,
+                sampling, before, after));
+        for (int i = 0; i < tasks.size(); i++) {
+            double a = ev.meanLoss(m, i, tasks.get(i), tasks.get(i).train());
+            ctx.append(String.format(" %.4f->%.4f", beforeTask[i], a));
+            assertTrue(a < 0.9 * beforeTask[i], ctx + ": task " + i + " did not improve");
+        }
+        System.out.println("[Trainer] " + ctx + " (" + r + ")");
+        assertTrue(after < 0.5 * before, ctx.toString());
+        assertTrue(r.steps() > 0, ctx.toString());
+    }
+}
