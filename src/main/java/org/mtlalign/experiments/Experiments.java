@@ -8,7 +8,8 @@ public final class Experiments {
     }
 
     public static List<Experiment> all() {
-        return List.of(new CapacityExperiment(), new ReweightingExperiment());
+        return List.of(new CapacityExperiment(), new AlignmentExperiment(), new ReweightingExperiment(),
+                new TransferLearningExperiment());
     }
 
     public static Experiment byName(String name) {

@@ -69,7 +69,12 @@ public final class Trainer {
         }
         Evaluator evaluator = new Evaluator(backend);
         float[][] best = model.snapshot();
-        double bestLoss = Double.POSITIVE_INFINITY;
+        // The starting parameters are a candidate too (epoch 0): a phase that starts from a
+        // trained model (alignment, resume, fine-tuning) then never returns something worse.
+        double bestLoss = evaluator.weightedLoss(model, tasks, weights, true);
+        if (!Double.isFinite(bestLoss)) {
+            bestLoss = Double.POSITIVE_INFINITY;
+        }
         int bestEpoch = 0;
         int epoch = 0;
         long step = 0;
@@ -125,7 +130,7 @@ public final class Trainer {
                             + " (validation loss " + valLoss + "); parameters restored to the last good epoch ("
                             + bestEpoch + "); try a smaller --lr");
                 }
-                if (bestEpoch == 0 || valLoss < bestLoss - 1e-9 * Math.abs(bestLoss)) {
+                if (Double.isInfinite(bestLoss) || valLoss < bestLoss - 1e-9 * Math.abs(bestLoss)) {
                     bestLoss = valLoss;
                     bestEpoch = epoch;
                     best = model.snapshot();

@@ -124,6 +124,8 @@ class TrainerTest {
                 TrainConfig.Sampling.ALL, 15, seed, false);
         List<Double> valLosses = new ArrayList<>();
         Evaluator ev = new Evaluator(be);
+        // Epoch 0 (the starting parameters) is a candidate as well.
+        valLosses.add(ev.weightedLoss(model, tasks, null, true));
         TrainResult r = new Trainer(be, cfg).onEpoch(e -> valLosses.add(ev.weightedLoss(model, tasks, null, true)))
                 .train(model, tasks, null);
         double now = ev.weightedLoss(model, tasks, null, true);
@@ -134,7 +136,7 @@ class TrainerTest {
         assertEquals(r.epochsRun() - r.bestEpoch(), cfg.patience() + 1,
                 ctx + ": stops patience + 1 epochs after the best");
         assertEquals(r.bestValidationLoss(), now, 1e-12 * Math.abs(now), ctx + ": restored parameters");
-        assertEquals(valLosses.get(r.bestEpoch() - 1), r.bestValidationLoss(), 1e-12 * Math.abs(now), ctx);
+        assertEquals(valLosses.get(r.bestEpoch()), r.bestValidationLoss(), 1e-12 * Math.abs(now), ctx);
         double min = valLosses.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
         assertEquals(min, r.bestValidationLoss(), 1e-12 * Math.abs(min), ctx + ": best is the minimum seen");
         assertTrue(valLosses.get(valLosses.size() - 1) > r.bestValidationLoss(), ctx);
