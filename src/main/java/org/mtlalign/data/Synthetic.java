@@ -64,9 +64,9 @@ public final class Synthetic {
 
     /**
      * The task-covariance generator of the paper's Section 2.3: every task shares one linear
-     * teacher beta, and task i draws X_i = G_i Q_i D_i (G_i Gaussian, Q_i orthogonal, D_i
-     * diagonal with kappa on the coordinate set S_i and 1 elsewhere), so tasks differ only in
-     * their input covariance Q_i^T D_i^2 Q_i. Tasks: "target" (S_0 = first half, Q = I);
+     * teacher beta, and task i draws X_i = G_i D_i Q_i (G_i Gaussian, D_i diagonal with kappa on
+     * the coordinate set S_i and 1 elsewhere, Q_i orthogonal), so tasks differ only in their
+     * input covariance Q_i^T D_i^2 Q_i. Tasks: "target" (S_0 = first half, Q = I);
      * "same-cov" (the target's covariance); "other-coords" (kappa on the second half); and
      * "rotated" (the target's D with a random rotation Q). The target has {@code mTarget} rows,
      * the sources {@code mSource}.
@@ -90,8 +90,10 @@ public final class Synthetic {
             float[] x = new float[m * d];
             double[] g = new double[d];
             for (int row = 0; row < m; row++) {
+                // Scale first, then rotate: x = g D Q has covariance Q^T D^2 Q. (Rotating an
+                // isotropic g first would give D^2 whatever Q is.)
                 for (int a = 0; a < d; a++) {
-                    g[a] = rnd.nextGaussian();
+                    g[a] = rnd.nextGaussian() * diag[a];
                 }
                 for (int b = 0; b < d; b++) {
                     double s;
@@ -103,7 +105,7 @@ public final class Synthetic {
                             s += g[a] * q[a * d + b];
                         }
                     }
-                    x[row * d + b] = (float) (s * diag[b]);
+                    x[row * d + b] = (float) s;
                 }
             }
             tasks.add(new Task(names[i], x, m, d, linearLabels(x, m, d, beta, noise, rnd), 1, false,

@@ -8,8 +8,8 @@ public final class Experiments {
     }
 
     public static List<Experiment> all() {
-        return List.of(new CapacityExperiment(), new AlignmentExperiment(), new ReweightingExperiment(),
-                new TransferLearningExperiment());
+        return List.of(new CapacityExperiment(), new TaskCovarianceExperiment(), new AlignmentExperiment(),
+                new ReweightingExperiment(), new TransferLearningExperiment(), new SimilarityVsTransferExperiment());
     }
 
     public static Experiment byName(String name) {
