@@ -4,6 +4,7 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import org.mtlalign.UserInputException;
 import org.mtlalign.backend.cpu.CpuBackend;
+import org.mtlalign.backend.cuda.CudaBackend;
 import org.mtlalign.backend.cuda.CudaProbe;
 
 /** Chooses a backend from the --backend option. */
@@ -13,8 +14,9 @@ public final class Backends {
 
     /**
      * "cpu", "cuda" or "auto". Auto takes CUDA when a device and our kernels are usable and
-     * otherwise the CPU, telling {@code notice} why in one line; "cuda" without a usable GPU is
-     * a user error.
+     * otherwise the CPU, telling {@code notice} which one and, for the CPU, why in one line;
+     * "cuda" without a usable GPU is a user error (exit 2, one line). The caller closes the
+     * returned backend.
      */
     public static Backend select(String choice, Consumer<String> notice) {
         switch (choice.toLowerCase(Locale.ROOT)) {
@@ -22,15 +24,36 @@ public final class Backends {
                 return new CpuBackend();
             case "cuda": {
                 String why = CudaProbe.unavailableReason();
-                throw new UserInputException("--backend cuda: no usable GPU backend: " + why);
+                if (why != null) {
+                    throw new UserInputException("--backend cuda: no usable GPU backend: " + why);
+                }
+                try {
+                    return new CudaBackend();
+                } catch (RuntimeException | LinkageError e) {
+                    throw new UserInputException("--backend cuda: the CUDA backend failed to start: " + oneLine(e), e);
+                }
             }
             case "auto": {
                 String why = CudaProbe.unavailableReason();
+                if (why == null) {
+                    try {
+                        CudaBackend cuda = new CudaBackend();
+                        notice.accept("backend: " + cuda.description());
+                        return cuda;
+                    } catch (RuntimeException | LinkageError e) {
+                        why = "the CUDA backend failed to start: " + oneLine(e);
+                    }
+                }
                 notice.accept("backend: cpu (CUDA not used: " + why + ")");
                 return new CpuBackend();
             }
             default:
                 throw new UserInputException("--backend: unknown backend '" + choice + "' (expected auto, cpu or cuda)");
         }
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.replaceAll("[\\r\\n]+", " ").trim();
     }
 }

@@ -30,9 +30,13 @@ public final class InfoCommand implements Callable<Integer> {
         CpuBackend cpu = new CpuBackend();
         o.println("cpu backend: " + cpu.description() + (cpu.nativeBlas() ? " (native BLAS)"
                 : " (pure-Java BLAS fallback: install libopenblas0-pthread for native speed)"));
-        o.println("cuda backend: unavailable: " + CudaProbe.unavailableReason());
-        Backend chosen = Backends.select(backendOption.backend, s -> { });
-        o.println("selected (--backend " + backendOption.backend + "): " + chosen.name());
+        o.println("cuda backend: " + CudaProbe.summary());
+        o.println("cuda kernels: " + (CudaProbe.kernelsBuilt()
+                ? "built into this jar (" + CudaProbe.kernelsBuildInfo() + ")"
+                : "not built (nvcc was not on the PATH at build time)"));
+        try (Backend chosen = Backends.select(backendOption.backend, s -> { })) {
+            o.println("selected (--backend " + backendOption.backend + "): " + chosen.name());
+        }
         return 0;
     }
 }
