@@ -123,7 +123,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (resumed != null) {
             start = checkCompatible(resumed.model(), tasks, cfg, resume);
         }
-        MtlExperiment exp = new MtlExperiment(backend, cfg).log(s -> e.println("  .. " + s));
+        MtlExperiment exp = new MtlExperiment(backend, cfg).alignLearningRateFactor(opts.alignLrFactor)
+                .log(s -> e.println("  .. " + s));
         JsonObject meta = new JsonObject();
         meta.add("provenance", Outputs.provenance(backend, argv));
         meta.add("config", configJson(cfg, prepCfg));

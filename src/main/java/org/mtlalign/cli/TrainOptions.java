@@ -50,6 +50,10 @@ public final class TrainOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     String align;
 
+    @Option(names = "--align-lr-factor", defaultValue = "0.1",
+            description = "Learning rate of the alignment phase relative to --lr (default: ${DEFAULT-VALUE}).")
+    float alignLrFactor;
+
     @Option(names = "--reweight", defaultValue = "normalized", paramLabel = "normalized|paper|none",
             description = "Algorithm 2 weights: normalized (cosine, default) or paper (||theta_i^T U_r||).")
     String reweight;
