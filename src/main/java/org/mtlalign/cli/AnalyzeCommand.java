@@ -57,19 +57,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
         List<PreparedTask> tasks = prep.tasks();
         int k = tasks.size();
         int d = suite.dim();
-        float[][] xs = new float[k][];
-        float[][] ys = new float[k][];
-        int[] rows = new int[k];
-        int[] cols = new int[k];
-        int total = 0;
-        for (int i = 0; i < k; i++) {
-            PreparedTask t = tasks.get(i);
-            xs[i] = t.gatherX(t.train());
-            ys[i] = t.labelMatrix(t.train());
-            rows[i] = t.train().length;
-            cols[i] = t.labels().outputs();
-            total += cols[i];
-        }
+        org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
+        float[][] xs = tr.xs();
+        float[][] ys = tr.ys();
+        int[] rows = tr.rows();
+        int[] cols = tr.cols();
+        int total = tr.totalOutputs();
         o.printf(Locale.ROOT, "suite '%s': %d tasks, d = %d%s | %s%n", suite.name(), k, d,
                 suite.sharedInputs() ? ", shared inputs" : "", backend.description());
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);

@@ -208,19 +208,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     static int suggestRank(Backend backend, List<PreparedTask> tasks, int d) {
-        int k = tasks.size();
-        float[][] xs = new float[k][];
-        float[][] ys = new float[k][];
-        int[] rows = new int[k];
-        int[] cols = new int[k];
-        for (int i = 0; i < k; i++) {
-            PreparedTask t = tasks.get(i);
-            xs[i] = t.gatherX(t.train());
-            ys[i] = t.labelMatrix(t.train());
-            rows[i] = t.train().length;
-            cols[i] = t.labels().outputs();
-        }
-        Capacity.Suggestion s = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
+        org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
+        Capacity.Suggestion s = new Capacity(backend).suggest(tr.xs(), tr.rows(), d, tr.ys(), tr.cols(), 1e-3, 0.9);
         return Math.min(d, s.suggestedRank());
     }
 

@@ -8,6 +8,7 @@ import org.mtlalign.analysis.CovarianceSimilarity;
 import org.mtlalign.analysis.SvdReweighting;
 import org.mtlalign.backend.Backend;
 import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.TrainingRows;
 import org.mtlalign.model.MtlModel;
 import org.mtlalign.model.TaskHead;
 import org.mtlalign.model.Tensor;
@@ -125,17 +126,11 @@ public final class MtlExperiment {
 
         log.accept("covariance similarity and capacity");
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
-        float[][] xs = new float[k][];
-        float[][] ys = new float[k][];
-        int[] rows = new int[k];
-        int[] cols = new int[k];
+        TrainingRows tr = TrainingRows.of(tasks);
+        float[][] xs = tr.xs();
+        int[] rows = tr.rows();
         int[] ranks = new int[k];
         for (int i = 0; i < k; i++) {
-            PreparedTask t = tasks.get(i);
-            xs[i] = t.gatherX(t.train());
-            ys[i] = t.labelMatrix(t.train());
-            rows[i] = t.train().length;
-            cols[i] = t.labels().outputs();
             ranks[i] = cs.factor(xs[i], rows[i], d).rank();
         }
         double[][] sim = cs.matrix(xs, rows, d);
@@ -149,7 +144,7 @@ public final class MtlExperiment {
             }
             simAligned = cs.matrix(zs, rows, d);
         }
-        Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
+        Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, tr.ys(), tr.cols(), 1e-3, 0.9);
 
         List<TaskReport> reports = new ArrayList<>();
         for (int i = 0; i < k; i++) {
@@ -192,25 +187,14 @@ public final class MtlExperiment {
     /** Algorithm 2's alpha on the training rows. */
     public double[] reweightAlpha(List<PreparedTask> tasks) {
         int k = tasks.size();
-        int d = tasks.get(0).dim();
-        float[][] xs = new float[k][];
-        float[][] ys = new float[k][];
-        int[] rows = new int[k];
-        int[] cols = new int[k];
-        int total = 0;
-        for (int i = 0; i < k; i++) {
-            PreparedTask t = tasks.get(i);
-            xs[i] = t.gatherX(t.train());
-            ys[i] = t.labelMatrix(t.train());
-            rows[i] = t.train().length;
-            cols[i] = t.labels().outputs();
-            total += cols[i];
-        }
+        TrainingRows tr = TrainingRows.of(tasks);
+        int d = tr.dim();
+        int total = tr.totalOutputs();
         // With r >= k every normalised weight is 1 (theta_i lies in the span), so by default
         // Algorithm 2 keeps at most k - 1 directions.
         int r = cfg.reweightRank() > 0 ? cfg.reweightRank() : Math.min(cfg.rank(), Math.max(1, k - 1));
         r = Math.min(r, Math.min(d, total));
-        return new SvdReweighting(backend).weights(xs, rows, d, ys, cols, r, cfg.reweight(), true);
+        return new SvdReweighting(backend).weights(tr.xs(), tr.rows(), d, tr.ys(), tr.cols(), r, cfg.reweight(), true);
     }
 
     private double[] testMetric(Evaluator ev, MtlModel m, List<PreparedTask> tasks) {
