@@ -104,7 +104,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         o.println("  singular values of the stacked single-task models: " + sv
                 + (cap.singularValues().length > 12 ? " ..." : ""));
-        if (k > 1) {
+        if (k > 1 && suite.sharedInputs()) {
+            o.println();
+            o.println("all tasks share X, so every pair has the same covariance similarity; "
+                    + "the SVD weights above are what tells them apart (Algorithm 2)");
+        } else if (k > 1) {
             o.println();
             o.println("most similar pairs (candidates for positive transfer):");
             List<int[]> pairs = new ArrayList<>();
