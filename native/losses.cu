@@ -48,8 +48,8 @@ loss_logistic(const float* __restrict__ out, const float* __restrict__ target, f
               int rows, float scale, double* __restrict__ partial) {
     __shared__ double scratch[32];
     double acc = 0.0;
-    const int stride = gridDim.x * blockDim.x;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < rows; i += stride) {
+    const long long stride = (long long)gridDim.x * blockDim.x;  // rows + stride can exceed 2^31
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < rows; i += stride) {
         const float z = out[i];
         const float y = target[i];
         acc += (double)fmaxf(z, 0.f) - (double)y * z + log1p(exp(-fabs((double)z)));
@@ -70,8 +70,8 @@ loss_softmax(const float* __restrict__ out, const float* __restrict__ target, fl
              int rows, int classes, float scale, double* __restrict__ partial) {
     __shared__ double scratch[32];
     double acc = 0.0;
-    const int stride = gridDim.x * blockDim.x;
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < rows; i += stride) {
+    const long long stride = (long long)gridDim.x * blockDim.x;  // rows + stride can exceed 2^31
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < rows; i += stride) {
         const float* o = out + (size_t)i * classes;
         float* g = grad + (size_t)i * classes;
         float mx = -INFINITY;

@@ -136,13 +136,16 @@ __device__ int svd_sweeps(double* W, int M, double* V, int N, int max_sweeps) {
 
 // out[rank[j]] = key[j] ordering: rank[j] = #{k : key[k] > key[j] or (key[k] == key[j], k < j)},
 // a stable descending sort computed in parallel (O(N^2 / threads), fine for the N Jacobi serves).
+// NaN keys (NaN input) rank after every number, in index order, so that rank is always a
+// permutation: otherwise ranks collide and some output columns are never written.
 __device__ void descending_ranks(const double* key, int N, int* rank) {
     for (int j = threadIdx.x; j < N; j += blockDim.x) {
         const double kj = key[j];
+        const bool nj = isnan(kj);
         int r = 0;
         for (int k = 0; k < N; ++k) {
             const double kk = key[k];
-            r += (kk > kj || (kk == kj && k < j)) ? 1 : 0;
+            r += (nj ? (!isnan(kk) || k < j) : (kk > kj || (kk == kj && k < j))) ? 1 : 0;
         }
         rank[j] = r;
     }

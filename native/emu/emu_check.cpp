@@ -513,6 +513,48 @@ static void test_eigen() {
     eig_case(id, 6, "identity with a tiny off-diagonal");
 }
 
+// NaN input: every output position must still be written (the ranks of the sort must be a
+// permutation even with NaN keys), so outputs are poisoned with a finite marker, not NaN.
+static void test_nan() {
+    const float MARK = 12345.5f;
+    for (bool global : {false, true}) {
+        int m = 9, n = 5, p = 5;
+        auto a = gaussians((size_t)m * n);
+        a[7] = NAN;
+        std::vector<float> u((size_t)m * p, MARK), s(p, MARK), v((size_t)n * p, MARK);
+        std::vector<int> info(1, -1);
+        if (!global) {
+            long shared = ((long)m * n + (long)n * n + n) * 8 + (long)n * 4;
+            emu_launch(svd_jacobi_shared, dim3{1, 1, 1}, dim3{(unsigned)jacobi_threads(n), 1, 1}, shared, a.data(), m, n, 0,
+                       u.data(), s.data(), v.data(), info.data(), 60);
+        } else {
+            long stride = (long)m * n + (long)n * n + n + (n + 1) / 2;
+            std::vector<double> work(stride, NAN);
+            emu_launch(svd_jacobi_global, dim3{1, 1, 1}, dim3{(unsigned)jacobi_threads(n), 1, 1}, 0, a.data(), m, n, 0,
+                       u.data(), s.data(), v.data(), info.data(), 60, work.data(), (long long)stride);
+        }
+        bool written = true;
+        for (float x : u) written = written && x != MARK;
+        for (float x : s) written = written && x != MARK;
+        for (float x : v) written = written && x != MARK;
+        CHECK(written, "svd %s with a NaN entry: some outputs were never written", global ? "global" : "shared");
+    }
+    int n = 6;
+    std::vector<float> a((size_t)n * n);
+    for (int i = 0; i < n; ++i)
+        for (int j = i; j < n; ++j) a[(size_t)i * n + j] = a[(size_t)j * n + i] = gauss();
+    a[1] = NAN;
+    std::vector<float> w(n, MARK), vec((size_t)n * n, MARK);
+    std::vector<int> info(1, -1);
+    long pairs = (n + 1) / 2;
+    emu_launch(sym_eig_jacobi_shared, dim3{1, 1, 1}, dim3{128, 1, 1}, (2L * n * n + 2 * pairs + n) * 8 + (pairs + n) * 4,
+               a.data(), n, w.data(), vec.data(), info.data(), 60);
+    bool written = true;
+    for (float x : w) written = written && x != MARK;
+    for (float x : vec) written = written && x != MARK;
+    CHECK(written, "eigen with a NaN entry: some outputs were never written");
+}
+
 int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);
     uint64_t seed = argc > 1 ? std::stoull(argv[1]) : std::random_device{}();
@@ -522,6 +564,7 @@ int main(int argc, char** argv) {
     struct { const char* name; void (*fn)(); } tests[] = {
         {"gemm", test_gemm},       {"elementwise", test_elementwise}, {"losses", test_losses}, {"reductions", test_reductions},
         {"gram", test_gram},       {"optimizers", test_optimizers},   {"svd", test_svd},       {"eigen", test_eigen},
+        {"nan", test_nan},
     };
     for (auto& t : tests) {
         if (only != nullptr && std::string(only) != t.name) {
