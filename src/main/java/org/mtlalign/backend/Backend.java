@@ -80,6 +80,25 @@ public interface Backend extends AutoCloseable {
      */
     void symmetricEigen(float[] a, int n, float[] w, float[] vectors);
 
+    /**
+     * How many independent computations (trainings, analyses) may use this backend at once to
+     * good effect; 1 when calls must come from one thread at a time (CUDA: one context, one stream).
+     */
+    default int concurrency() {
+        return 1;
+    }
+
+    /**
+     * Runs {@code task.accept(i)} for i in 0..n-1. The tasks must be independent of each other
+     * (no shared mutable state); a backend with {@link #concurrency()} above 1 may run them in
+     * parallel, and may do so from inside another such task. Any exception of a task is rethrown.
+     */
+    default void forEachIndependent(int n, java.util.function.IntConsumer task) {
+        for (int i = 0; i < n; i++) {
+            task.accept(i);
+        }
+    }
+
     @Override
     default void close() {
     }

@@ -51,13 +51,14 @@ public final class Runs {
         return s / tasks.size();
     }
 
-    /** Single-task models (one per task, width r) and their test metrics. */
+    /** Single-task models (one per task, width r) and their test metrics; trained in parallel where the backend allows. */
     public static double[] stl(Backend be, List<PreparedTask> tasks, int r, Activation g, boolean bias, TrainConfig tc) {
         double[] out = new double[tasks.size()];
-        for (int i = 0; i < tasks.size(); i++) {
+        TrainConfig quiet = be.concurrency() > 1 ? tc.withProgress(false) : tc;
+        be.forEachIndependent(tasks.size(), i -> {
             List<PreparedTask> one = List.of(tasks.get(i));
-            out[i] = test(be, train(be, one, r, g, bias, tc, null), 0, tasks.get(i));
-        }
+            out[i] = test(be, train(be, one, r, g, bias, quiet, null), 0, tasks.get(i));
+        });
         return out;
     }
 

@@ -206,14 +206,20 @@ public final class MtlModel {
         }
     }
 
-    /** Reusable per-batch buffers, sized for the largest batch. */
+    /**
+     * Reusable per-batch buffers, sized for the largest batch. The rows x d buffers that only
+     * alignment needs exist only when the model has alignment (at d = 256 they are 90% of it).
+     */
     public Workspace workspace(int maxRows) {
-        return new Workspace(maxRows, d, r, maxOutputs());
+        return new Workspace(maxRows, d, r, maxOutputs(), hasAlignment());
     }
 
     /** Scratch arrays for one batch; a step allocates nothing beyond these. */
     public static final class Workspace {
         final int maxRows;
+        final int d;
+        final int r;
+        final int c;
         final float[] z;
         final float[] pre;
         final float[] hidden;
@@ -222,15 +228,24 @@ public final class MtlModel {
         final float[] dHidden;
         final float[] dZ;
 
-        Workspace(int maxRows, int d, int r, int c) {
+        Workspace(int maxRows, int d, int r, int c, boolean alignment) {
             this.maxRows = maxRows;
-            z = new float[maxRows * d];
+            this.d = d;
+            this.r = r;
+            this.c = c;
+            z = alignment ? new float[maxRows * d] : null;
             pre = new float[maxRows * r];
             hidden = new float[maxRows * r];
             out = new float[maxRows * c];
             dOut = new float[maxRows * c];
             dHidden = new float[maxRows * r];
-            dZ = new float[maxRows * d];
+            dZ = alignment ? new float[maxRows * d] : null;
+        }
+
+        /** True when this workspace serves batches of up to {@code rows} rows of {@code model}. */
+        public boolean fits(MtlModel model, int rows) {
+            return rows <= maxRows && d == model.d && r == model.r && c >= model.maxOutputs()
+                    && (z != null || !model.hasAlignment());
         }
     }
 
@@ -241,6 +256,9 @@ public final class MtlModel {
     public void forward(Backend be, int task, float[] x, int rows, Workspace ws) {
         if (rows > ws.maxRows) {
             throw new IllegalArgumentException("batch of " + rows + " rows exceeds workspace " + ws.maxRows);
+        }
+        if (alignment[task] != null && ws.z == null) {
+            throw new IllegalArgumentException("workspace was made before alignment was enabled");
         }
         float[] in = x;
         if (alignment[task] != null) {

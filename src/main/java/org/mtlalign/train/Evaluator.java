@@ -6,10 +6,17 @@ import org.mtlalign.data.PreparedTask;
 import org.mtlalign.model.Loss;
 import org.mtlalign.model.MtlModel;
 
-/** Losses and metrics of a model on a split, computed in chunks to bound memory. */
+/**
+ * Losses and metrics of a model on a split, computed in chunks to bound memory. It keeps its
+ * scratch buffers between calls (a training run evaluates every epoch), so one instance must
+ * not be used by two threads at once.
+ */
 public final class Evaluator {
     private static final int CHUNK = 1024;
     private final Backend backend;
+    private MtlModel.Workspace ws;
+    private float[] xb = new float[0];
+    private float[] grad = new float[0];
 
     public Evaluator(Backend backend) {
         this.backend = backend;
@@ -31,7 +38,9 @@ public final class Evaluator {
         float[] out = predict(model, task, t, idx);
         int c = model.heads().get(task).outputs();
         float[] target = t.gatherTarget(idx);
-        float[] grad = new float[out.length];
+        if (grad.length < out.length) {
+            grad = new float[out.length];
+        }
         return backend.lossAndGradient(t.loss(), out, idx.length, c, target, 1f, grad);
     }
 
@@ -40,8 +49,13 @@ public final class Evaluator {
         int c = model.heads().get(task).outputs();
         int d = t.dim();
         float[] out = new float[idx.length * c];
-        MtlModel.Workspace ws = model.workspace(Math.min(CHUNK, Math.max(1, idx.length)));
-        float[] xb = new float[Math.min(CHUNK, Math.max(1, idx.length)) * d];
+        int chunk = Math.min(CHUNK, Math.max(1, idx.length));
+        if (ws == null || !ws.fits(model, chunk)) {
+            ws = model.workspace(chunk);
+        }
+        if (xb.length < chunk * d) {
+            xb = new float[chunk * d];
+        }
         for (int from = 0; from < idx.length; from += CHUNK) {
             int rows = Math.min(CHUNK, idx.length - from);
             backend.gatherRows(t.x(), d, idx, from, rows, xb);

@@ -88,41 +88,55 @@ public final class MtlExperiment {
         long t0 = System.nanoTime();
         int k = tasks.size();
         int d = tasks.get(0).dim();
-        Evaluator ev = new Evaluator(backend);
-        double[] stl = new double[k];
-        java.util.Arrays.fill(stl, Double.NaN);
-        if (cfg.runStl()) {
-            for (int i = 0; i < k; i++) {
+        double[] stl = nanArray(k);
+        double[] mtl = nanArray(k);
+        double[] aligned = nanArray(k);
+        double[] reweighted = nanArray(k);
+        boolean stlRuns = cfg.runStl();
+        boolean reweightRuns = cfg.reweight() != null && k > 1;
+        double[] alpha = reweightRuns ? reweightAlpha(tasks) : null;
+        mtlModel = start != null ? start : newModel(tasks);
+        // The trainings are independent (MTL then its alignment phase; each STL baseline; the
+        // reweighted MTL), each seeded from the configuration, so a backend that allows it runs
+        // them in parallel with the same results as one after the other. Only the MTL run
+        // (the one that is checkpointed) shows a progress bar.
+        boolean parallel = backend.concurrency() > 1;
+        TrainConfig quiet = parallel ? cfg.train().withProgress(false) : cfg.train();
+        int jobs = (stlRuns ? k : 0) + 1 + (reweightRuns ? 1 : 0);
+        int stlBase = 1;
+        int reweightJob = stlBase + (stlRuns ? k : 0);
+        if (parallel && jobs > 1) {
+            log.accept("training " + jobs + " models on " + backend.concurrency() + " workers");
+        }
+        double[] alphaFinal = alpha;
+        backend.forEachIndependent(jobs, job -> {
+            Evaluator ev = new Evaluator(backend);
+            if (job == 0) {
+                log.accept("training MTL (k = " + k + ", r = " + cfg.rank() + ", " + cfg.activation().cliName() + ")");
+                MtlModel training = mtlModel;
+                new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e))
+                        .train(mtlModel, tasks, null);
+                System.arraycopy(testMetric(ev, mtlModel, tasks), 0, mtl, 0, k);
+                if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
+                    log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
+                    alignedModel = align(mtlModel, tasks, quiet);
+                    System.arraycopy(testMetric(ev, alignedModel, tasks), 0, aligned, 0, k);
+                }
+            } else if (job == reweightJob) {
+                log.accept("training MTL + SVD reweighting (Algorithm 2, " + cfg.reweight().cliName() + ")");
+                MtlModel m = newModel(tasks);
+                new Trainer(backend, quiet).train(m, tasks, SvdReweighting.toTrainingWeights(alphaFinal));
+                reweightedModel = m;
+                System.arraycopy(testMetric(ev, m, tasks), 0, reweighted, 0, k);
+            } else {
+                int i = job - stlBase;
                 log.accept("training STL baseline " + (i + 1) + "/" + k + " (" + tasks.get(i).name() + ")");
                 List<PreparedTask> one = List.of(tasks.get(i));
                 MtlModel m = newModel(one);
-                new Trainer(backend, cfg.train()).train(m, one, null);
+                new Trainer(backend, quiet).train(m, one, null);
                 stl[i] = ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary();
             }
-        }
-
-        log.accept("training MTL (k = " + k + ", r = " + cfg.rank() + ", " + cfg.activation().cliName() + ")");
-        mtlModel = start != null ? start : newModel(tasks);
-        MtlModel training = mtlModel;
-        new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e)).train(mtlModel, tasks, null);
-        double[] mtl = testMetric(ev, mtlModel, tasks);
-
-        double[] aligned = nanArray(k);
-        if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
-            log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
-            alignedModel = align(mtlModel, tasks);
-            aligned = testMetric(ev, alignedModel, tasks);
-        }
-
-        double[] alpha = null;
-        double[] reweighted = nanArray(k);
-        if (cfg.reweight() != null && k > 1) {
-            alpha = reweightAlpha(tasks);
-            log.accept("training MTL + SVD reweighting (Algorithm 2, " + cfg.reweight().cliName() + ")");
-            reweightedModel = newModel(tasks);
-            new Trainer(backend, cfg.train()).train(reweightedModel, tasks, SvdReweighting.toTrainingWeights(alpha));
-            reweighted = testMetric(ev, reweightedModel, tasks);
-        }
+        });
 
         log.accept("covariance similarity and capacity");
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
@@ -161,6 +175,10 @@ public final class MtlExperiment {
 
     /** Algorithm 1: starting from a trained MTL model, add R_i = I and train them with the heads. */
     public MtlModel align(MtlModel trained, List<PreparedTask> tasks) {
+        return align(trained, tasks, cfg.train());
+    }
+
+    private MtlModel align(MtlModel trained, List<PreparedTask> tasks, TrainConfig tc) {
         MtlModel m = trained.copy();
         m.enableAlignment();
         boolean fixB = cfg.alignMode() == ExperimentConfig.AlignMode.FIXED_B;
@@ -175,8 +193,7 @@ public final class MtlExperiment {
         // moves all d^2 entries of every R_i by about lr at once: at the MTL learning rate that
         // overshoots and the validation loss never recovers (measured on digits-pairs: 0.43 ->
         // 0.49 after one epoch at lr 0.005; 0.43 -> 0.39 at lr 0.0005). Hence a tenth of it.
-        new Trainer(backend, cfg.train().withLearningRate(cfg.train().learningRate() * alignLrFactor))
-                .train(m, tasks, null);
+        new Trainer(backend, tc.withLearningRate(tc.learningRate() * alignLrFactor)).train(m, tasks, null);
         m.shared().setTrainable(true);
         if (m.sharedBias() != null) {
             m.sharedBias().setTrainable(true);

@@ -2,6 +2,14 @@ package org.mtlalign.backend.cpu;
 
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
 import org.mtlalign.backend.Backend;
 import org.mtlalign.model.Activation;
 import org.mtlalign.model.Loss;
@@ -12,10 +20,89 @@ import org.netlib.util.intW;
  * (native OpenBLAS/LAPACK via JNI when the system has libblas.so.3/liblapack.so.3, pure Java
  * otherwise); elementwise work in plain loops. Row-major callers are mapped onto column-major
  * BLAS by transposition identities, never by copying.
+ *
+ * <p>Threads. Multi-threaded OpenBLAS is slow on the batch-sized products training makes (on a
+ * 2-core machine 256-row products ran 1.7-2x faster on one thread; benchmarks/NOTES.md), so the
+ * {@code mtl} launcher runs OpenBLAS single-threaded and this backend parallelises instead over
+ * independent work: the matrices of a batched SVD, row blocks of a Gram matrix, and independent
+ * trainings ({@link #forEachIndependent}). It does so only when BLAS is single-threaded (or is
+ * the single-threaded Java fallback), since parallel callers of a multi-threaded OpenBLAS would
+ * oversubscribe the cores. Results never depend on the number of workers: work is split by
+ * sizes alone and partial results are combined in a fixed order.
  */
 public final class CpuBackend implements Backend {
+    /** System property that overrides the worker count (1 = everything on the caller's thread). */
+    public static final String WORKERS_PROPERTY = "mtlalign.cpu.workers";
+    /** Rows per Gram partial sum; partials are added in index order (see {@link #gram}). */
+    static final int GRAM_PART_ROWS = 8192;
+    /** Rows centred at a time into a worker's scratch block. */
+    static final int GRAM_BLOCK_ROWS = 1024;
+    /** Bound on the memory of the Gram partial sums (floats). */
+    private static final long GRAM_PARTIALS_MAX_FLOATS = 16L << 20;
+
     private final BLAS blas = BLAS.getInstance();
     private final LAPACK lapack = LAPACK.getInstance();
+    private final int workers;
+    private volatile ForkJoinPool pool;
+
+    /** Workers as {@link #defaultWorkers()} says. */
+    public CpuBackend() {
+        this(defaultWorkers());
+    }
+
+    /** With {@code workers} threads for independent work (1: all on the calling thread). */
+    public CpuBackend(int workers) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        }
+        this.workers = workers;
+    }
+
+    /**
+     * The {@value #WORKERS_PROPERTY} property when set; otherwise the number of cores when BLAS
+     * is single-threaded (OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS = 1, as
+     * OpenBLAS reads them, or the Java fallback), else 1.
+     */
+    public static int defaultWorkers() {
+        String prop = System.getProperty(WORKERS_PROPERTY);
+        if (prop != null && !prop.isBlank()) {
+            try {
+                int w = Integer.parseInt(prop.trim());
+                if (w >= 1) {
+                    return w;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the default
+            }
+            throw new org.mtlalign.UserInputException("-D" + WORKERS_PROPERTY + ": expected a positive integer, got '"
+                    + prop + "'");
+        }
+        boolean javaBlas = !BLAS.getInstance().getClass().getSimpleName().startsWith("JNI");
+        return javaBlas || blasThreads() == 1 ? Runtime.getRuntime().availableProcessors() : 1;
+    }
+
+    /** The thread count OpenBLAS takes from its environment variables, or 0 when none is set. */
+    public static int blasThreads() {
+        for (String name : new String[] {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"}) {
+            String v = System.getenv(name);
+            if (v != null && !v.isBlank()) {
+                try {
+                    int n = Integer.parseInt(v.trim());
+                    if (n > 0) {
+                        return n;
+                    }
+                } catch (NumberFormatException e) {
+                    // OpenBLAS ignores what it cannot parse; so do we
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Worker threads for independent work. */
+    public int workers() {
+        return workers;
+    }
 
     @Override
     public String name() {
@@ -24,9 +111,98 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
+        int bt = blasThreads();
         return "cpu (BLAS: " + blas.getClass().getSimpleName() + ", LAPACK: "
                 + lapack.getClass().getSimpleName() + ", " + Runtime.getRuntime().availableProcessors()
-                + " cores)";
+                + " cores, " + (nativeBlas() ? (bt > 0 ? bt + " BLAS thread" + (bt == 1 ? "" : "s")
+                        : "BLAS threads: OpenBLAS default") + ", " : "")
+                + workers + " worker" + (workers == 1 ? "" : "s") + ")";
+    }
+
+    @Override
+    public int concurrency() {
+        return workers;
+    }
+
+    @Override
+    public void forEachIndependent(int n, IntConsumer task) {
+        if (n <= 0) {
+            return;
+        }
+        if (workers == 1 || n == 1) {
+            for (int i = 0; i < n; i++) {
+                task.accept(i);
+            }
+            return;
+        }
+        // Failures are caught here and the one of the lowest index rethrown as the original
+        // object: ForkJoin would rethrow a copy whose message is the cause's toString().
+        Throwable[] failure = new Throwable[n];
+        List<RecursiveAction> parts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            parts.add(new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    try {
+                        task.accept(index);
+                    } catch (Throwable t) {
+                        failure[index] = t;
+                    }
+                }
+            });
+        }
+        ForkJoinPool p = pool();
+        // Nested calls (an SVD inside a parallel training) join from inside the pool, where
+        // ForkJoin lets the waiting worker run other tasks instead of blocking a thread.
+        if (Thread.currentThread() instanceof ForkJoinWorkerThread w && w.getPool() == p) {
+            ForkJoinTask.invokeAll(parts);
+        } else {
+            p.invoke(new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    invokeAll(parts);
+                }
+            });
+        }
+        for (Throwable t : failure) {
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            if (t instanceof Error err) {
+                throw err;
+            }
+            if (t != null) {
+                throw new IllegalStateException(t);
+            }
+        }
+    }
+
+    private ForkJoinPool pool() {
+        ForkJoinPool p = pool;
+        if (p == null) {
+            synchronized (this) {
+                p = pool;
+                if (p == null) {
+                    p = new ForkJoinPool(workers, fjp -> {
+                        ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(fjp);
+                        t.setDaemon(true);
+                        t.setName(String.format(Locale.ROOT, "mtl-cpu-%d", t.getPoolIndex()));
+                        return t;
+                    }, null, false);
+                    pool = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    @Override
+    public void close() {
+        ForkJoinPool p = pool;
+        if (p != null) {
+            p.shutdown();
+        }
     }
 
     /** True when BLAS runs natively (OpenBLAS through JNI) rather than on the Java fallback. */
@@ -62,34 +238,84 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gram(float[] x, int m, int d, boolean center, float[] c) {
-        float[] src = x;
-        if (center) {
-            // Centre a copy rather than subtract m*mu*mu^T afterwards: the subtraction cancels
-            // badly in float32 when the means are large relative to the spread.
-            double[] mean = new double[d];
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < d; j++) {
-                    mean[j] += x[i * d + j];
-                }
-            }
-            src = new float[m * d];
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < d; j++) {
-                    src[i * d + j] = (float) (x[i * d + j] - mean[j] / m);
-                }
-            }
+        if (d == 0) {
+            return;
         }
         if (m == 0) {
             java.util.Arrays.fill(c, 0, d * d, 0f);
             return;
         }
-        // Row-major X is column-major X^T (d x m); C = (X^T)(X^T)^T is a rank-m update: syrk
-        // computes one triangle (column-major upper = row-major lower), we mirror it.
-        blas.ssyrk("U", "N", d, m, 1f, src, 0, d, 0f, c, 0, d);
+        float[] mu = null;
+        if (center) {
+            // Centre the rows rather than subtract m*mu*mu^T afterwards: that subtraction cancels
+            // badly in float32 when the means are large relative to the spread. The mean is summed
+            // in float64 and rounded once, so the centring loop is float-only (vectorisable).
+            double[] mean = new double[d];
+            for (int i = 0; i < m; i++) {
+                int base = i * d;
+                for (int j = 0; j < d; j++) {
+                    mean[j] += x[base + j];
+                }
+            }
+            mu = new float[d];
+            for (int j = 0; j < d; j++) {
+                mu[j] = (float) (mean[j] / m);
+            }
+        }
+        // Partial sums over fixed row ranges (sizes alone decide them, never the worker count),
+        // added in index order: the same bits on 1 or 64 workers.
+        int parts = (int) Math.max(1, Math.min((m + GRAM_PART_ROWS - 1) / GRAM_PART_ROWS,
+                GRAM_PARTIALS_MAX_FLOATS / ((long) d * d)));
+        int rowsPerPart = (m + parts - 1) / parts;
+        float[][] partial = new float[parts][];
+        partial[0] = c;
+        for (int q = 1; q < parts; q++) {
+            partial[q] = new float[d * d];
+        }
+        float[] means = mu;
+        forEachIndependent(parts, q -> {
+            int from = q * rowsPerPart;
+            int to = Math.min(m, from + rowsPerPart);
+            gramRows(x, from, to, d, means, partial[q]);
+        });
+        for (int q = 1; q < parts; q++) {
+            float[] pq = partial[q];
+            for (int i = 0; i < d * d; i++) {
+                c[i] += pq[i];
+            }
+        }
+        // syrk filled one triangle (column-major upper = row-major lower); mirror it.
         for (int i = 0; i < d; i++) {
             for (int j = i + 1; j < d; j++) {
                 c[i * d + j] = c[j * d + i];
             }
+        }
+    }
+
+    /** out (one triangle) = sum over rows [from, to) of (x_i - mu)(x_i - mu)^T; mu may be null. */
+    private void gramRows(float[] x, int from, int to, int d, float[] mu, float[] out) {
+        if (from >= to) {
+            java.util.Arrays.fill(out, 0, d * d, 0f);
+            return;
+        }
+        // Row-major X is column-major X^T (d x m); a row range is a column range of X^T, so
+        // C = (X^T)(X^T)^T restricted to it is one rank-(to - from) syrk update.
+        if (mu == null) {
+            blas.ssyrk("U", "N", d, to - from, 1f, x, from * d, d, 0f, out, 0, d);
+            return;
+        }
+        int blockRows = Math.min(GRAM_BLOCK_ROWS, to - from);
+        float[] block = new float[blockRows * d];
+        for (int b = from; b < to; b += blockRows) {
+            int rows = Math.min(blockRows, to - b);
+            for (int i = 0; i < rows; i++) {
+                int src = (b + i) * d;
+                int dst = i * d;
+                for (int j = 0; j < d; j++) {
+                    block[dst + j] = x[src + j] - mu[j];
+                }
+            }
+            blas.ssyrk("U", "N", d, rows, 1f, block, 0, d, b == from ? 0f : 1f, out, 0, d);
         }
     }
 
@@ -176,31 +402,64 @@ public final class CpuBackend implements Backend {
         if (batch == 0 || p == 0) {
             return;
         }
-        // A row-major m x n buffer is column-major A^T (n x m); LAPACK factors A^T = W S Z^T,
-        // so A = Z S W^T: U_A = Z (whose column-major Z^T is row-major Z: written in place)
-        // and V_A = W (column-major, transposed into row-major below).
+        // Matrices are independent: contiguous runs of them go to the workers, each with its own
+        // LAPACK scratch (results do not depend on the split).
+        int chunks = Math.min(batch, workers);
+        int per = (batch + chunks - 1) / chunks;
+        forEachIndependent(chunks, q -> svdRange(a, q * per, Math.min(batch, (q + 1) * per), m, n, u, s, v));
+    }
+
+    private void svdRange(float[] a, int from, int to, int m, int n, float[] u, float[] s, float[] v) {
+        if (from >= to) {
+            return;
+        }
+        int p = Math.min(m, n);
+        boolean tall = m > n;
+        // LAPACK should see the tall orientation: for m > n it takes the QR-first path, measured
+        // 1.1-1.7x faster than the LQ-first path on 1024 x 256 (benchmarks/NOTES.md).
+        //  tall: transpose-copy A into column-major m x n; A = U S V^T directly. The column-major
+        //        p x n V^T has the memory layout of row-major V (n x p): written in place; the
+        //        column-major U (m x p) is transposed into row-major.
+        //  else: a row-major m x n buffer is column-major A^T (n x m, n >= m); LAPACK factors
+        //        A^T = W S Z^T, so A = Z S W^T: U_A = Z (column-major Z^T is row-major Z, written
+        //        in place), V_A = W (column-major, transposed into row-major).
+        int rows = tall ? m : n;
+        int cols = tall ? n : m;
         float[] work1 = new float[m * n];
-        float[] w = new float[n * p];
+        float[] w = new float[rows * p];
         int[] iwork = new int[8 * p];
         intW info = new intW(0);
         float[] query = new float[1];
-        lapack.sgesdd("S", n, m, work1, 0, n, s, 0, w, 0, n, u, 0, p, query, 0, -1, iwork, 0, info);
+        lapack.sgesdd("S", rows, cols, work1, 0, rows, s, 0, w, 0, rows, tall ? v : u, 0, p,
+                query, 0, -1, iwork, 0, info);
         float[] work = new float[Math.max(1, (int) query[0])];
-        for (int b = 0; b < batch; b++) {
-            System.arraycopy(a, b * m * n, work1, 0, m * n);
+        for (int b = from; b < to; b++) {
+            int aOff = b * m * n;
+            int uOff = b * m * p;
+            int vOff = b * n * p;
+            if (tall) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        work1[i + j * m] = a[aOff + i * n + j];
+                    }
+                }
+            } else {
+                System.arraycopy(a, aOff, work1, 0, m * n);
+            }
             info.val = 0;
-            lapack.sgesdd("S", n, m, work1, 0, n, s, b * p, w, 0, n, u, b * m * p, p,
-                    work, 0, work.length, iwork, 0, info);
+            lapack.sgesdd("S", rows, cols, work1, 0, rows, s, b * p, w, 0, rows,
+                    tall ? v : u, tall ? vOff : uOff, p, work, 0, work.length, iwork, 0, info);
             if (info.val != 0) {
                 throw new ArithmeticException("sgesdd failed on matrix " + b + " (info=" + info.val + ")");
             }
-            int vOff = b * n * p;
-            for (int i = 0; i < n; i++) {
+            float[] dst = tall ? u : v;
+            int dstOff = tall ? uOff : vOff;
+            for (int i = 0; i < rows; i++) {
                 for (int j = 0; j < p; j++) {
-                    v[vOff + i * p + j] = w[i + j * n];
+                    dst[dstOff + i * p + j] = w[i + j * rows];
                 }
             }
-            fixSigns(u, b * m * p, m, v, vOff, n, p);
+            fixSigns(u, uOff, m, v, vOff, n, p);
         }
     }
 

@@ -36,6 +36,78 @@ class CpuBackendTest {
         }
     }
 
+    /**
+     * Results must not depend on the worker count (only sizes decide how work is split), so a
+     * run is reproducible across machines with different core counts: bitwise equality of the
+     * Gram matrix over several row parts, with and without centring, and of a batched SVD.
+     */
+    @Test
+    void resultsAreBitwiseIndependentOfTheWorkerCount() {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        int m = 2 * CpuBackend.GRAM_PART_ROWS + 77;
+        int d = 13;
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (3 + rnd.nextGaussian());
+        }
+        int batch = 7;
+        int rows = 29;
+        int cols = 11;
+        float[] a = new float[batch * rows * cols];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) rnd.nextGaussian();
+        }
+        float[][] ref = null;
+        for (int workers : new int[] {1, 2, 3, 8}) {
+            try (CpuBackend cpu = new CpuBackend(workers)) {
+                float[] g = new float[d * d];
+                float[] gc = new float[d * d];
+                cpu.gram(x, m, d, false, g);
+                cpu.gram(x, m, d, true, gc);
+                float[] u = new float[batch * rows * cols];
+                float[] s = new float[batch * cols];
+                float[] v = new float[batch * cols * cols];
+                cpu.svd(a, batch, rows, cols, u, s, v);
+                float[][] got = {g, gc, u, s, v};
+                if (ref == null) {
+                    ref = got;
+                } else {
+                    for (int q = 0; q < got.length; q++) {
+                        assertArrayEquals(ref[q], got[q], "output " + q + " with " + workers
+                                + " workers differs from 1 worker (seed " + seed + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /** Independent tasks all run, exceptions surface, and nesting (an SVD inside a task) works. */
+    @Test
+    void forEachIndependentRunsEveryTaskAndNests() {
+        try (CpuBackend cpu = new CpuBackend(2)) {
+            int n = 9;
+            float[][] s = new float[n][3];
+            cpu.forEachIndependent(n, i -> {
+                float[] a = new float[5 * 3];
+                for (int j = 0; j < a.length; j++) {
+                    a[j] = (float) Math.sin(i + 7 * j);
+                }
+                cpu.svd(a, 1, 5, 3, new float[15], s[i], new float[9]);
+            });
+            for (int i = 0; i < n; i++) {
+                assertTrue(s[i][0] > 0f, "task " + i + " did not run");
+            }
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> cpu.forEachIndependent(4, i -> {
+                        if (i == 2) {
+                            throw new IllegalStateException("task two");
+                        }
+                    }));
+            assertEquals("task two", e.getMessage());
+        }
+    }
+
     /** The sign rule takes the first entry of largest magnitude; V follows U's flips. */
     @Test
     void fixSignsUsesTheFirstLargestMagnitudeEntry() {

@@ -1,0 +1,53 @@
+package org.mtlalign.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mtlalign.analysis.SvdReweighting;
+import org.mtlalign.backend.cpu.CpuBackend;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.Synthetic;
+import org.mtlalign.model.Activation;
+
+/**
+ * MtlExperiment runs its independent trainings in parallel on a backend with several workers;
+ * the results must be exactly those of the sequential run (every training is seeded from the
+ * configuration, and the CPU backend's results do not depend on its worker count).
+ */
+class MtlExperimentParallelTest {
+
+    @Test
+    void parallelTrainingsGiveTheSequentialResults() {
+        long seed = System.nanoTime();
+        List<PreparedTask> tasks = Preparation.prepare(Synthetic.relu(4, 90, 9, 3, 0.1, seed),
+                new Preparation.Config(0.2, 0.2, seed, null, Preparation.Standardize.GLOBAL)).tasks();
+        ExperimentConfig cfg = new ExperimentConfig(2, Activation.RELU, true,
+                TrainConfig.defaults(seed).withEpochs(8).withBatchSize(16).withProgress(false),
+                ExperimentConfig.AlignMode.FIXED_B, SvdReweighting.Variant.NORMALIZED, 0, 0.99, true);
+        ExperimentResult seq;
+        ExperimentResult par;
+        try (CpuBackend one = new CpuBackend(1)) {
+            seq = new MtlExperiment(one, cfg).run(tasks, null);
+        }
+        try (CpuBackend three = new CpuBackend(3)) {
+            par = new MtlExperiment(three, cfg).run(tasks, null);
+        }
+        String at = " (seed " + seed + ")";
+        assertEquals(seq.tasks().size(), par.tasks().size(), at);
+        for (int i = 0; i < seq.tasks().size(); i++) {
+            TaskReport a = seq.tasks().get(i);
+            TaskReport b = par.tasks().get(i);
+            assertTrue(Double.isFinite(a.stl()) && Double.isFinite(a.mtl()) && Double.isFinite(a.mtlAlign())
+                    && Double.isFinite(a.mtlReweight()), "every method ran: " + a + at);
+            assertEquals(a, b, "task " + i + at);
+        }
+        for (int i = 0; i < seq.similarity().length; i++) {
+            assertArrayEquals(seq.similarity()[i], par.similarity()[i], "similarity row " + i + at);
+            assertArrayEquals(seq.similarityAligned()[i], par.similarityAligned()[i], "aligned row " + i + at);
+        }
+    }
+}
