@@ -50,7 +50,7 @@ nvcc_version="$("$nvcc_bin" --version | sed -n 's/.*release \([0-9.]*\).*/\1/p' 
 jobs="${MTL_NVCC_JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 compile() {  # name -> 0 on success; log in $reports/nvcc-<name>.log
-  local name="$1" src="$here/$1.cu" tmp="$out/.$1.fatbin.tmp" log="$reports/nvcc-$1.log"
+  local name="$1" src="$here/$1.cu" tmp="$out/.$1.fatbin.$$.tmp" log="$reports/nvcc-$1.log"
   local t0=$SECONDS
   if ! "$nvcc_bin" "${flags[@]}" -o "$tmp" "$src" >"$log" 2>&1; then
     rm -f "$tmp" "$out/$name.fatbin"

@@ -32,12 +32,23 @@ import org.mtlalign.model.Loss;
  * and checks after every launch, so an error names the failing kernel.
  *
  * <p>CPU twins: every kernel reproduces {@code CpuBackend}'s semantics (CudaParityTest checks
- * them side by side). Limits: an SVD with min(m, n) above {@link #MAX_JACOBI_N} or an eigen
+ * them side by side). Limits: an SVD with min(m, n) above {@link #maxJacobiN()} or an eigen
  * problem above the same n is handed to the CPU twin (one-block Jacobi is not meant for it).
  */
 public final class CudaBackend implements Backend {
+    /**
+     * Default of {@link #maxJacobiN()}. One thread block factors one matrix, so a single large
+     * matrix uses one SM of the GPU; 1024 is a guess that a device timing should replace
+     * (benchmarks/gpu/device-check.sh measures both sides).
+     */
+    public static final int MAX_JACOBI_N = 1024;
+    /** System property that overrides {@link #MAX_JACOBI_N} (for tuning on a device). */
+    public static final String MAX_JACOBI_N_PROPERTY = "mtlalign.cuda.maxJacobiN";
+
     /** Largest min(m, n) (svd) or n (symmetricEigen) done on the GPU; larger goes to the CPU. */
-    public static final int MAX_JACOBI_N = 4096;
+    public static int maxJacobiN() {
+        return Integer.getInteger(MAX_JACOBI_N_PROPERTY, MAX_JACOBI_N);
+    }
 
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
@@ -413,7 +424,7 @@ public final class CudaBackend implements Backend {
         need("svd u", u, (long) batch * m * p);
         need("svd s", s, (long) batch * p);
         need("svd v", v, (long) batch * n * p);
-        if (p > MAX_JACOBI_N) {
+        if (p > maxJacobiN()) {
             cpu().svd(a, batch, m, n, u, s, v);
             return;
         }
@@ -453,7 +464,7 @@ public final class CudaBackend implements Backend {
         need("symmetricEigen a", a, (long) n * n);
         need("symmetricEigen w", w, n);
         need("symmetricEigen vectors", vectors, (long) n * n);
-        if (n > MAX_JACOBI_N) {
+        if (n > maxJacobiN()) {
             cpu().symmetricEigen(a, n, w, vectors);
             return;
         }
