@@ -65,17 +65,52 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         Backend backend = Backends.select(backendOption.backend, e::println);
         ExperimentContext ctx = new ExperimentContext(backend, quick, seeds, seed, s -> e.println("  .. " + s));
-        for (Experiment x : todo) {
+        // Experiments are independent (own data, seeds and output files), so a backend that
+        // allows it runs them in parallel; results are printed in order once all are done, and
+        // each experiment's files are written as soon as it finishes.
+        int n = todo.size();
+        Report[] reports = new Report[n];
+        double[] seconds = new double[n];
+        RuntimeException[] failures = new RuntimeException[n];
+        boolean parallel = backend.concurrency() > 1 && n > 1;
+        if (parallel) {
+            e.println("running " + n + " experiments on " + backend.concurrency() + " workers");
+        }
+        long start = System.nanoTime();
+        backend.forEachIndependent(n, i -> {
+            Experiment x = todo.get(i);
             long t0 = System.nanoTime();
-            Report r = x.run(ctx);
-            String cmd = "mtl reproduce " + x.name() + (quick ? " --quick" : "") + " --seeds " + seeds
-                    + (seed != 1 ? " --seed " + seed : "") + " --out " + out;
-            ResultWriter.write(out, x, r, cmd);
-            o.printf(Locale.ROOT, "%n== %s (%.0f s) ==%n", x.title(), (System.nanoTime() - t0) / 1e9);
+            try {
+                reports[i] = x.run(ctx);
+                String cmd = "mtl reproduce " + x.name() + (quick ? " --quick" : "") + " --seeds " + seeds
+                        + (seed != 1 ? " --seed " + seed : "") + " --out " + out;
+                ResultWriter.write(out, x, reports[i], cmd);
+            } catch (RuntimeException ex) {
+                // Keep going: the other experiments' results are still written and printed.
+                failures[i] = ex;
+            }
+            seconds[i] = (System.nanoTime() - t0) / 1e9;
+        });
+        for (int i = 0; i < n; i++) {
+            Experiment x = todo.get(i);
+            if (failures[i] != null) {
+                continue;
+            }
+            Report r = reports[i];
+            o.printf(Locale.ROOT, "%n== %s (%.0f s) ==%n", x.title(), seconds[i]);
             Tables.print(o, r.tableHeader(), r.tableRows());
             o.println("measured: " + r.measured());
             o.println("verdict: the paper's claim " + r.verdict().text());
             o.println("wrote " + out.resolve(x.name() + ".{csv,png,md}"));
+        }
+        if (n > 1) {
+            o.printf(Locale.ROOT, "%n%d experiments in %.0f s%s%n", n, (System.nanoTime() - start) / 1e9,
+                    parallel ? " (" + backend.concurrency() + " workers)" : "");
+        }
+        for (RuntimeException ex : failures) {
+            if (ex != null) {
+                throw ex;
+            }
         }
         return 0;
     }
