@@ -37,7 +37,8 @@ def unit_for(op):
     return "us" if op.startswith(("shared", "cov")) else "ms"
 
 
-def load(jmh_path, peers_path):
+def load_jmh(jmh_path):
+    """key -> (op, params, score in s, 99.9% error in s or None)."""
     ours = {}
     for b in json.load(open(jmh_path)):
         op = OPS.get(b["benchmark"])
@@ -48,11 +49,29 @@ def load(jmh_path, peers_path):
         err = pm.get("scoreError")
         ours[key(op, b.get("params", {}))] = (op, b.get("params", {}), pm["score"] * f,
                                               (err * f) if isinstance(err, (int, float)) else None)
+    return ours
+
+
+def load_peers(peers_path):
+    """(key -> {impl: result}, meta)."""
     peers = {}
     data = json.load(open(peers_path))
     for r in data["results"]:
         peers.setdefault(key(r["op"], r["params"]), {})[r["impl"]] = r
-    return ours, peers, data.get("meta", {})
+    return peers, data.get("meta", {})
+
+
+def ordered_keys(dicts):
+    """Keys of several result dicts, first-seen order."""
+    keys = []
+    for d in dicts:
+        keys += [k for k in d if k not in keys]
+    return keys
+
+
+def load(jmh_path, peers_path):
+    peers, meta = load_peers(peers_path)
+    return load_jmh(jmh_path), peers, meta
 
 
 def tables(ours, peers, label=""):

@@ -9,7 +9,7 @@ numpy and torch the median of the peer samples; ratios are ours/peer of the same
 
 import sys
 
-from compare import OPS, load, unit_for, fmt
+from compare import OPS, load, ordered_keys, unit_for, fmt
 
 
 def main():
@@ -17,11 +17,7 @@ def main():
     if not args or len(args) % 2:
         sys.exit(__doc__)
     runs = [load(args[i], args[i + 1])[:2] for i in range(0, len(args), 2)]
-    keys = []
-    for ours, _ in runs:
-        for k in ours:
-            if k not in keys:
-                keys.append(k)
+    keys = ordered_keys(ours for ours, _ in runs)
     for op in OPS.values():
         ks = [k for k in keys if k.split("|")[0] == op]
         if not ks:
