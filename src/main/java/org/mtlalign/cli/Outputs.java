@@ -41,7 +41,21 @@ final class Outputs {
         }
     }
 
-    /** Version, backend, runtime and time of a result. */
+    /**
+     * Peak heap use of this JVM so far: the sum over heap pools of each pool's peak (an upper
+     * bound of the true simultaneous peak, since pools peak at different times).
+     */
+    static long peakHeapBytes() {
+        long sum = 0;
+        for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    /** Version, backend, runtime, time and peak heap of a result. */
     static JsonObject provenance(Backend backend, String[] commandLine) {
         JsonObject p = new JsonObject();
         p.addProperty("library", "mtl-align");
@@ -51,6 +65,8 @@ final class Outputs {
         p.addProperty("java", Runtime.version().toString());
         p.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         p.addProperty("created", Instant.now().toString());
+        p.addProperty("peak_heap_mib", Math.round(peakHeapBytes() / 1048576.0 * 10) / 10.0);
+        p.addProperty("max_heap_mib", Math.round(Runtime.getRuntime().maxMemory() / 1048576.0 * 10) / 10.0);
         if (commandLine != null) {
             com.google.gson.JsonArray a = new com.google.gson.JsonArray();
             for (String s : commandLine) {

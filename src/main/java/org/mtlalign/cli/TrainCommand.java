@@ -292,6 +292,6 @@ public final class TrainCommand implements Callable<Integer> {
         Capacity.Suggestion c = res.capacity();
         o.printf(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
                 + "r >= %d gives no transfer (Proposition 1)%n", c.suggestedRank(), c.noTransferRank());
-        o.printf(Locale.ROOT, "done in %.1f s%n", res.seconds());
+        o.printf(Locale.ROOT, "done in %.1f s (peak heap %.0f MiB)%n", res.seconds(), Outputs.peakHeapBytes() / 1048576.0);
     }
 }

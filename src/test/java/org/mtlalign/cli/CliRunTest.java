@@ -40,6 +40,9 @@ class CliRunTest {
         assertTrue(auc > 0.5 && auc <= 1.0, "MTL AUC on a learnable task: " + auc);
         assertTrue(j.has("similarity") && j.has("config") && j.has("seed") && j.has("provenance"), j.keySet().toString());
         assertEquals("cpu", j.getAsJsonObject("provenance").get("backend").getAsString());
+        double peak = j.getAsJsonObject("provenance").get("peak_heap_mib").getAsDouble();
+        double max = j.getAsJsonObject("provenance").get("max_heap_mib").getAsDouble();
+        assertTrue(peak > 0 && peak <= max + 1, "peak heap " + peak + " MiB, max " + max + " MiB");
         assertTrue(Files.isRegularFile(model.resolve("model.json")));
         NpyArray bmat = Npy.read(model.resolve("B.npy"));
         assertEquals(7, bmat.dim(0));
