@@ -71,13 +71,21 @@ public final class CovarianceSimilarity {
         return Math.min(1.0, Math.sqrt(s) / (a.frobenius() * b.frobenius()));
     }
 
+    /** Factors of tasks with inputs xs[i] (rows[i] x d), computed in parallel where the backend allows. */
+    public Factor[] factors(float[][] xs, int[] rows, int d) {
+        Factor[] f = new Factor[xs.length];
+        backend.forEachIndependent(xs.length, i -> f[i] = factor(xs[i], rows[i], d));
+        return f;
+    }
+
     /** The k x k matrix of scores for tasks with inputs xs[i] (rows[i] x d). */
     public double[][] matrix(float[][] xs, int[] rows, int d) {
-        int k = xs.length;
-        Factor[] f = new Factor[k];
-        for (int i = 0; i < k; i++) {
-            f[i] = factor(xs[i], rows[i], d);
-        }
+        return matrix(factors(xs, rows, d));
+    }
+
+    /** The k x k matrix of scores of the given factors. */
+    public double[][] matrix(Factor[] f) {
+        int k = f.length;
         double[][] s = new double[k][k];
         for (int i = 0; i < k; i++) {
             // Not 1 in general: a task's score with itself is ||D||_F / trace(D), 1 only at rank 1.

@@ -66,10 +66,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "suite '%s': %d tasks, d = %d%s | %s%n", suite.name(), k, d,
                 suite.sharedInputs() ? ", shared inputs" : "", backend.description());
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);
-        double[][] sim = cs.matrix(xs, rows, d);
+        CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);
+        double[][] sim = cs.matrix(factors);
         int[] ranks = new int[k];
         for (int i = 0; i < k; i++) {
-            ranks[i] = cs.factor(xs[i], rows[i], d).rank();
+            ranks[i] = factors[i].rank();
         }
         List<String> names = tasks.stream().map(PreparedTask::name).toList();
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",

@@ -143,11 +143,12 @@ public final class MtlExperiment {
         TrainingRows tr = TrainingRows.of(tasks);
         float[][] xs = tr.xs();
         int[] rows = tr.rows();
+        CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);
         int[] ranks = new int[k];
         for (int i = 0; i < k; i++) {
-            ranks[i] = cs.factor(xs[i], rows[i], d).rank();
+            ranks[i] = factors[i].rank();
         }
-        double[][] sim = cs.matrix(xs, rows, d);
+        double[][] sim = cs.matrix(factors);
         double[][] simAligned = null;
         if (alignedModel != null) {
             float[][] zs = new float[k][];
