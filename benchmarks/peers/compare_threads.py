@@ -30,7 +30,10 @@ def main():
     data = []
     for i in runs:
         f = lambda n: os.path.join(d, n + f"-run{i}.json")
-        data.append((jmh(f("jmh-1t")), jmh(f("jmh-2t")), peers(f("peers-2t")), peers(f("peers-1t"))))
+        try:
+            data.append((jmh(f("jmh-1t")), jmh(f("jmh-2t")), peers(f("peers-2t")), peers(f("peers-1t"))))
+        except (OSError, ValueError) as e:  # a run still in progress or cut short
+            print(f"(run {i} left out: {e})")
     keys = ordered_keys(new for new, *_ in data)
     for op in OPS.values():
         ks = [k for k in keys if k.split("|")[0] == op]

@@ -31,7 +31,7 @@ public final class SvdReweighting {
                 case "paper": return PAPER;
                 case "normalized": case "normalised": return NORMALIZED;
                 default: throw new UserInputException("--reweight: unknown variant '" + s
-                        + "' (expected normalized or paper)");
+                        + "' (expected normalized, paper or none)");
             }
         }
 
@@ -41,6 +41,23 @@ public final class SvdReweighting {
     }
 
     private final Backend backend;
+
+    /**
+     * The rank Algorithm 2 uses: {@code requested} when positive (an error outside
+     * 1..min(d, total label columns)), else min(sharedRank, k - 1, d, total): with r >= k every
+     * normalized weight is 1, so by default at most k - 1 directions are kept.
+     */
+    public static int rank(int requested, int sharedRank, int k, int d, int totalOutputs) {
+        int max = Math.min(d, totalOutputs);
+        if (requested > 0) {
+            if (requested > max) {
+                throw new UserInputException("--reweight-rank: must be in 1.." + max
+                        + " (d and the number of label columns bound it), got " + requested);
+            }
+            return requested;
+        }
+        return Math.max(1, Math.min(Math.min(sharedRank, Math.max(1, k - 1)), max));
+    }
 
     public SvdReweighting(Backend backend) {
         this.backend = backend;

@@ -19,6 +19,7 @@ public final class Backends {
      * returned backend.
      */
     public static Backend select(String choice, Consumer<String> notice) {
+        checkName(choice);
         switch (choice.toLowerCase(Locale.ROOT)) {
             case "cpu":
                 return new CpuBackend();
@@ -49,6 +50,14 @@ public final class Backends {
             }
             default:
                 throw new UserInputException("--backend: unknown backend '" + choice + "' (expected auto, cpu or cuda)");
+        }
+    }
+
+    /** Rejects anything but auto, cpu and cuda (any case) with the option's one-line error. */
+    public static void checkName(String choice) {
+        String c = choice == null ? "" : choice.toLowerCase(Locale.ROOT);
+        if (!c.equals("auto") && !c.equals("cpu") && !c.equals("cuda")) {
+            throw new UserInputException("--backend: unknown backend '" + choice + "' (expected auto, cpu or cuda)");
         }
     }
 

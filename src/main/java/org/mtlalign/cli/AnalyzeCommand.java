@@ -24,7 +24,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `mtl analyze`: the training-free analyses on the training split. */
-@Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "analyze", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class, sortOptions = false,
         description = {"Without training: the covariance similarity of every task pair (eq. 5), the SVD task weights "
                 + "of Algorithm 2 (both variants) and a suggested width r for the shared module.",
                 "Computed on each task's training split after standardisation, as 'mtl train' would see it."})
@@ -35,8 +36,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
 
-    @Option(names = {"-r", "--rank"}, paramLabel = "R", description = "The r of Algorithm 2 (default: the suggested capacity).")
+    @Option(names = {"-r", "--rank"}, paramLabel = "R",
+            description = "Width r of the shared module (default: the suggested capacity); Algorithm 2 uses "
+                    + "min(r, k - 1) unless --reweight-rank is given.")
     Integer rank;
+
+    @Option(names = "--reweight-rank", defaultValue = "0",
+            description = "The r of Algorithm 2 (default: min(r, k - 1), as in 'mtl train'; at r >= k every normalized "
+                    + "weight is 1).")
+    int reweightRank;
 
     @Option(names = "--energy", defaultValue = "0.99",
             description = "Similarity score: keep the rank holding this share of singular values (default: ${DEFAULT-VALUE}).")
@@ -77,10 +85,16 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 energy * 100, java.util.Arrays.toString(ranks)), names, sim);
 
         Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
-        int r = rank != null ? rank : Math.min(cap.suggestedRank(), Math.min(d, total));
-        if (r < 1 || r > Math.min(d, total)) {
-            throw new UserInputException("--rank: must be in 1.." + Math.min(d, total) + ", got " + r);
+        int sharedRank = rank != null ? rank : Math.min(cap.suggestedRank(), d);
+        if (sharedRank < 1 || sharedRank > d) {
+            throw new UserInputException("--rank: must be in 1.." + d + ", got " + sharedRank);
         }
+        if (reweightRank < 0) {
+            throw new UserInputException("--reweight-rank: must be >= 1 (or 0 for the default min(r, k - 1)), got "
+                    + reweightRank);
+        }
+        // The same rank rule as 'mtl train', so both commands print the same weights.
+        int r = SvdReweighting.rank(reweightRank, sharedRank, k, d, total);
         double[] wn = null;
         double[] wp = null;
         if (k > 1) {
@@ -88,8 +102,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
             wn = rw.weights(xs, rows, d, ys, cols, r, SvdReweighting.Variant.NORMALIZED, true);
             wp = rw.weights(xs, rows, d, ys, cols, r, SvdReweighting.Variant.PAPER, true);
             o.println();
-            o.printf(Locale.ROOT, "SVD task weights (Algorithm 2, r = %d, centred labels%s)%n", r,
-                    suite.sharedInputs() ? "" : "; tasks do not share X, theta_i = X_i^T y_i / m_i");
+            o.printf(Locale.ROOT, "SVD task weights (Algorithm 2, r = %d%s; theta_i = X_i^T (y_i - mean y_i) / m_i%s)%n",
+                    r, reweightRank > 0 ? "" : " = min(shared r " + sharedRank + ", k - 1)",
+                    suite.sharedInputs() ? "" : ", tasks do not share X");
             List<List<String>> t = new ArrayList<>();
             for (int i = 0; i < k; i++) {
                 t.add(List.of(names.get(i), Tables.num(wn[i]), Tables.num(wp[i])));
@@ -97,8 +112,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             Tables.print(o, List.of("task", "normalized", "paper"), t);
         }
         o.println();
-        o.printf(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
-                + "r >= %d gives no transfer (Proposition 1)%n", cap.suggestedRank(), cap.noTransferRank());
+        o.println(TrainCommand.capacityLine(cap));
         StringBuilder sv = new StringBuilder();
         for (int i = 0; i < Math.min(12, cap.singularValues().length); i++) {
             sv.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", cap.singularValues()[i]));
@@ -143,7 +157,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 root.add("weights_paper", ModelIO.gson().toJsonTree(wp));
             }
             root.add("capacity", ModelIO.gson().toJsonTree(cap));
-            Outputs.writeAtomically(json, ModelIO.gson().toJson(root), "--json");
+            Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
         }
         return 0;

@@ -71,6 +71,17 @@ public final class DataOptions {
         if (forms > 1) {
             throw new UserInputException("give tasks one way: --task, --tasks, --shared-x/--labels or --suite");
         }
+        if (!names.isEmpty() && sharedX == null) {
+            throw new UserInputException("--names: names the columns of --labels (with --shared-x); task names come from "
+                    + "NAME= in --task, the folder names of --tasks, or the suite");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i).trim();
+            if (n.isEmpty()) {
+                throw new UserInputException("--names: name " + (i + 1) + " of " + names.size() + " is empty");
+            }
+            names.set(i, n);
+        }
         if ((sharedX == null) != (labels == null)) {
             throw new UserInputException(sharedX == null ? "--labels: needs --shared-x X.npy as well"
                     : "--shared-x: needs --labels Y.npy as well");

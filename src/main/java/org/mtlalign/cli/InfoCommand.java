@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** `mtl info`: version, backend, device or why none. */
-@Command(name = "info", mixinStandardHelpOptions = true, description = "Version, backends and device.")
+@Command(name = "info", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class, description = "Version, backends and device.")
 public final class InfoCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
@@ -22,6 +23,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Backends.checkName(backendOption.backend);
         PrintWriter o = spec.commandLine().getOut();
         o.println("mtl-align " + Version.get());
         o.println("java: " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "

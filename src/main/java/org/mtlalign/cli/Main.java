@@ -42,9 +42,16 @@ public final class Main implements Runnable {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         cl.setParameterExceptionHandler((ex, a) -> {
-            PrintWriter w = ex.getCommandLine().getErr();
-            w.println("mtl: " + oneLine(ex.getMessage()) + " (see 'mtl "
-                    + ex.getCommandLine().getCommandName().replace("mtl", "").trim() + " --help')");
+            CommandLine where = ex.getCommandLine();
+            PrintWriter w = where.getErr();
+            String sub = where.getParent() == null ? "" : " " + where.getCommandName();
+            String msg = oneLine(ex.getMessage());
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && where.getParent() == null
+                    && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
+                msg = "unknown command '" + u.getUnmatched().get(0) + "' (expected one of "
+                        + String.join(", ", where.getSubcommands().keySet()) + ")";
+            }
+            w.println("mtl: " + msg + " (see 'mtl" + sub + " --help')");
             w.flush();
             return EXIT_USER_ERROR;
         });
@@ -67,7 +74,17 @@ public final class Main implements Runnable {
             w.flush();
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError oom) {
+            // Thrown past picocli's handler (an Error, not an Exception): one line, not a trace.
+            PrintWriter w = cl.getErr();
+            w.printf(java.util.Locale.ROOT, "mtl: out of memory: the Java heap (at most %d MiB) is too small for this "
+                    + "input; give the JVM more, e.g. MTL_JAVA_OPTS=-Xmx%dg%n", Runtime.getRuntime().maxMemory() >> 20,
+                    Math.max(2, 2 * ((Runtime.getRuntime().maxMemory() >> 30) + 1)));
+            w.flush();
+            return EXIT_USER_ERROR;
+        }
     }
 
     static String oneLine(String s) {

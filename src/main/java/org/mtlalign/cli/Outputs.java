@@ -3,10 +3,7 @@ package org.mtlalign.cli;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import org.mtlalign.UserInputException;
 import org.mtlalign.Version;
@@ -17,27 +14,24 @@ final class Outputs {
     private Outputs() {
     }
 
-    /** Writes text to a temporary sibling and renames it over the target. */
-    static void writeAtomically(Path file, String text, String option) {
-        Path abs = file.toAbsolutePath();
-        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + System.nanoTime());
+    /** Fails early (before any work) when {@code file} cannot be an output file: a directory. */
+    static void checkTarget(Path file, String option) {
         try {
-            if (abs.getParent() != null) {
-                Files.createDirectories(abs.getParent());
-            }
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            if (java.nio.file.Files.isDirectory(org.mtlalign.data.SafeWrite.followLinks(file))) {
+                throw new UserInputException(option + " " + file + ": is a directory; give a file name");
             }
         } catch (IOException e) {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
             throw new UserInputException(option + " " + file + ": cannot write (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Writes text completely or not at all, following links and sparing devices (see SafeWrite). */
+    static void writeAtomically(Path file, String text, String option) {
+        try {
+            org.mtlalign.data.SafeWrite.write(file, text.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new UserInputException(option + " " + file + ": cannot write (" + why + ")");
         }
     }
 

@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
 
 /** `mtl reproduce NAME|all`: the paper's claims, one experiment each. */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
         description = {"Reproduce a claim of the paper: writes DIR/NAME.csv (one row per point and seed), DIR/NAME.png "
                 + "(means with error bars) and DIR/NAME.md (claim, measurement, verdict).",
                 "Experiments: capacity, task-covariance, alignment, reweighting, transfer, similarity-vs-transfer, all."})

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 
 /** `mtl svd`: batched thin SVD of an .npy stack. */
 @Command(name = "svd", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
         description = {"Batched thin SVD of an m x n or b x m x n .npy array (any dtype or order numpy writes).",
                 "Writes U.npy (.. x m x p), S.npy (.. x p, descending) and V.npy (.. x n x p, V itself, not V^T) "
                         + "with p = min(m, n), so that A = U diag(S) V^T, computed in float32."})

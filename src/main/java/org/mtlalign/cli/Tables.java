@@ -20,11 +20,16 @@ final class Tables {
         return String.format(Locale.ROOT, "%.4f", v);
     }
 
+    /** A difference with its sign, in the same fixed-point form as the metrics it compares. */
     static String signed(double v) {
         if (Double.isNaN(v)) {
             return "-";
         }
-        return (v >= 0 ? "+" : "") + num(v);
+        double a = Math.abs(v);
+        if (a >= 1e5) {
+            return String.format(Locale.ROOT, "%+.3e", v);
+        }
+        return String.format(Locale.ROOT, "%+.4f", v);
     }
 
     static void print(PrintWriter out, List<String> header, List<List<String>> rows) {

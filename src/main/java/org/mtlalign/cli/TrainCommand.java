@@ -26,6 +26,7 @@ import org.mtlalign.train.ExperimentConfig;
 import org.mtlalign.train.ExperimentResult;
 import org.mtlalign.train.MtlExperiment;
 import org.mtlalign.train.TaskReport;
+import org.mtlalign.train.TrainingDivergedException;
 import org.mtlalign.train.TransferExperiment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `mtl train`: STL baselines, MTL, MTL + alignment and MTL + reweighting, per task. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class, sortOptions = false,
         description = {"Train single-task baselines, the shared-module MTL model, MTL with covariance alignment "
                 + "(Algorithm 1) and MTL with SVD task reweighting (Algorithm 2); report the test metric of every task "
                 + "under each, the transfer, and the covariance similarity of every task pair.",
@@ -53,10 +55,12 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Save the MTL model (parameters as .npy, model.json with config and provenance); "
-                    + "checkpointed after every epoch.")
+                    + "checkpointed during training. DIR must be new, empty or an earlier saved model.")
     Path out;
 
-    @Option(names = "--resume", paramLabel = "DIR", description = "Continue training the MTL model saved in DIR.")
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue training the MTL model saved in DIR for --epochs more epochs, with the data options "
+                    + "and architecture saved there; saves back into DIR unless --out is given.")
     Path resume;
 
     @Option(names = "--transfer-target", paramLabel = "TASK",
@@ -71,11 +75,41 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter e = spec.commandLine().getErr();
         String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
+        if (transferTarget != null && (out != null || resume != null)) {
+            throw new UserInputException("--transfer-target: transfer mode saves no model, so --out and --resume do not "
+                    + "apply; drop them (--json records the results)");
+        }
+        // Checked before any training, so a long run is not refused at its end. A resumed run
+        // saves back into its folder unless --out names another.
+        Path saveTo = out != null ? out : resume;
+        if (saveTo != null) {
+            ModelIO.checkTarget(saveTo);
+        }
+        if (json != null) {
+            Outputs.checkTarget(json, "--json");
+        }
         ModelIO.Loaded resumed = null;
+        int epochsBefore = 0;
         if (resume != null) {
             resumed = ModelIO.load(resume);
             if (data.noneGiven()) {
+                List<String> given = matchedOptions(spec.mixins().get("data"));
+                if (!given.isEmpty()) {
+                    throw new UserInputException("--resume " + resume + ": the data options saved with the model are "
+                            + "reused, so " + String.join(", ", given) + " cannot change them (give the data too, "
+                            + "or start a new run without --resume)");
+                }
                 data = dataFromSavedModel(resumed.json(), resume);
+            }
+            // The architecture comes from the saved model unless given (then it must match).
+            if (!matched("--activation")) {
+                opts.activation = resumed.model().activation().cliName();
+            }
+            if (!matched("--no-bias")) {
+                opts.noBias = !resumed.model().hasBias();
+            }
+            if (resumed.json().has("epochs_done") && resumed.json().get("epochs_done").isJsonPrimitive()) {
+                epochsBefore = resumed.json().get("epochs_done").getAsInt();
             }
         }
         Backend backend = Backends.select(backendOption.backend, e::println);
@@ -94,6 +128,9 @@ public final class TrainCommand implements Callable<Integer> {
         for (PreparedTask t : tasks) {
             o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
+        }
+        for (String w : splitWarnings(tasks)) {
+            e.println("warning: " + w);
         }
 
         int r;
@@ -127,39 +164,56 @@ public final class TrainCommand implements Callable<Integer> {
                 .log(s -> e.println("  .. " + s));
         JsonObject meta = new JsonObject();
         meta.add("provenance", Outputs.provenance(backend, argv));
-        meta.add("config", configJson(cfg, prepCfg));
+        meta.add("config", configJson(cfg, prepCfg, tasks));
         JsonArray dataArgs = new JsonArray();
         data.toArgs().forEach(dataArgs::add);
         meta.add("data_args", dataArgs);
         Map<String, float[]> extras = standardisation(prep);
-        if (out != null) {
+        int[] epochsRun = {0};
+        if (saveTo != null) {
             JsonObject m = meta;
+            int before = epochsBefore;
             // Saving fsyncs every file, so checkpoints are throttled to one per 10 s (plus the
             // first epoch); the final model is always saved below.
             long[] lastSave = {Long.MIN_VALUE};
             exp.onMtlEpoch((model, epoch) -> {
+                epochsRun[0] = epoch;
                 long now = System.nanoTime();
                 if (lastSave[0] != Long.MIN_VALUE && now - lastSave[0] < 10_000_000_000L) {
                     return;
                 }
                 lastSave[0] = now;
-                m.addProperty("epochs_done", epoch);
+                m.addProperty("epochs_done", before + epoch);
                 m.addProperty("status", "checkpoint");
-                ModelIO.save(out, model, m, extras);
+                ModelIO.save(saveTo, model, m, extras);
             });
         }
-        ExperimentResult res = exp.run(tasks, start);
+        ExperimentResult res;
+        try {
+            res = exp.run(tasks, start);
+        } catch (TrainingDivergedException ex) {
+            if (saveTo != null && exp.mtlModel() != null) {
+                // The trainer restored the best epoch's parameters; keep those, not the last
+                // (finite but possibly huge) checkpoint.
+                meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
+                meta.addProperty("status", "stopped: " + ex.getMessage());
+                ModelIO.save(saveTo, exp.mtlModel(), meta, extras);
+                e.println("saved the MTL model's last good parameters to " + saveTo);
+            }
+            throw ex;
+        }
         printResult(o, res, cfg, tasks);
-        if (out != null) {
+        if (saveTo != null) {
+            meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
             meta.addProperty("status", "complete");
-            ModelIO.save(out, exp.mtlModel(), meta, extras);
-            o.println("saved the MTL model to " + out);
+            ModelIO.save(saveTo, exp.mtlModel(), meta, extras);
+            o.println("saved the MTL model to " + saveTo);
         }
         if (json != null) {
             JsonObject root = new JsonObject();
             root.add("provenance", Outputs.provenance(backend, argv));
             root.addProperty("seed", data.seed);
-            root.add("config", configJson(cfg, prepCfg));
+            root.add("config", configJson(cfg, prepCfg, tasks));
             root.addProperty("suite", suite.name());
             root.addProperty("shared_inputs", suite.sharedInputs());
             Gson g = ModelIO.gson();
@@ -170,7 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
             JsonArray names = new JsonArray();
             tasks.forEach(t -> names.add(t.name()));
             root.add("task_names", names);
-            Outputs.writeAtomically(json, g.toJson(root), "--json");
+            Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
         }
         return 0;
@@ -201,10 +255,21 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("provenance", Outputs.provenance(backend, argv));
             root.addProperty("seed", data.seed);
             root.add("transfer", ModelIO.gson().toJsonTree(rep));
-            Outputs.writeAtomically(json, ModelIO.gson().toJson(root), "--json");
+            Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** The capacity suggestion with Proposition 1's bound, worded for what it says. */
+    static String capacityLine(Capacity.Suggestion c) {
+        String line = String.format(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
+                + "for linear models r >= %d gives no transfer (Proposition 1)", c.suggestedRank(), c.noTransferRank());
+        if (c.suggestedRank() >= c.noTransferRank()) {
+            line += String.format(Locale.ROOT, "; the suggestion reaches that bound, so a linear model would not share: "
+                    + "try --rank %d or less to force sharing", Math.max(1, c.noTransferRank() - 1));
+        }
+        return line;
     }
 
     static int suggestRank(Backend backend, List<PreparedTask> tasks, int d) {
@@ -265,10 +330,81 @@ public final class TrainCommand implements Callable<Integer> {
         return m;
     }
 
-    private static JsonObject configJson(ExperimentConfig cfg, Preparation.Config prep) {
+    private JsonObject configJson(ExperimentConfig cfg, Preparation.Config prep, List<PreparedTask> tasks) {
         JsonObject c = ModelIO.gson().toJsonTree(cfg).getAsJsonObject();
         c.add("data", ModelIO.gson().toJsonTree(prep));
+        c.addProperty("loss_option", data.loss);
+        JsonArray noise = new JsonArray();
+        List<String> args = data.toArgs();
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("--label-noise")) {
+                noise.add(args.get(i + 1));
+            }
+        }
+        c.add("label_noise", noise);
+        c.addProperty("align_lr_factor", opts.alignLrFactor);
+        if (cfg.reweight() != null && tasks.size() > 1) {
+            org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
+            c.addProperty("reweight_rank_used", org.mtlalign.analysis.SvdReweighting.rank(cfg.reweightRank(), cfg.rank(),
+                    tasks.size(), tr.dim(), tr.totalOutputs()));
+        }
         return c;
+    }
+
+    /** Long names of the options of {@code mixin} that the command line gave explicitly. */
+    private List<String> matchedOptions(CommandLine.Model.CommandSpec mixin) {
+        List<String> out = new ArrayList<>();
+        for (CommandLine.Model.OptionSpec opt : mixin.options()) {
+            if (matched(opt.longestName())) {
+                out.add(opt.longestName());
+            }
+        }
+        return out;
+    }
+
+    private boolean matched(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    /** Splits that make a task's test metric undefined or unreliable, in one line each. */
+    static List<String> splitWarnings(List<PreparedTask> tasks) {
+        List<String> w = new ArrayList<>();
+        for (PreparedTask t : tasks) {
+            int n = t.test().length;
+            if (n == 0) {
+                w.add("task '" + t.name() + "' has no test rows, so its test metrics are undefined (shown as -); "
+                        + "raise --test or give more rows");
+                continue;
+            }
+            if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
+                float[] y = t.gatherTarget(t.test());
+                boolean pos = false;
+                boolean neg = false;
+                for (float v : y) {
+                    pos |= v > 0.5f;
+                    neg |= v <= 0.5f;
+                }
+                if (!(pos && neg)) {
+                    w.add("task '" + t.name() + "': its " + n + " test rows hold one class only, so AUC is undefined "
+                            + "(shown as -); the task needs more examples of its rarer class");
+                    continue;
+                }
+            }
+            if (n < 20) {
+                w.add("task '" + t.name() + "' has only " + n + " test rows; its metrics and transfer are noisy");
+            }
+            if (t.loss() == org.mtlalign.model.Loss.SQUARED) {
+                double max = 0;
+                for (float v : t.target()) {
+                    max = Math.max(max, Math.abs(v));
+                }
+                if (max > 1e6) {
+                    w.add(String.format(Locale.ROOT, "task '%s': labels reach %.3g; squared loss on that scale "
+                            + "overflows float32 easily and dwarfs the other tasks; rescale the labels", t.name(), max));
+                }
+            }
+        }
+        return w;
     }
 
     private static void printResult(PrintWriter o, ExperimentResult res, ExperimentConfig cfg, List<PreparedTask> tasks) {
@@ -279,7 +415,8 @@ public final class TrainCommand implements Callable<Integer> {
             rows.add(List.of(t.name(), t.metric(), Tables.num(t.stl()), Tables.num(t.mtl()), Tables.num(t.mtlAlign()),
                     Tables.num(t.mtlReweight()), Tables.num(t.weight()), Tables.signed(t.transfer()), t.transferSign()));
         }
-        Tables.print(o, List.of("task", "metric", "STL", "MTL", "MTL+align", "MTL+reweight", "alpha", "transfer", ""), rows);
+        Tables.print(o, List.of("task", "metric", "STL", "MTL", "MTL+align", "MTL+reweight", "alpha", "transfer", "sign"),
+                rows);
         List<String> names = tasks.stream().map(PreparedTask::name).toList();
         o.println();
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",
@@ -290,8 +427,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         o.println();
         Capacity.Suggestion c = res.capacity();
-        o.printf(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
-                + "r >= %d gives no transfer (Proposition 1)%n", c.suggestedRank(), c.noTransferRank());
+        o.println(capacityLine(c));
         o.printf(Locale.ROOT, "done in %.1f s (peak heap %.0f MiB)%n", res.seconds(), Outputs.peakHeapBytes() / 1048576.0);
     }
 }

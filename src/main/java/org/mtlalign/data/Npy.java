@@ -4,25 +4,21 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.mtlalign.UserInputException;
 
 /**
@@ -818,13 +814,8 @@ public final class Npy {
         if (Files.isDirectory(file)) {
             throw error(where, "is a directory");
         }
-        Path target = file.toAbsolutePath();
-        Path dir = target.getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = createTemp(dir, target.getFileName().toString());
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            SafeWrite.write(file, ch -> {
                 writeFully(ch, ByteBuffer.wrap(header(descr, shape)));
                 int chunkElems = CHUNK_BYTES / itemSize;
                 ByteBuffer buf = ByteBuffer.allocate(chunkElems * itemSize).order(ByteOrder.LITTLE_ENDIAN);
@@ -836,44 +827,9 @@ public final class Npy {
                     writeFully(ch, buf);
                     done += m;
                 }
-                // Durable before it becomes visible, so a crash cannot leave an empty file under
-                // the final name.
-                ch.force(false);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
+            });
         } catch (IOException e) {
             throw error(where, "cannot write: " + describe(e), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // Best effort: the original error is the one worth reporting.
-                }
-            }
-        }
-    }
-
-    /**
-     * Creates an empty temporary file next to the target. Not {@code Files.createTempFile}: that
-     * creates mode 0600, which the final file would inherit; CREATE_NEW honours the umask instead.
-     */
-    private static Path createTemp(Path dir, String name) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-            try {
-                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
-                return tmp;
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 10) {
-                    throw e;
-                }
-            }
         }
     }
 

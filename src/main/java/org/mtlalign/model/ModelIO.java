@@ -32,7 +32,7 @@ import org.mtlalign.data.NpyArray;
  */
 public final class ModelIO {
     public static final String MODEL_JSON = "model.json";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().serializeNulls().create();
 
     private ModelIO() {
     }
@@ -41,8 +41,62 @@ public final class ModelIO {
     public record Loaded(MtlModel model, JsonObject json, Map<String, NpyArray> extras) {
     }
 
+    /** Parameter files a saved model consists of (besides model.json and its extras). */
+    private static final java.util.regex.Pattern OWN_FILE =
+            java.util.regex.Pattern.compile("(B|b|A_\\d+|c_\\d+|R_\\d+)(\\.adam_[mv])?\\.npy");
+
+    /**
+     * Checks that saving to {@code dir} destroys nothing but an earlier save: {@code dir} must be
+     * new, an empty directory, or a directory holding exactly a saved model (model.json, its
+     * parameter files and extras). Returns the directory to write (symbolic links followed).
+     */
+    public static Path checkTarget(Path dir) {
+        Path abs;
+        try {
+            abs = org.mtlalign.data.SafeWrite.followLinks(dir.toAbsolutePath());
+        } catch (IOException e) {
+            throw new UserInputException(dir + ": cannot use as the model folder (" + e.getMessage() + ")");
+        }
+        if (!Files.exists(abs)) {
+            return abs;
+        }
+        if (!Files.isDirectory(abs)) {
+            throw new UserInputException(dir + ": exists and is not a directory; choose a new or empty folder for the model");
+        }
+        java.util.Set<String> extras = new java.util.HashSet<>();
+        Path json = abs.resolve(MODEL_JSON);
+        try (Stream<Path> entries = Files.list(abs)) {
+            List<String> names = entries.map(p -> p.getFileName().toString()).sorted().toList();
+            if (names.isEmpty()) {
+                return abs;
+            }
+            if (!Files.isRegularFile(json)) {
+                throw new UserInputException(dir + ": is not empty and holds no saved model (no " + MODEL_JSON
+                        + "); choose a new or empty folder, saving would replace its contents");
+            }
+            try {
+                JsonObject arch = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8))
+                        .getAsJsonObject().getAsJsonObject("architecture");
+                for (JsonElement e : arch.getAsJsonArray("extras")) {
+                    extras.add(e.getAsString() + ".npy");
+                }
+            } catch (RuntimeException e) {
+                throw new UserInputException(dir + ": " + MODEL_JSON + " is not a saved model's; choose a new or empty folder");
+            }
+            for (String name : names) {
+                if (!name.equals(MODEL_JSON) && !extras.contains(name) && !OWN_FILE.matcher(name).matches()) {
+                    throw new UserInputException(dir + ": holds '" + name + "', which is not part of a saved model; "
+                            + "saving would replace the folder, so choose a new or empty one");
+                }
+            }
+        } catch (IOException e) {
+            throw new UserInputException(dir + ": cannot read the model folder (" + e.getMessage() + ")");
+        }
+        return abs;
+    }
+
     public static void save(Path dir, MtlModel model, JsonObject meta, Map<String, float[]> extras) {
-        Path abs = dir.toAbsolutePath();
+        Path abs = checkTarget(dir);
         Path parent = abs.getParent();
         Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
         try {
@@ -80,7 +134,7 @@ public final class ModelIO {
             arch.add("extras", extraNames);
             JsonObject root = meta == null ? new JsonObject() : meta.deepCopy();
             root.add("architecture", arch);
-            Files.writeString(tmp.resolve(MODEL_JSON), GSON.toJson(root), StandardCharsets.UTF_8);
+            Files.writeString(tmp.resolve(MODEL_JSON), toJson(root), StandardCharsets.UTF_8);
             Path old = null;
             if (Files.exists(abs)) {
                 old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
@@ -172,6 +226,43 @@ public final class ModelIO {
         } catch (IOException ignored) {
             // Best effort: a leftover temporary directory is harmless and clearly named.
         }
+    }
+
+    /**
+     * Standard JSON text of {@code tree}: NaN and infinities (an undefined metric, an empty
+     * split) become null, since bare NaN is not JSON and strict parsers (JavaScript's
+     * JSON.parse, jq) reject the whole file.
+     */
+    public static String toJson(JsonElement tree) {
+        return GSON.toJson(withoutNonFinite(tree)) + "\n";
+    }
+
+    private static JsonElement withoutNonFinite(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return com.google.gson.JsonNull.INSTANCE;
+        }
+        if (e.isJsonPrimitive()) {
+            com.google.gson.JsonPrimitive p = e.getAsJsonPrimitive();
+            if (p.isNumber()) {
+                double v = p.getAsDouble();
+                if (Double.isNaN(v) || Double.isInfinite(v)) {
+                    return com.google.gson.JsonNull.INSTANCE;
+                }
+            }
+            return p;
+        }
+        if (e.isJsonArray()) {
+            JsonArray out = new JsonArray();
+            for (JsonElement x : e.getAsJsonArray()) {
+                out.add(withoutNonFinite(x));
+            }
+            return out;
+        }
+        JsonObject out = new JsonObject();
+        for (Map.Entry<String, JsonElement> en : e.getAsJsonObject().entrySet()) {
+            out.add(en.getKey(), withoutNonFinite(en.getValue()));
+        }
+        return out;
     }
 
     public static Gson gson() {

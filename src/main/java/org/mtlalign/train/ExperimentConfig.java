@@ -45,7 +45,8 @@ public record ExperimentConfig(int rank, Activation activation, boolean bias, Tr
             throw new UserInputException("--energy: must be in (0, 1], got " + energy);
         }
         if (reweightRank < 0) {
-            throw new UserInputException("--reweight-rank: must be >= 1, got " + reweightRank);
+            throw new UserInputException("--reweight-rank: must be >= 1 (or 0 for the default min(r, k - 1)), got "
+                    + reweightRank);
         }
     }
 }

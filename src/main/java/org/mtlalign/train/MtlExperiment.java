@@ -134,7 +134,8 @@ public final class MtlExperiment {
                 List<PreparedTask> one = List.of(tasks.get(i));
                 MtlModel m = newModel(one);
                 new Trainer(backend, quiet).train(m, one, null);
-                stl[i] = ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary();
+                stl[i] = tasks.get(i).test().length > 0
+                        ? ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary() : Double.NaN;
             }
         });
 
@@ -208,10 +209,7 @@ public final class MtlExperiment {
         TrainingRows tr = TrainingRows.of(tasks);
         int d = tr.dim();
         int total = tr.totalOutputs();
-        // With r >= k every normalised weight is 1 (theta_i lies in the span), so by default
-        // Algorithm 2 keeps at most k - 1 directions.
-        int r = cfg.reweightRank() > 0 ? cfg.reweightRank() : Math.min(cfg.rank(), Math.max(1, k - 1));
-        r = Math.min(r, Math.min(d, total));
+        int r = SvdReweighting.rank(cfg.reweightRank(), cfg.rank(), k, d, total);
         return new SvdReweighting(backend).weights(tr.xs(), tr.rows(), d, tr.ys(), tr.cols(), r, cfg.reweight(), true);
     }
 
@@ -219,7 +217,8 @@ public final class MtlExperiment {
         double[] out = new double[tasks.size()];
         for (int i = 0; i < out.length; i++) {
             PreparedTask t = tasks.get(i);
-            out[i] = ev.metrics(m, i, t, t.test().length > 0 ? t.test() : t.train()).primary();
+            // No test rows, no test metric: never silently score on the training rows.
+            out[i] = t.test().length > 0 ? ev.metrics(m, i, t, t.test()).primary() : Double.NaN;
         }
         return out;
     }

@@ -114,7 +114,7 @@ public final class Trainer {
                         throw new TrainingDivergedException("training diverged at epoch " + epoch + ", step " + step
                                 + (task >= 0 ? " on task '" + tasks.get(task).name() + "'" : "")
                                 + " (loss " + loss + "); parameters restored to the last good epoch ("
-                                + bestEpoch + "); try a smaller --lr");
+                                + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs");
                     }
                     epochLoss += loss;
                     update(used);
@@ -128,7 +128,7 @@ public final class Trainer {
                     model.restore(best);
                     throw new TrainingDivergedException("training diverged at epoch " + epoch
                             + " (validation loss " + valLoss + "); parameters restored to the last good epoch ("
-                            + bestEpoch + "); try a smaller --lr");
+                            + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs");
                 }
                 if (Double.isInfinite(bestLoss) || valLoss < bestLoss - 1e-9 * Math.abs(bestLoss)) {
                     bestLoss = valLoss;

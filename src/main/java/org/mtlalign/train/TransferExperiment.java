@@ -47,7 +47,11 @@ public final class TransferExperiment {
 
         Evaluator ev = new Evaluator(backend);
         List<PreparedTask> one = List.of(t);
-        int[] testIdx = t.test().length > 0 ? t.test() : t.train();
+        if (t.test().length == 0) {
+            throw new org.mtlalign.UserInputException("--transfer-target: task '" + t.name()
+                    + "' has no test rows to score the transfer on; raise --test or give more rows");
+        }
+        int[] testIdx = t.test();
 
         log.accept("transfer: single-task baseline on '" + t.name() + "'");
         MtlModel stl = helper.newModel(one);

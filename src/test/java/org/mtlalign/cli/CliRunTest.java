@@ -104,6 +104,9 @@ class CliRunTest {
         assertTrue(r.out().contains("shared inputs") && r.out().contains("suggested r"), r.out());
         JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(3, j.getAsJsonArray("weights_normalized").size());
+        // The same Algorithm 2 rank rule as 'mtl train': min(r, k - 1), so not every weight is 1.
+        int rr = j.get("reweight_rank").getAsInt();
+        assertTrue(rr >= 1 && rr <= 2, "reweight rank " + rr);
         // Shared X: every pair scores what a task scores with itself.
         com.google.gson.JsonArray row0 = j.getAsJsonArray("similarity").get(0).getAsJsonArray();
         assertEquals(row0.get(0).getAsDouble(), row0.get(2).getAsDouble(), 1e-5);

@@ -1,0 +1,158 @@
+package org.mtlalign.data;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The one way every output file is written: complete or not at all, and without destroying
+ * what the path names.
+ *
+ * <ul>
+ *   <li>A regular (or new) file is written to a temporary sibling, flushed to disk and renamed
+ *       over the target, so a crash or a full disk never leaves a half-written file and the old
+ *       contents survive until the new ones are complete.</li>
+ *   <li>A symbolic link is followed: its target is written, the link stays a link.</li>
+ *   <li>Anything else that exists (a FIFO, {@code /dev/stdout}, {@code /dev/null}, a device), and
+ *       any path under /dev or /proc, is appended to in place, since renaming over it would
+ *       replace the device node itself.</li>
+ *   <li>A directory is an error.</li>
+ * </ul>
+ */
+public final class SafeWrite {
+    private static final int MAX_LINKS = 40;
+
+    private SafeWrite() {
+    }
+
+    /** Writes the bytes to a channel. */
+    @FunctionalInterface
+    public interface Body {
+        void write(FileChannel ch) throws IOException;
+    }
+
+    /** Writes {@code bytes} to {@code file} as described in the class comment. */
+    public static void write(Path file, byte[] bytes) throws IOException {
+        write(file, ch -> writeFully(ch, ByteBuffer.wrap(bytes)));
+    }
+
+    /** Runs {@code body} on a channel whose contents end up in {@code file}. */
+    public static void write(Path file, Body body) throws IOException {
+        Path abs = file.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            throw new IOException("is a directory");
+        }
+        int fd = standardStream(abs);
+        if (fd > 0) {
+            // The process's own stdout/stderr: write through its descriptor (shared offset),
+            // after what was printed so far; a fresh open would start at offset 0 and overwrite.
+            java.io.PrintStream ps = fd == 1 ? System.out : System.err;
+            ps.flush();
+            @SuppressWarnings("resource") // closing it would close the process's descriptor
+            java.io.FileOutputStream fos = new java.io.FileOutputStream(
+                    fd == 1 ? java.io.FileDescriptor.out : java.io.FileDescriptor.err);
+            body.write(fos.getChannel());
+            fos.flush();
+            return;
+        }
+        Path target;
+        if (Files.exists(abs)) {
+            // /dev/stdout and the like lead through /proc/self/fd to pipes and terminals whose
+            // "link targets" are not paths: let the kernel follow them and write in place.
+            boolean special = !Files.isRegularFile(abs) || abs.startsWith("/dev") || abs.startsWith("/proc")
+                    || abs.toRealPath().startsWith("/proc");
+            if (special) {
+                // Appending: /dev/stdout redirected to a file shares it with what was printed.
+                try (FileChannel ch = FileChannel.open(abs, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                    body.write(ch);
+                }
+                return;
+            }
+            target = abs.toRealPath();
+        } else {
+            target = followLinks(abs);
+        }
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path tmp = createTemp(dir, target.getFileName().toString());
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                body.write(ch);
+                // Durable before it becomes visible, so a crash cannot leave an empty file under
+                // the final name.
+                ch.force(false);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // Best effort: the original error is the one worth reporting.
+                }
+            }
+        }
+    }
+
+    /** 1 or 2 when {@code p} names this process's stdout or stderr, else 0. */
+    private static int standardStream(Path p) {
+        for (int fd = 1; fd <= 2; fd++) {
+            String[] names = {fd == 1 ? "/dev/stdout" : "/dev/stderr", "/dev/fd/" + fd, "/proc/self/fd/" + fd};
+            for (String n : names) {
+                if (p.equals(Path.of(n))) {
+                    return fd;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** The path a write to {@code p} reaches: symbolic links (also dangling ones) followed. */
+    public static Path followLinks(Path p) throws IOException {
+        Path cur = p.toAbsolutePath();
+        for (int i = 0; i < MAX_LINKS && Files.isSymbolicLink(cur); i++) {
+            Path next = Files.readSymbolicLink(cur);
+            cur = cur.resolveSibling(next).normalize();
+        }
+        if (Files.isSymbolicLink(cur)) {
+            throw new IOException("too many levels of symbolic links");
+        }
+        return cur;
+    }
+
+    /**
+     * Creates an empty temporary file next to the target. Not {@code Files.createTempFile}: that
+     * creates mode 0600, which the final file would inherit; CREATE_NEW honours the umask instead.
+     */
+    private static Path createTemp(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try {
+                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                return tmp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+}

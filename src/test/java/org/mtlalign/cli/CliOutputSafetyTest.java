@@ -1,0 +1,183 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Outputs never destroy what a path names (folders with other files, links, FIFOs), undefined
+ * metrics are JSON null rather than NaN, --resume keeps its promises, and the CLI's small
+ * messages say what they mean.
+ */
+class CliOutputSafetyTest {
+    @TempDir
+    Path dir;
+
+    private String task(String name, int m, int d) throws Exception {
+        Path[] p = CliTestSupport.binaryTask(dir, name, m, d, name.hashCode());
+        return name + "=" + p[0] + ":" + p[1];
+    }
+
+    private static void assertUserError(CliTestSupport.Run r, String... fragments) {
+        assertEquals(2, r.code(), "exit code; output: " + r.all());
+        assertFalse(r.err().contains("\tat "), "stack trace printed: " + r.err());
+        for (String f : fragments) {
+            assertTrue(r.err().contains(f), "message '" + r.err().strip() + "' lacks '" + f + "'");
+        }
+    }
+
+    private static String[] quick(String... more) {
+        String[] base = {"train", "--rank", "2", "--epochs", "2", "--no-stl", "--align", "none", "--reweight", "none",
+            "--backend", "cpu"};
+        String[] all = new String[base.length + more.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    @Test
+    void outRefusesAFolderWithOtherFilesAndAFile() throws Exception {
+        String t = task("a", 60, 5);
+        Path notes = dir.resolve("notes");
+        Files.createDirectories(notes.resolve("sub"));
+        Files.writeString(notes.resolve("notes.txt"), "important");
+        assertUserError(CliTestSupport.run(quick("--task", t, "--out", notes.toString())), "no model.json", "new or empty");
+        assertEquals("important", Files.readString(notes.resolve("notes.txt")));
+        assertTrue(Files.isDirectory(notes.resolve("sub")));
+
+        Path file = dir.resolve("plain");
+        Files.writeString(file, "keep");
+        assertUserError(CliTestSupport.run(quick("--task", t, "--out", file.toString())), "not a directory");
+        assertEquals("keep", Files.readString(file));
+
+        // A folder holding one of our models is replaced by the new one; an empty folder is fine.
+        Path model = dir.resolve("model");
+        assertEquals(0, CliTestSupport.run(quick("--task", t, "--out", model.toString())).code());
+        CliTestSupport.Run again = CliTestSupport.run(quick("--task", t, "--out", model.toString()));
+        assertEquals(0, again.code(), again.all());
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        assertEquals(0, CliTestSupport.run(quick("--task", t, "--out", empty.toString())).code());
+        assertTrue(Files.isRegularFile(empty.resolve("model.json")));
+    }
+
+    @Test
+    void jsonIsWrittenThroughLinksAndIntoFifos() throws Exception {
+        String t = task("a", 60, 5);
+        Path target = dir.resolve("target.json");
+        Path link = Files.createSymbolicLink(dir.resolve("link.json"), target.getFileName());
+        CliTestSupport.Run r = CliTestSupport.run(quick("--task", t, "--json", link.toString()));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(Files.isSymbolicLink(link), "the link was replaced by a file");
+        assertTrue(JsonParser.parseString(Files.readString(target)).getAsJsonObject().has("tasks"));
+
+        Path fifo = dir.resolve("fifo.json");
+        Process mk;
+        try {
+            mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        } catch (java.io.IOException e) {
+            Assumptions.abort("mkfifo is not available here: " + e.getMessage());
+            return;
+        }
+        Assumptions.assumeTrue(mk.waitFor(10, TimeUnit.SECONDS) && mk.exitValue() == 0, "mkfifo failed");
+        CompletableFuture<String> reader = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(Files.readAllBytes(fifo), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "read failed: " + e;
+            }
+        });
+        CliTestSupport.Run f = CliTestSupport.run(quick("--task", t, "--json", fifo.toString()));
+        assertEquals(0, f.code(), f.all());
+        String got = reader.get(30, TimeUnit.SECONDS);
+        assertTrue(got.contains("\"tasks\""), "the FIFO's reader got: " + got);
+        assertFalse(Files.isRegularFile(fifo), "the FIFO was replaced by a regular file");
+    }
+
+    @Test
+    void jsonDirectoryIsRefusedBeforeTraining() throws Exception {
+        String t = task("a", 60, 5);
+        Path d = Files.createDirectories(dir.resolve("results"));
+        CliTestSupport.Run r = CliTestSupport.run(quick("--task", t, "--json", d.toString()));
+        assertUserError(r, "--json", "is a directory");
+        assertFalse(r.err().contains("training MTL"), "it trained before refusing: " + r.err());
+    }
+
+    @Test
+    void noTestRowsMeansNoTestMetricAndJsonNull() throws Exception {
+        String t = task("a", 60, 5);
+        Path json = dir.resolve("r.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", t, "--rank", "2", "--epochs", "2", "--test", "0",
+                "--backend", "cpu", "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("warning: task 'a' has no test rows"), r.err());
+        String text = Files.readString(json);
+        assertFalse(text.contains("NaN") || text.contains("Infinity"), "bare NaN/Infinity is not JSON: " + text);
+        JsonObject t0 = JsonParser.parseString(text).getAsJsonObject().getAsJsonArray("tasks").get(0).getAsJsonObject();
+        for (String key : new String[] {"stl", "mtl", "mtlAlign", "mtlReweight"}) {
+            assertTrue(t0.get(key).isJsonNull(), key + " must be null without test rows: " + t0);
+        }
+    }
+
+    @Test
+    void resumeKeepsItsPromises() throws Exception {
+        String t = task("a", 80, 5);
+        Path model = dir.resolve("m");
+        CliTestSupport.Run first = CliTestSupport.run("train", "--task", t, "--rank", "2", "--epochs", "2", "--no-stl",
+                "--align", "none", "--reweight", "none", "--activation", "identity", "--no-bias", "--out", model.toString());
+        assertEquals(0, first.code(), first.all());
+        assertEquals(2, modelJson(model).get("epochs_done").getAsInt());
+
+        // Data options cannot silently change on resume.
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString(), "--seed", "5"), "--seed", "--resume");
+
+        // Architecture comes from the saved model; without --out it saves back; epochs add up.
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "3", "--no-stl",
+                "--align", "none", "--reweight", "none");
+        assertEquals(0, again.code(), again.all());
+        assertTrue(again.out().contains("activation identity, no biases"), again.out());
+        JsonObject j = modelJson(model);
+        assertEquals(5, j.get("epochs_done").getAsInt(), j.toString());
+        assertEquals("complete", j.get("status").getAsString());
+
+        assertUserError(CliTestSupport.run("train", "--task", t, "--transfer-target", "a", "--out",
+                dir.resolve("x").toString()), "--transfer-target", "--out");
+    }
+
+    private static JsonObject modelJson(Path model) throws Exception {
+        return JsonParser.parseString(Files.readString(model.resolve("model.json"))).getAsJsonObject();
+    }
+
+    @Test
+    void smallMessagesSayWhatTheyMean() throws Exception {
+        CliTestSupport.Run unknown = CliTestSupport.run("nosuch");
+        assertUserError(unknown, "unknown command 'nosuch'", "train", "(see 'mtl --help')");
+        assertUserError(CliTestSupport.run("train", "--frobnicate"), "(see 'mtl train --help')");
+
+        CliTestSupport.Run v = CliTestSupport.run("train", "--version");
+        assertEquals(0, v.code(), v.all());
+        assertTrue(v.out().startsWith("mtl-align "), "version: '" + v.out() + "'");
+
+        CliTestSupport.Run info = CliTestSupport.run("info", "--backend", "nosuch");
+        assertUserError(info, "--backend", "nosuch");
+        assertTrue(info.out().isEmpty(), "info printed before failing: " + info.out());
+
+        String t = task("a", 60, 5);
+        assertUserError(CliTestSupport.run(quick("--task", t, "--names", "x")), "--names", "--labels");
+        String b = task("b", 60, 5);
+        assertUserError(CliTestSupport.run("train", "--task", t, "--task", b, "--epochs", "1", "--reweight", "foo"),
+                "--reweight", "none");
+        assertUserError(CliTestSupport.run("train", "--task", t, "--task", b, "--epochs", "1", "--reweight-rank", "9"),
+                "--reweight-rank", "1..2");
+    }
+}
