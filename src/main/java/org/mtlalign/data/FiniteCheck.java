@@ -5,20 +5,28 @@ import org.mtlalign.UserInputException;
 /**
  * Rejects arrays containing NaN or infinity before they reach training, where a single bad value
  * silently poisons every weight. Reading is deliberately lenient ({@link Npy}, {@link Csv} accept
- * "nan"), so that this check can name the first offending element by its multi-dimensional index.
+ * "nan", and hold a value too large for float32 as an infinity), so that this check can name the
+ * first offending element: by its multi-dimensional index, or by line and column for CSV.
  */
 public final class FiniteCheck {
 
     private FiniteCheck() {
     }
 
+    /** The float32 range, as printed in messages about values outside it. */
+    static final String FLOAT32_RANGE = "(|x| <= 3.4e38)";
+
     /**
      * @param source what to name in the message, usually the file path
-     * @throws UserInputException {@code "SOURCE: NaN at index [12, 3]"} (or {@code Inf}, {@code -Inf})
-     *     for the first non-finite element in row-major order
+     * @throws UserInputException for the first non-finite element in row-major order:
+     *     {@code "SOURCE: NaN at index [12, 3]"} (or {@code Inf}, {@code -Inf}); where the array's
+     *     {@link NpyArray#origin() origin} knows better, in the file's terms, e.g.
+     *     {@code "y.csv: line 14, column 4: NaN"}, and for a finite value in the file that float32
+     *     cannot hold, {@code "X.npy: value -1e+39 at index [1, 0] is outside the float32 range
+     *     (|x| <= 3.4e38)"}
      */
     public static void requireFinite(String source, NpyArray a) {
-        requireFinite(source, a.data(), a.shape());
+        check(source, a.data(), a.shape(), a.origin());
     }
 
     /**
@@ -27,6 +35,10 @@ public final class FiniteCheck {
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
     public static void requireFinite(String source, float[] data, int[] shape) {
+        check(source, data, shape, null);
+    }
+
+    private static void check(String source, float[] data, int[] shape, NpyArray.Origin origin) {
         if (product(shape) != data.length) {
             throw new IllegalArgumentException("shape does not match " + data.length + " elements");
         }
@@ -34,10 +46,22 @@ public final class FiniteCheck {
         for (int i = 0; i < data.length; i++) {
             float v = data[i];
             if (!Float.isFinite(v)) {
-                String what = Float.isNaN(v) ? "NaN" : v > 0 ? "Inf" : "-Inf";
-                throw new UserInputException(source + ": " + what + " at index " + unravel(i, shape));
+                throw new UserInputException(Npy.oneLine(message(source, v, i, shape, origin)));
             }
         }
+    }
+
+    private static String message(String source, float v, int flat, int[] shape, NpyArray.Origin origin) {
+        String location = origin != null ? origin.location(flat) : null;
+        String tooLarge = origin != null ? origin.outOfRange(flat) : null;
+        if (tooLarge != null) {
+            return source + ": " + (location != null ? location + ": value " + tooLarge
+                    : "value " + tooLarge + " at index " + unravel(flat, shape))
+                    + " is outside the float32 range " + FLOAT32_RANGE;
+        }
+        String what = Float.isNaN(v) ? "NaN" : v > 0 ? "Inf" : "-Inf";
+        return location != null ? source + ": " + location + ": " + what
+                : source + ": " + what + " at index " + unravel(flat, shape);
     }
 
     private static long product(int[] shape) {

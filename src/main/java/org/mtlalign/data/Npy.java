@@ -190,7 +190,8 @@ public final class Npy {
         }
 
         float[] out = new float[(int) size];
-        ByteBuffer buf = readData(where, ch, dt, h.fortran(), h.shape(), out, nbytes);
+        OutOfRange outOfRange = new OutOfRange(h.shape(), h.fortran());
+        ByteBuffer buf = readData(where, ch, dt, h.fortran(), h.shape(), out, nbytes, outOfRange);
         if (fileSize < 0) {
             long extra = 0;
             buf.clear();
@@ -203,7 +204,8 @@ public final class Npy {
                 throw trailing(where, extra);
             }
         }
-        return new NpyArray(h.shape(), out, h.descr(), dt.kind().integral);
+        return new NpyArray(h.shape(), out, h.descr(), dt.kind().integral,
+                outOfRange.found() ? outOfRange : null);
     }
 
     private static boolean startsWithMagic(ByteBuffer pre) {
@@ -217,7 +219,7 @@ public final class Npy {
 
     /** Streams the array data in chunks, decoding each into {@code out}; returns the chunk buffer for reuse. */
     private static ByteBuffer readData(String where, ReadableByteChannel ch, Dtype dt, boolean fortran,
-            int[] shape, float[] out, long nbytes) throws IOException {
+            int[] shape, float[] out, long nbytes, OutOfRange outOfRange) throws IOException {
         Kind kind = dt.kind();
         int chunkElems = CHUNK_BYTES / kind.size;
         ByteBuffer buf = ByteBuffer.allocate(chunkElems * kind.size).order(dt.order());
@@ -236,9 +238,9 @@ public final class Npy {
             }
             buf.flip();
             if (scatter == null) {
-                decode(buf, kind, out, done, m);
+                decode(buf, kind, out, done, m, outOfRange, done);
             } else {
-                decode(buf, kind, scratch, 0, m);
+                decode(buf, kind, scratch, 0, m, outOfRange, done);
                 scatter.scatter(scratch, m, out);
             }
             done += m;
@@ -246,13 +248,24 @@ public final class Npy {
         return buf;
     }
 
-    /** Decodes {@code m} items from {@code buf} (absolute indices from 0) into {@code dst[off..]}. */
-    private static void decode(ByteBuffer buf, Kind kind, float[] dst, int off, int m) {
+    /**
+     * Decodes {@code m} items from {@code buf} (absolute indices from 0) into {@code dst[off..]};
+     * {@code filePos} is the position of the first of them in the file's element order. A finite
+     * float64 too large for float32 becomes an infinity, as in numpy, and is noted in
+     * {@code outOfRange} so that {@link FiniteCheck} does not report it as an infinity in the file.
+     */
+    private static void decode(ByteBuffer buf, Kind kind, float[] dst, int off, int m, OutOfRange outOfRange,
+            int filePos) {
         switch (kind) {
             case F4 -> buf.asFloatBuffer().get(dst, off, m);
             case F8 -> {
                 for (int i = 0; i < m; i++) {
-                    dst[off + i] = (float) buf.getDouble(i << 3);
+                    double v = buf.getDouble(i << 3);
+                    float f = (float) v;
+                    dst[off + i] = f;
+                    if (Float.isInfinite(f) && !Double.isInfinite(v)) {
+                        outOfRange.note(filePos + i, v);
+                    }
                 }
             }
             case F2 -> {
@@ -377,6 +390,85 @@ public final class Npy {
                 }
             }
         }
+    }
+
+    /**
+     * The first element in row-major order whose value in the file is finite but outside the float32
+     * range, and that value; it is held as an infinity, which {@link FiniteCheck} then reports as
+     * what it was. The only dtype that can overflow float32 is float64 (int64's range is far smaller).
+     */
+    private static final class OutOfRange implements NpyArray.Origin {
+        private final int[] shape;
+        private final boolean fortran;
+        private int first = -1;
+        private double value;
+
+        OutOfRange(int[] shape, boolean fortran) {
+            this.shape = shape;
+            this.fortran = fortran && shape.length > 1;
+        }
+
+        /** {@code filePos}: position in the file's order (Fortran order if the file is). */
+        void note(int filePos, double v) {
+            int c = fortran ? fortranToC(filePos, shape) : filePos;
+            if (first < 0 || c < first) {
+                first = c;
+                value = v;
+            }
+        }
+
+        boolean found() {
+            return first >= 0;
+        }
+
+        @Override
+        public String location(int flat) {
+            return null; // the 0-based array index, as numpy users expect
+        }
+
+        @Override
+        public String outOfRange(int flat) {
+            return flat == first ? pyRepr(value) : null;
+        }
+    }
+
+    /** Row-major position of the element at position {@code f} in Fortran (first axis fastest) order. */
+    static int fortranToC(int f, int[] shape) {
+        long c = 0;
+        long stride = 1;
+        int[] idx = new int[shape.length];
+        int rest = f;
+        for (int ax = 0; ax < shape.length; ax++) {
+            idx[ax] = rest % shape[ax];
+            rest /= shape[ax];
+        }
+        for (int ax = shape.length - 1; ax >= 0; ax--) {
+            c += idx[ax] * stride;
+            stride *= shape[ax];
+        }
+        return (int) c;
+    }
+
+    /**
+     * A double as Python's {@code repr} prints it in scientific notation ({@code -1e+39},
+     * {@code 1.5e+300}), so the value in a message looks like what the user's numpy shows.
+     */
+    static String pyRepr(double v) {
+        String s = Double.toString(v);
+        int e = s.indexOf('E');
+        if (e < 0) {
+            return s.endsWith(".0") ? s.substring(0, s.length() - 2) : s;
+        }
+        String mantissa = s.substring(0, e);
+        if (mantissa.endsWith(".0")) {
+            mantissa = mantissa.substring(0, mantissa.length() - 2);
+        }
+        String exp = s.substring(e + 1);
+        boolean negative = exp.startsWith("-");
+        if (negative) {
+            exp = exp.substring(1);
+        }
+        return mantissa + "e" + (negative ? "-" : "+") + (exp.length() < 2 ? "0" : "") + exp;
     }
 
     /** Reads until {@code buf} is full or the channel ends; returns the number of bytes read. */

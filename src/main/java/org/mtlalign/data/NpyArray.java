@@ -17,16 +17,42 @@ public final class NpyArray {
     private final float[] data;
     private final String dtype;
     private final boolean integral;
+    private final Origin origin;
+
+    /**
+     * What the reader of a file knows about where each element came from, so that a bad value can
+     * be reported the way the file shows it ({@link FiniteCheck}). Arrays built in memory have none.
+     */
+    public interface Origin {
+        /**
+         * Where element {@code flat} (row-major) sits in the source, in the source's own terms, e.g.
+         * {@code "line 41, column 1"} for CSV; null to name it by its array index.
+         */
+        String location(int flat);
+
+        /**
+         * If element {@code flat} was a finite value in the file too large for float32 (and is
+         * therefore held as an infinity), that value as the file has it, e.g. {@code "-1e+39"}; else
+         * null. Readers need only know the first such element in row-major order.
+         */
+        String outOfRange(int flat);
+    }
+
+    /** As {@link #NpyArray(int[], float[], String, boolean, Origin)} with no origin. */
+    public NpyArray(int[] shape, float[] data, String dtype, boolean integral) {
+        this(shape, data, dtype, integral, null);
+    }
 
     /**
      * @param shape dimensions, outermost first; {@code []} for a scalar (size 1)
      * @param data row-major values; taken over, not copied
      * @param dtype numpy type descriptor as found in the source, e.g. {@code "<f8"}
      * @param integral whether the values are integers by type (int, uint, bool)
+     * @param origin where the elements came from in the source file, or null
      * @throws IllegalArgumentException if a dimension is negative or {@code data.length} is not the
      *     product of the dimensions
      */
-    public NpyArray(int[] shape, float[] data, String dtype, boolean integral) {
+    public NpyArray(int[] shape, float[] data, String dtype, boolean integral, Origin origin) {
         if (shape == null || data == null || dtype == null) {
             throw new IllegalArgumentException("shape, data and dtype must not be null");
         }
@@ -47,6 +73,7 @@ public final class NpyArray {
         this.data = data;
         this.dtype = dtype;
         this.integral = integral;
+        this.origin = origin;
     }
 
     /** A copy of the dimensions, outermost first. */
@@ -75,6 +102,11 @@ public final class NpyArray {
      */
     public boolean integral() {
         return integral;
+    }
+
+    /** Where the elements came from in the source file, for messages; null if unknown. */
+    public Origin origin() {
+        return origin;
     }
 
     /** Number of dimensions; 0 for a scalar. */
