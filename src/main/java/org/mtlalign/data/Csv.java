@@ -32,11 +32,13 @@ import org.mtlalign.UserInputException;
  *   <li>an optional header: if the first non-blank, non-comment line has any cell that is not a
  *       number, it holds column names;
  *   <li>blank lines and lines starting with {@code '#'} are skipped anywhere;
+ *   <li>quoting as in RFC 4180: a field in double quotes may hold the delimiter, and {@code ""}
+ *       inside it is one literal quote (column names such as {@code "income, net"}); a field's
+ *       line break is not supported;
  *   <li>cells: decimal or scientific numbers, optionally in double quotes, and {@code nan},
  *       {@code inf}, {@code -inf}, {@code infinity} in any case (rejecting those is
  *       {@link FiniteCheck}'s job, so it can say where they are).
  * </ul>
- * Quoted delimiters inside cells are not supported: a numeric table has no use for them.
  *
  * <p>The result's {@link NpyArray#dtype()} is {@code "<f4"}, the representation actually held;
  * {@link NpyArray#integral()} is true iff every value is a (finite) integer, so that a label column
@@ -189,7 +191,8 @@ public final class Csv {
                     header = splitHeader(headerLine, delim, cells);
                     if (header.size() != cols) {
                         throw error(where, "line " + headerLineNo + " (header) has " + columns(header.size())
-                                + ", expected " + cols + " (as in line " + lineNo + ")");
+                                + ", expected " + cols + " (as in line " + lineNo + ")"
+                                + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : ""));
                     }
                 }
             }
@@ -224,17 +227,26 @@ public final class Csv {
         return Arrays.copyOf(values, (int) Math.min(target, Npy.MAX_ELEMENTS));
     }
 
-    /** Most frequent of ',', tab, ';' (ties in that order); 0 for whitespace-separated. */
+    /**
+     * Most frequent of ',', tab, ';' outside double quotes (ties in that order); 0 for
+     * whitespace-separated.
+     */
     private static char detectDelimiter(String line) {
         int commas = 0;
         int tabs = 0;
         int semis = 0;
+        boolean quoted = false;
         for (int i = 0; i < line.length(); i++) {
-            switch (line.charAt(i)) {
-                case ',' -> commas++;
-                case '\t' -> tabs++;
-                case ';' -> semis++;
-                default -> { }
+            char c = line.charAt(i);
+            if (c == '"') {
+                quoted = !quoted; // "" inside quotes toggles twice: still quoted
+            } else if (!quoted) {
+                switch (c) {
+                    case ',' -> commas++;
+                    case '\t' -> tabs++;
+                    case ';' -> semis++;
+                    default -> { }
+                }
             }
         }
         if (commas == 0 && tabs == 0 && semis == 0) {
@@ -250,20 +262,47 @@ public final class Csv {
         List<String> names = new ArrayList<>();
         cells.reset(line, delim);
         while (cells.next()) {
-            int s = cells.start;
-            int e = cells.end;
-            if (e - s >= 2 && line.charAt(s) == '"' && line.charAt(e - 1) == '"') {
-                s++;
-                e--;
-            }
-            names.add(line.substring(s, e).strip());
+            names.add(unquote(line, cells.start, cells.end).strip());
         }
         return names;
     }
 
     /**
+     * The text of a field: for a quoted one, what is inside the quotes with {@code ""} read as one
+     * quote (text after the closing quote, which RFC 4180 does not allow, is kept as is).
+     */
+    static String unquote(String line, int start, int end) {
+        if (start == end || line.charAt(start) != '"') {
+            return line.substring(start, end);
+        }
+        StringBuilder sb = new StringBuilder(end - start);
+        int i = start + 1;
+        while (i < end) {
+            char c = line.charAt(i++);
+            if (c == '"') {
+                if (i < end && line.charAt(i) == '"') {
+                    sb.append('"');
+                    i++;
+                } else {
+                    return sb.append(line, i, end).toString(); // closing quote
+                }
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString(); // no closing quote: the rest of the line
+    }
+
+    /** Whether a quote opened in the line is never closed. */
+    private static boolean unbalancedQuotes(String line) {
+        return line.chars().filter(c -> c == '"').count() % 2 != 0;
+    }
+
+    /**
      * Walks the cells of one line without allocating: {@link #start}/{@link #end} delimit the
-     * current cell, trimmed of surrounding spaces and tabs.
+     * current cell, trimmed of surrounding spaces and tabs. A cell that starts with a double quote
+     * runs to its closing quote ({@code ""} inside is an escaped quote) and may hold delimiters; the
+     * span includes the quotes (see {@link Csv#unquote}).
      */
     private static final class Cells {
         private String line;
@@ -294,13 +333,23 @@ public final class Csv {
                     return false;
                 }
                 start = pos;
+                if (line.charAt(pos) == '"') {
+                    pos = afterQuoted(pos);
+                }
                 while (pos < len && !isBlank(line.charAt(pos))) {
                     pos++;
                 }
                 end = pos;
                 return true;
             }
-            int stop = line.indexOf(delim, pos);
+            int from = pos;
+            while (from < len && isBlank(line.charAt(from))) {
+                from++;
+            }
+            if (from < len && line.charAt(from) == '"') {
+                from = afterQuoted(from);
+            }
+            int stop = line.indexOf(delim, from);
             if (stop < 0) {
                 stop = len;
                 done = true;
@@ -317,6 +366,22 @@ public final class Csv {
             end = e;
             pos = stop + 1;
             return true;
+        }
+
+        /** Index just past the quote closing the field that opens at {@code open}, or the line's end. */
+        private int afterQuoted(int open) {
+            int i = open + 1;
+            while (true) {
+                int q = line.indexOf('"', i);
+                if (q < 0) {
+                    return line.length();
+                }
+                if (q + 1 < line.length() && line.charAt(q + 1) == '"') {
+                    i = q + 2;
+                } else {
+                    return q + 1;
+                }
+            }
         }
 
         private static boolean isBlank(char c) {

@@ -85,6 +85,38 @@ class CsvReadTest {
     }
 
     @Test
+    void quotedHeaderFieldsFollowRfc4180() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("q.csv", "\"a\",\"b,c\",\"d\"\n1,2,3\n4,5,6\n"));
+        assertEquals(List.of("a", "b,c", "d"), t.header());
+        assertTable(t.array(), 2, 3, 1, 2, 3, 4, 5, 6);
+        // "" inside quotes is one literal quote; unquoted and quoted names mix.
+        Csv.CsvTable e = Csv.readTable(file("e.csv", "id,\"say \"\"hi\"\", twice\", \"x\"\n1,2,3\n"));
+        assertEquals(List.of("id", "say \"hi\", twice", "x"), e.header());
+        Csv.CsvTable s = Csv.readTable(file("s.csv", "\"a;b\";\"c\"\n1;2\n"));
+        assertEquals(List.of("a;b", "c"), s.header());
+        Csv.CsvTable tab = Csv.readTable(file("t.tsv", "\"a\tb\"\tc\n1\t2\n"));
+        assertEquals(List.of("a\tb", "c"), tab.header());
+        Csv.CsvTable w = Csv.readTable(file("w.txt", "\"sepal length\" \"sepal width\"\n5.1 3.5\n"));
+        assertEquals(List.of("sepal length", "sepal width"), w.header());
+        assertTable(w.array(), 1, 2, 5.1f, 3.5f);
+    }
+
+    @Test
+    void quotedDelimitersInDataCellsAreOneCell() throws IOException {
+        // A decimal comma in a quoted cell is one unparseable cell, not a ragged row.
+        fails(file("d.csv", "a,b\n1,\"2,5\"\n"), "line 2, column 2: cannot parse '\"2,5\"' as a number");
+        // Delimiters inside quotes do not count when guessing the delimiter.
+        fails(file("e.csv", "x;y\n\"1,5\";\"2,5\"\n"), "line 2, column 1: cannot parse '\"1,5\"' as a number");
+    }
+
+    @Test
+    void unmatchedQuoteInHeaderIsPointedOut() throws IOException {
+        Path p = file("u.csv", "\"a,b\n1,2\n");
+        assertEquals(p + ": line 1 (header) has 1 column, expected 2 (as in line 2); it has an unmatched '\"'",
+                fails(p).getMessage());
+    }
+
+    @Test
     void singleColumn() throws IOException {
         assertTable(Csv.read(file("y.csv", "label\n0\n1\n1\n2\n")), 4, 1, 0, 1, 1, 2);
         assertTable(Csv.read(file("y2.csv", "7\n")), 1, 1, 7);
