@@ -37,7 +37,9 @@ import org.mtlalign.UserInputException;
  *       line break is not supported;
  *   <li>cells: decimal or scientific numbers, optionally in double quotes, and {@code nan},
  *       {@code inf}, {@code -inf}, {@code infinity} in any case (rejecting those is
- *       {@link FiniteCheck}'s job, so it can say where they are).
+ *       {@link FiniteCheck}'s job, so it can say where they are: the array carries an
+ *       {@link NpyArray#origin() origin} naming the line and column of each value, and the text of
+ *       the first number too large for float32, which is held as an infinity).
  * </ul>
  *
  * <p>The result's {@link NpyArray#dtype()} is {@code "<f4"}, the representation actually held;
@@ -129,6 +131,9 @@ public final class Csv {
         long headerLineNo = 0;
         List<String> header = List.of();
         boolean sawContent = false;
+        Lines lines = new Lines();
+        String tooLarge = null; // text of the first cell too large for float32, at flat index tooLargeAt
+        int tooLargeAt = -1;
 
         String line;
         long lineNo = 0;
@@ -153,6 +158,8 @@ public final class Csv {
             cells.reset(line, delim);
             int n = 0;
             int badColumn = 0;
+            int bigColumn = 0;
+            String bigText = null;
             while (cells.next()) {
                 n++;
                 if (cols >= 0 && n > cols) {
@@ -171,6 +178,10 @@ public final class Csv {
                 values[count + n - 1] = v;
                 if (integral && (!Float.isFinite(v) || v != Math.rint(v))) {
                     integral = false;
+                }
+                if (bigColumn == 0 && Float.isInfinite(v) && !num.literal) {
+                    bigColumn = n;
+                    bigText = clip(unquote(line, cells.start, cells.end).strip());
                 }
             }
 
@@ -208,6 +219,11 @@ public final class Csv {
                 throw error(where, "line " + lineNo + ", column " + badColumn + ": "
                         + (text.isEmpty() ? "empty cell" : "cannot parse '" + clip(text) + "' as a number"));
             }
+            if (bigColumn != 0 && tooLargeAt < 0) {
+                tooLargeAt = count + bigColumn - 1;
+                tooLarge = bigText;
+            }
+            lines.add(count / cols, lineNo);
             count += n;
         }
 
@@ -216,7 +232,55 @@ public final class Csv {
         }
         int rows = count / cols;
         float[] data = count == values.length ? values : Arrays.copyOf(values, count);
-        return new CsvTable(new NpyArray(new int[] {rows, cols}, data, "<f4", integral), header);
+        CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
+        return new CsvTable(new NpyArray(new int[] {rows, cols}, data, "<f4", integral, origin), header);
+    }
+
+    /**
+     * Line numbers of the data rows, kept as the rows where the line number stops being the
+     * previous one plus one (after a blank or comment line), so a clean file costs a few bytes.
+     */
+    private static final class Lines {
+        private int[] rows = new int[4];
+        private long[] lines = new long[4];
+        private int n;
+        private int lastRow = -1;
+        private long lastLine;
+
+        void add(int row, long line) {
+            if (n == 0 || line != lastLine + (row - lastRow)) {
+                if (n == rows.length) {
+                    rows = Arrays.copyOf(rows, n * 2);
+                    lines = Arrays.copyOf(lines, n * 2);
+                }
+                rows[n] = row;
+                lines[n] = line;
+                n++;
+            }
+            lastRow = row;
+            lastLine = line;
+        }
+
+        long lineOf(int row) {
+            int k = Arrays.binarySearch(rows, 0, n, row);
+            if (k < 0) {
+                k = -k - 2; // the last run starting before row
+            }
+            return lines[k] + (row - rows[k]);
+        }
+    }
+
+    /** Names a value by its 1-based line and column, like every other CSV message. */
+    private record CsvOrigin(Lines lines, int cols, int tooLargeAt, String tooLarge) implements NpyArray.Origin {
+        @Override
+        public String location(int flat) {
+            return "line " + lines.lineOf(flat / cols) + ", column " + (flat % cols + 1);
+        }
+
+        @Override
+        public String outOfRange(int flat) {
+            return flat == tooLargeAt ? tooLarge : null;
+        }
     }
 
     private static float[] grow(String where, float[] values, int needed) {
@@ -401,9 +465,12 @@ public final class Csv {
         private static final long MANT_LIMIT = 100_000_000_000_000_000L;
 
         boolean ok;
+        /** Whether the cell was a word (nan, inf, infinity) rather than digits. */
+        boolean literal;
 
         float parse(String s, int start, int end) {
             ok = false;
+            literal = false;
             if (end - start >= 2 && s.charAt(start) == '"' && s.charAt(end - 1) == '"') {
                 start++;
                 end--;
@@ -432,11 +499,13 @@ public final class Csv {
                 int n = end - i;
                 if (n == 3 && s.regionMatches(true, i, "nan", 0, 3)) {
                     ok = true;
+                    literal = true;
                     return Float.NaN;
                 }
                 if ((n == 3 && s.regionMatches(true, i, "inf", 0, 3))
                         || (n == 8 && s.regionMatches(true, i, "infinity", 0, 8))) {
                     ok = true;
+                    literal = true;
                     return negative ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
                 }
                 return 0f;

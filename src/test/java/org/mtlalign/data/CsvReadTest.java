@@ -117,6 +117,64 @@ class CsvReadTest {
     }
 
     @Test
+    void nonFiniteValuesAreNamedByLineAndColumn() throws IOException {
+        Path p = file("n.csv", "x,y\n1,2\n\n# comment\n3,4\n5,nan\n");
+        NpyArray a = Csv.read(p);
+        UserInputException e = assertThrows(UserInputException.class, () -> FiniteCheck.requireFinite(p.toString(), a));
+        assertEquals(p + ": line 6, column 2: NaN", e.getMessage());
+        Path q = file("i.tsv", "-Infinity\t0\n");
+        NpyArray b = Csv.read(q);
+        e = assertThrows(UserInputException.class, () -> FiniteCheck.requireFinite(q.toString(), b));
+        assertEquals(q + ": line 1, column 1: -Inf", e.getMessage());
+    }
+
+    /** Random blank and comment lines: the line named must be the one holding the NaN. */
+    @Test
+    void nonFiniteLineNumbersSurviveSkippedLines() throws IOException {
+        Random r = new Random(SEED);
+        for (int trial = 0; trial < 40; trial++) {
+            int rows = 1 + r.nextInt(60);
+            int cols = 1 + r.nextInt(4);
+            int badRow = r.nextInt(rows);
+            int badCol = r.nextInt(cols);
+            StringBuilder sb = new StringBuilder();
+            int line = 0;
+            int badLine = -1;
+            if (r.nextBoolean()) {
+                sb.append("# header comment\n");
+                line++;
+            }
+            if (r.nextBoolean()) {
+                for (int c = 0; c < cols; c++) {
+                    sb.append(c == 0 ? "" : ",").append("col").append(c);
+                }
+                sb.append('\n');
+                line++;
+            }
+            for (int i = 0; i < rows; i++) {
+                while (r.nextInt(4) == 0) {
+                    sb.append(r.nextBoolean() ? "\n" : "# skip\n");
+                    line++;
+                }
+                for (int c = 0; c < cols; c++) {
+                    sb.append(c == 0 ? "" : ",").append(i == badRow && c == badCol ? "nan" : Integer.toString(i));
+                }
+                sb.append('\n');
+                line++;
+                if (i == badRow) {
+                    badLine = line;
+                }
+            }
+            Path p = file("r" + trial + ".csv", sb.toString());
+            NpyArray a = Csv.read(p);
+            UserInputException e = assertThrows(UserInputException.class,
+                    () -> FiniteCheck.requireFinite(p.toString(), a));
+            assertEquals(p + ": line " + badLine + ", column " + (badCol + 1) + ": NaN", e.getMessage(),
+                    "seed=" + SEED + " trial " + trial);
+        }
+    }
+
+    @Test
     void singleColumn() throws IOException {
         assertTable(Csv.read(file("y.csv", "label\n0\n1\n1\n2\n")), 4, 1, 0, 1, 1, 2);
         assertTable(Csv.read(file("y2.csv", "7\n")), 1, 1, 7);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,12 @@ class OutOfRangeTest {
     private static String finiteCheckMessage(Path file, NpyArray a) {
         return assertThrows(UserInputException.class, () -> FiniteCheck.requireFinite(file.toString(), a))
                 .getMessage();
+    }
+
+    private Path csv(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content, StandardCharsets.UTF_8);
+        return p;
     }
 
     /** A float64 .npy with the given byte order and layout, the values given in the file's order. */
@@ -138,5 +145,43 @@ class OutOfRangeTest {
         assertEquals("3.5e+38", Npy.pyRepr(3.5e38));
         assertEquals("1e-05", Npy.pyRepr(1e-5));
         assertEquals("2.5", Npy.pyRepr(2.5));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // CSV: the value as written, at its 1-based line and column
+    // ------------------------------------------------------------------------------------------
+
+    @Test
+    void csvValueBeyondFloat32IsReportedAsWritten() throws IOException {
+        Path p = csv("X.csv", "a,b\n1,2\n\n# note\n3,-1E39\n5,6\n");
+        NpyArray a = Csv.read(p);
+        assertEquals(Float.NEGATIVE_INFINITY, a.data()[3]);
+        assertEquals(p + ": line 5, column 2: value -1E39 is outside the float32 range (|x| <= 3.4e38)",
+                finiteCheckMessage(p, a));
+
+        Path q = csv("q.csv", "1;\"  2e40 \"\n");
+        assertEquals(q + ": line 1, column 2: value 2e40 is outside the float32 range (|x| <= 3.4e38)",
+                finiteCheckMessage(q, Csv.read(q)));
+
+        String digits = "9".repeat(45); // long cells are clipped in messages, as elsewhere
+        Path d = csv("d.tsv", "0\t" + digits + "\n");
+        assertEquals(d + ": line 1, column 2: value " + "9".repeat(37) + "... is outside the"
+                + " float32 range (|x| <= 3.4e38)", finiteCheckMessage(d, Csv.read(d)));
+    }
+
+    @Test
+    void csvRealInfinityKeepsItsMessage() throws IOException {
+        Path p = csv("inf.csv", "x,y\n1,2\n-inf,1e39\n");
+        assertEquals(p + ": line 3, column 1: -Inf", finiteCheckMessage(p, Csv.read(p)));
+        Path q = csv("inf2.csv", "1,1e39\n2,inf\n");
+        assertEquals(q + ": line 1, column 2: value 1e39 is outside the float32 range (|x| <= 3.4e38)",
+                finiteCheckMessage(q, Csv.read(q)));
+    }
+
+    @Test
+    void csvHeaderCellsAreNotValues() throws IOException {
+        // A header holding a huge number next to a name is still a header; its number is no value.
+        Path p = csv("h.csv", "name,1e39\n1,2\n3,inf\n");
+        assertEquals(p + ": line 3, column 2: Inf", finiteCheckMessage(p, Csv.read(p)));
     }
 }
