@@ -15,6 +15,10 @@ import org.mtlalign.UserInputException;
  * (optionally gzipped), chosen by extension.
  */
 public final class TaskLoader {
+    /** The file types {@link #readArray} accepts, as name endings (lower case). */
+    private static final List<String> EXTENSIONS =
+            List.of(".npy", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz");
+
     private TaskLoader() {
     }
 
@@ -66,23 +70,24 @@ public final class TaskLoader {
         return Task.fromArrays(name, xa, x.toString(), ya, y.toString());
     }
 
-    /** DIR/NAME/X.npy + DIR/NAME/y.npy (or X.csv + y.csv) for every sub-folder, in name order. */
+    /**
+     * DIR/NAME/X + DIR/NAME/y for every sub-folder, in name order, where X and y are each any file
+     * type {@link #readArray} reads (X.npy with y.csv is fine). Entries whose name starts with
+     * {@code '.'} (.git, .ipynb_checkpoints, .DS_Store) and plain files at the top level are skipped.
+     */
     public static TaskSuite fromDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new UserInputException(dir + ": --tasks expects a directory of task folders (DIR/NAME/X.npy, DIR/NAME/y.npy)");
         }
         List<Path> subs;
         try (Stream<Path> s = Files.list(dir)) {
-            subs = s.filter(Files::isDirectory).sorted().toList();
+            subs = s.filter(p -> !isHidden(p) && Files.isDirectory(p)).sorted().toList();
         } catch (IOException e) {
             throw new UserInputException(dir + ": cannot list directory (" + e.getMessage() + ")");
         }
         List<Task> tasks = new ArrayList<>();
         for (Path sub : subs) {
             Path[] xy = findPair(sub);
-            if (xy == null) {
-                throw new UserInputException(sub + ": no X.npy + y.npy (or X.csv + y.csv) in this task folder");
-            }
             tasks.add(load(sub.getFileName().toString(), xy[0], xy[1]));
         }
         if (tasks.isEmpty()) {
@@ -91,18 +96,73 @@ public final class TaskLoader {
         return new TaskSuite(dir.getFileName().toString(), tasks, false);
     }
 
+    private static boolean isHidden(Path p) {
+        Path name = p.getFileName();
+        return name != null && name.toString().startsWith(".");
+    }
+
+    /**
+     * The X and y files of one task folder. Names are matched as listed (so that X.npy and x.npy on
+     * a case-insensitive file system are one file, not two); extensions in any case, as
+     * {@link #readArray} reads them.
+     *
+     * @throws UserInputException if X or y is missing, or either has more than one candidate
+     */
     private static Path[] findPair(Path sub) {
-        String[] exts = {".npy", ".csv", ".csv.gz"};
-        for (String ex : exts) {
-            for (String xn : new String[] {"X", "x"}) {
-                Path x = sub.resolve(xn + ex);
-                Path y = sub.resolve("y" + ex);
-                if (Files.isRegularFile(x) && Files.isRegularFile(y)) {
-                    return new Path[] {x, y};
+        List<Path> xs = new ArrayList<>();
+        List<Path> ys = new ArrayList<>();
+        try (Stream<Path> s = Files.list(sub)) {
+            for (Path p : s.sorted().toList()) {
+                String name = p.getFileName().toString();
+                String stem = stem(name);
+                if (stem == null || !Files.isRegularFile(p)) {
+                    continue;
                 }
+                if (stem.equals("X") || stem.equals("x")) {
+                    xs.add(p);
+                } else if (stem.equals("y")) {
+                    ys.add(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UserInputException(sub + ": cannot list task folder (" + e.getMessage() + ")");
+        }
+        String expected = "expected X and y as .npy, .csv, .csv.gz, .tsv or .txt, e.g. X.npy + y.npy";
+        if (xs.size() > 1 || ys.size() > 1) {
+            List<Path> many = xs.size() > 1 ? xs : ys;
+            throw new UserInputException(sub + ": ambiguous inputs: " + names(many) + " could each be "
+                    + (many == xs ? "X" : "y") + "; keep only one in the task folder");
+        }
+        if (xs.isEmpty() && ys.isEmpty()) {
+            throw new UserInputException(sub + ": no X and y files in this task folder (" + expected + ")");
+        }
+        if (xs.isEmpty() || ys.isEmpty()) {
+            Path found = xs.isEmpty() ? ys.get(0) : xs.get(0);
+            throw new UserInputException(sub + ": has " + found.getFileName() + " but no "
+                    + (xs.isEmpty() ? "X" : "y") + " file (" + expected + ")");
+        }
+        return new Path[] {xs.get(0), ys.get(0)};
+    }
+
+    /** The name without a readable extension ("X" for "X.csv.gz"), or null if it has none. */
+    private static String stem(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        for (String ext : EXTENSIONS) {
+            // No extension in the list ends another, so at most one matches.
+            if (lower.endsWith(ext)) {
+                return name.substring(0, name.length() - ext.length());
             }
         }
         return null;
+    }
+
+    /** "a and b", "a, b and c". */
+    private static String names(List<Path> files) {
+        List<String> n = new ArrayList<>();
+        for (Path f : files) {
+            n.add(f.getFileName().toString());
+        }
+        return String.join(", ", n.subList(0, n.size() - 1)) + " and " + n.get(n.size() - 1);
     }
 
     /**

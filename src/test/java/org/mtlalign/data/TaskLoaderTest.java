@@ -1,0 +1,183 @@
+package org.mtlalign.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.UserInputException;
+
+/** {@code --tasks DIR}: one task per folder, X and y in any readable format. */
+class TaskLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    /** X of 4 rows x 2 columns whose first value is {@code first}, so tasks can be told apart. */
+    private static float[] x(float first) {
+        return new float[] {first, 1, 2, 3, 4, 5, 6, 7};
+    }
+
+    private static final float[] Y = {0, 1, 0, 1};
+
+    private static String csv(float[] values, int cols, String header) {
+        StringBuilder sb = new StringBuilder(header == null ? "" : header + "\n");
+        for (int i = 0; i < values.length; i++) {
+            sb.append(i % cols == 0 ? "" : ",").append(values[i]).append(i % cols == cols - 1 ? "\n" : "");
+        }
+        return sb.toString();
+    }
+
+    private Path folder(String... names) throws IOException {
+        Path p = dir.resolve(String.join("/", names));
+        Files.createDirectories(p);
+        return p;
+    }
+
+    private static void npyX(Path folder, String name, float first) {
+        Npy.write(folder.resolve(name), new int[] {4, 2}, x(first));
+    }
+
+    private static void npyY(Path folder, String name) {
+        Npy.writeInt(folder.resolve(name), new int[] {4}, new int[] {0, 1, 0, 1});
+    }
+
+    private static void text(Path file, String content) throws IOException {
+        if (file.getFileName().toString().endsWith(".gz")) {
+            try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+                out.write(content.getBytes(StandardCharsets.UTF_8));
+            }
+        } else {
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static UserInputException fails(Path tasksDir, String... keywords) {
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.fromDirectory(tasksDir));
+        for (String k : keywords) {
+            assertTrue(e.getMessage().contains(k), () -> "message lacks '" + k + "': " + e.getMessage());
+        }
+        assertFalse(e.getMessage().contains("\n"), e::getMessage);
+        return e;
+    }
+
+    private static List<String> names(TaskSuite s) {
+        return s.tasks().stream().map(Task::name).toList();
+    }
+
+    @Test
+    void hiddenEntriesAndTopLevelFilesAreSkipped() throws IOException {
+        Path a = folder("tasks", "a");
+        npyX(a, "X.npy", 10);
+        npyY(a, "y.npy");
+        Path b = folder("tasks", "b");
+        npyX(b, "X.npy", 20);
+        npyY(b, "y.npy");
+        // What git, Jupyter, macOS and people leave around; none of it is a task.
+        Files.writeString(folder("tasks", ".git").resolve("HEAD"), "ref: refs/heads/main\n");
+        folder("tasks", ".ipynb_checkpoints");
+        Path hiddenTask = folder("tasks", ".old");
+        npyX(hiddenTask, "X.npy", 99);
+        npyY(hiddenTask, "y.npy");
+        Files.writeString(dir.resolve("tasks/.DS_Store"), "\0\0\0\1Bud1");
+        Files.writeString(dir.resolve("tasks/README.md"), "# my tasks\n");
+        npyX(dir.resolve("tasks"), "stray.npy", 0);
+
+        TaskSuite s = TaskLoader.fromDirectory(dir.resolve("tasks"));
+        assertEquals(List.of("a", "b"), names(s));
+        assertEquals(10f, s.tasks().get(0).x()[0]);
+        assertEquals(20f, s.tasks().get(1).x()[0]);
+    }
+
+    @Test
+    void onlyHiddenEntriesMeansNoTasks() throws IOException {
+        folder("empty", ".git");
+        Files.writeString(dir.resolve("empty/.DS_Store"), "x");
+        UserInputException e = fails(dir.resolve("empty"), "no task folders found");
+        assertTrue(e.getMessage().startsWith(dir.resolve("empty") + ": "), e::getMessage);
+    }
+
+    @Test
+    void mixedFormatsWithinATaskFolder() throws IOException {
+        Path a = folder("mixed", "a_csv_npy");
+        text(a.resolve("X.csv"), csv(x(1), 2, "f1,f2"));
+        npyY(a, "y.npy");
+        Path b = folder("mixed", "b_npy_csvgz");
+        npyX(b, "X.npy", 2);
+        text(b.resolve("y.csv.gz"), csv(Y, 1, "label"));
+        Path c = folder("mixed", "c_tsv_txt");
+        text(c.resolve("x.tsv"), csv(x(3), 2, null).replace(',', '\t'));
+        text(c.resolve("y.txt"), "0\n1\n0\n1\n");
+        Path d = folder("mixed", "d_csv_csv");
+        text(d.resolve("X.csv"), csv(x(4), 2, null));
+        text(d.resolve("y.csv"), csv(Y, 1, null));
+        Path e = folder("mixed", "e_upper_ext");
+        npyX(e, "X.NPY", 5);
+        text(e.resolve("y.CSV"), csv(Y, 1, null));
+
+        TaskSuite s = TaskLoader.fromDirectory(dir.resolve("mixed"));
+        assertEquals(List.of("a_csv_npy", "b_npy_csvgz", "c_tsv_txt", "d_csv_csv", "e_upper_ext"), names(s));
+        for (int i = 0; i < 5; i++) {
+            Task t = s.tasks().get(i);
+            assertArrayEquals(x(i + 1), t.x(), t.name());
+            assertArrayEquals(Y, t.y(), t.name());
+            assertTrue(t.integralLabels(), t.name());
+        }
+    }
+
+    @Test
+    void twoCandidatesForXIsAmbiguous() throws IOException {
+        Path a = folder("amb", "a");
+        npyX(a, "X.npy", 1);
+        text(a.resolve("X.csv"), csv(x(1), 2, null));
+        npyY(a, "y.npy");
+        UserInputException e = fails(dir.resolve("amb"));
+        assertEquals(a + ": ambiguous inputs: X.csv and X.npy could each be X; keep only one in the task folder",
+                e.getMessage());
+
+        Path b = folder("amb2", "b");
+        npyX(b, "X.npy", 1);
+        npyY(b, "y.npy");
+        text(b.resolve("y.csv"), csv(Y, 1, null));
+        text(b.resolve("y.tsv"), csv(Y, 1, null));
+        assertEquals(b + ": ambiguous inputs: y.csv, y.npy and y.tsv could each be y; keep only one in the task folder",
+                fails(dir.resolve("amb2")).getMessage());
+    }
+
+    @Test
+    void missingFilesNameTheFolder() throws IOException {
+        Path a = folder("miss", "a");
+        text(a.resolve("X.csv"), csv(x(1), 2, null));
+        Files.writeString(a.resolve("notes.txt.bak"), "n");
+        assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .csv, .csv.gz, .tsv or .txt,"
+                + " e.g. X.npy + y.npy)", fails(dir.resolve("miss")).getMessage());
+
+        Path b = folder("miss2", "b");
+        npyY(b, "y.npy");
+        fails(dir.resolve("miss2"), b + ": has y.npy but no X file");
+
+        Path c = folder("miss3", "c");
+        Files.writeString(c.resolve("data.json"), "{}");
+        fails(dir.resolve("miss3"), c + ": no X and y files in this task folder");
+    }
+
+    @Test
+    void aDirectoryNamedLikeADataFileIsNotOne() throws IOException {
+        Path a = folder("dirs", "a");
+        npyX(a, "X.npy", 1);
+        npyY(a, "y.npy");
+        folder("dirs", "a", "y.csv"); // a folder, not a file: not a second y
+        TaskSuite s = TaskLoader.fromDirectory(dir.resolve("dirs"));
+        assertEquals(List.of("a"), names(s));
+    }
+}
