@@ -10,13 +10,18 @@ import org.mtlalign.model.Loss;
  *
  * <p>Inference (unless the user names a loss): more than one label column means squared loss;
  * exactly two distinct values means logistic (the larger value is the positive class); a small
- * set (3..{@value #MAX_CLASSES}) of integers means softmax; anything else squared.
+ * set (3..{@value #MAX_CLASSES}) of integers means softmax; anything else squared. A loss the user
+ * names must fit the labels: logistic needs exactly two values, softmax integers with 2..{@value
+ * #MAX_FORCED_CLASSES} distinct values (more than inference would pick, for many-class tasks).
  *
  * @param classValues for classification, the original label value of each class index
  * @param reason      one line saying why this loss was chosen, printed by the CLI
  */
 public record EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason) {
+    /** Most distinct integer labels that inference treats as classes (softmax). */
     public static final int MAX_CLASSES = 50;
+    /** Most classes {@code --loss softmax} accepts: beyond this the labels are surely not classes. */
+    public static final int MAX_FORCED_CLASSES = 10_000;
 
     public static EncodedLabels encode(Task t, Loss requested) {
         float[] y = t.y();
@@ -29,13 +34,18 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             return new EncodedLabels(Loss.SQUARED, y, q, null,
                     requested == null ? q + " label columns: squared loss" : "squared loss (--loss)");
         }
+        // Counted exactly up to one past the largest class count any rule below accepts.
         TreeSet<Float> distinct = new TreeSet<>();
         boolean integers = true;
+        float nonInteger = 0;
         for (float v : y) {
-            if (distinct.size() <= MAX_CLASSES) {
+            if (distinct.size() <= MAX_FORCED_CLASSES) {
                 distinct.add(v);
             }
-            integers &= v == Math.rint(v);
+            if (integers && v != Math.rint(v)) {
+                integers = false;
+                nonInteger = v;
+            }
         }
         Loss loss = requested;
         String reason;
@@ -49,6 +59,12 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             } else if (integers && distinct.size() <= MAX_CLASSES) {
                 loss = Loss.SOFTMAX;
                 reason = distinct.size() + " integer classes: softmax loss";
+            } else if (integers) {
+                loss = Loss.SQUARED;
+                reason = distinct.size() > MAX_FORCED_CLASSES
+                        ? "more than " + MAX_FORCED_CLASSES + " distinct integer values: squared loss"
+                        : distinct.size() + " distinct integer values (more than " + MAX_CLASSES
+                                + " for softmax): squared loss; pass --loss softmax to treat them as classes";
             } else {
                 loss = Loss.SQUARED;
                 reason = "real-valued labels: squared loss";
@@ -62,7 +78,8 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             case LOGISTIC: {
                 if (distinct.size() != 2) {
                     throw new UserInputException(t.source() + ": task '" + t.name() + "' has "
-                            + (distinct.size() > MAX_CLASSES ? "more than " + MAX_CLASSES : distinct.size())
+                            + (distinct.size() > MAX_FORCED_CLASSES ? "more than " + MAX_FORCED_CLASSES
+                                    : distinct.size())
                             + " distinct label values; a binary (logistic) task needs exactly 2");
                 }
                 float pos = distinct.last();
@@ -73,9 +90,17 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 return new EncodedLabels(loss, target, 1, new float[] {distinct.first(), pos}, reason);
             }
             case SOFTMAX: {
-                if (!integers || distinct.size() > MAX_CLASSES || distinct.size() < 2) {
-                    throw new UserInputException(t.source() + ": task '" + t.name()
-                            + "': softmax loss needs 2.." + MAX_CLASSES + " integer class labels");
+                String prefix = t.source() + ": task '" + t.name() + "': softmax loss needs integer class labels";
+                if (!integers) {
+                    throw new UserInputException(prefix + ", found " + format(nonInteger));
+                }
+                if (distinct.size() < 2) {
+                    throw new UserInputException(prefix + " with at least 2 classes, found only "
+                            + format(distinct.first()));
+                }
+                if (distinct.size() > MAX_FORCED_CLASSES) {
+                    throw new UserInputException(prefix + " with at most " + MAX_FORCED_CLASSES
+                            + " classes, found more than " + MAX_FORCED_CLASSES + " distinct values");
                 }
                 float[] values = new float[distinct.size()];
                 int c = 0;
@@ -91,6 +116,11 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             default:
                 throw new IllegalStateException();
         }
+    }
+
+    /** A label as the user would write it: 3 rather than 3.0. */
+    private static String format(float v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e7f ? Long.toString((long) v) : Float.toString(v);
     }
 
     /** Number of target values stored per row (outputs for squared loss, else one). */

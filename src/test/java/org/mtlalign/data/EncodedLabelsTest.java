@@ -1,0 +1,127 @@
+package org.mtlalign.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.mtlalign.UserInputException;
+import org.mtlalign.model.Loss;
+
+/** Loss inference from labels, the reason printed for it, and what a loss named by --loss accepts. */
+class EncodedLabelsTest {
+
+    /** A task with one input column and these labels. */
+    private static Task task(float... y) {
+        boolean integral = true;
+        for (float v : y) {
+            integral &= v == Math.rint(v);
+        }
+        return new Task("t", new float[y.length], y.length, 1, y, 1, integral, "X.npy:y.npy");
+    }
+
+    /** Labels 0..classes-1, each {@code copies} times, interleaved. */
+    private static float[] classes(int classes, int copies) {
+        float[] y = new float[classes * copies];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = i % classes;
+        }
+        return y;
+    }
+
+    private static String error(Task t, Loss loss) {
+        return assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, loss)).getMessage();
+    }
+
+    @Test
+    void inferenceRules() {
+        EncodedLabels two = EncodedLabels.encode(task(3, 7, 7, 3), null);
+        assertEquals(Loss.LOGISTIC, two.loss());
+        assertEquals("2 distinct label values: logistic loss", two.reason());
+        assertArrayEquals(new float[] {0, 1, 1, 0}, two.target());
+
+        EncodedLabels fifty = EncodedLabels.encode(task(classes(50, 2)), null);
+        assertEquals(Loss.SOFTMAX, fifty.loss());
+        assertEquals(50, fifty.outputs());
+        assertEquals("50 integer classes: softmax loss", fifty.reason());
+
+        EncodedLabels real = EncodedLabels.encode(task(0.5f, 1, 2, 3.25f), null);
+        assertEquals(Loss.SQUARED, real.loss());
+        assertEquals("real-valued labels: squared loss", real.reason());
+    }
+
+    @Test
+    void manyIntegerValuesSaySoAndPointAtSoftmax() {
+        EncodedLabels e = EncodedLabels.encode(task(classes(51, 2)), null);
+        assertEquals(Loss.SQUARED, e.loss());
+        assertEquals("51 distinct integer values (more than 50 for softmax): squared loss;"
+                + " pass --loss softmax to treat them as classes", e.reason());
+
+        EncodedLabels many = EncodedLabels.encode(task(classes(10_001, 1)), null);
+        assertEquals(Loss.SQUARED, many.loss());
+        assertEquals("more than 10000 distinct integer values: squared loss", many.reason());
+    }
+
+    @Test
+    void forcedSoftmaxAcceptsManyIntegerClasses() {
+        float[] y = classes(51, 3);
+        y[0] = 1000; // class values need not be 0..n-1: {0..50, 1000}, 52 classes
+        EncodedLabels e = EncodedLabels.encode(task(y), Loss.SOFTMAX);
+        assertEquals(Loss.SOFTMAX, e.loss());
+        assertEquals(52, e.outputs());
+        assertEquals("softmax loss (--loss)", e.reason());
+        assertEquals(1000f, e.classValues()[51]);
+        assertEquals(51f, e.target()[0]);
+        assertEquals(0f, e.target()[51]); // the other 0s are class 0
+        assertEquals(50f, e.target()[50]);
+
+        EncodedLabels max = EncodedLabels.encode(task(classes(10_000, 1)), Loss.SOFTMAX);
+        assertEquals(10_000, max.outputs());
+    }
+
+    @Test
+    void forcedSoftmaxLimits() {
+        assertEquals("X.npy:y.npy: task 't': softmax loss needs integer class labels with at most 10000 classes,"
+                + " found more than 10000 distinct values", error(task(classes(10_001, 1)), Loss.SOFTMAX));
+        assertEquals("X.npy:y.npy: task 't': softmax loss needs integer class labels, found 2.5",
+                error(task(0, 1, 2.5f, 3), Loss.SOFTMAX));
+        assertEquals("X.npy:y.npy: task 't': softmax loss needs integer class labels with at least 2 classes,"
+                + " found only 4", error(task(4, 4, 4), Loss.SOFTMAX));
+    }
+
+    @Test
+    void otherForcedRulesStay() {
+        assertEquals("X.npy:y.npy: task 't' has 3 distinct label values; a binary (logistic) task needs exactly 2",
+                error(task(0, 1, 2), Loss.LOGISTIC));
+        assertEquals("X.npy:y.npy: task 't' has more than 10000 distinct label values; a binary (logistic) task"
+                + " needs exactly 2", error(task(classes(20_000, 1)), Loss.LOGISTIC));
+        EncodedLabels sq = EncodedLabels.encode(task(classes(60, 1)), Loss.SQUARED);
+        assertEquals(Loss.SQUARED, sq.loss());
+        assertEquals("squared loss (--loss)", sq.reason());
+        Task twoCols = new Task("t", new float[4], 2, 2, new float[] {0, 1, 1, 0}, 2, true, "src");
+        assertEquals("src: task 't' has 2 label columns; softmax loss needs a single label column",
+                error(twoCols, Loss.SOFTMAX));
+    }
+
+    @Test
+    void preparationSplitsAForcedManyClassTask() {
+        int classes = 60;
+        Task t = new Task("many", classes(classes, 5).clone(), classes * 5, 1, classes(classes, 5), 1, true, "src");
+        TaskSuite suite = new TaskSuite("s", List.of(t), false);
+        Preparation.Result r = Preparation.prepare(suite, new Preparation.Config(0.2, 0.2, 7, Loss.SOFTMAX,
+                Preparation.Standardize.NONE));
+        PreparedTask p = r.tasks().get(0);
+        assertEquals(Loss.SOFTMAX, p.labels().loss());
+        assertEquals(classes, p.labels().outputs());
+        // Stratified: every class reaches training.
+        boolean[] seen = new boolean[classes];
+        for (int row : p.train()) {
+            seen[(int) p.labels().target()[row]] = true;
+        }
+        for (int c = 0; c < classes; c++) {
+            assertTrue(seen[c], "class " + c);
+        }
+    }
+}
