@@ -106,6 +106,16 @@ public final class SvdReweighting {
         float[] v = new float[total * p];
         backend.svd(theta, 1, d, total, u, s, v);
         double[] alpha = new double[k];
+        // A theta_i that is float32 rounding noise (inputs constant after standardisation, labels
+        // uncorrelated to the last bit) has no direction: its cosine would be noise over noise.
+        double maxNorm = 0;
+        for (int c = 0; c < total; c++) {
+            double n = 0;
+            for (int t = 0; t < d; t++) {
+                n += (double) theta[t * total + c] * theta[t * total + c];
+            }
+            maxNorm = Math.max(maxNorm, n);
+        }
         off = 0;
         for (int i = 0; i < k; i++) {
             double proj = 0;
@@ -122,7 +132,8 @@ public final class SvdReweighting {
                     norm += (double) theta[t * total + c] * theta[t * total + c];
                 }
             }
-            alpha[i] = variant == Variant.PAPER ? Math.sqrt(proj) : (norm == 0 ? 0 : Math.sqrt(proj / norm));
+            boolean noDirection = norm <= 1e-10 * maxNorm;
+            alpha[i] = variant == Variant.PAPER ? Math.sqrt(proj) : (norm == 0 || noDirection ? 0 : Math.sqrt(proj / norm));
             off += cols[i];
         }
         return alpha;

@@ -288,6 +288,30 @@ class SvdReweightingTest {
     }
 
     /**
+     * A task whose inputs are constant (an all-zero feature block after global standardisation)
+     * has theta_i = X_i^T (y_i - mean) / m_i = 0 up to float32 rounding: its cosine would be noise
+     * over noise (it came out near 1 before), so the normalized weight is 0.
+     */
+    @Test
+    void aTaskWithoutSignalGetsNormalizedWeightZero() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 6;
+        int m = 41;
+        float[] xa = TestData.gaussian(rnd, m * d, 1.0);
+        float[] xc = new float[m * d];
+        Arrays.fill(xc, 0.37f);
+        float[] ya = TestData.gaussian(rnd, m, 1.0);
+        float[] yc = TestData.gaussian(rnd, m, 1.0);
+        float[] xb = TestData.gaussian(rnd, m * d, 1.0);
+        float[] yb = TestData.gaussian(rnd, m, 1.0);
+        double[] w = sr.weights(new float[][] {xa, xc, xb}, new int[] {m, m, m}, d, new float[][] {ya, yc, yb},
+                new int[] {1, 1, 1}, 1, Variant.NORMALIZED, true);
+        assertEquals(0.0, w[1], 0.0, "seed=" + seed + ": " + Arrays.toString(w));
+        assertTrue(w[0] > 0 || w[2] > 0, "the tasks with signal keep a weight: " + Arrays.toString(w));
+    }
+
+    /**
      * Scaling task j's labels by c scales theta_j by c. With r = k the span of U_r does not
      * change, so PAPER alpha_j scales by exactly c (the others stay), while NORMALIZED stays 1.
      */
