@@ -30,6 +30,17 @@ public final class CovarianceSimilarity {
     public Factor factor(float[] x, int rows, int d) {
         float[] c = new float[d * d];
         backend.gram(x, rows, d, false, c);
+        for (float v : c) {
+            if (!Float.isFinite(v)) {
+                float max = 0;
+                for (int i = 0; i < rows * d; i++) {
+                    max = Math.max(max, Math.abs(x[i]));
+                }
+                throw new org.mtlalign.UserInputException(String.format(java.util.Locale.ROOT,
+                        "inputs too large for float32: X^T X overflows (largest |x| = %.3g over %d rows); "
+                                + "standardise them (--standardize global or per-task) or rescale", max, rows));
+            }
+        }
         float[] w = new float[d];
         float[] v = new float[d * d];
         backend.symmetricEigen(c, d, w, v);

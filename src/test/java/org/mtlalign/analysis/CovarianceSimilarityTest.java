@@ -23,6 +23,20 @@ class CovarianceSimilarityTest {
         return cs.score(cs.factor(x1, m1, d), cs.factor(x2, m2, d));
     }
 
+    /** Inputs near 1e30 overflow X^T X in float32: a clear error, not a silent rank of 0. */
+    @Test
+    void overflowingGramIsAClearError() {
+        int m = 7;
+        int d = 3;
+        float[] x = new float[m * d];
+        Random rnd = new Random(3);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (1e30 * (1 + rnd.nextDouble()));
+        }
+        UserInputException e = assertThrows(UserInputException.class, () -> cs.factor(x, m, d));
+        assertTrue(e.getMessage().contains("overflows") && e.getMessage().contains("--standardize"), e.getMessage());
+    }
+
     @Test
     void symmetricAndWithinUnitInterval() {
         long seed = TestData.seed();
