@@ -327,6 +327,15 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void gatherRows(float[] src, int cols, int[] idx, int from, int count, float[] dst) {
+        // Source and destination are both host arrays here, so the gather is a host copy of
+        // count rows: running the kernel would first ship up to all of src (the whole X_i, MBs
+        // per step) to the device. The kernel serves the device-resident path and is checked
+        // against this twin through gatherRowsOnDevice.
+        cpu().gatherRows(src, cols, idx, from, count, dst);
+    }
+
+    /** The gather kernel on host arrays (its parity check; see {@link #gatherRows}). */
+    synchronized void gatherRowsOnDevice(float[] src, int cols, int[] idx, int from, int count, float[] dst) {
         if (cols < 0 || count < 0 || from < 0 || (long) from + count > idx.length) {
             throw new IllegalArgumentException("gatherRows: cols=" + cols + " idx[" + from + ", " + ((long) from + count)
                     + ") of " + idx.length);

@@ -314,13 +314,13 @@ class CudaParityTest {
             for (int[] fc : new int[][] {{0, 600}, {3, 1}, {5, 257}, {599, 1}}) {
                 float[] dg = poisoned(fc[1] * cols);
                 float[] dc = poisoned(fc[1] * cols);
-                gpu.gatherRows(src, cols, idx, fc[0], fc[1], dg);
+                gpu.gatherRowsOnDevice(src, cols, idx, fc[0], fc[1], dg);
                 cpu.gatherRows(src, cols, idx, fc[0], fc[1], dc);
                 exact(dg, dc, dg.length, "gatherRows cols=" + cols + " from=" + fc[0] + " count=" + fc[1]);
             }
         }
         assertThrows(IndexOutOfBoundsException.class,
-                () -> gpu.gatherRows(new float[10], 5, new int[] {0, 2}, 0, 2, new float[10]));
+                () -> gpu.gatherRowsOnDevice(new float[10], 5, new int[] {0, 2}, 0, 2, new float[10]));
     }
 
     // ------------------------------------------------------------------------------------------
