@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import org.mtlalign.UserInputException;
 import org.mtlalign.data.Digits;
+import org.mtlalign.data.LabelNoise;
 import org.mtlalign.data.Preparation;
 import org.mtlalign.data.Synthetic;
 import org.mtlalign.data.Task;
@@ -40,8 +41,9 @@ public final class DataOptions {
     String suite;
 
     @Option(names = "--label-noise", paramLabel = "TASK:FRACTION",
-            description = "Replace FRACTION of TASK's labels with random labels (the noisy-task setting).")
-    String labelNoise;
+            description = "Replace FRACTION of classification task TASK's training and validation labels with random "
+                    + "labels; test labels stay clean (the noisy-task setting). Repeatable, once per task.")
+    List<String> labelNoise = new ArrayList<>();
 
     @Option(names = "--loss", defaultValue = "auto", paramLabel = "auto|squared|logistic|softmax",
             description = "Loss for every task (default: inferred from each task's labels).")
@@ -100,19 +102,6 @@ public final class DataOptions {
         } else {
             s = builtin(suite == null ? DEFAULT_SUITE : suite, seed);
         }
-        if (labelNoise != null) {
-            int c = labelNoise.lastIndexOf(':');
-            double f;
-            try {
-                f = Double.parseDouble(labelNoise.substring(c + 1));
-            } catch (RuntimeException e) {
-                throw new UserInputException("--label-noise: expected TASK:FRACTION, got '" + labelNoise + "'");
-            }
-            if (c <= 0) {
-                throw new UserInputException("--label-noise: expected TASK:FRACTION, got '" + labelNoise + "'");
-            }
-            s = Synthetic.randomizeLabels(s, labelNoise.substring(0, c), f, seed + 7919);
-        }
         return s;
     }
 
@@ -131,7 +120,12 @@ public final class DataOptions {
 
     public Preparation.Config preparation() {
         Loss l = loss.equalsIgnoreCase("auto") ? null : Loss.parse(loss);
-        return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize));
+        List<LabelNoise> noise = new ArrayList<>();
+        for (String spec : labelNoise) {
+            noise.add(LabelNoise.parse(spec));
+        }
+        // Label noise is applied after the split, to training and validation rows only.
+        return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize), noise);
     }
 
     /** The options as arguments again, stored with a saved model so --resume can reload the data. */
@@ -159,9 +153,9 @@ public final class DataOptions {
             a.add("--suite");
             a.add(suite);
         }
-        if (labelNoise != null) {
+        for (String n : labelNoise) {
             a.add("--label-noise");
-            a.add(labelNoise);
+            a.add(n);
         }
         a.addAll(List.of("--loss", loss, "--val", Double.toString(validation), "--test", Double.toString(test),
                 "--standardize", standardize, "--seed", Long.toString(seed)));

@@ -9,8 +9,9 @@ import org.mtlalign.model.Loss;
 
 /**
  * Turns a {@link TaskSuite} into {@link PreparedTask}s: label encoding, seeded train /
- * validation / test splits (stratified for classification so every class reaches training)
- * and standardisation fitted on training rows only.
+ * validation / test splits (stratified for classification so every class reaches training),
+ * standardisation fitted on training rows only, and optional label noise on the training and
+ * validation rows of chosen tasks ({@link LabelNoise}; test labels stay clean).
  */
 public final class Preparation {
     /** How inputs are standardised: not at all, per task, or with one fit over all tasks. */
@@ -29,18 +30,44 @@ public final class Preparation {
         }
     }
 
-    /** Split fractions and options. */
+    /**
+     * Split fractions and options.
+     *
+     * @param labelNoise label noise applied after splitting to the training and validation rows
+     *                   of the named tasks (at most one entry per task; test rows stay clean)
+     */
     public record Config(double validationFraction, double testFraction, long seed, Loss loss,
-                         Standardize standardize) {
+                         Standardize standardize, List<LabelNoise> labelNoise) {
         public Config {
             if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 0.95)) {
                 throw new UserInputException("--val/--test: fractions must be >= 0 and sum below 0.95");
             }
+            labelNoise = labelNoise == null ? List.of() : List.copyOf(labelNoise);
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (LabelNoise n : labelNoise) {
+                if (!seen.add(n.task())) {
+                    throw new UserInputException("--label-noise: task '" + n.task() + "' is given more than once");
+                }
+            }
+        }
+
+        /** Without label noise. */
+        public Config(double validationFraction, double testFraction, long seed, Loss loss, Standardize standardize) {
+            this(validationFraction, testFraction, seed, loss, standardize, List.of());
         }
 
         public static Config defaults(long seed) {
             return new Config(0.2, 0.2, seed, null, Standardize.GLOBAL);
         }
+
+        public Config withLabelNoise(List<LabelNoise> noise) {
+            return new Config(validationFraction, testFraction, seed, loss, standardize, noise);
+        }
+    }
+
+    /** The seed of task i's label noise: fixed by the preparation seed, different per task and from the splits'. */
+    static long noiseSeed(long seed, int task) {
+        return (seed + 7919) * 0x9E3779B97F4A7C15L + 31L * task + 1;
     }
 
     /** Result: the prepared tasks and the standardisation (mean/scale per task, or one shared). */
@@ -108,6 +135,18 @@ public final class Preparation {
                 scales[i] = ms[1];
             }
         }
+        LabelNoise[] noise = new LabelNoise[k];
+        for (LabelNoise n : cfg.labelNoise()) {
+            int i = 0;
+            while (i < k && !tasks.get(i).name().equals(n.task())) {
+                i++;
+            }
+            if (i == k) {
+                throw new UserInputException("--label-noise: no task named '" + n.task() + "' (tasks: "
+                        + String.join(", ", tasks.stream().map(Task::name).toList()) + ")");
+            }
+            noise[i] = n;
+        }
         List<PreparedTask> out = new ArrayList<>(k);
         float[] sharedX = null;
         for (int i = 0; i < k; i++) {
@@ -119,7 +158,8 @@ public final class Preparation {
                 x = means[i] == null ? t.x() : apply(t.x(), t.rows(), d, means[i], scales[i]);
                 sharedX = x;
             }
-            out.add(new PreparedTask(t.name(), x, t.rows(), d, enc[i], splits[i][0], splits[i][1], splits[i][2]));
+            PreparedTask p = new PreparedTask(t.name(), x, t.rows(), d, enc[i], splits[i][0], splits[i][1], splits[i][2]);
+            out.add(noise[i] == null ? p : noise[i].apply(p, noiseSeed(cfg.seed(), i)));
         }
         return new Result(out, means, scales);
     }
