@@ -122,9 +122,14 @@ public final class TrainCommand implements Callable<Integer> {
         Preparation.Result prep = Preparation.prepare(suite, prepCfg);
         List<PreparedTask> tasks = prep.tasks();
         int d = suite.dim();
+        String suiteName = suite.name();
+        boolean sharedInputs = suite.sharedInputs();
+        // From here on only the prepared (standardised) copies are needed: dropping the loaded
+        // arrays halves the heap when the inputs are large.
+        suite = null;
         o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d tasks, d = %d%s | seed %d%n",
-                org.mtlalign.Version.get(), backend.description(), suite.name(), tasks.size(), d,
-                suite.sharedInputs() ? ", shared inputs" : "", data.seed);
+                org.mtlalign.Version.get(), backend.description(), suiteName, tasks.size(), d,
+                sharedInputs ? ", shared inputs" : "", data.seed);
         for (PreparedTask t : tasks) {
             o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
@@ -214,8 +219,8 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("provenance", Outputs.provenance(backend, argv));
             root.addProperty("seed", data.seed);
             root.add("config", configJson(cfg, prepCfg, tasks));
-            root.addProperty("suite", suite.name());
-            root.addProperty("shared_inputs", suite.sharedInputs());
+            root.addProperty("suite", suiteName);
+            root.addProperty("shared_inputs", sharedInputs);
             Gson g = ModelIO.gson();
             JsonElement r2 = g.toJsonTree(res);
             for (Map.Entry<String, JsonElement> en : r2.getAsJsonObject().entrySet()) {
