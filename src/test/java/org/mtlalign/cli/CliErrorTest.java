@@ -28,8 +28,7 @@ class CliErrorTest {
     }
 
     private String task(String name, int m, int d) throws Exception {
-        Path[] p = CliTestSupport.binaryTask(dir, name, m, d, name.hashCode());
-        return name + "=" + p[0] + ":" + p[1];
+        return CliTestSupport.taskSpec(dir, name, m, d);
     }
 
     @Test

@@ -25,8 +25,7 @@ class CliOutputSafetyTest {
     Path dir;
 
     private String task(String name, int m, int d) throws Exception {
-        Path[] p = CliTestSupport.binaryTask(dir, name, m, d, name.hashCode());
-        return name + "=" + p[0] + ":" + p[1];
+        return CliTestSupport.taskSpec(dir, name, m, d);
     }
 
     private static void assertUserError(CliTestSupport.Run r, String... fragments) {

@@ -53,6 +53,12 @@ final class CliTestSupport {
         return new Path[] {td.resolve("X.npy"), td.resolve("y.npy")};
     }
 
+    /** {@link #binaryTask} written under dir, as a --task NAME=X:Y spec (seeded by the name). */
+    static String taskSpec(Path dir, String name, int m, int d) throws IOException {
+        Path[] p = binaryTask(dir, name, m, d, name.hashCode());
+        return name + "=" + p[0] + ":" + p[1];
+    }
+
     /** A raw .npy file with the given header dict and data bytes. */
     static Path rawNpy(Path file, String dict, byte[] data) throws IOException {
         String h = dict;

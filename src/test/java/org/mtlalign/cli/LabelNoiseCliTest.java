@@ -20,8 +20,7 @@ class LabelNoiseCliTest {
     Path dir;
 
     private String task(String name, int m, int d) throws Exception {
-        Path[] p = CliTestSupport.binaryTask(dir, name, m, d, name.hashCode());
-        return name + "=" + p[0] + ":" + p[1];
+        return CliTestSupport.taskSpec(dir, name, m, d);
     }
 
     private String regressionTask(String name, int m, int d) throws Exception {
