@@ -19,10 +19,22 @@ public final class Backends {
      * returned backend.
      */
     public static Backend select(String choice, Consumer<String> notice) {
+        return select(choice, 0, notice);
+    }
+
+    /**
+     * As {@link #select(String, Consumer)}, with {@code cpuWorkers} worker threads for the CPU
+     * backend (0: {@link CpuBackend#defaultWorkers()}).
+     */
+    public static Backend select(String choice, int cpuWorkers, Consumer<String> notice) {
         checkName(choice);
+        if (cpuWorkers > 1 && CpuBackend.blasThreads() != 1) {
+            notice.accept("note: OpenBLAS may run several threads of its own (OPENBLAS_NUM_THREADS is not 1), so "
+                    + cpuWorkers + " workers can oversubscribe the cores");
+        }
         switch (choice.toLowerCase(Locale.ROOT)) {
             case "cpu":
-                return new CpuBackend();
+                return cpuWorkers > 0 ? new CpuBackend(cpuWorkers) : new CpuBackend();
             case "cuda": {
                 String why = CudaProbe.unavailableReason();
                 if (why != null) {
@@ -46,7 +58,7 @@ public final class Backends {
                     }
                 }
                 notice.accept("backend: cpu (CUDA not used: " + why + ")");
-                return new CpuBackend();
+                return cpuWorkers > 0 ? new CpuBackend(cpuWorkers) : new CpuBackend();
             }
             default:
                 throw new UserInputException("--backend: unknown backend '" + choice + "' (expected auto, cpu or cuda)");

@@ -59,7 +59,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        Backend backend = Backends.select(backendOption.backend, spec.commandLine().getErr()::println);
+        Backend backend = backendOption.select(spec.commandLine().getErr()::println);
         TaskSuite suite = data.load();
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());
         List<PreparedTask> tasks = prep.tasks();

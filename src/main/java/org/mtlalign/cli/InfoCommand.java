@@ -29,14 +29,15 @@ public final class InfoCommand implements Callable<Integer> {
         o.println("java: " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
                 + Runtime.getRuntime().availableProcessors() + " cores, max heap "
                 + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
-        CpuBackend cpu = new CpuBackend();
+        CpuBackend cpu = backendOption.threads != null && backendOption.threads > 0
+                ? new CpuBackend(backendOption.threads) : new CpuBackend();
         o.println("cpu backend: " + cpu.description() + (cpu.nativeBlas() ? " (native BLAS)"
                 : " (pure-Java BLAS fallback: install libopenblas0-pthread for native speed)"));
         o.println("cuda backend: " + CudaProbe.summary());
         o.println("cuda kernels: " + (CudaProbe.kernelsBuilt()
                 ? "built into this jar (" + CudaProbe.kernelsBuildInfo() + ")"
                 : "not built (nvcc was not on the PATH at build time)"));
-        try (Backend chosen = Backends.select(backendOption.backend, s -> { })) {
+        try (Backend chosen = backendOption.select(s -> { })) {
             o.println("selected (--backend " + backendOption.backend + "): " + chosen.name());
         }
         return 0;

@@ -64,7 +64,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
             todo.add(x);
         }
-        Backend backend = Backends.select(backendOption.backend, e::println);
+        Backend backend = backendOption.select(e::println);
         ExperimentContext ctx = new ExperimentContext(backend, quick, seeds, seed, s -> e.println("  .. " + s));
         // Experiments are independent (own data, seeds and output files), so a backend that
         // allows it runs them in parallel; results are printed in order once all are done, and

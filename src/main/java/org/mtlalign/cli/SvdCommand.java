@@ -48,7 +48,7 @@ public final class SvdCommand implements Callable<Integer> {
             throw new UserInputException(in + ": empty array (shape has a zero dimension)");
         }
         FiniteCheck.requireFinite(in.toString(), a);
-        Backend backend = Backends.select(backendOption.backend, spec.commandLine().getErr()::println);
+        Backend backend = backendOption.select(spec.commandLine().getErr()::println);
         int p = Math.min(m, n);
         float[] u = new float[b * m * p];
         float[] s = new float[b * p];

@@ -112,7 +112,7 @@ public final class TrainCommand implements Callable<Integer> {
                 epochsBefore = resumed.json().get("epochs_done").getAsInt();
             }
         }
-        Backend backend = Backends.select(backendOption.backend, e::println);
+        Backend backend = backendOption.select(e::println);
         TaskSuite suite = data.load();
         if (data.noneGiven() && resume == null) {
             e.println("no data given: running the built-in demo (--suite " + DataOptions.DEFAULT_SUITE

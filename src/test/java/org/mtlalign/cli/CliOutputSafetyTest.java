@@ -171,6 +171,11 @@ class CliOutputSafetyTest {
         assertUserError(info, "--backend", "nosuch");
         assertTrue(info.out().isEmpty(), "info printed before failing: " + info.out());
 
+        assertUserError(CliTestSupport.run("info", "--threads", "0"), "--threads");
+        CliTestSupport.Run threads = CliTestSupport.run("info", "--threads", "3");
+        assertEquals(0, threads.code(), threads.all());
+        assertTrue(threads.out().contains("3 workers"), threads.out());
+
         String t = task("a", 60, 5);
         assertUserError(CliTestSupport.run(quick("--task", t, "--names", "x")), "--names", "--labels");
         String b = task("b", 60, 5);
