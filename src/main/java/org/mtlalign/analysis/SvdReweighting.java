@@ -133,7 +133,9 @@ public final class SvdReweighting {
                 }
             }
             boolean noDirection = norm <= 1e-10 * maxNorm;
-            alpha[i] = variant == Variant.PAPER ? Math.sqrt(proj) : (norm == 0 || noDirection ? 0 : Math.sqrt(proj / norm));
+            // A cosine: rounding can put proj a hair above norm, so clamp to 1.
+            alpha[i] = variant == Variant.PAPER ? Math.sqrt(proj)
+                    : (norm == 0 || noDirection ? 0 : Math.min(1.0, Math.sqrt(proj / norm)));
             off += cols[i];
         }
         return alpha;

@@ -62,6 +62,33 @@ public final class DataOptions {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for splits, initialisation and sampling (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /**
+     * The options that decide how the data are split, labelled and standardised, where they
+     * differ from {@code other}'s, as "--seed 7 (saved: 1)" items.
+     */
+    List<String> preparationDifferences(DataOptions other) {
+        List<String> d = new ArrayList<>();
+        if (!loss.equalsIgnoreCase(other.loss)) {
+            d.add("--loss " + loss + " (saved: " + other.loss + ")");
+        }
+        if (validation != other.validation) {
+            d.add("--val " + validation + " (saved: " + other.validation + ")");
+        }
+        if (test != other.test) {
+            d.add("--test " + test + " (saved: " + other.test + ")");
+        }
+        if (!standardize.equalsIgnoreCase(other.standardize)) {
+            d.add("--standardize " + standardize + " (saved: " + other.standardize + ")");
+        }
+        if (seed != other.seed) {
+            d.add("--seed " + seed + " (saved: " + other.seed + ")");
+        }
+        if (!new java.util.TreeSet<>(labelNoise).equals(new java.util.TreeSet<>(other.labelNoise))) {
+            d.add("--label-noise " + labelNoise + " (saved: " + other.labelNoise + ")");
+        }
+        return d;
+    }
+
     /** True when no data option was given (the built-in demo runs). */
     public boolean noneGiven() {
         return taskSpecs.isEmpty() && tasksDir == null && sharedX == null && labels == null && suite == null;

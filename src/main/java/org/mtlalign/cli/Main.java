@@ -30,9 +30,16 @@ public final class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * Held strongly: the logging framework keeps loggers only weakly, so a level set on an
+     * otherwise unreferenced logger is lost at the next garbage collection (then netlib's
+     * fallback warnings reappear, e.g. under memory pressure).
+     */
+    private static final java.util.logging.Logger NETLIB_LOG = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+
     public static void main(String[] args) {
         // netlib logs its BLAS fallback chain at WARNING; 'mtl info' reports the outcome instead.
-        java.util.logging.Logger.getLogger("dev.ludovic.netlib").setLevel(java.util.logging.Level.SEVERE);
+        NETLIB_LOG.setLevel(java.util.logging.Level.SEVERE);
         System.exit(run(System.out, System.err, args));
     }
 

@@ -64,6 +64,10 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
             todo.add(x);
         }
+        if (seeds == 1) {
+            e.println("note: with --seeds 1 there is no spread across seeds: every '± 0.0000' and any verdict that "
+                    + "compares against the seed spread says nothing; use --seeds 3 or more to judge a claim");
+        }
         Backend backend = backendOption.select(e::println);
         ExperimentContext ctx = new ExperimentContext(backend, quick, seeds, seed, s -> e.println("  .. " + s));
         // Experiments are independent (own data, seeds and output files), so a backend that

@@ -79,37 +79,55 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--transfer-target: transfer mode saves no model, so --out and --resume do not "
                     + "apply; drop them (--json records the results)");
         }
-        // Checked before any training, so a long run is not refused at its end. A resumed run
-        // saves back into its folder unless --out names another.
-        Path saveTo = out != null ? out : resume;
-        if (saveTo != null) {
-            ModelIO.checkTarget(saveTo);
-        }
-        if (json != null) {
-            Outputs.checkTarget(json, "--json");
-        }
         ModelIO.Loaded resumed = null;
         int epochsBefore = 0;
+        boolean optimizerChanged = false;
         if (resume != null) {
             resumed = ModelIO.load(resume);
+            DataOptions saved = dataFromSavedModel(resumed.json(), resume);
             if (data.noneGiven()) {
                 List<String> given = matchedOptions(spec.mixins().get("data"));
                 if (!given.isEmpty()) {
                     throw new UserInputException("--resume " + resume + ": the data options saved with the model are "
-                            + "reused, so " + String.join(", ", given) + " cannot change them (give the data too, "
-                            + "or start a new run without --resume)");
+                            + "reused, so " + String.join(", ", given) + " cannot change them (start a new run "
+                            + "without --resume to change them)");
                 }
-                data = dataFromSavedModel(resumed.json(), resume);
+                data = saved;
+            } else {
+                // The data may be given again (moved files), but the split, labels and
+                // standardisation must be the model's, or it would be scored on rows it trained on.
+                List<String> diff = data.preparationDifferences(saved);
+                if (!diff.isEmpty()) {
+                    throw new UserInputException("--resume " + resume + ": the model was trained with other data options: "
+                            + String.join(", ", diff) + "; resume with the saved ones or start a new run");
+                }
             }
-            // The architecture comes from the saved model unless given (then it must match).
+            // Architecture and training options come from the saved model unless given.
             if (!matched("--activation")) {
                 opts.activation = resumed.model().activation().cliName();
             }
             if (!matched("--no-bias")) {
                 opts.noBias = !resumed.model().hasBias();
             }
+            optimizerChanged = restoreTrainOptions(resumed.json());
             if (resumed.json().has("epochs_done") && resumed.json().get("epochs_done").isJsonPrimitive()) {
                 epochsBefore = resumed.json().get("epochs_done").getAsInt();
+            }
+        }
+        // Checked before any training, so a long run is not refused at its end. A resumed run
+        // saves back into its folder unless --out names another.
+        Path saveTo = out != null ? out : resume;
+        if (saveTo != null) {
+            ModelIO.checkTarget(saveTo);
+            if (out != null && resume == null && Files.isRegularFile(out.resolve(ModelIO.MODEL_JSON))) {
+                e.println("note: --out " + out + " holds a saved model; it will be replaced (use --resume to continue it)");
+            }
+        }
+        if (json != null) {
+            Outputs.checkTarget(json, "--json");
+            if (saveTo != null && json.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
+                throw new UserInputException("--json " + json + ": is inside the model folder " + saveTo
+                        + ", which every save replaces; write it elsewhere");
             }
         }
         Backend backend = backendOption.select(e::println);
@@ -164,9 +182,26 @@ public final class TrainCommand implements Callable<Integer> {
         MtlModel start = null;
         if (resumed != null) {
             start = checkCompatible(resumed.model(), tasks, cfg, resume);
+            if (optimizerChanged) {
+                // The other optimizer's state means nothing to this one (SGD's velocity is not
+                // Adam's first moment): start it afresh.
+                for (org.mtlalign.model.Tensor p : start.parameters()) {
+                    p.resetOptimizerState();
+                }
+                e.println("note: --optimizer " + opts.optimizer + " differs from the saved model's; its optimiser "
+                        + "state starts afresh");
+            }
+            if (epochsBefore > 0 && cfg.runStl()) {
+                e.println("note: the resumed MTL model has trained " + epochsBefore + " + up to " + cfg.train().epochs()
+                        + " epochs; the baselines and the reweighted model get the same total cap ("
+                        + (epochsBefore + cfg.train().epochs()) + " epochs) so the comparison is like for like");
+            }
         }
         MtlExperiment exp = new MtlExperiment(backend, cfg).alignLearningRateFactor(opts.alignLrFactor)
                 .log(s -> e.println("  .. " + s));
+        if (resumed != null && epochsBefore > 0) {
+            exp.scratchEpochs(epochsBefore + cfg.train().epochs());
+        }
         JsonObject meta = new JsonObject();
         meta.add("provenance", Outputs.provenance(backend, argv));
         meta.add("config", configJson(cfg, prepCfg, tasks));
@@ -193,17 +228,41 @@ public final class TrainCommand implements Callable<Integer> {
                 ModelIO.save(saveTo, model, m, extras);
             });
         }
+        if (saveTo != null) {
+            // Saved as soon as MTL has trained: alignment, reweighting and the baselines may
+            // take as long again, and an interrupted run should not lose it.
+            int before = epochsBefore;
+            exp.onMtlTrained(model -> {
+                meta.addProperty("epochs_done", before + epochsRun[0]);
+                meta.addProperty("status", "trained (the other methods were still running)");
+                ModelIO.save(saveTo, model, meta, extras);
+            });
+        }
         ExperimentResult res;
         try {
             res = exp.run(tasks, start);
         } catch (TrainingDivergedException ex) {
             if (saveTo != null && exp.mtlModel() != null) {
                 // The trainer restored the best epoch's parameters; keep those, not the last
-                // (finite but possibly huge) checkpoint.
+                // (finite but possibly huge) checkpoint, and drop the optimiser state that led to
+                // the divergence, so the model can be resumed with a smaller --lr.
+                for (org.mtlalign.model.Tensor p : exp.mtlModel().parameters()) {
+                    p.resetOptimizerState();
+                }
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "stopped: " + ex.getMessage());
                 ModelIO.save(saveTo, exp.mtlModel(), meta, extras);
-                e.println("saved the MTL model's last good parameters to " + saveTo);
+                e.println("saved the MTL model's last good parameters to " + saveTo + " (optimiser state reset)");
+            }
+            if (json != null) {
+                JsonObject root = new JsonObject();
+                root.add("provenance", Outputs.provenance(backend, argv));
+                root.addProperty("seed", data.seed);
+                root.add("config", configJson(cfg, prepCfg, tasks));
+                root.addProperty("status", "diverged");
+                root.addProperty("error", ex.getMessage());
+                Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
+                e.println("wrote " + json + " (status diverged)");
             }
             throw ex;
         }
@@ -220,6 +279,11 @@ public final class TrainCommand implements Callable<Integer> {
             root.addProperty("seed", data.seed);
             root.add("config", configJson(cfg, prepCfg, tasks));
             root.addProperty("suite", suiteName);
+            root.addProperty("status", "complete");
+            if (resume != null) {
+                root.addProperty("resumed_from", resume.toAbsolutePath().toString());
+                root.addProperty("mtl_epochs_before_resume", epochsBefore);
+            }
             root.addProperty("shared_inputs", sharedInputs);
             Gson g = ModelIO.gson();
             JsonElement r2 = g.toJsonTree(res);
@@ -270,7 +334,7 @@ public final class TrainCommand implements Callable<Integer> {
     static String capacityLine(Capacity.Suggestion c) {
         String line = String.format(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
                 + "for linear models r >= %d gives no transfer (Proposition 1)", c.suggestedRank(), c.noTransferRank());
-        if (c.suggestedRank() >= c.noTransferRank()) {
+        if (c.suggestedRank() >= c.noTransferRank() && c.noTransferRank() > 1) {
             line += String.format(Locale.ROOT, "; the suggestion reaches that bound, so a linear model would not share: "
                     + "try --rank %d or less to force sharing", Math.max(1, c.noTransferRank() - 1));
         }
@@ -354,6 +418,45 @@ public final class TrainCommand implements Callable<Integer> {
                     tasks.size(), tr.dim(), tr.totalOutputs()));
         }
         return c;
+    }
+
+    /**
+     * On --resume: the saved training options (optimizer, learning rate, batch, momentum, weight
+     * decay, sampling, patience) unless given again. Returns true when --optimizer changes it.
+     */
+    private boolean restoreTrainOptions(JsonObject saved) {
+        JsonObject tr;
+        try {
+            tr = saved.getAsJsonObject("config").getAsJsonObject("train");
+        } catch (RuntimeException ex) {
+            return false;
+        }
+        if (tr == null) {
+            return false;
+        }
+        String savedOptimizer = tr.has("optimizer") ? tr.get("optimizer").getAsString().toLowerCase(Locale.ROOT) : null;
+        if (!matched("--optimizer") && savedOptimizer != null) {
+            opts.optimizer = savedOptimizer;
+        }
+        if (!matched("--lr") && tr.has("learningRate")) {
+            opts.lr = tr.get("learningRate").getAsFloat();
+        }
+        if (!matched("--batch") && tr.has("batchSize")) {
+            opts.batch = tr.get("batchSize").getAsInt();
+        }
+        if (!matched("--momentum") && tr.has("momentum")) {
+            opts.momentum = tr.get("momentum").getAsFloat();
+        }
+        if (!matched("--weight-decay") && tr.has("weightDecay")) {
+            opts.weightDecay = tr.get("weightDecay").getAsFloat();
+        }
+        if (!matched("--sampling") && tr.has("sampling")) {
+            opts.sampling = tr.get("sampling").getAsString().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+        if (!matched("--patience") && tr.has("patience")) {
+            opts.patience = tr.get("patience").getAsInt();
+        }
+        return savedOptimizer != null && !savedOptimizer.equalsIgnoreCase(opts.optimizer);
     }
 
     /** Long names of the options of {@code mixin} that the command line gave explicitly. */

@@ -187,6 +187,11 @@ public final class Csv {
 
             if (!sawContent) {
                 sawContent = true;
+                if (badColumn == 0 && n >= 3 && isPandasDefaultHeader(values, count, n)) {
+                    // 0,1,2,...,n-1: the column names pandas writes for an unnamed frame
+                    // (DataFrame.to_csv of a numpy array). Read as a header, not as a data row.
+                    badColumn = n;
+                }
                 if (badColumn != 0) {
                     // First content line with a non-number: the header. Its delimiter is decided by
                     // the first data line, which may differ (e.g. names with spaces).
@@ -204,6 +209,11 @@ public final class Csv {
                         throw error(where, "line " + headerLineNo + " (header) has " + columns(header.size())
                                 + ", expected " + cols + " (as in line " + lineNo + ")"
                                 + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : ""));
+                    }
+                    if (cols > 1 && header.get(0).isBlank()) {
+                        throw error(where, "line " + headerLineNo + " (header): the first column has no name, as "
+                                + "pandas writes its row index (DataFrame.to_csv without index=False); drop that "
+                                + "column or write the file with index=False");
                     }
                 }
             }
@@ -234,6 +244,16 @@ public final class Csv {
         float[] data = count == values.length ? values : Arrays.copyOf(values, count);
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
         return new CsvTable(new NpyArray(new int[] {rows, cols}, data, "<f4", integral, origin), header);
+    }
+
+    /** True when the n values from {@code off} are exactly 0, 1, ..., n - 1. */
+    private static boolean isPandasDefaultHeader(float[] values, int off, int n) {
+        for (int j = 0; j < n; j++) {
+            if (values[off + j] != j) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

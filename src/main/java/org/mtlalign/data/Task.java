@@ -50,8 +50,14 @@ public final class Task {
             throw new UserInputException(xSource + ": X has 0 columns");
         }
         if (ya.dim(0) != m) {
+            int extra = ya.dim(0) - m;
+            String hint = Math.abs(extra) == 1 && (ySource.contains(".csv") || xSource.contains(".csv")
+                    || ySource.contains(".tsv") || xSource.contains(".tsv") || ySource.contains(".txt"))
+                    ? "; one row apart: does the CSV with more rows start with a numeric header line, such as the '0' "
+                            + "that pandas writes for an unnamed column? remove it or name the column"
+                    : "";
             throw new UserInputException(ySource + ": y has " + ya.dim(0) + " rows but " + xSource + " has " + m
-                    + " (task '" + name + "')");
+                    + " (task '" + name + "')" + hint);
         }
         int q = ya.rank() == 1 ? 1 : ya.dim(1);
         if (q == 0) {

@@ -96,9 +96,10 @@ public final class TaskLoader {
         return new TaskSuite(dir.getFileName().toString(), tasks, false);
     }
 
+    /** Hidden entries (.git, .ipynb_checkpoints) and Python's __pycache__ are not task folders. */
     private static boolean isHidden(Path p) {
         Path name = p.getFileName();
-        return name != null && name.toString().startsWith(".");
+        return name != null && (name.toString().startsWith(".") || name.toString().equals("__pycache__"));
     }
 
     /**

@@ -85,8 +85,9 @@ public final class ModelIO {
             }
             for (String name : names) {
                 if (!name.equals(MODEL_JSON) && !extras.contains(name) && !OWN_FILE.matcher(name).matches()) {
-                    throw new UserInputException(dir + ": holds '" + name + "', which is not part of a saved model; "
-                            + "saving would replace the folder, so choose a new or empty one");
+                    throw new UserInputException(dir + ": holds '" + name + "', which is not part of a saved model and "
+                            + "would be lost when the folder is replaced; move it out, or save to a new or empty folder "
+                            + "(--out)");
                 }
             }
         } catch (IOException e) {
@@ -181,9 +182,9 @@ public final class ModelIO {
             }
             JsonObject steps = arch.getAsJsonObject("optimizer_steps");
             for (Tensor t : m.parameters()) {
-                readInto(dir.resolve(t.name() + ".npy"), t.value(), t.size());
-                readInto(dir.resolve(t.name() + ".adam_m.npy"), t.moment1(), t.size());
-                readInto(dir.resolve(t.name() + ".adam_v.npy"), t.moment2(), t.size());
+                readInto(dir.resolve(t.name() + ".npy"), t.value(), t.shape());
+                readInto(dir.resolve(t.name() + ".adam_m.npy"), t.moment1(), t.shape());
+                readInto(dir.resolve(t.name() + ".adam_v.npy"), t.moment2(), t.shape());
                 if (steps != null && steps.has(t.name())) {
                     t.setSteps(steps.get(t.name()).getAsInt());
                 }
@@ -202,12 +203,24 @@ public final class ModelIO {
         }
     }
 
-    private static void readInto(Path f, float[] dst, int n) {
+    /** Reads a saved parameter: exactly the shape and dtype we write (float32), finite values. */
+    private static void readInto(Path f, float[] dst, int[] shape) {
         NpyArray a = Npy.read(f);
-        if (a.size() != n) {
-            throw new UserInputException(f + ": has " + a.size() + " values, the model expects " + n);
+        if (!java.util.Arrays.equals(a.shape(), shape)) {
+            throw new UserInputException(f + ": shape " + java.util.Arrays.toString(a.shape()) + ", the model expects "
+                    + java.util.Arrays.toString(shape));
         }
-        System.arraycopy(a.data(), 0, dst, 0, n);
+        if (!a.dtype().endsWith("f4")) {
+            throw new UserInputException(f + ": dtype " + a.dtype() + ", a saved model holds float32 ('<f4')");
+        }
+        float[] v = a.data();
+        for (int i = 0; i < v.length; i++) {
+            if (!Float.isFinite(v[i])) {
+                throw new UserInputException(f + ": " + v[i] + " at flat index " + i
+                        + "; the saved model is damaged (was it saved by a diverged run of an older version?)");
+            }
+        }
+        System.arraycopy(v, 0, dst, 0, v.length);
     }
 
     private static void deleteTree(Path p) throws IOException {

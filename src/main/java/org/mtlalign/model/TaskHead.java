@@ -10,4 +10,10 @@ public record TaskHead(String name, Loss loss, int outputs) {
             throw new IllegalArgumentException("task " + name + ": a logistic task has one output");
         }
     }
+
+    /** "name (logistic, 1 output)", for messages. */
+    @Override
+    public String toString() {
+        return name + " (" + loss.cliName() + ", " + outputs + " output" + (outputs == 1 ? "" : "s") + ")";
+    }
 }

@@ -27,6 +27,8 @@ public final class MtlExperiment {
     private Consumer<String> log = s -> { };
     private float alignLrFactor = ALIGN_LR_FACTOR;
     private java.util.function.BiConsumer<MtlModel, Integer> mtlEpochHook = (m, e) -> { };
+    private java.util.function.Consumer<MtlModel> mtlTrainedHook = m -> { };
+    private int scratchEpochs;
     private MtlModel mtlModel;
     private MtlModel alignedModel;
     private MtlModel reweightedModel;
@@ -48,6 +50,22 @@ public final class MtlExperiment {
             throw new org.mtlalign.UserInputException("--align-lr-factor: must be a positive number, got " + factor);
         }
         this.alignLrFactor = factor;
+        return this;
+    }
+
+    /**
+     * Epoch cap of the models trained from scratch next to a continued MTL model (STL baselines,
+     * reweighted MTL), so that a resumed run compares like with like; 0 (default) means the
+     * configuration's epochs.
+     */
+    public MtlExperiment scratchEpochs(int epochs) {
+        this.scratchEpochs = epochs;
+        return this;
+    }
+
+    /** Called once the MTL model has finished training, before alignment and the other runs. */
+    public MtlExperiment onMtlTrained(java.util.function.Consumer<MtlModel> hook) {
+        this.mtlTrainedHook = hook;
         return this;
     }
 
@@ -102,6 +120,7 @@ public final class MtlExperiment {
         // (the one that is checkpointed) shows a progress bar.
         boolean parallel = backend.concurrency() > 1;
         TrainConfig quiet = parallel ? cfg.train().withProgress(false) : cfg.train();
+        TrainConfig scratch = scratchEpochs > 0 ? quiet.withEpochs(scratchEpochs) : quiet;
         int jobs = (stlRuns ? k : 0) + 1 + (reweightRuns ? 1 : 0);
         int stlBase = 1;
         int reweightJob = stlBase + (stlRuns ? k : 0);
@@ -116,6 +135,7 @@ public final class MtlExperiment {
                 MtlModel training = mtlModel;
                 new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e))
                         .train(mtlModel, tasks, null);
+                mtlTrainedHook.accept(mtlModel);
                 System.arraycopy(testMetric(ev, mtlModel, tasks), 0, mtl, 0, k);
                 if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
                     log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
@@ -125,7 +145,7 @@ public final class MtlExperiment {
             } else if (job == reweightJob) {
                 log.accept("training MTL + SVD reweighting (Algorithm 2, " + cfg.reweight().cliName() + ")");
                 MtlModel m = newModel(tasks);
-                new Trainer(backend, quiet).train(m, tasks, SvdReweighting.toTrainingWeights(alphaFinal));
+                new Trainer(backend, scratch).train(m, tasks, SvdReweighting.toTrainingWeights(alphaFinal));
                 reweightedModel = m;
                 System.arraycopy(testMetric(ev, m, tasks), 0, reweighted, 0, k);
             } else {
@@ -133,7 +153,7 @@ public final class MtlExperiment {
                 log.accept("training STL baseline " + (i + 1) + "/" + k + " (" + tasks.get(i).name() + ")");
                 List<PreparedTask> one = List.of(tasks.get(i));
                 MtlModel m = newModel(one);
-                new Trainer(backend, quiet).train(m, one, null);
+                new Trainer(backend, scratch).train(m, one, null);
                 stl[i] = tasks.get(i).test().length > 0
                         ? ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary() : Double.NaN;
             }

@@ -153,6 +153,54 @@ class CliOutputSafetyTest {
                 dir.resolve("x").toString()), "--transfer-target", "--out");
     }
 
+    /**
+     * --resume reuses the saved training options (here SGD with its learning rate), refuses
+     * changed data options even when the data is given again, keeps --json out of the model
+     * folder, and a model saved by a diverged run can be resumed with a smaller --lr.
+     */
+    @Test
+    void resumeReusesTrainingOptionsAndSurvivesDivergence() throws Exception {
+        String t = task("a", 80, 5);
+        Path model = dir.resolve("m");
+        CliTestSupport.Run first = CliTestSupport.run("train", "--task", t, "--rank", "2", "--epochs", "2", "--no-stl",
+                "--align", "none", "--reweight", "none", "--optimizer", "sgd", "--lr", "0.01", "--batch", "16",
+                "--out", model.toString());
+        assertEquals(0, first.code(), first.all());
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl",
+                "--align", "none", "--reweight", "none");
+        assertEquals(0, again.code(), again.all());
+        JsonObject tr = modelJson(model).getAsJsonObject("config").getAsJsonObject("train");
+        assertEquals("SGD", tr.get("optimizer").getAsString(), tr.toString());
+        assertEquals(0.01, tr.get("learningRate").getAsDouble(), 1e-7, tr.toString());
+        assertEquals(16, tr.get("batchSize").getAsInt(), tr.toString());
+
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString(), "--task", t, "--seed", "7"),
+                "--seed 7 (saved: 1)");
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString(), "--json",
+                model.resolve("r.json").toString()), "--json", "inside the model folder");
+
+        CliTestSupport.Run bad = CliTestSupport.run("train", "--resume", model.toString(), "--lr", "1e30", "--no-stl",
+                "--align", "none", "--reweight", "none");
+        assertEquals(Main.EXIT_DIVERGED, bad.code(), bad.all());
+        assertTrue(modelJson(model).get("status").getAsString().startsWith("stopped"), modelJson(model).toString());
+        CliTestSupport.Run after = CliTestSupport.run("train", "--resume", model.toString(), "--lr", "0.001",
+                "--epochs", "1", "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, after.code(), "a model saved by a diverged run resumes with a smaller --lr: " + after.all());
+    }
+
+    @Test
+    void damagedSavedModelsAreClearErrors() throws Exception {
+        String t = task("a", 60, 5);
+        Path model = dir.resolve("m");
+        assertEquals(0, CliTestSupport.run(quick("--task", t, "--out", model.toString())).code());
+        org.mtlalign.data.Npy.write(model.resolve("B.npy"), new int[] {2, 5}, new float[10]);
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "B.npy", "shape [2, 5]", "[5, 2]");
+        float[] nan = new float[10];
+        nan[3] = Float.NaN;
+        org.mtlalign.data.Npy.write(model.resolve("B.npy"), new int[] {5, 2}, nan);
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "B.npy", "NaN");
+    }
+
     private static JsonObject modelJson(Path model) throws Exception {
         return JsonParser.parseString(Files.readString(model.resolve("model.json"))).getAsJsonObject();
     }

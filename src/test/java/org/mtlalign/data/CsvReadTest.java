@@ -56,6 +56,24 @@ class CsvReadTest {
         assertTrue(t.array().integral());
     }
 
+    /**
+     * pandas writes an unnamed frame's columns as 0,1,...,n-1 and, without index=False, an
+     * unnamed index column: the first is a header, the second an error (it would become a
+     * feature). A two-column 0,1 row stays data: it is a plausible one-hot row.
+     */
+    @Test
+    void pandasHeadersAndIndexColumns() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("p.csv", "0,1,2\n0.5,1.5,2.5\n3,4,5\n"));
+        assertEquals(List.of("0", "1", "2"), t.header());
+        assertTable(t.array(), 2, 3, 0.5f, 1.5f, 2.5f, 3, 4, 5);
+        Csv.CsvTable two = Csv.readTable(file("onehot.csv", "0,1\n1,0\n"));
+        assertEquals(List.of(), two.header());
+        assertTable(two.array(), 2, 2, 0, 1, 1, 0);
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> Csv.read(file("idx.csv", ",0,1\n0,0.5,1.5\n1,2.5,3.5\n")));
+        assertTrue(e.getMessage().contains("idx.csv") && e.getMessage().contains("index=False"), e.getMessage());
+    }
+
     @Test
     void withoutHeader() throws IOException {
         Csv.CsvTable t = Csv.readTable(file("a.csv", "1.5,2\n-3,4e2\n"));
