@@ -71,7 +71,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         int[] rows = tr.rows();
         int[] cols = tr.cols();
         int total = tr.totalOutputs();
-        o.printf(Locale.ROOT, "suite '%s': %d tasks, d = %d%s | %s%n", suite.name(), k, d,
+        o.printf(Locale.ROOT, "suite '%s': %d task%s, d = %d%s | %s%n", suite.name(), k, k == 1 ? "" : "s", d,
                 suite.sharedInputs() ? ", shared inputs" : "", backend.description());
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);
         CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);

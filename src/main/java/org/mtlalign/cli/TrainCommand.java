@@ -145,8 +145,8 @@ public final class TrainCommand implements Callable<Integer> {
         // From here on only the prepared (standardised) copies are needed: dropping the loaded
         // arrays halves the heap when the inputs are large.
         suite = null;
-        o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d tasks, d = %d%s | seed %d%n",
-                org.mtlalign.Version.get(), backend.description(), suiteName, tasks.size(), d,
+        o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d task%s, d = %d%s | seed %d%n",
+                org.mtlalign.Version.get(), backend.description(), suiteName, tasks.size(), tasks.size() == 1 ? "" : "s", d,
                 sharedInputs ? ", shared inputs" : "", data.seed);
         for (PreparedTask t : tasks) {
             o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),

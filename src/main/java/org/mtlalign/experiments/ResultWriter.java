@@ -76,6 +76,8 @@ public final class ResultWriter {
         c.getStyler().setXAxisLogarithmic(p.logX());
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideS);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
+        // Error bars in their series' colour, or overlapping series cannot be told apart.
+        c.getStyler().setErrorBarsColorSeriesColor(true);
         for (Report.Series s : p.series()) {
             XYSeries xs = c.addSeries(s.name(), s.x(), s.mean(), s.std());
             xs.setMarker(org.knowm.xchart.style.markers.SeriesMarkers.CIRCLE);

@@ -32,7 +32,8 @@ import org.mtlalign.data.NpyArray;
  */
 public final class ModelIO {
     public static final String MODEL_JSON = "model.json";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().serializeNulls().create();
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().serializeNulls()
+            .disableHtmlEscaping().create();
 
     private ModelIO() {
     }
