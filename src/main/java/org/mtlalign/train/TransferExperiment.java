@@ -1,6 +1,7 @@
 package org.mtlalign.train;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import org.mtlalign.backend.Backend;
@@ -12,16 +13,47 @@ import org.mtlalign.model.MtlModel;
  * tasks, then fit the target task on top of the frozen B, once with only a new head and once
  * with a new head plus an alignment matrix R (d x d, from the identity), next to a single-task
  * model trained on the target alone.
+ *
+ * <p><b>A like-for-like comparison.</b> The two fine-tuning variants start from the same
+ * function: the new head (and its bias) starts at zero, and R = I, so at the start both predict
+ * 0 for every row. A zero start is the natural one for a linear or logistic head on fixed
+ * features (the head-only problem is convex there; a random start only adds a seed-dependent
+ * offset, and the model's seeded random head would be the very values the source head started
+ * from). The STL baseline starts from the usual seeded random B and head. Every training (the
+ * source model, STL, fine-tune, fine-tune + align) runs under the same budget rule, the
+ * configuration's: at most {@code epochs} epochs, stopped when the target's validation loss
+ * has not improved for {@code patience} epochs, the best epoch's parameters kept. Whether a
+ * target training stopped by that rule or ran into the epoch cap is reported per variant
+ * ({@link Training#hitEpochCap()}), so a comparison in which a variant was still improving when
+ * the budget ran out can be told apart from one between converged fits.
  */
 public final class TransferExperiment {
-    /** The target task's test metric under each method. */
+    /**
+     * How one target-side training went: epochs run, the best epoch (whose parameters are
+     * kept), the validation loss at the start (epoch 0) and at the best epoch, and whether it
+     * ran into the epoch cap while its validation loss was still improving within the patience.
+     */
+    public record Training(int epochs, int bestEpoch, double startValidationLoss, double bestValidationLoss,
+                           boolean hitEpochCap) {
+    }
+
+    /** The target's test metric under each method, and how each target-side training ended. */
     public record Report(String target, List<String> sources, String metric, double stl, double fineTune,
-                         double fineTuneAligned) {
+                         double fineTuneAligned, int epochCap, int patience, Training stlTraining,
+                         Training fineTuneTraining, Training alignedTraining) {
+        /** True when any of the three target-side trainings ran into the epoch cap. */
+        public boolean anyHitEpochCap() {
+            return stlTraining.hitEpochCap() || fineTuneTraining.hitEpochCap() || alignedTraining.hitEpochCap();
+        }
     }
 
     private final Backend backend;
     private final ExperimentConfig cfg;
     private Consumer<String> log = s -> { };
+    private MtlModel sourceModel;
+    private MtlModel stlModel;
+    private MtlModel fineTuneModel;
+    private MtlModel alignedModel;
 
     public TransferExperiment(Backend backend, ExperimentConfig cfg) {
         this.backend = backend;
@@ -33,6 +65,23 @@ public final class TransferExperiment {
         return this;
     }
 
+    /** The model trained on the source tasks (its B is the one the target reuses). */
+    public MtlModel sourceModel() {
+        return sourceModel;
+    }
+
+    public MtlModel stlModel() {
+        return stlModel;
+    }
+
+    public MtlModel fineTuneModel() {
+        return fineTuneModel;
+    }
+
+    public MtlModel alignedModel() {
+        return alignedModel;
+    }
+
     public Report run(List<PreparedTask> tasks, int target) {
         if (tasks.size() < 2) {
             throw new org.mtlalign.UserInputException("--transfer-target: needs at least one source task besides the target");
@@ -41,41 +90,67 @@ public final class TransferExperiment {
         List<PreparedTask> sources = new ArrayList<>(tasks);
         PreparedTask t = sources.remove(target);
         List<String> names = sources.stream().map(PreparedTask::name).toList();
-        log.accept("transfer: training the shared module on " + names.size() + " source task(s)");
-        MtlModel src = helper.newModel(sources);
-        new Trainer(backend, cfg.train()).train(src, sources, null);
-
-        Evaluator ev = new Evaluator(backend);
-        List<PreparedTask> one = List.of(t);
         if (t.test().length == 0) {
             throw new org.mtlalign.UserInputException("--transfer-target: task '" + t.name()
                     + "' has no test rows to score the transfer on; raise --test or give more rows");
         }
+        log.accept("transfer: training the shared module on " + names.size() + " source task(s)");
+        sourceModel = helper.newModel(sources);
+        new Trainer(backend, cfg.train()).train(sourceModel, sources, null);
+
+        List<PreparedTask> one = List.of(t);
         int[] testIdx = t.test();
-
-        log.accept("transfer: single-task baseline on '" + t.name() + "'");
-        MtlModel stl = helper.newModel(one);
-        new Trainer(backend, cfg.train()).train(stl, one, null);
-
-        log.accept("transfer: fine-tuning a new head on the frozen shared module");
-        MtlModel ft = fromSource(helper, src, one, false);
-        new Trainer(backend, cfg.train()).train(ft, one, null);
-
-        log.accept("transfer: fine-tuning a new head plus alignment R on the frozen shared module");
-        MtlModel fta = fromSource(helper, src, one, true);
-        new Trainer(backend, cfg.train()).train(fta, one, null);
-
-        return new Report(t.name(), names, t.loss().metricName(), ev.metrics(stl, 0, t, testIdx).primary(),
-                ev.metrics(ft, 0, t, testIdx).primary(), ev.metrics(fta, 0, t, testIdx).primary());
+        stlModel = helper.newModel(one);
+        fineTuneModel = fromSource(helper, sourceModel, one, false);
+        alignedModel = fromSource(helper, sourceModel, one, true);
+        MtlModel[] models = {stlModel, fineTuneModel, alignedModel};
+        String[] what = {"single-task baseline on '" + t.name() + "'",
+            "fine-tuning a new head (from zero) on the frozen shared module",
+            "fine-tuning a new head (from zero) plus alignment R (from I) on the frozen shared module"};
+        Training[] runs = new Training[3];
+        double[] metric = new double[3];
+        // Three independent trainings, each seeded from the configuration: in parallel where the
+        // backend allows it, with the same results as one after the other.
+        TrainConfig tc = backend.concurrency() > 1 ? cfg.train().withProgress(false) : cfg.train();
+        backend.forEachIndependent(3, i -> {
+            log.accept("transfer: " + what[i]);
+            Evaluator ev = new Evaluator(backend);
+            runs[i] = train(ev, models[i], one, tc);
+            metric[i] = ev.metrics(models[i], 0, t, testIdx).primary();
+        });
+        return new Report(t.name(), names, t.loss().metricName(), metric[0], metric[1], metric[2],
+                cfg.train().epochs(), cfg.train().patience(), runs[0], runs[1], runs[2]);
     }
 
-    private static MtlModel fromSource(MtlExperiment helper, MtlModel src, List<PreparedTask> one, boolean align) {
+    private Training train(Evaluator ev, MtlModel m, List<PreparedTask> one, TrainConfig tc) {
+        double start = ev.weightedLoss(m, one, null, true);
+        TrainResult r = new Trainer(backend, tc).train(m, one, null);
+        return new Training(r.epochsRun(), r.bestEpoch(), start, r.bestValidationLoss(), hitEpochCap(r, tc));
+    }
+
+    /**
+     * True when the run used every epoch of the cap without its validation loss having gone
+     * {@code patience} epochs without improving (the early-stopping rule did not end it).
+     */
+    static boolean hitEpochCap(TrainResult r, TrainConfig tc) {
+        return r.epochsRun() >= tc.epochs() && tc.epochs() - r.bestEpoch() <= tc.patience();
+    }
+
+    /**
+     * A one-task model on the source's frozen B (and shared bias), with a zero head and head
+     * bias, and optionally R = I.
+     */
+    static MtlModel fromSource(MtlExperiment helper, MtlModel src, List<PreparedTask> one, boolean align) {
         MtlModel m = helper.newModel(one);
         m.shared().copyValueFrom(src.shared());
         m.shared().setTrainable(false);
         if (m.sharedBias() != null) {
             m.sharedBias().copyValueFrom(src.sharedBias());
             m.sharedBias().setTrainable(false);
+        }
+        Arrays.fill(m.headWeight(0).value(), 0f);
+        if (m.headBias(0) != null) {
+            Arrays.fill(m.headBias(0).value(), 0f);
         }
         if (align) {
             m.enableAlignment();
