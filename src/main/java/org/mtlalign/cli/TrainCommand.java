@@ -314,11 +314,20 @@ public final class TrainCommand implements Callable<Integer> {
                 .run(tasks, target);
         o.println();
         o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), rep.metric());
+        o.printf(Locale.ROOT, "new heads start at zero and R at the identity (both fine-tuning variants start from the "
+                + "same function);%nevery training stops early on its validation loss (--patience %d, at most --epochs "
+                + "%d) and keeps its best epoch%n", rep.patience(), rep.epochCap());
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("single-task (target only)", Tables.num(rep.stl())));
-        rows.add(List.of("frozen B + new head", Tables.num(rep.fineTune())));
-        rows.add(List.of("frozen B + new head + alignment R", Tables.num(rep.fineTuneAligned())));
-        Tables.print(o, List.of("method", rep.metric()), rows);
+        rows.add(List.of("single-task (target only)", Tables.num(rep.stl()), epochsCell(rep.stlTraining())));
+        rows.add(List.of("frozen B + new head", Tables.num(rep.fineTune()), epochsCell(rep.fineTuneTraining())));
+        rows.add(List.of("frozen B + new head + alignment R", Tables.num(rep.fineTuneAligned()),
+                epochsCell(rep.alignedTraining())));
+        Tables.print(o, List.of("method", rep.metric(), "epochs run (best)"), rows);
+        if (rep.anyHitEpochCap()) {
+            e.printf(Locale.ROOT, "warning: a training marked 'cap' ran all %d epochs with its validation loss still "
+                    + "improving within --patience %d, so the comparison may reflect the budget rather than what each "
+                    + "method can fit; raise --epochs%n", rep.epochCap(), rep.patience());
+        }
         if (json != null) {
             JsonObject root = new JsonObject();
             root.add("provenance", Outputs.provenance(backend, argv));
@@ -328,6 +337,11 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** "epochs run (best epoch)", marked when the run ran into the epoch cap. */
+    static String epochsCell(TransferExperiment.Training t) {
+        return t.epochs() + " (" + t.bestEpoch() + ")" + (t.hitEpochCap() ? " cap" : "");
     }
 
     /** The capacity suggestion with Proposition 1's bound, worded for what it says. */
