@@ -19,10 +19,11 @@ import org.mtlalign.model.MtlModel;
  * 0 for every row. A zero start is the natural one for a linear or logistic head on fixed
  * features (the head-only problem is convex there; a random start only adds a seed-dependent
  * offset, and the model's seeded random head would be the very values the source head started
- * from). The STL baseline starts from the usual seeded random B and head. Every training (the
- * source model, STL, fine-tune, fine-tune + align) runs under the same budget rule, the
+ * from). The STL baseline starts from the usual seeded random B and head. The three target
+ * trainings (STL, fine-tune, fine-tune + align) run under the same budget rule, the
  * configuration's: at most {@code epochs} epochs, stopped when the target's validation loss
- * has not improved for {@code patience} epochs, the best epoch's parameters kept. Whether a
+ * has not improved for {@code patience} epochs, the best epoch's parameters kept. The source
+ * model is trained under the same configuration unless {@link #sourceTraining} says otherwise. Whether a
  * target training stopped by that rule or ran into the epoch cap is reported per variant
  * ({@link Training#hitEpochCap()}), so a comparison in which a variant was still improving when
  * the budget ran out can be told apart from one between converged fits.
@@ -50,6 +51,7 @@ public final class TransferExperiment {
     private final Backend backend;
     private final ExperimentConfig cfg;
     private Consumer<String> log = s -> { };
+    private TrainConfig sourceTraining;
     private MtlModel sourceModel;
     private MtlModel stlModel;
     private MtlModel fineTuneModel;
@@ -62,6 +64,16 @@ public final class TransferExperiment {
 
     public TransferExperiment log(Consumer<String> sink) {
         this.log = sink;
+        return this;
+    }
+
+    /**
+     * Trains the source model under {@code tc} instead of the configuration's budget (the target
+     * side keeps the configuration's). The source model only supplies the frozen B that both
+     * fine-tuning variants share, so its budget does not favour either of them.
+     */
+    public TransferExperiment sourceTraining(TrainConfig tc) {
+        this.sourceTraining = tc;
         return this;
     }
 
@@ -96,7 +108,7 @@ public final class TransferExperiment {
         }
         log.accept("transfer: training the shared module on " + names.size() + " source task(s)");
         sourceModel = helper.newModel(sources);
-        new Trainer(backend, cfg.train()).train(sourceModel, sources, null);
+        new Trainer(backend, sourceTraining != null ? sourceTraining : cfg.train()).train(sourceModel, sources, null);
 
         List<PreparedTask> one = List.of(t);
         int[] testIdx = t.test();

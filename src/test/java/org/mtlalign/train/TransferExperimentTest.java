@@ -93,6 +93,22 @@ class TransferExperimentTest {
     }
 
     @Test
+    void sourceTrainingBudgetTrainsTheSourceModelOnly() {
+        long seed = System.nanoTime();
+        List<PreparedTask> tasks = halves(seed);
+        ExperimentConfig cfg = config(seed, 20);
+        TrainConfig source = cfg.train().withEpochs(3).withPatience(0);
+        TransferExperiment e = new TransferExperiment(new CpuBackend(), cfg).sourceTraining(source);
+        TransferExperiment.Report r = e.run(tasks, 1);
+        // The same source model, trained by hand under the source budget, bit for bit.
+        List<PreparedTask> src = List.of(tasks.get(0));
+        MtlModel expected = new MtlExperiment(new CpuBackend(), cfg).newModel(src);
+        new Trainer(new CpuBackend(), source).train(expected, src, null);
+        assertArrayEquals(expected.shared().value(), e.sourceModel().shared().value(), "seed " + seed);
+        assertEquals(20, r.epochCap(), "the target side keeps the configuration's budget");
+    }
+
+    @Test
     void epochCapFlagSeparatesTheCapFromEarlyStopping() {
         TrainConfig tc = TrainConfig.defaults(1).withEpochs(100).withPatience(20);
         // Ran all 100 epochs, last improvement at 80: patience not exhausted, the cap ended it.
