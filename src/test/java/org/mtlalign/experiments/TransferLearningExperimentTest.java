@@ -1,6 +1,7 @@
 package org.mtlalign.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,7 +35,8 @@ class TransferLearningExperimentTest {
         Path md = dir.resolve("transfer.md");
         assertTrue(Files.exists(csv) && Files.exists(png) && Files.exists(md));
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-        assertEquals("suite,seed,source,target,metric,stl,fine_tune,fine_tune_align", lines.get(0));
+        assertEquals("suite,seed,source,target,metric,stl,fine_tune,fine_tune_align,stl_best_epoch,"
+                + "fine_tune_best_epoch,fine_tune_align_best_epoch,trainings_at_epoch_cap", lines.get(0));
         // 2 seeds x (4 synthetic targets of one source + 5 x 4 digits source/target pairs).
         assertEquals(1 + 2 * (4 + 20), lines.size());
         Set<String> combos = new HashSet<>();
@@ -45,6 +47,12 @@ class TransferLearningExperimentTest {
                 double v = (Double) row.get(c);
                 assertTrue(v >= 0 && v <= 1, row.toString());
             }
+            for (int c = 8; c <= 10; c++) {
+                int best = (Integer) row.get(c);
+                assertTrue(best >= 0 && best <= 1000, "best epoch within the --quick cap: " + row);
+            }
+            int capped = (Integer) row.get(11);
+            assertTrue(capped >= 0 && capped <= 3, row.toString());
             combos.add(row.get(0) + "/" + row.get(1) + "/" + row.get(2) + "/" + row.get(3));
         }
         assertEquals(48, combos.size(), "one row per suite, seed, source and target");
@@ -57,7 +65,35 @@ class TransferLearningExperimentTest {
         }
         String text = Files.readString(md, StandardCharsets.UTF_8);
         assertTrue(text.contains("**Verdict: the claim") && text.contains("fine-tune + align")
-                && text.contains("transfer.png"), text);
+                && text.contains("transfer.png") && text.contains("Verdict rule:") && text.contains("Convergence:")
+                && text.contains("start at zero"), text);
         assertEquals(24, r.tableRows().size());
+        assertEquals(8, r.tableHeader().size());
+    }
+
+    @Test
+    void pairedGainCountsOnlyGainsBeyondTwiceTheirStandardError() {
+        double[] ft = {0.5, 0.6, 0.7, 0.8, 0.9};
+        // Exact ties (AUC 1 vs 1, or equal values) are neither better nor worse.
+        TransferLearningExperiment.PairedGain tie = TransferLearningExperiment.PairedGain.of(ft, ft.clone(), true);
+        assertEquals(0, tie.mean());
+        assertFalse(tie.clearlyBetter() || tie.clearlyWorse());
+        // The same gain on every seed: standard error 0, clearly better.
+        double[] up = {0.6, 0.7, 0.8, 0.9, 1.0};
+        TransferLearningExperiment.PairedGain g = TransferLearningExperiment.PairedGain.of(ft, up, true);
+        assertEquals(0.1, g.mean(), 1e-12);
+        assertEquals(0, g.stdError(), 1e-12);
+        assertTrue(g.clearlyBetter() && !g.clearlyWorse());
+        // For a lower-is-better metric the same numbers are a loss.
+        assertTrue(TransferLearningExperiment.PairedGain.of(ft, up, false).clearlyWorse());
+        // Gains +0.1, -0.1, +0.1, -0.1, +0.1: mean 0.02, standard error 0.049; within noise.
+        double[] mixed = {0.6, 0.5, 0.8, 0.7, 1.0};
+        TransferLearningExperiment.PairedGain n = TransferLearningExperiment.PairedGain.of(ft, mixed, true);
+        assertEquals(0.02, n.mean(), 1e-12);
+        assertEquals(Math.sqrt(0.012) / Math.sqrt(5), n.stdError(), 1e-12);
+        assertFalse(n.clearlyBetter() || n.clearlyWorse());
+        // One seed has no standard error: never clear.
+        assertFalse(TransferLearningExperiment.PairedGain.of(new double[] {0.5}, new double[] {0.9}, true)
+                .clearlyBetter());
     }
 }
