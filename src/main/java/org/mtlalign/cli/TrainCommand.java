@@ -179,9 +179,11 @@ public final class TrainCommand implements Callable<Integer> {
             return transfer(o, e, backend, cfg, tasks, argv);
         }
 
+        JsonArray fingerprint = dataFingerprint(tasks);
         MtlModel start = null;
         if (resumed != null) {
             start = checkCompatible(resumed.model(), tasks, cfg, resume);
+            checkSameData(resumed.json(), fingerprint, resume);
             if (optimizerChanged) {
                 // The other optimizer's state means nothing to this one (SGD's velocity is not
                 // Adam's first moment): start it afresh.
@@ -208,6 +210,7 @@ public final class TrainCommand implements Callable<Integer> {
         JsonArray dataArgs = new JsonArray();
         data.toArgs().forEach(dataArgs::add);
         meta.add("data_args", dataArgs);
+        meta.add("data_fingerprint", fingerprint);
         Map<String, float[]> extras = standardisation(prep);
         int[] epochsRun = {0};
         if (saveTo != null) {
@@ -359,6 +362,63 @@ public final class TrainCommand implements Callable<Integer> {
         org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
         Capacity.Suggestion s = new Capacity(backend).suggest(tr.xs(), tr.rows(), d, tr.ys(), tr.cols(), 1e-3, 0.9);
         return Math.min(d, s.suggestedRank());
+    }
+
+    /**
+     * Per task: the split sizes and a CRC-32 of the prepared inputs, targets and split, so that
+     * --resume can tell when the data files changed under the saved model.
+     */
+    static JsonArray dataFingerprint(List<PreparedTask> tasks) {
+        JsonArray out = new JsonArray();
+        for (PreparedTask t : tasks) {
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            float[] x = t.x();
+            for (int i = 0; i < x.length; ) {
+                buf.clear();
+                while (i < x.length && buf.remaining() >= 4) {
+                    buf.putFloat(x[i++]);
+                }
+                buf.flip();
+                crc.update(buf);
+            }
+            for (float v : t.target()) {
+                crc.update(Float.floatToRawIntBits(v));
+            }
+            for (int[] split : new int[][] {t.train(), t.validation(), t.test()}) {
+                for (int v : split) {
+                    crc.update(v);
+                }
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("name", t.name());
+            o.addProperty("rows", t.rows());
+            o.addProperty("train", t.train().length);
+            o.addProperty("validation", t.validation().length);
+            o.addProperty("test", t.test().length);
+            o.addProperty("crc32", Long.toHexString(crc.getValue()));
+            out.add(o);
+        }
+        return out;
+    }
+
+    private static void checkSameData(JsonObject saved, JsonArray now, Path dir) {
+        if (!saved.has("data_fingerprint") || !saved.get("data_fingerprint").isJsonArray()) {
+            return; // saved by a version that did not record it
+        }
+        JsonArray was = saved.getAsJsonArray("data_fingerprint");
+        for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
+            JsonObject a = was.get(i).getAsJsonObject();
+            JsonObject b = now.get(i).getAsJsonObject();
+            if (!a.equals(b)) {
+                String what = a.get("rows").equals(b.get("rows"))
+                        ? "its contents changed"
+                        : "it had " + a.get("rows") + " rows, now " + b.get("rows");
+                throw new UserInputException("--resume " + dir + ": the data of task '" + b.get("name").getAsString()
+                        + "' differ from those the model was trained on (" + what + "); resume on the same data or "
+                        + "start a new run");
+            }
+        }
     }
 
     private static MtlModel checkCompatible(MtlModel m, List<PreparedTask> tasks, ExperimentConfig cfg, Path dir) {

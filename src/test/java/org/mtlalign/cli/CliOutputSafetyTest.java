@@ -188,6 +188,21 @@ class CliOutputSafetyTest {
         assertEquals(0, after.code(), "a model saved by a diverged run resumes with a smaller --lr: " + after.all());
     }
 
+    /** --resume refuses data files that changed under the saved model (rows or contents). */
+    @Test
+    void resumeNoticesChangedData() throws Exception {
+        Path[] files = CliTestSupport.binaryTask(dir, "a", 80, 5, 3);
+        String t = "a=" + files[0] + ":" + files[1];
+        Path model = dir.resolve("m");
+        assertEquals(0, CliTestSupport.run(quick("--task", t, "--out", model.toString())).code());
+        assertEquals(0, CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl",
+                "--align", "none", "--reweight", "none").code(), "unchanged data resumes");
+        CliTestSupport.binaryTask(dir, "a", 80, 5, 4); // same shape, other values
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "task 'a'", "contents changed");
+        CliTestSupport.binaryTask(dir, "a", 70, 5, 3);
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "task 'a'", "80 rows, now 70");
+    }
+
     @Test
     void damagedSavedModelsAreClearErrors() throws Exception {
         String t = task("a", 60, 5);
