@@ -59,6 +59,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
+        if (json != null) {
+            Outputs.checkTarget(json, "--json");
+            Outputs.checkNotInput(json, "--json", data.inputs());
+        }
         Backend backend = backendOption.select(spec.commandLine().getErr()::println);
         TaskSuite suite = data.load();
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());

@@ -18,10 +18,20 @@ public final class BackendOption {
                     + "not depend on it).")
     Integer threads;
 
-    /** The backend these options ask for (see {@link Backends#select}). */
-    Backend select(Consumer<String> notice) {
+    /** Checks the values without selecting anything (for commands that print before selecting). */
+    void validate() {
+        Backends.checkName(backend);
         if (threads != null && threads < 1) {
             throw new UserInputException("--threads: must be >= 1, got " + threads);
+        }
+    }
+
+    /** The backend these options ask for (see {@link Backends#select}). */
+    Backend select(Consumer<String> notice) {
+        validate();
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads != null && threads > 2 * cores) {
+            notice.accept("note: --threads " + threads + " on " + cores + " cores: the extra workers only add overhead");
         }
         return Backends.select(backend, threads == null ? 0 : threads, notice);
     }

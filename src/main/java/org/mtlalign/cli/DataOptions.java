@@ -89,6 +89,29 @@ public final class DataOptions {
         return d;
     }
 
+    /** The input files and folders these options read (to keep outputs off them). */
+    List<Path> inputs() {
+        List<Path> in = new ArrayList<>();
+        for (String spec : taskSpecs) {
+            int eq = spec.indexOf('=');
+            String files = eq < 0 ? spec : spec.substring(eq + 1);
+            for (int c = files.indexOf(':'); c >= 0; c = files.indexOf(':', c + 1)) {
+                in.add(Path.of(files.substring(0, c)));
+                in.add(Path.of(files.substring(c + 1)));
+            }
+        }
+        if (tasksDir != null) {
+            in.add(tasksDir);
+        }
+        if (sharedX != null) {
+            in.add(sharedX);
+        }
+        if (labels != null) {
+            in.add(labels);
+        }
+        return in;
+    }
+
     /** True when no data option was given (the built-in demo runs). */
     public boolean noneGiven() {
         return taskSpecs.isEmpty() && tasksDir == null && sharedX == null && labels == null && suite == null;

@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.mtlalign.Version;
 import org.mtlalign.backend.Backend;
-import org.mtlalign.backend.Backends;
 import org.mtlalign.backend.cpu.CpuBackend;
 import org.mtlalign.backend.cuda.CudaProbe;
 import picocli.CommandLine;
@@ -23,7 +22,7 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Backends.checkName(backendOption.backend);
+        backendOption.validate();
         PrintWriter o = spec.commandLine().getOut();
         o.println("mtl-align " + Version.get());
         o.println("java: " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "

@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Instant;
 import org.mtlalign.UserInputException;
 import org.mtlalign.Version;
@@ -22,6 +23,35 @@ final class Outputs {
             }
         } catch (IOException e) {
             throw new UserInputException(option + " " + file + ": cannot write (" + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Refuses an output that would overwrite one of this run's inputs (a file, or anything
+     * inside an input folder): results must never replace the data they came from.
+     */
+    static void checkNotInput(Path file, String option, List<Path> inputs) {
+        Path target;
+        try {
+            target = org.mtlalign.data.SafeWrite.followLinks(file.toAbsolutePath()).normalize();
+        } catch (IOException e) {
+            return; // checkTarget reports unusable paths
+        }
+        for (Path in : inputs) {
+            try {
+                Path real = in.toAbsolutePath().normalize();
+                if (java.nio.file.Files.exists(real)) {
+                    real = real.toRealPath();
+                }
+                boolean same = java.nio.file.Files.exists(target) && java.nio.file.Files.exists(real)
+                        && java.nio.file.Files.isSameFile(target, real);
+                if (same || (java.nio.file.Files.isDirectory(real) && target.startsWith(real))) {
+                    throw new UserInputException(option + " " + file + ": is "
+                            + (same ? "an input file" : "inside the input folder " + in) + " of this run; write it elsewhere");
+                }
+            } catch (IOException e) {
+                // an input that cannot be resolved cannot be overwritten through this path either
+            }
         }
     }
 

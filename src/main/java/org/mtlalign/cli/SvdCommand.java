@@ -37,6 +37,9 @@ public final class SvdCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
+        for (String f : new String[] {"U.npy", "S.npy", "V.npy"}) {
+            Outputs.checkNotInput(out.resolve(f), "--out", java.util.List.of(in));
+        }
         NpyArray a = Npy.read(in);
         if (a.rank() != 2 && a.rank() != 3) {
             throw new UserInputException(in + ": expected an m x n or b x m x n array, got rank " + a.rank());

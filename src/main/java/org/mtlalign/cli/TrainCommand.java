@@ -86,11 +86,21 @@ public final class TrainCommand implements Callable<Integer> {
             resumed = ModelIO.load(resume);
             DataOptions saved = dataFromSavedModel(resumed.json(), resume);
             if (data.noneGiven()) {
+                // Options given again with their saved values are fine; changed ones are not.
                 List<String> given = matchedOptions(spec.mixins().get("data"));
-                if (!given.isEmpty()) {
+                List<String> changed = new ArrayList<>();
+                for (String d : data.preparationDifferences(saved)) {
+                    if (given.contains(d.substring(0, d.indexOf(' ')))) {
+                        changed.add(d);
+                    }
+                }
+                if (given.contains("--names") && !data.names.equals(saved.names)) {
+                    changed.add("--names " + String.join(",", data.names) + " (saved: " + String.join(",", saved.names) + ")");
+                }
+                if (!changed.isEmpty()) {
                     throw new UserInputException("--resume " + resume + ": the data options saved with the model are "
-                            + "reused, so " + String.join(", ", given) + " cannot change them (start a new run "
-                            + "without --resume to change them)");
+                            + "reused and cannot change: " + String.join(", ", changed)
+                            + " (start a new run without --resume to change them)");
                 }
                 data = saved;
             } else {
@@ -111,7 +121,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             optimizerChanged = restoreTrainOptions(resumed.json());
             if (resumed.json().has("epochs_done") && resumed.json().get("epochs_done").isJsonPrimitive()) {
-                epochsBefore = resumed.json().get("epochs_done").getAsInt();
+                epochsBefore = Math.max(0, resumed.json().get("epochs_done").getAsInt());
             }
         }
         // Checked before any training, so a long run is not refused at its end. A resumed run
@@ -119,17 +129,21 @@ public final class TrainCommand implements Callable<Integer> {
         Path saveTo = out != null ? out : resume;
         if (saveTo != null) {
             ModelIO.checkTarget(saveTo);
-            if (out != null && resume == null && Files.isRegularFile(out.resolve(ModelIO.MODEL_JSON))) {
+            Outputs.checkNotInput(saveTo, out != null ? "--out" : "--resume", data.inputs());
+            if (out != null && !out.equals(resume) && Files.isRegularFile(out.resolve(ModelIO.MODEL_JSON))) {
                 e.println("note: --out " + out + " holds a saved model; it will be replaced (use --resume to continue it)");
             }
         }
         if (json != null) {
             Outputs.checkTarget(json, "--json");
+            Outputs.checkNotInput(json, "--json", data.inputs());
             if (saveTo != null && json.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
                 throw new UserInputException("--json " + json + ": is inside the model folder " + saveTo
                         + ", which every save replaces; write it elsewhere");
             }
         }
+        // Option values are checked before the (possibly long) data loading; r is checked later.
+        opts.experimentConfig(1, data.seed);
         Backend backend = backendOption.select(e::println);
         TaskSuite suite = data.load();
         if (data.noneGiven() && resume == null) {
@@ -264,6 +278,10 @@ public final class TrainCommand implements Callable<Integer> {
                 root.add("config", configJson(cfg, prepCfg, tasks));
                 root.addProperty("status", "diverged");
                 root.addProperty("error", ex.getMessage());
+                if (resume != null) {
+                    root.addProperty("resumed_from", resume.toAbsolutePath().toString());
+                    root.addProperty("mtl_epochs_before_resume", epochsBefore);
+                }
                 Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
                 e.println("wrote " + json + " (status diverged)");
             }
@@ -313,6 +331,16 @@ public final class TrainCommand implements Callable<Integer> {
         if (target < 0) {
             throw new UserInputException("--transfer-target: no task named '" + transferTarget + "'");
         }
+        List<String> ignored = new ArrayList<>();
+        for (String opt : new String[] {"--no-stl", "--align", "--align-lr-factor", "--reweight", "--reweight-rank"}) {
+            if (matched(opt)) {
+                ignored.add(opt);
+            }
+        }
+        if (!ignored.isEmpty()) {
+            e.println("note: transfer mode always trains the target's STL, fine-tune and fine-tune + alignment (R "
+                    + "trained with frozen B at --lr); " + String.join(", ", ignored) + " do not apply to it");
+        }
         TransferExperiment.Report rep = new TransferExperiment(backend, cfg).log(s -> e.println("  .. " + s))
                 .run(tasks, target);
         o.println();
@@ -335,6 +363,14 @@ public final class TrainCommand implements Callable<Integer> {
             JsonObject root = new JsonObject();
             root.add("provenance", Outputs.provenance(backend, argv));
             root.addProperty("seed", data.seed);
+            root.addProperty("status", "complete");
+            root.add("config", configJson(cfg, data.preparation(), tasks));
+            JsonArray dataArgs = new JsonArray();
+            data.toArgs().forEach(dataArgs::add);
+            root.add("data_args", dataArgs);
+            JsonArray names = new JsonArray();
+            tasks.forEach(t -> names.add(t.name()));
+            root.add("task_names", names);
             root.add("transfer", ModelIO.gson().toJsonTree(rep));
             Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
@@ -434,7 +470,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (m.rank() != cfg.rank() || m.activation() != cfg.activation() || m.hasBias() != cfg.bias()) {
             throw new UserInputException("--resume " + dir + ": the saved model has r = " + m.rank() + ", "
-                    + m.activation().cliName() + (m.hasBias() ? "" : ", no biases")
+                    + m.activation().cliName() + (m.hasBias() ? ", with biases" : ", no biases")
                     + "; pass the same --rank/--activation/--no-bias");
         }
         return m;
@@ -488,8 +524,12 @@ public final class TrainCommand implements Callable<Integer> {
         c.addProperty("align_lr_factor", opts.alignLrFactor);
         if (cfg.reweight() != null && tasks.size() > 1) {
             org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
-            c.addProperty("reweight_rank_used", org.mtlalign.analysis.SvdReweighting.rank(cfg.reweightRank(), cfg.rank(),
-                    tasks.size(), tr.dim(), tr.totalOutputs()));
+            try {
+                c.addProperty("reweight_rank_used", org.mtlalign.analysis.SvdReweighting.rank(cfg.reweightRank(),
+                        cfg.rank(), tasks.size(), tr.dim(), tr.totalOutputs()));
+            } catch (UserInputException ex) {
+                c.addProperty("reweight_rank_used", (Number) null); // the run that needs it reports the error
+            }
         }
         return c;
     }

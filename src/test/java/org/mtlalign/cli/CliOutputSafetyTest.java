@@ -104,6 +104,22 @@ class CliOutputSafetyTest {
     }
 
     @Test
+    void outputsNeverReplaceInputs() throws Exception {
+        Path[] files = CliTestSupport.binaryTask(dir, "a", 60, 5, 9);
+        byte[] x = Files.readAllBytes(files[0]);
+        String t = "a=" + files[0] + ":" + files[1];
+        assertUserError(CliTestSupport.run(quick("--task", t, "--json", files[0].toString())), "--json", "input file");
+        assertUserError(CliTestSupport.run("analyze", "--task", t, "--json", files[1].toString()), "--json", "input file");
+        assertTrue(java.util.Arrays.equals(x, Files.readAllBytes(files[0])), "the input X was changed");
+        assertUserError(CliTestSupport.run(quick("--tasks", dir.toString(), "--out", dir.resolve("model").toString())),
+                "--out", "inside the input folder");
+        Path u = dir.resolve("svd/U.npy");
+        org.mtlalign.data.Npy.write(u, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        assertUserError(CliTestSupport.run("svd", "--in", u.toString(), "--out", u.getParent().toString()),
+                "--out", "input file");
+    }
+
+    @Test
     void jsonDirectoryIsRefusedBeforeTraining() throws Exception {
         String t = task("a", 60, 5);
         Path d = Files.createDirectories(dir.resolve("results"));
@@ -138,7 +154,10 @@ class CliOutputSafetyTest {
         assertEquals(2, modelJson(model).get("epochs_done").getAsInt());
 
         // Data options cannot silently change on resume.
-        assertUserError(CliTestSupport.run("train", "--resume", model.toString(), "--seed", "5"), "--seed", "--resume");
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString(), "--seed", "5"), "--seed 5 (saved: 1)");
+        CliTestSupport.Run same = CliTestSupport.run("train", "--resume", model.toString(), "--seed", "1", "--epochs", "0");
+        assertUserError(same, "--epochs");
+        assertFalse(same.out().contains("task a"), "options are checked before the data is loaded: " + same.out());
 
         // Architecture comes from the saved model; without --out it saves back; epochs add up.
         CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "3", "--no-stl",
