@@ -82,6 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
         ModelIO.Loaded resumed = null;
         int epochsBefore = 0;
         boolean optimizerChanged = false;
+        boolean dataFromSaved = false;
         if (resume != null) {
             resumed = ModelIO.load(resume);
             DataOptions saved = dataFromSavedModel(resumed.json(), resume);
@@ -103,6 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
                             + " (start a new run without --resume to change them)");
                 }
                 data = saved;
+                dataFromSaved = true;
             } else {
                 // The data may be given again (moved files), but the split, labels and
                 // standardisation must be the model's, or it would be scored on rows it trained on.
@@ -145,7 +147,17 @@ public final class TrainCommand implements Callable<Integer> {
         // Option values are checked before the (possibly long) data loading; r is checked later.
         opts.experimentConfig(1, data.seed);
         Backend backend = backendOption.select(e::println);
-        TaskSuite suite = data.load();
+        TaskSuite suite;
+        try {
+            suite = data.load();
+        } catch (UserInputException ex) {
+            if (!dataFromSaved) {
+                throw ex;
+            }
+            throw new UserInputException("--resume " + resume + ": the data recorded with the model cannot be read ("
+                    + ex.getMessage() + "); if the files moved, give the data options again (" + String.join(" ",
+                    data.toArgs().subList(0, Math.min(2, data.toArgs().size()))) + " ...)", ex);
+        }
         if (data.noneGiven() && resume == null) {
             e.println("no data given: running the built-in demo (--suite " + DataOptions.DEFAULT_SUITE
                     + ", UCI handwritten digits)");

@@ -220,6 +220,9 @@ class CliOutputSafetyTest {
         assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "task 'a'", "contents changed");
         CliTestSupport.binaryTask(dir, "a", 70, 5, 3);
         assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "task 'a'", "80 rows, now 70");
+        Files.move(dir.resolve("a"), dir.resolve("moved"));
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "cannot be read",
+                "give the data options again");
     }
 
     @Test
