@@ -227,7 +227,9 @@ public final class Csv {
                 }
                 String text = line.substring(cells.start, cells.end);
                 throw error(where, "line " + lineNo + ", column " + badColumn + ": "
-                        + (text.isEmpty() ? "empty cell" : "cannot parse '" + clip(text) + "' as a number"));
+                        + (text.isEmpty() ? "empty cell" : "cannot parse '" + clip(text) + "' as a number"
+                                + (text.strip().matches("[-+]?\\d+,\\d+([eE][-+]?\\d+)?")
+                                        ? " (a decimal comma? write numbers with '.')" : "")));
             }
             if (bigColumn != 0 && tooLargeAt < 0) {
                 tooLargeAt = count + bigColumn - 1;
@@ -335,6 +337,11 @@ public final class Csv {
         }
         if (commas == 0 && tabs == 0 && semis == 0) {
             return 0;
+        }
+        if (semis > 0 && tabs == 0) {
+            // Semicolons separate fields exactly where commas are decimal marks (the European
+            // convention, pandas' sep=';', decimal=','): never split numbers at their commas.
+            return ';';
         }
         if (commas >= tabs && commas >= semis) {
             return ',';

@@ -74,6 +74,15 @@ class CsvReadTest {
         assertTrue(e.getMessage().contains("idx.csv") && e.getMessage().contains("index=False"), e.getMessage());
     }
 
+    /** ';' with decimal commas (pandas sep=';', decimal=','): split at ';', and say why a cell fails. */
+    @Test
+    void semicolonsWithDecimalCommas() throws IOException {
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> Csv.read(file("eu.csv", "1,5;2\n3;4,25\n")));
+        assertTrue(e.getMessage().contains("'1,5'") && e.getMessage().contains("decimal comma"), e.getMessage());
+        assertTable(Csv.read(file("semi.csv", "1.5;2\n3;4.25\n")), 2, 2, 1.5f, 2, 3, 4.25f);
+    }
+
     @Test
     void withoutHeader() throws IOException {
         Csv.CsvTable t = Csv.readTable(file("a.csv", "1.5,2\n-3,4e2\n"));
