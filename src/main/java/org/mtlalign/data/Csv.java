@@ -192,7 +192,7 @@ public final class Csv {
                     // (DataFrame.to_csv of a numpy array). Read as a header, not as a data row.
                     badColumn = n;
                 }
-                if (badColumn != 0) {
+                if (badColumn != 0 && !decimalComma(cellText(line, delim, badColumn, cells))) {
                     // First content line with a non-number: the header. Its delimiter is decided by
                     // the first data line, which may differ (e.g. names with spaces).
                     headerLine = line;
@@ -228,8 +228,7 @@ public final class Csv {
                 String text = line.substring(cells.start, cells.end);
                 throw error(where, "line " + lineNo + ", column " + badColumn + ": "
                         + (text.isEmpty() ? "empty cell" : "cannot parse '" + clip(text) + "' as a number"
-                                + (text.strip().matches("[-+]?\\d+,\\d+([eE][-+]?\\d+)?")
-                                        ? " (a decimal comma? write numbers with '.')" : "")));
+                                + (decimalComma(text) ? " (a decimal comma? write numbers with '.')" : "")));
             }
             if (bigColumn != 0 && tooLargeAt < 0) {
                 tooLargeAt = count + bigColumn - 1;
@@ -246,6 +245,20 @@ public final class Csv {
         float[] data = count == values.length ? values : Arrays.copyOf(values, count);
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
         return new CsvTable(new NpyArray(new int[] {rows, cols}, data, "<f4", integral, origin), header);
+    }
+
+    /** The raw text of the 1-based column {@code col} of {@code line}. */
+    private static String cellText(String line, char delim, int col, Cells cells) {
+        cells.reset(line, delim);
+        for (int c = 0; c < col; c++) {
+            cells.next();
+        }
+        return line.substring(cells.start, cells.end);
+    }
+
+    /** A number written with a decimal comma, e.g. -0,3 or 1,5e-3. */
+    private static boolean decimalComma(String text) {
+        return text.strip().matches("[-+]?\\d+,\\d+([eE][-+]?\\d+)?");
     }
 
     /** True when the n values from {@code off} are exactly 0, 1, ..., n - 1. */
