@@ -166,7 +166,10 @@ public final class ModelIO {
             JsonElement e = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8));
             root = e.getAsJsonObject();
         } catch (IOException | RuntimeException e) {
-            throw new UserInputException(json + ": unreadable model description (" + e.getMessage() + ")");
+            String why = e instanceof IOException ? e.getMessage()
+                    : "not valid JSON: truncated or edited by hand? (" + (e.getCause() != null
+                            ? e.getCause().getClass().getSimpleName() : e.getClass().getSimpleName()) + ")";
+            throw new UserInputException(json + ": unreadable model description (" + why + ")");
         }
         try {
             JsonObject arch = root.getAsJsonObject("architecture");
