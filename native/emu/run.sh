@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compiles native/*.cu as C++ against cuda_emu.h and runs emu_check (kernel logic on the CPU,
-# no GPU needed). Usage: native/emu/run.sh [SEED]. Needs g++ with C++20 (C++20).
+# no GPU needed). Usage: native/emu/run.sh [SEED [TEST]]. Needs g++ with C++20.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 out="${MTL_EMU_OUT:-$here/../../target/native-emu}"

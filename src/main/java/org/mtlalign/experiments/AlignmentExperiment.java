@@ -205,9 +205,11 @@ public final class AlignmentExperiment implements Experiment {
                         + "epochs. %s: the 5 tasks, ReLU with biases, r = 1, global standardisation, Adam lr 0.005, "
                         + "batch 32, at most %d epochs. All: 60/20/20 split, round-robin sampling, early stopping on "
                         + "validation; the alignment step (Algorithm 1: B fixed, R_i from the identity and the heads "
-                        + "trained) uses the same settings; similarity on the training rows, energy 0.99.",
+                        + "trained) uses the same settings except the learning rate, %.2g times the one above "
+                        + "(MtlExperiment.ALIGN_LR_FACTOR); similarity on the training rows, energy 0.99.",
                 q ? "--quick" : "full", ctx.seeds(), ROTATED, ROTATED_REGRESSION, KAPPA, NOISE, ROTATED,
-                ROTATED_REGRESSION, d, m, synthEpochs, DIGITS, digitsEpochs));
+                ROTATED_REGRESSION, d, m, synthEpochs, DIGITS, digitsEpochs,
+                (double) org.mtlalign.train.MtlExperiment.ALIGN_LR_FACTOR));
         return rep;
     }
 
