@@ -651,6 +651,20 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Tables.print(o, List.of("task", "metric", "STL", "MTL", "MTL+align", "MTL+reweight", "alpha", "transfer", "sign"),
                 rows);
+        o.println();
+        o.println("how each training ended (early stopping on the weighted validation loss; 'cap' = all epochs ran)");
+        List<List<String>> tr = new ArrayList<>();
+        boolean capped = false;
+        for (ExperimentResult.Training t : res.trainings()) {
+            tr.add(List.of(t.run(), Integer.toString(t.epochsRun()), Integer.toString(t.bestEpoch()),
+                    Tables.num(t.bestValidationLoss()), t.hitEpochCap() ? "cap" : "patience"));
+            capped |= t.hitEpochCap();
+        }
+        Tables.print(o, List.of("model", "epochs", "best epoch", "best val loss", "ended by"), tr);
+        if (capped) {
+            o.println("note: a model marked 'cap' was still improving when the epochs ran out; raise --epochs "
+                    + "for a converged comparison");
+        }
         List<String> names = tasks.stream().map(PreparedTask::name).toList();
         o.println();
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",

@@ -3,8 +3,21 @@ package org.mtlalign.train;
 import java.util.List;
 import org.mtlalign.analysis.Capacity;
 
-/** All results of one {@link MtlExperiment} run, as written to --json. */
+/**
+ * All results of one {@link MtlExperiment} run, as written to --json. {@code trainings} says how
+ * each model's training ended (epochs, best epoch, best validation loss, whether the epoch cap
+ * rather than early stopping ended it), in the order MTL, MTL + alignment, MTL + reweighting,
+ * then the STL baselines.
+ */
 public record ExperimentResult(List<TaskReport> tasks, double[][] similarity, double[][] similarityAligned,
                                int[] similarityRanks, double[] reweightAlpha, Capacity.Suggestion capacity,
-                               double seconds) {
+                               double seconds, List<Training> trainings) {
+
+    /** How one training run ended; {@code hitEpochCap}: the cap, not the patience rule, stopped it. */
+    public record Training(String run, int epochsRun, int bestEpoch, double bestValidationLoss, boolean hitEpochCap) {
+        static Training of(String run, TrainResult r, TrainConfig tc) {
+            return new Training(run, r.epochsRun(), r.bestEpoch(), r.bestValidationLoss(),
+                    TransferExperiment.hitEpochCap(r, tc));
+        }
+    }
 }

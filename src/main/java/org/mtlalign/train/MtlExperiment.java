@@ -29,6 +29,7 @@ public final class MtlExperiment {
     private java.util.function.BiConsumer<MtlModel, Integer> mtlEpochHook = (m, e) -> { };
     private java.util.function.Consumer<MtlModel> mtlTrainedHook = m -> { };
     private int scratchEpochs;
+    private ExperimentResult.Training lastAlignTraining;
     private MtlModel mtlModel;
     private MtlModel alignedModel;
     private MtlModel reweightedModel;
@@ -128,24 +129,28 @@ public final class MtlExperiment {
             log.accept("training " + jobs + " models on " + backend.concurrency() + " workers");
         }
         double[] alphaFinal = alpha;
+        ExperimentResult.Training[] trainings = new ExperimentResult.Training[3 + k];
         backend.forEachIndependent(jobs, job -> {
             Evaluator ev = new Evaluator(backend);
             if (job == 0) {
                 log.accept("training MTL (k = " + k + ", r = " + cfg.rank() + ", " + cfg.activation().cliName() + ")");
                 MtlModel training = mtlModel;
-                new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e))
+                TrainResult tr = new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e))
                         .train(mtlModel, tasks, null);
+                trainings[0] = ExperimentResult.Training.of("MTL", tr, cfg.train());
                 mtlTrainedHook.accept(mtlModel);
                 System.arraycopy(testMetric(ev, mtlModel, tasks), 0, mtl, 0, k);
                 if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
                     log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
                     alignedModel = align(mtlModel, tasks, quiet);
+                    trainings[1] = lastAlignTraining;
                     System.arraycopy(testMetric(ev, alignedModel, tasks), 0, aligned, 0, k);
                 }
             } else if (job == reweightJob) {
                 log.accept("training MTL + SVD reweighting (Algorithm 2, " + cfg.reweight().cliName() + ")");
                 MtlModel m = newModel(tasks);
-                new Trainer(backend, scratch).train(m, tasks, SvdReweighting.toTrainingWeights(alphaFinal));
+                TrainResult tr = new Trainer(backend, scratch).train(m, tasks, SvdReweighting.toTrainingWeights(alphaFinal));
+                trainings[2] = ExperimentResult.Training.of("MTL+reweight", tr, scratch);
                 reweightedModel = m;
                 System.arraycopy(testMetric(ev, m, tasks), 0, reweighted, 0, k);
             } else {
@@ -153,7 +158,8 @@ public final class MtlExperiment {
                 log.accept("training STL baseline " + (i + 1) + "/" + k + " (" + tasks.get(i).name() + ")");
                 List<PreparedTask> one = List.of(tasks.get(i));
                 MtlModel m = newModel(one);
-                new Trainer(backend, scratch).train(m, one, null);
+                TrainResult tr = new Trainer(backend, scratch).train(m, one, null);
+                trainings[3 + i] = ExperimentResult.Training.of("STL " + tasks.get(i).name(), tr, scratch);
                 stl[i] = tasks.get(i).test().length > 0
                         ? ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary() : Double.NaN;
             }
@@ -192,7 +198,13 @@ public final class MtlExperiment {
                     t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
                     stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign));
         }
-        return new ExperimentResult(reports, sim, simAligned, ranks, alpha, cap, (System.nanoTime() - t0) / 1e9);
+        List<ExperimentResult.Training> ran = new ArrayList<>();
+        for (ExperimentResult.Training t : trainings) {
+            if (t != null) {
+                ran.add(t);
+            }
+        }
+        return new ExperimentResult(reports, sim, simAligned, ranks, alpha, cap, (System.nanoTime() - t0) / 1e9, ran);
     }
 
     /** Algorithm 1: starting from a trained MTL model, add R_i = I and train them with the heads. */
@@ -215,7 +227,9 @@ public final class MtlExperiment {
         // moves all d^2 entries of every R_i by about lr at once: at the MTL learning rate that
         // overshoots and the validation loss never recovers (measured on digits-pairs: 0.43 ->
         // 0.49 after one epoch at lr 0.005; 0.43 -> 0.39 at lr 0.0005). Hence a tenth of it.
-        new Trainer(backend, tc.withLearningRate(tc.learningRate() * alignLrFactor)).train(m, tasks, null);
+        TrainConfig alignTc = tc.withLearningRate(tc.learningRate() * alignLrFactor);
+        lastAlignTraining = ExperimentResult.Training.of("MTL+align", new Trainer(backend, alignTc).train(m, tasks, null),
+                alignTc);
         m.shared().setTrainable(true);
         if (m.sharedBias() != null) {
             m.sharedBias().setTrainable(true);

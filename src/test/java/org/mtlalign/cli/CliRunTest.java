@@ -30,6 +30,7 @@ class CliRunTest {
         assertEquals(0, r.code(), r.all());
         assertTrue(r.out().contains("logistic loss"), "loss choice is printed: " + r.out());
         assertTrue(r.out().contains("MTL+align") && r.out().contains("MTL+reweight"), r.out());
+        assertTrue(r.out().contains("how each training ended"), r.out());
         JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(2, j.getAsJsonArray("tasks").size());
         JsonObject t0 = j.getAsJsonArray("tasks").get(0).getAsJsonObject();
@@ -39,6 +40,14 @@ class CliRunTest {
         double auc = t0.get("mtl").getAsDouble();
         assertTrue(auc > 0.5 && auc <= 1.0, "MTL AUC on a learnable task: " + auc);
         assertTrue(j.has("similarity") && j.has("config") && j.has("seed") && j.has("provenance"), j.keySet().toString());
+        // MTL, MTL+align, MTL+reweight and the two STL baselines, each with how it ended.
+        com.google.gson.JsonArray trainings = j.getAsJsonArray("trainings");
+        assertEquals(5, trainings.size(), trainings.toString());
+        JsonObject mtlTraining = trainings.get(0).getAsJsonObject();
+        assertEquals("MTL", mtlTraining.get("run").getAsString());
+        int epochs = mtlTraining.get("epochsRun").getAsInt();
+        int best = mtlTraining.get("bestEpoch").getAsInt();
+        assertTrue(epochs >= 1 && epochs <= 15 && best >= 0 && best <= epochs, mtlTraining.toString());
         assertEquals("cpu", j.getAsJsonObject("provenance").get("backend").getAsString());
         double peak = j.getAsJsonObject("provenance").get("peak_heap_mib").getAsDouble();
         double max = j.getAsJsonObject("provenance").get("max_heap_mib").getAsDouble();
