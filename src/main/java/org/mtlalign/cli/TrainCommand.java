@@ -400,8 +400,9 @@ public final class TrainCommand implements Callable<Integer> {
         String line = String.format(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
                 + "for linear models r >= %d gives no transfer (Proposition 1)", c.suggestedRank(), c.noTransferRank());
         if (c.suggestedRank() >= c.noTransferRank() && c.noTransferRank() > 1) {
-            line += String.format(Locale.ROOT, "; the suggestion reaches that bound, so a linear model would not share: "
-                    + "try --rank %d or less to force sharing", Math.max(1, c.noTransferRank() - 1));
+            line += String.format(Locale.ROOT, "; the suggestion reaches that bound, so linear heads could fit each task "
+                    + "on its own: --rank %d or less makes the tasks share (which helps only related tasks)",
+                    Math.max(1, c.noTransferRank() - 1));
         }
         return line;
     }
@@ -654,17 +655,33 @@ public final class TrainCommand implements Callable<Integer> {
         o.println();
         o.println("how each training ended (early stopping on the weighted validation loss; 'cap' = all epochs ran)");
         List<List<String>> tr = new ArrayList<>();
-        boolean capped = false;
+        boolean improving = false;
+        boolean alignKeptStart = false;
         for (ExperimentResult.Training t : res.trainings()) {
+            // "still improving": the best epoch lies in the last tenth of the run.
+            boolean late = t.hitEpochCap() && t.bestEpoch() > t.epochsRun() - Math.max(2, t.epochsRun() / 10);
             tr.add(List.of(t.run(), Integer.toString(t.epochsRun()), Integer.toString(t.bestEpoch()),
-                    Tables.num(t.bestValidationLoss()), t.hitEpochCap() ? "cap" : "patience"));
-            capped |= t.hitEpochCap();
+                    Tables.num(t.bestValidationLoss()), !t.hitEpochCap() ? "patience" : late ? "cap, improving" : "cap"));
+            improving |= late;
+            alignKeptStart |= t.run().equals("MTL+align") && t.bestEpoch() == 0;
         }
         Tables.print(o, List.of("model", "epochs", "best epoch", "best val loss", "ended by"), tr);
-        if (capped) {
-            o.println("note: a model marked 'cap' was still improving when the epochs ran out; raise --epochs "
-                    + "for a converged comparison");
+        if (improving) {
+            o.println("note: a model marked 'cap, improving' reached its best epoch near the end of --epochs; raise "
+                    + "--epochs for a converged comparison");
         }
+        if (alignKeptStart) {
+            o.println("note: the alignment phase never improved the validation loss, so MTL+align kept the MTL "
+                    + "model (R = I) and its similarities equal those before alignment");
+        }
+        if (res.reweightAlpha() != null) {
+            o.println("note: alpha (Algorithm 2) is the share of each task's label direction theta_i inside the top "
+                    + "shared directions: a low alpha means 'outside them' (unrelated or noisy), not necessarily noisy"
+                    + (res.tasks().size() == 2 ? "; with two tasks only one direction is kept, so one of them is "
+                            + "down-weighted unless their directions agree" : ""));
+        }
+        o.println("note: the validation losses are weighted sums over the model's tasks (reweighting changes the "
+                + "weights), so compare them within a row's model, not across models");
         List<String> names = tasks.stream().map(PreparedTask::name).toList();
         o.println();
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",

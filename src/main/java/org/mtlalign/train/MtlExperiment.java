@@ -193,7 +193,9 @@ public final class MtlExperiment {
             PreparedTask t = tasks.get(i);
             boolean higher = t.loss().higherIsBetter();
             double transfer = higher ? mtl[i] - stl[i] : stl[i] - mtl[i];
-            String sign = Double.isNaN(transfer) ? "n/a" : transfer > 0 ? "positive" : transfer < 0 ? "negative" : "none";
+            // Differences that print as +0.0000 / -0.0000 are no transfer, not a sign.
+            String sign = Double.isNaN(transfer) ? "n/a" : transfer >= 5e-5 ? "positive"
+                    : transfer <= -5e-5 ? "negative" : "none";
             reports.add(new TaskReport(t.name(), t.loss().cliName(), t.labels().reason(), t.train().length,
                     t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
                     stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign));

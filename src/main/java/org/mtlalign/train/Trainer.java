@@ -98,7 +98,9 @@ public final class Trainer {
                             loss += batchStep(model, tasks.get(i), i, order, cursor, xb, tb, weights, ws, rnd);
                         }
                     } else {
-                        if (cfg.sampling() == TrainConfig.Sampling.ROUND_ROBIN) {
+                        // One task: nothing to sample (and no random draw, so a single-task model
+                        // trains identically under every sampling rule).
+                        if (cfg.sampling() == TrainConfig.Sampling.ROUND_ROBIN || k == 1) {
                             task = nextTask;
                             nextTask = (nextTask + 1) % k;
                         } else {

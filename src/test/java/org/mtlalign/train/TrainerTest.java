@@ -79,6 +79,28 @@ class TrainerTest {
         return true;
     }
 
+    /** A single-task model (an STL baseline) trains identically whatever the sampling rule. */
+    @Test
+    void oneTaskIgnoresTheSamplingRule() {
+        long seed = TestData.seed();
+        List<PreparedTask> one = List.of(mixedTasks(new Random(seed)).get(0));
+        float[][] ref = null;
+        for (TrainConfig.Sampling sampling : new TrainConfig.Sampling[] {
+            TrainConfig.Sampling.ROUND_ROBIN, TrainConfig.Sampling.PROPORTIONAL}) {
+            TrainConfig cfg = new TrainConfig(6, 8, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f, sampling, 100, seed, false);
+            MtlModel m = model(one, 2, Activation.RELU, true, seed);
+            new Trainer(be, cfg).train(m, one, null);
+            float[][] snap = m.snapshot();
+            if (ref == null) {
+                ref = snap;
+            } else {
+                for (int i = 0; i < ref.length; i++) {
+                    assertArrayEquals(ref[i], snap[i], "seed=" + seed + ": parameter " + i + " depends on the rule");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(TrainConfig.Sampling.class)
     void sameSeedGivesBitIdenticalParameters(TrainConfig.Sampling sampling) {
