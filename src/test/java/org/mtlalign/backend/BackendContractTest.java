@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.util.Arrays;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.CommonOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
-import org.ejml.interfaces.decomposition.QRDecomposition;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,8 +33,8 @@ public abstract class BackendContractTest {
     /** Unit roundoff of float32 as used in the tolerances: 2^-23. */
     protected static final double EPS32 = 0x1p-23;
     /** Written past the end of every output region; must survive the call unchanged. */
-    private static final float SENTINEL = -7777.25f;
-    private static final int TAIL = 3;
+    private static final float SENTINEL = TestMatrices.SENTINEL;
+    private static final int TAIL = TestMatrices.TAIL;
     private static final boolean[] BOOLS = {false, true};
 
     /** The implementation under test; called once per test. */
@@ -201,16 +199,8 @@ public abstract class BackendContractTest {
         }
     }
 
-    /** A rows x cols Gaussian matrix at off with leading dimension ld, everything else pad. */
     private float[] strided(int rows, int cols, int off, int ld, float pad) {
-        float[] x = new float[off + rows * ld + TAIL];
-        Arrays.fill(x, pad);
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                x[off + i * ld + j] = gauss();
-            }
-        }
-        return x;
+        return TestMatrices.strided(rnd, rows, cols, off, ld, pad);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -961,87 +951,33 @@ public abstract class BackendContractTest {
             rank++;
         }
         double oTol = 30 * EPS32 * big;
-        double uErr = orthonormalityError(u, uOff, m, p, rank);
-        double vErr = orthonormalityError(v, vOff, n, p, rank);
+        double uErr = TestMatrices.orthonormalityError(u, uOff, m, p, rank);
+        double vErr = TestMatrices.orthonormalityError(v, vOff, n, p, rank);
         assertTrue(uErr <= oTol, at(String.format("%s: ||U^T U - I||_max = %.3g over %d columns", label, uErr, rank)));
         assertTrue(vErr <= oTol, at(String.format("%s: ||V^T V - I||_max = %.3g over %d columns", label, vErr, rank)));
         assertSignConvention(u, uOff, m, p, rank, label + ": U");
     }
 
-    /** max |X^T X - I| over the first {@code cols} columns of X (rows x ld, row-major). */
-    private static double orthonormalityError(float[] x, int off, int rows, int ld, int cols) {
-        double worst = 0;
-        for (int j = 0; j < cols; j++) {
-            for (int l = j; l < cols; l++) {
-                double dot = 0;
-                for (int i = 0; i < rows; i++) {
-                    dot += (double) x[off + i * ld + j] * x[off + i * ld + l];
-                }
-                worst = Math.max(worst, Math.abs(dot - (j == l ? 1 : 0)));
-            }
-        }
-        return worst;
-    }
+
 
     /** In each of the first cols columns, the first entry of largest magnitude is positive. */
     private void assertSignConvention(float[] x, int off, int rows, int ld, int cols, String label) {
         for (int j = 0; j < cols; j++) {
-            int best = 0;
-            for (int i = 1; i < rows; i++) {
-                if (Math.abs(x[off + i * ld + j]) > Math.abs(x[off + best * ld + j])) {
-                    best = i;
-                }
-            }
+            int best = TestMatrices.largestMagnitudeRow(x, off, rows, ld, j);
             float e = x[off + best * ld + j];
             assertTrue(e > 0f, at(label + " column " + j + ": largest-magnitude entry (row " + best + ") is " + e));
         }
     }
 
     private float[] lowRank(int m, int n, int r) {
-        float[] l = gaussians(m * r);
-        float[] rt = gaussians(r * n);
-        float[] a = new float[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double x = 0;
-                for (int k = 0; k < r; k++) {
-                    x += (double) l[i * r + k] * rt[k * n + j];
-                }
-                a[i * n + j] = (float) x;
-            }
-        }
-        return a;
+        return TestMatrices.lowRank(rnd, m, n, r);
     }
 
     /** Q1 diag(sv) Q2^T rounded to float32, with Q1 (m x p), Q2 (n x p) orthonormal columns. */
     private float[] withSingularValues(int m, int n, double[] sv) {
-        int p = sv.length;
-        DMatrixRMaj q1 = randomOrthonormal(m, p);
-        DMatrixRMaj q2 = randomOrthonormal(n, p);
-        DMatrixRMaj us = q1.copy();
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < p; j++) {
-                us.set(i, j, us.get(i, j) * sv[j]);
-            }
-        }
-        DMatrixRMaj a = new DMatrixRMaj(m, n);
-        CommonOps_DDRM.multTransB(us, q2, a);
-        float[] out = new float[m * n];
-        for (int i = 0; i < m * n; i++) {
-            out[i] = (float) a.data[i];
-        }
-        return out;
+        return TestMatrices.withSingularValues(rnd, m, n, sv, false);
     }
 
-    private DMatrixRMaj randomOrthonormal(int rows, int cols) {
-        DMatrixRMaj g = new DMatrixRMaj(rows, cols);
-        for (int i = 0; i < g.data.length; i++) {
-            g.data[i] = rnd.nextGaussian();
-        }
-        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(rows, cols);
-        assertTrue(qr.decompose(g), at("EJML QR failed"));
-        return qr.getQ(null, true);
-    }
 
     // ------------------------------------------------------------------------------------------
     // symmetricEigen
@@ -1148,7 +1084,7 @@ public abstract class BackendContractTest {
         }
         assertTrue(res <= tol, at(String.format("%s: max|A v - w v| = %.3g, relative to max|w| %.3g", label, res,
                 res / wMax)));
-        double oErr = orthonormalityError(vec, 0, n, n, n);
+        double oErr = TestMatrices.orthonormalityError(vec, 0, n, n, n);
         assertTrue(oErr <= 30 * EPS32 * n, at(String.format("%s: ||V^T V - I||_max = %.3g", label, oErr)));
         assertSignConvention(vec, 0, n, n, n, label + ": vectors");
         assertTail(w, n, label + ": w");
@@ -1165,26 +1101,15 @@ public abstract class BackendContractTest {
     }
 
     private float[] gaussians(int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = gauss();
-        }
-        return x;
+        return TestMatrices.gaussians(rnd, n);
     }
 
-    /** n NaN values (an output the call must overwrite) followed by a sentinel tail. */
     private static float[] poisoned(int n) {
-        float[] x = new float[n + TAIL];
-        Arrays.fill(x, 0, n, Float.NaN);
-        Arrays.fill(x, n, n + TAIL, SENTINEL);
-        return x;
+        return TestMatrices.poisoned(n);
     }
 
-    /** A copy of data followed by a sentinel tail (buffers larger than the region in use). */
     private static float[] withTail(float[] data) {
-        float[] x = Arrays.copyOf(data, data.length + TAIL);
-        Arrays.fill(x, data.length, x.length, SENTINEL);
-        return x;
+        return TestMatrices.withTail(data);
     }
 
     private static double[] toDouble(float[] x, int n) {
@@ -1196,10 +1121,9 @@ public abstract class BackendContractTest {
     }
 
     private void assertTail(float[] x, int from, String label) {
-        for (int i = from; i < x.length; i++) {
-            if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(SENTINEL)) {
-                fail(at(label + ": wrote past the end of its region at index " + i + " (" + x[i] + ")"));
-            }
+        int i = TestMatrices.firstOverwrittenTail(x, from);
+        if (i >= 0) {
+            fail(at(label + ": wrote past the end of its region at index " + i + " (" + x[i] + ")"));
         }
     }
 }

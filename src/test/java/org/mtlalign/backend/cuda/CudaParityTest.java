@@ -10,13 +10,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.QRDecomposition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.mtlalign.backend.TestMatrices;
 import org.mtlalign.backend.cpu.CpuBackend;
 import org.mtlalign.model.Activation;
 import org.mtlalign.model.Loss;
@@ -32,8 +30,8 @@ import org.mtlalign.model.Loss;
 @GpuTest
 class CudaParityTest {
     private static final double EPS = 0x1p-23;
-    private static final float SENTINEL = -7777.25f;
-    private static final int TAIL = 3;
+    private static final float SENTINEL = TestMatrices.SENTINEL;
+    private static final int TAIL = TestMatrices.TAIL;
 
     private static CudaBackend gpu;
     private static CpuBackend cpu;
@@ -860,124 +858,52 @@ class CudaParityTest {
     }
 
     private static double orthonormality(float[] x, int off, int rows, int ld, int cols) {
-        double worst = 0;
-        for (int j = 0; j < cols; j++) {
-            for (int l = j; l < cols; l++) {
-                double dot = 0;
-                for (int i = 0; i < rows; i++) {
-                    dot += (double) x[off + i * ld + j] * x[off + i * ld + l];
-                }
-                worst = Math.max(worst, Math.abs(dot - (j == l ? 1 : 0)));
-            }
-        }
-        return worst;
+        return TestMatrices.orthonormalityError(x, off, rows, ld, cols);
     }
 
     private void signConvention(float[] x, int off, int rows, int ld, int cols, String label) {
         for (int j = 0; j < cols; j++) {
-            int best = 0;
-            for (int i = 1; i < rows; i++) {
-                if (Math.abs(x[off + i * ld + j]) > Math.abs(x[off + best * ld + j])) {
-                    best = i;
-                }
-            }
+            int best = TestMatrices.largestMagnitudeRow(x, off, rows, ld, j);
             assertTrue(x[off + best * ld + j] > 0f, at(label + " column " + j + ": largest-magnitude entry (row " + best
                     + ") is " + x[off + best * ld + j]));
         }
     }
 
     private float[] gaussians(int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        return x;
+        return TestMatrices.gaussians(rnd, n);
     }
 
     private float[] strided(int rows, int cols, int off, int ld, float pad) {
-        float[] x = new float[off + rows * ld + TAIL];
-        Arrays.fill(x, pad);
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                x[off + i * ld + j] = (float) rnd.nextGaussian();
-            }
-        }
-        return x;
+        return TestMatrices.strided(rnd, rows, cols, off, ld, pad);
     }
 
     private static float[] poisoned(int n) {
-        float[] x = new float[n + TAIL];
-        Arrays.fill(x, 0, n, Float.NaN);
-        Arrays.fill(x, n, n + TAIL, SENTINEL);
-        return x;
+        return TestMatrices.poisoned(n);
     }
 
     private static float[] withTail(float[] data) {
-        float[] x = Arrays.copyOf(data, data.length + TAIL);
-        Arrays.fill(x, data.length, x.length, SENTINEL);
-        return x;
+        return TestMatrices.withTail(data);
     }
 
     private void assertTail(float[] x, int from, String label) {
-        for (int i = from; i < x.length; i++) {
-            if (Float.floatToRawIntBits(x[i]) != Float.floatToRawIntBits(SENTINEL)) {
-                fail(at(label + ": wrote past the end of its region at index " + i + " (" + x[i] + ")"));
-            }
+        int i = TestMatrices.firstOverwrittenTail(x, from);
+        if (i >= 0) {
+            fail(at(label + ": wrote past the end of its region at index " + i + " (" + x[i] + ")"));
         }
     }
 
     private float[] lowRank(int m, int n, int r) {
-        float[] l = gaussians(m * r);
-        float[] rt = gaussians(r * n);
-        float[] a = new float[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double x = 0;
-                for (int k = 0; k < r; k++) {
-                    x += (double) l[i * r + k] * rt[k * n + j];
-                }
-                a[i * n + j] = (float) x;
-            }
-        }
-        return a;
+        return TestMatrices.lowRank(rnd, m, n, r);
     }
 
     private float[] withSingularValues(int m, int n, double[] sv) {
-        return withSingularValues(m, n, sv, false);
+        return TestMatrices.withSingularValues(rnd, m, n, sv, false);
     }
 
     /** Q1 diag(sv) Q2^T in float32 (Q2 = Q1 when symmetric, so sv are then eigenvalues). */
     private float[] withSingularValues(int m, int n, double[] sv, boolean symmetric) {
-        int p = sv.length;
-        DMatrixRMaj q1 = randomOrthonormal(m, p);
-        DMatrixRMaj q2 = symmetric ? q1 : randomOrthonormal(n, p);
-        float[] out = new float[m * n];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                double x = 0;
-                for (int k = 0; k < p; k++) {
-                    x += q1.get(i, k) * sv[k] * q2.get(j, k);
-                }
-                out[i * n + j] = (float) x;
-            }
-        }
-        if (symmetric) {
-            for (int i = 0; i < m; i++) {
-                for (int j = 0; j < i; j++) {
-                    out[i * n + j] = out[j * n + i];
-                }
-            }
-        }
-        return out;
+        return TestMatrices.withSingularValues(rnd, m, n, sv, symmetric);
     }
 
-    private DMatrixRMaj randomOrthonormal(int rows, int cols) {
-        DMatrixRMaj g = new DMatrixRMaj(rows, cols);
-        for (int i = 0; i < g.data.length; i++) {
-            g.data[i] = rnd.nextGaussian();
-        }
-        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(rows, cols);
-        assertTrue(qr.decompose(g), at("EJML QR failed"));
-        return qr.getQ(null, true);
-    }
+
 }
