@@ -205,7 +205,8 @@ public final class TrainCommand implements Callable<Integer> {
             return transfer(o, e, backend, cfg, tasks, argv);
         }
 
-        JsonArray fingerprint = dataFingerprint(tasks);
+        // A CRC over all the data: only worth it when a model is saved or resumed.
+        JsonArray fingerprint = saveTo != null ? dataFingerprint(tasks) : null;
         MtlModel start = null;
         if (resumed != null) {
             start = checkCompatible(resumed.model(), tasks, cfg, resume);
@@ -236,7 +237,9 @@ public final class TrainCommand implements Callable<Integer> {
         JsonArray dataArgs = new JsonArray();
         data.toArgs().forEach(dataArgs::add);
         meta.add("data_args", dataArgs);
-        meta.add("data_fingerprint", fingerprint);
+        if (fingerprint != null) {
+            meta.add("data_fingerprint", fingerprint);
+        }
         Map<String, float[]> extras = standardisation(prep);
         int[] epochsRun = {0};
         if (saveTo != null) {
@@ -536,10 +539,10 @@ public final class TrainCommand implements Callable<Integer> {
         c.add("label_noise", noise);
         c.addProperty("align_lr_factor", opts.alignLrFactor);
         if (cfg.reweight() != null && tasks.size() > 1) {
-            org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
+            int total = tasks.stream().mapToInt(t -> t.labels().outputs()).sum();
             try {
                 c.addProperty("reweight_rank_used", org.mtlalign.analysis.SvdReweighting.rank(cfg.reweightRank(),
-                        cfg.rank(), tasks.size(), tr.dim(), tr.totalOutputs()));
+                        cfg.rank(), tasks.size(), tasks.get(0).dim(), total));
             } catch (UserInputException ex) {
                 c.addProperty("reweight_rank_used", (Number) null); // the run that needs it reports the error
             }

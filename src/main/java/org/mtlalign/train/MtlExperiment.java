@@ -113,7 +113,9 @@ public final class MtlExperiment {
         double[] reweighted = nanArray(k);
         boolean stlRuns = cfg.runStl();
         boolean reweightRuns = cfg.reweight() != null && k > 1;
-        double[] alpha = reweightRuns ? reweightAlpha(tasks) : null;
+        // The training rows gathered once, for Algorithm 2, the similarity scores and the capacity.
+        TrainingRows trainRows = TrainingRows.of(tasks);
+        double[] alpha = reweightRuns ? reweightAlpha(trainRows) : null;
         mtlModel = start != null ? start : newModel(tasks);
         // The trainings are independent (MTL then its alignment phase; each STL baseline; the
         // reweighted MTL), each seeded from the configuration, so a backend that allows it runs
@@ -167,9 +169,8 @@ public final class MtlExperiment {
 
         log.accept("covariance similarity and capacity");
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
-        TrainingRows tr = TrainingRows.of(tasks);
-        float[][] xs = tr.xs();
-        int[] rows = tr.rows();
+        float[][] xs = trainRows.xs();
+        int[] rows = trainRows.rows();
         CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);
         int[] ranks = new int[k];
         for (int i = 0; i < k; i++) {
@@ -186,7 +187,7 @@ public final class MtlExperiment {
             }
             simAligned = cs.matrix(zs, rows, d);
         }
-        Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, tr.ys(), tr.cols(), 1e-3, 0.9);
+        Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, trainRows.ys(), trainRows.cols(), 1e-3, 0.9);
 
         List<TaskReport> reports = new ArrayList<>();
         for (int i = 0; i < k; i++) {
@@ -241,8 +242,11 @@ public final class MtlExperiment {
 
     /** Algorithm 2's alpha on the training rows. */
     public double[] reweightAlpha(List<PreparedTask> tasks) {
-        int k = tasks.size();
-        TrainingRows tr = TrainingRows.of(tasks);
+        return reweightAlpha(TrainingRows.of(tasks));
+    }
+
+    private double[] reweightAlpha(TrainingRows tr) {
+        int k = tr.xs().length;
         int d = tr.dim();
         int total = tr.totalOutputs();
         int r = SvdReweighting.rank(cfg.reweightRank(), cfg.rank(), k, d, total);
