@@ -81,6 +81,14 @@ public interface Backend extends AutoCloseable {
     void symmetricEigen(float[] a, int n, float[] w, float[] vectors);
 
     /**
+     * A new session of arrays kept where this backend computes, for a training run (see
+     * {@link Resident}). The default runs on host arrays through this backend's array methods.
+     */
+    default Resident resident() {
+        return new HostResident(this, false);
+    }
+
+    /**
      * How many independent computations (trainings, analyses) may use this backend at once to
      * good effect; 1 when calls must come from one thread at a time (CUDA: one context, one stream).
      */

@@ -5,6 +5,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.HostResident;
+import org.mtlalign.backend.Resident;
 
 /**
  * The paper's multi-task model: for task i, out = g((X_i R_i) B + b) A_i + c_i, with a shared
@@ -242,6 +244,28 @@ public final class MtlModel {
             dZ = alignment ? new float[maxRows * d] : null;
         }
 
+        // Handles on these arrays and on the model's, for ResidentModel; remade when the
+        // model, the backend or the presence of alignment changes.
+        private ResidentModel view;
+        private MtlModel viewModel;
+        private Backend viewBackend;
+        private boolean viewAlignment;
+        private Resident host;
+        private Resident.LossSlots slot;
+        private final double[] loss = new double[1];
+
+        ResidentModel view(MtlModel model, Backend be) {
+            if (view == null || viewModel != model || viewBackend != be || viewAlignment != model.hasAlignment()) {
+                host = new HostResident(be, false);
+                slot = host.lossSlots(1);
+                view = ResidentModel.view(model, host, this);
+                viewModel = model;
+                viewBackend = be;
+                viewAlignment = model.hasAlignment();
+            }
+            return view;
+        }
+
         /** True when this workspace serves batches of up to {@code rows} rows of {@code model}. */
         public boolean fits(MtlModel model, int rows) {
             return rows <= maxRows && d == model.d && r == model.r && c >= model.maxOutputs()
@@ -251,30 +275,11 @@ public final class MtlModel {
 
     /**
      * Forward pass of task i on rows x d inputs {@code x}; leaves the outputs (rows x c_i) in
-     * {@code ws.out} and the intermediate values for {@link #backward}.
+     * {@code ws.out} and the intermediate values for {@link #backward}. (The arithmetic is
+     * {@link ResidentModel#forward}'s, on handles wrapping these arrays.)
      */
     public void forward(Backend be, int task, float[] x, int rows, Workspace ws) {
-        if (rows > ws.maxRows) {
-            throw new IllegalArgumentException("batch of " + rows + " rows exceeds workspace " + ws.maxRows);
-        }
-        if (alignment[task] != null && ws.z == null) {
-            throw new IllegalArgumentException("workspace was made before alignment was enabled");
-        }
-        float[] in = x;
-        if (alignment[task] != null) {
-            be.gemm(false, false, rows, d, d, 1f, x, 0, d, alignment[task].value, 0, d, 0f, ws.z, 0, d);
-            in = ws.z;
-        }
-        be.gemm(false, false, rows, r, d, 1f, in, 0, d, shared.value, 0, r, 0f, ws.pre, 0, r);
-        if (bias) {
-            be.biasActivation(Activation.IDENTITY, ws.pre, rows, r, sharedBias.value, ws.pre);
-        }
-        be.biasActivation(activation, ws.pre, rows, r, null, ws.hidden);
-        int c = heads.get(task).outputs();
-        be.gemm(false, false, rows, c, r, 1f, ws.hidden, 0, r, headWeights[task].value, 0, c, 0f, ws.out, 0, c);
-        if (bias) {
-            be.biasActivation(Activation.IDENTITY, ws.out, rows, c, headBiases[task].value, ws.out);
-        }
+        ws.view(this, be).forward(task, HostResident.wrap(x), rows);
     }
 
     /**
@@ -283,34 +288,8 @@ public final class MtlModel {
      * trainable ones). Returns the weighted mean loss.
      */
     public double backward(Backend be, int task, float[] x, int rows, float[] target, float weight, Workspace ws) {
-        TaskHead head = heads.get(task);
-        int c = head.outputs();
-        double loss = be.lossAndGradient(head.loss(), ws.out, rows, c, target, weight, ws.dOut);
-        Tensor a = headWeights[task];
-        if (a.trainable) {
-            be.gemm(true, false, r, c, rows, 1f, ws.hidden, 0, r, ws.dOut, 0, c, 1f, a.grad, 0, c);
-        }
-        if (bias && headBiases[task].trainable) {
-            be.columnSums(ws.dOut, rows, c, headBiases[task].grad, true);
-        }
-        boolean needShared = shared.trainable || (bias && sharedBias.trainable)
-                || (alignment[task] != null && alignment[task].trainable);
-        if (!needShared) {
-            return loss;
-        }
-        be.gemm(false, true, rows, r, c, 1f, ws.dOut, 0, c, a.value, 0, c, 0f, ws.dHidden, 0, r);
-        be.activationBackward(activation, ws.pre, ws.dHidden, ws.dHidden, rows * r);
-        float[] in = alignment[task] != null ? ws.z : x;
-        if (shared.trainable) {
-            be.gemm(true, false, d, r, rows, 1f, in, 0, d, ws.dHidden, 0, r, 1f, shared.grad, 0, r);
-        }
-        if (bias && sharedBias.trainable) {
-            be.columnSums(ws.dHidden, rows, r, sharedBias.grad, true);
-        }
-        if (alignment[task] != null && alignment[task].trainable) {
-            be.gemm(false, true, rows, d, r, 1f, ws.dHidden, 0, r, shared.value, 0, r, 0f, ws.dZ, 0, d);
-            be.gemm(true, false, d, d, rows, 1f, x, 0, d, ws.dZ, 0, d, 1f, alignment[task].grad, 0, d);
-        }
-        return loss;
+        ws.view(this, be).backward(task, HostResident.wrap(x), rows, HostResident.wrap(target), weight, ws.slot, 0);
+        ws.host.readLosses(ws.slot, 1, ws.loss);
+        return ws.loss[0];
     }
 }

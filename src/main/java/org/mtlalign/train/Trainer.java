@@ -7,9 +7,10 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.Resident;
 import org.mtlalign.data.PreparedTask;
 import org.mtlalign.model.MtlModel;
-import org.mtlalign.model.Tensor;
+import org.mtlalign.model.ResidentModel;
 
 /**
  * The thin training loop: mini-batches per task, a task-sampling rule, SGD with momentum or
@@ -37,36 +38,53 @@ public final class Trainer {
         if (k != model.taskCount()) {
             throw new IllegalArgumentException(k + " tasks for a model with " + model.taskCount() + " heads");
         }
+        try (Resident dev = backend.resident()) {
+            return train(dev, model, tasks, weights);
+        }
+    }
+
+    private TrainResult train(Resident dev, MtlModel model, List<PreparedTask> tasks, float[] weights) {
+        int k = tasks.size();
         int d = model.inputDim();
         Random rnd = new Random(cfg.seed() ^ 0x5DEECE66DL);
         int[][] order = new int[k][];
         int[] cursor = new int[k];
-        float[][] xb = new float[k][];
-        float[][] tb = new float[k][];
+        Resident.Ints[] orderDev = new Resident.Ints[k];
+        Resident.Floats[] xDev = new Resident.Floats[k];
+        Resident.Floats[] targetDev = new Resident.Floats[k];
+        Resident.Floats[] xb = new Resident.Floats[k];
+        Resident.Floats[] tb = new Resident.Floats[k];
         long totalRows = 0;
         int maxBatches = 0;
         for (int i = 0; i < k; i++) {
             PreparedTask t = tasks.get(i);
+            checkTask(t, i, model);
             order[i] = t.train().clone();
             shuffle(order[i], rnd);
             int b = Math.min(cfg.batchSize(), order[i].length);
-            xb[i] = new float[b * d];
-            tb[i] = new float[b * t.targetColumns()];
+            // Every task's data goes to the backend once; a step then moves no data.
+            xDev[i] = dev.upload(t.x());
+            targetDev[i] = dev.upload(t.target());
+            orderDev[i] = dev.upload(order[i]);
+            xb[i] = dev.floats(b * d);
+            tb[i] = dev.floats(b * t.targetColumns());
             totalRows += order[i].length;
             maxBatches = Math.max(maxBatches, (order[i].length + b - 1) / b);
         }
-        MtlModel.Workspace ws = model.workspace(Math.min(cfg.batchSize(), maxRows(tasks)));
+        ResidentModel rm = ResidentModel.upload(model, dev, Math.min(cfg.batchSize(), maxRows(tasks)));
         long stepsPerEpoch = cfg.sampling() == TrainConfig.Sampling.ALL
                 ? maxBatches : Math.max(1, (totalRows + cfg.batchSize() - 1) / cfg.batchSize());
         double[] cumulative = new double[k];
         for (int i = 0; i < k; i++) {
             cumulative[i] = (i == 0 ? 0 : cumulative[i - 1]) + (double) order[i].length / totalRows;
         }
-        List<Tensor> params = model.parameters();
-        List<List<Tensor>> usedBy = new java.util.ArrayList<>(k);
-        for (int i = 0; i < k; i++) {
-            usedBy.add(model.parametersUsedBy(i));
-        }
+        // Losses are read back every `window` steps (every step on the CPU); each step's task
+        // (-1: all tasks) is kept so a non-finite loss is reported with its step and task.
+        int window = Math.max(1, dev.lossReadInterval());
+        int perStep = cfg.sampling() == TrainConfig.Sampling.ALL ? k : 1;
+        Resident.LossSlots slots = dev.lossSlots(window * perStep);
+        double[] losses = new double[window * perStep];
+        int[] stepTask = new int[window];
         Evaluator evaluator = new Evaluator(backend);
         float[][] best = model.snapshot();
         // The starting parameters are a candidate too (epoch 0): a phase that starts from a
@@ -87,15 +105,14 @@ public final class Trainer {
         try {
             for (epoch = 1; epoch <= cfg.epochs(); epoch++) {
                 double epochLoss = 0;
+                int pending = 0;
                 for (long s = 0; s < stepsPerEpoch; s++) {
-                    double loss = 0;
                     int task = -1;
-                    List<Tensor> used;
                     if (cfg.sampling() == TrainConfig.Sampling.ALL) {
-                        used = params;
-                        zero(used);
+                        rm.zeroGrads(-1);
                         for (int i = 0; i < k; i++) {
-                            loss += batchStep(model, tasks.get(i), i, order, cursor, xb, tb, weights, ws, rnd);
+                            batchStep(dev, rm, tasks.get(i), i, order, orderDev, cursor, xDev, targetDev, xb, tb,
+                                    weights, rnd, slots, pending * perStep + i);
                         }
                     } else {
                         // One task: nothing to sample (and no random draw, so a single-task model
@@ -106,25 +123,42 @@ public final class Trainer {
                         } else {
                             task = sample(cumulative, rnd.nextDouble());
                         }
-                        used = usedBy.get(task);
-                        zero(used);
-                        loss = batchStep(model, tasks.get(task), task, order, cursor, xb, tb, weights, ws, rnd);
+                        rm.zeroGrads(task);
+                        batchStep(dev, rm, tasks.get(task), task, order, orderDev, cursor, xDev, targetDev, xb, tb,
+                                weights, rnd, slots, pending);
                     }
-                    step++;
-                    if (!Double.isFinite(loss)) {
-                        model.restore(best);
-                        throw new TrainingDivergedException("training diverged at epoch " + epoch + ", step " + step
-                                + (task >= 0 ? " on task '" + tasks.get(task).name() + "'" : "")
-                                + " (loss " + loss + "); parameters restored to the last good epoch ("
-                                + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs");
+                    stepTask[pending++] = task;
+                    if (pending == window || s == stepsPerEpoch - 1) {
+                        // On the CPU (window 1) this check comes before the step's update, so a
+                        // diverging step never reaches the parameters; elsewhere the best
+                        // parameters restored below make the later updates moot.
+                        dev.readLosses(slots, pending * perStep, losses);
+                        for (int j = 0; j < pending; j++) {
+                            double loss = 0;
+                            for (int i = 0; i < perStep; i++) {
+                                loss += losses[j * perStep + i];
+                            }
+                            if (!Double.isFinite(loss)) {
+                                model.restore(best);
+                                int tj = stepTask[j];
+                                throw new TrainingDivergedException("training diverged at epoch " + epoch + ", step "
+                                        + (step + j + 1)
+                                        + (tj >= 0 ? " on task '" + tasks.get(tj).name() + "'" : "")
+                                        + " (loss " + loss + "); parameters restored to the last good epoch ("
+                                        + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs");
+                            }
+                            epochLoss += loss;
+                        }
+                        step += pending;
+                        pending = 0;
                     }
-                    epochLoss += loss;
-                    update(used);
+                    update(rm, task);
                     if (bar != null) {
                         bar.step();
                     }
                 }
                 trainLoss = epochLoss / stepsPerEpoch;
+                rm.download();
                 double valLoss = evaluator.weightedLoss(model, tasks, weights, true);
                 if (!Double.isFinite(valLoss)) {
                     model.restore(best);
@@ -154,45 +188,61 @@ public final class Trainer {
         return new TrainResult(Math.min(epoch, cfg.epochs()), bestEpoch, bestLoss, trainLoss, step);
     }
 
-    private double batchStep(MtlModel model, PreparedTask t, int task, int[][] order, int[] cursor,
-                             float[][] xb, float[][] tb, float[] weights, MtlModel.Workspace ws, Random rnd) {
+    private void batchStep(Resident dev, ResidentModel rm, PreparedTask t, int task, int[][] order,
+                           Resident.Ints[] orderDev, int[] cursor, Resident.Floats[] xDev, Resident.Floats[] targetDev,
+                           Resident.Floats[] xb, Resident.Floats[] tb, float[] weights, Random rnd,
+                           Resident.LossSlots slots, int slot) {
         int[] ord = order[task];
         int rows = Math.min(cfg.batchSize(), ord.length);
         if (cursor[task] + rows > ord.length) {
             // Reshuffle at the end of a pass; a partial tail batch would weigh its rows more.
             shuffle(ord, rnd);
+            dev.upload(ord, orderDev[task]);
             cursor[task] = 0;
         }
-        int d = t.dim();
-        backend.gatherRows(t.x(), d, ord, cursor[task], rows, xb[task]);
-        backend.gatherRows(t.target(), t.targetColumns(), ord, cursor[task], rows, tb[task]);
+        dev.gatherRows(xDev[task], t.rows(), t.dim(), orderDev[task], cursor[task], rows, xb[task]);
+        dev.gatherRows(targetDev[task], t.rows(), t.targetColumns(), orderDev[task], cursor[task], rows, tb[task]);
         cursor[task] += rows;
         float w = weights == null ? 1f : weights[task];
-        model.forward(backend, task, xb[task], rows, ws);
-        return model.backward(backend, task, xb[task], rows, tb[task], w, ws);
+        rm.forward(task, xb[task], rows);
+        rm.backward(task, xb[task], rows, tb[task], w, slots, slot);
     }
 
-    private static void zero(List<Tensor> ps) {
-        for (Tensor p : ps) {
-            p.zeroGrad();
+    /**
+     * What the device path cannot check per step, checked once: the data's shape, the row
+     * indices, and that softmax targets are class indices of the head.
+     */
+    private static void checkTask(PreparedTask t, int i, MtlModel model) {
+        if (t.dim() != model.inputDim() || (long) t.rows() * t.dim() > t.x().length
+                || (long) t.rows() * t.targetColumns() > t.target().length) {
+            throw new IllegalArgumentException("task '" + t.name() + "': " + t.rows() + " x " + t.dim()
+                    + " data does not fit the model (d = " + model.inputDim() + ") or its arrays");
+        }
+        for (int r : t.train()) {
+            if (r < 0 || r >= t.rows()) {
+                throw new IllegalArgumentException("task '" + t.name() + "': training row " + r + " outside 0.."
+                        + (t.rows() - 1));
+            }
+        }
+        if (t.loss() == org.mtlalign.model.Loss.SOFTMAX) {
+            int classes = model.heads().get(i).outputs();
+            for (int r : t.train()) {
+                float y = t.target()[r];
+                if (!(y >= 0 && y < classes) || y != (int) y) {
+                    throw new IllegalArgumentException("task '" + t.name() + "': row " + r + " has class " + y
+                            + ", not one of 0.." + (classes - 1));
+                }
+            }
         }
     }
 
-    /** Updates only the tensors the step used, so a head's Adam moments and step count advance
-     * with its own task's steps and not with every other task's. */
-    private void update(List<Tensor> used) {
-        for (Tensor p : used) {
-            if (!p.trainable()) {
-                continue;
-            }
-            if (cfg.optimizer() == TrainConfig.Optimizer.ADAM) {
-                p.setSteps(p.steps() + 1);
-                backend.adam(p.value(), p.grad(), p.moment1(), p.moment2(), p.size(), cfg.learningRate(),
-                        0.9f, 0.999f, 1e-8f, cfg.weightDecay(), p.steps());
-            } else {
-                backend.sgdMomentum(p.value(), p.grad(), p.moment1(), p.size(), cfg.learningRate(),
-                        cfg.momentum(), cfg.weightDecay());
-            }
+    /** Updates only the tensors the step used (-1: all), so a head's Adam moments and step count
+     * advance with its own task's steps and not with every other task's. */
+    private void update(ResidentModel rm, int task) {
+        if (cfg.optimizer() == TrainConfig.Optimizer.ADAM) {
+            rm.adam(task, cfg.learningRate(), 0.9f, 0.999f, 1e-8f, cfg.weightDecay());
+        } else {
+            rm.sgdMomentum(task, cfg.learningRate(), cfg.momentum(), cfg.weightDecay());
         }
     }
 

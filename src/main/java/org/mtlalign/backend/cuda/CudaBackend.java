@@ -23,10 +23,10 @@ import org.mtlalign.model.Loss;
  * buffers are pooled by size class, the pinned arena only grows). Calls are serialised
  * (synchronized); the backend is not meant to be shared by concurrent trainers.
  *
- * <p>This first version keeps the {@link Backend} interface, which takes host {@code float[]}
- * arrays, so every call pays its transfers: correct now, fast later. The device-resident
- * training path (parameters and batches kept on the device between calls, using the typed
- * launchers of {@link CudaKernels} directly) is the next step.
+ * <p>The {@link Backend} methods take host {@code float[]} arrays, so every call pays its
+ * transfers; analyses and validation use them. Training runs on {@link #resident()} sessions
+ * ({@link CudaResident}): parameters and data stay on the device and the steps launch the typed
+ * launchers of {@link CudaKernels} without waiting.
  *
  * <p>Debugging: {@code -Dmtlalign.cuda.debug=true} or {@code MTL_CUDA_DEBUG=1} synchronises
  * and checks after every launch, so an error names the failing kernel.
@@ -133,6 +133,70 @@ public final class CudaBackend implements Backend {
     /** The typed launchers, for device-resident callers (context must be current). */
     CudaKernels kernels() {
         return kernels;
+    }
+
+    /** A session whose arrays live on this device (see {@link CudaResident}). */
+    @Override
+    public org.mtlalign.backend.Resident resident() {
+        return new CudaResident(this);
+    }
+
+    /** Copies src into the start of d and waits (resident uploads are rare: start, reshuffles). */
+    synchronized void copyToDevice(float[] src, DeviceBuffer d) {
+        enter();
+        try (Call call = new Call("upload")) {
+            call.uploadInto(d, src, 0, src.length);
+            call.finish();
+        }
+    }
+
+    synchronized void copyToDevice(int[] src, DeviceBuffer d) {
+        enter();
+        try (Call call = new Call("upload")) {
+            call.uploadInto(d, src, 0, src.length);
+            call.finish();
+        }
+    }
+
+    /** Waits for the queued work, then copies dst.length floats from the start of d. */
+    synchronized void copyToHost(DeviceBuffer d, float[] dst) {
+        enter();
+        try (Call call = new Call("download")) {
+            call.download(d, dst, 0, dst.length);
+            call.finish();
+        }
+    }
+
+    /** Waits for the queued work, then copies count doubles from the start of d. */
+    synchronized void copyToHost(DeviceBuffer d, double[] dst, int count) {
+        enter();
+        try (Call call = new Call("download")) {
+            call.download(d, dst, count);
+            call.finish();
+        }
+    }
+
+    /** Queues n copies of value into the start of d. */
+    synchronized void fill(DeviceBuffer d, long n, float value) {
+        enter();
+        if (n > 0) {
+            Cu.check(JCudaDriver.cuMemsetD32Async(d.at(0), Float.floatToRawIntBits(value), n, stream), "fill");
+        }
+    }
+
+    /** Queues a copy of n floats from the start of src to the start of dst. */
+    synchronized void copyOnDevice(DeviceBuffer src, DeviceBuffer dst, long n) {
+        enter();
+        if (n > 0) {
+            Cu.check(JCudaDriver.cuMemcpyDtoDAsync(dst.at(0), src.at(0), n * 4, stream), "device copy");
+        }
+    }
+
+    /** Adam's bias corrections folded as the twin folds them: {stepSize, epsHat}. */
+    static float[] adamFolds(float lr, float beta1, float beta2, float eps, int t) {
+        double c1 = 1.0 - Math.pow(beta1, t);
+        double c2 = 1.0 - Math.pow(beta2, t);
+        return new float[] {(float) (lr * Math.sqrt(c2) / c1), (float) (eps * Math.sqrt(c2))};
     }
 
     // ------------------------------------------------------------------------------------------
@@ -358,7 +422,7 @@ public final class CudaBackend implements Backend {
             DeviceBuffer dSrc = call.upload(src, 0, (long) (maxRow + 1) * cols);
             DeviceBuffer dIdx = call.upload(idx, from, count);
             DeviceBuffer dDst = call.alloc((long) count * cols * 4);
-            kernels.gatherRows(dSrc, maxRow + 1, cols, dIdx, count, dDst);
+            kernels.gatherRows(dSrc, maxRow + 1, cols, dIdx, 0, count, dDst);
             call.download(dDst, dst, 0, (long) count * cols);
             call.finish();
         }
@@ -402,10 +466,9 @@ public final class CudaBackend implements Backend {
             return;
         }
         // Exactly the twin's folded bias corrections (float64, then rounded once).
-        double c1 = 1.0 - Math.pow(beta1, t);
-        double c2 = 1.0 - Math.pow(beta2, t);
-        float stepSize = (float) (lr * Math.sqrt(c2) / c1);
-        float epsHat = (float) (eps * Math.sqrt(c2));
+        float[] folds = adamFolds(lr, beta1, beta2, eps, t);
+        float stepSize = folds[0];
+        float epsHat = folds[1];
         enter();
         try (Call call = new Call("adam")) {
             DeviceBuffer dp = call.upload(p, 0, n);
@@ -531,7 +594,7 @@ public final class CudaBackend implements Backend {
     // plumbing
     // ------------------------------------------------------------------------------------------
 
-    private void enter() {
+    void enter() {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
@@ -600,6 +663,12 @@ public final class CudaBackend implements Backend {
 
         DeviceBuffer upload(float[] src, int off, long len) {
             DeviceBuffer d = alloc(len * 4);
+            uploadInto(d, src, off, len);
+            return d;
+        }
+
+        /** Queues the copy of src[off..off+len) to the start of d (d is not owned by the call). */
+        void uploadInto(DeviceBuffer d, float[] src, int off, long len) {
             for (long done = 0; done < len; ) {
                 int piece = (int) Math.min(len - done, PIECE / 4);
                 PinnedStaging.Region r = stage(piece * 4L);
@@ -609,11 +678,15 @@ public final class CudaBackend implements Backend {
                 pending = true;
                 done += piece;
             }
-            return d;
         }
 
         DeviceBuffer upload(int[] src, int off, int len) {
             DeviceBuffer d = alloc(len * 4L);
+            uploadInto(d, src, off, len);
+            return d;
+        }
+
+        void uploadInto(DeviceBuffer d, int[] src, int off, int len) {
             for (long done = 0; done < len; ) {
                 int piece = (int) Math.min(len - done, PIECE / 4);
                 PinnedStaging.Region r = stage(piece * 4L);
@@ -623,7 +696,6 @@ public final class CudaBackend implements Backend {
                 pending = true;
                 done += piece;
             }
-            return d;
         }
 
         /** Copies len floats from the start of d into dst[off..] once the stream is synchronised. */
@@ -648,10 +720,14 @@ public final class CudaBackend implements Backend {
         }
 
         void download(DeviceBuffer d, double[] dst) {
-            PinnedStaging.Region r = stage(dst.length * 8L);
-            Cu.check(JCudaDriver.cuMemcpyDtoHAsync(r.pointer, d.at(0), dst.length * 8L, stream), what + ": copy to host");
+            download(d, dst, dst.length);
+        }
+
+        void download(DeviceBuffer d, double[] dst, int count) {
+            PinnedStaging.Region r = stage(count * 8L);
+            Cu.check(JCudaDriver.cuMemcpyDtoHAsync(r.pointer, d.at(0), count * 8L, stream), what + ": copy to host");
             pending = true;
-            afterSync.add(() -> r.buffer.asDoubleBuffer().get(dst, 0, dst.length));
+            afterSync.add(() -> r.buffer.asDoubleBuffer().get(dst, 0, count));
         }
 
         private PinnedStaging.Region stage(long bytes) {

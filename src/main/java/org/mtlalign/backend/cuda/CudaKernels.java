@@ -20,8 +20,8 @@ import jcuda.driver.JCudaDriver;
  * backend's stream. Modules are loaded with cuModuleLoadData from the fatbin bytes on the
  * classpath (never from a file path; no nvcc at run time).
  *
- * <p>Launchers take device buffers plus element offsets; they are the API of the later
- * device-resident training path. With {@code debug} every launch is followed by a stream
+ * <p>Launchers take device buffers plus element offsets; {@link CudaBackend}'s per-call methods
+ * and the device-resident sessions ({@link CudaResident}) both use them. With {@code debug} every launch is followed by a stream
  * synchronisation and an error check naming the kernel.
  */
 final class CudaKernels {
@@ -225,9 +225,14 @@ final class CudaKernels {
 
     /** reduce_partials: result[0] = sum of count partial sums (one block, fixed order). */
     void reducePartials(DeviceBuffer partial, int count, DeviceBuffer result) {
+        reducePartials(partial, count, result, 0);
+    }
+
+    /** reduce_partials into result[resultOff] (a loss slot of the resident path). */
+    void reducePartials(DeviceBuffer partial, int count, DeviceBuffer result, long resultOff) {
         vec("reducePartials partial", partial, 0, count, F64);
-        vec("reducePartials result", result, 0, 1, F64);
-        launch("reduce_partials", 1, 1, LOSS_THREADS, 1, 0, partial.ptr, count, result.ptr);
+        vec("reducePartials result", result, resultOff, 1, F64);
+        launch("reduce_partials", 1, 1, LOSS_THREADS, 1, 0, partial.ptr, count, result.at(resultOff * F64));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -250,16 +255,21 @@ final class CudaKernels {
                 rows > 0 ? a.ptr : NULL, rows, cols, out.ptr, accumulate ? 1 : 0);
     }
 
-    /** gather_rows: dst[i, :] = src[idx[i], :]; indices must be valid (checked by the caller). */
-    void gatherRows(DeviceBuffer src, long srcRows, int cols, DeviceBuffer idx, int count, DeviceBuffer dst) {
+    /**
+     * gather_rows: dst[i, :] = src[idx[idxOff + i], :]; indices must be valid (checked by the
+     * caller).
+     */
+    void gatherRows(DeviceBuffer src, long srcRows, int cols, DeviceBuffer idx, long idxOff, int count,
+                    DeviceBuffer dst) {
         long n = (long) count * cols;
         if (n == 0) {
             return;
         }
         vec("gatherRows src", src, 0, srcRows * cols, F32);
-        vec("gatherRows idx", idx, 0, count, I32);
+        vec("gatherRows idx", idx, idxOff, count, I32);
         vec("gatherRows dst", dst, 0, n, F32);
-        launch("gather_rows", gridStrideBlocks(n), 1, ELEMENTWISE_THREADS, 1, 0, src.ptr, cols, idx.ptr, count, dst.ptr);
+        launch("gather_rows", gridStrideBlocks(n), 1, ELEMENTWISE_THREADS, 1, 0, src.ptr, cols, idx.at(idxOff * I32),
+                count, dst.ptr);
     }
 
     // ------------------------------------------------------------------------------------------
