@@ -14,6 +14,8 @@
 #   memcheck   the GPU suite under compute-sanitizer --tool memcheck  (if the binary exists)
 #   racecheck  the GPU suite under compute-sanitizer --tool racecheck (if the binary exists)
 #   svd        `mtl svd` on generated stacks (the SvdBench shapes), cpu vs cuda: time and S
+#   train      JMH TrainEpochBench on backend cpu and cuda (the device-resident path), then
+#              PyTorch eager on CUDA (benchmarks/peers/gpu_peers.py) and the device's ceilings
 #   jmh        a tiny JMH run of the CPU SvdBench on this machine's CPU (the CPU peer)
 # The demo runs before the sanitizers (brief order was tests, sanitizers, demo): it is cheap and
 # decisive, and the sanitizers are the steps most likely to run out of time.
@@ -22,13 +24,13 @@
 #   OUT=DIR        where the (at most 8) result files go; default ./out
 #   BUDGET=S       overall time budget in seconds (default 400): each step gets min(its own cap,
 #                  what is left); a step that would get under its minimum is SKIPPED (time budget)
-#   STEPS="..."    subset/order of: env junit demo memcheck racecheck svd jmh (default: all)
+#   STEPS="..."    subset/order of: env junit demo memcheck racecheck svd train jmh (default: all)
 #   SEED=N         -Dmtlalign.test.seed for every JUnit run (default: the epoch second), so a
 #                  failure replays with the same inputs: SEED=N STEPS=junit bash ...
 #   DEMO_SEED=N    seed of the two demo runs (default 1); DEMO_EPOCHS (default 20)
 #
 # Files under $OUT: summary.txt junit.txt memcheck.txt racecheck.txt demo.txt demo-cpu.json
-# demo-cuda.json timings.txt. Stdout: one line per step, then the summary table (last).
+# demo-cuda.json timings.txt (8 at most: the device tool returns no more). Stdout: one line per step, then the summary table (last).
 # Exit code: 0 ok; 1 a GPU test failed (or timed out, or a GPU is visible but the GPU tests did
 # not run); 3 the tests passed but another check failed (sanitizer errors, cpu/cuda demo
 # mismatch, cuda run crashed on a GPU machine, SVD disagreement); 4 the bundle is missing.
@@ -41,7 +43,7 @@ cd "$repo" || exit 4
 D=target/device
 OUT="${OUT:-$repo/out}"
 BUDGET="${BUDGET:-400}"
-STEPS="${STEPS:-env junit demo memcheck racecheck svd jmh}"
+STEPS="${STEPS:-env junit demo memcheck racecheck svd train jmh}"
 SEED="${SEED:-$(date +%s)}"
 DEMO_SEED="${DEMO_SEED:-1}"
 DEMO_EPOCHS="${DEMO_EPOCHS:-20}"
@@ -415,6 +417,57 @@ PY
     fi
   else
     record svd SKIP 0 "time budget"
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Training epoch (issue #5's training target): TrainEpochBench on both backends in one JMH run,
+# then PyTorch eager on CUDA (benchmarks/peers/gpu_peers.py: the same epoch, and the device's
+# copy/SGEMM ceilings), so every ratio is measured side by side in this one call.
+if want train; then
+  if [ ! -d "$D/bench" ]; then
+    record train SKIP 0 "no bench/ in the bundle"
+  elif s=$(box 150 40); then
+    t=$SECONDS
+    BENCH_CP="$(cp_join "$D"/bench/*.jar "$JAR" "$D"/lib/*.jar)"
+    echo "===== JMH TrainEpochBench -p backend=cpu,cuda -p m=2000,20000 -f 1 -wi 2 -i 3 -w 1s -r 1s" >> "$TIMINGS"
+    timeout -k 5 $((s * 2 / 3)) "$JAVA" "${JOPTS[@]}" -cp "$BENCH_CP" org.openjdk.jmh.Main \
+      -f 1 -wi 2 -i 3 -w 1s -r 1s -p backend=cpu,cuda -p m=2000,20000 TrainEpochBench > "$SCRATCH/train-jmh.txt" 2>&1; rc=$?
+    grep -v '^WARNING: Using incubator' "$SCRATCH/train-jmh.txt" >> "$TIMINGS"
+    echo "(exit $rc, $((SECONDS - t)) s)" >> "$TIMINGS"
+    rem=$((s - (SECONDS - t)))
+    if [ $rem -ge 20 ] && python3 -c 'import torch, numpy' 2>/dev/null; then
+      echo "===== python3 benchmarks/peers/gpu_peers.py --samples 3 --sample-s 0.3 --warmup-s 0.5" >> "$TIMINGS"
+      timeout -k 5 "$rem" python3 benchmarks/peers/gpu_peers.py --samples 3 --sample-s 0.3 --warmup-s 0.5 \
+        > "$SCRATCH/train-peers.txt" 2>&1; prc=$?
+      cat "$SCRATCH/train-peers.txt" >> "$TIMINGS"; echo "(exit $prc)" >> "$TIMINGS"
+    else
+      echo "(no PyTorch peer: torch/numpy missing or no time left)" >> "$TIMINGS"
+    fi
+    echo >> "$TIMINGS"
+    # ours (cuda) / torch eager on CUDA (loss read every 32 steps, as ours), per m; JMH columns:
+    # Benchmark backend d k m r Mode Cnt Score
+    note=""; cuda_missing=0
+    for m in 2000 20000; do
+      cpu_ms="$(awk -v m=$m '$1 ~ /TrainEpochBench.epoch/ && $2 == "cpu" && $5 == m {print $9}' "$SCRATCH/train-jmh.txt" | head -n 1)"
+      cuda_ms="$(awk -v m=$m '$1 ~ /TrainEpochBench.epoch/ && $2 == "cuda" && $5 == m {print $9}' "$SCRATCH/train-jmh.txt" | head -n 1)"
+      torch_ms="$(awk -v m="m=$m" '$1 == "train.epoch" && $2 == m && $3 == "check_every=32" {print $5}' "$SCRATCH/train-peers.txt" 2>/dev/null | head -n 1)"
+      ratio="-"
+      if [[ "$cuda_ms" =~ ^[0-9.]+$ ]] && [[ "$torch_ms" =~ ^[0-9.]+$ ]]; then
+        ratio="$(awk -v a="$torch_ms" -v b="$cuda_ms" 'BEGIN { printf "%.2fx", a / b }')"
+      fi
+      [ -z "$cuda_ms" ] && cuda_missing=1
+      note="$note m=$m: cpu ${cpu_ms:-?} ms, cuda ${cuda_ms:-?} ms, torch-cuda ${torch_ms:-?} ms (torch/ours $ratio);"
+    done
+    note="${note%;}"
+    if [ $rc -eq 0 ] && grep -q 'ms/op' "$SCRATCH/train-jmh.txt" && { [ $GPU_PRESENT = 0 ] || [ $cuda_missing = 0 ]; }; then
+      record train ok $((SECONDS - t)) "${note# }$([ $GPU_PRESENT = 0 ] && echo ' (no GPU: cpu only)')"
+    else
+      record train FAIL $((SECONDS - t)) "JMH exit $rc;$note (see timings.txt)"
+      [ $GPU_PRESENT = 1 ] && CHECK_FAIL=1
+    fi
+  else
+    record train SKIP 0 "time budget"
   fi
 fi
 

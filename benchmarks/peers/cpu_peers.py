@@ -184,8 +184,12 @@ class TorchMtl:
     snapshot of the parameters when the validation loss improves.
     """
 
-    def __init__(self, k, m, d, r, batch=256, val_rows=256, lr=0.005):
+    def __init__(self, k, m, d, r, batch=256, val_rows=256, lr=0.005, device="cpu", check_every=1):
+        """device: where tensors live (gpu_peers.py passes "cuda"); check_every: steps between
+        reads of the loss (loss.item(), which waits for the device): 1 as Trainer on the CPU,
+        32 as Trainer on a GPU session (Resident.lossReadInterval)."""
         self.k, self.m, self.d, self.r, self.batch = k, m, d, r, batch
+        self.device, self.check_every = device, check_every
         g = torch.Generator().manual_seed(SEED)
         shared = torch.randn(d, generator=g) * math.sqrt(1.0 / d)
         self.x, self.y = [], []
@@ -193,11 +197,11 @@ class TorchMtl:
             theta = (shared + torch.randn(d, generator=g) * math.sqrt(1.0 / d)) / math.sqrt(2.0)
             x = torch.randn(m, d, generator=g)
             y = (x.double() @ theta.double()).float() + 0.1 * torch.randn(m, generator=g)
-            self.x.append(x.contiguous())
-            self.y.append(y.reshape(m, 1).contiguous())
-        self.val = torch.arange(min(val_rows, m))
-        self.xb = [torch.empty(batch, d) for _ in range(k)]
-        self.yb = [torch.empty(batch, 1) for _ in range(k)]
+            self.x.append(x.contiguous().to(device))
+            self.y.append(y.reshape(m, 1).contiguous().to(device))
+        self.val = torch.arange(min(val_rows, m), device=device)
+        self.xb = [torch.empty(batch, d, device=device) for _ in range(k)]
+        self.yb = [torch.empty(batch, 1, device=device) for _ in range(k)]
         self.gen = torch.Generator().manual_seed(SEED ^ 0x5DEECE66D)
         self.lr = lr
         self.reset(SEED)
@@ -205,11 +209,11 @@ class TorchMtl:
     def reset(self, seed):
         """A fresh model and optimiser (TrainEpochBench rebuilds the model every iteration)."""
         g = torch.Generator().manual_seed(seed)
-        d, r, k = self.d, self.r, self.k
-        self.B = torch.nn.Parameter(torch.randn(d, r, generator=g) * math.sqrt(2.0 / d))
-        self.b = torch.nn.Parameter(torch.full((r,), 0.01))
-        self.A = [torch.nn.Parameter(torch.randn(r, 1, generator=g) * math.sqrt(1.0 / r)) for _ in range(k)]
-        self.c = [torch.nn.Parameter(torch.zeros(1)) for _ in range(k)]
+        d, r, k, dev = self.d, self.r, self.k, self.device
+        self.B = torch.nn.Parameter((torch.randn(d, r, generator=g) * math.sqrt(2.0 / d)).to(dev))
+        self.b = torch.nn.Parameter(torch.full((r,), 0.01, device=dev))
+        self.A = [torch.nn.Parameter((torch.randn(r, 1, generator=g) * math.sqrt(1.0 / r)).to(dev)) for _ in range(k)]
+        self.c = [torch.nn.Parameter(torch.zeros(1, device=dev)) for _ in range(k)]
         self.params = [self.B, self.b] + self.A + self.c
         # Parameters whose grad is None (set_to_none) are skipped by Adam: only the shared
         # tensors and the stepped task's head advance, as in Trainer.update(used).
@@ -229,19 +233,21 @@ class TorchMtl:
 
     def epoch(self):
         k, m, bs = self.k, self.m, self.batch
-        order = [torch.randperm(m, generator=self.gen) for _ in range(k)]
+        dev = self.device
+        order = [torch.randperm(m, generator=self.gen).to(dev) for _ in range(k)]
         cursor = [0] * k
         best = self.val_loss()
         snapshot = [p.detach().clone() for p in self.params]
         steps = max(1, -(-(k * m) // bs))
         epoch_loss = 0.0
+        pending = torch.zeros((), device=dev, dtype=torch.float64)
         task = 0
         rows = min(bs, m)
-        for _ in range(steps):
+        for s in range(steps):
             t = task
             task = (task + 1) % k
             if cursor[t] + rows > m:
-                order[t] = torch.randperm(m, generator=self.gen)
+                order[t] = torch.randperm(m, generator=self.gen).to(dev)
                 cursor[t] = 0
             idx = order[t][cursor[t]:cursor[t] + rows]
             cursor[t] += rows
@@ -250,10 +256,19 @@ class TorchMtl:
             self.opt.zero_grad(set_to_none=True)
             loss = 0.5 * (self.forward(t, self.xb[t]) - self.yb[t]).square().mean()
             loss.backward()
-            lv = loss.item()
-            if not math.isfinite(lv):
-                raise FloatingPointError("diverged")
-            epoch_loss += lv
+            if self.check_every == 1:
+                lv = loss.item()
+                if not math.isfinite(lv):
+                    raise FloatingPointError("diverged")
+                epoch_loss += lv
+            else:
+                pending += loss.detach()
+                if (s + 1) % self.check_every == 0 or s == steps - 1:
+                    lv = pending.item()
+                    if not math.isfinite(lv):
+                        raise FloatingPointError("diverged")
+                    epoch_loss += lv
+                    pending.zero_()
             self.opt.step()
         val = self.val_loss()
         if val < best:

@@ -16,6 +16,7 @@ import org.mtlalign.model.Loss;
 public final class HostResident implements Resident {
     private final Backend backend;
     private final boolean copying;
+    private boolean closed;
 
     public HostResident(Backend backend, boolean copying) {
         this.backend = backend;
@@ -66,44 +67,58 @@ public final class HostResident implements Resident {
         return new HostFloats(a);
     }
 
-    private static float[] f(Floats h) {
+    private float[] f(Floats h) {
+        live();
         if (!(h instanceof HostFloats)) {
             throw new IllegalArgumentException("not a host array handle: " + h);
         }
         return ((HostFloats) h).a;
     }
 
-    private static int[] i(Ints h) {
+    private int[] i(Ints h) {
+        live();
         if (!(h instanceof HostInts)) {
             throw new IllegalArgumentException("not a host index handle: " + h);
         }
         return ((HostInts) h).a;
     }
 
-    private static double[] s(LossSlots h) {
+    private double[] s(LossSlots h) {
+        live();
         if (!(h instanceof HostSlots)) {
             throw new IllegalArgumentException("not a host loss-slot handle: " + h);
         }
         return ((HostSlots) h).v;
     }
 
+    /** A closed session refuses work, as a device session must (its buffers are reused). */
+    private void live() {
+        if (closed) {
+            throw new IllegalStateException("the resident session is closed");
+        }
+    }
+
     @Override
     public Floats floats(int n) {
+        live();
         return new HostFloats(new float[n]);
     }
 
     @Override
     public Ints ints(int n) {
+        live();
         return new HostInts(new int[n]);
     }
 
     @Override
     public Floats upload(float[] src) {
+        live();
         return new HostFloats(copying ? src.clone() : src);
     }
 
     @Override
     public Ints upload(int[] src) {
+        live();
         return new HostInts(copying ? src.clone() : src);
     }
 
@@ -199,6 +214,7 @@ public final class HostResident implements Resident {
 
     @Override
     public LossSlots lossSlots(int capacity) {
+        live();
         return new HostSlots(capacity);
     }
 
@@ -215,5 +231,6 @@ public final class HostResident implements Resident {
 
     @Override
     public void close() {
+        closed = true;
     }
 }

@@ -66,10 +66,11 @@ public final class ResidentModel {
         int r = model.rank();
         int c = model.maxOutputs();
         boolean a = model.hasAlignment();
-        return new ResidentModel(model, dev, maxRows, true,
-                a ? dev.floats(maxRows * d) : null, dev.floats(maxRows * r), dev.floats(maxRows * r),
-                dev.floats(maxRows * c), dev.floats(maxRows * c), dev.floats(maxRows * r),
-                a ? dev.floats(maxRows * d) : null);
+        int rd = Math.multiplyExact(maxRows, d);
+        int rr = Math.multiplyExact(maxRows, r);
+        int rc = Math.multiplyExact(maxRows, c);
+        return new ResidentModel(model, dev, maxRows, true, a ? dev.floats(rd) : null, dev.floats(rr),
+                dev.floats(rr), dev.floats(rc), dev.floats(rc), dev.floats(rr), a ? dev.floats(rd) : null);
     }
 
     /** Handles on the model's own arrays and a workspace's (dev must wrap, not copy). */

@@ -66,8 +66,8 @@ public final class Trainer {
             xDev[i] = dev.upload(t.x());
             targetDev[i] = dev.upload(t.target());
             orderDev[i] = dev.upload(order[i]);
-            xb[i] = dev.floats(b * d);
-            tb[i] = dev.floats(b * t.targetColumns());
+            xb[i] = dev.floats(Math.multiplyExact(b, d));
+            tb[i] = dev.floats(Math.multiplyExact(b, t.targetColumns()));
             totalRows += order[i].length;
             maxBatches = Math.max(maxBatches, (order[i].length + b - 1) / b);
         }
@@ -224,10 +224,11 @@ public final class Trainer {
                         + (t.rows() - 1));
             }
         }
-        if (t.loss() == org.mtlalign.model.Loss.SOFTMAX) {
+        if (model.heads().get(i).loss() == org.mtlalign.model.Loss.SOFTMAX) {
             int classes = model.heads().get(i).outputs();
+            int cols = t.targetColumns();
             for (int r : t.train()) {
-                float y = t.target()[r];
+                float y = t.target()[r * cols];
                 if (!(y >= 0 && y < classes) || y != (int) y) {
                     throw new IllegalArgumentException("task '" + t.name() + "': row " + r + " has class " + y
                             + ", not one of 0.." + (classes - 1));

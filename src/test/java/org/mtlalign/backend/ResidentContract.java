@@ -102,6 +102,21 @@ public abstract class ResidentContract {
     }
 
     @Test
+    public void aClosedSessionRefusesWorkAndEmptyReadsAreFine() {
+        Resident dev = open();
+        Resident.Floats a = up(dev, gauss(5));
+        Resident.LossSlots slots = dev.lossSlots(2);
+        dev.readLosses(slots, 0, new double[0]);
+        dev.close();
+        dev.close();  // twice is harmless
+        assertThrows(IllegalStateException.class, () -> dev.fill(a, 1f), at("fill after close"));
+        assertThrows(IllegalStateException.class, () -> dev.download(a, new float[5]), at("download after close"));
+        assertThrows(IllegalStateException.class, () -> dev.floats(3), at("floats after close"));
+        assertThrows(IllegalStateException.class, () -> dev.readLosses(slots, 1, new double[1]),
+                at("readLosses after close"));
+    }
+
+    @Test
     public void gemmFormsWithOffsetsAndLeadingDimensions() {
         Backend ref = reference();
         int[][] sizes = {{1, 1, 1}, {7, 13, 33}, {65, 3, 70}, {33, 31, 0}};
@@ -148,6 +163,7 @@ public abstract class ResidentContract {
                 for (Activation g : Activation.values()) {
                     for (boolean withBias : new boolean[] {false, true}) {
                         float[] h = gauss(n), bias = gauss(cols);
+                        h[0] = -0f;  // h + 0 is +0: an implementation that skips the add differs
                         Resident.Floats hh = up(dev, h), hb = up(dev, bias), out = dev.floats(n);
                         dev.biasActivation(g, hh, rows, cols, withBias ? hb : null, out);
                         dev.biasActivation(g, hh, rows, cols, withBias ? hb : null, hh);  // in place

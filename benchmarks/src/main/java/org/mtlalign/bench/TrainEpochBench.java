@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.mtlalign.backend.cpu.CpuBackend;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.Backends;
 import org.mtlalign.data.EncodedLabels;
 import org.mtlalign.data.PreparedTask;
 import org.mtlalign.data.Task;
@@ -26,6 +27,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -58,6 +60,10 @@ public class TrainEpochBench {
     static final int BATCH = 256;
     static final int VALIDATION_ROWS = 256;
 
+    /** "cpu", or "cuda" for the device-resident path on a GPU (benchmarks/gpu/device-check.sh). */
+    @Param({"cpu"})
+    public String backend;
+
     @Param({"8"})
     public int k;
 
@@ -70,7 +76,7 @@ public class TrainEpochBench {
     @Param({"16"})
     public int r;
 
-    private CpuBackend be;
+    private Backend be;
     private List<PreparedTask> tasks;
     private List<TaskHead> heads;
     private Trainer trainer;
@@ -79,7 +85,11 @@ public class TrainEpochBench {
 
     @Setup(Level.Trial)
     public void setupData() {
-        be = BenchSupport.cpuBackend();
+        be = "cpu".equals(backend) ? BenchSupport.cpuBackend()
+                : Backends.select(backend, note -> System.out.println("# " + note));
+        if (!"cpu".equals(backend)) {
+            System.out.println("# Backend: " + be.description());
+        }
         Random rnd = new Random(BenchSupport.SEED);
         float[] shared = new float[d];
         BenchSupport.fillGaussian(shared, Math.sqrt(1.0 / d), rnd);
@@ -114,6 +124,11 @@ public class TrainEpochBench {
         }
         trainer = new Trainer(be, TrainConfig.defaults(BenchSupport.SEED).withEpochs(1).withBatchSize(BATCH)
                 .withProgress(false));
+    }
+
+    @TearDown(Level.Trial)
+    public void closeBackend() {
+        be.close();
     }
 
     @Setup(Level.Iteration)

@@ -83,15 +83,21 @@ final class CudaResident implements Resident {
     }
 
     private DeviceBuffer take(long bytes) {
-        if (closed) {
-            throw new IllegalStateException("the resident session is closed");
-        }
+        live();
         DeviceBuffer b = be.acquire(Math.max(4, bytes));
         owned.add(b);
         return b;
     }
 
-    private static DeviceFloats f(Floats h, long need, String what) {
+    /** Refuses work after close: the handles' buffers are back in the pool, owned by others. */
+    private void live() {
+        if (closed) {
+            throw new IllegalStateException("the resident session is closed");
+        }
+    }
+
+    private DeviceFloats f(Floats h, long need, String what) {
+        live();
         if (!(h instanceof DeviceFloats)) {
             throw new IllegalArgumentException(what + ": not a device array handle: " + h);
         }
@@ -156,6 +162,7 @@ final class CudaResident implements Resident {
 
     @Override
     public void upload(int[] src, Ints dst) {
+        live();
         if (!(dst instanceof DeviceInts) || ((DeviceInts) dst).n != src.length) {
             throw new IllegalArgumentException("upload: " + src.length + " indices into " + dst);
         }
@@ -180,6 +187,13 @@ final class CudaResident implements Resident {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Floats a, int aOff, int lda,
                      Floats b, int bOff, int ldb, float beta, Floats c, int cOff, int ldc) {
+        live();
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
+        if (m == 0 || n == 0) {
+            return;  // as CudaBackend.gemm: nothing to write, nothing to check
+        }
         DeviceFloats da = f(a, k == 0 ? 0 : span(transA ? k : m, transA ? m : k, lda, aOff), "gemm A");
         DeviceFloats db = f(b, k == 0 ? 0 : span(transB ? n : k, transB ? k : n, ldb, bOff), "gemm B");
         DeviceFloats dc = f(c, span(m, n, ldc, cOff), "gemm C");
@@ -195,9 +209,8 @@ final class CudaResident implements Resident {
         DeviceFloats dh = f(h, n, "biasActivation h");
         DeviceFloats dout = f(out, n, "biasActivation out");
         DeviceFloats db = bias == null ? null : f(bias, cols, "biasActivation bias");
-        if (g == Activation.IDENTITY && bias == null && h == out) {
-            return;
-        }
+        // No shortcut for the identity without bias in place: the kernel, like the twin,
+        // computes h + 0, which turns -0 into +0.
         synchronized (be) {
             be.enter();
             kernels.biasActivation(g == Activation.RELU, dh.buf, 0, rows, cols, db == null ? null : db.buf, 0,
@@ -225,19 +238,21 @@ final class CudaResident implements Resident {
     @Override
     public void lossAndGradient(Loss loss, Floats out, int rows, int outputs, Floats target, float weight,
                                 Floats grad, LossSlots slots, int slot) {
-        if (!(slots instanceof DeviceSlots) || slot < 0 || slot >= slots.capacity()) {
-            throw new IllegalArgumentException("lossAndGradient: slot " + slot + " of " + slots);
+        live();
+        if (!(slots instanceof DeviceSlots) || slot < 0 || slot >= slots.capacity() || rows < 0 || outputs < 0) {
+            throw new IllegalArgumentException("lossAndGradient: slot " + slot + " of " + slots + ", " + rows + " x "
+                    + outputs);
         }
         DeviceSlots ds = (DeviceSlots) slots;
+        long n = loss == Loss.LOGISTIC ? rows : (long) rows * outputs;
+        DeviceFloats dOut = f(out, n, "lossAndGradient out");
+        DeviceFloats dT = f(target, loss == Loss.SQUARED ? n : rows, "lossAndGradient target");
+        DeviceFloats dG = f(grad, n, "lossAndGradient grad");
         ds.weight[slot] = weight;
         ds.rows[slot] = rows;
         if (rows == 0) {
             return;
         }
-        long n = loss == Loss.LOGISTIC ? rows : (long) rows * outputs;
-        DeviceFloats dOut = f(out, n, "lossAndGradient out");
-        DeviceFloats dT = f(target, loss == Loss.SQUARED ? n : rows, "lossAndGradient target");
-        DeviceFloats dG = f(grad, n, "lossAndGradient grad");
         float scale = weight / rows;
         int blocks = CudaKernels.lossBlocks(loss == Loss.SQUARED ? n : rows);
         synchronized (be) {
@@ -315,6 +330,9 @@ final class CudaResident implements Resident {
 
     @Override
     public LossSlots lossSlots(int capacity) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("lossSlots: capacity " + capacity);
+        }
         synchronized (be) {
             return new DeviceSlots(take((long) Math.max(1, capacity) * CudaKernels.F64), capacity);
         }
@@ -324,6 +342,10 @@ final class CudaResident implements Resident {
     public void readLosses(LossSlots slots, int count, double[] out) {
         if (!(slots instanceof DeviceSlots) || count < 0 || count > slots.capacity()) {
             throw new IllegalArgumentException("readLosses: " + count + " of " + slots);
+        }
+        live();
+        if (count == 0) {
+            return;  // a zero-byte copy has no staging region
         }
         DeviceSlots ds = (DeviceSlots) slots;
         be.copyToHost(ds.buf, ds.raw, count);
