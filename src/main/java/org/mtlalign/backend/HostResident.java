@@ -153,6 +153,11 @@ public final class HostResident implements Resident {
     }
 
     @Override
+    public void copy(Floats src, int srcOff, Floats dst, int dstOff, int n) {
+        System.arraycopy(f(src), srcOff, f(dst), dstOff, n);
+    }
+
+    @Override
     public void fill(Floats a, float value) {
         Arrays.fill(f(a), value);
     }

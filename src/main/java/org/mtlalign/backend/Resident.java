@@ -59,6 +59,9 @@ public interface Resident extends AutoCloseable {
     /** Copies all of {@code src} into {@code dst}, waiting for the work queued before. */
     void download(Floats src, float[] dst);
 
+    /** dst[dstOff .. dstOff + n) = src[srcOff .. srcOff + n) (the two must not overlap). */
+    void copy(Floats src, int srcOff, Floats dst, int dstOff, int n);
+
     /** Sets every value of {@code a} to {@code value}. */
     void fill(Floats a, float value);
 

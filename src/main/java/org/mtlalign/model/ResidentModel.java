@@ -127,6 +127,46 @@ public final class ResidentModel {
         this.dZ = dZ;
     }
 
+    /**
+     * A model on the same parameter handles with its own buffers for batches of up to
+     * {@code maxRows} rows (validation runs in larger chunks than training batches).
+     */
+    public ResidentModel withBuffers(int maxRows) {
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("maxRows must be >= 1, was " + maxRows);
+        }
+        int c = model.maxOutputs();
+        boolean a = z != null;
+        int rd = Math.multiplyExact(maxRows, d);
+        int rr = Math.multiplyExact(maxRows, r);
+        int rc = Math.multiplyExact(maxRows, c);
+        return new ResidentModel(this, maxRows, a ? dev.floats(rd) : null, dev.floats(rr), dev.floats(rr),
+                dev.floats(rc), dev.floats(rc), dev.floats(rr), a ? dev.floats(rd) : null);
+    }
+
+    private ResidentModel(ResidentModel o, int maxRows, Floats z, Floats pre, Floats hidden, Floats out, Floats dOut,
+                          Floats dHidden, Floats dZ) {
+        this.model = o.model;
+        this.dev = o.dev;
+        this.d = o.d;
+        this.r = o.r;
+        this.maxRows = maxRows;
+        this.shared = o.shared;
+        this.sharedBias = o.sharedBias;
+        this.heads = o.heads;
+        this.headBiases = o.headBiases;
+        this.alignment = o.alignment;
+        this.all.addAll(o.all);
+        this.usedBy.addAll(o.usedBy);
+        this.z = z;
+        this.pre = pre;
+        this.hidden = hidden;
+        this.out = out;
+        this.dOut = dOut;
+        this.dHidden = dHidden;
+        this.dZ = dZ;
+    }
+
     private Param add(Tensor t, boolean optimizerState) {
         Param p = new Param(t, dev, optimizerState);
         all.add(p);

@@ -12,7 +12,8 @@ import org.mtlalign.model.MtlModel;
  * not be used by two threads at once.
  */
 public final class Evaluator {
-    private static final int CHUNK = 1024;
+    /** Rows per forward pass (Trainer's in-session validation uses the same chunks). */
+    static final int CHUNK = 1024;
     private final Backend backend;
     private MtlModel.Workspace ws;
     private float[] xb = new float[0];

@@ -85,11 +85,11 @@ public final class Trainer {
         Resident.LossSlots slots = dev.lossSlots(window * perStep);
         double[] losses = new double[window * perStep];
         int[] stepTask = new int[window];
-        Evaluator evaluator = new Evaluator(backend);
+        SessionValidation validation = new SessionValidation(dev, rm, tasks, weights, xDev, targetDev);
         float[][] best = model.snapshot();
         // The starting parameters are a candidate too (epoch 0): a phase that starts from a
         // trained model (alignment, resume, fine-tuning) then never returns something worse.
-        double bestLoss = evaluator.weightedLoss(model, tasks, weights, true);
+        double bestLoss = validation.weightedLoss();
         if (!Double.isFinite(bestLoss)) {
             bestLoss = Double.POSITIVE_INFINITY;
         }
@@ -158,8 +158,10 @@ public final class Trainer {
                     }
                 }
                 trainLoss = epochLoss / stepsPerEpoch;
+                double valLoss = validation.weightedLoss();
+                // The host's tensors are brought up to date every epoch: the snapshot of a new
+                // best and the epoch listener (checkpoints) read them.
                 rm.download();
-                double valLoss = evaluator.weightedLoss(model, tasks, weights, true);
                 if (!Double.isFinite(valLoss)) {
                     model.restore(best);
                     throw new TrainingDivergedException("training diverged at epoch " + epoch

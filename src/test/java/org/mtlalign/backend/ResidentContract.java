@@ -91,6 +91,12 @@ public abstract class ResidentContract {
                 dev.upload(b, h);
                 assertArrayEquals(b, down(dev, h), at("upload into a handle, n=" + n));
                 assertArrayEquals(new float[n], down(dev, dev.floats(n)), at("floats(n) is zero"));
+                float[] c = gauss(n + 4);
+                Resident.Floats hc = up(dev, c);
+                dev.copy(h, 0, hc, 3, n);
+                float[] wantCopy = c.clone();
+                System.arraycopy(b, 0, wantCopy, 3, n);
+                assertArrayEquals(wantCopy, down(dev, hc), at("copy into an offset, n=" + n));
                 dev.fill(h, -2.5f);
                 float[] f = new float[n];
                 java.util.Arrays.fill(f, -2.5f);

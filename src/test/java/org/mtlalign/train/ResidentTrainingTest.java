@@ -160,6 +160,37 @@ class ResidentTrainingTest {
         }
     }
 
+    /**
+     * The validation loss computed in the session is Evaluator's: the reported best loss equals,
+     * bitwise, Evaluator.weightedLoss of the parameters the trainer returns, with a task whose
+     * 2100 validation rows take three 1024-row chunks and a task with none (its training rows).
+     */
+    @Test
+    void sessionValidationIsTheEvaluatorsLossBitwise() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 5;
+        List<PreparedTask> tasks = new ArrayList<>();
+        int m = 2300;
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = new float[m * 2];
+        for (int a = 0; a < y.length; a++) {
+            y[a] = x[(a / 2) * d + a % 2] + 0.2f * (float) rnd.nextGaussian();
+        }
+        tasks.add(TestData.regression("big", x, m, d, y, 2, TestData.range(200), TestData.range(200, m), new int[0]));
+        tasks.add(tasks(rnd, d).get(3));
+        for (Backend be : new Backend[] {new CpuBackend(), new CopyingBackend()}) {
+            TrainConfig cfg = new TrainConfig(4, 16, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f,
+                    TrainConfig.Sampling.PROPORTIONAL, 100, seed, false);
+            MtlModel mm = model(tasks, 3, Activation.RELU, true, seed);
+            float[] w = {0.7f, 1.3f};
+            TrainResult r = new Trainer(be, cfg).train(mm, tasks, w);
+            assertTrue(r.bestEpoch() > 0, "seed=" + seed + ": no epoch improved, nothing tested");
+            assertEquals(new Evaluator(new CpuBackend()).weightedLoss(mm, tasks, w, true), r.bestValidationLoss(),
+                    "seed=" + seed + " " + be.name());
+        }
+    }
+
     /** Class labels the head cannot produce are refused before any step (the GPU cannot check). */
     @Test
     void softmaxTargetsOutsideTheHeadAreRefusedUpFront() {

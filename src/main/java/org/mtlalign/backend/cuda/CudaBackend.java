@@ -184,11 +184,14 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** Queues a copy of n floats from the start of src to the start of dst. */
-    synchronized void copyOnDevice(DeviceBuffer src, DeviceBuffer dst, long n) {
+    /** Queues a copy of n floats from src (element offset srcOff) to dst (element offset dstOff). */
+    synchronized void copyOnDevice(DeviceBuffer src, long srcOff, DeviceBuffer dst, long dstOff, long n) {
         enter();
         if (n > 0) {
-            Cu.check(JCudaDriver.cuMemcpyDtoDAsync(dst.at(0), src.at(0), n * 4, stream), "device copy");
+            CudaKernels.vec("device copy source", src, srcOff, n, CudaKernels.F32);
+            CudaKernels.vec("device copy destination", dst, dstOff, n, CudaKernels.F32);
+            Cu.check(JCudaDriver.cuMemcpyDtoDAsync(dst.at(dstOff * 4), src.at(srcOff * 4), n * 4, stream),
+                    "device copy");
         }
     }
 

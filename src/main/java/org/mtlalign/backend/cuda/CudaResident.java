@@ -179,6 +179,16 @@ final class CudaResident implements Resident {
     }
 
     @Override
+    public void copy(Floats src, int srcOff, Floats dst, int dstOff, int n) {
+        if (srcOff < 0 || dstOff < 0 || n < 0) {
+            throw new IllegalArgumentException("copy: offsets " + srcOff + ", " + dstOff + ", count " + n);
+        }
+        DeviceFloats s = f(src, (long) srcOff + n, "copy source");
+        DeviceFloats d = f(dst, (long) dstOff + n, "copy destination");
+        be.copyOnDevice(s.buf, (long) srcOff, d.buf, (long) dstOff, n);
+    }
+
+    @Override
     public void fill(Floats a, float value) {
         DeviceFloats d = f(a, 0, "fill");
         be.fill(d.buf, d.n, value);
@@ -225,7 +235,7 @@ final class CudaResident implements Resident {
         DeviceFloats dr = f(dPre, n, "activationBackward dPre");
         if (g == Activation.IDENTITY) {
             if (dPre != dOut) {
-                be.copyOnDevice(dd.buf, dr.buf, n);
+                be.copyOnDevice(dd.buf, 0, dr.buf, 0, n);
             }
             return;
         }
