@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the emulated CUDA driver (driver_emu.cpp: a libcuda.so.1 running native/*.cu on the CPU
+# through cuda_emu.h) and, unless --build-only, runs the Java CUDA tests against it:
+#
+#   native/emu/driver.sh [--build-only] [MAVEN TEST SELECTOR, default 'Cuda*Test']
+#
+# The jar's fatbins must exist (nvcc on the PATH at build time): JCuda loads them with
+# cuModuleLoadData, which the emulator accepts and ignores (kernels are found by name).
+# Slow: every CUDA thread is an OS thread. Needs g++ with C++20.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+out="${MTL_EMU_DRIVER_OUT:-$repo/target/native-emu-driver}"
+mkdir -p "$out"
+: >"$out/kernels_emu.inc"
+for f in "$here"/../*.cu; do
+  sed 's/extern __shared__ double smem\[\];/double* smem = (double*)emu_smem;/' "$f" >>"$out/kernels_emu.inc"
+done
+cp "$here/../common.cuh" "$out/common.cuh"
+g++ -std=c++20 -O2 -ffp-contract=off -pthread -fPIC -shared -Wall -Wno-unused-function -Wno-unknown-pragmas \
+  -I"$here" -I"$out" -o "$out/libcuda.so.1" "$here/driver_emu.cpp"
+echo "built $out/libcuda.so.1"
+if [ "${1:-}" = "--build-only" ]; then
+  exit 0
+fi
+selector="${1:-Cuda*Test}"
+cd "$repo"
+LD_LIBRARY_PATH="$out${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mvn -B -o test -Dtest="$selector" \
+  -Dsurefire.failIfNoSpecifiedTests=false "${@:2}"

@@ -1,0 +1,382 @@
+// An emulated CUDA driver: a libcuda.so.1 that implements the driver-API calls mtl-align makes
+// (through JCuda's libJCudaDriver) on the CPU, running the real native/*.cu kernels through
+// cuda_emu.h. With it on LD_LIBRARY_PATH the Java CUDA backend -- JCuda marshalling, launch
+// arguments and offsets, the device pool, pinned staging, the resident sessions -- runs end to
+// end on a machine without a GPU (emu/driver.sh builds it and runs the GPU-tagged tests).
+//
+// What it is not: a GPU. "Device" memory is host memory (new allocations are filled with NaN,
+// as real device memory holds garbage), every asynchronous call completes before it returns
+// (so it cannot find a missing stream synchronisation), launches run one at a time, blocks one
+// after another, every CUDA thread an OS thread. Fatbin images are accepted and ignored:
+// kernels are found by name. Only the calls the project makes exist; libJCudaDriver binds
+// lazily, so any other call fails with "undefined symbol" instead of doing something wrong.
+#include "cuda_emu.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "kernels_emu.inc"
+
+typedef int CUresult;
+typedef unsigned long long CUdeviceptr;
+typedef int CUdevice;
+typedef void* CUcontext;
+typedef void* CUstream;
+typedef void* CUmodule;
+typedef void* CUfunction;
+
+enum {
+    CUDA_SUCCESS = 0,
+    CUDA_ERROR_INVALID_VALUE = 1,
+    CUDA_ERROR_OUT_OF_MEMORY = 2,
+    CUDA_ERROR_NOT_INITIALIZED = 3,
+    CUDA_ERROR_INVALID_DEVICE = 101,
+    CUDA_ERROR_INVALID_HANDLE = 400,
+    CUDA_ERROR_NOT_FOUND = 500,
+    CUDA_ERROR_LAUNCH_FAILED = 719,
+};
+
+namespace {
+
+const size_t kTotalMemory = 8ull << 30;  // what the emulated device reports and allows
+std::mutex g_mutex;                      // one driver call at a time (launches use globals)
+std::map<uintptr_t, size_t> g_device;    // live device allocations
+std::map<uintptr_t, size_t> g_host;      // live pinned allocations
+size_t g_used = 0;
+bool g_init = false;
+int g_context_token = 0;
+int g_stream_token = 0;
+int g_module_token = 0;
+
+template <typename T>
+T arg(void** p, int i) {
+    T v;
+    std::memcpy(&v, p[i], sizeof(T));
+    return v;
+}
+
+typedef void (*Thunk)(dim3 grid, dim3 block, size_t smem, void** p);
+
+// One entry per kernel: the launch arguments unpacked with the kernel's own parameter types.
+#define A(T, i) arg<T>(p, i)
+const std::map<std::string, Thunk>& kernels() {
+    static const std::map<std::string, Thunk> table = {
+        {"sgemm_nn", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(sgemm_nn, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
+                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
+         }},
+        {"sgemm_tn", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(sgemm_tn, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
+                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
+         }},
+        {"sgemm_nt", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(sgemm_nt, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
+                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
+         }},
+        {"sgemm_tt", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(sgemm_tt, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
+                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
+         }},
+        {"bias_activation", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(bias_activation, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
+                        A(long long, 3), A(int, 4), A(int, 5));
+         }},
+        {"relu_backward", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(relu_backward, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
+                        A(long long, 3));
+         }},
+        {"loss_squared", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(loss_squared, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
+                        A(long long, 3), A(float, 4), A(double*, 5));
+         }},
+        {"loss_logistic", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(loss_logistic, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2), A(int, 3),
+                        A(float, 4), A(double*, 5));
+         }},
+        {"loss_softmax", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(loss_softmax, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2), A(int, 3),
+                        A(int, 4), A(float, 5), A(double*, 6));
+         }},
+        {"reduce_partials", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(reduce_partials, g, b, s, A(const double*, 0), A(int, 1), A(double*, 2));
+         }},
+        {"column_sums", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(column_sums, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(float*, 3), A(int, 4));
+         }},
+        {"gather_rows", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(gather_rows, g, b, s, A(const float*, 0), A(int, 1), A(const int*, 2), A(int, 3),
+                        A(float*, 4));
+         }},
+        {"column_means_f64", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(column_means_f64, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(double*, 3));
+         }},
+        {"gram_lower", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(gram_lower, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(const double*, 3),
+                        A(float*, 4));
+         }},
+        {"sgd_momentum", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(sgd_momentum, g, b, s, A(float*, 0), A(const float*, 1), A(float*, 2), A(long long, 3),
+                        A(float, 4), A(float, 5), A(float, 6));
+         }},
+        {"adam", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(adam, g, b, s, A(float*, 0), A(const float*, 1), A(float*, 2), A(float*, 3),
+                        A(long long, 4), A(float, 5), A(float, 6), A(float, 7), A(float, 8), A(float, 9),
+                        A(float, 10));
+         }},
+        {"svd_jacobi_shared", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(svd_jacobi_shared, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(int, 3),
+                        A(float*, 4), A(float*, 5), A(float*, 6), A(int*, 7), A(int, 8));
+         }},
+        {"svd_jacobi_global", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(svd_jacobi_global, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(int, 3),
+                        A(float*, 4), A(float*, 5), A(float*, 6), A(int*, 7), A(int, 8), A(double*, 9),
+                        A(long long, 10));
+         }},
+        {"sym_eig_jacobi_shared", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(sym_eig_jacobi_shared, g, b, s, A(const float*, 0), A(int, 1), A(float*, 2), A(float*, 3),
+                        A(int*, 4), A(int, 5));
+         }},
+        {"sym_eig_jacobi_global", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(sym_eig_jacobi_global, g, b, s, A(const float*, 0), A(int, 1), A(float*, 2),
+                        A(float*, 3), A(int*, 4), A(int, 5), A(double*, 6), A(long long, 7));
+         }},
+    };
+    return table;
+}
+#undef A
+
+// A device address range [p, p + n) must lie inside one live allocation: the emulator's memcheck.
+bool inside(uintptr_t p, size_t n) {
+    auto it = g_device.upper_bound(p);
+    if (it == g_device.begin()) {
+        return false;
+    }
+    --it;
+    return p >= it->first && p + n <= it->first + it->second;
+}
+
+CUresult fail(const char* what, CUresult r) {
+    std::fprintf(stderr, "[cuda-emu] %s -> error %d\n", what, r);
+    return r;
+}
+
+}  // namespace
+
+extern "C" {
+
+CUresult cuInit(unsigned) {
+    g_init = true;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDriverGetVersion(int* v) {
+    *v = 13000;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGetCount(int* n) {
+    *n = 1;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGet(CUdevice* d, int ordinal) {
+    if (ordinal != 0) {
+        return CUDA_ERROR_INVALID_DEVICE;
+    }
+    *d = 0;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGetName(char* name, int len, CUdevice) {
+    std::snprintf(name, len, "mtl-align CUDA emulator (CPU)");
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceGetAttribute(int* v, int attribute, CUdevice) {
+    switch (attribute) {
+        case 75: *v = 9; break;             // compute capability major
+        case 76: *v = 0; break;             // minor
+        case 1: *v = 1024; break;           // max threads per block
+        case 8: *v = 48 * 1024; break;      // max shared memory per block
+        case 16: *v = 4; break;             // multiprocessors
+        default: *v = 0; break;
+    }
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDeviceTotalMem_v2(size_t* bytes, CUdevice) {
+    *bytes = kTotalMemory;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDevicePrimaryCtxRetain(CUcontext* c, CUdevice) {
+    *c = &g_context_token;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuDevicePrimaryCtxRelease_v2(CUdevice) { return CUDA_SUCCESS; }
+CUresult cuCtxSetCurrent(CUcontext) { return CUDA_SUCCESS; }
+CUresult cuCtxSynchronize() { return CUDA_SUCCESS; }
+
+CUresult cuStreamCreate(CUstream* s, unsigned) {
+    *s = &g_stream_token;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuStreamDestroy_v2(CUstream) { return CUDA_SUCCESS; }
+CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
+
+CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    *free_bytes = kTotalMemory - g_used;
+    *total = kTotalMemory;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (bytes == 0) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (bytes > kTotalMemory - g_used) {
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    void* m = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+    if (m == nullptr) {
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    // Real device memory starts as garbage: NaN everywhere, so unwritten reads show.
+    uint32_t nan = 0x7fc00000u;
+    for (size_t i = 0; i + 4 <= bytes; i += 4) {
+        std::memcpy((char*)m + i, &nan, 4);
+    }
+    g_device[(uintptr_t)m] = bytes;
+    g_used += bytes;
+    *p = (CUdeviceptr)(uintptr_t)m;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemFree_v2(CUdeviceptr p) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    auto it = g_device.find((uintptr_t)p);
+    if (it == g_device.end()) {
+        return fail("cuMemFree of an address that is not a live allocation", CUDA_ERROR_INVALID_VALUE);
+    }
+    g_used -= it->second;
+    g_device.erase(it);
+    std::free((void*)(uintptr_t)p);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    void* m = std::aligned_alloc(256, (std::max<size_t>(bytes, 1) + 255) / 256 * 256);
+    if (m == nullptr) {
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    g_host[(uintptr_t)m] = bytes;
+    *p = m;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemFreeHost(void* p) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_host.erase((uintptr_t)p) == 0) {
+        return fail("cuMemFreeHost of an address that is not pinned memory", CUDA_ERROR_INVALID_VALUE);
+    }
+    std::free(p);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemHostRegister_v2(void*, size_t, unsigned) { return CUDA_SUCCESS; }
+CUresult cuMemHostUnregister(void*) { return CUDA_SUCCESS; }
+
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, CUstream) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!inside((uintptr_t)dst, n)) {
+        return fail("cuMemcpyHtoDAsync outside a device allocation", CUDA_ERROR_INVALID_VALUE);
+    }
+    std::memcpy((void*)(uintptr_t)dst, src, n);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, CUstream) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!inside((uintptr_t)src, n)) {
+        return fail("cuMemcpyDtoHAsync outside a device allocation", CUDA_ERROR_INVALID_VALUE);
+    }
+    std::memcpy(dst, (const void*)(uintptr_t)src, n);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstream) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!inside((uintptr_t)dst, n) || !inside((uintptr_t)src, n)) {
+        return fail("cuMemcpyDtoDAsync outside a device allocation", CUDA_ERROR_INVALID_VALUE);
+    }
+    std::memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t n, CUstream) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (!inside((uintptr_t)dst, 4 * n)) {
+        return fail("cuMemsetD32Async outside a device allocation", CUDA_ERROR_INVALID_VALUE);
+    }
+    uint32_t* d = (uint32_t*)(uintptr_t)dst;
+    for (size_t i = 0; i < n; ++i) {
+        d[i] = value;
+    }
+    return CUDA_SUCCESS;
+}
+
+CUresult cuModuleLoadData(CUmodule* m, const void* image) {
+    if (image == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    *m = &g_module_token;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuModuleUnload(CUmodule) { return CUDA_SUCCESS; }
+
+CUresult cuModuleGetFunction(CUfunction* f, CUmodule, const char* name) {
+    auto it = kernels().find(name);
+    if (it == kernels().end()) {
+        return CUDA_ERROR_NOT_FOUND;
+    }
+    *f = (void*)&it->second;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                        unsigned smem, CUstream, void** params, void** extra) {
+    if (f == nullptr || extra != nullptr || params == nullptr) {
+        return CUDA_ERROR_INVALID_VALUE;
+    }
+    if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024 || smem > 48 * 1024) {
+        return fail("cuLaunchKernel with an invalid configuration", CUDA_ERROR_INVALID_VALUE);
+    }
+    std::lock_guard<std::mutex> lock(g_mutex);
+    (*(const Thunk*)f)(dim3{gx, gy, gz}, dim3{bx, by, bz}, smem, params);
+    return CUDA_SUCCESS;
+}
+
+CUresult cuGetErrorName(CUresult r, const char** s) {
+    switch (r) {
+        case CUDA_SUCCESS: *s = "CUDA_SUCCESS"; break;
+        case CUDA_ERROR_INVALID_VALUE: *s = "CUDA_ERROR_INVALID_VALUE"; break;
+        case CUDA_ERROR_OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; break;
+        case CUDA_ERROR_NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; break;
+        case CUDA_ERROR_INVALID_DEVICE: *s = "CUDA_ERROR_INVALID_DEVICE"; break;
+        default: *s = "CUDA_ERROR_UNKNOWN"; break;
+    }
+    return CUDA_SUCCESS;
+}
+
+CUresult cuGetErrorString(CUresult r, const char** s) { return cuGetErrorName(r, s); }
+
+}  // extern "C"
