@@ -1,23 +1,24 @@
 // A tiny CUDA emulator for checking the kernels' logic on a machine without a GPU.
 //
 // The real native/*.cu sources are compiled as C++ against this header (emu/run.sh): every
-// thread of a block is an OS thread, __syncthreads is a block-wide barrier, warp shuffles
-// go through per-warp slots with a 32-thread barrier, __shared__ variables are statics (blocks
+// thread of a block is a fiber, __syncthreads is a block-wide barrier, warp shuffles go
+// through per-warp slots with a 32-thread barrier, __shared__ variables are statics (blocks
 // run one after another), dynamic shared memory is a per-block buffer. It checks indexing,
 // guards, barriers and the algorithms; it says nothing about speed, and float64/float32
 // arithmetic is the host's (compiled with -ffp-contract=off), not the GPU's.
 #pragma once
 
 #include <math.h>
+#include <setjmp.h>
+#include <ucontext.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <algorithm>
 #include <cmath>
-#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 struct dim3 {
@@ -37,41 +38,60 @@ inline thread_local dim3 threadIdx, blockIdx, blockDim, gridDim;
 using std::max;
 using std::min;
 
-// A sleeping barrier (mutex + condition variable): with hundreds of OS threads per block on a
-// few cores, spinning barriers (std::barrier) starve the threads that still have to arrive.
-class EmuBarrier {
-  public:
-    explicit EmuBarrier(int n) : n_(n) {}
-    void arrive_and_wait() {
-        std::unique_lock<std::mutex> lock(m_);
-        const long gen = gen_;
-        if (++count_ == n_) {
-            count_ = 0;
-            ++gen_;
-            cv_.notify_all();
-        } else {
-            cv_.wait(lock, [&] { return gen_ != gen; });
-        }
-    }
+// Every CUDA thread of a block is a fiber (ucontext) on the calling OS thread; a barrier
+// (__syncthreads, or a warp's when shuffling) parks the fiber and the scheduler runs the others
+// round-robin until all have arrived. Cooperative fibers instead of OS threads make a launch
+// cost microseconds per thread instead of a thread creation, and a barrier that not every
+// thread reaches (undefined on a GPU) is reported as a deadlock instead of hanging.
+struct EmuFiber {
+    ucontext_t ctx;  // only to enter the fiber the first time
+    jmp_buf jb;      // where it parked
+    dim3 tid;
+    bool started = false;
+    bool done = false;
+    int wait_bar = -1;  // barrier the fiber is parked at, or -1
+    long wait_gen = 0;
+};
 
-  private:
-    std::mutex m_;
-    std::condition_variable cv_;
-    const int n_;
-    int count_ = 0;
-    long gen_ = 0;
+struct EmuBar {
+    int n = 0;
+    int arrived = 0;
+    long gen = 0;
 };
 
 struct EmuBlock {
-    std::unique_ptr<EmuBarrier> bar;
-    std::vector<std::unique_ptr<EmuBarrier>> warp_bars;
+    ucontext_t main;
+    jmp_buf main_jb;
+    std::vector<EmuFiber> fibers;
+    std::vector<EmuBar> bars;  // 0: the block; 1 + w: warp w
     std::vector<uint64_t> slots;
+    int cur = 0;
+    void (*body)(void*) = nullptr;
+    void* body_arg = nullptr;
 };
 
-inline EmuBlock* emu_block = nullptr;
-inline void* emu_smem = nullptr;
+inline thread_local EmuBlock* emu_block = nullptr;
+inline thread_local void* emu_smem = nullptr;
 
-inline void __syncthreads() { emu_block->bar->arrive_and_wait(); }
+inline void emu_barrier(int id) {
+    EmuBlock& b = *emu_block;
+    EmuBar& bar = b.bars[id];
+    const long gen = bar.gen;
+    if (++bar.arrived == bar.n) {
+        bar.arrived = 0;
+        ++bar.gen;  // releases every fiber parked at this generation
+        return;
+    }
+    EmuFiber& me = b.fibers[b.cur];
+    me.wait_bar = id;
+    me.wait_gen = gen;
+    // _setjmp/_longjmp switch without the signal-mask system calls of swapcontext.
+    if (_setjmp(me.jb) == 0) {
+        _longjmp(b.main_jb, 1);
+    }
+}
+
+inline void __syncthreads() { emu_barrier(0); }
 inline void __threadfence_block() {}
 
 template <typename T>
@@ -80,17 +100,32 @@ inline T __shfl_xor_sync(unsigned, T v, int o) {
     const int tid = threadIdx.x + threadIdx.y * blockDim.x;
     const int warp = tid >> 5;
     const int lane = tid & 31;
-    auto& bar = *emu_block->warp_bars[warp];
     uint64_t* slots = &emu_block->slots[(size_t)warp * 32];
     uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof(T));
     slots[lane] = bits;
-    bar.arrive_and_wait();
+    emu_barrier(1 + warp);
     uint64_t other = slots[lane ^ o];
-    bar.arrive_and_wait();
+    emu_barrier(1 + warp);
     T r;
     std::memcpy(&r, &other, sizeof(T));
     return r;
+}
+
+inline void emu_fiber_main() {
+    EmuBlock& b = *emu_block;
+    b.body(b.body_arg);
+    b.fibers[b.cur].done = true;
+    _longjmp(b.main_jb, 1);
+}
+
+// Fiber stacks, reused across launches (the kernels keep small frames; 256 KiB is ample).
+inline std::vector<std::unique_ptr<char[]>>& emu_stacks(size_t n) {
+    static thread_local std::vector<std::unique_ptr<char[]>> stacks;
+    while (stacks.size() < n) {
+        stacks.emplace_back(new char[256 * 1024]);
+    }
+    return stacks;
 }
 
 inline float __fmul_rn(float a, float b) { return a * b; }
@@ -102,38 +137,75 @@ inline float __fsqrt_rn(float a) { return std::sqrt(a); }
 template <typename... P, typename... A>
 void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, A... args) {
     const int nthreads = block.x * block.y * block.z;
+    const int nwarps = (nthreads + 31) / 32;
     std::vector<double> smem((smem_bytes + 7) / 8 + 1);
+    auto& stacks = emu_stacks(nthreads);
+    auto call = [&] { kernel(static_cast<P>(args)...); };
+    EmuBlock b;
+    b.fibers.resize(nthreads);
+    b.bars.resize(1 + nwarps);
+    b.body = [](void* f) { (*static_cast<decltype(call)*>(f))(); };
+    b.body_arg = &call;
     for (unsigned bz = 0; bz < grid.z; ++bz) {
         for (unsigned by = 0; by < grid.y; ++by) {
             for (unsigned bx = 0; bx < grid.x; ++bx) {
-                EmuBlock b;
-                b.bar = std::make_unique<EmuBarrier>(nthreads);
-                const int nwarps = (nthreads + 31) / 32;
+                b.bars[0] = EmuBar{nthreads};
                 for (int w = 0; w < nwarps; ++w) {
-                    b.warp_bars.push_back(std::make_unique<EmuBarrier>(std::min(32, nthreads - 32 * w)));
+                    b.bars[1 + w] = EmuBar{std::min(32, nthreads - 32 * w)};
                 }
                 b.slots.assign((size_t)nwarps * 32, 0);
                 // poison dynamic shared memory: kernels must not read what they did not write
                 std::fill(smem.begin(), smem.end(), std::nan(""));
                 emu_block = &b;
                 emu_smem = smem.data();
-                std::vector<std::thread> threads;
-                threads.reserve(nthreads);
+                blockIdx = dim3{bx, by, bz};
+                blockDim = block;
+                gridDim = grid;
+                int t = 0;
                 for (unsigned tz = 0; tz < block.z; ++tz) {
                     for (unsigned ty = 0; ty < block.y; ++ty) {
-                        for (unsigned tx = 0; tx < block.x; ++tx) {
-                            threads.emplace_back([=] {
-                                threadIdx = dim3{tx, ty, tz};
-                                blockIdx = dim3{bx, by, bz};
-                                blockDim = block;
-                                gridDim = grid;
-                                kernel(static_cast<P>(args)...);
-                            });
+                        for (unsigned tx = 0; tx < block.x; ++tx, ++t) {
+                            EmuFiber& f = b.fibers[t];
+                            f.tid = dim3{tx, ty, tz};
+                            f.done = false;
+                            f.started = false;
+                            f.wait_bar = -1;
+                            getcontext(&f.ctx);
+                            f.ctx.uc_stack.ss_sp = stacks[t].get();
+                            f.ctx.uc_stack.ss_size = 256 * 1024;
+                            f.ctx.uc_link = &b.main;
+                            makecontext(&f.ctx, emu_fiber_main, 0);
                         }
                     }
                 }
-                for (auto& t : threads) {
-                    t.join();
+                int live = nthreads;
+                while (live > 0) {
+                    bool progress = false;
+                    for (int i = 0; i < nthreads; ++i) {
+                        EmuFiber& f = b.fibers[i];
+                        if (f.done || (f.wait_bar >= 0 && b.bars[f.wait_bar].gen == f.wait_gen)) {
+                            continue;
+                        }
+                        f.wait_bar = -1;
+                        b.cur = i;
+                        threadIdx = f.tid;
+                        if (_setjmp(b.main_jb) == 0) {
+                            if (!f.started) {
+                                f.started = true;
+                                setcontext(&f.ctx);
+                            }
+                            _longjmp(f.jb, 1);
+                        }
+                        if (f.done) {
+                            --live;
+                        }
+                        progress = true;
+                    }
+                    if (!progress) {
+                        std::fprintf(stderr, "cuda_emu: deadlock: %d thread(s) of block (%u, %u, %u) wait at a barrier "
+                                     "the others never reach\n", live, bx, by, bz);
+                        std::abort();
+                    }
                 }
                 emu_block = nullptr;
             }

@@ -11,6 +11,6 @@ for f in "$here"/../*.cu; do
   sed 's/extern __shared__ double smem\[\];/double* smem = (double*)emu_smem;/' "$f" >>"$out/kernels_emu.inc"
 done
 cp "$here/../common.cuh" "$out/common.cuh"
-g++ -std=c++20 -O2 -ffp-contract=off -pthread -Wall -Wno-unused-function -Wno-unknown-pragmas -I"$here" -I"$out" \
+g++ -std=c++20 -O2 -U_FORTIFY_SOURCE -ffp-contract=off -pthread -Wall -Wno-unused-function -Wno-unknown-pragmas -I"$here" -I"$out" \
   -o "$out/emu_check" "$here/emu_check.cpp"
 "$out/emu_check" "$@"
