@@ -12,14 +12,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 out="${MTL_EMU_DRIVER_OUT:-$repo/target/native-emu-driver}"
-mkdir -p "$out"
-: >"$out/kernels_emu.inc"
-for f in "$here"/../*.cu; do
-  sed 's/extern __shared__ double smem\[\];/double* smem = (double*)emu_smem;/' "$f" >>"$out/kernels_emu.inc"
-done
-cp "$here/../common.cuh" "$out/common.cuh"
-g++ -std=c++20 -O2 -U_FORTIFY_SOURCE -ffp-contract=off -pthread -fPIC -shared -Wall -Wno-unused-function -Wno-unknown-pragmas \
-  -I"$here" -I"$out" -o "$out/libcuda.so.1" "$here/driver_emu.cpp"
+. "$here/prepare.sh"
+emu_prepare "$out"
+"${EMU_CXX[@]}" -fPIC -shared -o "$out/libcuda.so.1" "$here/driver_emu.cpp"
 echo "built $out/libcuda.so.1"
 if [ "${1:-}" = "--build-only" ]; then
   exit 0

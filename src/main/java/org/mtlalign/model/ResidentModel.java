@@ -20,37 +20,105 @@ public final class ResidentModel {
     private final Resident dev;
     private final int d;
     private final int r;
-    private final int maxRows;
-    private final Param shared;
-    private final Param sharedBias;
-    private final Param[] heads;
-    private final Param[] headBiases;
-    private final Param[] alignment;
-    private final List<Param> all = new ArrayList<>();
-    private final List<List<Param>> usedBy = new ArrayList<>();
-    private final Floats z;
-    private final Floats pre;
-    private final Floats hidden;
-    private final Floats out;
-    private final Floats dOut;
-    private final Floats dHidden;
-    private final Floats dZ;
+    private final Params params;
+    private final Buffers buf;
 
     private static final class Param {
         final Tensor t;
         final Floats value;
         final Floats grad;
-        Floats m1;
-        Floats m2;
+        final Floats m1;
+        final Floats m2;
 
         Param(Tensor t, Resident dev, boolean optimizerState) {
             this.t = t;
             value = dev.upload(t.value);
             grad = dev.upload(t.grad);
-            if (optimizerState) {
-                m1 = dev.upload(t.moment1);
-                m2 = dev.upload(t.moment2);
+            m1 = optimizerState ? dev.upload(t.moment1) : null;
+            m2 = optimizerState ? dev.upload(t.moment2) : null;
+        }
+    }
+
+    /** The parameter handles, in MtlModel's order, and which of them a step on each task uses. */
+    private static final class Params {
+        final Param shared;
+        final Param sharedBias;
+        final Param[] heads;
+        final Param[] headBiases;
+        final Param[] alignment;
+        final List<Param> all = new ArrayList<>();
+        final List<List<Param>> usedBy = new ArrayList<>();
+
+        Params(MtlModel model, Resident dev, boolean optimizerState) {
+            int k = model.taskCount();
+            shared = add(model.shared(), dev, optimizerState);
+            sharedBias = model.hasBias() ? add(model.sharedBias(), dev, optimizerState) : null;
+            heads = new Param[k];
+            headBiases = new Param[k];
+            alignment = new Param[k];
+            for (int i = 0; i < k; i++) {
+                heads[i] = add(model.headWeight(i), dev, optimizerState);
+                headBiases[i] = model.hasBias() ? add(model.headBias(i), dev, optimizerState) : null;
+                alignment[i] = model.alignment(i) == null ? null : add(model.alignment(i), dev, optimizerState);
             }
+            // Same order as MtlModel.parametersUsedBy.
+            for (int i = 0; i < k; i++) {
+                List<Param> u = new ArrayList<>(5);
+                u.add(shared);
+                if (sharedBias != null) {
+                    u.add(sharedBias);
+                }
+                u.add(heads[i]);
+                if (headBiases[i] != null) {
+                    u.add(headBiases[i]);
+                }
+                if (alignment[i] != null) {
+                    u.add(alignment[i]);
+                }
+                usedBy.add(u);
+            }
+        }
+
+        private Param add(Tensor t, Resident dev, boolean optimizerState) {
+            Param p = new Param(t, dev, optimizerState);
+            all.add(p);
+            return p;
+        }
+    }
+
+    /** Per-batch buffers; z and dZ only with alignment. */
+    private static final class Buffers {
+        final int maxRows;
+        final Floats z;
+        final Floats pre;
+        final Floats hidden;
+        final Floats out;
+        final Floats dOut;
+        final Floats dHidden;
+        final Floats dZ;
+
+        Buffers(int maxRows, Floats z, Floats pre, Floats hidden, Floats out, Floats dOut, Floats dHidden, Floats dZ) {
+            this.maxRows = maxRows;
+            this.z = z;
+            this.pre = pre;
+            this.hidden = hidden;
+            this.out = out;
+            this.dOut = dOut;
+            this.dHidden = dHidden;
+            this.dZ = dZ;
+        }
+
+        /** New zeroed buffers for batches of up to maxRows rows of model. */
+        static Buffers make(Resident dev, MtlModel model, int maxRows) {
+            if (maxRows < 1) {
+                throw new IllegalArgumentException("maxRows must be >= 1, was " + maxRows);
+            }
+            boolean a = model.hasAlignment();
+            int rd = Math.multiplyExact(maxRows, model.inputDim());
+            int rr = Math.multiplyExact(maxRows, model.rank());
+            int rc = Math.multiplyExact(maxRows, model.maxOutputs());
+            return new Buffers(maxRows, a ? dev.floats(rd) : null, dev.floats(rr), dev.floats(rr), dev.floats(rc),
+                    dev.floats(rc), dev.floats(rr), a ? dev.floats(rd) : null);
         }
     }
 
@@ -59,72 +127,14 @@ public final class ResidentModel {
      * buffers for batches of up to {@code maxRows} rows.
      */
     public static ResidentModel upload(MtlModel model, Resident dev, int maxRows) {
-        if (maxRows < 1) {
-            throw new IllegalArgumentException("maxRows must be >= 1, was " + maxRows);
-        }
-        int d = model.inputDim();
-        int r = model.rank();
-        int c = model.maxOutputs();
-        boolean a = model.hasAlignment();
-        int rd = Math.multiplyExact(maxRows, d);
-        int rr = Math.multiplyExact(maxRows, r);
-        int rc = Math.multiplyExact(maxRows, c);
-        return new ResidentModel(model, dev, maxRows, true, a ? dev.floats(rd) : null, dev.floats(rr),
-                dev.floats(rr), dev.floats(rc), dev.floats(rc), dev.floats(rr), a ? dev.floats(rd) : null);
+        return new ResidentModel(model, dev, new Params(model, dev, true), Buffers.make(dev, model, maxRows));
     }
 
     /** Handles on the model's own arrays and a workspace's (dev must wrap, not copy). */
     static ResidentModel view(MtlModel model, Resident dev, MtlModel.Workspace ws) {
-        return new ResidentModel(model, dev, ws.maxRows, false, wrap(dev, ws.z), dev.upload(ws.pre),
-                dev.upload(ws.hidden), dev.upload(ws.out), dev.upload(ws.dOut), dev.upload(ws.dHidden),
-                wrap(dev, ws.dZ));
-    }
-
-    private static Floats wrap(Resident dev, float[] a) {
-        return a == null ? null : dev.upload(a);
-    }
-
-    private ResidentModel(MtlModel model, Resident dev, int maxRows, boolean optimizerState, Floats z, Floats pre,
-                          Floats hidden, Floats out, Floats dOut, Floats dHidden, Floats dZ) {
-        this.model = model;
-        this.dev = dev;
-        this.d = model.inputDim();
-        this.r = model.rank();
-        this.maxRows = maxRows;
-        int k = model.taskCount();
-        shared = add(model.shared(), optimizerState);
-        sharedBias = model.hasBias() ? add(model.sharedBias(), optimizerState) : null;
-        heads = new Param[k];
-        headBiases = new Param[k];
-        alignment = new Param[k];
-        for (int i = 0; i < k; i++) {
-            heads[i] = add(model.headWeight(i), optimizerState);
-            headBiases[i] = model.hasBias() ? add(model.headBias(i), optimizerState) : null;
-            alignment[i] = model.alignment(i) == null ? null : add(model.alignment(i), optimizerState);
-        }
-        // Same order as MtlModel.parametersUsedBy.
-        for (int i = 0; i < k; i++) {
-            List<Param> u = new ArrayList<>(5);
-            u.add(shared);
-            if (sharedBias != null) {
-                u.add(sharedBias);
-            }
-            u.add(heads[i]);
-            if (headBiases[i] != null) {
-                u.add(headBiases[i]);
-            }
-            if (alignment[i] != null) {
-                u.add(alignment[i]);
-            }
-            usedBy.add(u);
-        }
-        this.z = z;
-        this.pre = pre;
-        this.hidden = hidden;
-        this.out = out;
-        this.dOut = dOut;
-        this.dHidden = dHidden;
-        this.dZ = dZ;
+        Buffers b = new Buffers(ws.maxRows, wrap(dev, ws.z), dev.upload(ws.pre), dev.upload(ws.hidden),
+                dev.upload(ws.out), dev.upload(ws.dOut), dev.upload(ws.dHidden), wrap(dev, ws.dZ));
+        return new ResidentModel(model, dev, new Params(model, dev, false), b);
     }
 
     /**
@@ -132,45 +142,20 @@ public final class ResidentModel {
      * {@code maxRows} rows (validation runs in larger chunks than training batches).
      */
     public ResidentModel withBuffers(int maxRows) {
-        if (maxRows < 1) {
-            throw new IllegalArgumentException("maxRows must be >= 1, was " + maxRows);
-        }
-        int c = model.maxOutputs();
-        boolean a = z != null;
-        int rd = Math.multiplyExact(maxRows, d);
-        int rr = Math.multiplyExact(maxRows, r);
-        int rc = Math.multiplyExact(maxRows, c);
-        return new ResidentModel(this, maxRows, a ? dev.floats(rd) : null, dev.floats(rr), dev.floats(rr),
-                dev.floats(rc), dev.floats(rc), dev.floats(rr), a ? dev.floats(rd) : null);
+        return new ResidentModel(model, dev, params, Buffers.make(dev, model, maxRows));
     }
 
-    private ResidentModel(ResidentModel o, int maxRows, Floats z, Floats pre, Floats hidden, Floats out, Floats dOut,
-                          Floats dHidden, Floats dZ) {
-        this.model = o.model;
-        this.dev = o.dev;
-        this.d = o.d;
-        this.r = o.r;
-        this.maxRows = maxRows;
-        this.shared = o.shared;
-        this.sharedBias = o.sharedBias;
-        this.heads = o.heads;
-        this.headBiases = o.headBiases;
-        this.alignment = o.alignment;
-        this.all.addAll(o.all);
-        this.usedBy.addAll(o.usedBy);
-        this.z = z;
-        this.pre = pre;
-        this.hidden = hidden;
-        this.out = out;
-        this.dOut = dOut;
-        this.dHidden = dHidden;
-        this.dZ = dZ;
+    private static Floats wrap(Resident dev, float[] a) {
+        return a == null ? null : dev.upload(a);
     }
 
-    private Param add(Tensor t, boolean optimizerState) {
-        Param p = new Param(t, dev, optimizerState);
-        all.add(p);
-        return p;
+    private ResidentModel(MtlModel model, Resident dev, Params params, Buffers buf) {
+        this.model = model;
+        this.dev = dev;
+        this.d = model.inputDim();
+        this.r = model.rank();
+        this.params = params;
+        this.buf = buf;
     }
 
     public MtlModel model() {
@@ -179,12 +164,12 @@ public final class ResidentModel {
 
     /** Largest batch the buffers hold. */
     public int maxRows() {
-        return maxRows;
+        return buf.maxRows;
     }
 
     /** The outputs (rows x c_i) of the last {@link #forward}. */
     public Floats out() {
-        return out;
+        return buf.out;
     }
 
     /**
@@ -192,26 +177,26 @@ public final class ResidentModel {
      * and the intermediate values for {@link #backward}.
      */
     public void forward(int task, Floats x, int rows) {
-        if (rows > maxRows) {
-            throw new IllegalArgumentException("batch of " + rows + " rows exceeds workspace " + maxRows);
+        if (rows > buf.maxRows) {
+            throw new IllegalArgumentException("batch of " + rows + " rows exceeds workspace " + buf.maxRows);
         }
-        if (alignment[task] != null && z == null) {
+        if (params.alignment[task] != null && buf.z == null) {
             throw new IllegalArgumentException("workspace was made before alignment was enabled");
         }
         Floats in = x;
-        if (alignment[task] != null) {
-            dev.gemm(false, false, rows, d, d, 1f, x, 0, d, alignment[task].value, 0, d, 0f, z, 0, d);
-            in = z;
+        if (params.alignment[task] != null) {
+            dev.gemm(false, false, rows, d, d, 1f, x, 0, d, params.alignment[task].value, 0, d, 0f, buf.z, 0, d);
+            in = buf.z;
         }
-        dev.gemm(false, false, rows, r, d, 1f, in, 0, d, shared.value, 0, r, 0f, pre, 0, r);
-        if (sharedBias != null) {
-            dev.biasActivation(Activation.IDENTITY, pre, rows, r, sharedBias.value, pre);
+        dev.gemm(false, false, rows, r, d, 1f, in, 0, d, params.shared.value, 0, r, 0f, buf.pre, 0, r);
+        if (params.sharedBias != null) {
+            dev.biasActivation(Activation.IDENTITY, buf.pre, rows, r, params.sharedBias.value, buf.pre);
         }
-        dev.biasActivation(model.activation(), pre, rows, r, null, hidden);
+        dev.biasActivation(model.activation(), buf.pre, rows, r, null, buf.hidden);
         int c = model.heads().get(task).outputs();
-        dev.gemm(false, false, rows, c, r, 1f, hidden, 0, r, heads[task].value, 0, c, 0f, out, 0, c);
-        if (headBiases[task] != null) {
-            dev.biasActivation(Activation.IDENTITY, out, rows, c, headBiases[task].value, out);
+        dev.gemm(false, false, rows, c, r, 1f, buf.hidden, 0, r, params.heads[task].value, 0, c, 0f, buf.out, 0, c);
+        if (params.headBiases[task] != null) {
+            dev.biasActivation(Activation.IDENTITY, buf.out, rows, c, params.headBiases[task].value, buf.out);
         }
     }
 
@@ -223,38 +208,40 @@ public final class ResidentModel {
     public void backward(int task, Floats x, int rows, Floats target, float weight, LossSlots slots, int slot) {
         TaskHead head = model.heads().get(task);
         int c = head.outputs();
-        dev.lossAndGradient(head.loss(), out, rows, c, target, weight, dOut, slots, slot);
-        Param a = heads[task];
+        dev.lossAndGradient(head.loss(), buf.out, rows, c, target, weight, buf.dOut, slots, slot);
+        Param a = params.heads[task];
         if (a.t.trainable) {
-            dev.gemm(true, false, r, c, rows, 1f, hidden, 0, r, dOut, 0, c, 1f, a.grad, 0, c);
+            dev.gemm(true, false, r, c, rows, 1f, buf.hidden, 0, r, buf.dOut, 0, c, 1f, a.grad, 0, c);
         }
-        if (headBiases[task] != null && headBiases[task].t.trainable) {
-            dev.columnSums(dOut, rows, c, headBiases[task].grad, true);
+        if (params.headBiases[task] != null && params.headBiases[task].t.trainable) {
+            dev.columnSums(buf.dOut, rows, c, params.headBiases[task].grad, true);
         }
-        Param al = alignment[task];
+        Param al = params.alignment[task];
+        Param shared = params.shared;
+        Param sharedBias = params.sharedBias;
         boolean needShared = shared.t.trainable || (sharedBias != null && sharedBias.t.trainable)
                 || (al != null && al.t.trainable);
         if (!needShared) {
             return;
         }
-        dev.gemm(false, true, rows, r, c, 1f, dOut, 0, c, a.value, 0, c, 0f, dHidden, 0, r);
-        dev.activationBackward(model.activation(), pre, dHidden, dHidden, rows * r);
-        Floats in = al != null ? z : x;
+        dev.gemm(false, true, rows, r, c, 1f, buf.dOut, 0, c, a.value, 0, c, 0f, buf.dHidden, 0, r);
+        dev.activationBackward(model.activation(), buf.pre, buf.dHidden, buf.dHidden, rows * r);
+        Floats in = al != null ? buf.z : x;
         if (shared.t.trainable) {
-            dev.gemm(true, false, d, r, rows, 1f, in, 0, d, dHidden, 0, r, 1f, shared.grad, 0, r);
+            dev.gemm(true, false, d, r, rows, 1f, in, 0, d, buf.dHidden, 0, r, 1f, shared.grad, 0, r);
         }
         if (sharedBias != null && sharedBias.t.trainable) {
-            dev.columnSums(dHidden, rows, r, sharedBias.grad, true);
+            dev.columnSums(buf.dHidden, rows, r, sharedBias.grad, true);
         }
         if (al != null && al.t.trainable) {
-            dev.gemm(false, true, rows, d, r, 1f, dHidden, 0, r, shared.value, 0, r, 0f, dZ, 0, d);
-            dev.gemm(true, false, d, d, rows, 1f, x, 0, d, dZ, 0, d, 1f, al.grad, 0, d);
+            dev.gemm(false, true, rows, d, r, 1f, buf.dHidden, 0, r, shared.value, 0, r, 0f, buf.dZ, 0, d);
+            dev.gemm(true, false, d, d, rows, 1f, x, 0, d, buf.dZ, 0, d, 1f, al.grad, 0, d);
         }
     }
 
     /** Zeroes the gradients of the parameters a step on {@code task} touches (every one for -1). */
     public void zeroGrads(int task) {
-        for (Param p : task < 0 ? all : usedBy.get(task)) {
+        for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             dev.fill(p.grad, 0f);
         }
     }
@@ -265,7 +252,7 @@ public final class ResidentModel {
      * with its own task's steps only.
      */
     public void adam(int task, float lr, float beta1, float beta2, float eps, float weightDecay) {
-        for (Param p : task < 0 ? all : usedBy.get(task)) {
+        for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             if (p.t.trainable) {
                 p.t.steps++;
                 dev.adam(p.value, p.grad, p.m1, p.m2, p.t.size(), lr, beta1, beta2, eps, weightDecay, p.t.steps);
@@ -275,7 +262,7 @@ public final class ResidentModel {
 
     /** Heavy-ball SGD step on the trainable parameters a step on {@code task} touched (-1: all). */
     public void sgdMomentum(int task, float lr, float momentum, float weightDecay) {
-        for (Param p : task < 0 ? all : usedBy.get(task)) {
+        for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             if (p.t.trainable) {
                 dev.sgdMomentum(p.value, p.grad, p.m1, p.t.size(), lr, momentum, weightDecay);
             }
@@ -284,7 +271,7 @@ public final class ResidentModel {
 
     /** Copies parameter values and optimiser state back into the model's host tensors. */
     public void download() {
-        for (Param p : all) {
+        for (Param p : params.all) {
             dev.download(p.value, p.t.value);
             if (p.m1 != null) {
                 dev.download(p.m1, p.t.moment1);

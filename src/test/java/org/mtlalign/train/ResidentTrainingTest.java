@@ -19,7 +19,6 @@ import org.mtlalign.data.PreparedTask;
 import org.mtlalign.model.Activation;
 import org.mtlalign.model.Loss;
 import org.mtlalign.model.MtlModel;
-import org.mtlalign.model.TaskHead;
 import org.mtlalign.model.Tensor;
 
 /**
@@ -67,13 +66,7 @@ class ResidentTrainingTest {
     }
 
     private static MtlModel model(List<PreparedTask> tasks, int r, Activation g, boolean bias, long seed) {
-        List<TaskHead> heads = new ArrayList<>();
-        for (PreparedTask t : tasks) {
-            heads.add(t.head());
-        }
-        MtlModel m = new MtlModel(tasks.get(0).dim(), r, g, bias, heads);
-        m.initialize(seed);
-        return m;
+        return TrainerTest.model(tasks, r, g, bias, seed);
     }
 
     /** Trains and returns the result plus every epoch's checkpointed parameters. */

@@ -25,7 +25,8 @@ import org.mtlalign.model.Tensor;
 class TrainerTest {
     private final CpuBackend be = new CpuBackend();
 
-    private static MtlModel model(List<PreparedTask> tasks, int r, Activation g, boolean bias, long seed) {
+    /** A model with one head per task, initialised from seed. */
+    static MtlModel model(List<PreparedTask> tasks, int r, Activation g, boolean bias, long seed) {
         List<TaskHead> heads = new ArrayList<>();
         for (PreparedTask t : tasks) {
             heads.add(t.head());

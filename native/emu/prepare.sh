@@ -1,0 +1,15 @@
+# Sourced by run.sh and driver.sh: writes native/*.cu as one C++ include ($1/kernels_emu.inc, with
+# dynamic shared memory mapped to the emulator's buffer, the one construct C++ cannot spell) and
+# sets EMU_CXX, the compiler command both use.
+emu_prepare() {
+  local here out=$1
+  here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+  mkdir -p "$out"
+  : >"$out/kernels_emu.inc"
+  for f in "$here"/../*.cu; do
+    sed 's/extern __shared__ double smem\[\];/double* smem = (double*)emu_smem;/' "$f" >>"$out/kernels_emu.inc"
+  done
+  cp "$here/../common.cuh" "$out/common.cuh"
+  EMU_CXX=(g++ -std=c++20 -O2 -U_FORTIFY_SOURCE -ffp-contract=off -pthread -Wall -Wno-unused-function
+           -Wno-unknown-pragmas -I"$here" -I"$out")
+}
