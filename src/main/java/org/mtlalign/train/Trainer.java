@@ -109,7 +109,7 @@ public final class Trainer {
                 for (long s = 0; s < stepsPerEpoch; s++) {
                     int task = -1;
                     if (cfg.sampling() == TrainConfig.Sampling.ALL) {
-                        rm.zeroGrads(-1);
+                        rm.startGradients(-1);
                         for (int i = 0; i < k; i++) {
                             batchStep(dev, rm, tasks.get(i), i, order, orderDev, cursor, xDev, targetDev, xb, tb,
                                     weights, rnd, slots, pending * perStep + i);
@@ -123,7 +123,7 @@ public final class Trainer {
                         } else {
                             task = sample(cumulative, rnd.nextDouble());
                         }
-                        rm.zeroGrads(task);
+                        rm.startGradients(task);
                         batchStep(dev, rm, tasks.get(task), task, order, orderDev, cursor, xDev, targetDev, xb, tb,
                                 weights, rnd, slots, pending);
                     }
