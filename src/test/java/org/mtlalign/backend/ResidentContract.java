@@ -270,13 +270,24 @@ public abstract class ResidentContract {
                 float[] want = new float[count * cols];
                 ref.gatherRows(a, cols, idx, from, count, want);
                 assertArrayEquals(want, down(dev, hd), at("gatherRows " + rows + "x" + cols + " from " + from));
+                // Re-uploads queued back to back (as reshuffles are), each followed by a gather that
+                // must see its own indices, not the previous or the next ones.
                 int[] again = idx.clone();
-                again[from] = (again[from] + 1) % rows;
-                dev.upload(again, hi);
-                dev.gatherRows(hs, rows, cols, hi, from, 1, hd);
-                float[] first = down(dev, hd);
-                for (int j = 0; j < cols; j++) {
-                    assertEquals(a[again[from] * cols + j], first[j], at("gatherRows after re-uploading indices"));
+                Resident.Floats[] got = new Resident.Floats[3];
+                int[][] sent = new int[3][];
+                for (int round = 0; round < 3; round++) {
+                    again[from] = (again[from] + 1) % rows;
+                    sent[round] = again.clone();
+                    dev.upload(again, hi);
+                    got[round] = dev.floats(cols);
+                    dev.gatherRows(hs, rows, cols, hi, from, 1, got[round]);
+                }
+                for (int round = 0; round < 3; round++) {
+                    float[] first = down(dev, got[round]);
+                    for (int j = 0; j < cols; j++) {
+                        assertEquals(a[sent[round][from] * cols + j], first[j],
+                                at("gatherRows after re-upload " + round + " of the indices"));
+                    }
                 }
             }
         }

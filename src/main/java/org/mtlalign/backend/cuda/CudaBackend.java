@@ -158,6 +158,70 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * Page-locked host memory with an event, for uploads the stream should not wait for: the
+     * caller fills {@link #buffer}, queues the copy with {@link #copyToDeviceAsync} and, before
+     * refilling, waits with {@link #awaitCopied} (normally long done by then).
+     */
+    static final class Pinned {
+        final jcuda.Pointer host;
+        final java.nio.ByteBuffer buffer;
+        final jcuda.driver.CUevent copied = new jcuda.driver.CUevent();
+        boolean pending;
+        boolean freed;
+
+        Pinned(jcuda.Pointer host, java.nio.ByteBuffer buffer) {
+            this.host = host;
+            this.buffer = buffer;
+        }
+    }
+
+    /** A pinned buffer of bytes (> 0), or null where JCuda gives page-locked memory no view. */
+    synchronized Pinned pinned(long bytes) {
+        enter();
+        jcuda.Pointer p = new jcuda.Pointer();
+        Cu.check(JCudaDriver.cuMemAllocHost(p, bytes), "cuMemAllocHost(" + bytes + " bytes)");
+        java.nio.ByteBuffer view = p.getByteBuffer(0, bytes);
+        if (view == null) {
+            JCudaDriver.cuMemFreeHost(p);
+            return null;
+        }
+        Pinned pin = new Pinned(p, view.order(java.nio.ByteOrder.nativeOrder()));
+        int r = JCudaDriver.cuEventCreate(pin.copied, jcuda.driver.CUevent_flags.CU_EVENT_DISABLE_TIMING);
+        if (r != 0) {
+            JCudaDriver.cuMemFreeHost(p);
+            Cu.check(r, "cuEventCreate");
+        }
+        return pin;
+    }
+
+    /** Waits until the last copy queued from p has run, so that p may be refilled. */
+    synchronized void awaitCopied(Pinned p) {
+        if (p.pending) {
+            enter();
+            Cu.check(JCudaDriver.cuEventSynchronize(p.copied), "upload (waiting for the previous copy)");
+            p.pending = false;
+        }
+    }
+
+    /** Queues the copy of bytes from p to the start of d, and p's event after it. */
+    synchronized void copyToDeviceAsync(Pinned p, DeviceBuffer d, long bytes) {
+        enter();
+        Cu.check(JCudaDriver.cuMemcpyHtoDAsync(d.at(0), p.host, bytes, stream), "upload");
+        Cu.check(JCudaDriver.cuEventRecord(p.copied, stream), "cuEventRecord");
+        p.pending = true;
+    }
+
+    /** Frees p (the stream must have drained: its copy may not be in flight). */
+    synchronized void free(Pinned p) {
+        if (!p.freed && !closed) {
+            p.freed = true;
+            enter();
+            JCudaDriver.cuEventDestroy(p.copied);
+            JCudaDriver.cuMemFreeHost(p.host);
+        }
+    }
+
     /** Waits for the queued work, then copies dst.length floats from the start of d. */
     synchronized void copyToHost(DeviceBuffer d, float[] dst) {
         enter();

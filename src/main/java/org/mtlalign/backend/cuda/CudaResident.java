@@ -9,8 +9,9 @@ import org.mtlalign.model.Loss;
 /**
  * {@link Resident} on the GPU: every handle is a pooled device buffer and every operation a
  * launch of the same typed launchers {@link CudaBackend} uses, queued on its one stream without
- * waiting. The host waits only in {@code download} and {@link #readLosses}; uploads wait too,
- * but a training run makes them only at its start and when a task's row order is reshuffled.
+ * waiting. The host waits only in {@code download} and {@link #readLosses}; uploads of new
+ * handles wait too (a training run makes them at its start), while re-uploads of index arrays
+ * (a task's row order after a reshuffle) are queued from a pinned buffer of their own.
  *
  * <p>Loss slots hold the raw float64 sum of the loss kernels' partials (reduce_partials writes
  * straight into the slot); the weight and row count of each slot stay on the host and
@@ -25,6 +26,7 @@ final class CudaResident implements Resident {
     private final CudaBackend be;
     private final CudaKernels kernels;
     private final List<DeviceBuffer> owned = new ArrayList<>();
+    private final List<CudaBackend.Pinned> pinned = new ArrayList<>();
     private DeviceBuffer partial;
     private boolean closed;
 
@@ -51,6 +53,9 @@ final class CudaResident implements Resident {
     static final class DeviceInts implements Ints {
         final DeviceBuffer buf;
         final int n;
+        /** For re-uploads that do not stall the stream (row orders after a reshuffle). */
+        CudaBackend.Pinned staging;
+        boolean stagingUnavailable;
 
         DeviceInts(DeviceBuffer buf, int n) {
             this.buf = buf;
@@ -166,7 +171,30 @@ final class CudaResident implements Resident {
         if (!(dst instanceof DeviceInts) || ((DeviceInts) dst).n != src.length) {
             throw new IllegalArgumentException("upload: " + src.length + " indices into " + dst);
         }
-        be.copyToDevice(src, ((DeviceInts) dst).buf);
+        DeviceInts d = (DeviceInts) dst;
+        if (src.length == 0) {
+            return;
+        }
+        synchronized (be) {
+            // A training run re-uploads a task's row order at every reshuffle, which for a task of
+            // a few batches is every few steps: through the handle's own pinned buffer the copy
+            // is queued like a launch, and only a refill waits, for that buffer's previous copy.
+            if (d.staging == null && !d.stagingUnavailable) {
+                d.staging = be.pinned(4L * d.n);
+                d.stagingUnavailable = d.staging == null;
+                if (d.staging != null) {
+                    pinned.add(d.staging);
+                }
+            }
+            if (d.staging == null) {
+                be.copyToDevice(src, d.buf);
+                return;
+            }
+            be.awaitCopied(d.staging);
+            d.staging.buffer.clear();
+            d.staging.buffer.asIntBuffer().put(src, 0, src.length);
+            be.copyToDeviceAsync(d.staging, d.buf, 4L * src.length);
+        }
     }
 
     @Override
@@ -381,12 +409,17 @@ final class CudaResident implements Resident {
                 jcuda.driver.JCudaDriver.cuCtxSynchronize();
             } catch (IllegalStateException backendClosed) {
                 owned.clear();  // its pool has freed the memory already
+                pinned.clear();
                 return;
             } finally {
                 for (DeviceBuffer b : owned) {
                     b.close();
                 }
                 owned.clear();
+                for (CudaBackend.Pinned p : pinned) {
+                    be.free(p);
+                }
+                pinned.clear();
             }
         }
     }
