@@ -16,6 +16,12 @@ import org.mtlalign.model.ResidentModel;
  * The thin training loop: mini-batches per task, a task-sampling rule, SGD with momentum or
  * Adam, early stopping on the weighted validation loss (the best parameters are restored) and
  * a divergence guard. Task j of {@code tasks} trains head j of the model.
+ *
+ * <p>It runs on a {@link Resident} session of the backend: the data, parameters and optimiser
+ * state go to the backend once per {@link #train} call, steps and the per-epoch validation loss
+ * run there, losses come back every {@link Resident#lossReadInterval()} steps and the
+ * parameters (with the optimiser state) once per epoch, before the best-epoch snapshot and the
+ * epoch listener. On the CPU the session wraps the model's own arrays.
  */
 public final class Trainer {
     private final Backend backend;
