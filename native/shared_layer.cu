@@ -136,6 +136,22 @@ bias_activation(const float* h, const float* __restrict__ bias, float* out, long
     }
 }
 
+// The forward's bias and activation in one pass: pre = h + bias (kept for the backward) and
+// out = g(pre) over n = rows * cols values; pre may equal h, out must not. out is computed from
+// pre + 0, exactly as the two-call twin (bias_activation into pre, then g of pre with no bias),
+// so both results are bitwise the twin's, signed zeros included. Grid-stride, 256.
+extern "C" __global__ void __launch_bounds__(256)
+bias_activation_split(const float* h, const float* __restrict__ bias, float* pre, float* __restrict__ out,
+                      long long n, int cols, int relu) {
+    const long long stride = (long long)gridDim.x * blockDim.x;
+    for (long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x; t < n; t += stride) {
+        const float v = h[t] + (bias != nullptr ? bias[t % cols] : 0.f);
+        pre[t] = v;
+        const float w = v + 0.f;
+        out[t] = (relu && w < 0.f) ? 0.f : w;
+    }
+}
+
 // dPre = pre > 0 ? dOut : 0 over n values (the ReLU mask uses the pre-activation); dPre may
 // alias dOut. (The identity's backward is a plain copy and needs no kernel.) Grid-stride, 256.
 extern "C" __global__ void __launch_bounds__(256)

@@ -85,6 +85,10 @@ const std::map<std::string, Thunk>& kernels() {
              emu_launch(bias_activation, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
                         A(long long, 3), A(int, 4), A(int, 5));
          }},
+        {"bias_activation_split", [](dim3 g, dim3 b, size_t s, void** p) {
+             emu_launch(bias_activation_split, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
+                        A(float*, 3), A(long long, 4), A(int, 5), A(int, 6));
+         }},
         {"relu_backward", [](dim3 g, dim3 b, size_t s, void** p) {
              emu_launch(relu_backward, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
                         A(long long, 3));

@@ -112,6 +112,20 @@ static void test_elementwise() {
                 }
                 for (long t = n; t < n + 3; ++t) ok = ok && out[t] == SENT;
                 CHECK(ok, "bias_activation %dx%d relu=%d bias=%d", rows, cols, relu, wb);
+                // The split form, in place on pre (a copy of h), against the two-call twin.
+                std::vector<float> pre(h), out2(n + 3, NAN);
+                std::fill(out2.begin() + n, out2.end(), SENT);
+                emu_launch(bias_activation_split, dim3{grid_stride_blocks(n), 1, 1}, dim3{256, 1, 1}, 0, pre.data(),
+                           wb ? bias.data() : nullptr, pre.data(), out2.data(), (long long)n, cols, relu);
+                ok = true;
+                for (long t = 0; t < n; ++t) {
+                    float v = h[t] + (wb ? bias[t % cols] : 0.f);
+                    float w = v + 0.f;
+                    float ref = (relu && w < 0.f) ? 0.f : w;
+                    if (std::memcmp(&v, &pre[t], 4) != 0 || std::memcmp(&ref, &out2[t], 4) != 0) ok = false;
+                }
+                for (long t = n; t < n + 3; ++t) ok = ok && out2[t] == SENT;
+                CHECK(ok, "bias_activation_split %dx%d relu=%d bias=%d", rows, cols, relu, wb);
             }
         std::vector<float> pre(n), d(n), dp(n + 3, NAN);
         for (auto& x : pre) x = gauss();

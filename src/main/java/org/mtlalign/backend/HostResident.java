@@ -174,6 +174,15 @@ public final class HostResident implements Resident {
     }
 
     @Override
+    public void biasActivationSplit(Activation g, Floats h, int rows, int cols, Floats bias, Floats pre, Floats out) {
+        if (out == h || out == pre) {
+            throw new IllegalArgumentException("biasActivationSplit: out must not alias h or pre");
+        }
+        backend.biasActivation(Activation.IDENTITY, f(h), rows, cols, bias == null ? null : f(bias), f(pre));
+        backend.biasActivation(g, f(pre), rows, cols, null, f(out));
+    }
+
+    @Override
     public void activationBackward(Activation g, Floats pre, Floats dOut, Floats dPre, int n) {
         backend.activationBackward(g, f(pre), f(dOut), f(dPre), n);
     }

@@ -72,6 +72,13 @@ public interface Resident extends AutoCloseable {
     /** See {@link Backend#biasActivation}; bias may be null, out may be h. */
     void biasActivation(Activation g, Floats h, int rows, int cols, Floats bias, Floats out);
 
+    /**
+     * pre = h + bias, then out = g(pre): bitwise {@code biasActivation(IDENTITY, h, .., bias, pre)}
+     * followed by {@code biasActivation(g, pre, .., null, out)}, in one pass where the backend
+     * can. pre may be h; out may not be h or pre; bias may be null.
+     */
+    void biasActivationSplit(Activation g, Floats h, int rows, int cols, Floats bias, Floats pre, Floats out);
+
     /** See {@link Backend#activationBackward}; dPre may be dOut. */
     void activationBackward(Activation g, Floats pre, Floats dOut, Floats dPre, int n);
 

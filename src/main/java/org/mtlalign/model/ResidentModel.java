@@ -191,11 +191,11 @@ public final class ResidentModel {
             in = buf.z;
         }
         dev.gemm(false, false, rows, r, d, 1f, in, 0, d, params.shared.value, 0, r, 0f, buf.pre, 0, r);
-        if (params.sharedBias != null) {
-            dev.biasActivation(Activation.IDENTITY, buf.pre, rows, r, params.sharedBias.value, buf.pre);
-        }
+        Floats bias = params.sharedBias == null ? null : params.sharedBias.value;
         if (model.activation() != Activation.IDENTITY) {
-            dev.biasActivation(model.activation(), buf.pre, rows, r, null, buf.hidden);
+            dev.biasActivationSplit(model.activation(), buf.pre, rows, r, bias, buf.pre, buf.hidden);
+        } else if (bias != null) {
+            dev.biasActivation(Activation.IDENTITY, buf.pre, rows, r, bias, buf.pre);
         }
         int c = model.heads().get(task).outputs();
         dev.gemm(false, false, rows, c, r, 1f, hidden(), 0, r, params.heads[task].value, 0, c, 0f, buf.out, 0, c);

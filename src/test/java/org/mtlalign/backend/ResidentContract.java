@@ -179,6 +179,18 @@ public abstract class ResidentContract {
                         assertArrayEquals(want, down(dev, out), at(what));
                         assertArrayEquals(want, down(dev, hh), at(what + " in place"));
                     }
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        float[] h = gauss(n), bias = gauss(cols);
+                        h[0] = -0f;
+                        float[] wantPre = new float[n], wantOut = new float[n];
+                        ref.biasActivation(Activation.IDENTITY, h, rows, cols, withBias ? bias : null, wantPre);
+                        ref.biasActivation(g, wantPre, rows, cols, null, wantOut);
+                        Resident.Floats hh = up(dev, h), hb = up(dev, bias), ho = dev.floats(n);
+                        dev.biasActivationSplit(g, hh, rows, cols, withBias ? hb : null, hh, ho);
+                        String what = "biasActivationSplit " + g + " bias=" + withBias + " " + rows + "x" + cols;
+                        assertArrayEquals(wantPre, down(dev, hh), at(what + ": pre (in place)"));
+                        assertArrayEquals(wantOut, down(dev, ho), at(what + ": out"));
+                    }
                     float[] pre = gauss(n), d = gauss(n);
                     Resident.Floats hp = up(dev, pre), hd = up(dev, d), dp = dev.floats(n);
                     dev.activationBackward(g, hp, hd, dp, n);

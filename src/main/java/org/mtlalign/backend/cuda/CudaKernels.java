@@ -31,7 +31,8 @@ final class CudaKernels {
 
     /** Names of every kernel, by module; NativeBuildTest checks them against native/*.cu. */
     static final Map<String, List<String>> FUNCTIONS = Map.of(
-            "shared_layer", List.of("sgemm_nn", "sgemm_tn", "sgemm_nt", "sgemm_tt", "bias_activation", "relu_backward"),
+            "shared_layer", List.of("sgemm_nn", "sgemm_tn", "sgemm_nt", "sgemm_tt", "bias_activation",
+                    "bias_activation_split", "relu_backward"),
             "losses", List.of("loss_squared", "loss_logistic", "loss_softmax", "reduce_partials"),
             "reductions", List.of("column_sums", "gather_rows"),
             "covariance", List.of("column_means_f64", "gram_lower"),
@@ -161,6 +162,32 @@ final class CudaKernels {
         }
         launch("bias_activation", gridStrideBlocks(n), 1, ELEMENTWISE_THREADS, 1, 0,
                 h.at(hOff * F32), bp, out.at(outOff * F32), n, cols, relu ? 1 : 0);
+    }
+
+    /**
+     * bias_activation_split: pre = h + bias and out = g(pre) over rows x cols in one pass (pre may
+     * be h; out may not; bias may be null).
+     */
+    void biasActivationSplit(boolean relu, DeviceBuffer h, int rows, int cols, DeviceBuffer bias, DeviceBuffer pre,
+                             DeviceBuffer out) {
+        long n = (long) rows * cols;
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("biasActivationSplit: negative size " + rows + " x " + cols);
+        }
+        if (n == 0) {
+            return;
+        }
+        if (out == h || out == pre) {
+            throw new IllegalArgumentException("biasActivationSplit: out must not alias h or pre");
+        }
+        vec("biasActivationSplit h", h, 0, n, F32);
+        vec("biasActivationSplit pre", pre, 0, n, F32);
+        vec("biasActivationSplit out", out, 0, n, F32);
+        if (bias != null) {
+            vec("biasActivationSplit bias", bias, 0, cols, F32);
+        }
+        launch("bias_activation_split", gridStrideBlocks(n), 1, ELEMENTWISE_THREADS, 1, 0,
+                h.ptr, bias == null ? NULL : bias.ptr, pre.ptr, out.ptr, n, cols, relu ? 1 : 0);
     }
 
     /** relu_backward: dPre = pre > 0 ? dOut : 0 over n values (dPre may be dOut). */

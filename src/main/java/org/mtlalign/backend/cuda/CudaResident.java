@@ -257,6 +257,20 @@ final class CudaResident implements Resident {
     }
 
     @Override
+    public void biasActivationSplit(Activation g, Floats h, int rows, int cols, Floats bias, Floats pre, Floats out) {
+        long n = (long) rows * cols;
+        DeviceFloats dh = f(h, n, "biasActivationSplit h");
+        DeviceFloats dp = f(pre, n, "biasActivationSplit pre");
+        DeviceFloats dout = f(out, n, "biasActivationSplit out");
+        DeviceFloats db = bias == null ? null : f(bias, cols, "biasActivationSplit bias");
+        synchronized (be) {
+            be.enter();
+            kernels.biasActivationSplit(g == Activation.RELU, dh.buf, rows, cols, db == null ? null : db.buf, dp.buf,
+                    dout.buf);
+        }
+    }
+
+    @Override
     public void activationBackward(Activation g, Floats pre, Floats dOut, Floats dPre, int n) {
         DeviceFloats dp = f(pre, n, "activationBackward pre");
         DeviceFloats dd = f(dOut, n, "activationBackward dOut");
