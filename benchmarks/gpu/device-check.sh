@@ -102,6 +102,7 @@ if [ -z "$JAR" ] || [ -z "$JAVA" ]; then
 fi
 cp_join() { local IFS=:; echo "$*"; }
 TEST_CP="$(cp_join "$D/test-classes" "$JAR" "$D"/lib/*.jar "$D"/testlib/*.jar)"
+BENCH_CP="$(cp_join "$D"/bench/*.jar "$JAR" "$D"/lib/*.jar)"   # for the train and jmh steps
 # NativeBuildTest reads the ptxas reports from target/native/ (not carried; the bundle has them).
 if [ ! -d target/native ] && [ -d "$D/native-reports" ]; then
   mkdir -p target/native && cp "$D"/native-reports/* target/native/
@@ -435,7 +436,6 @@ if want train; then
     record train SKIP 0 "no bench/ in the bundle"
   elif s=$(box 150 40); then
     t=$SECONDS
-    BENCH_CP="$(cp_join "$D"/bench/*.jar "$JAR" "$D"/lib/*.jar)"
     echo "===== JMH TrainEpochBench -p backend=cpu,cuda -p m=2000,20000 -f 1 -wi 2 -i 3 -w 1s -r 1s" >> "$TIMINGS"
     timeout -k 5 $((s * 2 / 3)) "$JAVA" "${JOPTS[@]}" -cp "$BENCH_CP" org.openjdk.jmh.Main \
       -f 1 -wi 2 -i 3 -w 1s -r 1s -p backend=cpu,cuda -p m=2000,20000 TrainEpochBench > "$SCRATCH/train-jmh.txt" 2>&1; rc=$?
@@ -492,7 +492,6 @@ if want jmh; then
     record jmh SKIP 0 "no bench/ in the bundle"
   elif s=$(box 60 30); then
     t=$SECONDS
-    BENCH_CP="$(cp_join "$D"/bench/*.jar "$JAR" "$D"/lib/*.jar)"
     echo "===== JMH (CPU backend on this machine's CPU, the peer of mtl svd --backend cuda above): SvdBench -f 1 -wi 1 -i 2 -w 1s -r 1s" >> "$TIMINGS"
     timeout -k 5 "$s" "$JAVA" "${JOPTS[@]}" -cp "$BENCH_CP" org.openjdk.jmh.Main \
       -f 1 -wi 1 -i 2 -w 1s -r 1s -p shape=1000x32x32,10x256x256 SvdBench > "$SCRATCH/jmh.txt" 2>&1; rc=$?

@@ -52,39 +52,29 @@ public final class ResidentModel {
         final List<List<Param>> usedBy = new ArrayList<>();
 
         Params(MtlModel model, Resident dev, boolean optimizerState) {
+            // The model's own lists give the order and which tensors a step on each task uses.
+            java.util.Map<Tensor, Param> of = new java.util.IdentityHashMap<>();
+            for (Tensor t : model.parameters()) {
+                Param p = new Param(t, dev, optimizerState);
+                of.put(t, p);
+                all.add(p);
+            }
             int k = model.taskCount();
-            shared = add(model.shared(), dev, optimizerState);
-            sharedBias = model.hasBias() ? add(model.sharedBias(), dev, optimizerState) : null;
+            shared = of.get(model.shared());
+            sharedBias = model.hasBias() ? of.get(model.sharedBias()) : null;
             heads = new Param[k];
             headBiases = new Param[k];
             alignment = new Param[k];
             for (int i = 0; i < k; i++) {
-                heads[i] = add(model.headWeight(i), dev, optimizerState);
-                headBiases[i] = model.hasBias() ? add(model.headBias(i), dev, optimizerState) : null;
-                alignment[i] = model.alignment(i) == null ? null : add(model.alignment(i), dev, optimizerState);
-            }
-            // Same order as MtlModel.parametersUsedBy.
-            for (int i = 0; i < k; i++) {
-                List<Param> u = new ArrayList<>(5);
-                u.add(shared);
-                if (sharedBias != null) {
-                    u.add(sharedBias);
-                }
-                u.add(heads[i]);
-                if (headBiases[i] != null) {
-                    u.add(headBiases[i]);
-                }
-                if (alignment[i] != null) {
-                    u.add(alignment[i]);
+                heads[i] = of.get(model.headWeight(i));
+                headBiases[i] = model.hasBias() ? of.get(model.headBias(i)) : null;
+                alignment[i] = model.alignment(i) == null ? null : of.get(model.alignment(i));
+                List<Param> u = new ArrayList<>();
+                for (Tensor t : model.parametersUsedBy(i)) {
+                    u.add(of.get(t));
                 }
                 usedBy.add(u);
             }
-        }
-
-        private Param add(Tensor t, Resident dev, boolean optimizerState) {
-            Param p = new Param(t, dev, optimizerState);
-            all.add(p);
-            return p;
         }
     }
 

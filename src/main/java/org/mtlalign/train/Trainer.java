@@ -233,9 +233,10 @@ public final class Trainer {
             }
         }
         if (model.heads().get(i).loss() == org.mtlalign.model.Loss.SOFTMAX) {
+            // Every row, not only the training rows: the validation loss runs on the device too.
             int classes = model.heads().get(i).outputs();
             int cols = t.targetColumns();
-            for (int r : t.train()) {
+            for (int r = 0; r < t.rows(); r++) {
                 float y = t.target()[r * cols];
                 if (!(y >= 0 && y < classes) || y != (int) y) {
                     throw new IllegalArgumentException("task '" + t.name() + "': row " + r + " has class " + y
