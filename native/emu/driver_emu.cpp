@@ -7,7 +7,7 @@
 // What it is not: a GPU. "Device" memory is host memory (new allocations are filled with NaN,
 // as real device memory holds garbage), every asynchronous call completes before it returns
 // (so it cannot find a missing stream synchronisation), launches run one at a time, blocks one
-// after another, every CUDA thread an OS thread. Fatbin images are accepted and ignored:
+// after another, every CUDA thread a fiber. Fatbin images are accepted and ignored:
 // kernels are found by name. Only the calls the project makes exist; libJCudaDriver binds
 // lazily, so any other call fails with "undefined symbol" instead of doing something wrong.
 #include "cuda_emu.h"
@@ -17,6 +17,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kernels_emu.inc"
 
@@ -52,106 +54,76 @@ int g_context_token = 0;
 int g_stream_token = 0;
 int g_module_token = 0;
 
+// MTL_EMU_SKIP_KERNELS=1: launches are checked and then do nothing, so a run measures what the
+// host side costs (Java, JCuda's marshalling, the driver-call sequence) without the kernels.
+// A GPU's own driver adds its launch cost on top; this is the floor the Java side sets.
+bool skip_kernels() {
+    static const bool skip = [] {
+        const char* v = std::getenv("MTL_EMU_SKIP_KERNELS");
+        return v != nullptr && std::string(v) == "1";
+    }();
+    return skip;
+}
+
 template <typename T>
-T arg(void** p, int i) {
+T arg(void** p, size_t i) {
     T v;
     std::memcpy(&v, p[i], sizeof(T));
     return v;
 }
 
-typedef void (*Thunk)(dim3 grid, dim3 block, size_t smem, void** p);
+// One entry per kernel, built from the kernel's own signature: the launch unpacks each argument
+// with the parameter's type, and the parameter sizes give the layout a packed argument buffer
+// (CU_LAUNCH_PARAM_BUFFER_POINTER) must have. Deduced, not restated, so they cannot drift.
+struct Kernel {
+    void (*run)(const void* kernel, dim3 grid, dim3 block, size_t smem, void** p);
+    const void* kernel;
+    std::vector<size_t> sizes;  // the parameters' sizes, in order (each aligned to its size)
+};
 
-// One entry per kernel: the launch arguments unpacked with the kernel's own parameter types.
-#define A(T, i) arg<T>(p, i)
-const std::map<std::string, Thunk>& kernels() {
-    static const std::map<std::string, Thunk> table = {
-        {"sgemm_nn", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(sgemm_nn, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
-                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
-         }},
-        {"sgemm_tn", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(sgemm_tn, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
-                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
-         }},
-        {"sgemm_nt", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(sgemm_nt, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
-                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
-         }},
-        {"sgemm_tt", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(sgemm_tt, g, b, s, A(int, 0), A(int, 1), A(int, 2), A(float, 3), A(const float*, 4),
-                        A(int, 5), A(const float*, 6), A(int, 7), A(float, 8), A(float*, 9), A(int, 10));
-         }},
-        {"bias_activation", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(bias_activation, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
-                        A(long long, 3), A(int, 4), A(int, 5));
-         }},
-        {"bias_activation_split", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(bias_activation_split, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
-                        A(float*, 3), A(long long, 4), A(int, 5), A(int, 6));
-         }},
-        {"relu_backward", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(relu_backward, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
-                        A(long long, 3));
-         }},
-        {"loss_squared", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(loss_squared, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2),
-                        A(long long, 3), A(float, 4), A(double*, 5));
-         }},
-        {"loss_logistic", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(loss_logistic, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2), A(int, 3),
-                        A(float, 4), A(double*, 5));
-         }},
-        {"loss_softmax", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(loss_softmax, g, b, s, A(const float*, 0), A(const float*, 1), A(float*, 2), A(int, 3),
-                        A(int, 4), A(float, 5), A(double*, 6));
-         }},
-        {"reduce_partials", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(reduce_partials, g, b, s, A(const double*, 0), A(int, 1), A(double*, 2));
-         }},
-        {"column_sums", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(column_sums, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(float*, 3), A(int, 4));
-         }},
-        {"gather_rows", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(gather_rows, g, b, s, A(const float*, 0), A(int, 1), A(const int*, 2), A(int, 3),
-                        A(float*, 4));
-         }},
-        {"column_means_f64", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(column_means_f64, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(double*, 3));
-         }},
-        {"gram_lower", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(gram_lower, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(const double*, 3),
-                        A(float*, 4));
-         }},
-        {"sgd_momentum", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(sgd_momentum, g, b, s, A(float*, 0), A(const float*, 1), A(float*, 2), A(long long, 3),
-                        A(float, 4), A(float, 5), A(float, 6));
-         }},
-        {"adam", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(adam, g, b, s, A(float*, 0), A(const float*, 1), A(float*, 2), A(float*, 3),
-                        A(long long, 4), A(float, 5), A(float, 6), A(float, 7), A(float, 8), A(float, 9),
-                        A(float, 10));
-         }},
-        {"svd_jacobi_shared", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(svd_jacobi_shared, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(int, 3),
-                        A(float*, 4), A(float*, 5), A(float*, 6), A(int*, 7), A(int, 8));
-         }},
-        {"svd_jacobi_global", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(svd_jacobi_global, g, b, s, A(const float*, 0), A(int, 1), A(int, 2), A(int, 3),
-                        A(float*, 4), A(float*, 5), A(float*, 6), A(int*, 7), A(int, 8), A(double*, 9),
-                        A(long long, 10));
-         }},
-        {"sym_eig_jacobi_shared", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(sym_eig_jacobi_shared, g, b, s, A(const float*, 0), A(int, 1), A(float*, 2), A(float*, 3),
-                        A(int*, 4), A(int, 5));
-         }},
-        {"sym_eig_jacobi_global", [](dim3 g, dim3 b, size_t s, void** p) {
-             emu_launch(sym_eig_jacobi_global, g, b, s, A(const float*, 0), A(int, 1), A(float*, 2),
-                        A(float*, 3), A(int*, 4), A(int, 5), A(double*, 6), A(long long, 7));
-         }},
+template <typename... P, size_t... I>
+void run_unpacked(void (*k)(P...), dim3 g, dim3 b, size_t s, void** p, std::index_sequence<I...>) {
+    emu_launch(k, g, b, s, arg<P>(p, I)...);
+}
+
+template <typename... P>
+Kernel kernel_entry(void (*k)(P...)) {
+    static_assert(((sizeof(P) == alignof(P)) && ...), "kernel parameters are scalars or pointers");
+    return Kernel{[](const void* f, dim3 g, dim3 b, size_t s, void** p) {
+                      run_unpacked(reinterpret_cast<void (*)(P...)>(const_cast<void*>(f)), g, b, s, p,
+                                   std::index_sequence_for<P...>{});
+                  },
+                  reinterpret_cast<const void*>(k), {sizeof(P)...}};
+}
+
+#define K(name) {#name, kernel_entry(name)}
+const std::map<std::string, Kernel>& kernels() {
+    static const std::map<std::string, Kernel> table = {
+        K(sgemm_nn),
+        K(sgemm_tn),
+        K(sgemm_nt),
+        K(sgemm_tt),
+        K(bias_activation),
+        K(bias_activation_split),
+        K(relu_backward),
+        K(loss_squared),
+        K(loss_logistic),
+        K(loss_softmax),
+        K(reduce_partials),
+        K(column_sums),
+        K(gather_rows),
+        K(column_means_f64),
+        K(gram_lower),
+        K(sgd_momentum),
+        K(adam),
+        K(svd_jacobi_shared),
+        K(svd_jacobi_global),
+        K(sym_eig_jacobi_shared),
+        K(sym_eig_jacobi_global),
     };
     return table;
 }
-#undef A
+#undef K
 
 // A device address range [p, p + n) must lie inside one live allocation: the emulator's memcheck.
 bool inside(uintptr_t p, size_t n) {
@@ -253,10 +225,15 @@ CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     if (m == nullptr) {
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    // Real device memory starts as garbage: NaN everywhere, so unwritten reads show.
-    uint32_t nan = 0x7fc00000u;
-    for (size_t i = 0; i + 4 <= bytes; i += 4) {
-        std::memcpy((char*)m + i, &nan, 4);
+    // Real device memory starts as garbage: NaN everywhere, so unwritten reads show. Without
+    // kernels (skip mode, below) nothing would ever overwrite it, so it starts as zeros there.
+    if (skip_kernels()) {
+        std::memset(m, 0, bytes);
+    } else {
+        uint32_t nan = 0x7fc00000u;
+        for (size_t i = 0; i + 4 <= bytes; i += 4) {
+            std::memcpy((char*)m + i, &nan, 4);
+        }
     }
     g_device[(uintptr_t)m] = bytes;
     g_used += bytes;
@@ -373,14 +350,52 @@ CUresult cuModuleGetFunction(CUfunction* f, CUmodule, const char* name) {
 
 CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned smem, CUstream, void** params, void** extra) {
-    if (f == nullptr || extra != nullptr || params == nullptr) {
-        return CUDA_ERROR_INVALID_VALUE;
+    if (f == nullptr || (params == nullptr) == (extra == nullptr)) {
+        return fail("cuLaunchKernel needs exactly one of kernelParams and extra", CUDA_ERROR_INVALID_VALUE);
     }
     if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024 || smem > 48 * 1024) {
         return fail("cuLaunchKernel with an invalid configuration", CUDA_ERROR_INVALID_VALUE);
     }
+    const Kernel& k = *(const Kernel*)f;
+    std::vector<void*> unpacked;
+    if (extra != nullptr) {
+        // The packed form: extra = {BUFFER_POINTER, buf, BUFFER_SIZE, &size, END}. The buffer holds
+        // the arguments in order, each at an offset aligned to its size, and the size is the end
+        // of the last argument, without tail padding (the driver refuses a padded size).
+        const char* buf = nullptr;
+        const size_t* size = nullptr;
+        for (size_t i = 0; extra[i] != nullptr; i += 2) {
+            if (i >= 4) {
+                return fail("cuLaunchKernel: extra has more than two entries", CUDA_ERROR_INVALID_VALUE);
+            }
+            if (extra[i] == (void*)1 && buf == nullptr) {
+                buf = (const char*)extra[i + 1];
+            } else if (extra[i] == (void*)2 && size == nullptr) {
+                size = (const size_t*)extra[i + 1];
+            } else {
+                return fail("cuLaunchKernel: unknown or repeated key in extra", CUDA_ERROR_INVALID_VALUE);
+            }
+        }
+        if (buf == nullptr || size == nullptr) {
+            return fail("cuLaunchKernel: extra lacks the buffer or its size", CUDA_ERROR_INVALID_VALUE);
+        }
+        size_t end = 0;
+        for (size_t sz : k.sizes) {
+            end = (end + sz - 1) / sz * sz;
+            unpacked.push_back((void*)(buf + end));
+            end += sz;
+        }
+        if (*size != end) {
+            std::fprintf(stderr, "[cuda-emu] packed arguments of %zu bytes; the kernel's take %zu\n", *size, end);
+            return CUDA_ERROR_INVALID_VALUE;
+        }
+        params = unpacked.data();
+    }
+    if (skip_kernels()) {
+        return CUDA_SUCCESS;
+    }
     std::lock_guard<std::mutex> lock(g_mutex);
-    (*(const Thunk*)f)(dim3{gx, gy, gz}, dim3{bx, by, bz}, smem, params);
+    k.run(k.kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, smem, params);
     return CUDA_SUCCESS;
 }
 

@@ -2,12 +2,13 @@ package org.mtlalign.backend.cuda;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
@@ -56,12 +57,21 @@ final class CudaKernels {
     static final int MAX_SWEEPS = 60;
     private static final int MAX_GRID_Y = 65535;
 
-    private static final CUdeviceptr NULL = new CUdeviceptr();
+    private static final DevicePointer NULL = DevicePointer.NULL;
+    /** The largest packed argument list (the driver's limit is 4 KiB; ours are under 100 bytes). */
+    private static final int MAX_ARG_BYTES = 4096;
 
     private final CUstream stream;
     private final boolean debug;
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
+    // One packed-argument buffer, reused: the driver copies the arguments when the launch is
+    // queued, so the next launch may overwrite them. Written with absolute puts only, so the
+    // buffer's position (where JCuda's pointer to it starts) stays 0.
+    private final ByteBuffer argBuffer = ByteBuffer.allocateDirect(MAX_ARG_BYTES).order(ByteOrder.nativeOrder());
+    private final ByteBuffer argSize = ByteBuffer.allocateDirect(Long.BYTES).order(ByteOrder.nativeOrder());
+    private final Pointer launchExtra = Pointer.to(JCudaDriver.CU_LAUNCH_PARAM_BUFFER_POINTER, Pointer.to(argBuffer),
+            JCudaDriver.CU_LAUNCH_PARAM_BUFFER_SIZE, Pointer.to(argSize), JCudaDriver.CU_LAUNCH_PARAM_END);
 
     CudaKernels(CUstream stream, boolean debug) {
         this.stream = stream;
@@ -135,9 +145,9 @@ final class CudaKernels {
         int chunk = MAX_GRID_Y * GEMM_TILE;
         for (int row0 = 0; row0 < m; row0 += chunk) {
             int rows = Math.min(chunk, m - row0);
-            CUdeviceptr ap = k == 0 ? NULL : a.at((aOff + (transA ? row0 : (long) row0 * lda)) * F32);
-            CUdeviceptr bp = k == 0 ? NULL : b.at(bOff * F32);
-            CUdeviceptr cp = c.at((cOff + (long) row0 * ldc) * F32);
+            DevicePointer ap = k == 0 ? NULL : a.at((aOff + (transA ? row0 : (long) row0 * lda)) * F32);
+            DevicePointer bp = k == 0 ? NULL : b.at(bOff * F32);
+            DevicePointer cp = c.at((cOff + (long) row0 * ldc) * F32);
             launch(name, ceilDiv(n, GEMM_TILE), ceilDiv(rows, GEMM_TILE), GEMM_TILE, GEMM_ROWS, 0,
                     rows, n, k, alpha, ap, lda, bp, ldb, beta, cp, ldc);
         }
@@ -155,7 +165,7 @@ final class CudaKernels {
         }
         vec("biasActivation h", h, hOff, n, F32);
         vec("biasActivation out", out, outOff, n, F32);
-        CUdeviceptr bp = NULL;
+        DevicePointer bp = NULL;
         if (bias != null) {
             vec("biasActivation bias", bias, biasOff, cols, F32);
             bp = bias.at(biasOff * F32);
@@ -498,27 +508,42 @@ final class CudaKernels {
         }
     }
 
-    private void launch(String name, int gx, int gy, int bx, int by, int sharedBytes, Object... args) {
+    /**
+     * Launches a kernel with its arguments packed into one buffer (CU_LAUNCH_PARAM_BUFFER_POINTER):
+     * each argument at an offset aligned to its size, in order, the size being the end of the last
+     * one (the driver refuses tail padding). JCuda's other form, an array of pointers to one-element
+     * arrays, costs a JNI array pin per argument and was most of a training step's host time
+     * (benchmarks/NOTES.md); this one hands JCuda the same five entries every time.
+     */
+    private synchronized void launch(String name, int gx, int gy, int bx, int by, int sharedBytes, Object... args) {
         CUfunction f = functions.get(name);
         if (f == null) {
             throw new IllegalStateException("kernel " + name + " is not loaded");
         }
-        Pointer[] params = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            Object o = args[i];
-            if (o instanceof CUdeviceptr) {
-                params[i] = Pointer.to((CUdeviceptr) o);
+        int at = 0;
+        for (Object o : args) {
+            if (o instanceof DevicePointer) {
+                at = align(at, 8);
+                argBuffer.putLong(at, ((DevicePointer) o).address());
+                at += 8;
             } else if (o instanceof Integer) {
-                params[i] = Pointer.to(new int[] {(Integer) o});
+                at = align(at, 4);
+                argBuffer.putInt(at, (Integer) o);
+                at += 4;
             } else if (o instanceof Long) {
-                params[i] = Pointer.to(new long[] {(Long) o});
+                at = align(at, 8);
+                argBuffer.putLong(at, (Long) o);
+                at += 8;
             } else if (o instanceof Float) {
-                params[i] = Pointer.to(new float[] {(Float) o});
+                at = align(at, 4);
+                argBuffer.putFloat(at, (Float) o);
+                at += 4;
             } else {
                 throw new IllegalArgumentException(name + ": unsupported kernel argument " + o);
             }
         }
-        int r = JCudaDriver.cuLaunchKernel(f, gx, gy, 1, bx, by, 1, sharedBytes, stream, Pointer.to(params), null);
+        argSize.putLong(0, at);
+        int r = JCudaDriver.cuLaunchKernel(f, gx, gy, 1, bx, by, 1, sharedBytes, stream, null, launchExtra);
         if (r != 0) {
             throw new CudaFailure("launch of " + name + " (grid " + gx + "x" + gy + ", block " + bx + "x" + by
                     + ", shared " + sharedBytes + " B) failed: " + Cu.name(r));
@@ -526,5 +551,9 @@ final class CudaKernels {
         if (debug) {
             Cu.check(JCudaDriver.cuStreamSynchronize(stream), "kernel " + name + " (debug check after launch)");
         }
+    }
+
+    private static int align(int offset, int alignment) {
+        return (offset + alignment - 1) / alignment * alignment;
     }
 }

@@ -1,6 +1,5 @@
 package org.mtlalign.backend.cuda;
 
-import jcuda.driver.CUdeviceptr;
 
 /**
  * A block of device memory on loan from a {@link DevicePool}. {@link #close()} gives it back to
@@ -9,12 +8,12 @@ import jcuda.driver.CUdeviceptr;
  * Not thread-safe: a buffer belongs to one call at a time.
  */
 public final class DeviceBuffer implements AutoCloseable {
-    final CUdeviceptr ptr;
+    final DevicePointer ptr;
     private final long capacity;
     private final DevicePool pool;
     boolean onLoan;
 
-    DeviceBuffer(CUdeviceptr ptr, long capacity, DevicePool pool) {
+    DeviceBuffer(DevicePointer ptr, long capacity, DevicePool pool) {
         this.ptr = ptr;
         this.capacity = capacity;
         this.pool = pool;
@@ -26,7 +25,7 @@ public final class DeviceBuffer implements AutoCloseable {
     }
 
     /** The device address of byte {@code byteOffset}, checked against the capacity. */
-    public CUdeviceptr at(long byteOffset) {
+    DevicePointer at(long byteOffset) {
         if (byteOffset < 0 || byteOffset > capacity) {
             throw new IllegalArgumentException("device buffer offset " + byteOffset + " outside 0.." + capacity);
         }

@@ -6,7 +6,6 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
@@ -62,8 +61,8 @@ final class DevicePool {
         return b;
     }
 
-    private CUdeviceptr allocate(long requested, long cap) {
-        CUdeviceptr p = new CUdeviceptr();
+    private DevicePointer allocate(long requested, long cap) {
+        DevicePointer p = new DevicePointer();
         int r = JCudaDriver.cuMemAlloc(p, cap);
         if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY) {
             trim();
