@@ -316,6 +316,11 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("config", configJson(cfg, prepCfg, tasks));
             root.addProperty("suite", suiteName);
             root.addProperty("status", "complete");
+            if (!res.divergedRuns().isEmpty()) {
+                JsonArray dr = new JsonArray();
+                res.divergedRuns().forEach(t -> dr.add(t.run()));
+                root.add("diverged_runs", dr);
+            }
             if (resume != null) {
                 root.addProperty("resumed_from", resume.toAbsolutePath().toString());
                 root.addProperty("mtl_epochs_before_resume", epochsBefore);
@@ -331,6 +336,14 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("task_names", names);
             Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
+        }
+        List<ExperimentResult.Training> diverged = res.divergedRuns();
+        if (!diverged.isEmpty()) {
+            // Every result was printed and written; the exit status still says a run failed.
+            List<String> runs = diverged.stream().map(ExperimentResult.Training::run).toList();
+            throw new TrainingDivergedException(String.join(", ", runs) + " diverged (see the warnings above); the "
+                    + "other results were reported" + (json != null ? " and written" : "") + "; try a smaller --lr",
+                    0, 0, Double.NaN);
         }
         return 0;
     }
@@ -663,12 +676,16 @@ public final class TrainCommand implements Callable<Integer> {
         for (ExperimentResult.Training t : res.trainings()) {
             // "still improving": the best epoch lies in the last tenth of the run.
             boolean late = t.hitEpochCap() && t.bestEpoch() > t.epochsRun() - Math.max(2, t.epochsRun() / 10);
+            String end = t.diverged() != null ? "diverged" : !t.hitEpochCap() ? "patience" : late ? "cap, improving" : "cap";
             tr.add(List.of(t.run(), Integer.toString(t.epochsRun()), Integer.toString(t.bestEpoch()),
-                    Tables.num(t.bestValidationLoss()), !t.hitEpochCap() ? "patience" : late ? "cap, improving" : "cap"));
-            improving |= late;
+                    Tables.num(t.bestValidationLoss()), end));
+            improving |= late && t.diverged() == null;
             alignKeptStart |= t.run().equals("MTL+align") && t.bestEpoch() == 0;
         }
         Tables.print(o, List.of("model", "epochs", "best epoch", "best val loss", "ended by"), tr);
+        for (ExperimentResult.Training t : res.divergedRuns()) {
+            o.println("warning: " + t.diverged() + "; its test metrics are shown as -");
+        }
         if (improving) {
             o.println("note: a model marked 'cap, improving' reached its best epoch near the end of --epochs; raise "
                     + "--epochs for a converged comparison");

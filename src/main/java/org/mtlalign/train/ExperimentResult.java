@@ -13,11 +13,26 @@ public record ExperimentResult(List<TaskReport> tasks, double[][] similarity, do
                                int[] similarityRanks, double[] reweightAlpha, Capacity.Suggestion capacity,
                                double seconds, List<Training> trainings) {
 
-    /** How one training run ended; {@code hitEpochCap}: the cap, not the patience rule, stopped it. */
-    public record Training(String run, int epochsRun, int bestEpoch, double bestValidationLoss, boolean hitEpochCap) {
+    /**
+     * How one training run ended; {@code hitEpochCap}: the cap, not the patience rule, stopped it;
+     * {@code diverged}: null, or why the run stopped early with a non-finite loss (its test
+     * metrics are then not reported; {@code epochsRun} is the epoch it diverged in).
+     */
+    public record Training(String run, int epochsRun, int bestEpoch, double bestValidationLoss, boolean hitEpochCap,
+                           String diverged) {
         static Training of(String run, TrainResult r, TrainConfig tc) {
             return new Training(run, r.epochsRun(), r.bestEpoch(), r.bestValidationLoss(),
-                    TransferExperiment.hitEpochCap(r, tc));
+                    TransferExperiment.hitEpochCap(r, tc), null);
         }
+
+        static Training diverged(String run, TrainingDivergedException e) {
+            double best = Double.isFinite(e.bestValidationLoss()) ? e.bestValidationLoss() : Double.NaN;
+            return new Training(run, e.epoch(), e.bestEpoch(), best, false, e.getMessage());
+        }
+    }
+
+    /** The runs that diverged (none when every training finished). */
+    public List<Training> divergedRuns() {
+        return trainings.stream().filter(t -> t.diverged() != null).toList();
     }
 }

@@ -137,33 +137,55 @@ public final class MtlExperiment {
             if (job == 0) {
                 log.accept("training MTL (k = " + k + ", r = " + cfg.rank() + ", " + cfg.activation().cliName() + ")");
                 MtlModel training = mtlModel;
-                TrainResult tr = new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e))
-                        .train(mtlModel, tasks, null);
+                TrainResult tr;
+                try {
+                    tr = new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e))
+                            .train(mtlModel, tasks, null);
+                } catch (TrainingDivergedException e) {
+                    // MTL is what the other results are measured against (and what --out saves):
+                    // without it the run stops, naming it.
+                    throw e.in("MTL");
+                }
                 trainings[0] = ExperimentResult.Training.of("MTL", tr, cfg.train());
                 mtlTrainedHook.accept(mtlModel);
                 System.arraycopy(testMetric(ev, mtlModel, tasks), 0, mtl, 0, k);
                 if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
                     log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
-                    alignedModel = align(mtlModel, tasks, quiet);
-                    trainings[1] = lastAlignTraining;
-                    System.arraycopy(testMetric(ev, alignedModel, tasks), 0, aligned, 0, k);
+                    try {
+                        alignedModel = align(mtlModel, tasks, quiet);
+                        trainings[1] = lastAlignTraining;
+                        System.arraycopy(testMetric(ev, alignedModel, tasks), 0, aligned, 0, k);
+                    } catch (TrainingDivergedException e) {
+                        trainings[1] = ExperimentResult.Training.diverged("MTL+align", e.in("MTL+align"));
+                    }
                 }
             } else if (job == reweightJob) {
                 log.accept("training MTL + SVD reweighting (Algorithm 2, " + cfg.reweight().cliName() + ")");
                 MtlModel m = newModel(tasks);
-                TrainResult tr = new Trainer(backend, scratch).train(m, tasks, SvdReweighting.toTrainingWeights(alphaFinal));
-                trainings[2] = ExperimentResult.Training.of("MTL+reweight", tr, scratch);
-                reweightedModel = m;
-                System.arraycopy(testMetric(ev, m, tasks), 0, reweighted, 0, k);
+                try {
+                    TrainResult tr = new Trainer(backend, scratch).train(m, tasks,
+                            SvdReweighting.toTrainingWeights(alphaFinal));
+                    trainings[2] = ExperimentResult.Training.of("MTL+reweight", tr, scratch);
+                    reweightedModel = m;
+                    System.arraycopy(testMetric(ev, m, tasks), 0, reweighted, 0, k);
+                } catch (TrainingDivergedException e) {
+                    // The other runs' results stand; this one is reported as diverged.
+                    trainings[2] = ExperimentResult.Training.diverged("MTL+reweight", e.in("MTL+reweight"));
+                }
             } else {
                 int i = job - stlBase;
                 log.accept("training STL baseline " + (i + 1) + "/" + k + " (" + tasks.get(i).name() + ")");
                 List<PreparedTask> one = List.of(tasks.get(i));
                 MtlModel m = newModel(one);
-                TrainResult tr = new Trainer(backend, scratch).train(m, one, null);
-                trainings[3 + i] = ExperimentResult.Training.of("STL " + tasks.get(i).name(), tr, scratch);
-                stl[i] = tasks.get(i).test().length > 0
-                        ? ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary() : Double.NaN;
+                String run = "STL " + tasks.get(i).name();
+                try {
+                    TrainResult tr = new Trainer(backend, scratch).train(m, one, null);
+                    trainings[3 + i] = ExperimentResult.Training.of(run, tr, scratch);
+                    stl[i] = tasks.get(i).test().length > 0
+                            ? ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary() : Double.NaN;
+                } catch (TrainingDivergedException e) {
+                    trainings[3 + i] = ExperimentResult.Training.diverged(run, e.in(run));
+                }
             }
         });
 

@@ -151,7 +151,8 @@ public final class Trainer {
                                         + (step + j + 1)
                                         + (tj >= 0 ? " on task '" + tasks.get(tj).name() + "'" : "")
                                         + " (loss " + loss + "); parameters restored to the last good epoch ("
-                                        + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs");
+                                        + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs",
+                                        epoch, bestEpoch, bestLoss);
                             }
                             epochLoss += loss;
                         }
@@ -172,7 +173,8 @@ public final class Trainer {
                     model.restore(best);
                     throw new TrainingDivergedException("training diverged at epoch " + epoch
                             + " (validation loss " + valLoss + "); parameters restored to the last good epoch ("
-                            + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs");
+                            + bestEpoch + "); try a smaller --lr, or rescale very large labels or inputs",
+                            epoch, bestEpoch, bestLoss);
                 }
                 if (Double.isInfinite(bestLoss) || valLoss < bestLoss - 1e-9 * Math.abs(bestLoss)) {
                     bestLoss = valLoss;
