@@ -49,6 +49,13 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
         Loss loss = requested;
         String reason;
+        if (t.labelCollision() != null && (requested == null ? distinct.size() <= MAX_CLASSES : requested != Loss.SQUARED)) {
+            // Classes would be merged (and inference would count too few of them): refuse
+            // rather than train on labels the file does not have.
+            throw new UserInputException(t.labelCollision() + " (task '" + t.name() + "'): class ids above "
+                    + "16777216 cannot be told apart in float32; renumber the classes 0..C-1 (in numpy: "
+                    + "np.unique(y, return_inverse=True)[1]), or pass --loss squared if they are real values");
+        }
         if (loss == null) {
             if (distinct.size() == 1) {
                 throw new UserInputException(t.source() + ": task '" + t.name() + "' has a single label value ("

@@ -204,8 +204,10 @@ public final class Npy {
                 throw trailing(where, extra);
             }
         }
-        return new NpyArray(h.shape(), out, h.descr(), dt.kind().integral,
+        NpyArray a = new NpyArray(h.shape(), out, h.descr(), dt.kind().integral,
                 outOfRange.found() ? outOfRange : null);
+        a.integerCollision = outOfRange.collision();
+        return a;
     }
 
     private static boolean startsWithMagic(ByteBuffer pre) {
@@ -265,6 +267,8 @@ public final class Npy {
                     dst[off + i] = f;
                     if (Float.isInfinite(f) && !Double.isInfinite(v)) {
                         outOfRange.note(filePos + i, v);
+                    } else if (f != v && Math.abs(v) < 9.2e18 && v == Math.rint(v)) {
+                        outOfRange.rounded((long) v, f);
                     }
                 }
             }
@@ -301,22 +305,38 @@ public final class Npy {
             }
             case I4 -> {
                 for (int i = 0; i < m; i++) {
-                    dst[off + i] = buf.getInt(i << 2);
+                    int v = buf.getInt(i << 2);
+                    dst[off + i] = v;
+                    if ((int) dst[off + i] != v) {
+                        outOfRange.rounded(v, dst[off + i]);
+                    }
                 }
             }
             case U4 -> {
                 for (int i = 0; i < m; i++) {
-                    dst[off + i] = buf.getInt(i << 2) & 0xFFFFFFFFL;
+                    long v = buf.getInt(i << 2) & 0xFFFFFFFFL;
+                    dst[off + i] = v;
+                    if ((long) dst[off + i] != v) {
+                        outOfRange.rounded(v, dst[off + i]);
+                    }
                 }
             }
             case I8 -> {
                 for (int i = 0; i < m; i++) {
-                    dst[off + i] = buf.getLong(i << 3);
+                    long v = buf.getLong(i << 3);
+                    dst[off + i] = v;
+                    if (dst[off + i] != 9.223372E18f && (long) dst[off + i] != v) {
+                        outOfRange.rounded(v, dst[off + i]);
+                    }
                 }
             }
             case U8 -> {
                 for (int i = 0; i < m; i++) {
-                    dst[off + i] = unsignedLongToFloat(buf.getLong(i << 3));
+                    long v = buf.getLong(i << 3);
+                    dst[off + i] = unsignedLongToFloat(v);
+                    if (v >= 0 && dst[off + i] != 9.223372E18f && (long) dst[off + i] != v) {
+                        outOfRange.rounded(v, dst[off + i]);
+                    }
                 }
             }
             default -> throw new AssertionError(kind);
@@ -402,6 +422,10 @@ public final class Npy {
         private final boolean fortran;
         private int first = -1;
         private double value;
+        // Whole numbers float32 cannot hold exactly (beyond 2^24), by the float they became: two
+        // different ones on one float are labels that would merge into one class.
+        private final java.util.HashMap<Float, Long> rounded = new java.util.HashMap<>();
+        private String collision;
 
         OutOfRange(int[] shape, boolean fortran) {
             this.shape = shape;
@@ -419,6 +443,22 @@ public final class Npy {
 
         boolean found() {
             return first >= 0;
+        }
+
+        /** Notes a whole number {@code exact} that became {@code f} (not equal to it) in float32. */
+        void rounded(long exact, float f) {
+            if (collision != null || rounded.size() >= 100_000) {
+                return; // one example is enough; past that many distinct values they are not classes
+            }
+            Long other = rounded.putIfAbsent(f, exact);
+            if (other != null && other != exact) {
+                collision = Math.min(other, exact) + " and " + Math.max(other, exact) + " both become "
+                        + f + " in float32";
+            }
+        }
+
+        String collision() {
+            return collision;
         }
 
         @Override

@@ -104,6 +104,18 @@ public final class NpyArray {
         return integral;
     }
 
+    /**
+     * Set by the reader when two different whole numbers in the file became the same float32
+     * (integers beyond 2^24 = 16777216 are rounded), e.g. {@code "100000001 and 100000002 both become
+     * 1.0E8 in float32"}; null otherwise. As labels they would be one class.
+     */
+    String integerCollision;
+
+    /** See {@link #integerCollision}: an example of two whole numbers merged by float32, or null. */
+    public String integerCollision() {
+        return integerCollision;
+    }
+
     /** Where the elements came from in the source file, for messages; null if unknown. */
     public Origin origin() {
         return origin;

@@ -15,6 +15,9 @@ public final class Task {
     private final int yCols;
     private final boolean integralLabels;
     private final String source;
+    // Set when two different integer labels in the file are one float32 value (see
+    // NpyArray.integerCollision): harmless for a regression target, fatal for classes.
+    String labelCollision;
 
     public Task(String name, float[] x, int m, int d, float[] y, int yCols, boolean integralLabels, String source) {
         if (x.length != (long) m * d || y.length != (long) m * yCols) {
@@ -65,7 +68,9 @@ public final class Task {
         }
         FiniteCheck.requireFinite(xSource, xa);
         FiniteCheck.requireFinite(ySource, ya);
-        return new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
+        Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
+        t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
+        return t;
     }
 
     static String shape(int[] s) {
@@ -74,6 +79,11 @@ public final class Task {
             b.append(i == 0 ? "" : ", ").append(s[i]);
         }
         return b.append(s.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** Why two different integer labels of the file are equal here, or null (see NpyArray.integerCollision). */
+    public String labelCollision() {
+        return labelCollision;
     }
 
     public String name() {

@@ -691,4 +691,51 @@ class NpyReadTest {
         failsOn(NpyBytes.file(1, "{'descr': '<f4\n\r', 'fortran_order': False, 'shape': (2,), }", new byte[8]),
                 "unsupported dtype");
     }
+    /**
+     * Class ids beyond 2^24 that float32 merges (100000001 and 100000002 are both 1.0E8 there): as
+     * labels they are refused, naming the two values, instead of training on fewer classes; as a
+     * regression target (--loss mse) they are accepted, since the rounding is relative 6e-8.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"<i8", "<u8", ">i8", "<f8", "<i4", "<u4"})
+    void integerLabelsThatFloat32Merges(String descr) throws IOException {
+        long[] ids = {100000001L, 100000002L, 100000009L};
+        int n = 12;
+        int size = descr.endsWith("4") ? 4 : 8;
+        ByteBuffer data = ByteBuffer.allocate(n * size)
+                .order(descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            long v = ids[i % 3];
+            if (descr.endsWith("f8")) {
+                data.putDouble(v);
+            } else if (size == 4) {
+                data.putInt((int) v);
+            } else {
+                data.putLong(v);
+            }
+        }
+        Path y = dir.resolve("y-" + descr.replaceAll("[<>]", "") + ".npy");
+        Files.write(y, NpyBytes.file(1, NpyBytes.dict(descr, false, new int[] {n}), data.array()));
+        NpyArray ya = Npy.read(y);
+        assertEquals("100000001 and 100000002 both become 1.0E8 in float32", ya.integerCollision());
+        NpyArray xa = new NpyArray(new int[] {n, 1}, new float[n], "<f4", false);
+        Task t = Task.fromArrays("ids", xa, "X.npy", ya, y.toString());
+        String m = assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, null)).getMessage();
+        assertTrue(m.startsWith(y + ": labels 100000001 and 100000002 both become 1.0E8"), m);
+        assertTrue(m.contains("renumber the classes"), m);
+        assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, org.mtlalign.model.Loss.SOFTMAX));
+        assertEquals(org.mtlalign.model.Loss.SQUARED,
+                EncodedLabels.encode(t, org.mtlalign.model.Loss.SQUARED).loss());
+
+        // Ids float32 holds exactly (up to 2^24), or large ones that stay apart, are classes as before.
+        ByteBuffer apart = ByteBuffer.allocate(n * 8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            apart.putLong(i % 3 == 0 ? 16777216L : i % 3 == 1 ? 3L : 1L << 40);
+        }
+        Path ok = dir.resolve("y-apart.npy");
+        Files.write(ok, NpyBytes.file(1, NpyBytes.dict("<i8", false, new int[] {n}), apart.array()));
+        NpyArray oa = Npy.read(ok);
+        assertEquals(null, oa.integerCollision());
+        assertEquals(3, EncodedLabels.encode(Task.fromArrays("ok", xa, "X.npy", oa, ok.toString()), null).outputs());
+    }
 }
