@@ -78,8 +78,12 @@ public final class Trainer {
             maxBatches = Math.max(maxBatches, (order[i].length + b - 1) / b);
         }
         ResidentModel rm = ResidentModel.upload(model, dev, Math.min(cfg.batchSize(), maxRows(tasks)));
+        // An epoch is as many steps as batches in all rows; under round-robin at least one step
+        // per task, or a batch near the data size (one step an epoch) would leave tasks untrained
+        // for whole epochs and early stopping would count single steps.
         long stepsPerEpoch = cfg.sampling() == TrainConfig.Sampling.ALL
-                ? maxBatches : Math.max(1, (totalRows + cfg.batchSize() - 1) / cfg.batchSize());
+                ? maxBatches : Math.max(cfg.sampling() == TrainConfig.Sampling.ROUND_ROBIN ? k : 1,
+                        (totalRows + cfg.batchSize() - 1) / cfg.batchSize());
         double[] cumulative = new double[k];
         for (int i = 0; i < k; i++) {
             cumulative[i] = (i == 0 ? 0 : cumulative[i - 1]) + (double) order[i].length / totalRows;

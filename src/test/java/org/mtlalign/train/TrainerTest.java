@@ -80,6 +80,25 @@ class TrainerTest {
         return true;
     }
 
+    /**
+     * Round-robin with a batch as large as all the data (one batch's worth of rows per epoch):
+     * every epoch still steps every task once, instead of one task per epoch.
+     */
+    @Test
+    void roundRobinStepsEveryTaskEachEpochEvenWithAHugeBatch() {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = mixedTasks(new Random(seed));
+        int epochs = 2;
+        TrainConfig cfg = new TrainConfig(epochs, 100_000, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f,
+                TrainConfig.Sampling.ROUND_ROBIN, 100, seed, false);
+        MtlModel m = model(tasks, 2, Activation.RELU, true, seed);
+        new Trainer(be, cfg).train(m, tasks, null);
+        for (int i = 0; i < tasks.size(); i++) {
+            assertEquals(epochs, m.headWeight(i).steps(), "seed=" + seed + ": steps of task " + i + "'s head");
+        }
+        assertEquals(epochs * tasks.size(), m.shared().steps(), "seed=" + seed);
+    }
+
     /** A single-task model (an STL baseline) trains identically whatever the sampling rule. */
     @Test
     void oneTaskIgnoresTheSamplingRule() {
