@@ -38,6 +38,7 @@ public final class Capacity {
             // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
             // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
             backend.gram(xs[i], rows[i], d, true, g);
+            CovarianceSimilarity.requireFiniteGram(g, xs[i], rows[i], d);
             backend.symmetricEigen(g, d, ev, vec);
             float[] xty = new float[d * c];
             float[] yc = centred(ys[i], rows[i], c);

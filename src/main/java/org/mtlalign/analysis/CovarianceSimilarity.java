@@ -26,11 +26,12 @@ public final class CovarianceSimilarity {
     public record Factor(float[] m, int d, int rank, double frobenius) {
     }
 
-    /** Factor of X (rows x d). */
-    public Factor factor(float[] x, int rows, int d) {
-        float[] c = new float[d * d];
-        backend.gram(x, rows, d, false, c);
-        for (float v : c) {
+    /**
+     * A Gram matrix of finite inputs that overflowed float32 (|x| around 1e19 and beyond) is a
+     * user's scaling problem, not ours: say so in one line instead of failing in the eigensolver.
+     */
+    static void requireFiniteGram(float[] gram, float[] x, int rows, int d) {
+        for (float v : gram) {
             if (!Float.isFinite(v)) {
                 float max = 0;
                 for (int i = 0; i < rows * d; i++) {
@@ -41,6 +42,13 @@ public final class CovarianceSimilarity {
                                 + "standardise them (--standardize global or per-task) or rescale", max, rows));
             }
         }
+    }
+
+    /** Factor of X (rows x d). */
+    public Factor factor(float[] x, int rows, int d) {
+        float[] c = new float[d * d];
+        backend.gram(x, rows, d, false, c);
+        requireFiniteGram(c, x, rows, d);
         float[] w = new float[d];
         float[] v = new float[d * d];
         backend.symmetricEigen(c, d, w, v);

@@ -69,6 +69,20 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--resume", dir.resolve("nomodel").toString()), "nomodel");
     }
 
+    /** Inputs near 1e20 overflow X^T X in float32: the width suggestion says so (it crashed in the eigensolver). */
+    @Test
+    void hugeInputsWithoutRankAreAClearError() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "huge", 40, 5, 4);
+        float[] x = Npy.read(a[0]).data().clone();
+        for (int i = 0; i < x.length; i++) {
+            x[i] *= 1e20f;
+        }
+        Path big = dir.resolve("Xhuge.npy");
+        Npy.write(big, new int[] {40, 5}, x);
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + big + ":" + a[1], "--task", task("b", 40, 5),
+                "--standardize", "none", "--epochs", "1", "--no-stl"), "too large for float32", "standardise");
+    }
+
     @Test
     void mismatchedRows() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 40, 5, 1);
