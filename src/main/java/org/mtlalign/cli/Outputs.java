@@ -15,14 +15,17 @@ final class Outputs {
     private Outputs() {
     }
 
-    /** Fails early (before any work) when {@code file} cannot be an output file: a directory. */
+    /**
+     * Fails early (before any work) when {@code file} cannot be an output file: an empty name, a
+     * directory, a path under a file, or a folder in which nothing can be created.
+     */
     static void checkTarget(Path file, String option) {
-        try {
-            if (java.nio.file.Files.isDirectory(org.mtlalign.data.SafeWrite.followLinks(file))) {
-                throw new UserInputException(option + " " + file + ": is a directory; give a file name");
-            }
-        } catch (IOException e) {
-            throw new UserInputException(option + " " + file + ": cannot write (" + e.getMessage() + ")");
+        if (file.toString().isEmpty()) {
+            throw new UserInputException(option + ": empty file name");
+        }
+        String why = org.mtlalign.data.SafeWrite.whyNotWritable(file);
+        if (why != null) {
+            throw new UserInputException(option + " " + file + ": " + why);
         }
     }
 

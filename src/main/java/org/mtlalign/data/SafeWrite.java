@@ -119,6 +119,53 @@ public final class SafeWrite {
         return 0;
     }
 
+    /**
+     * Why {@link #write} to {@code file} would fail, found without writing it, or null if it
+     * should work: so that a long run can refuse an unusable output path before it starts rather
+     * than after. A missing parent is fine when its nearest existing ancestor is a directory in
+     * which a file can be created (write creates the rest); that is tried with a temporary file,
+     * which is removed again.
+     */
+    public static String whyNotWritable(Path file) {
+        try {
+            Path abs = followLinks(file.toAbsolutePath());
+            if (Files.isDirectory(abs)) {
+                return "is a directory; give a file name";
+            }
+            if (standardStream(abs) > 0 || (Files.exists(abs) && !Files.isRegularFile(abs))) {
+                return null; // a stream or device: written in place
+            }
+            Path dir = abs.getParent();
+            while (dir != null && !Files.exists(dir)) {
+                dir = dir.getParent();
+            }
+            if (dir == null) {
+                return "no existing folder above it";
+            }
+            if (!Files.isDirectory(dir)) {
+                return dir + " is a file, not a folder";
+            }
+            try {
+                Files.delete(createTemp(dir, ".mtl-write-check"));
+            } catch (IOException e) {
+                return "cannot create files in " + dir + " (" + reason(e) + ")";
+            }
+            return null;
+        } catch (IOException e) {
+            return reason(e);
+        }
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
     /** The path a write to {@code p} reaches: symbolic links (also dangling ones) followed. */
     public static Path followLinks(Path p) throws IOException {
         Path cur = p.toAbsolutePath();

@@ -58,11 +58,16 @@ public final class ModelIO {
         } catch (IOException e) {
             throw new UserInputException(dir + ": cannot use as the model folder (" + e.getMessage() + ")");
         }
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new UserInputException(dir + ": exists and is not a directory; choose a new or empty folder for the model");
+        }
+        // Found now, not at the first checkpoint after an epoch of training.
+        String why = org.mtlalign.data.SafeWrite.whyNotWritable(abs.resolve(MODEL_JSON));
+        if (why != null) {
+            throw new UserInputException(dir + ": cannot save the model there (" + why + ")");
+        }
         if (!Files.exists(abs)) {
             return abs;
-        }
-        if (!Files.isDirectory(abs)) {
-            throw new UserInputException(dir + ": exists and is not a directory; choose a new or empty folder for the model");
         }
         java.util.Set<String> extras = new java.util.HashSet<>();
         Path json = abs.resolve(MODEL_JSON);

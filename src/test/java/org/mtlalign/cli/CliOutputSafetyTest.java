@@ -128,6 +128,31 @@ class CliOutputSafetyTest {
         assertFalse(r.err().contains("training MTL"), "it trained before refusing: " + r.err());
     }
 
+    /** A --json or --out under a file, or an empty --json name, is refused before any training. */
+    @Test
+    void unusableOutputPathsAreRefusedBeforeTraining() throws Exception {
+        String t = task("a", 60, 5);
+        Path file = Files.writeString(dir.resolve("plain.txt"), "x");
+        CliTestSupport.Run r = CliTestSupport.run(quick("--task", t, "--json", file.resolve("sub/r.json").toString()));
+        assertUserError(r, "--json", "plain.txt is a file, not a folder");
+        assertFalse(r.err().contains("training MTL"), "it trained before refusing: " + r.err());
+        r = CliTestSupport.run(quick("--task", t, "--out", file.resolve("model").toString()));
+        assertUserError(r, "cannot save the model there", "plain.txt is a file, not a folder");
+        assertFalse(r.err().contains("training MTL"), "it trained before refusing: " + r.err());
+        assertUserError(CliTestSupport.run(quick("--task", t, "--json", "")), "--json: empty file name");
+        assertUserError(CliTestSupport.run("analyze", "--task", t, "--json", file.resolve("a.json").toString()),
+                "--json", "is a file, not a folder");
+        // A new folder (two levels) is fine: it is created when the results are written.
+        Path nested = dir.resolve("new1/new2/r.json");
+        CliTestSupport.Run ok = CliTestSupport.run(quick("--task", t, "--json", nested.toString()));
+        assertEquals(0, ok.code(), ok.all());
+        assertTrue(Files.isRegularFile(nested));
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertFalse(left.anyMatch(p -> p.getFileName().toString().contains("mtl-write-check")),
+                    "the write probe left a file behind");
+        }
+    }
+
     @Test
     void noTestRowsMeansNoTestMetricAndJsonNull() throws Exception {
         String t = task("a", 60, 5);
