@@ -85,7 +85,21 @@ public final class TrainCommand implements Callable<Integer> {
         boolean dataFromSaved = false;
         if (resume != null) {
             resumed = ModelIO.load(resume);
-            DataOptions saved = dataFromSavedModel(resumed.json(), resume);
+            DataOptions saved;
+            try {
+                saved = dataFromSavedModel(resumed.json(), resume);
+                optimizerChanged = restoreTrainOptions(resumed.json());
+                if (resumed.json().has("epochs_done") && resumed.json().get("epochs_done").isJsonPrimitive()) {
+                    epochsBefore = Math.max(0, resumed.json().get("epochs_done").getAsInt());
+                }
+            } catch (UserInputException ex) {
+                throw ex;
+            } catch (RuntimeException ex) {
+                // A hand-edited model.json: name the file, not an option the user never gave.
+                throw new UserInputException("--resume " + resume + ": " + ModelIO.MODEL_JSON + " is damaged or was "
+                        + "edited by hand (" + (ex instanceof CommandLine.ParameterException
+                                ? "its data_args: " + ex.getMessage() : ModelIO.damage(ex)) + ")");
+            }
             if (data.noneGiven()) {
                 // Options given again with their saved values are fine; changed ones are not.
                 List<String> given = matchedOptions(spec.mixins().get("data"));
@@ -120,10 +134,6 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (!matched("--no-bias")) {
                 opts.noBias = !resumed.model().hasBias();
-            }
-            optimizerChanged = restoreTrainOptions(resumed.json());
-            if (resumed.json().has("epochs_done") && resumed.json().get("epochs_done").isJsonPrimitive()) {
-                epochsBefore = Math.max(0, resumed.json().get("epochs_done").getAsInt());
             }
         }
         // Checked before any training, so a long run is not refused at its end. A resumed run

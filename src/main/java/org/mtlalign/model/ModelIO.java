@@ -206,10 +206,30 @@ public final class ModelIO {
             }
             return new Loaded(m, root, extras);
         } catch (UserInputException e) {
-            throw e;
+            // Activation.parse and Loss.parse speak of the options (--activation); here the value
+            // came from the file.
+            String m = e.getMessage();
+            throw m.startsWith(dir.toString()) || m.startsWith(json.toString()) ? e
+                    : new UserInputException(json + ": malformed model description (" + m.replaceFirst("^--[a-z-]+: ", "")
+                            + ")");
         } catch (RuntimeException e) {
-            throw new UserInputException(json + ": malformed model description (" + e.getMessage() + ")");
+            throw new UserInputException(json + ": malformed model description (" + damage(e) + ")");
         }
+    }
+
+    /** What a hand-edited or truncated JSON entry did to the reader, in the user's terms. */
+    public static String damage(RuntimeException e) {
+        if (e instanceof NullPointerException) {
+            return "a required entry is missing";
+        }
+        if (e instanceof NumberFormatException) {
+            return "a number is not a number: " + e.getMessage();
+        }
+        if (e instanceof ClassCastException || e instanceof IllegalStateException
+                || e instanceof UnsupportedOperationException) {
+            return "an entry has the wrong type";
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
     }
 
     /** Reads a saved parameter: exactly the shape and dtype we write (float32), finite values. */

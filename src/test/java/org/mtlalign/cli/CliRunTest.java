@@ -65,6 +65,35 @@ class CliRunTest {
         assertTrue(again.out().contains("task a") && again.out().contains("task b"), again.out());
     }
 
+    /** A hand-edited model.json is a one-line error naming the file, never an internal error or a wrong option. */
+    @Test
+    void damagedModelJsonIsAClearError() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "dmg", 60, 5, 23);
+        Path model = dir.resolve("damaged");
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--rank", "2",
+                "--epochs", "2", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, ok.code(), ok.all());
+        Path json = model.resolve("model.json");
+        String good = Files.readString(json);
+        String[][] edits = {
+            {"\"epochs_done\": 2", "\"epochs_done\": \"abc\"", "model.json is damaged", "not a number"},
+            {"\"batchSize\": 32", "\"batchSize\": \"x\"", "model.json is damaged", "not a number"},
+            {"\"activation\": \"relu\"", "\"activation\": \"tanh\"", "malformed model description", "tanh"},
+            {"\"architecture\"", "\"architecturex\"", "malformed model description", "missing"},
+            {"\"data_args\": [", "\"data_args\": [\"--bogus\",", "model.json is damaged", "data_args"},
+        };
+        for (String[] e : edits) {
+            assertTrue(good.contains(e[0]), "model.json has no " + e[0] + ": " + good);
+            Files.writeString(json, good.replace(e[0], e[1]));
+            CliTestSupport.Run r = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                    "--no-stl", "--align", "none", "--reweight", "none");
+            assertEquals(Main.EXIT_USER_ERROR, r.code(), e[1] + ": " + r.all());
+            assertTrue(r.err().contains(e[2]) && r.err().contains(e[3]), e[1] + ": " + r.err());
+            assertTrue(r.err().contains("model.json") && !r.err().contains("internal error")
+                    && !r.err().contains("--activation") && !r.err().contains("Exception"), e[1] + ": " + r.err());
+        }
+    }
+
     @Test
     void divergenceKeepsTheLastGoodCheckpoint() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 80, 5, 21);
