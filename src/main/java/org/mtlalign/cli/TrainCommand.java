@@ -631,6 +631,10 @@ public final class TrainCommand implements Callable<Integer> {
     static List<String> splitWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
         for (PreparedTask t : tasks) {
+            if (t.validation().length == 0) {
+                w.add("task '" + t.name() + "' has no validation rows, so early stopping and its 'best val loss' "
+                        + "use its training loss (which rewards overfitting); raise --val or give more rows");
+            }
             int n = t.test().length;
             if (n == 0) {
                 w.add("task '" + t.name() + "' has no test rows, so its test metrics are undefined (shown as -); "

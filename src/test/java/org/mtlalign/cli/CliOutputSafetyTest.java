@@ -161,6 +161,10 @@ class CliOutputSafetyTest {
                 "--backend", "cpu", "--json", json.toString());
         assertEquals(0, r.code(), r.all());
         assertTrue(r.err().contains("warning: task 'a' has no test rows"), r.err());
+        assertFalse(r.err().contains("no validation rows"), r.err());
+        CliTestSupport.Run noVal = CliTestSupport.run(quick("--task", t, "--val", "0"));
+        assertEquals(0, noVal.code(), noVal.all());
+        assertTrue(noVal.err().contains("warning: task 'a' has no validation rows, so early stopping"), noVal.err());
         String text = Files.readString(json);
         assertFalse(text.contains("NaN") || text.contains("Infinity"), "bare NaN/Infinity is not JSON: " + text);
         JsonObject t0 = JsonParser.parseString(text).getAsJsonObject().getAsJsonArray("tasks").get(0).getAsJsonObject();
