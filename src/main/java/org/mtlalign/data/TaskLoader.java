@@ -19,20 +19,23 @@ public final class TaskLoader {
     private static final List<String> EXTENSIONS =
             List.of(".npy", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz");
 
+    /** ".npy, .csv, ... or .txt.gz": built from {@link #EXTENSIONS} so messages cannot drift from the dispatch. */
+    private static final String ACCEPTED = String.join(", ", EXTENSIONS.subList(0, EXTENSIONS.size() - 1))
+            + " or " + EXTENSIONS.get(EXTENSIONS.size() - 1);
+
     private TaskLoader() {
     }
 
-    /** Reads a numeric array from .npy or .csv / .csv.gz / .tsv / .txt. */
+    /** Reads a numeric array from .npy or .csv / .tsv / .txt, each but .npy optionally gzipped. */
     public static NpyArray readArray(Path file) {
-        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (n.endsWith(".npy")) {
+        String n = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (n.toLowerCase(Locale.ROOT).endsWith(".npy")) {
             return Npy.read(file);
         }
-        if (n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv") || n.endsWith(".txt")
-                || n.endsWith(".tsv.gz") || n.endsWith(".txt.gz")) {
+        if (stem(n) != null) {
             return Csv.read(file);
         }
-        throw new UserInputException(file + ": unknown file type (expected .npy, .csv, .csv.gz, .tsv or .txt)");
+        throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
     }
 
     /** Parses {@code NAME=X.npy:y.npy} (the colon that splits two existing files wins). */
@@ -128,7 +131,7 @@ public final class TaskLoader {
         } catch (IOException e) {
             throw new UserInputException(sub + ": cannot list task folder (" + e.getMessage() + ")");
         }
-        String expected = "expected X and y as .npy, .csv, .csv.gz, .tsv or .txt, e.g. X.npy + y.npy";
+        String expected = "expected X and y as " + ACCEPTED + ", e.g. X.npy + y.npy";
         if (xs.size() > 1 || ys.size() > 1) {
             List<Path> many = xs.size() > 1 ? xs : ys;
             throw new UserInputException(sub + ": ambiguous inputs: " + names(many) + " could each be "
@@ -177,6 +180,8 @@ public final class TaskLoader {
         String yn = yFile.getFileName().toString().toLowerCase(Locale.ROOT);
         if (yn.endsWith(".npy")) {
             ya = Npy.read(yFile);
+        } else if (stem(yn) == null) {
+            throw new UserInputException(yFile + ": unknown file type (expected " + ACCEPTED + ")");
         } else {
             Csv.CsvTable t = Csv.readTable(yFile);
             ya = t.array();

@@ -159,8 +159,8 @@ class TaskLoaderTest {
         Path a = folder("miss", "a");
         text(a.resolve("X.csv"), csv(x(1), 2, null));
         Files.writeString(a.resolve("notes.txt.bak"), "n");
-        assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .csv, .csv.gz, .tsv or .txt,"
-                + " e.g. X.npy + y.npy)", fails(dir.resolve("miss")).getMessage());
+        assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .csv, .csv.gz, .tsv, .tsv.gz,"
+                + " .txt or .txt.gz, e.g. X.npy + y.npy)", fails(dir.resolve("miss")).getMessage());
 
         Path b = folder("miss2", "b");
         npyY(b, "y.npy");
@@ -179,5 +179,29 @@ class TaskLoaderTest {
         folder("dirs", "a", "y.csv"); // a folder, not a file: not a second y
         TaskSuite s = TaskLoader.fromDirectory(dir.resolve("dirs"));
         assertEquals(List.of("a"), names(s));
+    }
+
+    @Test
+    void unknownFileTypeListsEveryAcceptedExtension() throws IOException {
+        Path json = dir.resolve("X.json");
+        Files.writeString(json, "[[1, 2]]");
+        String accepted = "(expected .npy, .csv, .csv.gz, .tsv, .tsv.gz, .txt or .txt.gz)";
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.readArray(json));
+        assertEquals(json + ": unknown file type " + accepted, e.getMessage());
+        // --labels goes its own way (to keep a CSV header's task names); it must check the type too.
+        npyX(dir, "X.npy", 1);
+        e = assertThrows(UserInputException.class,
+                () -> TaskLoader.sharedInputs(dir.resolve("X.npy"), json, List.of()));
+        assertEquals(json + ": unknown file type " + accepted, e.getMessage());
+    }
+
+    @Test
+    void everyListedExtensionIsRead() throws IOException {
+        Path a = folder("gz", "a");
+        text(a.resolve("X.tsv.gz"), csv(x(1), 2, null).replace(',', '\t'));
+        text(a.resolve("y.txt.gz"), "0\n1\n0\n1\n");
+        Task t = TaskLoader.load("a", a.resolve("X.tsv.gz"), a.resolve("y.txt.gz"));
+        assertArrayEquals(x(1), t.x());
+        assertArrayEquals(Y, t.y());
     }
 }
