@@ -29,6 +29,9 @@ public final class TaskLoader {
     /** Reads a numeric array from .npy or .csv / .tsv / .txt, each but .npy optionally gzipped. */
     public static NpyArray readArray(Path file) {
         String n = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (Files.isDirectory(file)) {
+            throw new UserInputException(file + ": is a directory, not a data file (expected " + ACCEPTED + ")");
+        }
         if (n.toLowerCase(Locale.ROOT).endsWith(".npy")) {
             return Npy.read(file);
         }
@@ -38,8 +41,29 @@ public final class TaskLoader {
         throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
     }
 
-    /** Parses {@code NAME=X.npy:y.npy} (the colon that splits two existing files wins). */
+    /** A {@code NAME=X:Y} spec split into its parts. */
+    public record Spec(String name, Path x, Path y) {
+        /** The spec again, with both files absolute; {@link #split} reads it back to the same files. */
+        public String absolute() {
+            return name + "=" + x.toAbsolutePath() + ":" + y.toAbsolutePath();
+        }
+    }
+
+    /** Parses {@code NAME=X.npy:y.npy} (split as {@link #split} says) and loads both files. */
     public static Task fromSpec(String spec) {
+        Spec s = split(spec);
+        return load(s.name(), s.x(), s.y());
+    }
+
+    /**
+     * Splits {@code NAME=X:Y}. Paths may themselves contain ':', so the split is at the colon
+     * whose left part is an existing regular file, preferring one whose right part is a regular
+     * file too; a folder or a missing prefix never counts. A spec with one colon splits there
+     * even when the files are missing, so that loading names the missing file.
+     *
+     * @throws UserInputException if a name is empty, or no split or more than one fits
+     */
+    public static Spec split(String spec) {
         int eq = spec.indexOf('=');
         if (eq <= 0 || eq == spec.length() - 1) {
             throw new UserInputException("--task: expected NAME=X.npy:y.npy, got '" + spec + "'");
@@ -47,24 +71,58 @@ public final class TaskLoader {
         String name = spec.substring(0, eq);
         String files = spec.substring(eq + 1);
         List<Integer> colons = new ArrayList<>();
-        for (int i = 0; i < files.length(); i++) {
-            if (files.charAt(i) == ':') {
-                colons.add(i);
+        List<Integer> both = new ArrayList<>();
+        List<Integer> leftOnly = new ArrayList<>();
+        for (int c = files.indexOf(':'); c >= 0; c = files.indexOf(':', c + 1)) {
+            colons.add(c);
+            if (c == 0 || !isRegularFile(files.substring(0, c))) {
+                continue;
             }
+            (c < files.length() - 1 && isRegularFile(files.substring(c + 1)) ? both : leftOnly).add(c);
         }
+        String where = "--task " + spec + ": ";
         if (colons.isEmpty()) {
-            throw new UserInputException("--task " + spec + ": expected NAME=X.npy:y.npy (a colon between the two files)");
+            throw new UserInputException(where + "expected NAME=X.npy:y.npy (a colon between the two files)");
         }
-        int split = colons.get(0);
-        for (int c : colons) {
-            if (Files.exists(Path.of(files.substring(0, c)))) {
-                split = c;
-                break;
+        List<Integer> fits = both.isEmpty() ? leftOnly : both;
+        if (fits.size() > 1) {
+            List<String> ways = new ArrayList<>();
+            for (int c : fits) {
+                ways.add("'" + files.substring(0, c) + "' + '" + files.substring(c + 1) + "'");
             }
+            throw new UserInputException(where + "splits into two files in " + fits.size() + " ways ("
+                    + String.join(", ", ways) + "); " + OTHER_FORMS);
         }
-        Path x = Path.of(files.substring(0, split));
-        Path y = Path.of(files.substring(split + 1));
-        return load(name, x, y);
+        int split;
+        if (fits.size() == 1) {
+            split = fits.get(0);
+        } else if (colons.size() == 1) {
+            split = colons.get(0);
+        } else {
+            split = -1;
+        }
+        if (split == 0 || (split < 0 && files.startsWith(":"))) {
+            throw new UserInputException(where + "the X file name is empty");
+        }
+        if (split == files.length() - 1 || (split < 0 && files.endsWith(":"))) {
+            throw new UserInputException(where + "the y file name is empty");
+        }
+        if (split < 0) {
+            throw new UserInputException(where + "found no ':' that splits it into an existing X file and a y file; "
+                    + OTHER_FORMS);
+        }
+        return new Spec(name, Path.of(files.substring(0, split)), Path.of(files.substring(split + 1)));
+    }
+
+    private static final String OTHER_FORMS = "check the paths, or give the files through a link whose path has "
+            + "no ':', or as a task folder with --tasks DIR (DIR/NAME/X.npy + DIR/NAME/y.npy)";
+
+    private static boolean isRegularFile(String path) {
+        try {
+            return Files.isRegularFile(Path.of(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     public static Task load(String name, Path x, Path y) {

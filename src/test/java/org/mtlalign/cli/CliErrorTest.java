@@ -70,6 +70,25 @@ class CliErrorTest {
     }
 
     @Test
+    void taskSpecsThatDoNotSplitNameTheSpec() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 40, 5, 1);
+        String x = a[0].toString();
+        String y = a[1].toString();
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + x + ":"),
+                "--task a=" + x + ":: the y file name is empty");
+        assertUserError(CliTestSupport.run("train", "--task", "a=:" + y), "--task a=:" + y + ": the X file name is empty");
+        assertUserError(CliTestSupport.run("train", "--task", "a=:"), "--task a=:: the X file name is empty");
+        // Windows paths: no colon splits them into existing files on this system.
+        String win = "a=C:\\data\\X.npy:C:\\data\\y.npy";
+        assertUserError(CliTestSupport.run("train", "--task", win),
+                "--task " + win + ": found no ':' that splits it into an existing X file", "--tasks DIR");
+        // A folder is not a data file, also when the spec has a single colon.
+        Files.createDirectories(dir.resolve("folder"));
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + dir.resolve("folder") + ":" + y),
+                dir.resolve("folder") + ": is a directory, not a data file");
+    }
+
+    @Test
     void mismatchedRows() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 40, 5, 1);
         Path[] b = CliTestSupport.binaryTask(dir, "b", 30, 5, 2);

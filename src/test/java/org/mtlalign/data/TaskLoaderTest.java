@@ -204,4 +204,48 @@ class TaskLoaderTest {
         assertArrayEquals(x(1), t.x());
         assertArrayEquals(Y, t.y());
     }
+
+    @Test
+    void specSplitsWhereTheLeftPartIsARegularFile() throws IOException {
+        Path odd = folder("odd:dir");
+        npyX(odd, "X.npy", 1);
+        npyY(odd, "y.npy");
+        folder("odd"); // a folder named like the first part: a split there must lose
+        String spec = "a=" + odd.resolve("X.npy") + ":" + odd.resolve("y.npy");
+        TaskLoader.Spec s = TaskLoader.split(spec);
+        assertEquals(new TaskLoader.Spec("a", odd.resolve("X.npy"), odd.resolve("y.npy")), s);
+        assertEquals(spec, s.absolute());
+        assertEquals(1f, TaskLoader.fromSpec(spec).x()[0]);
+
+        // One colon: split there even if the files are missing, so that loading names the file.
+        assertEquals(new TaskLoader.Spec("b", Path.of("nope.npy"), Path.of("y.npy")), TaskLoader.split("b=nope.npy:y.npy"));
+    }
+
+    @Test
+    void specWithTwoPossibleSplitsIsAmbiguous() throws IOException {
+        // "F/p:F/q:F/r" is F/p + "F/q:F/r" and also "F/p:F/q" + F/r when all four files exist.
+        Path f = folder("amb-spec");
+        String p = f.resolve("p").toString();
+        String q = f.resolve("q").toString();
+        String r = f.resolve("r").toString();
+        for (String n : new String[] {p, r, p + ":" + q, q + ":" + r}) {
+            Files.createDirectories(Path.of(n).getParent());
+            npyX(Path.of(n).getParent(), Path.of(n).getFileName().toString(), 1);
+        }
+        String spec = "a=" + p + ":" + q + ":" + r;
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.split(spec));
+        assertEquals("--task " + spec + ": splits into two files in 2 ways ('" + p + "' + '" + q + ":" + r + "', '"
+                + p + ":" + q + "' + '" + r + "'); check the paths, or give the files through a link whose path has"
+                + " no ':', or as a task folder with --tasks DIR (DIR/NAME/X.npy + DIR/NAME/y.npy)", e.getMessage());
+    }
+
+    @Test
+    void specWithAnEmptyFileNameSaysWhichOne() throws IOException {
+        npyX(dir, "X.npy", 1);
+        String x = dir.resolve("X.npy").toString();
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.split("a=" + x + ":"));
+        assertEquals("--task a=" + x + ":: the y file name is empty", e.getMessage());
+        e = assertThrows(UserInputException.class, () -> TaskLoader.split("a=:" + x));
+        assertEquals("--task a=:" + x + ": the X file name is empty", e.getMessage());
+    }
 }
