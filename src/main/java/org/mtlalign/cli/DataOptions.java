@@ -23,7 +23,7 @@ public final class DataOptions {
             description = "A task from two files (.npy or .csv), e.g. --task a=Xa.npy:ya.npy (repeatable).")
     List<String> taskSpecs = new ArrayList<>();
 
-    @Option(names = "--tasks", paramLabel = "DIR", description = "A directory of task folders DIR/NAME/{X,y}.npy (or .csv).")
+    @Option(names = "--tasks", paramLabel = "DIR", description = "A directory of task folders DIR/NAME/{X,y}.npy (or .csv; x and Y are fine too).")
     Path tasksDir;
 
     @Option(names = "--shared-x", paramLabel = "X", description = "One input matrix shared by all tasks (m x d) ...")

@@ -132,13 +132,17 @@ public final class TaskLoader {
     }
 
     /**
-     * DIR/NAME/X + DIR/NAME/y for every sub-folder, in name order, where X and y are each any file
+     * DIR/NAME/X + DIR/NAME/y (or Y) for every sub-folder, in name order, where X and y are each any file
      * type {@link #readArray} reads (X.npy with y.csv is fine). Entries whose name starts with
      * {@code '.'} (.git, .ipynb_checkpoints, .DS_Store) and plain files at the top level are skipped.
      */
     public static TaskSuite fromDirectory(Path dir) {
+        if (!Files.exists(dir)) {
+            throw new UserInputException("--tasks " + dir + ": no such directory");
+        }
         if (!Files.isDirectory(dir)) {
-            throw new UserInputException(dir + ": --tasks expects a directory of task folders (DIR/NAME/X.npy, DIR/NAME/y.npy)");
+            throw new UserInputException("--tasks " + dir + ": not a directory; expected a directory of task folders"
+                    + " (DIR/NAME/X.npy, DIR/NAME/y.npy)");
         }
         List<Path> subs;
         try (Stream<Path> s = Files.list(dir)) {
@@ -182,14 +186,14 @@ public final class TaskLoader {
                 }
                 if (stem.equals("X") || stem.equals("x")) {
                     xs.add(p);
-                } else if (stem.equals("y")) {
+                } else if (stem.equals("y") || stem.equals("Y")) { // Y: the label matrix's name in the README
                     ys.add(p);
                 }
             }
         } catch (IOException e) {
             throw new UserInputException(sub + ": cannot list task folder (" + e.getMessage() + ")");
         }
-        String expected = "expected X and y as " + ACCEPTED + ", e.g. X.npy + y.npy";
+        String expected = "expected X and y as " + ACCEPTED + ", e.g. X.npy + y.npy; found " + listing(sub);
         if (xs.size() > 1 || ys.size() > 1) {
             List<Path> many = xs.size() > 1 ? xs : ys;
             throw new UserInputException(sub + ": ambiguous inputs: " + names(many) + " could each be "
@@ -204,6 +208,27 @@ public final class TaskLoader {
                     + (xs.isEmpty() ? "X" : "y") + " file (" + expected + ")");
         }
         return new Path[] {xs.get(0), ys.get(0)};
+    }
+
+    /**
+     * The folder's entries, for a message: a file that is almost right (X.NPY.bak, labels.npy)
+     * is then plain to see. Folders end in '/'; long listings are cut.
+     */
+    private static String listing(Path folder) {
+        List<String> n = new ArrayList<>();
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : s.sorted().toList()) {
+                n.add(p.getFileName() + (Files.isDirectory(p) ? "/" : ""));
+            }
+        } catch (IOException e) {
+            return "a folder that cannot be listed (" + e.getMessage() + ")";
+        }
+        int shown = 10;
+        if (n.isEmpty()) {
+            return "an empty folder";
+        }
+        String more = n.size() > shown ? " and " + (n.size() - shown) + " more" : "";
+        return String.join(", ", n.subList(0, Math.min(shown, n.size()))) + more;
     }
 
     /** The name without a readable extension ("X" for "X.csv.gz"), or null if it has none. */

@@ -160,7 +160,7 @@ class TaskLoaderTest {
         text(a.resolve("X.csv"), csv(x(1), 2, null));
         Files.writeString(a.resolve("notes.txt.bak"), "n");
         assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .csv, .csv.gz, .tsv, .tsv.gz,"
-                + " .txt or .txt.gz, e.g. X.npy + y.npy)", fails(dir.resolve("miss")).getMessage());
+                + " .txt or .txt.gz, e.g. X.npy + y.npy; found X.csv, notes.txt.bak)", fails(dir.resolve("miss")).getMessage());
 
         Path b = folder("miss2", "b");
         npyY(b, "y.npy");
@@ -168,7 +168,17 @@ class TaskLoaderTest {
 
         Path c = folder("miss3", "c");
         Files.writeString(c.resolve("data.json"), "{}");
-        fails(dir.resolve("miss3"), c + ": no X and y files in this task folder");
+        fails(dir.resolve("miss3"), c + ": no X and y files in this task folder", "; found data.json)");
+
+        // A label file with the wrong stem is listed, so the mistake is plain to see; folders end in '/'.
+        Path d = folder("miss4", "d");
+        npyX(d, "X.npy", 1);
+        npyY(d, "labels.npy");
+        folder("miss4", "d", "old");
+        fails(dir.resolve("miss4"), d + ": has X.npy but no y file", "; found X.npy, labels.npy, old/)");
+
+        Path e = folder("miss5", "e");
+        fails(dir.resolve("miss5"), e + ": no X and y files", "; found an empty folder)");
     }
 
     @Test
@@ -247,5 +257,24 @@ class TaskLoaderTest {
         assertEquals("--task a=" + x + ":: the y file name is empty", e.getMessage());
         e = assertThrows(UserInputException.class, () -> TaskLoader.split("a=:" + x));
         assertEquals("--task a=:" + x + ": the X file name is empty", e.getMessage());
+    }
+
+    @Test
+    void upperCaseYIsTheLabelFile() throws IOException {
+        Path a = folder("upper", "a");
+        npyX(a, "x.npy", 1);
+        npyY(a, "Y.npy");
+        TaskSuite s = TaskLoader.fromDirectory(dir.resolve("upper"));
+        assertEquals(List.of("a"), names(s));
+        assertArrayEquals(Y, s.tasks().get(0).y());
+    }
+
+    @Test
+    void tasksDirThatIsMissingOrAFile() throws IOException {
+        Path none = dir.resolve("nonexist");
+        assertEquals("--tasks " + none + ": no such directory", fails(none).getMessage());
+        Path file = dir.resolve("file.npy");
+        npyX(dir, "file.npy", 1);
+        fails(file, "--tasks " + file + ": not a directory");
     }
 }
