@@ -172,4 +172,32 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("svd", "--in", e.toString(), "--out", dir.resolve("o").toString()), "empty");
         assertUserError(CliTestSupport.run("svd", "--out", dir.resolve("o").toString()), "--in");
     }
+
+    @Test
+    void svdChecksAllThreeOutputsBeforeWritingAny() throws Exception {
+        Path a = dir.resolve("A.npy");
+        Npy.write(a, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        Path out = dir.resolve("o");
+        Files.createDirectories(out.resolve("V.npy"));
+        assertUserError(CliTestSupport.run("svd", "--in", a.toString(), "--out", out.toString()),
+                "--out " + out + ": V.npy there is a directory");
+        assertFalse(Files.exists(out.resolve("U.npy")) || Files.exists(out.resolve("S.npy")), "partial set written");
+
+        Path file = dir.resolve("plain");
+        Files.writeString(file, "x");
+        assertUserError(CliTestSupport.run("svd", "--in", a.toString(), "--out", file.toString()),
+                "--out " + file + ": not a directory");
+    }
+
+    @Test
+    void svdRemovesTheFilesItCreatedWhenALaterOneCannotBeWritten() throws Exception {
+        Path a = dir.resolve("A.npy");
+        Npy.write(a, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        Path out = dir.resolve("o");
+        Files.createDirectories(out);
+        // V.npy leads into U.npy, which is a file once written: only the write of V can find that out.
+        Files.createSymbolicLink(out.resolve("V.npy"), Path.of("U.npy", "V.npy"));
+        assertUserError(CliTestSupport.run("svd", "--in", a.toString(), "--out", out.toString()), "V.npy");
+        assertFalse(Files.exists(out.resolve("U.npy")) || Files.exists(out.resolve("S.npy")), "partial set left");
+    }
 }
