@@ -23,7 +23,7 @@ public final class DataOptions {
             description = "A task from two files (.npy or .csv), e.g. --task a=Xa.npy:ya.npy (repeatable).")
     List<String> taskSpecs = new ArrayList<>();
 
-    @Option(names = "--tasks", paramLabel = "DIR", description = "A directory of task folders DIR/NAME/{X,y}.npy (or .csv).")
+    @Option(names = "--tasks", paramLabel = "DIR", description = "A directory of task folders DIR/NAME/{X,y}.npy (or .csv; x and Y are fine too).")
     Path tasksDir;
 
     @Option(names = "--shared-x", paramLabel = "X", description = "One input matrix shared by all tasks (m x d) ...")
@@ -212,13 +212,15 @@ public final class DataOptions {
         return a;
     }
 
-    private static String abs(String spec) {
-        int eq = spec.indexOf('=');
-        int c = spec.indexOf(':', eq + 1);
-        if (eq < 0 || c < 0) {
-            return spec;
+    /**
+     * The spec with absolute paths, split by the same rule {@code --resume} reads it back with;
+     * splitting at a different colon here once recorded paths that no longer existed.
+     */
+    static String abs(String spec) {
+        try {
+            return TaskLoader.split(spec).absolute();
+        } catch (UserInputException e) {
+            return spec; // it loaded a moment ago; if its files have gone since, loading it again will say so
         }
-        return spec.substring(0, eq + 1) + Path.of(spec.substring(eq + 1, c)).toAbsolutePath() + ":"
-                + Path.of(spec.substring(c + 1)).toAbsolutePath();
     }
 }

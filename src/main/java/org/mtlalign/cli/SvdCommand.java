@@ -1,7 +1,12 @@
 package org.mtlalign.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.mtlalign.UserInputException;
@@ -37,8 +42,19 @@ public final class SvdCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        for (String f : new String[] {"U.npy", "S.npy", "V.npy"}) {
-            Outputs.checkNotInput(out.resolve(f), "--out", java.util.List.of(in));
+        // All three targets are checked before the work: a bad V.npy found only after writing U and
+        // S would leave a new U and S beside an old V, a set that does not belong together.
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new UserInputException("--out " + out + ": not a directory; give a directory for U.npy, S.npy and V.npy");
+        }
+        Path[] targets = {out.resolve("U.npy"), out.resolve("S.npy"), out.resolve("V.npy")};
+        for (Path t : targets) {
+            if (Files.isDirectory(t)) {
+                throw new UserInputException("--out " + out + ": " + t.getFileName() + " there is a directory; "
+                        + "remove it or choose another --out");
+            }
+            Outputs.checkTarget(t, "--out");
+            Outputs.checkNotInput(t, "--out", List.of(in));
         }
         NpyArray a = Npy.read(in);
         if (a.rank() != 2 && a.rank() != 3) {
@@ -60,11 +76,37 @@ public final class SvdCommand implements Callable<Integer> {
         backend.svd(a.data(), b, m, n, u, s, v);
         double ms = (System.nanoTime() - t0) / 1e6;
         boolean stacked = a.rank() == 3;
-        Npy.write(out.resolve("U.npy"), stacked ? new int[] {b, m, p} : new int[] {m, p}, u);
-        Npy.write(out.resolve("S.npy"), stacked ? new int[] {b, p} : new int[] {p}, s);
-        Npy.write(out.resolve("V.npy"), stacked ? new int[] {b, n, p} : new int[] {n, p}, v);
+        writeSet(targets, new int[][] {stacked ? new int[] {b, m, p} : new int[] {m, p},
+                stacked ? new int[] {b, p} : new int[] {p}, stacked ? new int[] {b, n, p} : new int[] {n, p}},
+                new float[][] {u, s, v});
         o.printf(Locale.ROOT, "svd of %d matrix(es) %d x %d on %s in %.1f ms: wrote U.npy, S.npy, V.npy to %s%n",
                 b, m, n, backend.name(), ms, out);
         return 0;
+    }
+
+    /**
+     * Writes the files in order; if one fails, those this call created are removed again, so a
+     * fresh --out is left without a partial set (files it replaced cannot be brought back).
+     */
+    private static void writeSet(Path[] files, int[][] shapes, float[][] data) {
+        List<Path> created = new ArrayList<>();
+        try {
+            for (int i = 0; i < files.length; i++) {
+                boolean existed = Files.exists(files[i], LinkOption.NOFOLLOW_LINKS);
+                Npy.write(files[i], shapes[i], data[i]);
+                if (!existed) {
+                    created.add(files[i]);
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Path c : created) {
+                try {
+                    Files.deleteIfExists(c);
+                } catch (IOException ignored) {
+                    // the write error below is the one to report
+                }
+            }
+            throw e;
+        }
     }
 }

@@ -19,24 +19,51 @@ public final class TaskLoader {
     private static final List<String> EXTENSIONS =
             List.of(".npy", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz");
 
+    /** ".npy, .csv, ... or .txt.gz": built from {@link #EXTENSIONS} so messages cannot drift from the dispatch. */
+    private static final String ACCEPTED = String.join(", ", EXTENSIONS.subList(0, EXTENSIONS.size() - 1))
+            + " or " + EXTENSIONS.get(EXTENSIONS.size() - 1);
+
     private TaskLoader() {
     }
 
-    /** Reads a numeric array from .npy or .csv / .csv.gz / .tsv / .txt. */
+    /** Reads a numeric array from .npy or .csv / .tsv / .txt, each but .npy optionally gzipped. */
     public static NpyArray readArray(Path file) {
-        String n = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (n.endsWith(".npy")) {
+        String n = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (Files.isDirectory(file)) {
+            throw new UserInputException(file + ": is a directory, not a data file (expected " + ACCEPTED + ")");
+        }
+        if (n.toLowerCase(Locale.ROOT).endsWith(".npy")) {
             return Npy.read(file);
         }
-        if (n.endsWith(".csv") || n.endsWith(".csv.gz") || n.endsWith(".tsv") || n.endsWith(".txt")
-                || n.endsWith(".tsv.gz") || n.endsWith(".txt.gz")) {
+        if (stem(n) != null) {
             return Csv.read(file);
         }
-        throw new UserInputException(file + ": unknown file type (expected .npy, .csv, .csv.gz, .tsv or .txt)");
+        throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
     }
 
-    /** Parses {@code NAME=X.npy:y.npy} (the colon that splits two existing files wins). */
+    /** A {@code NAME=X:Y} spec split into its parts. */
+    public record Spec(String name, Path x, Path y) {
+        /** The spec again, with both files absolute; {@link #split} reads it back to the same files. */
+        public String absolute() {
+            return name + "=" + x.toAbsolutePath() + ":" + y.toAbsolutePath();
+        }
+    }
+
+    /** Parses {@code NAME=X.npy:y.npy} (split as {@link #split} says) and loads both files. */
     public static Task fromSpec(String spec) {
+        Spec s = split(spec);
+        return load(s.name(), s.x(), s.y());
+    }
+
+    /**
+     * Splits {@code NAME=X:Y}. Paths may themselves contain ':', so the split is at the colon
+     * whose left part is an existing regular file, preferring one whose right part is a regular
+     * file too; a folder or a missing prefix never counts. A spec with one colon splits there
+     * even when the files are missing, so that loading names the missing file.
+     *
+     * @throws UserInputException if a name is empty, or no split or more than one fits
+     */
+    public static Spec split(String spec) {
         int eq = spec.indexOf('=');
         if (eq <= 0 || eq == spec.length() - 1) {
             throw new UserInputException("--task: expected NAME=X.npy:y.npy, got '" + spec + "'");
@@ -44,24 +71,58 @@ public final class TaskLoader {
         String name = spec.substring(0, eq);
         String files = spec.substring(eq + 1);
         List<Integer> colons = new ArrayList<>();
-        for (int i = 0; i < files.length(); i++) {
-            if (files.charAt(i) == ':') {
-                colons.add(i);
+        List<Integer> both = new ArrayList<>();
+        List<Integer> leftOnly = new ArrayList<>();
+        for (int c = files.indexOf(':'); c >= 0; c = files.indexOf(':', c + 1)) {
+            colons.add(c);
+            if (c == 0 || !isRegularFile(files.substring(0, c))) {
+                continue;
             }
+            (c < files.length() - 1 && isRegularFile(files.substring(c + 1)) ? both : leftOnly).add(c);
         }
+        String where = "--task " + spec + ": ";
         if (colons.isEmpty()) {
-            throw new UserInputException("--task " + spec + ": expected NAME=X.npy:y.npy (a colon between the two files)");
+            throw new UserInputException(where + "expected NAME=X.npy:y.npy (a colon between the two files)");
         }
-        int split = colons.get(0);
-        for (int c : colons) {
-            if (Files.exists(Path.of(files.substring(0, c)))) {
-                split = c;
-                break;
+        List<Integer> fits = both.isEmpty() ? leftOnly : both;
+        if (fits.size() > 1) {
+            List<String> ways = new ArrayList<>();
+            for (int c : fits) {
+                ways.add("'" + files.substring(0, c) + "' + '" + files.substring(c + 1) + "'");
             }
+            throw new UserInputException(where + "splits into two files in " + fits.size() + " ways ("
+                    + String.join(", ", ways) + "); " + OTHER_FORMS);
         }
-        Path x = Path.of(files.substring(0, split));
-        Path y = Path.of(files.substring(split + 1));
-        return load(name, x, y);
+        int split;
+        if (fits.size() == 1) {
+            split = fits.get(0);
+        } else if (colons.size() == 1) {
+            split = colons.get(0);
+        } else {
+            split = -1;
+        }
+        if (split == 0 || (split < 0 && files.startsWith(":"))) {
+            throw new UserInputException(where + "the X file name is empty");
+        }
+        if (split == files.length() - 1 || (split < 0 && files.endsWith(":"))) {
+            throw new UserInputException(where + "the y file name is empty");
+        }
+        if (split < 0) {
+            throw new UserInputException(where + "found no ':' that splits it into an existing X file and a y file; "
+                    + OTHER_FORMS);
+        }
+        return new Spec(name, Path.of(files.substring(0, split)), Path.of(files.substring(split + 1)));
+    }
+
+    private static final String OTHER_FORMS = "check the paths, or give the files through a link whose path has "
+            + "no ':', or as a task folder with --tasks DIR (DIR/NAME/X.npy + DIR/NAME/y.npy)";
+
+    private static boolean isRegularFile(String path) {
+        try {
+            return Files.isRegularFile(Path.of(path));
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
     }
 
     public static Task load(String name, Path x, Path y) {
@@ -71,13 +132,17 @@ public final class TaskLoader {
     }
 
     /**
-     * DIR/NAME/X + DIR/NAME/y for every sub-folder, in name order, where X and y are each any file
+     * DIR/NAME/X + DIR/NAME/y (or Y) for every sub-folder, in name order, where X and y are each any file
      * type {@link #readArray} reads (X.npy with y.csv is fine). Entries whose name starts with
      * {@code '.'} (.git, .ipynb_checkpoints, .DS_Store) and plain files at the top level are skipped.
      */
     public static TaskSuite fromDirectory(Path dir) {
+        if (!Files.exists(dir)) {
+            throw new UserInputException("--tasks " + dir + ": no such directory");
+        }
         if (!Files.isDirectory(dir)) {
-            throw new UserInputException(dir + ": --tasks expects a directory of task folders (DIR/NAME/X.npy, DIR/NAME/y.npy)");
+            throw new UserInputException("--tasks " + dir + ": not a directory; expected a directory of task folders"
+                    + " (DIR/NAME/X.npy, DIR/NAME/y.npy)");
         }
         List<Path> subs;
         try (Stream<Path> s = Files.list(dir)) {
@@ -121,14 +186,14 @@ public final class TaskLoader {
                 }
                 if (stem.equals("X") || stem.equals("x")) {
                     xs.add(p);
-                } else if (stem.equals("y")) {
+                } else if (stem.equals("y") || stem.equals("Y")) { // Y: the label matrix's name in the README
                     ys.add(p);
                 }
             }
         } catch (IOException e) {
             throw new UserInputException(sub + ": cannot list task folder (" + e.getMessage() + ")");
         }
-        String expected = "expected X and y as .npy, .csv, .csv.gz, .tsv or .txt, e.g. X.npy + y.npy";
+        String expected = "expected X and y as " + ACCEPTED + ", e.g. X.npy + y.npy; found " + listing(sub);
         if (xs.size() > 1 || ys.size() > 1) {
             List<Path> many = xs.size() > 1 ? xs : ys;
             throw new UserInputException(sub + ": ambiguous inputs: " + names(many) + " could each be "
@@ -143,6 +208,27 @@ public final class TaskLoader {
                     + (xs.isEmpty() ? "X" : "y") + " file (" + expected + ")");
         }
         return new Path[] {xs.get(0), ys.get(0)};
+    }
+
+    /**
+     * The folder's entries, for a message: a file that is almost right (X.NPY.bak, labels.npy)
+     * is then plain to see. Folders end in '/'; long listings are cut.
+     */
+    private static String listing(Path folder) {
+        List<String> n = new ArrayList<>();
+        try (Stream<Path> s = Files.list(folder)) {
+            for (Path p : s.sorted().toList()) {
+                n.add(p.getFileName() + (Files.isDirectory(p) ? "/" : ""));
+            }
+        } catch (IOException e) {
+            return "a folder that cannot be listed (" + e.getMessage() + ")";
+        }
+        int shown = 10;
+        if (n.isEmpty()) {
+            return "an empty folder";
+        }
+        String more = n.size() > shown ? " and " + (n.size() - shown) + " more" : "";
+        return String.join(", ", n.subList(0, Math.min(shown, n.size()))) + more;
     }
 
     /** The name without a readable extension ("X" for "X.csv.gz"), or null if it has none. */
@@ -177,6 +263,8 @@ public final class TaskLoader {
         String yn = yFile.getFileName().toString().toLowerCase(Locale.ROOT);
         if (yn.endsWith(".npy")) {
             ya = Npy.read(yFile);
+        } else if (stem(yn) == null) {
+            throw new UserInputException(yFile + ": unknown file type (expected " + ACCEPTED + ")");
         } else {
             Csv.CsvTable t = Csv.readTable(yFile);
             ya = t.array();

@@ -84,6 +84,25 @@ class CliErrorTest {
     }
 
     @Test
+    void taskSpecsThatDoNotSplitNameTheSpec() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 40, 5, 1);
+        String x = a[0].toString();
+        String y = a[1].toString();
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + x + ":"),
+                "--task a=" + x + ":: the y file name is empty");
+        assertUserError(CliTestSupport.run("train", "--task", "a=:" + y), "--task a=:" + y + ": the X file name is empty");
+        assertUserError(CliTestSupport.run("train", "--task", "a=:"), "--task a=:: the X file name is empty");
+        // Windows paths: no colon splits them into existing files on this system.
+        String win = "a=C:\\data\\X.npy:C:\\data\\y.npy";
+        assertUserError(CliTestSupport.run("train", "--task", win),
+                "--task " + win + ": found no ':' that splits it into an existing X file", "--tasks DIR");
+        // A folder is not a data file, also when the spec has a single colon.
+        Files.createDirectories(dir.resolve("folder"));
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + dir.resolve("folder") + ":" + y),
+                dir.resolve("folder") + ": is a directory, not a data file");
+    }
+
+    @Test
     void mismatchedRows() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 40, 5, 1);
         Path[] b = CliTestSupport.binaryTask(dir, "b", 30, 5, 2);
@@ -166,5 +185,33 @@ class CliErrorTest {
         Npy.write(e, new int[] {0, 3}, new float[0]);
         assertUserError(CliTestSupport.run("svd", "--in", e.toString(), "--out", dir.resolve("o").toString()), "empty");
         assertUserError(CliTestSupport.run("svd", "--out", dir.resolve("o").toString()), "--in");
+    }
+
+    @Test
+    void svdChecksAllThreeOutputsBeforeWritingAny() throws Exception {
+        Path a = dir.resolve("A.npy");
+        Npy.write(a, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        Path out = dir.resolve("o");
+        Files.createDirectories(out.resolve("V.npy"));
+        assertUserError(CliTestSupport.run("svd", "--in", a.toString(), "--out", out.toString()),
+                "--out " + out + ": V.npy there is a directory");
+        assertFalse(Files.exists(out.resolve("U.npy")) || Files.exists(out.resolve("S.npy")), "partial set written");
+
+        Path file = dir.resolve("plain");
+        Files.writeString(file, "x");
+        assertUserError(CliTestSupport.run("svd", "--in", a.toString(), "--out", file.toString()),
+                "--out " + file + ": not a directory");
+    }
+
+    @Test
+    void svdRemovesTheFilesItCreatedWhenALaterOneCannotBeWritten() throws Exception {
+        Path a = dir.resolve("A.npy");
+        Npy.write(a, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        Path out = dir.resolve("o");
+        Files.createDirectories(out);
+        // V.npy leads into U.npy, which is a file once written: only the write of V can find that out.
+        Files.createSymbolicLink(out.resolve("V.npy"), Path.of("U.npy", "V.npy"));
+        assertUserError(CliTestSupport.run("svd", "--in", a.toString(), "--out", out.toString()), "V.npy");
+        assertFalse(Files.exists(out.resolve("U.npy")) || Files.exists(out.resolve("S.npy")), "partial set left");
     }
 }

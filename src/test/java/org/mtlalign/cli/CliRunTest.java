@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtlalign.data.Npy;
 import org.mtlalign.data.NpyArray;
+import org.mtlalign.data.TaskLoader;
 
 /** The CLI's happy paths: results, JSON, saved models, resume, svd. */
 class CliRunTest {
@@ -92,6 +93,33 @@ class CliRunTest {
             assertTrue(r.err().contains("model.json") && !r.err().contains("internal error")
                     && !r.err().contains("--activation") && !r.err().contains("Exception"), e[1] + ": " + r.err());
         }
+    }
+
+    @Test
+    void resumeReadsBackTaskPathsWithColons() throws Exception {
+        // A folder named like the path's first part must not be taken for X, here or on resume.
+        Files.createDirectories(dir.resolve("odd"));
+        Path[] a = CliTestSupport.binaryTask(dir, "odd:dir", 80, 5, 31);
+        // Relative, as a user types it: the recorded spec must be absolute and still split right.
+        Path rel = Path.of("").toAbsolutePath().relativize(dir);
+        String spec = "a=" + rel.resolve("odd:dir/X.npy") + ":" + rel.resolve("odd:dir/y.npy");
+        Path model = dir.resolve("m");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", spec, "--rank", "2", "--epochs", "2", "--no-stl",
+                "--align", "none", "--reweight", "none", "--out", model.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+
+        JsonObject meta = JsonParser.parseString(Files.readString(model.resolve("model.json"))).getAsJsonObject();
+        com.google.gson.JsonArray args = meta.getAsJsonArray("data_args");
+        assertEquals("--task", args.get(0).getAsString(), args.toString());
+        String recorded = args.get(1).getAsString();
+        TaskLoader.Spec back = TaskLoader.split(recorded);
+        assertTrue(back.x().isAbsolute() && back.y().isAbsolute(), recorded);
+        assertTrue(Files.isSameFile(a[0], back.x()) && Files.isSameFile(a[1], back.y()), recorded);
+        assertEquals(recorded, DataOptions.abs(recorded), "an absolute spec is its own absolute form");
+
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                "--rank", "2", "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, again.code(), again.all());
     }
 
     @Test

@@ -159,8 +159,8 @@ class TaskLoaderTest {
         Path a = folder("miss", "a");
         text(a.resolve("X.csv"), csv(x(1), 2, null));
         Files.writeString(a.resolve("notes.txt.bak"), "n");
-        assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .csv, .csv.gz, .tsv or .txt,"
-                + " e.g. X.npy + y.npy)", fails(dir.resolve("miss")).getMessage());
+        assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .csv, .csv.gz, .tsv, .tsv.gz,"
+                + " .txt or .txt.gz, e.g. X.npy + y.npy; found X.csv, notes.txt.bak)", fails(dir.resolve("miss")).getMessage());
 
         Path b = folder("miss2", "b");
         npyY(b, "y.npy");
@@ -168,7 +168,17 @@ class TaskLoaderTest {
 
         Path c = folder("miss3", "c");
         Files.writeString(c.resolve("data.json"), "{}");
-        fails(dir.resolve("miss3"), c + ": no X and y files in this task folder");
+        fails(dir.resolve("miss3"), c + ": no X and y files in this task folder", "; found data.json)");
+
+        // A label file with the wrong stem is listed, so the mistake is plain to see; folders end in '/'.
+        Path d = folder("miss4", "d");
+        npyX(d, "X.npy", 1);
+        npyY(d, "labels.npy");
+        folder("miss4", "d", "old");
+        fails(dir.resolve("miss4"), d + ": has X.npy but no y file", "; found X.npy, labels.npy, old/)");
+
+        Path e = folder("miss5", "e");
+        fails(dir.resolve("miss5"), e + ": no X and y files", "; found an empty folder)");
     }
 
     @Test
@@ -179,5 +189,92 @@ class TaskLoaderTest {
         folder("dirs", "a", "y.csv"); // a folder, not a file: not a second y
         TaskSuite s = TaskLoader.fromDirectory(dir.resolve("dirs"));
         assertEquals(List.of("a"), names(s));
+    }
+
+    @Test
+    void unknownFileTypeListsEveryAcceptedExtension() throws IOException {
+        Path json = dir.resolve("X.json");
+        Files.writeString(json, "[[1, 2]]");
+        String accepted = "(expected .npy, .csv, .csv.gz, .tsv, .tsv.gz, .txt or .txt.gz)";
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.readArray(json));
+        assertEquals(json + ": unknown file type " + accepted, e.getMessage());
+        // --labels goes its own way (to keep a CSV header's task names); it must check the type too.
+        npyX(dir, "X.npy", 1);
+        e = assertThrows(UserInputException.class,
+                () -> TaskLoader.sharedInputs(dir.resolve("X.npy"), json, List.of()));
+        assertEquals(json + ": unknown file type " + accepted, e.getMessage());
+    }
+
+    @Test
+    void everyListedExtensionIsRead() throws IOException {
+        Path a = folder("gz", "a");
+        text(a.resolve("X.tsv.gz"), csv(x(1), 2, null).replace(',', '\t'));
+        text(a.resolve("y.txt.gz"), "0\n1\n0\n1\n");
+        Task t = TaskLoader.load("a", a.resolve("X.tsv.gz"), a.resolve("y.txt.gz"));
+        assertArrayEquals(x(1), t.x());
+        assertArrayEquals(Y, t.y());
+    }
+
+    @Test
+    void specSplitsWhereTheLeftPartIsARegularFile() throws IOException {
+        Path odd = folder("odd:dir");
+        npyX(odd, "X.npy", 1);
+        npyY(odd, "y.npy");
+        folder("odd"); // a folder named like the first part: a split there must lose
+        String spec = "a=" + odd.resolve("X.npy") + ":" + odd.resolve("y.npy");
+        TaskLoader.Spec s = TaskLoader.split(spec);
+        assertEquals(new TaskLoader.Spec("a", odd.resolve("X.npy"), odd.resolve("y.npy")), s);
+        assertEquals(spec, s.absolute());
+        assertEquals(1f, TaskLoader.fromSpec(spec).x()[0]);
+
+        // One colon: split there even if the files are missing, so that loading names the file.
+        assertEquals(new TaskLoader.Spec("b", Path.of("nope.npy"), Path.of("y.npy")), TaskLoader.split("b=nope.npy:y.npy"));
+    }
+
+    @Test
+    void specWithTwoPossibleSplitsIsAmbiguous() throws IOException {
+        // "F/p:F/q:F/r" is F/p + "F/q:F/r" and also "F/p:F/q" + F/r when all four files exist.
+        Path f = folder("amb-spec");
+        String p = f.resolve("p").toString();
+        String q = f.resolve("q").toString();
+        String r = f.resolve("r").toString();
+        for (String n : new String[] {p, r, p + ":" + q, q + ":" + r}) {
+            Files.createDirectories(Path.of(n).getParent());
+            npyX(Path.of(n).getParent(), Path.of(n).getFileName().toString(), 1);
+        }
+        String spec = "a=" + p + ":" + q + ":" + r;
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.split(spec));
+        assertEquals("--task " + spec + ": splits into two files in 2 ways ('" + p + "' + '" + q + ":" + r + "', '"
+                + p + ":" + q + "' + '" + r + "'); check the paths, or give the files through a link whose path has"
+                + " no ':', or as a task folder with --tasks DIR (DIR/NAME/X.npy + DIR/NAME/y.npy)", e.getMessage());
+    }
+
+    @Test
+    void specWithAnEmptyFileNameSaysWhichOne() throws IOException {
+        npyX(dir, "X.npy", 1);
+        String x = dir.resolve("X.npy").toString();
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.split("a=" + x + ":"));
+        assertEquals("--task a=" + x + ":: the y file name is empty", e.getMessage());
+        e = assertThrows(UserInputException.class, () -> TaskLoader.split("a=:" + x));
+        assertEquals("--task a=:" + x + ": the X file name is empty", e.getMessage());
+    }
+
+    @Test
+    void upperCaseYIsTheLabelFile() throws IOException {
+        Path a = folder("upper", "a");
+        npyX(a, "x.npy", 1);
+        npyY(a, "Y.npy");
+        TaskSuite s = TaskLoader.fromDirectory(dir.resolve("upper"));
+        assertEquals(List.of("a"), names(s));
+        assertArrayEquals(Y, s.tasks().get(0).y());
+    }
+
+    @Test
+    void tasksDirThatIsMissingOrAFile() throws IOException {
+        Path none = dir.resolve("nonexist");
+        assertEquals("--tasks " + none + ": no such directory", fails(none).getMessage());
+        Path file = dir.resolve("file.npy");
+        npyX(dir, "file.npy", 1);
+        fails(file, "--tasks " + file + ": not a directory");
     }
 }
