@@ -75,6 +75,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
         int[] rows = tr.rows();
         int[] cols = tr.cols();
         int total = tr.totalOutputs();
+        // Options checked before anything is printed: an error after the first table would leave a
+        // half report on stdout.
+        if (rank != null && (rank < 1 || rank > d)) {
+            throw new UserInputException("--rank: must be in 1.." + d + ", got " + rank);
+        }
+        if (reweightRank < 0) {
+            throw new UserInputException("--reweight-rank: must be >= 1 (or 0 for the default min(r, k - 1)), got "
+                    + reweightRank);
+        }
         o.printf(Locale.ROOT, "suite '%s': %d task%s, d = %d%s | %s%n", suite.name(), k, k == 1 ? "" : "s", d,
                 suite.sharedInputs() ? ", shared inputs" : "", backend.description());
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);
@@ -90,13 +99,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
         Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
         int sharedRank = rank != null ? rank : Math.min(cap.suggestedRank(), d);
-        if (sharedRank < 1 || sharedRank > d) {
-            throw new UserInputException("--rank: must be in 1.." + d + ", got " + sharedRank);
-        }
-        if (reweightRank < 0) {
-            throw new UserInputException("--reweight-rank: must be >= 1 (or 0 for the default min(r, k - 1)), got "
-                    + reweightRank);
-        }
         // The same rank rule as 'mtl train', so both commands print the same weights.
         int r = SvdReweighting.rank(reweightRank, sharedRank, k, d, total);
         double[] wn = null;

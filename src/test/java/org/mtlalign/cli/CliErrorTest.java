@@ -43,6 +43,9 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--task", t, "--rank", "abc"), "--rank");
         assertUserError(CliTestSupport.run("train", "--task", t, "--rank", "0"), "--rank");
         assertUserError(CliTestSupport.run("train", "--task", t, "--rank", "6"), "--rank", "d = 1..5");
+        CliTestSupport.Run analyze = CliTestSupport.run("analyze", "--task", t, "--rank", "6");
+        assertUserError(analyze, "--rank", "1..5");
+        org.junit.jupiter.api.Assertions.assertEquals("", analyze.out(), "printed a partial report before the error");
         assertUserError(CliTestSupport.run("train", "--task", t, "--activation", "tanh"), "--activation");
         assertUserError(CliTestSupport.run("train", "--task", t, "--loss", "hinge"), "--loss");
         assertUserError(CliTestSupport.run("train", "--task", t, "--epochs", "0"), "--epochs");
