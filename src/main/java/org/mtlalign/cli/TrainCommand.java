@@ -482,17 +482,31 @@ public final class TrainCommand implements Callable<Integer> {
             return; // saved by a version that did not record it
         }
         JsonArray was = saved.getAsJsonArray("data_fingerprint");
+        // A task whose row count changed is named first: the fingerprints are over standardised
+        // inputs, and with --standardize global a change to one task's file moves every task's.
+        List<String> contents = new ArrayList<>();
         for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
             JsonObject a = was.get(i).getAsJsonObject();
             JsonObject b = now.get(i).getAsJsonObject();
-            if (!a.equals(b)) {
-                String what = a.get("rows").equals(b.get("rows"))
-                        ? "its contents changed"
-                        : "it had " + a.get("rows") + " rows, now " + b.get("rows");
-                throw new UserInputException("--resume " + dir + ": the data of task '" + b.get("name").getAsString()
-                        + "' differ from those the model was trained on (" + what + "); resume on the same data or "
-                        + "start a new run");
+            String name = b.get("name").getAsString();
+            if (!a.get("rows").equals(b.get("rows"))) {
+                throw new UserInputException("--resume " + dir + ": the data of task '" + name + "' differ from those "
+                        + "the model was trained on (it had " + a.get("rows") + " rows, now " + b.get("rows")
+                        + "); resume on the same data or start a new run");
             }
+            if (!a.equals(b)) {
+                contents.add("'" + name + "'");
+            }
+        }
+        if (!contents.isEmpty()) {
+            boolean one = contents.size() == 1;
+            throw new UserInputException("--resume " + dir + ": the data of task" + (one ? " " : "s ")
+                    + String.join(", ", contents) + " differ from those the model was trained on (" + (one ? "its" : "their")
+                    + " contents changed" + (!one && contents.size() == now.size()
+                            ? "; with --standardize global a change to one task's inputs changes every task's "
+                                    + "standardised inputs, so the file that changed may be any of them"
+                            : "")
+                    + "); resume on the same data or start a new run");
         }
     }
 

@@ -122,6 +122,24 @@ class CliRunTest {
         assertEquals(0, again.code(), again.all());
     }
 
+    /** Under global standardisation a shortened task is named, not the first task whose fingerprint moved. */
+    @Test
+    void resumeNamesTheTaskWhoseRowsChanged() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "ra", 70, 5, 31);
+        Path[] b = CliTestSupport.binaryTask(dir, "rb", 60, 5, 32);
+        Path model = dir.resolve("rowsmodel");
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "b=" + b[0] + ":" + b[1], "--rank", "2", "--epochs", "2", "--no-stl", "--align", "none", "--reweight",
+                "none", "--out", model.toString());
+        assertEquals(0, ok.code(), ok.all());
+        Path[] shorter = CliTestSupport.binaryTask(dir, "rb", 50, 5, 32);
+        assertEquals(b[0], shorter[0]);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl",
+                "--align", "none", "--reweight", "none");
+        assertEquals(Main.EXIT_USER_ERROR, r.code(), r.all());
+        assertTrue(r.err().contains("task 'b'") && r.err().contains("60 rows, now 50"), r.err());
+    }
+
     @Test
     void divergenceKeepsTheLastGoodCheckpoint() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 80, 5, 21);
