@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.mtlalign.UserInputException;
@@ -29,8 +30,10 @@ import org.mtlalign.UserInputException;
  *   <li>gzip-compressed files (name ending in {@code .gz}, or gzip magic bytes), decompressed on the fly;
  *   <li>delimiter {@code ','}, {@code ';'} or tab, whichever occurs most in the first data line;
  *       if none occurs, cells are separated by runs of spaces/tabs;
- *   <li>an optional header: if the first non-blank, non-comment line has any cell that is not a
- *       number, it holds column names;
+ *   <li>an optional header: the first non-blank, non-comment line holds column names if it has a
+ *       name (a cell that is not a number, not empty and not a missing-value marker such as
+ *       {@code NA}) and no numbers other than pandas' default names 0, 1, 2, ...; a line with
+ *       other numbers is data, so that a missing value in the first row is reported as such;
  *   <li>blank lines and lines starting with {@code '#'} are skipped anywhere;
  *   <li>quoting as in RFC 4180: a field in double quotes may hold the delimiter, and {@code ""}
  *       inside it is one literal quote (column names such as {@code "income, net"}); a field's
@@ -61,6 +64,13 @@ public final class Csv {
     }
 
     private static final int BUFFER = 1 << 16;
+
+    /**
+     * Missing-value markers as pandas reads them (its default na_values, in any case) and "?" as
+     * in the UCI datasets: a cell holding one is a missing number, never a column name.
+     */
+    private static final Set<String> MISSING = Set.of("na", "n/a", "#n/a", "#n/a n/a", "#na",
+            "<na>", "null", "none", "-nan", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?");
 
     private Csv() {
     }
@@ -185,16 +195,12 @@ public final class Csv {
                 }
             }
 
-            if (!sawContent) {
+            boolean firstContent = !sawContent;
+            if (firstContent) {
                 sawContent = true;
-                if (badColumn == 0 && n >= 3 && isPandasDefaultHeader(values, count, n)) {
-                    // 0,1,2,...,n-1: the column names pandas writes for an unnamed frame
-                    // (DataFrame.to_csv of a numpy array). Read as a header, not as a data row.
-                    badColumn = n;
-                }
-                if (badColumn != 0 && !decimalComma(cellText(line, delim, badColumn, cells))) {
-                    // First content line with a non-number: the header. Its delimiter is decided by
-                    // the first data line, which may differ (e.g. names with spaces).
+                if (isHeader(line, delim, cells, num)) {
+                    // Its delimiter is decided by the first data line, which may differ (e.g. names
+                    // with spaces).
                     headerLine = line;
                     headerLineNo = lineNo;
                     integral = true;
@@ -208,7 +214,9 @@ public final class Csv {
                     if (header.size() != cols) {
                         throw error(where, "line " + headerLineNo + " (header) has " + columns(header.size())
                                 + ", expected " + cols + " (as in line " + lineNo + ")"
-                                + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : ""));
+                                + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : "")
+                                + (endsWith(line, delim) && !endsWith(headerLine, delim)
+                                        ? "; line " + lineNo + " ends with a trailing '" + delim + "'" : ""));
                     }
                     if (cols > 1 && header.get(0).isBlank()) {
                         throw error(where, "line " + headerLineNo + " (header): the first column has no name, as "
@@ -221,14 +229,10 @@ public final class Csv {
                 throw error(where, "line " + lineNo + " has " + columns(n) + ", expected " + cols);
             }
             if (badColumn != 0) {
-                cells.reset(line, delim);
-                for (int c = 0; c < badColumn; c++) {
-                    cells.next();
-                }
-                String text = line.substring(cells.start, cells.end);
+                String text = cellText(line, delim, badColumn, cells);
                 throw error(where, "line " + lineNo + ", column " + badColumn + ": "
-                        + (text.isEmpty() ? "empty cell" : "cannot parse '" + clip(text) + "' as a number"
-                                + (decimalComma(text) ? " (a decimal comma? write numbers with '.')" : "")));
+                        + badCell(text, lineNo, firstContent, badColumn == n && count == 0 && endsWith(line, delim)
+                                && restEndsWith(reader, delim), delim));
             }
             if (bigColumn != 0 && tooLargeAt < 0) {
                 tooLargeAt = count + bigColumn - 1;
@@ -261,10 +265,84 @@ public final class Csv {
         return text.strip().matches("[-+]?\\d+,\\d+([eE][-+]?\\d+)?");
     }
 
-    /** True when the n values from {@code off} are exactly 0, 1, ..., n - 1. */
-    private static boolean isPandasDefaultHeader(float[] values, int off, int n) {
-        for (int j = 0; j < n; j++) {
-            if (values[off + j] != j) {
+    /**
+     * Whether the first content line holds column names: it has a name (a cell that is not a
+     * number, not empty and not a missing-value marker) and its only numbers, if any, are pandas'
+     * default names 0, 1, 2, ... in order (as in {@code 0,1,...,63,label} after adding a named
+     * column to an unnamed frame). A line with other numbers is data: {@code 1.5,NA,2.0} is a row
+     * with a missing value, and reading it as a header would lose a row and blame the row count.
+     * Without names, only pandas' default header 0,1,...,n-1 (from three columns on: {@code 0,1}
+     * is also a plausible one-hot row) counts, with or without the unnamed index column before it,
+     * which is read as a header so that the index column is reported.
+     */
+    private static boolean isHeader(String line, char delim, Cells cells, CellParser num) {
+        cells.reset(line, delim);
+        int n = 0;
+        int names = 0;
+        int numbers = 0;
+        boolean pandasNames = true;
+        boolean firstEmpty = false;
+        while (cells.next()) {
+            n++;
+            float v = num.parse(line, cells.start, cells.end);
+            if (num.ok) {
+                pandasNames &= v == numbers;
+                numbers++;
+                continue;
+            }
+            String text = unquote(line, cells.start, cells.end).strip();
+            if (text.isEmpty()) {
+                firstEmpty |= n == 1;
+            } else if (!isMissingMarker(text) && !decimalComma(text)) {
+                names++;
+            }
+        }
+        if (!pandasNames) {
+            return false;
+        }
+        return names > 0 || (n >= 3 && (numbers == n || (firstEmpty && numbers == n - 1)));
+    }
+
+    private static boolean isMissingMarker(String text) {
+        return MISSING.contains(text.toLowerCase(Locale.ROOT));
+    }
+
+    /** The message for a data cell that is not a number, after "line L, column C: ". */
+    private static String badCell(String raw, long lineNo, boolean firstContent, boolean trailing, char delim) {
+        String text = raw.isEmpty() ? raw : unquote(raw, 0, raw.length()).strip();
+        if (text.isEmpty()) {
+            return trailing ? "empty cell: every line ends with a trailing '" + delim + "' (an empty last column); "
+                    + "remove it" : "empty cell";
+        }
+        String what = "cannot parse '" + clip(raw) + "' as a number";
+        if (decimalComma(raw)) {
+            return what + " (a decimal comma? write numbers with '.')";
+        }
+        if (isMissingMarker(text)) {
+            return what + " (a missing value: fill in or drop the missing values first)";
+        }
+        if (firstContent) {
+            return what + " (line " + lineNo + " is data, not a header, since it has numbers: a header's names "
+                    + "cannot be numbers other than pandas' 0,1,2,...)";
+        }
+        return what;
+    }
+
+    /** Whether the line ends with the delimiter, blanks after it aside (a trailing delimiter). */
+    private static boolean endsWith(String line, char delim) {
+        int e = line.length();
+        while (e > 0 && (line.charAt(e - 1) == ' ' || line.charAt(e - 1) == '\t') && line.charAt(e - 1) != delim) {
+            e--;
+        }
+        return delim != 0 && e > 0 && line.charAt(e - 1) == delim;
+    }
+
+    /** Whether every content line left ends with the delimiter too (read only to word an error). */
+    private static boolean restEndsWith(BufferedReader reader, char delim) throws IOException {
+        String line;
+        while ((line = reader.readLine()) != null) {
+            String t = line.strip();
+            if (!t.isEmpty() && t.charAt(0) != '#' && !endsWith(line, delim)) {
                 return false;
             }
         }

@@ -352,6 +352,49 @@ class CsvReadTest {
         fails(file("b4.csv", "1,2,3\nx,y\n"), "line 2 has 2 columns, expected 3");
     }
 
+    /**
+     * A first row with a missing value is data, not a header: taking it as one would lose a row
+     * and blame the row count instead of the cell.
+     */
+    @Test
+    void firstRowWithAMissingValueIsData() throws IOException {
+        String rest = "1,2,3\n".repeat(59);
+        Path na = file("na.csv", "1.5,NA,2.0\n" + rest);
+        assertEquals(na + ": line 1, column 2: cannot parse 'NA' as a number (a missing value: fill in or drop the"
+                + " missing values first)", fails(na).getMessage());
+        fails(file("empty.csv", "1.5,,2.0\n" + rest), "line 1, column 2: empty cell");
+        fails(file("q.csv", "# note\n\"?\",1\n2,3\n"), "line 2, column 1: cannot parse '\"?\"'", "missing value");
+        fails(file("null.csv", "null\n1\n2\n"), "line 1, column 1: cannot parse 'null'");
+        // Text next to numbers other than pandas' names: data, and the message says why.
+        fails(file("t.csv", "1.5,abc,2\n1,2,3\n"), "line 1, column 2: cannot parse 'abc'", "not a header");
+        fails(file("y.csv", "id,2019,2020\n1,2,3\n"), "line 1, column 1: cannot parse 'id'", "not a header");
+    }
+
+    /** Names next to pandas' default names (an unnamed frame with a named column added) are a header. */
+    @Test
+    void namesMixedWithPandasDefaultNamesAreAHeader() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("m.csv", "0,1,label\n0.5,1.5,1\n"));
+        assertEquals(List.of("0", "1", "label"), t.header());
+        assertTable(t.array(), 1, 3, 0.5f, 1.5f, 1);
+        Csv.CsvTable u = Csv.readTable(file("u.csv", "label,0\n1,0.5\n"));
+        assertEquals(List.of("label", "0"), u.header());
+        // A name next to a missing-value marker is still a header.
+        assertEquals(List.of("a", "NA"), Csv.readTable(file("h.csv", "a,NA\n1,2\n")).header());
+    }
+
+    @Test
+    void trailingDelimiterOnEveryLineIsNamed() throws IOException {
+        Path p = file("t.csv", "1,2,3,\n4,5,6,\n");
+        assertEquals(p + ": line 1, column 4: empty cell: every line ends with a trailing ',' (an empty last"
+                + " column); remove it", fails(p).getMessage());
+        fails(file("h.csv", "a,b,c,\n1,2,3,\n# c\n4,5,6,  \n"), "line 2, column 4: empty cell: every line ends");
+        fails(file("h2.csv", "a,b,c\n1,2,3,\n"), "line 1 (header) has 3 columns, expected 4 (as in line 2); line 2"
+                + " ends with a trailing ','");
+        // Only some lines: just the empty cell.
+        Path some = file("s.csv", "1,2,\n4,5,6\n");
+        assertEquals(some + ": line 1, column 3: empty cell", fails(some).getMessage());
+    }
+
     @Test
     void ioProblems() throws IOException {
         Path missing = dir.resolve("missing.csv");
