@@ -28,8 +28,9 @@ import org.mtlalign.UserInputException;
  * works:
  * <ul>
  *   <li>gzip-compressed files (name ending in {@code .gz}, or gzip magic bytes), decompressed on the fly;
- *   <li>delimiter {@code ','}, {@code ';'} or tab, whichever occurs most in the first data line;
- *       if none occurs, cells are separated by runs of spaces/tabs;
+ *   <li>delimiter tab for a {@code .tsv} or {@code .tsv.gz} file; otherwise {@code ','},
+ *       {@code ';'} or tab, whichever occurs most in the first data line, and if none occurs,
+ *       cells are separated by runs of spaces/tabs;
  *   <li>an optional header: the first non-blank, non-comment line holds column names if it has a
  *       name (a cell that is not a number, not empty and not a missing-value marker such as
  *       {@code NA}) and no numbers other than pandas' default names 0, 1, 2, ...; a line with
@@ -92,8 +93,12 @@ public final class Csv {
             throw error(where, "is a directory, not a CSV file");
         }
         boolean[] gz = new boolean[1];
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        // The name says tab, so no guessing: a tab file whose cells hold decimal commas would
+        // otherwise be split at the commas.
+        char delim = name.endsWith(".tsv") || name.endsWith(".tsv.gz") ? '\t' : 0;
         try (BufferedReader reader = open(file, gz)) {
-            return parse(where, reader);
+            return parse(where, reader, delim);
         } catch (NoSuchFileException e) {
             throw error(where, "no such file", e);
         } catch (AccessDeniedException e) {
@@ -129,7 +134,8 @@ public final class Csv {
         }
     }
 
-    private static CsvTable parse(String where, BufferedReader reader) throws IOException {
+    /** Parses the lines; {@code fixedDelim} is the delimiter, or 0 to guess it from the first data line. */
+    private static CsvTable parse(String where, BufferedReader reader, char fixedDelim) throws IOException {
         Cells cells = new Cells();
         CellParser num = new CellParser();
         float[] values = new float[1024];
@@ -161,7 +167,7 @@ public final class Csv {
             }
 
             if (cols < 0) {
-                delim = detectDelimiter(line);
+                delim = fixedDelim != 0 ? fixedDelim : detectDelimiter(line);
             }
             // Parse straight into the value buffer; a row that turns out to be bad is discarded or
             // reported, so good rows never pay for a second pass.

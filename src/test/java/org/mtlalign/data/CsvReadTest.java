@@ -83,6 +83,18 @@ class CsvReadTest {
         assertTable(Csv.read(file("semi.csv", "1.5;2\n3;4.25\n")), 2, 2, 1.5f, 2, 3, 4.25f);
     }
 
+    /** A .tsv is tab-separated by its name, so its decimal commas are cells, not delimiters. */
+    @Test
+    void tsvFilesAreTabSeparated() throws IOException {
+        Path p = file("small.tsv", "a\tb\n1,5\t2,5\n3,5\t4,5\n");
+        assertEquals(p + ": line 2, column 1: cannot parse '1,5' as a number (a decimal comma? write numbers with"
+                + " '.')", fails(p).getMessage());
+        fails(gz("small.tsv.gz", "a\tb\n1,5\t2,5\n"), "line 2, column 1: cannot parse '1,5'", "decimal comma");
+        Csv.CsvTable t = Csv.readTable(file("c.TSV", "a,b\tc\n1\t2\n"));
+        assertEquals(List.of("a,b", "c"), t.header());
+        assertTable(t.array(), 1, 2, 1, 2);
+    }
+
     @Test
     void withoutHeader() throws IOException {
         Csv.CsvTable t = Csv.readTable(file("a.csv", "1.5,2\n-3,4e2\n"));
