@@ -28,6 +28,8 @@ import org.mtlalign.UserInputException;
  * works:
  * <ul>
  *   <li>gzip-compressed files (name ending in {@code .gz}, or gzip magic bytes), decompressed on the fly;
+ *   <li>UTF-8 text: a file that starts with an .npy header, UTF-16 text or other bytes with NULs
+ *       in the first KiB is refused as such;
  *   <li>delimiter tab for a {@code .tsv} or {@code .tsv.gz} file; otherwise {@code ','},
  *       {@code ';'} or tab, whichever occurs most in the first data line, and if none occurs,
  *       cells are separated by runs of spaces/tabs;
@@ -65,6 +67,8 @@ public final class Csv {
     }
 
     private static final int BUFFER = 1 << 16;
+    /** How much of the (decompressed) start is checked for binary content. */
+    private static final int SNIFF = 1024;
 
     /**
      * Missing-value markers as pandas reads them (its default na_values, in any case) and "?" as
@@ -84,7 +88,7 @@ public final class Csv {
     /**
      * Reads a numeric table, with its header if present.
      *
-     * @throws UserInputException if the file is missing or unreadable, is corrupt gzip, has no data
+     * @throws UserInputException if the file is missing or unreadable, is corrupt gzip, is not UTF-8 text, has no data
      *     rows, has rows of differing lengths, or has a cell (after the first line) that is not a number
      */
     public static CsvTable readTable(Path file) {
@@ -125,7 +129,14 @@ public final class Csv {
             // Sniffing as well as trusting the name: a compressed file renamed to .csv still reads.
             if (byName || (b0 == 0x1F && b1 == 0x8B)) {
                 gz[0] = true;
-                in = new GZIPInputStream(in, BUFFER);
+                in = new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER);
+            }
+            in.mark(SNIFF);
+            byte[] head = in.readNBytes(SNIFF);
+            in.reset();
+            String notText = notText(head, gz[0]);
+            if (notText != null) {
+                throw error(file.toString(), notText);
             }
             return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), BUFFER);
         } catch (IOException | RuntimeException e) {
@@ -135,6 +146,45 @@ public final class Csv {
     }
 
     /** Parses the lines; {@code fixedDelim} is the delimiter, or 0 to guess it from the first data line. */
+    /**
+     * Why the file's first bytes are not CSV text, or null if they may be: decoded as UTF-8, a
+     * binary file would only fail later with a column count that makes no sense.
+     */
+    private static String notText(byte[] head, boolean gz) {
+        int n = head.length;
+        if (n >= 6 && (head[0] & 0xFF) == 0x93 && new String(head, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
+            return "not a text CSV file (it starts with the .npy magic \\x93NUMPY; "
+                    + (gz ? "decompress it and name it .npy)" : "rename it to .npy)");
+        }
+        if (n >= 2 && (((head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE)
+                || ((head[0] & 0xFF) == 0xFE && (head[1] & 0xFF) == 0xFF))) {
+            return "UTF-16 text; save it as UTF-8";
+        }
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+            return "looks binary, not CSV (a zip archive, e.g. an Excel .xlsx workbook: export the sheet as CSV)";
+        }
+        // UTF-16 without a byte order mark: ASCII characters alternate with NUL bytes.
+        int evenNul = 0;
+        int oddNul = 0;
+        for (int i = 0; i < n; i++) {
+            if (head[i] == 0) {
+                if (i % 2 == 0) {
+                    evenNul++;
+                } else {
+                    oddNul++;
+                }
+            }
+        }
+        if (evenNul + oddNul == 0) {
+            return null;
+        }
+        int pairs = n / 2;
+        if (pairs >= 2 && (evenNul == 0 || oddNul == 0) && Math.max(evenNul, oddNul) >= pairs * 3 / 4) {
+            return "UTF-16 text; save it as UTF-8";
+        }
+        return "looks binary, not CSV (it has NUL bytes)";
+    }
+
     private static CsvTable parse(String where, BufferedReader reader, char fixedDelim) throws IOException {
         Cells cells = new Cells();
         CellParser num = new CellParser();

@@ -407,6 +407,46 @@ class CsvReadTest {
         assertEquals(some + ": line 1, column 3: empty cell", fails(some).getMessage());
     }
 
+    private Path bytes(String name, byte[] content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.write(p, content);
+        return p;
+    }
+
+    /** Binary content is named as such, not reported as a header with an odd column count. */
+    @Test
+    void binaryFilesAreRefused() throws IOException {
+        Path npy = dir.resolve("X.csv");
+        Npy.write(npy, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        assertEquals(npy + ": not a text CSV file (it starts with the .npy magic \\x93NUMPY; rename it to .npy)",
+                fails(npy).getMessage());
+        Path npyGz = dir.resolve("X.csv.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(npyGz))) {
+            out.write(Files.readAllBytes(npy));
+        }
+        fails(npyGz, "not a text CSV file", "decompress it and name it .npy");
+        byte[] bin = new byte[300];
+        new Random(SEED).nextBytes(bin);
+        bin[200] = 0;
+        assertEquals(dir.resolve("b.csv") + ": looks binary, not CSV (it has NUL bytes)",
+                fails(bytes("b.csv", bin)).getMessage());
+        fails(bytes("x.csv", new byte[] {'P', 'K', 3, 4, 20, 0, 6, 0}), "looks binary, not CSV", ".xlsx");
+    }
+
+    @Test
+    void utf16IsRefusedWithAHint() throws IOException {
+        String text = "a,b\n1,2\n3,4\n";
+        Path le = bytes("le.csv", text.getBytes(StandardCharsets.UTF_16LE));
+        fails(le, "UTF-16 text; save it as UTF-8");
+        fails(bytes("be.csv", text.getBytes(StandardCharsets.UTF_16BE)), "UTF-16 text; save it as UTF-8");
+        Path bom = bytes("bom.csv", text.getBytes(StandardCharsets.UTF_16)); // big endian with FE FF
+        assertEquals(bom + ": UTF-16 text; save it as UTF-8", fails(bom).getMessage());
+        byte[] bomLe = ("\uFEFF" + text).getBytes(StandardCharsets.UTF_16LE);
+        fails(bytes("bomle.tsv", bomLe), "UTF-16 text; save it as UTF-8");
+        // Short UTF-8 files are not mistaken for binary.
+        assertTable(Csv.read(file("one.csv", "1\n")), 1, 1, 1);
+    }
+
     @Test
     void ioProblems() throws IOException {
         Path missing = dir.resolve("missing.csv");
