@@ -41,8 +41,9 @@ import org.mtlalign.UserInputException;
  *   <li>quoting as in RFC 4180: a field in double quotes may hold the delimiter, and {@code ""}
  *       inside it is one literal quote (column names such as {@code "income, net"}); a field's
  *       line break is not supported;
- *   <li>cells: decimal or scientific numbers, optionally in double quotes, and {@code nan},
- *       {@code inf}, {@code -inf}, {@code infinity} in any case (rejecting those is
+ *   <li>cells: decimal or scientific numbers, optionally in double quotes, {@code true} and
+ *       {@code false} in any case as 1 and 0 (pandas writes bool columns as True/False), and
+ *       {@code nan}, {@code inf}, {@code -inf}, {@code infinity} in any case (rejecting those is
  *       {@link FiniteCheck}'s job, so it can say where they are: the array carries an
  *       {@link NpyArray#origin() origin} naming the line and column of each value, and the text of
  *       the first number too large for float32, which is held as an infinity).
@@ -639,7 +640,7 @@ public final class Csv {
         private static final long MANT_LIMIT = 100_000_000_000_000_000L;
 
         boolean ok;
-        /** Whether the cell was a word (nan, inf, infinity) rather than digits. */
+        /** Whether the cell was a word (nan, inf, infinity, true, false) rather than digits. */
         boolean literal;
 
         float parse(String s, int start, int end) {
@@ -671,6 +672,13 @@ public final class Csv {
             }
             if (Character.isLetter(c)) {
                 int n = end - i;
+                // pandas writes a bool column as True/False; unsigned, as no one writes -True.
+                if (i == start && (n == 4 && s.regionMatches(true, i, "true", 0, 4)
+                        || n == 5 && s.regionMatches(true, i, "false", 0, 5))) {
+                    ok = true;
+                    literal = true;
+                    return n == 4 ? 1f : 0f;
+                }
                 if (n == 3 && s.regionMatches(true, i, "nan", 0, 3)) {
                     ok = true;
                     literal = true;

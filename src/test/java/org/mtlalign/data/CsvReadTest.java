@@ -271,6 +271,17 @@ class CsvReadTest {
         assertFalse(a.integral());
     }
 
+    /** pandas writes bool columns as True/False: labels of 1 and 0, whole numbers as any class id. */
+    @Test
+    void booleansAreOneAndZero() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("y.csv", "is_fraud,flag\nTrue,false\nFalse,TRUE\n\"True\",0\n"));
+        assertEquals(List.of("is_fraud", "flag"), t.header());
+        assertTable(t.array(), 3, 2, 1, 0, 0, 1, 1, 0);
+        assertTrue(t.array().integral());
+        // Without a header, a first row of booleans is data.
+        assertTable(Csv.read(file("b.csv", "True\nFalse\n")), 2, 1, 1, 0);
+    }
+
     @Test
     void numberFormats() throws IOException {
         String[] cells = {"1e3", "-2.5E-2", ".5", "5.", "+3", "0.1", "123456789", "3.4028235e38", "1e39", "1e-50",
@@ -320,7 +331,7 @@ class CsvReadTest {
     void parserRejectsNonNumbers() {
         Csv.CellParser p = new Csv.CellParser();
         for (String s : new String[] {"", "abc", "1f", "1d", "0x10", "1e", "e5", ".", "-", "+", "1.2.3", "1e5.5",
-            "--1", "1,5", "nanx", "infin", "1 2", "\"", "1_000", "true"}) {
+            "--1", "1,5", "nanx", "infin", "1 2", "\"", "1_000", "-true", "+False", "truee", "fals", "t", "yes"}) {
             p.parse(s, 0, s.length());
             assertFalse(p.ok, "accepted '" + s + "'");
         }
