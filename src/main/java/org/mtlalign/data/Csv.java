@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.mtlalign.UserInputException;
@@ -27,16 +28,22 @@ import org.mtlalign.UserInputException;
  * works:
  * <ul>
  *   <li>gzip-compressed files (name ending in {@code .gz}, or gzip magic bytes), decompressed on the fly;
- *   <li>delimiter {@code ','}, {@code ';'} or tab, whichever occurs most in the first data line;
- *       if none occurs, cells are separated by runs of spaces/tabs;
- *   <li>an optional header: if the first non-blank, non-comment line has any cell that is not a
- *       number, it holds column names;
+ *   <li>UTF-8 text: a file that starts with an .npy header, UTF-16 text or other bytes with NULs
+ *       in the first KiB is refused as such;
+ *   <li>delimiter tab for a {@code .tsv} or {@code .tsv.gz} file; otherwise {@code ','},
+ *       {@code ';'} or tab, whichever occurs most in the first data line, and if none occurs,
+ *       cells are separated by runs of spaces/tabs;
+ *   <li>an optional header: the first non-blank, non-comment line holds column names if it has a
+ *       name (a cell that is not a number, not empty and not a missing-value marker such as
+ *       {@code NA}) and no numbers other than pandas' default names 0, 1, 2, ...; a line with
+ *       other numbers is data, so that a missing value in the first row is reported as such;
  *   <li>blank lines and lines starting with {@code '#'} are skipped anywhere;
  *   <li>quoting as in RFC 4180: a field in double quotes may hold the delimiter, and {@code ""}
  *       inside it is one literal quote (column names such as {@code "income, net"}); a field's
  *       line break is not supported;
- *   <li>cells: decimal or scientific numbers, optionally in double quotes, and {@code nan},
- *       {@code inf}, {@code -inf}, {@code infinity} in any case (rejecting those is
+ *   <li>cells: decimal or scientific numbers, optionally in double quotes, {@code true} and
+ *       {@code false} in any case as 1 and 0 (pandas writes bool columns as True/False), and
+ *       {@code nan}, {@code inf}, {@code -inf}, {@code infinity} in any case (rejecting those is
  *       {@link FiniteCheck}'s job, so it can say where they are: the array carries an
  *       {@link NpyArray#origin() origin} naming the line and column of each value, and the text of
  *       the first number too large for float32, which is held as an infinity).
@@ -61,6 +68,15 @@ public final class Csv {
     }
 
     private static final int BUFFER = 1 << 16;
+    /** How much of the (decompressed) start is checked for binary content. */
+    private static final int SNIFF = 1024;
+
+    /**
+     * Missing-value markers as pandas reads them (its default na_values, in any case) and "?" as
+     * in the UCI datasets: a cell holding one is a missing number, never a column name.
+     */
+    private static final Set<String> MISSING = Set.of("na", "n/a", "#n/a", "#n/a n/a", "#na",
+            "<na>", "null", "none", "-nan", "-1.#ind", "1.#ind", "-1.#qnan", "1.#qnan", "?");
 
     private Csv() {
     }
@@ -73,7 +89,7 @@ public final class Csv {
     /**
      * Reads a numeric table, with its header if present.
      *
-     * @throws UserInputException if the file is missing or unreadable, is corrupt gzip, has no data
+     * @throws UserInputException if the file is missing or unreadable, is corrupt gzip, is not UTF-8 text, has no data
      *     rows, has rows of differing lengths, or has a cell (after the first line) that is not a number
      */
     public static CsvTable readTable(Path file) {
@@ -82,8 +98,12 @@ public final class Csv {
             throw error(where, "is a directory, not a CSV file");
         }
         boolean[] gz = new boolean[1];
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        // The name says tab, so no guessing: a tab file whose cells hold decimal commas would
+        // otherwise be split at the commas.
+        char delim = name.endsWith(".tsv") || name.endsWith(".tsv.gz") ? '\t' : 0;
         try (BufferedReader reader = open(file, gz)) {
-            return parse(where, reader);
+            return parse(where, reader, delim);
         } catch (NoSuchFileException e) {
             throw error(where, "no such file", e);
         } catch (AccessDeniedException e) {
@@ -110,7 +130,14 @@ public final class Csv {
             // Sniffing as well as trusting the name: a compressed file renamed to .csv still reads.
             if (byName || (b0 == 0x1F && b1 == 0x8B)) {
                 gz[0] = true;
-                in = new GZIPInputStream(in, BUFFER);
+                in = new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER);
+            }
+            in.mark(SNIFF);
+            byte[] head = in.readNBytes(SNIFF);
+            in.reset();
+            String notText = notText(head, gz[0]);
+            if (notText != null) {
+                throw error(file.toString(), notText);
             }
             return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), BUFFER);
         } catch (IOException | RuntimeException e) {
@@ -119,7 +146,47 @@ public final class Csv {
         }
     }
 
-    private static CsvTable parse(String where, BufferedReader reader) throws IOException {
+    /** Parses the lines; {@code fixedDelim} is the delimiter, or 0 to guess it from the first data line. */
+    /**
+     * Why the file's first bytes are not CSV text, or null if they may be: decoded as UTF-8, a
+     * binary file would only fail later with a column count that makes no sense.
+     */
+    private static String notText(byte[] head, boolean gz) {
+        int n = head.length;
+        if (n >= 6 && (head[0] & 0xFF) == 0x93 && new String(head, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
+            return "not a text CSV file (it starts with the .npy magic \\x93NUMPY; "
+                    + (gz ? "decompress it and name it .npy)" : "rename it to .npy)");
+        }
+        if (n >= 2 && (((head[0] & 0xFF) == 0xFF && (head[1] & 0xFF) == 0xFE)
+                || ((head[0] & 0xFF) == 0xFE && (head[1] & 0xFF) == 0xFF))) {
+            return "UTF-16 text; save it as UTF-8";
+        }
+        if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
+            return "looks binary, not CSV (a zip archive, e.g. an Excel .xlsx workbook: export the sheet as CSV)";
+        }
+        // UTF-16 without a byte order mark: ASCII characters alternate with NUL bytes.
+        int evenNul = 0;
+        int oddNul = 0;
+        for (int i = 0; i < n; i++) {
+            if (head[i] == 0) {
+                if (i % 2 == 0) {
+                    evenNul++;
+                } else {
+                    oddNul++;
+                }
+            }
+        }
+        if (evenNul + oddNul == 0) {
+            return null;
+        }
+        int pairs = n / 2;
+        if (pairs >= 2 && (evenNul == 0 || oddNul == 0) && Math.max(evenNul, oddNul) >= pairs * 3 / 4) {
+            return "UTF-16 text; save it as UTF-8";
+        }
+        return "looks binary, not CSV (it has NUL bytes)";
+    }
+
+    private static CsvTable parse(String where, BufferedReader reader, char fixedDelim) throws IOException {
         Cells cells = new Cells();
         CellParser num = new CellParser();
         float[] values = new float[1024];
@@ -151,7 +218,7 @@ public final class Csv {
             }
 
             if (cols < 0) {
-                delim = detectDelimiter(line);
+                delim = fixedDelim != 0 ? fixedDelim : detectDelimiter(line);
             }
             // Parse straight into the value buffer; a row that turns out to be bad is discarded or
             // reported, so good rows never pay for a second pass.
@@ -185,16 +252,12 @@ public final class Csv {
                 }
             }
 
-            if (!sawContent) {
+            boolean firstContent = !sawContent;
+            if (firstContent) {
                 sawContent = true;
-                if (badColumn == 0 && n >= 3 && isPandasDefaultHeader(values, count, n)) {
-                    // 0,1,2,...,n-1: the column names pandas writes for an unnamed frame
-                    // (DataFrame.to_csv of a numpy array). Read as a header, not as a data row.
-                    badColumn = n;
-                }
-                if (badColumn != 0 && !decimalComma(cellText(line, delim, badColumn, cells))) {
-                    // First content line with a non-number: the header. Its delimiter is decided by
-                    // the first data line, which may differ (e.g. names with spaces).
+                if (isHeader(line, delim, cells, num)) {
+                    // Its delimiter is decided by the first data line, which may differ (e.g. names
+                    // with spaces).
                     headerLine = line;
                     headerLineNo = lineNo;
                     integral = true;
@@ -208,7 +271,9 @@ public final class Csv {
                     if (header.size() != cols) {
                         throw error(where, "line " + headerLineNo + " (header) has " + columns(header.size())
                                 + ", expected " + cols + " (as in line " + lineNo + ")"
-                                + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : ""));
+                                + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : "")
+                                + (endsWith(line, delim) && !endsWith(headerLine, delim)
+                                        ? "; line " + lineNo + " ends with a trailing '" + delim + "'" : ""));
                     }
                     if (cols > 1 && header.get(0).isBlank()) {
                         throw error(where, "line " + headerLineNo + " (header): the first column has no name, as "
@@ -221,14 +286,10 @@ public final class Csv {
                 throw error(where, "line " + lineNo + " has " + columns(n) + ", expected " + cols);
             }
             if (badColumn != 0) {
-                cells.reset(line, delim);
-                for (int c = 0; c < badColumn; c++) {
-                    cells.next();
-                }
-                String text = line.substring(cells.start, cells.end);
+                String text = cellText(line, delim, badColumn, cells);
                 throw error(where, "line " + lineNo + ", column " + badColumn + ": "
-                        + (text.isEmpty() ? "empty cell" : "cannot parse '" + clip(text) + "' as a number"
-                                + (decimalComma(text) ? " (a decimal comma? write numbers with '.')" : "")));
+                        + badCell(text, lineNo, firstContent, badColumn == n && count == 0 && endsWith(line, delim)
+                                && restEndsWith(reader, delim), delim));
             }
             if (bigColumn != 0 && tooLargeAt < 0) {
                 tooLargeAt = count + bigColumn - 1;
@@ -261,10 +322,84 @@ public final class Csv {
         return text.strip().matches("[-+]?\\d+,\\d+([eE][-+]?\\d+)?");
     }
 
-    /** True when the n values from {@code off} are exactly 0, 1, ..., n - 1. */
-    private static boolean isPandasDefaultHeader(float[] values, int off, int n) {
-        for (int j = 0; j < n; j++) {
-            if (values[off + j] != j) {
+    /**
+     * Whether the first content line holds column names: it has a name (a cell that is not a
+     * number, not empty and not a missing-value marker) and its only numbers, if any, are pandas'
+     * default names 0, 1, 2, ... in order (as in {@code 0,1,...,63,label} after adding a named
+     * column to an unnamed frame). A line with other numbers is data: {@code 1.5,NA,2.0} is a row
+     * with a missing value, and reading it as a header would lose a row and blame the row count.
+     * Without names, only pandas' default header 0,1,...,n-1 (from three columns on: {@code 0,1}
+     * is also a plausible one-hot row) counts, with or without the unnamed index column before it,
+     * which is read as a header so that the index column is reported.
+     */
+    private static boolean isHeader(String line, char delim, Cells cells, CellParser num) {
+        cells.reset(line, delim);
+        int n = 0;
+        int names = 0;
+        int numbers = 0;
+        boolean pandasNames = true;
+        boolean firstEmpty = false;
+        while (cells.next()) {
+            n++;
+            float v = num.parse(line, cells.start, cells.end);
+            if (num.ok) {
+                pandasNames &= v == numbers;
+                numbers++;
+                continue;
+            }
+            String text = unquote(line, cells.start, cells.end).strip();
+            if (text.isEmpty()) {
+                firstEmpty |= n == 1;
+            } else if (!isMissingMarker(text) && !decimalComma(text)) {
+                names++;
+            }
+        }
+        if (!pandasNames) {
+            return false;
+        }
+        return names > 0 || (n >= 3 && (numbers == n || (firstEmpty && numbers == n - 1)));
+    }
+
+    private static boolean isMissingMarker(String text) {
+        return MISSING.contains(text.toLowerCase(Locale.ROOT));
+    }
+
+    /** The message for a data cell that is not a number, after "line L, column C: ". */
+    private static String badCell(String raw, long lineNo, boolean firstContent, boolean trailing, char delim) {
+        String text = raw.isEmpty() ? raw : unquote(raw, 0, raw.length()).strip();
+        if (text.isEmpty()) {
+            return trailing ? "empty cell: every line ends with a trailing '" + delim + "' (an empty last column); "
+                    + "remove it" : "empty cell";
+        }
+        String what = "cannot parse '" + clip(raw) + "' as a number";
+        if (decimalComma(raw)) {
+            return what + " (a decimal comma? write numbers with '.')";
+        }
+        if (isMissingMarker(text)) {
+            return what + " (a missing value: fill in or drop the missing values first)";
+        }
+        if (firstContent) {
+            return what + " (line " + lineNo + " is data, not a header, since it has numbers: a header's names "
+                    + "cannot be numbers other than pandas' 0,1,2,...)";
+        }
+        return what;
+    }
+
+    /** Whether the line ends with the delimiter, blanks after it aside (a trailing delimiter). */
+    private static boolean endsWith(String line, char delim) {
+        int e = line.length();
+        while (e > 0 && (line.charAt(e - 1) == ' ' || line.charAt(e - 1) == '\t') && line.charAt(e - 1) != delim) {
+            e--;
+        }
+        return delim != 0 && e > 0 && line.charAt(e - 1) == delim;
+    }
+
+    /** Whether every content line left ends with the delimiter too (read only to word an error). */
+    private static boolean restEndsWith(BufferedReader reader, char delim) throws IOException {
+        String line;
+        while ((line = reader.readLine()) != null) {
+            String t = line.strip();
+            if (!t.isEmpty() && t.charAt(0) != '#' && !endsWith(line, delim)) {
                 return false;
             }
         }
@@ -505,7 +640,7 @@ public final class Csv {
         private static final long MANT_LIMIT = 100_000_000_000_000_000L;
 
         boolean ok;
-        /** Whether the cell was a word (nan, inf, infinity) rather than digits. */
+        /** Whether the cell was a word (nan, inf, infinity, true, false) rather than digits. */
         boolean literal;
 
         float parse(String s, int start, int end) {
@@ -537,6 +672,13 @@ public final class Csv {
             }
             if (Character.isLetter(c)) {
                 int n = end - i;
+                // pandas writes a bool column as True/False; unsigned, as no one writes -True.
+                if (i == start && (n == 4 && s.regionMatches(true, i, "true", 0, 4)
+                        || n == 5 && s.regionMatches(true, i, "false", 0, 5))) {
+                    ok = true;
+                    literal = true;
+                    return n == 4 ? 1f : 0f;
+                }
                 if (n == 3 && s.regionMatches(true, i, "nan", 0, 3)) {
                     ok = true;
                     literal = true;

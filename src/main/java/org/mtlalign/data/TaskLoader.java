@@ -253,6 +253,25 @@ public final class TaskLoader {
     }
 
     /**
+     * The header of a label file names the tasks, so each name must be there and differ from the
+     * others; said here, where the file and column are known, rather than as a task named ''.
+     */
+    private static void requireTaskNames(Path yFile, List<String> header) {
+        for (int j = 0; j < header.size(); j++) {
+            if (header.get(j).isBlank()) {
+                throw new UserInputException(yFile + ": header column " + (j + 1) + " has no name; the label columns'"
+                        + " names are the task names, so name it or give --names");
+            }
+            int first = header.indexOf(header.get(j));
+            if (first < j) {
+                throw new UserInputException(yFile + ": header columns " + (first + 1) + " and " + (j + 1)
+                        + " are both named '" + header.get(j) + "'; the label columns' names are the task names, so"
+                        + " rename one or give --names");
+            }
+        }
+    }
+
+    /**
      * One X (m x d) shared by k tasks whose labels are the columns of Y (m x k, or m for one
      * task). Task names come from {@code names}, else the CSV header, else task0, task1, ...
      */
@@ -283,6 +302,9 @@ public final class TaskLoader {
         }
         if (names != null && !names.isEmpty() && names.size() != k) {
             throw new UserInputException("--names: " + names.size() + " names for " + k + " label columns in " + yFile);
+        }
+        if ((names == null || names.isEmpty()) && header.size() == k) {
+            requireTaskNames(yFile, header);
         }
         FiniteCheck.requireFinite(yFile.toString(), ya);
         float[] y = ya.data();

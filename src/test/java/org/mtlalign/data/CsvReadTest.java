@@ -83,6 +83,18 @@ class CsvReadTest {
         assertTable(Csv.read(file("semi.csv", "1.5;2\n3;4.25\n")), 2, 2, 1.5f, 2, 3, 4.25f);
     }
 
+    /** A .tsv is tab-separated by its name, so its decimal commas are cells, not delimiters. */
+    @Test
+    void tsvFilesAreTabSeparated() throws IOException {
+        Path p = file("small.tsv", "a\tb\n1,5\t2,5\n3,5\t4,5\n");
+        assertEquals(p + ": line 2, column 1: cannot parse '1,5' as a number (a decimal comma? write numbers with"
+                + " '.')", fails(p).getMessage());
+        fails(gz("small.tsv.gz", "a\tb\n1,5\t2,5\n"), "line 2, column 1: cannot parse '1,5'", "decimal comma");
+        Csv.CsvTable t = Csv.readTable(file("c.TSV", "a,b\tc\n1\t2\n"));
+        assertEquals(List.of("a,b", "c"), t.header());
+        assertTable(t.array(), 1, 2, 1, 2);
+    }
+
     @Test
     void withoutHeader() throws IOException {
         Csv.CsvTable t = Csv.readTable(file("a.csv", "1.5,2\n-3,4e2\n"));
@@ -259,6 +271,17 @@ class CsvReadTest {
         assertFalse(a.integral());
     }
 
+    /** pandas writes bool columns as True/False: labels of 1 and 0, whole numbers as any class id. */
+    @Test
+    void booleansAreOneAndZero() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("y.csv", "is_fraud,flag\nTrue,false\nFalse,TRUE\n\"True\",0\n"));
+        assertEquals(List.of("is_fraud", "flag"), t.header());
+        assertTable(t.array(), 3, 2, 1, 0, 0, 1, 1, 0);
+        assertTrue(t.array().integral());
+        // Without a header, a first row of booleans is data.
+        assertTable(Csv.read(file("b.csv", "True\nFalse\n")), 2, 1, 1, 0);
+    }
+
     @Test
     void numberFormats() throws IOException {
         String[] cells = {"1e3", "-2.5E-2", ".5", "5.", "+3", "0.1", "123456789", "3.4028235e38", "1e39", "1e-50",
@@ -308,7 +331,7 @@ class CsvReadTest {
     void parserRejectsNonNumbers() {
         Csv.CellParser p = new Csv.CellParser();
         for (String s : new String[] {"", "abc", "1f", "1d", "0x10", "1e", "e5", ".", "-", "+", "1.2.3", "1e5.5",
-            "--1", "1,5", "nanx", "infin", "1 2", "\"", "1_000", "true"}) {
+            "--1", "1,5", "nanx", "infin", "1 2", "\"", "1_000", "-true", "+False", "truee", "fals", "t", "yes"}) {
             p.parse(s, 0, s.length());
             assertFalse(p.ok, "accepted '" + s + "'");
         }
@@ -350,6 +373,89 @@ class CsvReadTest {
         fails(file("b3.csv", "1,2\nx,y\n"), "line 2, column 1: cannot parse 'x' as a number");
         // Ragged takes precedence: the column count is the more fundamental problem.
         fails(file("b4.csv", "1,2,3\nx,y\n"), "line 2 has 2 columns, expected 3");
+    }
+
+    /**
+     * A first row with a missing value is data, not a header: taking it as one would lose a row
+     * and blame the row count instead of the cell.
+     */
+    @Test
+    void firstRowWithAMissingValueIsData() throws IOException {
+        String rest = "1,2,3\n".repeat(59);
+        Path na = file("na.csv", "1.5,NA,2.0\n" + rest);
+        assertEquals(na + ": line 1, column 2: cannot parse 'NA' as a number (a missing value: fill in or drop the"
+                + " missing values first)", fails(na).getMessage());
+        fails(file("empty.csv", "1.5,,2.0\n" + rest), "line 1, column 2: empty cell");
+        fails(file("q.csv", "# note\n\"?\",1\n2,3\n"), "line 2, column 1: cannot parse '\"?\"'", "missing value");
+        fails(file("null.csv", "null\n1\n2\n"), "line 1, column 1: cannot parse 'null'");
+        // Text next to numbers other than pandas' names: data, and the message says why.
+        fails(file("t.csv", "1.5,abc,2\n1,2,3\n"), "line 1, column 2: cannot parse 'abc'", "not a header");
+        fails(file("y.csv", "id,2019,2020\n1,2,3\n"), "line 1, column 1: cannot parse 'id'", "not a header");
+    }
+
+    /** Names next to pandas' default names (an unnamed frame with a named column added) are a header. */
+    @Test
+    void namesMixedWithPandasDefaultNamesAreAHeader() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("m.csv", "0,1,label\n0.5,1.5,1\n"));
+        assertEquals(List.of("0", "1", "label"), t.header());
+        assertTable(t.array(), 1, 3, 0.5f, 1.5f, 1);
+        Csv.CsvTable u = Csv.readTable(file("u.csv", "label,0\n1,0.5\n"));
+        assertEquals(List.of("label", "0"), u.header());
+        // A name next to a missing-value marker is still a header.
+        assertEquals(List.of("a", "NA"), Csv.readTable(file("h.csv", "a,NA\n1,2\n")).header());
+    }
+
+    @Test
+    void trailingDelimiterOnEveryLineIsNamed() throws IOException {
+        Path p = file("t.csv", "1,2,3,\n4,5,6,\n");
+        assertEquals(p + ": line 1, column 4: empty cell: every line ends with a trailing ',' (an empty last"
+                + " column); remove it", fails(p).getMessage());
+        fails(file("h.csv", "a,b,c,\n1,2,3,\n# c\n4,5,6,  \n"), "line 2, column 4: empty cell: every line ends");
+        fails(file("h2.csv", "a,b,c\n1,2,3,\n"), "line 1 (header) has 3 columns, expected 4 (as in line 2); line 2"
+                + " ends with a trailing ','");
+        // Only some lines: just the empty cell.
+        Path some = file("s.csv", "1,2,\n4,5,6\n");
+        assertEquals(some + ": line 1, column 3: empty cell", fails(some).getMessage());
+    }
+
+    private Path bytes(String name, byte[] content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.write(p, content);
+        return p;
+    }
+
+    /** Binary content is named as such, not reported as a header with an odd column count. */
+    @Test
+    void binaryFilesAreRefused() throws IOException {
+        Path npy = dir.resolve("X.csv");
+        Npy.write(npy, new int[] {3, 2}, new float[] {1, 2, 3, 4, 5, 6});
+        assertEquals(npy + ": not a text CSV file (it starts with the .npy magic \\x93NUMPY; rename it to .npy)",
+                fails(npy).getMessage());
+        Path npyGz = dir.resolve("X.csv.gz");
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(npyGz))) {
+            out.write(Files.readAllBytes(npy));
+        }
+        fails(npyGz, "not a text CSV file", "decompress it and name it .npy");
+        byte[] bin = new byte[300];
+        new Random(SEED).nextBytes(bin);
+        bin[200] = 0;
+        assertEquals(dir.resolve("b.csv") + ": looks binary, not CSV (it has NUL bytes)",
+                fails(bytes("b.csv", bin)).getMessage());
+        fails(bytes("x.csv", new byte[] {'P', 'K', 3, 4, 20, 0, 6, 0}), "looks binary, not CSV", ".xlsx");
+    }
+
+    @Test
+    void utf16IsRefusedWithAHint() throws IOException {
+        String text = "a,b\n1,2\n3,4\n";
+        Path le = bytes("le.csv", text.getBytes(StandardCharsets.UTF_16LE));
+        fails(le, "UTF-16 text; save it as UTF-8");
+        fails(bytes("be.csv", text.getBytes(StandardCharsets.UTF_16BE)), "UTF-16 text; save it as UTF-8");
+        Path bom = bytes("bom.csv", text.getBytes(StandardCharsets.UTF_16)); // big endian with FE FF
+        assertEquals(bom + ": UTF-16 text; save it as UTF-8", fails(bom).getMessage());
+        byte[] bomLe = ("\uFEFF" + text).getBytes(StandardCharsets.UTF_16LE);
+        fails(bytes("bomle.tsv", bomLe), "UTF-16 text; save it as UTF-8");
+        // Short UTF-8 files are not mistaken for binary.
+        assertTable(Csv.read(file("one.csv", "1\n")), 1, 1, 1);
     }
 
     @Test

@@ -181,6 +181,31 @@ class TaskLoaderTest {
         fails(dir.resolve("miss5"), e + ": no X and y files", "; found an empty folder)");
     }
 
+    /** --shared-x with --labels: the label header's names are the task names, so none may be blank. */
+    @Test
+    void labelHeaderNamesMustBeThereAndDiffer() throws IOException {
+        Path x = dir.resolve("X.csv");
+        text(x, csv(x(1), 2, null));
+        Path blank = dir.resolve("Y.csv");
+        text(blank, "a,,c\n0,1,0\n1,0,1\n0,1,1\n1,1,0\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(x, blank, null));
+        assertEquals(blank + ": header column 2 has no name; the label columns' names are the task names, so name it"
+                + " or give --names", e.getMessage());
+        Path trailing = dir.resolve("Y2.csv");
+        text(trailing, "a,b,\n0,1,0\n1,0,1\n0,1,1\n1,1,0\n");
+        e = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(x, trailing, List.of()));
+        assertTrue(e.getMessage().startsWith(trailing + ": header column 3 has no name"), e::getMessage);
+        Path twice = dir.resolve("Y3.csv");
+        text(twice, "a,b,a\n0,1,0\n1,0,1\n0,1,1\n1,1,0\n");
+        e = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(x, twice, null));
+        assertTrue(e.getMessage().startsWith(twice + ": header columns 1 and 3 are both named 'a'"), e::getMessage);
+        // Names given on the command line replace the header's.
+        assertEquals(List.of("p", "q", "r"), names(TaskLoader.sharedInputs(x, blank, List.of("p", "q", "r"))));
+        Path named = dir.resolve("Y4.csv");
+        text(named, "a,b,c\n0,1,0\n1,0,1\n0,1,1\n1,1,0\n");
+        assertEquals(List.of("a", "b", "c"), names(TaskLoader.sharedInputs(x, named, null)));
+    }
+
     @Test
     void aDirectoryNamedLikeADataFileIsNotOne() throws IOException {
         Path a = folder("dirs", "a");
