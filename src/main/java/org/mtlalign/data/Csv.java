@@ -193,6 +193,7 @@ public final class Csv {
         int count = 0;
         int cols = -1; // unknown until the first data row
         boolean integral = true;
+        IntegerCollisions collisions = new IntegerCollisions();
         char delim = 0;
         String headerLine = null;
         long headerLineNo = 0;
@@ -245,6 +246,9 @@ public final class Csv {
                 values[count + n - 1] = v;
                 if (integral && (!Float.isFinite(v) || v != Math.rint(v))) {
                     integral = false;
+                }
+                if (Math.abs(v) > 16777216f && v == Math.rint(v) && Float.isFinite(v)) {
+                    noteRounded(collisions, line, cells.start, cells.end, v);
                 }
                 if (bigColumn == 0 && Float.isInfinite(v) && !num.literal) {
                     bigColumn = n;
@@ -305,7 +309,9 @@ public final class Csv {
         int rows = count / cols;
         float[] data = count == values.length ? values : Arrays.copyOf(values, count);
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
-        return new CsvTable(new NpyArray(new int[] {rows, cols}, data, "<f4", integral, origin), header);
+        NpyArray array = new NpyArray(new int[] {rows, cols}, data, "<f4", integral, origin);
+        array.integerCollision = collisions.example();
+        return new CsvTable(array, header);
     }
 
     /** The raw text of the 1-based column {@code col} of {@code line}. */
@@ -510,6 +516,20 @@ public final class Csv {
      * The text of a field: for a quoted one, what is inside the quotes with {@code ""} read as one
      * quote (text after the closing quote, which RFC 4180 does not allow, is kept as is).
      */
+    /**
+     * A whole number beyond 2^24 was read as {@code v}: notes its exact value (from the text) so
+     * that two class ids float32 merges can be refused later. Text that is not an exact integer
+     * within the long range (e.g. "1e30") is skipped: no class id is written that way.
+     */
+    private static void noteRounded(IntegerCollisions collisions, String line, int start, int end, float v) {
+        try {
+            java.math.BigDecimal exact = new java.math.BigDecimal(unquote(line, start, end).strip());
+            collisions.note(exact.longValueExact(), v);
+        } catch (NumberFormatException | ArithmeticException e) {
+            // not an integer we can hold exactly; nothing to compare
+        }
+    }
+
     static String unquote(String line, int start, int end) {
         if (start == end || line.charAt(start) != '"') {
             return line.substring(start, end);

@@ -422,10 +422,7 @@ public final class Npy {
         private final boolean fortran;
         private int first = -1;
         private double value;
-        // Whole numbers float32 cannot hold exactly (beyond 2^24), by the float they became: two
-        // different ones on one float are labels that would merge into one class.
-        private final java.util.HashMap<Float, Long> rounded = new java.util.HashMap<>();
-        private String collision;
+        private final IntegerCollisions rounded = new IntegerCollisions();
 
         OutOfRange(int[] shape, boolean fortran) {
             this.shape = shape;
@@ -445,20 +442,12 @@ public final class Npy {
             return first >= 0;
         }
 
-        /** Notes a whole number {@code exact} that became {@code f} (not equal to it) in float32. */
         void rounded(long exact, float f) {
-            if (collision != null || rounded.size() >= 100_000) {
-                return; // one example is enough; past that many distinct values they are not classes
-            }
-            Long other = rounded.putIfAbsent(f, exact);
-            if (other != null && other != exact) {
-                collision = Math.min(other, exact) + " and " + Math.max(other, exact) + " both become "
-                        + f + " in float32";
-            }
+            rounded.note(exact, f);
         }
 
         String collision() {
-            return collision;
+            return rounded.example();
         }
 
         @Override

@@ -469,4 +469,12 @@ class CsvReadTest {
         Files.write(truncated, Arrays.copyOf(bytes, bytes.length / 2));
         fails(truncated, "gzip");
     }
+    /** Class ids float32 merges are noticed in CSV too (the label encoder refuses them as classes). */
+    @Test
+    void integerLabelsThatFloat32MergesAreNoted() throws Exception {
+        Path merged = Files.writeString(dir.resolve("ids.csv"), "label\n100000001\n100000002\n\"100000009\"\n7\n");
+        assertEquals("100000001 and 100000002 both become 1.0E8 in float32", Csv.read(merged).integerCollision());
+        Path apart = Files.writeString(dir.resolve("ids-apart.csv"), "16777216\n1099511627776\n3\n1e30\n1.5\n");
+        assertEquals(null, Csv.read(apart).integerCollision());
+    }
 }
