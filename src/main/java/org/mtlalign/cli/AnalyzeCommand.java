@@ -65,6 +65,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         Backend backend = backendOption.select(spec.commandLine().getErr()::println);
         TaskSuite suite = data.load();
+        DataOptions.warnAboutInputs(suite, spec.commandLine().getErr());
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());
         List<PreparedTask> tasks = prep.tasks();
         int k = tasks.size();

@@ -117,6 +117,17 @@ public final class DataOptions {
         return taskSpecs.isEmpty() && tasksDir == null && sharedX == null && labels == null && suite == null;
     }
 
+    /** Warnings about loaded inputs that are legal but will not mean what the user expects. */
+    static void warnAboutInputs(TaskSuite suite, java.io.PrintWriter err) {
+        java.util.Set<String> said = new java.util.HashSet<>();
+        for (org.mtlalign.data.Task t : suite.tasks()) {
+            // One X shared by several tasks is one warning.
+            if (t.inputPrecisionLoss() != null && said.add(t.inputPrecisionLoss())) {
+                err.println("warning: " + t.inputPrecisionLoss());
+            }
+        }
+    }
+
     public TaskSuite load() {
         int forms = (taskSpecs.isEmpty() ? 0 : 1) + (tasksDir == null ? 0 : 1)
                 + (sharedX == null && labels == null ? 0 : 1) + (suite == null ? 0 : 1);

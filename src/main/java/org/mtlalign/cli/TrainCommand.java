@@ -160,6 +160,7 @@ public final class TrainCommand implements Callable<Integer> {
         TaskSuite suite;
         try {
             suite = data.load();
+            DataOptions.warnAboutInputs(suite, e);
         } catch (UserInputException ex) {
             if (!dataFromSaved) {
                 throw ex;

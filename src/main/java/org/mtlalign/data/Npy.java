@@ -207,6 +207,7 @@ public final class Npy {
         NpyArray a = new NpyArray(h.shape(), out, h.descr(), dt.kind().integral,
                 outOfRange.found() ? outOfRange : null);
         a.integerCollision = outOfRange.collision();
+        a.precisionLoss = dt.kind() == Kind.F8 && size > 0 ? outOfRange.precision.describe() : null;
         return a;
     }
 
@@ -270,6 +271,7 @@ public final class Npy {
                     } else if (f != v && Math.abs(v) < 9.2e18 && v == Math.rint(v)) {
                         outOfRange.rounded((long) v, f);
                     }
+                    outOfRange.precision.note((long) filePos + i, v, f);
                 }
             }
             case F2 -> {
@@ -423,10 +425,12 @@ public final class Npy {
         private int first = -1;
         private double value;
         private final IntegerCollisions rounded = new IntegerCollisions();
+        final PrecisionLoss precision;
 
         OutOfRange(int[] shape, boolean fortran) {
             this.shape = shape;
             this.fortran = fortran && shape.length > 1;
+            this.precision = new PrecisionLoss(shape, fortran);
         }
 
         /** {@code filePos}: position in the file's order (Fortran order if the file is). */

@@ -111,6 +111,17 @@ public final class NpyArray {
      */
     String integerCollision;
 
+    /**
+     * Set by the reader of a float64 file when a column lost more than 1% of its standard
+     * deviation in the conversion to float32 (e.g. 1e9 + N(0, 1)): which one and how; else null.
+     */
+    String precisionLoss;
+
+    /** See {@link #precisionLoss}: a column whose variation float32 could not keep, or null. */
+    public String precisionLoss() {
+        return precisionLoss;
+    }
+
     /** See {@link #integerCollision}: an example of two whole numbers merged by float32, or null. */
     public String integerCollision() {
         return integerCollision;

@@ -18,6 +18,8 @@ public final class Task {
     // Set when two different integer labels in the file are one float32 value (see
     // NpyArray.integerCollision): harmless for a regression target, fatal for classes.
     String labelCollision;
+    // Set when a float64 input column lost its variation in float32 (see NpyArray.precisionLoss).
+    String inputPrecisionLoss;
 
     public Task(String name, float[] x, int m, int d, float[] y, int yCols, boolean integralLabels, String source) {
         if (x.length != (long) m * d || y.length != (long) m * yCols) {
@@ -70,6 +72,7 @@ public final class Task {
         FiniteCheck.requireFinite(ySource, ya);
         Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
+        t.inputPrecisionLoss = xa.precisionLoss() == null ? null : xSource + ": " + xa.precisionLoss();
         return t;
     }
 
@@ -79,6 +82,11 @@ public final class Task {
             b.append(i == 0 ? "" : ", ").append(s[i]);
         }
         return b.append(s.length == 1 ? ",)" : ")").toString();
+    }
+
+    /** Which input column float32 could not hold (and how), or null: worth a warning, see NpyArray.precisionLoss. */
+    public String inputPrecisionLoss() {
+        return inputPrecisionLoss;
     }
 
     /** Why two different integer labels of the file are equal here, or null (see NpyArray.integerCollision). */

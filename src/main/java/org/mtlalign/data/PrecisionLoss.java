@@ -1,0 +1,85 @@
+package org.mtlalign.data;
+
+import java.util.Locale;
+
+/**
+ * Per column of a float64 array, how much of its variation survives the conversion to float32.
+ * A column such as 1e9 + N(0, 1) varies in the file but is constant in float32 (whose spacing at
+ * 1e9 is 64): every model then sees a constant feature, and nothing says why. Standardising
+ * afterwards cannot bring the lost digits back, so the readers measure it while converting.
+ */
+final class PrecisionLoss {
+    /** A column whose float32 standard deviation is off by more than this share is reported. */
+    private static final double TOLERANCE = 0.01;
+    private final int rows;
+    private final int cols;
+    private final boolean fortran;
+    // Sums of (value - the column's first value), in double, for the file's and float32's values.
+    private final double[] shiftD;
+    private final double[] shiftF;
+    private final double[] sumD;
+    private final double[] sumD2;
+    private final double[] sumF;
+    private final double[] sumF2;
+    private final boolean[] started;
+
+    /** For an array of this shape (a 1-D array is one column) in C or Fortran order. */
+    PrecisionLoss(int[] shape, boolean fortran) {
+        this.rows = shape.length == 0 ? 1 : shape[0];
+        long c = 1;
+        for (int i = 1; i < shape.length; i++) {
+            c *= shape[i];
+        }
+        this.cols = (int) Math.max(1, Math.min(c, Integer.MAX_VALUE));
+        this.fortran = fortran && shape.length > 1;
+        shiftD = new double[cols];
+        shiftF = new double[cols];
+        sumD = new double[cols];
+        sumD2 = new double[cols];
+        sumF = new double[cols];
+        sumF2 = new double[cols];
+        started = new boolean[cols];
+    }
+
+    /** Element at position {@code filePos} of the file's order was {@code v}, is now {@code f}. */
+    void note(long filePos, double v, float f) {
+        if (!Double.isFinite(v) || !Float.isFinite(f)) {
+            return; // NaN, infinities and overflow are reported elsewhere
+        }
+        // C order: the column is the position modulo cols; Fortran (first axis fastest): the
+        // position divided by rows (for 2-D arrays; higher ranks fold the trailing axes).
+        int j = (int) (fortran ? (filePos / rows) % cols : filePos % cols);
+        if (!started[j]) {
+            started[j] = true;
+            shiftD[j] = v;
+            shiftF[j] = f;
+        }
+        double a = v - shiftD[j];
+        double b = f - shiftF[j];
+        sumD[j] += a;
+        sumD2[j] += a * a;
+        sumF[j] += b;
+        sumF2[j] += b * b;
+    }
+
+    /** The first column that lost more than 1% of its standard deviation, described; or null. */
+    String describe() {
+        for (int j = 0; j < cols; j++) {
+            double sd = std(sumD[j], sumD2[j]);
+            double sf = std(sumF[j], sumF2[j]);
+            if (sd > 0 && Math.abs(sf - sd) > TOLERANCE * sd) {
+                double mean = shiftD[j] + sumD[j] / rows;
+                return String.format(Locale.ROOT, "column %d varies by %.3g (standard deviation) around %.6g, and "
+                        + "float32, which keeps about 7 significant digits, holds %s of that variation; subtract "
+                        + "the column means (or rescale) before saving", j, sd, mean,
+                        sf == 0 ? "none" : String.format(Locale.ROOT, "%.0f%%", 100 * Math.min(sf / sd, 9.99)));
+            }
+        }
+        return null;
+    }
+
+    private double std(double s, double s2) {
+        double mean = s / rows;
+        return Math.sqrt(Math.max(0, s2 / rows - mean * mean));
+    }
+}
