@@ -52,6 +52,7 @@ public final class CudaBackend implements Backend {
 
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
+    private final ThreadLocal<Boolean> contextCurrent = ThreadLocal.withInitial(() -> false);
     private final CUstream stream = new CUstream();
     private final boolean debug;
     private final String deviceName;
@@ -665,7 +666,12 @@ public final class CudaBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
-        Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        // The current context is per thread and only this library sets it, so once per thread
+        // is enough; a training step enters some twenty times, and each JNI call costs.
+        if (!contextCurrent.get()) {
+            Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            contextCurrent.set(true);
+        }
     }
 
     private org.mtlalign.backend.cpu.CpuBackend cpu() {

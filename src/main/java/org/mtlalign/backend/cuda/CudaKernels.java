@@ -65,18 +65,27 @@ final class CudaKernels {
     private final boolean debug;
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
-    // One packed-argument buffer, reused: the driver copies the arguments when the launch is
-    // queued, so the next launch may overwrite them. Written with absolute puts only, so the
-    // buffer's position (where JCuda's pointer to it starts) stays 0.
-    private final ByteBuffer argBuffer = ByteBuffer.allocateDirect(MAX_ARG_BYTES).order(ByteOrder.nativeOrder());
-    private final ByteBuffer argSize = ByteBuffer.allocateDirect(Long.BYTES).order(ByteOrder.nativeOrder());
-    private final Pointer launchExtra = Pointer.to(JCudaDriver.CU_LAUNCH_PARAM_BUFFER_POINTER, Pointer.to(argBuffer),
-            JCudaDriver.CU_LAUNCH_PARAM_BUFFER_SIZE, Pointer.to(argSize), JCudaDriver.CU_LAUNCH_PARAM_END);
+    // One block of pinned host memory holds a launch's whole `extra` argument, reused by every
+    // launch (the driver copies the arguments when it queues the launch): the five-entry array
+    // {BUFFER_POINTER, &args, BUFFER_SIZE, &size, END} at 0, the size at SIZE_AT, the packed
+    // arguments from ARGS_AT. JCuda then passes one raw address, with no per-entry marshalling.
+    private static final int SIZE_AT = 64;
+    private static final int ARGS_AT = 128;
+    private final HostPointer launchExtra = new HostPointer();
+    private ByteBuffer argBuffer;  // the block's bytes (native order), written with absolute puts
 
     CudaKernels(CUstream stream, boolean debug) {
         this.stream = stream;
         this.debug = debug;
         try {
+            Cu.check(JCudaDriver.cuMemAllocHost(launchExtra, ARGS_AT + MAX_ARG_BYTES), "cuMemAllocHost(launch arguments)");
+            argBuffer = launchExtra.getByteBuffer(0, ARGS_AT + MAX_ARG_BYTES).order(ByteOrder.nativeOrder());
+            long base = launchExtra.address();
+            argBuffer.putLong(0, 1L);               // CU_LAUNCH_PARAM_BUFFER_POINTER
+            argBuffer.putLong(8, base + ARGS_AT);
+            argBuffer.putLong(16, 2L);              // CU_LAUNCH_PARAM_BUFFER_SIZE
+            argBuffer.putLong(24, base + SIZE_AT);
+            argBuffer.putLong(32, 0L);              // CU_LAUNCH_PARAM_END
             for (Map.Entry<String, List<String>> e : FUNCTIONS.entrySet()) {
                 CUmodule module = new CUmodule();
                 byte[] image = fatbin(e.getKey());
@@ -112,6 +121,17 @@ final class CudaKernels {
         }
         modules.clear();
         functions.clear();
+        if (argBuffer != null) {
+            JCudaDriver.cuMemFreeHost(launchExtra);
+            argBuffer = null;
+        }
+    }
+
+    /** A pointer to host memory whose address Java can read (JCuda keeps it protected). */
+    private static final class HostPointer extends Pointer {
+        long address() {
+            return getNativePointer() + getByteOffset();
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -520,29 +540,32 @@ final class CudaKernels {
         if (f == null) {
             throw new IllegalStateException("kernel " + name + " is not loaded");
         }
-        int at = 0;
+        int at = 0;  // offset within the packed arguments, which start at ARGS_AT
         for (Object o : args) {
             if (o instanceof DevicePointer) {
                 at = align(at, 8);
-                argBuffer.putLong(at, ((DevicePointer) o).address());
+                argBuffer.putLong(ARGS_AT + at, ((DevicePointer) o).address());
                 at += 8;
             } else if (o instanceof Integer) {
                 at = align(at, 4);
-                argBuffer.putInt(at, (Integer) o);
+                argBuffer.putInt(ARGS_AT + at, (Integer) o);
                 at += 4;
             } else if (o instanceof Long) {
                 at = align(at, 8);
-                argBuffer.putLong(at, (Long) o);
+                argBuffer.putLong(ARGS_AT + at, (Long) o);
                 at += 8;
             } else if (o instanceof Float) {
                 at = align(at, 4);
-                argBuffer.putFloat(at, (Float) o);
+                argBuffer.putFloat(ARGS_AT + at, (Float) o);
                 at += 4;
             } else {
                 throw new IllegalArgumentException(name + ": unsupported kernel argument " + o);
             }
         }
-        argSize.putLong(0, at);
+        if (at > MAX_ARG_BYTES) {
+            throw new IllegalArgumentException(name + ": " + at + " bytes of kernel arguments");
+        }
+        argBuffer.putLong(SIZE_AT, at);
         int r = JCudaDriver.cuLaunchKernel(f, gx, gy, 1, bx, by, 1, sharedBytes, stream, null, launchExtra);
         if (r != 0) {
             throw new CudaFailure("launch of " + name + " (grid " + gx + "x" + gy + ", block " + bx + "x" + by
