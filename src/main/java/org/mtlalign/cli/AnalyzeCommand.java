@@ -67,6 +67,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         TaskSuite suite = data.load();
         DataOptions.warnAboutInputs(suite, spec.commandLine().getErr());
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());
+        prep.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
         List<PreparedTask> tasks = prep.tasks();
         int k = tasks.size();
         int d = suite.dim();

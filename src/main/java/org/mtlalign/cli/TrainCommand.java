@@ -175,6 +175,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Preparation.Config prepCfg = data.preparation();
         Preparation.Result prep = Preparation.prepare(suite, prepCfg);
+        prep.warnings().forEach(w -> e.println("warning: " + w));
         List<PreparedTask> tasks = prep.tasks();
         int d = suite.dim();
         String suiteName = suite.name();

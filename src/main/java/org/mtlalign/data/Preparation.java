@@ -71,7 +71,7 @@ public final class Preparation {
     }
 
     /** Result: the prepared tasks and the standardisation (mean/scale per task, or one shared). */
-    public record Result(List<PreparedTask> tasks, float[][] means, float[][] scales) {
+    public record Result(List<PreparedTask> tasks, float[][] means, float[][] scales, List<String> warnings) {
     }
 
     private Preparation() {
@@ -161,7 +161,54 @@ public final class Preparation {
             PreparedTask p = new PreparedTask(t.name(), x, t.rows(), d, enc[i], splits[i][0], splits[i][1], splits[i][2]);
             out.add(noise[i] == null ? p : noise[i].apply(p, noiseSeed(cfg.seed(), i)));
         }
-        return new Result(out, means, scales);
+        return new Result(out, means, scales, scaleWarnings(cfg, suite, tasks, splits, means, scales));
+    }
+
+    /**
+     * Under global standardisation the pooled fit is dominated by the task on the largest scale; a
+     * task whose inputs are then a hundredth of the pooled scale or less barely moves the shared
+     * module (inputs of 1e20 next to inputs of 1 turn the latter into near-constants). Said once
+     * per such task, with the remedy.
+     */
+    private static List<String> scaleWarnings(Config cfg, TaskSuite suite, List<Task> tasks, int[][][] splits,
+                                              float[][] means, float[][] scales) {
+        List<String> w = new ArrayList<>();
+        if (cfg.standardize() != Standardize.GLOBAL || suite.sharedInputs() || tasks.size() < 2) {
+            return w;
+        }
+        int d = suite.dim();
+        // Each task's spread after standardisation: the root mean over columns of the variance of
+        // its standardised values (its offset from the pooled mean does not count).
+        double[] rms = new double[tasks.size()];
+        double largest = 0;
+        for (int i = 0; i < tasks.size(); i++) {
+            float[] x = tasks.get(i).x();
+            int[] rows = splits[i][0];
+            double[][] st = new double[2][d];
+            for (int r : rows) {
+                for (int j = 0; j < d; j++) {
+                    double z = (x[r * d + j] - means[i][j]) / (double) scales[i][j];
+                    st[0][j] += z;
+                    st[1][j] += z * z;
+                }
+            }
+            double var = 0;
+            for (int j = 0; j < d && rows.length > 0; j++) {
+                double mu = st[0][j] / rows.length;
+                var += Math.max(0, st[1][j] / rows.length - mu * mu);
+            }
+            rms[i] = Math.sqrt(var / d);
+            largest = Math.max(largest, rms[i]);
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            if (rms[i] > 0 && rms[i] < 1e-2 * largest) {
+                w.add(String.format(java.util.Locale.ROOT, "task '%s': after --standardize global its inputs are "
+                        + "%.2g of the largest task's spread (one fit over all tasks, dominated by the largest), so they "
+                        + "barely reach the shared module; --standardize per-task puts every task on one scale",
+                        tasks.get(i).name(), rms[i] / largest));
+            }
+        }
+        return w;
     }
 
     private static long accumulate(float[] x, int d, int[] rows, double[][] st) {

@@ -1,0 +1,50 @@
+package org.mtlalign.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Global standardisation fits one mean and scale over all tasks: a task on a scale a million
+ * times smaller than another then has almost no spread left, which the preparation says.
+ */
+class PreparationScaleWarningTest {
+    private static final long SEED = Long.getLong("mtlalign.test.seed", System.nanoTime());
+
+    private static Task task(String name, Random rnd, int m, int d, double scale, double offset) {
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) (offset + scale * rnd.nextGaussian());
+            }
+            y[i] = (float) rnd.nextGaussian();
+        }
+        return new Task(name, x, m, d, y, 1, false, name + ".npy");
+    }
+
+    private static List<String> warnings(Preparation.Standardize std, Task... tasks) {
+        TaskSuite suite = new TaskSuite("t", List.of(tasks), false);
+        return Preparation.prepare(suite, new Preparation.Config(0.2, 0.2, 1, null, std)).warnings();
+    }
+
+    @Test
+    void aTaskDwarfedByAnotherUnderGlobalStandardisationIsNamed() {
+        Random rnd = new Random(SEED);
+        Task big = task("big", rnd, 83, 5, 1e6, 3e6);
+        Task small = task("small", rnd, 71, 5, 1, 0);
+        Task also = task("also", rnd, 67, 5, 2e6, 0);
+        List<String> w = warnings(Preparation.Standardize.GLOBAL, big, small, also);
+        assertEquals(1, w.size(), "seed=" + SEED + ": " + w);
+        assertTrue(w.get(0).startsWith("task 'small': after --standardize global") && w.get(0).contains("per-task"),
+                w.get(0));
+        assertEquals(List.of(), warnings(Preparation.Standardize.PER_TASK, big, small, also), "seed=" + SEED);
+        assertEquals(List.of(), warnings(Preparation.Standardize.NONE, big, small, also), "seed=" + SEED);
+        // Different offsets and a 10x scale difference are normal: no warning.
+        assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, task("a", rnd, 50, 3, 10, 40),
+                task("b", rnd, 50, 3, 1, -5)), "seed=" + SEED);
+    }
+}
