@@ -52,6 +52,9 @@ public final class ModelIO {
      * parameter files and extras). Returns the directory to write (symbolic links followed).
      */
     public static Path checkTarget(Path dir) {
+        if (dir.toString().isEmpty()) {
+            throw new UserInputException("the model folder name is empty; give --out DIR");
+        }
         Path abs;
         try {
             abs = org.mtlalign.data.SafeWrite.followLinks(dir.toAbsolutePath());

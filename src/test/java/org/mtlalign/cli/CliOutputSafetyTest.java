@@ -140,6 +140,7 @@ class CliOutputSafetyTest {
         assertUserError(r, "cannot save the model there", "plain.txt is a file, not a folder");
         assertFalse(r.err().contains("training MTL"), "it trained before refusing: " + r.err());
         assertUserError(CliTestSupport.run(quick("--task", t, "--json", "")), "--json: empty file name");
+        assertUserError(CliTestSupport.run(quick("--task", t, "--out", "")), "model folder name is empty");
         assertUserError(CliTestSupport.run("analyze", "--task", t, "--json", file.resolve("a.json").toString()),
                 "--json", "is a file, not a folder");
         // A new folder (two levels) is fine: it is created when the results are written.
