@@ -531,9 +531,10 @@ final class CudaKernels {
     /**
      * Launches a kernel with its arguments packed into one buffer (CU_LAUNCH_PARAM_BUFFER_POINTER):
      * each argument at an offset aligned to its size, in order, the size being the end of the last
-     * one (the driver refuses tail padding). JCuda's other form, an array of pointers to one-element
-     * arrays, costs a JNI array pin per argument and was most of a training step's host time
-     * (benchmarks/NOTES.md); this one hands JCuda the same five entries every time.
+     * one (the driver refuses tail padding), all in the pinned block described at launchExtra.
+     * JCuda's other form, an array of pointers to one-element arrays, costs a JNI array pin per
+     * argument and was most of a training step's host time (benchmarks/NOTES.md); this one hands
+     * JCuda one raw address. Synchronized: the block is shared by every launch of this backend.
      */
     private synchronized void launch(String name, int gx, int gy, int bx, int by, int sharedBytes, Object... args) {
         CUfunction f = functions.get(name);
