@@ -194,6 +194,8 @@ public final class Csv {
         int cols = -1; // unknown until the first data row
         boolean integral = true;
         IntegerCollisions collisions = new IntegerCollisions();
+        PrecisionLoss precision = null;  // from the first data row on, when the columns are known
+        double[] wide = new double[16];  // this line's cells as the text has them (double)
         char delim = 0;
         String headerLine = null;
         long headerLineNo = 0;
@@ -244,6 +246,10 @@ public final class Csv {
                     values = grow(where, values, count + n);
                 }
                 values[count + n - 1] = v;
+                if (n > wide.length) {
+                    wide = Arrays.copyOf(wide, 2 * n);
+                }
+                wide[n - 1] = num.wide;
                 if (integral && (!Float.isFinite(v) || v != Math.rint(v))) {
                     integral = false;
                 }
@@ -299,6 +305,12 @@ public final class Csv {
                 tooLargeAt = count + bigColumn - 1;
                 tooLarge = bigText;
             }
+            if (precision == null) {
+                precision = PrecisionLoss.ofColumns(cols);
+            }
+            for (int j = 0; j < n; j++) {
+                precision.note((long) count + j, wide[j], values[count + j]);
+            }
             lines.add(count / cols, lineNo);
             count += n;
         }
@@ -311,6 +323,7 @@ public final class Csv {
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
         NpyArray array = new NpyArray(new int[] {rows, cols}, data, "<f4", integral, origin);
         array.integerCollision = collisions.example();
+        array.precisionLoss = precision.describe();
         return new CsvTable(array, header);
     }
 
@@ -662,8 +675,22 @@ public final class Csv {
         boolean ok;
         /** Whether the cell was a word (nan, inf, infinity, true, false) rather than digits. */
         boolean literal;
+        /**
+         * The cell's value in double precision (for a parsed cell), so that the precision lost in
+         * float32 can be measured ({@link PrecisionLoss}); equal to the float when nothing was.
+         */
+        double wide;
 
         float parse(String s, int start, int end) {
+            wide = Double.NaN;
+            float f = parseCell(s, start, end);
+            if (ok && Double.isNaN(wide)) {
+                wide = f;
+            }
+            return f;
+        }
+
+        private float parseCell(String s, int start, int end) {
             ok = false;
             literal = false;
             if (end - start >= 2 && s.charAt(start) == '"' && s.charAt(end - 1) == '"') {
@@ -776,8 +803,11 @@ public final class Csv {
                 f = e10 >= 0 ? f * POW10[e10] : f / POW10[-e10];
                 return negative ? -f : f;
             }
-            // The grammar checked above is a subset of what parseFloat accepts.
-            return Float.parseFloat(s.substring(start, end));
+            // The grammar checked above is a subset of what parseFloat accepts. Only here (more
+            // than 7 significant digits, or a large exponent) can the text hold more than float.
+            String text = s.substring(start, end);
+            wide = Double.parseDouble(text);
+            return Float.parseFloat(text);
         }
     }
 

@@ -3,7 +3,7 @@ package org.mtlalign.data;
 import java.util.Locale;
 
 /**
- * Per column of a float64 array, how much of its variation survives the conversion to float32.
+ * Per column of a float64 array (or a CSV table, whose text has as many digits as it likes), how much of its variation survives the conversion to float32.
  * A column such as 1e9 + N(0, 1) varies in the file but is constant in float32 (whose spacing at
  * 1e9 is 64): every model then sees a constant feature, and nothing says why. Standardising
  * afterwards cannot bring the lost digits back, so the readers measure it while converting.
@@ -22,6 +22,7 @@ final class PrecisionLoss {
     private final double[] sumF;
     private final double[] sumF2;
     private final boolean[] started;
+    private final long[] count;
 
     /** For an array of this shape (a 1-D array is one column) in C or Fortran order. */
     PrecisionLoss(int[] shape, boolean fortran) {
@@ -39,6 +40,12 @@ final class PrecisionLoss {
         sumF = new double[cols];
         sumF2 = new double[cols];
         started = new boolean[cols];
+        count = new long[cols];
+    }
+
+    /** For a row-major table of {@code cols} columns whose row count is not known yet (CSV). */
+    static PrecisionLoss ofColumns(int cols) {
+        return new PrecisionLoss(new int[] {1, cols}, false);
     }
 
     /** Element at position {@code filePos} of the file's order was {@code v}, is now {@code f}. */
@@ -60,15 +67,16 @@ final class PrecisionLoss {
         sumD2[j] += a * a;
         sumF[j] += b;
         sumF2[j] += b * b;
+        count[j]++;
     }
 
     /** The first column that lost more than 1% of its standard deviation, described; or null. */
     String describe() {
         for (int j = 0; j < cols; j++) {
-            double sd = std(sumD[j], sumD2[j]);
-            double sf = std(sumF[j], sumF2[j]);
+            double sd = std(sumD[j], sumD2[j], count[j]);
+            double sf = std(sumF[j], sumF2[j], count[j]);
             if (sd > 0 && Math.abs(sf - sd) > TOLERANCE * sd) {
-                double mean = shiftD[j] + sumD[j] / rows;
+                double mean = shiftD[j] + sumD[j] / count[j];
                 return String.format(Locale.ROOT, "column %d varies by %.3g (standard deviation) around %.6g, and "
                         + "float32, which keeps about 7 significant digits, holds %s of that variation; subtract "
                         + "the column means (or rescale) before saving", j, sd, mean,
@@ -78,8 +86,11 @@ final class PrecisionLoss {
         return null;
     }
 
-    private double std(double s, double s2) {
-        double mean = s / rows;
-        return Math.sqrt(Math.max(0, s2 / rows - mean * mean));
+    private static double std(double s, double s2, long n) {
+        if (n == 0) {
+            return 0;
+        }
+        double mean = s / n;
+        return Math.sqrt(Math.max(0, s2 / n - mean * mean));
     }
 }

@@ -477,4 +477,20 @@ class CsvReadTest {
         Path apart = Files.writeString(dir.resolve("ids-apart.csv"), "16777216\n1099511627776\n3\n1e30\n1.5\n");
         assertEquals(null, Csv.read(apart).integerCollision());
     }
+    /** Timestamps such as 1.7e9 + N(0, 1) seconds lose all their variation in float32: named. */
+    @Test
+    void columnsWhoseDigitsFloat32DropsAreNamed() throws Exception {
+        java.util.Random rnd = new java.util.Random(11);
+        StringBuilder b = new StringBuilder("a,ts,c\n");
+        StringBuilder ok = new StringBuilder("a,c\n");
+        for (int i = 0; i < 40; i++) {
+            double a = rnd.nextGaussian();
+            double c = 1e4 + rnd.nextGaussian();
+            b.append(String.format(java.util.Locale.ROOT, "%.6f,%.6f,%.6f%n", a, 1.7e9 + rnd.nextGaussian(), c));
+            ok.append(String.format(java.util.Locale.ROOT, "%.6f,%.6f%n", a, c));
+        }
+        String loss = Csv.read(Files.writeString(dir.resolve("ts.csv"), b)).precisionLoss();
+        assertTrue(loss != null && loss.startsWith("column 1 varies by") && loss.contains("holds none"), loss);
+        assertEquals(null, Csv.read(Files.writeString(dir.resolve("ts-ok.csv"), ok)).precisionLoss());
+    }
 }
