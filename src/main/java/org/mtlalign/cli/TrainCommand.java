@@ -443,12 +443,16 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * Per task: the split sizes and a CRC-32 of the prepared inputs, targets and split, so that
-     * --resume can tell when the data files changed under the saved model.
+     * --resume can tell when the data files changed under the saved model. Stored as "checksum";
+     * models saved before it have "crc32", a CRC that saw only the low byte of each target and
+     * split index (CRC32.update(int) takes one byte), so label changes escaped it: those are
+     * still compared by that rule, which is all their file can tell.
      */
     static JsonArray dataFingerprint(List<PreparedTask> tasks) {
         JsonArray out = new JsonArray();
         for (PreparedTask t : tasks) {
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            java.util.zip.CRC32 full = new java.util.zip.CRC32();
+            java.util.zip.CRC32 legacy = new java.util.zip.CRC32();
             java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             float[] x = t.x();
             for (int i = 0; i < x.length; ) {
@@ -457,14 +461,28 @@ public final class TrainCommand implements Callable<Integer> {
                     buf.putFloat(x[i++]);
                 }
                 buf.flip();
-                crc.update(buf);
+                full.update(buf.duplicate());
+                legacy.update(buf);
             }
-            for (float v : t.target()) {
-                crc.update(Float.floatToRawIntBits(v));
+            float[] target = t.target();
+            for (int i = 0; i < target.length; ) {
+                buf.clear();
+                while (i < target.length && buf.remaining() >= 4) {
+                    legacy.update(Float.floatToRawIntBits(target[i]));
+                    buf.putFloat(target[i++]);
+                }
+                buf.flip();
+                full.update(buf);
             }
             for (int[] split : new int[][] {t.train(), t.validation(), t.test()}) {
-                for (int v : split) {
-                    crc.update(v);
+                for (int i = 0; i < split.length; ) {
+                    buf.clear();
+                    while (i < split.length && buf.remaining() >= 4) {
+                        legacy.update(split[i]);
+                        buf.putInt(split[i++]);
+                    }
+                    buf.flip();
+                    full.update(buf);
                 }
             }
             JsonObject o = new JsonObject();
@@ -473,10 +491,23 @@ public final class TrainCommand implements Callable<Integer> {
             o.addProperty("train", t.train().length);
             o.addProperty("validation", t.validation().length);
             o.addProperty("test", t.test().length);
-            o.addProperty("crc32", Long.toHexString(crc.getValue()));
+            o.addProperty("checksum", "crc32:" + Long.toHexString(full.getValue()));
+            o.addProperty("crc32", Long.toHexString(legacy.getValue()));
             out.add(o);
         }
         return out;
+    }
+
+    /** The parts of a fingerprint entry both sides have (a model saved before "checksum" lacks it). */
+    private static boolean sameFingerprint(JsonObject saved, JsonObject now) {
+        for (String key : saved.keySet()) {
+            if (!key.equals("crc32") || !saved.has("checksum")) {
+                if (!saved.get(key).equals(now.get(key))) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static void checkSameData(JsonObject saved, JsonArray now, Path dir) {
@@ -496,7 +527,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + "the model was trained on (it had " + a.get("rows") + " rows, now " + b.get("rows")
                         + "); resume on the same data or start a new run");
             }
-            if (!a.equals(b)) {
+            if (!sameFingerprint(a, b)) {
                 contents.add("'" + name + "'");
             }
         }

@@ -140,6 +140,52 @@ class CliRunTest {
         assertTrue(r.err().contains("task 'b'") && r.err().contains("60 rows, now 50"), r.err());
     }
 
+    /**
+     * Changed labels are caught on --resume even when they are whole numbers (the first checksum
+     * saw one byte per label, and 0, 1, 100 and 999 all end in a zero byte); a model saved with only
+     * that legacy checksum still resumes on unchanged data.
+     */
+    @Test
+    void resumeCatchesChangedWholeNumberLabels() throws Exception {
+        Random rnd = new Random(41);
+        int m = 60;
+        int d = 4;
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = rnd.nextInt(1000);
+        }
+        Path td = Files.createDirectories(dir.resolve("wholelabels/t"));
+        Npy.write(td.resolve("X.npy"), new int[] {m, d}, x);
+        Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+        Path model = dir.resolve("wholemodel");
+        String[] train = {"train", "--tasks", td.getParent().toString(), "--rank", "2", "--epochs", "1", "--no-stl",
+            "--align", "none", "--reweight", "none", "--out", model.toString()};
+        CliTestSupport.Run ok = CliTestSupport.run(train);
+        assertEquals(0, ok.code(), ok.all());
+        // As an older version saved it: only the legacy checksum. Unchanged data resumes.
+        Path json = model.resolve("model.json");
+        String saved = Files.readString(json);
+        Files.writeString(json, saved.replaceAll("\\s*\"checksum\": \"crc32:[0-9a-f]+\",", ""));
+        assertTrue(!Files.readString(json).contains("checksum"), Files.readString(json));
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, again.code(), again.all());
+        // The saved model now has the full checksum: 999 - y is a change it sees.
+        assertTrue(Files.readString(json).contains("\"checksum\""));
+        for (int i = 0; i < m; i++) {
+            y[i] = 999 - y[i];
+        }
+        Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+        CliTestSupport.Run changed = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(Main.EXIT_USER_ERROR, changed.code(), changed.all());
+        assertTrue(changed.err().contains("contents changed"), changed.err());
+    }
+
     @Test
     void divergenceKeepsTheLastGoodCheckpoint() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 80, 5, 21);
