@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.mtlalign.UserInputException;
 import org.mtlalign.data.Npy;
@@ -105,10 +106,81 @@ public final class ModelIO {
         return abs;
     }
 
+    // Saves in progress in this JVM, undone by the shutdown hook if it stops mid-save (Ctrl-C,
+    // SIGTERM): temporary folders to delete, and replaced models to put back if the new one has
+    // not been moved in yet. SIGKILL skips the hook; recoverStale mends that on the next save/load.
+    private static final Set<Path> PENDING_TMP = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Map<Path, Path> PENDING_OLD = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicLong SAVES = new java.util.concurrent.atomic.AtomicLong();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            PENDING_TMP.forEach(ModelIO::deleteQuietly);
+            PENDING_OLD.forEach(ModelIO::putBack);
+        }, "mtl-model-save-cleanup"));
+    }
+
+    /** A replaced model ({@code old}) goes back to {@code target} unless the new one is there. */
+    private static void putBack(Path old, Path target) {
+        try {
+            if (!Files.exists(target) && Files.exists(old)) {
+                Files.move(old, target);
+            } else {
+                deleteQuietly(old);
+            }
+        } catch (IOException ignored) {
+            // Best effort at exit; recoverStale tries again next time.
+        }
+    }
+
+    /**
+     * Leftovers of a save that was killed (SIGKILL, power loss) beside {@code abs}: temporary
+     * folders of processes no longer running are deleted; a replaced model whose successor never
+     * arrived is put back (the newest, if several), otherwise deleted.
+     */
+    static void recoverStale(Path abs) {
+        Path parent = abs.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return;
+        }
+        String name = abs.getFileName().toString();
+        String tmpPrefix = "." + name + ".tmp-";
+        String oldPrefix = "." + name + ".old-";
+        List<Path> olds = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(parent)) {
+            for (Path p : entries.toList()) {
+                String f = p.getFileName().toString();
+                if (f.startsWith(tmpPrefix)) {
+                    String rest = f.substring(tmpPrefix.length());
+                    int dash = rest.indexOf('-');
+                    long pid = -1;
+                    try {
+                        pid = Long.parseLong(dash > 0 ? rest.substring(0, dash) : rest);
+                    } catch (NumberFormatException ignored) {
+                        // not one of ours
+                    }
+                    if (pid > 0 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                        deleteQuietly(p);
+                    }
+                } else if (f.startsWith(oldPrefix)) {
+                    olds.add(p);
+                }
+            }
+        } catch (IOException ignored) {
+            return;
+        }
+        olds.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+        for (Path old : olds) {
+            putBack(old, abs);
+        }
+    }
+
     public static void save(Path dir, MtlModel model, JsonObject meta, Map<String, float[]> extras) {
         Path abs = checkTarget(dir);
+        recoverStale(abs);
         Path parent = abs.getParent();
         Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        PENDING_TMP.add(tmp);
         try {
             Files.createDirectories(tmp);
             JsonObject arch = new JsonObject();
@@ -147,7 +219,10 @@ public final class ModelIO {
             Files.writeString(tmp.resolve(MODEL_JSON), toJson(root), StandardCharsets.UTF_8);
             Path old = null;
             if (Files.exists(abs)) {
-                old = parent.resolve("." + abs.getFileName() + ".old-" + System.nanoTime());
+                // Zero-padded so that the newest sorts last by name (recoverStale relies on it).
+                old = parent.resolve("." + abs.getFileName() + ".old-" + String.format("%013d-%09d",
+                        System.currentTimeMillis(), SAVES.incrementAndGet() % 1_000_000_000L));
+                PENDING_OLD.put(old, abs);
                 Files.move(abs, old);
             }
             try {
@@ -155,16 +230,26 @@ public final class ModelIO {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, abs);
             }
+            PENDING_TMP.remove(tmp);
             if (old != null) {
                 deleteTree(old);
+                PENDING_OLD.remove(old);
             }
         } catch (IOException e) {
             deleteQuietly(tmp);
+            PENDING_TMP.remove(tmp);
+            PENDING_OLD.forEach((o, t) -> {
+                if (t.equals(abs)) {
+                    putBack(o, t);
+                    PENDING_OLD.remove(o);
+                }
+            });
             throw new UserInputException(dir + ": cannot write the model (" + e.getMessage() + ")", e);
         }
     }
 
     public static Loaded load(Path dir) {
+        recoverStale(dir.toAbsolutePath().normalize());
         Path json = dir.resolve(MODEL_JSON);
         if (!Files.isRegularFile(json)) {
             throw new UserInputException(dir + ": not a saved model (no " + MODEL_JSON + ")");

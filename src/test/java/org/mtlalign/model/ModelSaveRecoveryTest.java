@@ -1,0 +1,59 @@
+package org.mtlalign.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a killed save leaves behind is mended by the next save or load: temporary folders of
+ * dead processes go, and a model moved aside whose successor never arrived comes back.
+ */
+class ModelSaveRecoveryTest {
+    @TempDir
+    Path dir;
+
+    private static MtlModel model(long seed) {
+        MtlModel m = new MtlModel(4, 2, Activation.RELU, true, List.of(new TaskHead("a", Loss.SQUARED, 1)));
+        m.initialize(seed);
+        return m;
+    }
+
+    private List<String> names() throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void staleTemporaryFoldersOfDeadProcessesAreRemovedAndAMovedAsideModelComesBack() throws Exception {
+        Path target = dir.resolve("m");
+        MtlModel first = model(1);
+        ModelIO.save(target, first, new JsonObject(), null);
+        // A save killed after writing its temporary folder (pid 2^31 - 1 is never a live process),
+        // and one of a live process (ours), which must be left alone.
+        Path dead = Files.createDirectories(dir.resolve(".m.tmp-2147483647-5"));
+        Files.writeString(dead.resolve("B.npy"), "partial");
+        Path live = Files.createDirectories(dir.resolve(".m.tmp-" + ProcessHandle.current().pid() + "-7"));
+        ModelIO.save(target, model(2), new JsonObject(), null);
+        assertFalse(Files.exists(dead), names().toString());
+        assertTrue(Files.exists(live), "a live process's save in progress was removed");
+        Files.delete(live);
+
+        // Killed between moving the old model aside and moving the new one in: no m, one .old.
+        Path aside = dir.resolve(".m.old-0000000000001-000000001");
+        Files.move(target, aside);
+        ModelIO.Loaded back = ModelIO.load(target);
+        assertTrue(Files.isRegularFile(target.resolve(ModelIO.MODEL_JSON)), names().toString());
+        assertFalse(Files.exists(aside), names().toString());
+        assertArrayEquals(model(2).shared().value(), back.model().shared().value());
+        assertTrue(names().equals(List.of("m")), names().toString());
+    }
+}
