@@ -201,13 +201,17 @@ public final class MtlExperiment {
         double[][] sim = cs.matrix(factors);
         double[][] simAligned = null;
         if (alignedModel != null) {
-            float[][] zs = new float[k][];
-            for (int i = 0; i < k; i++) {
-                zs[i] = new float[rows[i] * d];
-                backend.gemm(false, false, rows[i], d, d, 1f, xs[i], 0, d, alignedModel.alignment(i).value(), 0, d,
-                        0f, zs[i], 0, d);
-            }
-            simAligned = cs.matrix(zs, rows, d);
+            // One Z_i = X_i R_i at a time (as many workers as run at once), each reduced to its
+            // d x rank factor before the next: all of them at once would be another copy of every
+            // task's training rows, at the end of a run whose results are not yet written.
+            CovarianceSimilarity.Factor[] alignedFactors = new CovarianceSimilarity.Factor[k];
+            MtlModel am = alignedModel;
+            backend.forEachIndependent(k, i -> {
+                float[] z = new float[rows[i] * d];
+                backend.gemm(false, false, rows[i], d, d, 1f, xs[i], 0, d, am.alignment(i).value(), 0, d, 0f, z, 0, d);
+                alignedFactors[i] = cs.factor(z, rows[i], d);
+            });
+            simAligned = cs.matrix(alignedFactors);
         }
         Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, trainRows.ys(), trainRows.cols(), 1e-3, 0.9);
 
