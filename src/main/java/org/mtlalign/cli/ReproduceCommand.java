@@ -68,6 +68,16 @@ public final class ReproduceCommand implements Callable<Integer> {
             e.println("note: with --seeds 1 there is no spread across seeds: every '± 0.0000' and any verdict that "
                     + "compares against the seed spread says nothing; use --seeds 3 or more to judge a claim");
         }
+        // The output files are checked before any experiment runs: a full run takes hours, and
+        // finding an unwritable --out at its end would lose them.
+        for (Experiment x : todo) {
+            for (String ext : new String[] {".csv", ".png", ".md"}) {
+                String why = org.mtlalign.data.SafeWrite.whyNotWritable(out.resolve(x.name() + ext));
+                if (why != null) {
+                    throw new UserInputException("--out " + out + ": " + x.name() + ext + " there: " + why);
+                }
+            }
+        }
         Backend backend = backendOption.select(e::println);
         ExperimentContext ctx = new ExperimentContext(backend, quick, seeds, seed, s -> e.println("  .. " + s));
         // Experiments are independent (own data, seeds and output files), so a backend that
@@ -91,14 +101,15 @@ public final class ReproduceCommand implements Callable<Integer> {
                         + (seed != 1 ? " --seed " + seed : "") + " --out " + out;
                 ResultWriter.write(out, x, reports[i], cmd);
             } catch (RuntimeException ex) {
-                // Keep going: the other experiments' results are still written and printed.
+                // Keep going: the other experiments' results are still written and printed, and
+                // this one's table too if only writing it failed.
                 failures[i] = ex;
             }
             seconds[i] = (System.nanoTime() - t0) / 1e9;
         });
         for (int i = 0; i < n; i++) {
             Experiment x = todo.get(i);
-            if (failures[i] != null) {
+            if (reports[i] == null) {
                 continue;
             }
             Report r = reports[i];
@@ -106,7 +117,8 @@ public final class ReproduceCommand implements Callable<Integer> {
             Tables.print(o, r.tableHeader(), r.tableRows());
             o.println("measured: " + r.measured());
             o.println("verdict: the paper's claim " + r.verdict().text());
-            o.println("wrote " + out.resolve(x.name() + ".{csv,png,md}"));
+            o.println(failures[i] == null ? "wrote " + out.resolve(x.name() + ".{csv,png,md}")
+                    : "NOT written: " + failures[i].getMessage());
         }
         if (n > 1) {
             o.printf(Locale.ROOT, "%n%d experiments in %.0f s%s%n", n, (System.nanoTime() - start) / 1e9,

@@ -105,6 +105,20 @@ class CliErrorTest {
                 dir.resolve("folder") + ": is a directory, not a data file");
     }
 
+    /** reproduce checks its output files before running anything (a full run takes hours). */
+    @Test
+    void reproduceChecksItsOutputsFirst() throws Exception {
+        Path file = java.nio.file.Files.writeString(dir.resolve("not-a-folder"), "x");
+        CliTestSupport.Run r = CliTestSupport.run("reproduce", "capacity", "--quick", "--out", file.toString());
+        assertUserError(r, "--out", "is a file, not a folder");
+        Path d = java.nio.file.Files.createDirectories(dir.resolve("rep/capacity.md"));
+        r = CliTestSupport.run("reproduce", "capacity", "--quick", "--out", d.getParent().toString());
+        assertUserError(r, "capacity.md there: is a directory");
+        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(d.getParent().resolve("capacity.csv")),
+                "it ran and wrote part of the set before refusing");
+        org.junit.jupiter.api.Assertions.assertFalse(r.err().contains(".. "), "it ran before refusing: " + r.err());
+    }
+
     @Test
     void mismatchedRows() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 40, 5, 1);
