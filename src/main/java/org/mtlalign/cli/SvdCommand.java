@@ -75,6 +75,11 @@ public final class SvdCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         backend.svd(a.data(), b, m, n, u, s, v);
         double ms = (System.nanoTime() - t0) / 1e6;
+        // Finite inputs near the float32 limit (|a| ~ 1e38) can have singular values beyond it.
+        if (!allFinite(s) || !allFinite(u) || !allFinite(v)) {
+            throw new UserInputException(in + ": the SVD overflows float32 (the inputs reach " + maxAbs(a.data())
+                    + "); divide the array by a power of two and multiply S by it afterwards");
+        }
         boolean stacked = a.rank() == 3;
         writeSet(targets, new int[][] {stacked ? new int[] {b, m, p} : new int[] {m, p},
                 stacked ? new int[] {b, p} : new int[] {p}, stacked ? new int[] {b, n, p} : new int[] {n, p}},
@@ -82,6 +87,23 @@ public final class SvdCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "svd of %d matrix(es) %d x %d on %s in %.1f ms: wrote U.npy, S.npy, V.npy to %s%n",
                 b, m, n, backend.name(), ms, out);
         return 0;
+    }
+
+    private static boolean allFinite(float[] x) {
+        for (float v : x) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static float maxAbs(float[] x) {
+        float max = 0;
+        for (float v : x) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
     }
 
     /**

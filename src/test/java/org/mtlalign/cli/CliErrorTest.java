@@ -105,6 +105,19 @@ class CliErrorTest {
                 dir.resolve("folder") + ": is a directory, not a data file");
     }
 
+    /** Finite inputs whose singular values exceed float32 (4 x 4 of 3e38: S[0] = 1.2e39) are an error, not inf. */
+    @Test
+    void svdOverflowIsAnError() throws Exception {
+        Path big = dir.resolve("big.npy");
+        float[] a = new float[16];
+        java.util.Arrays.fill(a, 3e38f);
+        Npy.write(big, new int[] {4, 4}, a);
+        Path out = dir.resolve("svd-big");
+        assertUserError(CliTestSupport.run("svd", "--in", big.toString(), "--out", out.toString()), "big.npy",
+                "overflows float32");
+        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(out.resolve("S.npy")));
+    }
+
     /** reproduce checks its output files before running anything (a full run takes hours). */
     @Test
     void reproduceChecksItsOutputsFirst() throws Exception {
