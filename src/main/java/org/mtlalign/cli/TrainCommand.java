@@ -751,6 +751,10 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("note: a model marked 'cap, improving' reached its best epoch near the end of --epochs; raise "
                     + "--epochs for a converged comparison");
         }
+        if (res.similarityAligned() != null) {
+            o.println("note: MTL+align adds a d x d matrix R_i per task, so R_i B can fit a task on its own: compare it "
+                    + "with STL too, not only with MTL (a gain over MTL can be capacity rather than alignment)");
+        }
         if (alignKeptStart) {
             o.println("note: the alignment phase never improved the validation loss, so MTL+align kept the MTL "
                     + "model (R = I) and its similarities equal those before alignment");
