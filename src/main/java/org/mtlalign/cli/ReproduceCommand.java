@@ -97,6 +97,14 @@ public final class ReproduceCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             try {
                 reports[i] = x.run(ctx);
+                if (seeds == 1) {
+                    // No spread to compare against: the verdict says nothing, and the files say so too.
+                    Report r = reports[i];
+                    r.measured("With --seeds 1 there is no spread across seeds (every ± is 0 or undefined), so the "
+                            + "verdict is inconclusive; by this one seed's values alone it would read '"
+                            + r.verdict().text() + "'. Use --seeds 3 or more to judge the claim. " + r.measured());
+                    r.verdict(Report.Verdict.INCONCLUSIVE);
+                }
                 String cmd = "mtl reproduce " + x.name() + (quick ? " --quick" : "") + " --seeds " + seeds
                         + (seed != 1 ? " --seed " + seed : "") + " --out " + out;
                 ResultWriter.write(out, x, reports[i], cmd);

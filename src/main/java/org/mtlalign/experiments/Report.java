@@ -11,7 +11,7 @@ import java.util.List;
 public final class Report {
     /** Whether the measurement agrees with the paper's claim. */
     public enum Verdict {
-        HOLDS("holds"), PARTLY("partly holds"), DOES_NOT_HOLD("does not hold"), INCONCLUSIVE("inconclusive");
+        HOLDS("holds"), PARTLY("partly holds"), DOES_NOT_HOLD("does not hold"), INCONCLUSIVE("cannot be judged (inconclusive)");
 
         private final String text;
 

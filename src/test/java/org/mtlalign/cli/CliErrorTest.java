@@ -118,6 +118,18 @@ class CliErrorTest {
         org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(out.resolve("S.npy")));
     }
 
+    /** With one seed there is no spread: the verdict is inconclusive, in the files too. */
+    @Test
+    void reproduceWithOneSeedIsInconclusive() throws Exception {
+        Path out = dir.resolve("one-seed");
+        CliTestSupport.Run r = CliTestSupport.run("reproduce", "capacity", "--quick", "--seeds", "1", "--out",
+                out.toString());
+        org.junit.jupiter.api.Assertions.assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("verdict: the paper's claim cannot be judged (inconclusive)"), r.out());
+        String md = java.nio.file.Files.readString(out.resolve("capacity.md"));
+        assertTrue(md.contains("With --seeds 1 there is no spread") && md.contains("inconclusive"), md);
+    }
+
     /** reproduce checks its output files before running anything (a full run takes hours). */
     @Test
     void reproduceChecksItsOutputsFirst() throws Exception {
