@@ -25,6 +25,10 @@ public final class Task {
         if (x.length != (long) m * d || y.length != (long) m * yCols) {
             throw new IllegalArgumentException("task " + name + ": array sizes do not match the shape");
         }
+        // A NaN here would become every task's NaN standardisation mean and surface much later as
+        // a "diverged" training; files are checked with their own indices by fromArrays already.
+        requireFinite(name, "X", x, d);
+        requireFinite(name, "y", y, yCols);
         this.name = name;
         this.x = x;
         this.m = m;
@@ -74,6 +78,15 @@ public final class Task {
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
         t.inputPrecisionLoss = xa.precisionLoss() == null ? null : xSource + ": " + xa.precisionLoss();
         return t;
+    }
+
+    private static void requireFinite(String name, String what, float[] a, int cols) {
+        for (int i = 0; i < a.length; i++) {
+            if (!Float.isFinite(a[i])) {
+                throw new IllegalArgumentException("task " + name + ": " + what + "[" + i / cols + ", " + i % cols
+                        + "] is " + a[i]);
+            }
+        }
     }
 
     static String shape(int[] s) {

@@ -329,8 +329,9 @@ public final class ReweightingExperiment implements Experiment {
 
         void tableRows(List<List<String>> t) {
             for (int p = 0; p < pairs.length; p++) {
-                t.add(List.of(DIGITS, String.format(Locale.ROOT, "pair %d: %s + %s%s (mean AUC)", p + 1, names[p][0],
-                                names[p][1], contains[p] ? " [noisy]" : ""),
+                // The noisy task is always the pair's first: mark it where it stands.
+                t.add(List.of(DIGITS, String.format(Locale.ROOT, "pair %d: %s%s + %s (mean AUC)", p + 1, names[p][0],
+                                contains[p] ? " [noisy]" : "", names[p][1]),
                         pm(auc[0][p]), pm(auc[1][p]), pm(auc[2][p]), "",
                         String.format(Locale.ROOT, "%.3f/%.3f; %.3f/%.3f", Stats.mean(weightA[1][p]),
                                 Stats.mean(weightB[1][p]), Stats.mean(weightA[2][p]), Stats.mean(weightB[2][p]))));

@@ -44,9 +44,28 @@ public final class Trainer {
         if (k != model.taskCount()) {
             throw new IllegalArgumentException(k + " tasks for a model with " + model.taskCount() + " heads");
         }
+        if (weights != null && weights.length != k) {
+            throw new IllegalArgumentException(weights.length + " task weights for " + k + " tasks");
+        }
+        if (isAllZero(model)) {
+            // Zero B and zero heads get zero gradients: training would "succeed" and learn nothing.
+            throw new IllegalArgumentException("the model's parameters are all zero; call MtlModel.initialize(seed) "
+                    + "before training it");
+        }
         try (Resident dev = backend.resident()) {
             return train(dev, model, tasks, weights);
         }
+    }
+
+    private static boolean isAllZero(MtlModel model) {
+        for (org.mtlalign.model.Tensor t : model.parameters()) {
+            for (float v : t.value()) {
+                if (v != 0f) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private TrainResult train(Resident dev, MtlModel model, List<PreparedTask> tasks, float[] weights) {

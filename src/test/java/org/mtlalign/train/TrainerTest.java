@@ -99,6 +99,29 @@ class TrainerTest {
         assertEquals(epochs * tasks.size(), m.shared().steps(), "seed=" + seed);
     }
 
+    /** Library misuse is refused up front: an uninitialised (all-zero) model, weights of the wrong length, NaN data. */
+    @Test
+    void misuseIsRefusedUpFront() {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = mixedTasks(new Random(seed));
+        TrainConfig cfg = new TrainConfig(2, 8, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f,
+                TrainConfig.Sampling.ROUND_ROBIN, 100, seed, false);
+        List<TaskHead> heads = new ArrayList<>();
+        tasks.forEach(t -> heads.add(t.head()));
+        MtlModel zero = new MtlModel(tasks.get(0).dim(), 2, Activation.RELU, true, heads);
+        String m = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(be, cfg).train(zero, tasks, null)).getMessage();
+        assertTrue(m.contains("initialize"), m);
+        MtlModel ok = model(tasks, 2, Activation.RELU, true, seed);
+        m = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(be, cfg).train(ok, tasks, new float[] {1f})).getMessage();
+        assertTrue(m.contains("1 task weights for 3 tasks"), m);
+        m = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new org.mtlalign.data.Task("n", new float[] {1f, Float.NaN}, 1, 2, new float[] {0f}, 1, true,
+                        "mem")).getMessage();
+        assertTrue(m.contains("X[0, 1] is NaN"), m);
+    }
+
     /** A single-task model (an STL baseline) trains identically whatever the sampling rule. */
     @Test
     void oneTaskIgnoresTheSamplingRule() {
