@@ -196,6 +196,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         int r;
         String rWhy;
+        Capacity.Suggestion suggestion = null;  // reused by the experiment's capacity report
         if (opts.rank != null) {
             r = opts.rank;
             rWhy = "--rank";
@@ -203,7 +204,8 @@ public final class TrainCommand implements Callable<Integer> {
             r = resumed.model().rank();
             rWhy = "from " + resume;
         } else {
-            r = suggestRank(backend, tasks, d);
+            suggestion = suggestCapacity(backend, tasks);
+            r = Math.min(d, suggestion.suggestedRank());
             rWhy = "suggested capacity; set --rank to override";
         }
         if (r < 1 || r > d) {
@@ -239,7 +241,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         MtlExperiment exp = new MtlExperiment(backend, cfg).alignLearningRateFactor(opts.alignLrFactor)
-                .log(s -> e.println("  .. " + s));
+                .capacity(suggestion).log(s -> e.println("  .. " + s));
         if (resumed != null && epochsBefore > 0) {
             exp.scratchEpochs(epochsBefore + cfg.train().epochs());
         }
@@ -435,10 +437,9 @@ public final class TrainCommand implements Callable<Integer> {
         return line;
     }
 
-    static int suggestRank(Backend backend, List<PreparedTask> tasks, int d) {
+    static Capacity.Suggestion suggestCapacity(Backend backend, List<PreparedTask> tasks) {
         org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
-        Capacity.Suggestion s = new Capacity(backend).suggest(tr.xs(), tr.rows(), d, tr.ys(), tr.cols(), 1e-3, 0.9);
-        return Math.min(d, s.suggestedRank());
+        return new Capacity(backend).suggest(tr.xs(), tr.rows(), tr.dim(), tr.ys(), tr.cols(), 1e-3, 0.9);
     }
 
     /**

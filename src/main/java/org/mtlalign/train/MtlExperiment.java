@@ -32,6 +32,7 @@ public final class MtlExperiment {
     private ExperimentResult.Training lastAlignTraining;
     private MtlModel mtlModel;
     private MtlModel alignedModel;
+    private Capacity.Suggestion knownCapacity;
     private MtlModel reweightedModel;
 
     public MtlExperiment(Backend backend, ExperimentConfig cfg) {
@@ -40,6 +41,15 @@ public final class MtlExperiment {
     }
 
     /** Progress lines ("training MTL ...") go here. */
+    /**
+     * The capacity suggestion for these tasks' training rows, if the caller computed it already
+     * (mtl train does, to choose r): run() then reuses it instead of computing it again.
+     */
+    public MtlExperiment capacity(Capacity.Suggestion known) {
+        this.knownCapacity = known;
+        return this;
+    }
+
     public MtlExperiment log(Consumer<String> sink) {
         this.log = sink;
         return this;
@@ -213,7 +223,8 @@ public final class MtlExperiment {
             });
             simAligned = cs.matrix(alignedFactors);
         }
-        Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, trainRows.ys(), trainRows.cols(), 1e-3, 0.9);
+        Capacity.Suggestion cap = knownCapacity != null ? knownCapacity
+                : new Capacity(backend).suggest(xs, rows, d, trainRows.ys(), trainRows.cols(), 1e-3, 0.9);
 
         List<TaskReport> reports = new ArrayList<>();
         for (int i = 0; i < k; i++) {
