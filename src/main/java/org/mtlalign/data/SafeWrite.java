@@ -128,32 +128,48 @@ public final class SafeWrite {
      */
     public static String whyNotWritable(Path file) {
         try {
-            Path abs = followLinks(file.toAbsolutePath());
+            Path given = file.toAbsolutePath();
+            // As write() decides: the process's own streams, and anything that exists and is not a
+            // regular file or lies under /dev or /proc (pipes, sockets, /dev/stdout through
+            // /proc/self/fd), are written in place; their link targets need not be paths at all.
+            boolean exists = Files.exists(given);  // follows links the way the kernel does
+            if (standardStream(given) > 0 || (exists && !Files.isRegularFile(given) && !Files.isDirectory(given))
+                    || (exists && (given.startsWith("/dev") || given.startsWith("/proc")))) {
+                return null;
+            }
+            Path abs = followLinks(given);
             if (Files.isDirectory(abs)) {
                 return "is a directory; give a file name";
             }
-            if (standardStream(abs) > 0 || (Files.exists(abs) && !Files.isRegularFile(abs))) {
-                return null; // a stream or device: written in place
+            if (Files.exists(abs) && !Files.isRegularFile(abs)) {
+                return null;
             }
-            Path dir = abs.getParent();
-            while (dir != null && !Files.exists(dir)) {
-                dir = dir.getParent();
-            }
-            if (dir == null) {
-                return "no existing folder above it";
-            }
-            if (!Files.isDirectory(dir)) {
-                return dir + " is a file, not a folder";
-            }
-            try {
-                Files.delete(createTemp(dir, ".mtl-write-check"));
-            } catch (IOException e) {
-                return "cannot create files in " + dir + " (" + reason(e) + ")";
-            }
-            return null;
+            return whyNoFilesIn(abs.getParent());
         } catch (IOException e) {
             return reason(e);
         }
+    }
+
+    /**
+     * Why no file could be created in {@code dir} (created first if missing, as write does), or
+     * null: its nearest existing ancestor must be a folder where a temporary file can be made.
+     */
+    public static String whyNoFilesIn(Path dir) {
+        while (dir != null && !Files.exists(dir)) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            return "no existing folder above it";
+        }
+        if (!Files.isDirectory(dir)) {
+            return dir + " is a file, not a folder";
+        }
+        try {
+            Files.delete(createTemp(dir, ".mtl-write-check"));
+        } catch (IOException e) {
+            return "cannot create files in " + dir + " (" + reason(e) + ")";
+        }
+        return null;
     }
 
     private static String reason(IOException e) {

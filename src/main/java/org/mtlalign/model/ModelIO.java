@@ -65,8 +65,9 @@ public final class ModelIO {
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new UserInputException(dir + ": exists and is not a directory; choose a new or empty folder for the model");
         }
-        // Found now, not at the first checkpoint after an epoch of training.
-        String why = org.mtlalign.data.SafeWrite.whyNotWritable(abs.resolve(MODEL_JSON));
+        // Found now, not at the first checkpoint after an epoch of training. A save writes a
+        // temporary folder next to DIR and renames it, so that is where files must be creatable.
+        String why = org.mtlalign.data.SafeWrite.whyNoFilesIn(abs.getParent());
         if (why != null) {
             throw new UserInputException(dir + ": cannot save the model there (" + why + ")");
         }
