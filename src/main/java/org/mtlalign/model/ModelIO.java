@@ -110,15 +110,42 @@ public final class ModelIO {
     // Saves in progress in this JVM, undone by the shutdown hook if it stops mid-save (Ctrl-C,
     // SIGTERM): temporary folders to delete, and replaced models to put back if the new one has
     // not been moved in yet. SIGKILL skips the hook; recoverStale mends that on the next save/load.
+    // The renames of a save and the hook hold SAVE_LOCK, so the hook never deletes a temporary
+    // folder while it is being moved into place; after the hook no save starts its renames.
     private static final Set<Path> PENDING_TMP = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final Map<Path, Path> PENDING_OLD = new java.util.concurrent.ConcurrentHashMap<>();
     private static final java.util.concurrent.atomic.AtomicLong SAVES = new java.util.concurrent.atomic.AtomicLong();
+    private static final Object SAVE_LOCK = new Object();
+    private static volatile boolean shuttingDown;
+    // Leftover names carry their owner (host and pid), so recovery only touches leftovers of dead
+    // processes on this host: never a save in progress elsewhere, e.g. on a shared volume.
+    private static final String HOST = hostName();
+    private static final String OWNER = HOST + "-" + ProcessHandle.current().pid();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            PENDING_TMP.forEach(ModelIO::deleteQuietly);
-            PENDING_OLD.forEach(ModelIO::putBack);
+            synchronized (SAVE_LOCK) {
+                shuttingDown = true;
+                PENDING_TMP.forEach(ModelIO::deleteQuietly);
+                PENDING_OLD.forEach(ModelIO::putBack);
+            }
         }, "mtl-model-save-cleanup"));
+    }
+
+    /** This host's name as leftovers spell it (letters, digits and '_'). */
+    static String host() {
+        return HOST;
+    }
+
+    private static String hostName() {
+        String h;
+        try {
+            h = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            h = "localhost";
+        }
+        String clean = h.replaceAll("[^A-Za-z0-9]", "_");
+        return clean.isEmpty() ? "host" : clean;
     }
 
     /** A replaced model ({@code old}) goes back to {@code target} unless the new one is there. */
@@ -135,42 +162,42 @@ public final class ModelIO {
     }
 
     /**
-     * Leftovers of a save that was killed (SIGKILL, power loss) beside {@code abs}: temporary
-     * folders of processes no longer running are deleted; a replaced model whose successor never
-     * arrived is put back (the newest, if several), otherwise deleted.
+     * Leftovers of a save that was killed (SIGKILL, power loss) beside {@code abs}, named
+     * {@code .NAME.tmp-HOST-PID-N} and {@code .NAME.old-HOST-PID-N}: those of processes of this host
+     * that are no longer running are mended. Temporary folders are deleted; a replaced model whose
+     * successor never arrived is put back (the newest, if several), otherwise deleted. Anything
+     * else, including leftovers of live processes or of other hosts, is left alone.
      */
     static void recoverStale(Path abs) {
         Path parent = abs.getParent();
         if (parent == null || !Files.isDirectory(parent)) {
             return;
         }
-        String name = abs.getFileName().toString();
-        String tmpPrefix = "." + name + ".tmp-";
-        String oldPrefix = "." + name + ".old-";
+        java.util.regex.Pattern own = java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(
+                abs.getFileName().toString()) + "\\.(tmp|old)-([A-Za-z0-9_]+)-(\\d+)-(\\d+)");
+        String host = HOST;
         List<Path> olds = new ArrayList<>();
         try (Stream<Path> entries = Files.list(parent)) {
             for (Path p : entries.toList()) {
-                String f = p.getFileName().toString();
-                if (f.startsWith(tmpPrefix)) {
-                    String rest = f.substring(tmpPrefix.length());
-                    int dash = rest.indexOf('-');
-                    long pid = -1;
-                    try {
-                        pid = Long.parseLong(dash > 0 ? rest.substring(0, dash) : rest);
-                    } catch (NumberFormatException ignored) {
-                        // not one of ours
-                    }
-                    if (pid > 0 && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                        deleteQuietly(p);
-                    }
-                } else if (f.startsWith(oldPrefix)) {
+                java.util.regex.Matcher m = own.matcher(p.getFileName().toString());
+                if (!m.matches() || !m.group(2).equals(host)) {
+                    continue;
+                }
+                long pid = Long.parseLong(m.group(3));
+                if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                if (m.group(1).equals("tmp")) {
+                    deleteQuietly(p);
+                } else {
                     olds.add(p);
                 }
             }
-        } catch (IOException ignored) {
+        } catch (IOException | NumberFormatException ignored) {
             return;
         }
-        olds.sort(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed());
+        // Newest first: the last number is zero-padded time, so it sorts by name.
+        olds.sort(Comparator.comparing((Path p) -> p.getFileName().toString().replaceAll(".*-", "")).reversed());
         for (Path old : olds) {
             putBack(old, abs);
         }
@@ -180,7 +207,7 @@ public final class ModelIO {
         Path abs = checkTarget(dir);
         recoverStale(abs);
         Path parent = abs.getParent();
-        Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + OWNER + "-" + SAVES.incrementAndGet());
         PENDING_TMP.add(tmp);
         try {
             Files.createDirectories(tmp);
@@ -218,39 +245,52 @@ public final class ModelIO {
             JsonObject root = meta == null ? new JsonObject() : meta.deepCopy();
             root.add("architecture", arch);
             Files.writeString(tmp.resolve(MODEL_JSON), toJson(root), StandardCharsets.UTF_8);
-            Path old = null;
-            if (Files.exists(abs)) {
-                // Zero-padded so that the newest sorts last by name (recoverStale relies on it).
-                old = parent.resolve("." + abs.getFileName() + ".old-" + String.format("%013d-%09d",
-                        System.currentTimeMillis(), SAVES.incrementAndGet() % 1_000_000_000L));
-                PENDING_OLD.put(old, abs);
-                Files.move(abs, old);
-            }
-            try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs);
-            }
-            PENDING_TMP.remove(tmp);
-            if (old != null) {
-                deleteTree(old);
-                PENDING_OLD.remove(old);
+            synchronized (SAVE_LOCK) {
+                if (shuttingDown) {
+                    throw new IOException("the program is stopping");
+                }
+                Path old = null;
+                if (Files.exists(abs)) {
+                    // The last number is zero-padded time, so the newest sorts last by name.
+                    old = parent.resolve("." + abs.getFileName() + ".old-" + OWNER + "-" + String.format("%013d%06d",
+                            System.currentTimeMillis(), SAVES.incrementAndGet() % 1_000_000L));
+                    PENDING_OLD.put(old, abs);
+                    Files.move(abs, old);
+                }
+                try {
+                    Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, abs);
+                }
+                PENDING_TMP.remove(tmp);
+                if (old != null) {
+                    // The new model is in place; failing to delete the old one loses nothing (the
+                    // next save or load of this folder removes it once this process has ended).
+                    deleteQuietly(old);
+                    PENDING_OLD.remove(old);
+                }
             }
         } catch (IOException e) {
-            deleteQuietly(tmp);
-            PENDING_TMP.remove(tmp);
-            PENDING_OLD.forEach((o, t) -> {
-                if (t.equals(abs)) {
-                    putBack(o, t);
-                    PENDING_OLD.remove(o);
-                }
-            });
+            synchronized (SAVE_LOCK) {
+                deleteQuietly(tmp);
+                PENDING_TMP.remove(tmp);
+                PENDING_OLD.forEach((o, t) -> {
+                    if (t.equals(abs)) {
+                        putBack(o, t);
+                        PENDING_OLD.remove(o);
+                    }
+                });
+            }
             throw new UserInputException(dir + ": cannot write the model (" + e.getMessage() + ")", e);
         }
     }
 
     public static Loaded load(Path dir) {
-        recoverStale(dir.toAbsolutePath().normalize());
+        try {
+            recoverStale(org.mtlalign.data.SafeWrite.followLinks(dir.toAbsolutePath()));
+        } catch (IOException ignored) {
+            // a dangling or looping link: the checks below say so
+        }
         Path json = dir.resolve(MODEL_JSON);
         if (!Files.isRegularFile(json)) {
             throw new UserInputException(dir + ": not a saved model (no " + MODEL_JSON + ")");

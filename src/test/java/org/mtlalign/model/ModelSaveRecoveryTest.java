@@ -38,17 +38,25 @@ class ModelSaveRecoveryTest {
         MtlModel first = model(1);
         ModelIO.save(target, first, new JsonObject(), null);
         // A save killed after writing its temporary folder (pid 2^31 - 1 is never a live process),
-        // and one of a live process (ours), which must be left alone.
-        Path dead = Files.createDirectories(dir.resolve(".m.tmp-2147483647-5"));
+        // one of a live process (ours), one of another host and a user's own hidden folder: only
+        // the first is ours to remove.
+        String host = ModelIO.host();
+        Path dead = Files.createDirectories(dir.resolve(".m.tmp-" + host + "-2147483647-5"));
         Files.writeString(dead.resolve("B.npy"), "partial");
-        Path live = Files.createDirectories(dir.resolve(".m.tmp-" + ProcessHandle.current().pid() + "-7"));
+        Path live = Files.createDirectories(dir.resolve(".m.tmp-" + host + "-" + ProcessHandle.current().pid() + "-7"));
+        Path elsewhere = Files.createDirectories(dir.resolve(".m.tmp-otherhost9-2147483647-5"));
+        Path users = Files.createDirectories(dir.resolve(".m.old-backup"));
         ModelIO.save(target, model(2), new JsonObject(), null);
         assertFalse(Files.exists(dead), names().toString());
         assertTrue(Files.exists(live), "a live process's save in progress was removed");
-        Files.delete(live);
+        assertTrue(Files.exists(elsewhere), "another host's save in progress was removed");
+        assertTrue(Files.exists(users), "a folder that is not a leftover was removed");
+        for (Path p : new Path[] {live, elsewhere, users}) {
+            Files.delete(p);
+        }
 
         // Killed between moving the old model aside and moving the new one in: no m, one .old.
-        Path aside = dir.resolve(".m.old-0000000000001-000000001");
+        Path aside = dir.resolve(".m.old-" + host + "-2147483647-0000000000001000001");
         Files.move(target, aside);
         ModelIO.Loaded back = ModelIO.load(target);
         assertTrue(Files.isRegularFile(target.resolve(ModelIO.MODEL_JSON)), names().toString());
