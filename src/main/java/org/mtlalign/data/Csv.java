@@ -254,7 +254,7 @@ public final class Csv {
                     integral = false;
                 }
                 if (Math.abs(v) > 16777216f && v == Math.rint(v) && Float.isFinite(v)) {
-                    noteRounded(collisions, line, cells.start, cells.end, v);
+                    noteRounded(collisions, n - 1, line, cells.start, cells.end, v);
                 }
                 if (bigColumn == 0 && Float.isInfinite(v) && !num.literal) {
                     bigColumn = n;
@@ -323,6 +323,12 @@ public final class Csv {
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
         NpyArray array = new NpyArray(new int[] {rows, cols}, data, "<f4", integral, origin);
         array.integerCollision = collisions.example();
+        if (array.integerCollision != null) {
+            array.columnCollisions = new String[cols];
+            for (int j = 0; j < cols; j++) {
+                array.columnCollisions[j] = collisions.example(j);
+            }
+        }
         array.precisionLoss = precision.describe();
         return new CsvTable(array, header);
     }
@@ -534,10 +540,11 @@ public final class Csv {
      * that two class ids float32 merges can be refused later. Text that is not an exact integer
      * within the long range (e.g. "1e30") is skipped: no class id is written that way.
      */
-    private static void noteRounded(IntegerCollisions collisions, String line, int start, int end, float v) {
+    private static void noteRounded(IntegerCollisions collisions, int column, String line, int start, int end,
+                                    float v) {
         try {
             java.math.BigDecimal exact = new java.math.BigDecimal(unquote(line, start, end).strip());
-            collisions.note(exact.longValueExact(), v);
+            collisions.note(column, exact.longValueExact(), v);
         } catch (NumberFormatException | ArithmeticException e) {
             // not an integer we can hold exactly; nothing to compare
         }

@@ -10,22 +10,32 @@ import java.util.HashMap;
 final class IntegerCollisions {
     // Past this many distinct rounded values the column is not a set of class ids anyway.
     private static final int MAX_TRACKED = 100_000;
-    private final HashMap<Float, Long> byFloat = new HashMap<>();
-    private String example;
+    // Per column (labels of different columns are different tasks): float value -> exact value.
+    private final HashMap<Integer, HashMap<Float, Long>> byColumn = new HashMap<>();
+    private final java.util.TreeMap<Integer, String> examples = new java.util.TreeMap<>();
+    private int tracked;
 
-    /** Notes a whole number {@code exact} that became {@code f} in float32. */
-    void note(long exact, float f) {
-        if (example != null || byFloat.size() >= MAX_TRACKED || (double) f == exact) {
+    /** Notes a whole number {@code exact} of column {@code column} that became {@code f} in float32. */
+    void note(int column, long exact, float f) {
+        if ((double) f == exact || tracked >= MAX_TRACKED || examples.containsKey(column)) {
             return;
         }
-        Long other = byFloat.putIfAbsent(f, exact);
-        if (other != null && other != exact) {
-            example = Math.min(other, exact) + " and " + Math.max(other, exact) + " both become " + f + " in float32";
+        Long other = byColumn.computeIfAbsent(column, c -> new HashMap<>()).putIfAbsent(f, exact);
+        if (other == null) {
+            tracked++;
+        } else if (other != exact) {
+            examples.put(column, Math.min(other, exact) + " and " + Math.max(other, exact) + " both become " + f
+                    + " in float32");
         }
     }
 
-    /** The first pair found, as "A and B both become F in float32", or null. */
+    /** The first column's pair found, as "A and B both become F in float32", or null. */
     String example() {
-        return example;
+        return examples.isEmpty() ? null : examples.firstEntry().getValue();
+    }
+
+    /** Column {@code column}'s pair, or null. */
+    String example(int column) {
+        return examples.get(column);
     }
 }

@@ -207,6 +207,9 @@ public final class Npy {
         NpyArray a = new NpyArray(h.shape(), out, h.descr(), dt.kind().integral,
                 outOfRange.found() ? outOfRange : null);
         a.integerCollision = outOfRange.collision();
+        if (a.integerCollision != null && h.shape().length == 2) {
+            a.columnCollisions = outOfRange.collisionsByColumn(h.shape()[1]);
+        }
         a.precisionLoss = dt.kind() == Kind.F8 && size > 0 ? outOfRange.precision.describe() : null;
         return a;
     }
@@ -269,7 +272,7 @@ public final class Npy {
                     if (Float.isInfinite(f) && !Double.isInfinite(v)) {
                         outOfRange.note(filePos + i, v);
                     } else if (f != v && Math.abs(v) < 9.2e18 && v == Math.rint(v)) {
-                        outOfRange.rounded((long) v, f);
+                        outOfRange.rounded(filePos + i, (long) v, f);
                     }
                     outOfRange.precision.note((long) filePos + i, v, f);
                 }
@@ -309,8 +312,8 @@ public final class Npy {
                 for (int i = 0; i < m; i++) {
                     int v = buf.getInt(i << 2);
                     dst[off + i] = v;
-                    if ((int) dst[off + i] != v) {
-                        outOfRange.rounded(v, dst[off + i]);
+                    if ((long) dst[off + i] != v) {
+                        outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
             }
@@ -319,7 +322,7 @@ public final class Npy {
                     long v = buf.getInt(i << 2) & 0xFFFFFFFFL;
                     dst[off + i] = v;
                     if ((long) dst[off + i] != v) {
-                        outOfRange.rounded(v, dst[off + i]);
+                        outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
             }
@@ -328,7 +331,7 @@ public final class Npy {
                     long v = buf.getLong(i << 3);
                     dst[off + i] = v;
                     if (dst[off + i] != 9.223372E18f && (long) dst[off + i] != v) {
-                        outOfRange.rounded(v, dst[off + i]);
+                        outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
             }
@@ -337,7 +340,7 @@ public final class Npy {
                     long v = buf.getLong(i << 3);
                     dst[off + i] = unsignedLongToFloat(v);
                     if (v >= 0 && dst[off + i] != 9.223372E18f && (long) dst[off + i] != v) {
-                        outOfRange.rounded(v, dst[off + i]);
+                        outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
             }
@@ -446,12 +449,39 @@ public final class Npy {
             return first >= 0;
         }
 
-        void rounded(long exact, float f) {
-            rounded.note(exact, f);
+        /** {@code filePos}: the element's position in the file's order. */
+        void rounded(int filePos, long exact, float f) {
+            rounded.note(column(filePos), exact, f);
+        }
+
+        /** The column (last axis in C order; for 1-D arrays 0) of the element at file position p. */
+        private int column(int p) {
+            if (shape.length < 2) {
+                return 0;
+            }
+            int rows = shape[0];
+            int cols = (int) (p >= 0 && rows > 0 ? Math.max(1, elementCountOf(shape) / rows) : 1);
+            return fortran ? (p / rows) % cols : p % cols;
+        }
+
+        private static long elementCountOf(int[] shape) {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            return n;
         }
 
         String collision() {
             return rounded.example();
+        }
+
+        String[] collisionsByColumn(int cols) {
+            String[] out = new String[cols];
+            for (int j = 0; j < cols; j++) {
+                out[j] = rounded.example(j);
+            }
+            return out;
         }
 
         @Override

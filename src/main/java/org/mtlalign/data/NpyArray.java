@@ -122,6 +122,14 @@ public final class NpyArray {
         return precisionLoss;
     }
 
+    /** Per column of a 2-D array, its own {@link #integerCollision} (null entries: none); null if none at all. */
+    String[] columnCollisions;
+
+    /** Column {@code j}'s example of two whole numbers merged by float32, or null. */
+    public String integerCollision(int j) {
+        return columnCollisions == null ? (shape.length < 2 ? integerCollision : null) : columnCollisions[j];
+    }
+
     /** See {@link #integerCollision}: an example of two whole numbers merged by float32, or null. */
     public String integerCollision() {
         return integerCollision;

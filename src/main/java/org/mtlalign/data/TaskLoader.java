@@ -319,6 +319,7 @@ public final class TaskLoader {
                 integral &= col[i] == Math.rint(col[i]);
             }
             NpyArray colArr = new NpyArray(new int[] {m}, col, ya.dtype(), integral);
+            colArr.integerCollision = ya.integerCollision(j);  // this column's class ids only
             Task t = Task.fromArrays(name, xa, xFile.toString(), colArr, yFile + "[:, " + j + "]");
             tasks.add(t);
         }

@@ -130,6 +130,37 @@ class CliErrorTest {
         assertTrue(md.contains("With --seeds 1 there is no spread") && md.contains("inconclusive"), md);
     }
 
+    /**
+     * --shared-x/--labels: a label column whose class ids float32 merges is refused naming that
+     * column; equal floats in different columns (different tasks) are not a collision.
+     */
+    @Test
+    void sharedLabelColumnsWithMergedClassIdsAreRefused() throws Exception {
+        int m = 30;
+        float[] x = new float[m * 2];
+        int[] y = new int[m * 2];
+        int[] apart = new int[m * 2];
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < m; i++) {
+            x[2 * i] = (float) rnd.nextGaussian();
+            x[2 * i + 1] = (float) rnd.nextGaussian();
+            y[2 * i] = i % 2 == 0 ? 1 : 0;
+            y[2 * i + 1] = 100000001 + i % 3;  // 100000001 and 100000002 are one float
+            apart[2 * i] = 100000001 + 0 * i;  // column 0 holds one id, column 1 the neighbour:
+            apart[2 * i + 1] = i % 2 == 0 ? 100000002 : 5;  // equal floats, different tasks
+        }
+        Path xf = dir.resolve("sx.npy");
+        Path yf = dir.resolve("sy.npy");
+        Npy.write(xf, new int[] {m, 2}, x);
+        Npy.writeInt(yf, new int[] {m, 2}, y);
+        assertUserError(CliTestSupport.run("analyze", "--shared-x", xf.toString(), "--labels", yf.toString()),
+                "sy.npy[:, 1]: labels 100000001 and 100000002 both become 1.0E8");
+        Path af = dir.resolve("sy-apart.npy");
+        Npy.writeInt(af, new int[] {m, 2}, apart);
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--shared-x", xf.toString(), "--labels", af.toString());
+        assertFalse(r.err().contains("both become"), r.err());
+    }
+
     /** reproduce checks its output files before running anything (a full run takes hours). */
     @Test
     void reproduceChecksItsOutputsFirst() throws Exception {
