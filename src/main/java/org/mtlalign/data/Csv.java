@@ -676,6 +676,7 @@ public final class Csv {
     static final class CellParser {
         /** Powers of ten that are exact in float (5^10 < 2^24). */
         private static final float[] POW10 = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+        private static final double[] DPOW10 = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
         /** Stop accumulating digits here so that mant * 10 + 9 cannot overflow a long. */
         private static final long MANT_LIMIT = 100_000_000_000_000_000L;
 
@@ -808,6 +809,9 @@ public final class Csv {
                 // fast path); this covers nearly every cell in practice.
                 float f = mant;
                 f = e10 >= 0 ? f * POW10[e10] : f / POW10[-e10];
+                // The text's value in double (0.3 is not the float 0.3f): exact operands, one rounding.
+                double w = e10 >= 0 ? mant * DPOW10[e10] : mant / DPOW10[-e10];
+                wide = negative ? -w : w;
                 return negative ? -f : f;
             }
             // The grammar checked above is a subset of what parseFloat accepts. Only here (more

@@ -70,20 +70,42 @@ final class PrecisionLoss {
         count[j]++;
     }
 
-    /** The first column that lost more than 1% of its standard deviation, described; or null. */
+    /**
+     * The column that lost the largest share of its standard deviation (more than 1%), described,
+     * with how many others did; or null. Variation below 1e-12 of a column's magnitude is float64
+     * round-off (0.1 * 3 next to 0.3), not data, and is not counted.
+     */
     String describe() {
+        int worst = -1;
+        double worstLoss = 0;
+        int lossy = 0;
         for (int j = 0; j < cols; j++) {
+            if (count[j] == 0) {
+                continue;
+            }
             double sd = std(sumD[j], sumD2[j], count[j]);
             double sf = std(sumF[j], sumF2[j], count[j]);
-            if (sd > 0 && Math.abs(sf - sd) > TOLERANCE * sd) {
-                double mean = shiftD[j] + sumD[j] / count[j];
-                return String.format(Locale.ROOT, "column %d varies by %.3g (standard deviation) around %.6g, and "
-                        + "float32, which keeps about 7 significant digits, holds %s of that variation; subtract "
-                        + "the column means (or rescale) before saving", j, sd, mean,
-                        sf == 0 ? "none" : String.format(Locale.ROOT, "%.0f%%", 100 * Math.min(sf / sd, 9.99)));
+            double mean = shiftD[j] + sumD[j] / count[j];
+            if (sd > 1e-12 * Math.abs(mean) && Math.abs(sf - sd) > TOLERANCE * sd) {
+                lossy++;
+                double loss = Math.abs(sf - sd) / sd;
+                if (worst < 0 || loss > worstLoss) {
+                    worst = j;
+                    worstLoss = loss;
+                }
             }
         }
-        return null;
+        if (worst < 0) {
+            return null;
+        }
+        double sd = std(sumD[worst], sumD2[worst], count[worst]);
+        double sf = std(sumF[worst], sumF2[worst], count[worst]);
+        double mean = shiftD[worst] + sumD[worst] / count[worst];
+        return String.format(Locale.ROOT, "column %d%s varies by %.3g (standard deviation) around %.6g, and float32, "
+                + "which keeps about 7 significant digits, holds %s of that variation; subtract the column means "
+                + "(or rescale) before saving", worst,
+                lossy > 1 ? " (and " + (lossy - 1) + " more column" + (lossy > 2 ? "s" : "") + ")" : "", sd, mean,
+                sf == 0 ? "none" : String.format(Locale.ROOT, "%.0f%%", 100 * Math.min(sf / sd, 9.99)));
     }
 
     private static double std(double s, double s2, long n) {
