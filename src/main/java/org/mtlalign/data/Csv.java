@@ -379,10 +379,13 @@ public final class Csv {
                 names++;
             }
         }
-        if (!pandasNames) {
-            return false;
+        // Any name makes it a header, numbers beside it included (id,2019,2020; wavelengths
+        // sample,400,410); without names only pandas' default column names 0,1,2,... do. Missing-
+        // value markers and empty cells are not names, so 1.5,NA,2.0 is data and reported as such.
+        if (names > 0) {
+            return true;
         }
-        return names > 0 || (n >= 3 && (numbers == n || (firstEmpty && numbers == n - 1)));
+        return pandasNames && n >= 3 && (numbers == n || (firstEmpty && numbers == n - 1));
     }
 
     private static boolean isMissingMarker(String text) {
@@ -402,10 +405,6 @@ public final class Csv {
         }
         if (isMissingMarker(text)) {
             return what + " (a missing value: fill in or drop the missing values first)";
-        }
-        if (firstContent) {
-            return what + " (line " + lineNo + " is data, not a header, since it has numbers: a header's names "
-                    + "cannot be numbers other than pandas' 0,1,2,...)";
         }
         return what;
     }

@@ -388,9 +388,16 @@ class CsvReadTest {
         fails(file("empty.csv", "1.5,,2.0\n" + rest), "line 1, column 2: empty cell");
         fails(file("q.csv", "# note\n\"?\",1\n2,3\n"), "line 2, column 1: cannot parse '\"?\"'", "missing value");
         fails(file("null.csv", "null\n1\n2\n"), "line 1, column 1: cannot parse 'null'");
-        // Text next to numbers other than pandas' names: data, and the message says why.
-        fails(file("t.csv", "1.5,abc,2\n1,2,3\n"), "line 1, column 2: cannot parse 'abc'", "not a header");
-        fails(file("y.csv", "id,2019,2020\n1,2,3\n"), "line 1, column 1: cannot parse 'id'", "not a header");
+    }
+
+    /** A name next to numeric names is a header: years, wavelengths (id,2019,2020; sample,400,410). */
+    @Test
+    void namesBesideNumericNamesAreAHeader() throws IOException {
+        Csv.CsvTable t = Csv.readTable(file("years.csv", "id,2019,2020\n1,2,3\n4,5,6\n"));
+        assertEquals(List.of("id", "2019", "2020"), t.header());
+        assertEquals(2, t.array().dim(0));
+        Csv.CsvTable w = Csv.readTable(file("wl.csv", "sample,400,410\n1,0.5,0.25\n"));
+        assertEquals(List.of("sample", "400", "410"), w.header());
     }
 
     /** Names next to pandas' default names (an unnamed frame with a named column added) are a header. */
