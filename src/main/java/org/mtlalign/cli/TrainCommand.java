@@ -742,11 +742,12 @@ public final class TrainCommand implements Callable<Integer> {
             tr.add(List.of(t.run(), Integer.toString(t.epochsRun()), Integer.toString(t.bestEpoch()),
                     Tables.num(t.bestValidationLoss()), end));
             improving |= late && t.diverged() == null;
-            alignKeptStart |= t.run().equals("MTL+align") && t.bestEpoch() == 0;
+            alignKeptStart |= t.run().equals("MTL+align") && t.bestEpoch() == 0 && t.diverged() == null;
         }
         Tables.print(o, List.of("model", "epochs", "best epoch", "best val loss", "ended by"), tr);
         for (ExperimentResult.Training t : res.divergedRuns()) {
-            o.println("warning: " + t.diverged() + "; its test metrics are shown as -");
+            o.println("warning: " + t.diverged().replace("parameters restored to the last good epoch",
+                    "its model is not used (its best epoch was") + "; its test metrics are shown as -");
         }
         if (improving) {
             o.println("note: a model marked 'cap, improving' reached its best epoch near the end of --epochs; raise "

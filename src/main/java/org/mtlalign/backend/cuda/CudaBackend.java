@@ -17,7 +17,8 @@ import org.mtlalign.model.Loss;
  * classpath) launched through JCuda's driver API.
  *
  * <p>Each call makes the device's primary context current (cuDevicePrimaryCtxRetain once,
- * cuCtxSetCurrent on every entry, so any thread may call), copies its inputs to pooled device
+ * cuCtxSetCurrent on entry whenever the thread's current context may be another, so any
+ * thread may call), copies its inputs to pooled device
  * buffers through pinned staging memory, launches the kernels on one stream, copies the outputs
  * back and synchronises once. Repeated calls of the same shapes allocate nothing new (device
  * buffers are pooled by size class, the pinned arena only grows). Calls are serialised
@@ -52,7 +53,8 @@ public final class CudaBackend implements Backend {
 
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();
-    private final ThreadLocal<Boolean> contextCurrent = ThreadLocal.withInitial(() -> false);
+    /** The context this library last made current on each thread. */
+    private static final ThreadLocal<CUcontext> CURRENT = new ThreadLocal<>();
     private final CUstream stream = new CUstream();
     private final boolean debug;
     private final String deviceName;
@@ -84,6 +86,7 @@ public final class CudaBackend implements Backend {
             Cu.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
             contextRetained = true;
             Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+            CURRENT.set(context);
             Cu.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
             streamCreated = true;
             pool = new DevicePool(() -> deviceName);
@@ -637,6 +640,7 @@ public final class CudaBackend implements Backend {
         closed = true;
         if (contextRetained) {
             JCudaDriver.cuCtxSetCurrent(context);
+            CURRENT.set(context);
             if (streamCreated) {
                 JCudaDriver.cuStreamSynchronize(stream);
             }
@@ -666,11 +670,13 @@ public final class CudaBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
-        // The current context is per thread and only this library sets it, so once per thread
-        // is enough; a training step enters some twenty times, and each JNI call costs.
-        if (!contextCurrent.get()) {
+        // The current context is per thread; this library is the only one setting it here, so a
+        // thread whose last context set was this backend's need not set it again (a training step
+        // enters some twenty times, and each JNI call costs). Per thread, not per backend: two
+        // backends on different devices used from one thread take turns correctly.
+        if (CURRENT.get() != context) {
             Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
-            contextCurrent.set(true);
+            CURRENT.set(context);
         }
     }
 

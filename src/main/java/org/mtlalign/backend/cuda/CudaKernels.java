@@ -542,6 +542,9 @@ final class CudaKernels {
             throw new IllegalStateException("kernel " + name + " is not loaded");
         }
         int at = 0;  // offset within the packed arguments, which start at ARGS_AT
+        if (args.length * 8 > MAX_ARG_BYTES) {
+            throw new IllegalArgumentException(name + ": " + args.length + " kernel arguments");
+        }
         for (Object o : args) {
             if (o instanceof DevicePointer) {
                 at = align(at, 8);
@@ -562,9 +565,6 @@ final class CudaKernels {
             } else {
                 throw new IllegalArgumentException(name + ": unsupported kernel argument " + o);
             }
-        }
-        if (at > MAX_ARG_BYTES) {
-            throw new IllegalArgumentException(name + ": " + at + " bytes of kernel arguments");
         }
         argBuffer.putLong(SIZE_AT, at);
         int r = JCudaDriver.cuLaunchKernel(f, gx, gy, 1, bx, by, 1, sharedBytes, stream, null, launchExtra);
