@@ -598,6 +598,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     private JsonObject configJson(ExperimentConfig cfg, Preparation.Config prep, List<PreparedTask> tasks) {
         JsonObject c = ModelIO.gson().toJsonTree(cfg).getAsJsonObject();
+        if (c.has("train") && c.get("train").isJsonObject()) {
+            // Whether a terminal was attached is not a setting of the run: the same command from a
+            // terminal and from a script writes the same configuration.
+            c.getAsJsonObject("train").remove("progress");
+        }
         c.add("data", ModelIO.gson().toJsonTree(prep));
         c.addProperty("loss_option", data.loss);
         JsonArray noise = new JsonArray();
