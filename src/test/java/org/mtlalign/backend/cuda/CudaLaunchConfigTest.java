@@ -15,12 +15,19 @@ class CudaLaunchConfigTest {
         assertEquals(256, DevicePool.capacityClass(1));
         assertEquals(256, DevicePool.capacityClass(256));
         assertEquals(512, DevicePool.capacityClass(257));
+        assertEquals(4096, DevicePool.capacityClass(4000));
+        assertEquals(5120, DevicePool.capacityClass(4097));
         assertEquals(1L << 20, DevicePool.capacityClass((1L << 20) - 3));
+        assertEquals(20480000L / (4L << 20) * (4L << 20) + (4L << 20), DevicePool.capacityClass(20480000L),
+                "a 20000 x 256 float32 task: 20.5 MB in a 20.97 MB class, not 32 MiB");
         assertEquals(1L << 30, DevicePool.capacityClass(1L << 30));
         assertEquals((1L << 30) + (256L << 20), DevicePool.capacityClass((1L << 30) + 1));
         for (long b = 1; b < 1L << 40; b = b * 3 + 1) {
             long c = DevicePool.capacityClass(b);
-            assertTrue(c >= b && c < 2 * b + 256 + (256L << 20), b + " -> " + c);
+            assertTrue(c >= b, b + " -> " + c);
+            // At most a quarter more than asked beyond 4 KiB (plus the 256 MiB steps above 1 GiB).
+            assertTrue(b <= 4096 ? c < 2 * b + 256 : c <= b + b / 4 + (b > 1L << 30 ? 256L << 20 : 0), b + " -> " + c);
+            assertEquals(c, DevicePool.capacityClass(c), "a class is its own class (reuse): " + b);
         }
     }
 

@@ -137,4 +137,46 @@ class CudaResidentContractTest extends ResidentContract {
         new Trainer(gpu, cfg.withEpochs(6)).train(model(tasks, seed), tasks, null);
         assertEquals(before, gpu.deviceAllocations(), "a second training of the same shapes allocated device memory");
     }
+    /**
+     * Issue #5's memory target on the device: what a training holds in the pool stays within 1.5x
+     * of its data (inputs, targets, row orders), parameters with their gradients and Adam moments,
+     * and one batch's activations. Measured on a fresh backend so earlier tests' buffers do not
+     * count; sizes are odd, so the capacity classes are exercised rather than exact fits.
+     */
+    @Test
+    void deviceMemoryOfATrainingStaysWithinOneAndAHalfOfWhatItHolds() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 29;
+        int batch = 64;
+        List<PreparedTask> tasks = new ArrayList<>();
+        long data = 0;
+        for (int m : new int[] {1301, 977, 1543}) {
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int a = 0; a < m; a++) {
+                y[a] = x[a * d] + 0.1f * (float) rnd.nextGaussian();
+            }
+            tasks.add(TestData.regression("r" + m, x, m, d, y, 1, TestData.range(m * 4 / 5), TestData.range(m * 4 / 5, m),
+                    new int[0]));
+            data += 4L * m * d + 4L * m + 4L * (m * 4 / 5) + 8L * (m - m * 4 / 5);  // X, y, order, validation
+        }
+        List<TaskHead> heads = new ArrayList<>();
+        tasks.forEach(t -> heads.add(t.head()));
+        MtlModel model = new MtlModel(d, 7, Activation.RELU, true, heads);
+        model.initialize(seed);
+        long params = 0;
+        for (org.mtlalign.model.Tensor t : model.parameters()) {
+            params += 4L * 4 * t.size();  // value, gradient, two moments
+        }
+        long activations = 4L * batch * (d + 1 + 3 * 7 + 2);
+        try (CudaBackend fresh = new CudaBackend()) {
+            new Trainer(fresh, new TrainConfig(1, batch, TrainConfig.Optimizer.ADAM, 1e-3f, 0.9f, 0f,
+                    TrainConfig.Sampling.ROUND_ROBIN, 10, seed, false)).train(model, tasks, null);
+            double ratio = (double) fresh.deviceBytesHeld() / (data + params + activations);
+            System.out.printf(java.util.Locale.ROOT, "[CudaResidentContractTest] device bytes held %d = %.3f x "
+                    + "(data + parameters and optimiser state + one batch's activations)%n", fresh.deviceBytesHeld(), ratio);
+            assertTrue(ratio <= 1.5, "seed=" + seed + ": held " + fresh.deviceBytesHeld() + " bytes, " + ratio + " x");
+        }
+    }
 }
