@@ -371,7 +371,8 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         if (target < 0) {
-            throw new UserInputException("--transfer-target: no task named '" + transferTarget + "'");
+            throw new UserInputException("--transfer-target: no task named '" + transferTarget + "' (tasks: "
+                    + String.join(", ", tasks.stream().map(PreparedTask::name).toList()) + ")");
         }
         List<String> ignored = new ArrayList<>();
         for (String opt : new String[] {"--no-stl", "--align", "--align-lr-factor", "--reweight", "--reweight-rank"}) {
