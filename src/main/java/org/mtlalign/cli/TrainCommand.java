@@ -254,6 +254,19 @@ public final class TrainCommand implements Callable<Integer> {
         if (fingerprint != null) {
             meta.add("data_fingerprint", fingerprint);
         }
+        // What each class index of a classification head stands for, so that `mtl predict` can
+        // name its output columns in the file's own label values.
+        JsonObject classValues = new JsonObject();
+        for (PreparedTask t : tasks) {
+            if (t.labels().classValues() != null) {
+                JsonArray v = new JsonArray();
+                for (float c : t.labels().classValues()) {
+                    v.add(c);
+                }
+                classValues.add(t.name(), v);
+            }
+        }
+        meta.add("class_values", classValues);
         Map<String, float[]> extras = standardisation(prep);
         int[] epochsRun = {0};
         if (saveTo != null) {

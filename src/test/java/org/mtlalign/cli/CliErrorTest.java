@@ -15,7 +15,7 @@ class CliErrorTest {
     @TempDir
     Path dir;
 
-    private static void assertUserError(CliTestSupport.Run r, String... fragments) {
+    static void assertUserError(CliTestSupport.Run r, String... fragments) {
         assertEquals(2, r.code(), "exit code; output: " + r.all());
         String err = r.err().strip();
         assertFalse(err.isEmpty(), "no error message");

@@ -1,0 +1,208 @@
+package org.mtlalign.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.mtlalign.UserInputException;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.data.FiniteCheck;
+import org.mtlalign.data.Npy;
+import org.mtlalign.data.NpyArray;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.TaskLoader;
+import org.mtlalign.model.Loss;
+import org.mtlalign.model.ModelIO;
+import org.mtlalign.model.MtlModel;
+import org.mtlalign.model.TaskHead;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * `mtl predict`: a saved MTL model (mtl train --out) applied to new inputs of one of its tasks,
+ * with the standardisation fitted at training time.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class,
+        description = {"Applies a model saved by 'mtl train --out DIR' to new inputs of one of its tasks.",
+                "The inputs are standardised as at training time. Writes, per row: for a regression head its "
+                        + "predicted value(s); for a binary head the probability of the positive class; for a "
+                        + "softmax head the probability of each class (in the order of the class values printed)."})
+public final class PredictCommand implements Callable<Integer> {
+    private static final int CHUNK = 4096;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder (mtl train --out).")
+    Path model;
+
+    @Option(names = "--task", required = true, paramLabel = "NAME", description = "Which task's head to use.")
+    String task;
+
+    @Option(names = "--in", required = true, paramLabel = "X", description = "Inputs, m x d (.npy or CSV, as for training).")
+    Path in;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE",
+            description = "Predictions: .npy (float32, m or m x c) or .csv (with a header row).")
+    Path out;
+
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter e = spec.commandLine().getErr();
+        String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean csv = name.endsWith(".csv");
+        if (!csv && !name.endsWith(".npy")) {
+            throw new UserInputException("--out " + out + ": give a .npy or .csv file name");
+        }
+        Outputs.checkTarget(out, "--out");
+        Outputs.checkNotInput(out, "--out", List.of(in, model));
+        ModelIO.Loaded loaded = ModelIO.load(model);
+        MtlModel m = loaded.model();
+        int head = -1;
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < m.heads().size(); i++) {
+            names.add(m.heads().get(i).name());
+            if (m.heads().get(i).name().equals(task)) {
+                head = i;
+            }
+        }
+        if (head < 0) {
+            throw new UserInputException("--task: the model has no task '" + task + "' (tasks: " + String.join(", ", names)
+                    + ")");
+        }
+        TaskHead h = m.heads().get(head);
+        NpyArray xa = TaskLoader.readArray(in);
+        int d = m.inputDim();
+        if (xa.rank() != 2 || xa.dim(1) != d) {
+            throw new UserInputException(in + ": expected an m x " + d + " array (the model's d), got shape "
+                    + java.util.Arrays.toString(xa.shape()));
+        }
+        int rows = xa.dim(0);
+        if (rows == 0) {
+            throw new UserInputException(in + ": no rows");
+        }
+        FiniteCheck.requireFinite(in.toString(), xa);
+        if (xa.precisionLoss() != null) {
+            e.println("warning: " + in + ": " + xa.precisionLoss());
+        }
+        float[] x = xa.data();
+        NpyArray mean = loaded.extras().get("standardize_mean_" + head);
+        NpyArray scale = loaded.extras().get("standardize_scale_" + head);
+        if (mean != null && scale != null) {
+            x = Preparation.apply(x, rows, d, mean.data(), scale.data());
+        }
+        int c = h.outputs();
+        float[] pred = new float[rows * c];
+        try (Backend backend = backendOption.select(e::println)) {
+            int chunk = Math.min(CHUNK, rows);
+            MtlModel.Workspace ws = m.workspace(chunk);
+            float[] xb = new float[chunk * d];
+            for (int from = 0; from < rows; from += chunk) {
+                int n = Math.min(chunk, rows - from);
+                System.arraycopy(x, from * d, xb, 0, n * d);
+                m.forward(backend, head, xb, n, ws);
+                System.arraycopy(ws.out, 0, pred, from * c, n * c);
+            }
+        }
+        String[] columns = columns(h, loaded.json());
+        toProbabilities(h.loss(), pred, rows, c);
+        write(csv, pred, rows, columns);
+        o.printf(Locale.ROOT, "predicted %d rows of task '%s' (%s head): wrote %s (%s)%n", rows, task,
+                h.loss().cliName(), out, String.join(", ", columns));
+        return 0;
+    }
+
+    /** Column names: the class values recorded with the model where it has them, else indices. */
+    private static String[] columns(TaskHead h, JsonObject json) {
+        float[] classes = null;
+        JsonElement cv = json.has("class_values") && json.get("class_values").isJsonObject()
+                ? json.getAsJsonObject("class_values").get(h.name()) : null;
+        if (cv != null && cv.isJsonArray()) {
+            JsonArray a = cv.getAsJsonArray();
+            classes = new float[a.size()];
+            for (int i = 0; i < a.size(); i++) {
+                classes[i] = a.get(i).getAsFloat();
+            }
+        }
+        switch (h.loss()) {
+            case LOGISTIC:
+                return new String[] {"p(y = " + (classes != null && classes.length == 2 ? label(classes[1])
+                        : "the positive class") + ")"};
+            case SOFTMAX: {
+                String[] out = new String[h.outputs()];
+                for (int k = 0; k < out.length; k++) {
+                    out[k] = "p(y = " + (classes != null && classes.length == out.length ? label(classes[k])
+                            : "class " + k) + ")";
+                }
+                return out;
+            }
+            default: {
+                String[] out = new String[h.outputs()];
+                for (int k = 0; k < out.length; k++) {
+                    out[k] = out.length == 1 ? "prediction" : "prediction " + k;
+                }
+                return out;
+            }
+        }
+    }
+
+    private static String label(float v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Float.toString(v);
+    }
+
+    /** Logits to probabilities, as the training loss reads them (sigmoid; stable softmax). */
+    static void toProbabilities(Loss loss, float[] out, int rows, int c) {
+        if (loss == Loss.LOGISTIC) {
+            for (int i = 0; i < out.length; i++) {
+                double z = out[i];
+                out[i] = (float) (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+            }
+        } else if (loss == Loss.SOFTMAX) {
+            for (int i = 0; i < rows; i++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int k = 0; k < c; k++) {
+                    max = Math.max(max, out[i * c + k]);
+                }
+                double sum = 0;
+                for (int k = 0; k < c; k++) {
+                    sum += Math.exp(out[i * c + k] - max);
+                }
+                for (int k = 0; k < c; k++) {
+                    out[i * c + k] = (float) (Math.exp(out[i * c + k] - max) / sum);
+                }
+            }
+        }
+    }
+
+    private void write(boolean csv, float[] pred, int rows, String[] columns) {
+        int c = columns.length;
+        if (!csv) {
+            Npy.write(out, c == 1 ? new int[] {rows} : new int[] {rows, c}, pred);
+            return;
+        }
+        StringBuilder b = new StringBuilder();
+        for (int k = 0; k < c; k++) {
+            b.append(k == 0 ? "" : ",").append('"').append(columns[k].replace("\"", "\"\"")).append('"');
+        }
+        b.append('\n');
+        for (int i = 0; i < rows; i++) {
+            for (int k = 0; k < c; k++) {
+                b.append(k == 0 ? "" : ",").append(pred[i * c + k]);
+            }
+            b.append('\n');
+        }
+        Outputs.writeAtomically(out, b.toString(), "--out");
+    }
+}

@@ -1,0 +1,99 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.backend.cpu.CpuBackend;
+import org.mtlalign.data.Npy;
+import org.mtlalign.data.NpyArray;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.model.ModelIO;
+import org.mtlalign.model.MtlModel;
+
+/**
+ * `mtl predict` applies the saved model to new inputs: the right head, the right task's
+ * standardisation (per-task here, so a mix-up would show), and probabilities for classification.
+ */
+class CliPredictTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void predictionsAreTheSavedModelsOnStandardisedInputs() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 90, 5, 51);
+        // Task b: other inputs on another scale, 3 classes.
+        Random rnd = new Random(52);
+        int m = 80;
+        float[] x = new float[m * 5];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < 5; j++) {
+                x[i * 5 + j] = (float) (10 + 4 * rnd.nextGaussian());
+            }
+            y[i] = x[i * 5] < 8 ? 4 : x[i * 5] < 12 ? 5 : 9;
+        }
+        Path bx = dir.resolve("bx.npy");
+        Path by = dir.resolve("by.npy");
+        Npy.write(bx, new int[] {m, 5}, x);
+        Npy.write(by, new int[] {m}, y);
+        Path model = dir.resolve("model");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "b=" + bx + ":" + by, "--rank", "2", "--epochs", "5", "--no-stl", "--align", "none", "--reweight",
+                "none", "--standardize", "per-task", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+
+        Path out = dir.resolve("pb.npy");
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "b", "--in",
+                bx.toString(), "--out", out.toString());
+        assertEquals(0, p.code(), p.all());
+        assertTrue(p.out().contains("p(y = 4), p(y = 5), p(y = 9)"), p.out());
+        NpyArray got = Npy.read(out);
+        assertArrayEquals(new int[] {m, 3}, got.shape());
+
+        // The same by hand: the saved model, task b's (index 1) standardisation, softmax.
+        ModelIO.Loaded l = ModelIO.load(model);
+        MtlModel mm = l.model();
+        float[] z = Preparation.apply(x, m, 5, l.extras().get("standardize_mean_1").data(),
+                l.extras().get("standardize_scale_1").data());
+        MtlModel.Workspace ws = mm.workspace(m);
+        try (CpuBackend be = new CpuBackend()) {
+            mm.forward(be, 1, z, m, ws);
+        }
+        float[] want = java.util.Arrays.copyOf(ws.out, m * 3);
+        PredictCommand.toProbabilities(org.mtlalign.model.Loss.SOFTMAX, want, m, 3);
+        assertArrayEquals(want, got.data(), 1e-6f);
+        for (int i = 0; i < m; i++) {
+            assertEquals(1.0, got.data()[3 * i] + got.data()[3 * i + 1] + got.data()[3 * i + 2], 1e-5);
+        }
+
+        // CSV output with a header; a binary head gives one probability column.
+        Path csv = dir.resolve("pa.csv");
+        p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in", a[0].toString(),
+                "--out", csv.toString());
+        assertEquals(0, p.code(), p.all());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("\"p(y = 1)\"", lines.get(0));
+        assertEquals(91, lines.size());
+        for (String s : lines.subList(1, lines.size())) {
+            double v = Double.parseDouble(s);
+            assertTrue(v >= 0 && v <= 1, s);
+        }
+
+        // Errors: an unknown task (listing the tasks), inputs of another width, an output that is an input.
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "c", "--in",
+                bx.toString(), "--out", dir.resolve("q.npy").toString()), "no task 'c'", "a, b");
+        Path narrow = dir.resolve("narrow.npy");
+        Npy.write(narrow, new int[] {3, 4}, new float[12]);
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                narrow.toString(), "--out", dir.resolve("q.npy").toString()), "narrow.npy", "m x 5");
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                bx.toString(), "--out", bx.toString()), "--out", "input");
+    }
+}
