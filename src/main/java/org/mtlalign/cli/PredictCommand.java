@@ -14,12 +14,11 @@ import org.mtlalign.backend.Backend;
 import org.mtlalign.data.FiniteCheck;
 import org.mtlalign.data.Npy;
 import org.mtlalign.data.NpyArray;
-import org.mtlalign.data.Preparation;
 import org.mtlalign.data.TaskLoader;
-import org.mtlalign.model.Loss;
 import org.mtlalign.model.ModelIO;
 import org.mtlalign.model.MtlModel;
 import org.mtlalign.model.TaskHead;
+import org.mtlalign.train.Predictor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,8 +35,6 @@ import picocli.CommandLine.Option;
                         + "predicted value(s); for a binary head the probability of the positive class; for a "
                         + "softmax head the probability of each class (in the order of the class values printed)."})
 public final class PredictCommand implements Callable<Integer> {
-    private static final int CHUNK = 4096;
-
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder (mtl train --out).")
     Path model;
 
@@ -70,14 +67,9 @@ public final class PredictCommand implements Callable<Integer> {
         Outputs.checkNotInput(out, "--out", List.of(in, model));
         ModelIO.Loaded loaded = ModelIO.load(model);
         MtlModel m = loaded.model();
-        int head = -1;
+        int head = new Predictor(loaded).head(task);
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < m.heads().size(); i++) {
-            names.add(m.heads().get(i).name());
-            if (m.heads().get(i).name().equals(task)) {
-                head = i;
-            }
-        }
+        m.heads().forEach(t -> names.add(t.name()));
         if (head < 0) {
             throw new UserInputException("--task: the model has no task '" + task + "' (tasks: " + String.join(", ", names)
                     + ")");
@@ -97,27 +89,11 @@ public final class PredictCommand implements Callable<Integer> {
         if (xa.precisionLoss() != null) {
             e.println("warning: " + in + ": " + xa.precisionLoss());
         }
-        float[] x = xa.data();
-        NpyArray mean = loaded.extras().get("standardize_mean_" + head);
-        NpyArray scale = loaded.extras().get("standardize_scale_" + head);
-        if (mean != null && scale != null) {
-            x = Preparation.apply(x, rows, d, mean.data(), scale.data());
-        }
-        int c = h.outputs();
-        float[] pred = new float[rows * c];
+        float[] pred;
         try (Backend backend = backendOption.select(e::println)) {
-            int chunk = Math.min(CHUNK, rows);
-            MtlModel.Workspace ws = m.workspace(chunk);
-            float[] xb = new float[chunk * d];
-            for (int from = 0; from < rows; from += chunk) {
-                int n = Math.min(chunk, rows - from);
-                System.arraycopy(x, from * d, xb, 0, n * d);
-                m.forward(backend, head, xb, n, ws);
-                System.arraycopy(ws.out, 0, pred, from * c, n * c);
-            }
+            pred = new Predictor(loaded).predict(backend, head, xa.data(), rows);
         }
         String[] columns = columns(h, loaded.json());
-        toProbabilities(h.loss(), pred, rows, c);
         write(csv, pred, rows, columns);
         o.printf(Locale.ROOT, "predicted %d rows of task '%s' (%s head): wrote %s (%s)%n", rows, task,
                 h.loss().cliName(), out, String.join(", ", columns));
@@ -160,30 +136,6 @@ public final class PredictCommand implements Callable<Integer> {
 
     private static String label(float v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Float.toString(v);
-    }
-
-    /** Logits to probabilities, as the training loss reads them (sigmoid; stable softmax). */
-    static void toProbabilities(Loss loss, float[] out, int rows, int c) {
-        if (loss == Loss.LOGISTIC) {
-            for (int i = 0; i < out.length; i++) {
-                double z = out[i];
-                out[i] = (float) (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-            }
-        } else if (loss == Loss.SOFTMAX) {
-            for (int i = 0; i < rows; i++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < c; k++) {
-                    max = Math.max(max, out[i * c + k]);
-                }
-                double sum = 0;
-                for (int k = 0; k < c; k++) {
-                    sum += Math.exp(out[i * c + k] - max);
-                }
-                for (int k = 0; k < c; k++) {
-                    out[i * c + k] = (float) (Math.exp(out[i * c + k] - max) / sum);
-                }
-            }
-        }
     }
 
     private void write(boolean csv, float[] pred, int rows, String[] columns) {

@@ -67,7 +67,7 @@ class CliPredictTest {
             mm.forward(be, 1, z, m, ws);
         }
         float[] want = java.util.Arrays.copyOf(ws.out, m * 3);
-        PredictCommand.toProbabilities(org.mtlalign.model.Loss.SOFTMAX, want, m, 3);
+        org.mtlalign.train.Predictor.toProbabilities(org.mtlalign.model.Loss.SOFTMAX, want, m, 3);
         assertArrayEquals(want, got.data(), 1e-6f);
         for (int i = 0; i < m; i++) {
             assertEquals(1.0, got.data()[3 * i] + got.data()[3 * i + 1] + got.data()[3 * i + 2], 1e-5);
