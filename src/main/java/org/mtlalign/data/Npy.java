@@ -190,7 +190,7 @@ public final class Npy {
         }
 
         float[] out = new float[(int) size];
-        OutOfRange outOfRange = new OutOfRange(h.shape(), h.fortran());
+        OutOfRange outOfRange = new OutOfRange(h.shape(), h.fortran(), dt.kind() == Kind.F8);
         ByteBuffer buf = readData(where, ch, dt, h.fortran(), h.shape(), out, nbytes, outOfRange);
         if (fileSize < 0) {
             long extra = 0;
@@ -428,12 +428,12 @@ public final class Npy {
         private int first = -1;
         private double value;
         private final IntegerCollisions rounded = new IntegerCollisions();
-        final PrecisionLoss precision;
+        final PrecisionLoss precision;  // float64 files only: no other dtype can lose digits
 
-        OutOfRange(int[] shape, boolean fortran) {
+        OutOfRange(int[] shape, boolean fortran, boolean float64) {
             this.shape = shape;
             this.fortran = fortran && shape.length > 1;
-            this.precision = new PrecisionLoss(shape, fortran);
+            this.precision = float64 ? new PrecisionLoss(shape, fortran) : null;
         }
 
         /** {@code filePos}: position in the file's order (Fortran order if the file is). */

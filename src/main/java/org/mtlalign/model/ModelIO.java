@@ -53,6 +53,14 @@ public final class ModelIO {
      * parameter files and extras). Returns the directory to write (symbolic links followed).
      */
     public static Path checkTarget(Path dir) {
+        return checkTarget(dir, true);
+    }
+
+    /**
+     * {@code probe}: also check, with a temporary file, that the folder where a save makes its
+     * temporary copy can take files; save itself skips that (its own copy is the test).
+     */
+    private static Path checkTarget(Path dir, boolean probe) {
         if (dir.toString().isEmpty()) {
             throw new UserInputException("the model folder name is empty; give --out DIR");
         }
@@ -67,7 +75,7 @@ public final class ModelIO {
         }
         // Found now, not at the first checkpoint after an epoch of training. A save writes a
         // temporary folder next to DIR and renames it, so that is where files must be creatable.
-        String why = org.mtlalign.data.SafeWrite.whyNoFilesIn(abs.getParent());
+        String why = probe ? org.mtlalign.data.SafeWrite.whyNoFilesIn(abs.getParent()) : null;
         if (why != null) {
             throw new UserInputException(dir + ": cannot save the model there (" + why + ")");
         }
@@ -204,7 +212,7 @@ public final class ModelIO {
     }
 
     public static void save(Path dir, MtlModel model, JsonObject meta, Map<String, float[]> extras) {
-        Path abs = checkTarget(dir);
+        Path abs = checkTarget(dir, false);
         recoverStale(abs);
         Path parent = abs.getParent();
         Path tmp = parent.resolve("." + abs.getFileName() + ".tmp-" + OWNER + "-" + SAVES.incrementAndGet());

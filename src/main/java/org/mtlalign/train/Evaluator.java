@@ -47,8 +47,12 @@ public final class Evaluator {
 
     /** Raw outputs (logits or predictions), idx.length x outputs. */
     public float[] predict(MtlModel model, int task, PreparedTask t, int[] idx) {
+        return predict(model, task, t.x(), t.dim(), idx);
+    }
+
+    /** Raw outputs of head {@code task} for rows idx of the row-major inputs x (d columns). */
+    public float[] predict(MtlModel model, int task, float[] x, int d, int[] idx) {
         int c = model.heads().get(task).outputs();
-        int d = t.dim();
         float[] out = new float[idx.length * c];
         int chunk = Math.min(CHUNK, Math.max(1, idx.length));
         if (ws == null || !ws.fits(model, chunk)) {
@@ -59,7 +63,7 @@ public final class Evaluator {
         }
         for (int from = 0; from < idx.length; from += CHUNK) {
             int rows = Math.min(CHUNK, idx.length - from);
-            backend.gatherRows(t.x(), d, idx, from, rows, xb);
+            backend.gatherRows(x, d, idx, from, rows, xb);
             model.forward(backend, task, xb, rows, ws);
             System.arraycopy(ws.out, 0, out, from * c, rows * c);
         }

@@ -3,6 +3,7 @@ package org.mtlalign.train;
 import java.util.Map;
 import org.mtlalign.UserInputException;
 import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.cpu.LossKernels;
 import org.mtlalign.data.NpyArray;
 import org.mtlalign.data.Preparation;
 import org.mtlalign.model.Loss;
@@ -11,13 +12,11 @@ import org.mtlalign.model.MtlModel;
 
 /**
  * A trained model applied to new raw inputs of one of its tasks: the training-time
- * standardisation (as saved with the model), the forward pass in chunks, and the head's outputs
+ * standardisation (as saved with the model), the forward pass ({@link Evaluator}), and the head's outputs
  * turned into what they mean (regression values; the positive class's probability; one
  * probability per class). What `mtl predict` runs.
  */
 public final class Predictor {
-    private static final int CHUNK = 4096;
-
     private final MtlModel model;
     private final Map<String, NpyArray> extras;
 
@@ -61,43 +60,24 @@ public final class Predictor {
         NpyArray scale = extras.get("standardize_scale_" + head);
         float[] z = mean != null && scale != null ? Preparation.apply(x, rows, d, mean.data(), scale.data()) : x;
         int c = model.heads().get(head).outputs();
-        float[] out = new float[rows * c];
-        if (rows == 0) {
-            return out;
+        int[] all = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            all[i] = i;
         }
-        int chunk = Math.min(CHUNK, rows);
-        MtlModel.Workspace ws = model.workspace(chunk);
-        float[] xb = new float[chunk * d];
-        for (int from = 0; from < rows; from += chunk) {
-            int n = Math.min(chunk, rows - from);
-            System.arraycopy(z, from * d, xb, 0, n * d);
-            model.forward(backend, head, xb, n, ws);
-            System.arraycopy(ws.out, 0, out, from * c, n * c);
-        }
+        float[] out = new Evaluator(backend).predict(model, head, z, d, all);
         toProbabilities(model.heads().get(head).loss(), out, rows, c);
         return out;
     }
 
-    /** Logits to probabilities, as the training loss reads them (sigmoid; stable softmax). */
+    /** Logits to probabilities, exactly as the training loss reads them. */
     public static void toProbabilities(Loss loss, float[] out, int rows, int c) {
         if (loss == Loss.LOGISTIC) {
             for (int i = 0; i < out.length; i++) {
-                double z = out[i];
-                out[i] = (float) (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+                out[i] = LossKernels.sigmoid(out[i]);
             }
         } else if (loss == Loss.SOFTMAX) {
             for (int i = 0; i < rows; i++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < c; k++) {
-                    max = Math.max(max, out[i * c + k]);
-                }
-                double sum = 0;
-                for (int k = 0; k < c; k++) {
-                    sum += Math.exp(out[i * c + k] - max);
-                }
-                for (int k = 0; k < c; k++) {
-                    out[i * c + k] = (float) (Math.exp(out[i * c + k] - max) / sum);
-                }
+                LossKernels.softmax(out, i * c, c, out);
             }
         }
     }

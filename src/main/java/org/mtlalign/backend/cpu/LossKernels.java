@@ -37,14 +37,8 @@ public final class LossKernels {
             case SOFTMAX:
                 for (int i = 0; i < rows; i++) {
                     int base = i * outputs;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < outputs; j++) {
-                        max = Math.max(max, out[base + j]);
-                    }
-                    double sum = 0.0;
-                    for (int j = 0; j < outputs; j++) {
-                        sum += Math.exp(out[base + j] - max);
-                    }
+                    float max = rowMax(out, base, outputs);
+                    double sum = expSum(out, base, outputs, max);
                     int cls = (int) target[i];
                     total += Math.log(sum) - (out[base + cls] - max);
                     for (int j = 0; j < outputs; j++) {
@@ -57,6 +51,34 @@ public final class LossKernels {
                 throw new IllegalArgumentException(String.valueOf(loss));
         }
         return weight * total / rows;
+    }
+
+    /**
+     * Class probabilities of row {@code base / outputs} of logits {@code out}, into
+     * {@code dst[base..]} (which may be {@code out}): exactly the softmax the loss above uses.
+     */
+    public static void softmax(float[] out, int base, int outputs, float[] dst) {
+        float max = rowMax(out, base, outputs);
+        double sum = expSum(out, base, outputs, max);
+        for (int j = 0; j < outputs; j++) {
+            dst[base + j] = (float) (Math.exp(out[base + j] - max) / sum);
+        }
+    }
+
+    private static float rowMax(float[] out, int base, int outputs) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < outputs; j++) {
+            max = Math.max(max, out[base + j]);
+        }
+        return max;
+    }
+
+    private static double expSum(float[] out, int base, int outputs, float max) {
+        double sum = 0.0;
+        for (int j = 0; j < outputs; j++) {
+            sum += Math.exp(out[base + j] - max);
+        }
+        return sum;
     }
 
     public static float sigmoid(float z) {
