@@ -21,8 +21,31 @@ public final class Capacity {
     public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy) {
     }
 
+    /**
+     * @param xs each task's inputs (rows[i] x d, row-major), e.g. its training rows
+     * @param ys each task's targets (rows[i] x cols[i]: regression values or one-hot classes)
+     * @param lambda the ridge strength per row (> 0 when a task has fewer rows than d)
+     * @param energy the share of the squared spectrum to keep, in (0, 1]
+     */
     public Suggestion suggest(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, double lambda, double energy) {
         int k = xs.length;
+        if (k == 0 || rows.length != k || ys.length != k || cols.length != k) {
+            throw new IllegalArgumentException("capacity: " + k + " inputs, " + rows.length + " row counts, " + ys.length
+                    + " targets and " + cols.length + " column counts; need the same number (>= 1) of each");
+        }
+        if (!(energy > 0 && energy <= 1) || !(lambda >= 0) || Double.isInfinite(lambda) || d < 1) {
+            throw new IllegalArgumentException("capacity: energy must be in (0, 1], lambda finite and >= 0, d >= 1; got "
+                    + energy + ", " + lambda + ", " + d);
+        }
+        for (int i = 0; i < k; i++) {
+            if (rows[i] < 1 || cols[i] < 1 || xs[i].length < (long) rows[i] * d || ys[i].length < (long) rows[i] * cols[i]) {
+                throw new IllegalArgumentException("capacity: task " + i + " has " + xs[i].length + " input and "
+                        + ys[i].length + " target values for " + rows[i] + " rows, d = " + d + ", " + cols[i]
+                        + " target column(s)");
+            }
+            org.mtlalign.backend.cpu.CpuBackend.requireFinite("capacity: targets of task " + i, ys[i],
+                    (long) rows[i] * cols[i]);
+        }
         int total = 0;
         for (int c : cols) {
             total += c;
@@ -47,6 +70,10 @@ public final class Capacity {
             float[] tmp = new float[d * c];
             backend.gemm(true, false, d, c, d, 1f, vec, 0, d, xty, 0, c, 0f, tmp, 0, c);
             double shift = lambda * rows[i];
+            if (shift == 0 && !(ev[d - 1] > 0)) {
+                throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + rows[i]
+                        + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
+            }
             for (int a = 0; a < d; a++) {
                 float f = (float) (1.0 / (Math.max(ev[a], 0f) + shift));
                 for (int b = 0; b < c; b++) {

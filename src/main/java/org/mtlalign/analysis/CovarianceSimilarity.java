@@ -35,6 +35,11 @@ public final class CovarianceSimilarity {
             if (!Float.isFinite(v)) {
                 float max = 0;
                 for (int i = 0; i < rows * d; i++) {
+                    if (!Float.isFinite(x[i])) {
+                        // Files are checked when read; this is a library caller's array.
+                        throw new IllegalArgumentException("input [" + i / d + ", " + i % d + "] is " + x[i]
+                                + "; inputs must be finite");
+                    }
                     max = Math.max(max, Math.abs(x[i]));
                 }
                 throw new org.mtlalign.UserInputException(String.format(java.util.Locale.ROOT,
@@ -92,6 +97,15 @@ public final class CovarianceSimilarity {
 
     /** Factors of tasks with inputs xs[i] (rows[i] x d), computed in parallel where the backend allows. */
     public Factor[] factors(float[][] xs, int[] rows, int d) {
+        if (rows.length != xs.length || d < 1) {
+            throw new IllegalArgumentException(xs.length + " inputs but " + rows.length + " row counts (d = " + d + ")");
+        }
+        for (int i = 0; i < xs.length; i++) {
+            if (rows[i] < 0 || xs[i].length < (long) rows[i] * d) {
+                throw new IllegalArgumentException("task " + i + ": " + xs[i].length + " values are not " + rows[i]
+                        + " rows of d = " + d);
+            }
+        }
         Factor[] f = new Factor[xs.length];
         backend.forEachIndependent(xs.length, i -> f[i] = factor(xs[i], rows[i], d));
         return f;

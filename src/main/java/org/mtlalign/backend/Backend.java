@@ -69,14 +69,16 @@ public interface Backend extends AutoCloseable {
      * Thin SVD of {@code batch} matrices, each m x n row-major in a (batch * m * n values).
      * With p = min(m, n): u gets batch * m * p, s gets batch * p (descending), v gets
      * batch * n * p (V itself, not V^T), so A = U diag(S) V^T. Signs are fixed so that in each
-     * column of U the entry of largest magnitude (the first such) is positive.
+     * column of U the entry of largest magnitude (the first such) is positive. A NaN or
+     * infinity in a is refused with an IllegalArgumentException.
      */
     void svd(float[] a, int batch, int m, int n, float[] u, float[] s, float[] v);
 
     /**
      * Eigen-decomposition of a symmetric n x n matrix (only the upper triangle is read):
      * eigenvalues descending into w (n), eigenvectors as columns of vectors (n x n row-major),
-     * with the same sign convention as {@link #svd}.
+     * with the same sign convention as {@link #svd}; a NaN or infinity in the upper triangle is
+     * refused with an IllegalArgumentException.
      */
     void symmetricEigen(float[] a, int n, float[] w, float[] vectors);
 

@@ -67,7 +67,13 @@ public final class PredictCommand implements Callable<Integer> {
         Outputs.checkNotInput(out, "--out", List.of(in, model));
         ModelIO.Loaded loaded = ModelIO.load(model);
         MtlModel m = loaded.model();
-        int head = new Predictor(loaded).head(task);
+        Predictor predictor;
+        try {
+            predictor = new Predictor(loaded);
+        } catch (UserInputException ex) {
+            throw new UserInputException("--model " + model + ": " + ex.getMessage(), ex);
+        }
+        int head = predictor.head(task);
         List<String> names = new ArrayList<>();
         m.heads().forEach(t -> names.add(t.name()));
         if (head < 0) {
@@ -91,7 +97,7 @@ public final class PredictCommand implements Callable<Integer> {
         }
         float[] pred;
         try (Backend backend = backendOption.select(e::println)) {
-            pred = new Predictor(loaded).predict(backend, head, xa.data(), rows);
+            pred = predictor.predict(backend, head, xa.data(), rows);
         }
         String[] columns = columns(h, loaded.json());
         write(csv, pred, rows, columns);

@@ -254,20 +254,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (fingerprint != null) {
             meta.add("data_fingerprint", fingerprint);
         }
-        // What each class index of a classification head stands for, so that `mtl predict` can
-        // name its output columns in the file's own label values.
-        JsonObject classValues = new JsonObject();
-        for (PreparedTask t : tasks) {
-            if (t.labels().classValues() != null) {
-                JsonArray v = new JsonArray();
-                for (float c : t.labels().classValues()) {
-                    v.add(c);
-                }
-                classValues.add(t.name(), v);
-            }
-        }
-        meta.add("class_values", classValues);
-        Map<String, float[]> extras = standardisation(prep);
+        // Each save records the standardisation and the label value of each class index, so that
+        // `mtl predict` applies the model to raw inputs and names its columns.
         int[] epochsRun = {0};
         if (saveTo != null) {
             JsonObject m = meta;
@@ -284,7 +272,7 @@ public final class TrainCommand implements Callable<Integer> {
                 lastSave[0] = now;
                 m.addProperty("epochs_done", before + epoch);
                 m.addProperty("status", "checkpoint");
-                ModelIO.save(saveTo, model, m, extras);
+                ModelIO.save(saveTo, model, prep, m);
             });
         }
         if (saveTo != null) {
@@ -294,7 +282,7 @@ public final class TrainCommand implements Callable<Integer> {
             exp.onMtlTrained(model -> {
                 meta.addProperty("epochs_done", before + epochsRun[0]);
                 meta.addProperty("status", "trained (the other methods were still running)");
-                ModelIO.save(saveTo, model, meta, extras);
+                ModelIO.save(saveTo, model, prep, meta);
             });
         }
         ExperimentResult res;
@@ -310,7 +298,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "stopped: " + ex.getMessage());
-                ModelIO.save(saveTo, exp.mtlModel(), meta, extras);
+                ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
                 e.println("saved the MTL model's last good parameters to " + saveTo + " (optimiser state reset)");
             }
             if (json != null) {
@@ -333,7 +321,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (saveTo != null) {
             meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
             meta.addProperty("status", "complete");
-            ModelIO.save(saveTo, exp.mtlModel(), meta, extras);
+            ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
             o.println("saved the MTL model to " + saveTo);
         }
         if (json != null) {
@@ -597,17 +585,6 @@ public final class TrainCommand implements Callable<Integer> {
         Holder(DataOptions d) {
             this.d = d;
         }
-    }
-
-    private static Map<String, float[]> standardisation(Preparation.Result prep) {
-        Map<String, float[]> m = new LinkedHashMap<>();
-        for (int i = 0; i < prep.tasks().size(); i++) {
-            if (prep.means()[i] != null) {
-                m.put("standardize_mean_" + i, prep.means()[i]);
-                m.put("standardize_scale_" + i, prep.scales()[i]);
-            }
-        }
-        return m;
     }
 
     private JsonObject configJson(ExperimentConfig cfg, Preparation.Config prep, List<PreparedTask> tasks) {

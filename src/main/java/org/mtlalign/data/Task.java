@@ -22,6 +22,10 @@ public final class Task {
     String inputPrecisionLoss;
 
     public Task(String name, float[] x, int m, int d, float[] y, int yCols, boolean integralLabels, String source) {
+        if (m < 1 || d < 1 || yCols < 1) {
+            throw new IllegalArgumentException("task " + name + ": needs at least one row, one input column and one "
+                    + "label column, got m = " + m + ", d = " + d + ", label columns = " + yCols);
+        }
         if (x.length != (long) m * d || y.length != (long) m * yCols) {
             throw new IllegalArgumentException("task " + name + ": array sizes do not match the shape");
         }

@@ -1,5 +1,6 @@
 package org.mtlalign.data;
 
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -7,7 +8,8 @@ import org.mtlalign.UserInputException;
 
 /**
  * The k tasks of one run. {@code sharedInputs} marks the Algorithm 2 setting in which every
- * task has the same X (then one split serves all tasks, so their rows stay paired).
+ * task has the same X (then one split serves all tasks, so their rows stay paired); tasks
+ * marked so whose inputs differ are refused.
  */
 public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
     public TaskSuite {
@@ -25,6 +27,18 @@ public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
             }
             if (!names.add(t.name())) {
                 throw new UserInputException("task name '" + t.name() + "' is used twice");
+            }
+        }
+        if (sharedInputs) {
+            // Preparation splits and standardises the first task's X for all of them: a task
+            // with other inputs would silently be trained and scored on the first task's.
+            Task first = tasks.get(0);
+            for (Task t : tasks) {
+                if (t.rows() != first.rows() || (t.x() != first.x() && !Arrays.equals(t.x(), first.x()))) {
+                    throw new IllegalArgumentException("shared inputs: task '" + t.name() + "' has other inputs than task '"
+                            + first.name() + "' (" + t.rows() + " vs " + first.rows() + " rows" + (t.rows() == first.rows()
+                                    ? ", different values" : "") + "); use sharedInputs = false for tasks with their own X");
+                }
             }
         }
     }

@@ -11,6 +11,9 @@ public record TrainingRows(float[][] xs, float[][] ys, int[] rows, int[] cols, i
 
     public static TrainingRows of(List<PreparedTask> tasks) {
         int k = tasks.size();
+        if (k == 0) {
+            throw new IllegalArgumentException("no tasks");
+        }
         float[][] xs = new float[k][];
         float[][] ys = new float[k][];
         int[] rows = new int[k];

@@ -211,7 +211,90 @@ public final class ModelIO {
         }
     }
 
+    /** The extras key of task i's standardisation mean (d values) and scale, as {@link #save(Path, MtlModel, org.mtlalign.data.Preparation.Result, JsonObject)} writes them. */
+    public static String standardizeMeanKey(int task) {
+        return "standardize_mean_" + task;
+    }
+
+    /** See {@link #standardizeMeanKey}. */
+    public static String standardizeScaleKey(int task) {
+        return "standardize_scale_" + task;
+    }
+
+    /** The model.json key recording how inputs were standardised: "per-task arrays" or "none". */
+    public static final String STANDARDISATION = "standardisation";
+
+    /**
+     * Saves a model trained on {@code preparation}'s tasks (heads in the same order) together with
+     * what applying it to new raw inputs needs: each task's standardisation (mean and scale,
+     * fitted on its training rows) and, for classification heads, the label value of each class
+     * index ({@code class_values} in model.json). {@link org.mtlalign.train.Predictor} reads them
+     * back. {@code meta} (may be null) is copied into model.json. This is how `mtl train --out`
+     * saves.
+     */
+    public static void save(Path dir, MtlModel model, org.mtlalign.data.Preparation.Result preparation, JsonObject meta) {
+        List<org.mtlalign.data.PreparedTask> tasks = preparation.tasks();
+        if (tasks.size() != model.taskCount()) {
+            throw new IllegalArgumentException(tasks.size() + " prepared tasks for a model with " + model.taskCount()
+                    + " heads");
+        }
+        Map<String, float[]> extras = new java.util.LinkedHashMap<>();
+        JsonObject classValues = new JsonObject();
+        boolean standardised = false;
+        for (int i = 0; i < tasks.size(); i++) {
+            if (!tasks.get(i).name().equals(model.heads().get(i).name())) {
+                throw new IllegalArgumentException("prepared task " + i + " is '" + tasks.get(i).name()
+                        + "' but head " + i + " is '" + model.heads().get(i).name() + "'");
+            }
+            if (preparation.means()[i] != null) {
+                extras.put(standardizeMeanKey(i), preparation.means()[i]);
+                extras.put(standardizeScaleKey(i), preparation.scales()[i]);
+                standardised = true;
+            }
+            float[] values = tasks.get(i).labels().classValues();
+            if (values != null) {
+                JsonArray v = new JsonArray();
+                for (float c : values) {
+                    v.add(c);
+                }
+                classValues.add(tasks.get(i).name(), v);
+            }
+        }
+        JsonObject root = meta == null ? new JsonObject() : meta.deepCopy();
+        root.add("class_values", classValues);
+        root.addProperty(STANDARDISATION, standardised ? "per-task arrays" : "none");
+        save(dir, root, model, extras);
+    }
+
+    /**
+     * Saves the model's parameters, optimiser state and {@code extras} (named arrays, each written
+     * as NAME.npy; names of letters, digits, '_' and '-' that are not the model's own files), with
+     * {@code meta} (may be null) copied into model.json. Nothing records how the inputs were
+     * standardised: a model saved so cannot be used by {@link org.mtlalign.train.Predictor}
+     * unless meta has {@link #STANDARDISATION} = "none" and the model was trained on raw inputs;
+     * use {@link #save(Path, MtlModel, org.mtlalign.data.Preparation.Result, JsonObject)} for that.
+     */
     public static void save(Path dir, MtlModel model, JsonObject meta, Map<String, float[]> extras) {
+        save(dir, meta, model, extras);
+    }
+
+    private static final java.util.regex.Pattern EXTRA_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
+
+    private static void save(Path dir, JsonObject meta, MtlModel model, Map<String, float[]> extras) {
+        if (extras != null) {
+            for (String name : extras.keySet()) {
+                // A name with a '/' or '..' would write outside the folder; one of the model's own
+                // file names would overwrite a parameter and make the save unloadable.
+                if (name == null || !EXTRA_NAME.matcher(name).matches() || OWN_FILE.matcher(name + ".npy").matches()
+                        || name.equals("model")) {
+                    throw new IllegalArgumentException("extra array name '" + name + "': use letters, digits, '_' and "
+                            + "'-' only, and not a parameter's name (B, b, A_i, c_i, R_i)");
+                }
+                if (extras.get(name) == null) {
+                    throw new IllegalArgumentException("extra array '" + name + "' is null");
+                }
+            }
+        }
         Path abs = checkTarget(dir, false);
         recoverStale(abs);
         Path parent = abs.getParent();

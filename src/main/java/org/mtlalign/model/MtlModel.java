@@ -32,6 +32,7 @@ public final class MtlModel {
         if (d < 1 || r < 1) {
             throw new IllegalArgumentException("d and r must be >= 1");
         }
+        java.util.Objects.requireNonNull(activation, "activation");
         this.d = d;
         this.r = r;
         this.activation = activation;

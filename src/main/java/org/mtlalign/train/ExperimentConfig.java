@@ -38,6 +38,9 @@ public record ExperimentConfig(int rank, Activation activation, boolean bias, Tr
     }
 
     public ExperimentConfig {
+        java.util.Objects.requireNonNull(activation, "activation");
+        java.util.Objects.requireNonNull(train, "train");
+        java.util.Objects.requireNonNull(alignMode, "alignMode (AlignMode.NONE for no alignment)");
         if (rank < 1) {
             throw new UserInputException("--rank: must be >= 1, got " + rank);
         }

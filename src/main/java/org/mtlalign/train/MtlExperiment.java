@@ -116,6 +116,9 @@ public final class MtlExperiment {
     public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
         long t0 = System.nanoTime();
         int k = tasks.size();
+        if (k == 0) {
+            throw new IllegalArgumentException("no tasks to run");
+        }
         int d = tasks.get(0).dim();
         double[] stl = nanArray(k);
         double[] mtl = nanArray(k);

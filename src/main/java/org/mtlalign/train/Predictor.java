@@ -1,5 +1,6 @@
 package org.mtlalign.train;
 
+import java.util.List;
 import java.util.Map;
 import org.mtlalign.UserInputException;
 import org.mtlalign.backend.Backend;
@@ -20,21 +21,54 @@ public final class Predictor {
     private final MtlModel model;
     private final Map<String, NpyArray> extras;
 
-    /** For a model loaded with {@link ModelIO#load} (its standardisation comes with it). */
+    /**
+     * For a model loaded with {@link ModelIO#load} (its standardisation comes with it). A model
+     * whose model.json does not say how its inputs were standardised (saved with
+     * {@link ModelIO#save(java.nio.file.Path, MtlModel, com.google.gson.JsonObject, Map)} and no
+     * standardisation arrays) is refused: applying it to raw inputs would silently be wrong.
+     */
     public Predictor(ModelIO.Loaded loaded) {
         this(loaded.model(), loaded.extras());
+        if (!standardisationKnown(loaded)) {
+            throw new UserInputException("the saved model does not record how its inputs were standardised (no "
+                    + "standardisation arrays, no \"" + ModelIO.STANDARDISATION + "\" in model.json); save it with "
+                    + "ModelIO.save(dir, model, preparation, meta), as mtl train --out does");
+        }
     }
 
     /**
-     * @param extras the saved extras holding "standardize_mean_i" and "standardize_scale_i" per
-     *     task i, or an empty map when the model was trained on unstandardised inputs
+     * @param extras the saved extras holding each task i's standardisation under
+     *     {@link ModelIO#standardizeMeanKey} and {@link ModelIO#standardizeScaleKey}, or an empty
+     *     map when the model was trained on unstandardised inputs
      */
     public Predictor(MtlModel model, Map<String, NpyArray> extras) {
-        this.model = model;
-        this.extras = extras;
+        this.model = java.util.Objects.requireNonNull(model, "model");
+        this.extras = extras == null ? Map.of() : extras;
     }
 
-    /** The index of the head named {@code task}, or -1. */
+    private static boolean standardisationKnown(ModelIO.Loaded loaded) {
+        for (String key : loaded.extras().keySet()) {
+            if (key.startsWith("standardize_mean_")) {
+                return true;
+            }
+        }
+        com.google.gson.JsonObject json = loaded.json();
+        if (json.has(ModelIO.STANDARDISATION)) {
+            return true;
+        }
+        // Models saved by mtl train before the key existed: the data options are recorded.
+        if (json.has("data_args") && json.get("data_args").isJsonArray()) {
+            com.google.gson.JsonArray a = json.getAsJsonArray("data_args");
+            for (int i = 0; i + 1 < a.size(); i++) {
+                if ("--standardize".equals(a.get(i).getAsString())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The index of the head named {@code task}, or -1 (see {@link #requireHead}). */
     public int head(String task) {
         for (int i = 0; i < model.heads().size(); i++) {
             if (model.heads().get(i).name().equals(task)) {
@@ -42,6 +76,17 @@ public final class Predictor {
             }
         }
         return -1;
+    }
+
+    /** The index of the head named {@code task}; an unknown name is an error naming the heads. */
+    public int requireHead(String task) {
+        int h = head(task);
+        if (h < 0) {
+            List<String> names = new java.util.ArrayList<>();
+            model.heads().forEach(x -> names.add(x.name()));
+            throw new UserInputException("no task '" + task + "' in the model; its tasks are " + String.join(", ", names));
+        }
+        return h;
     }
 
     /**
@@ -56,8 +101,8 @@ public final class Predictor {
         if (rows < 0 || x.length != (long) rows * d) {
             throw new UserInputException("inputs of " + x.length + " values are not " + rows + " rows of d = " + d);
         }
-        NpyArray mean = extras.get("standardize_mean_" + head);
-        NpyArray scale = extras.get("standardize_scale_" + head);
+        NpyArray mean = extras.get(ModelIO.standardizeMeanKey(head));
+        NpyArray scale = extras.get(ModelIO.standardizeScaleKey(head));
         float[] z = mean != null && scale != null ? Preparation.apply(x, rows, d, mean.data(), scale.data()) : x;
         int c = model.heads().get(head).outputs();
         int[] all = new int[rows];

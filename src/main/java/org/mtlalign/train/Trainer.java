@@ -47,6 +47,16 @@ public final class Trainer {
         if (weights != null && weights.length != k) {
             throw new IllegalArgumentException(weights.length + " task weights for " + k + " tasks");
         }
+        if (weights != null) {
+            for (int i = 0; i < k; i++) {
+                // A negative weight turns that task's descent into ascent: its loss would be
+                // maximised and the summed validation loss could go below zero.
+                if (!(weights[i] >= 0 && Float.isFinite(weights[i]))) {
+                    throw new IllegalArgumentException("task weight " + i + " is " + weights[i]
+                            + "; weights must be finite and >= 0");
+                }
+            }
+        }
         if (isAllZero(model)) {
             // Zero B and zero heads get zero gradients: training would "succeed" and learn nothing.
             throw new IllegalArgumentException("the model's parameters are all zero; call MtlModel.initialize(seed) "
@@ -246,6 +256,18 @@ public final class Trainer {
      * indices, and that softmax targets are class indices of the head.
      */
     private static void checkTask(PreparedTask t, int i, MtlModel model) {
+        org.mtlalign.model.TaskHead head = model.heads().get(i);
+        // Heads are matched to tasks by position; a head of another kind (or listed in another
+        // order) would train on targets it cannot read, e.g. a logistic loss on class 2.
+        if (head.loss() != t.loss()) {
+            throw new IllegalArgumentException("task '" + t.name() + "' (" + i + ") has " + t.loss().cliName()
+                    + " targets but head " + i + " ('" + head.name() + "') has a " + head.loss().cliName()
+                    + " loss; heads must be in the tasks' order, of the tasks' kind");
+        }
+        if (head.loss() != org.mtlalign.model.Loss.SOFTMAX && head.outputs() != t.targetColumns()) {
+            throw new IllegalArgumentException("task '" + t.name() + "' (" + i + ") has " + t.targetColumns()
+                    + " target column(s) but head " + i + " ('" + head.name() + "') has " + head.outputs() + " output(s)");
+        }
         if (t.dim() != model.inputDim() || (long) t.rows() * t.dim() > t.x().length
                 || (long) t.rows() * t.targetColumns() > t.target().length) {
             throw new IllegalArgumentException("task '" + t.name() + "': " + t.rows() + " x " + t.dim()

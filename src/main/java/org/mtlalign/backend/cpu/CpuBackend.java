@@ -398,15 +398,58 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void svd(float[] a, int batch, int m, int n, float[] u, float[] s, float[] v) {
+        if (batch < 0 || m < 0 || n < 0) {
+            throw new IllegalArgumentException("svd: negative size batch=" + batch + " m=" + m + " n=" + n);
+        }
         int p = Math.min(m, n);
         if (batch == 0 || p == 0) {
             return;
         }
+        requireLength("svd a", a, (long) batch * m * n);
+        requireLength("svd u", u, (long) batch * m * p);
+        requireLength("svd s", s, (long) batch * p);
+        requireLength("svd v", v, (long) batch * n * p);
+        requireFinite("svd", a, (long) batch * m * n);
         // Matrices are independent: contiguous runs of them go to the workers, each with its own
         // LAPACK scratch (results do not depend on the split).
         int chunks = Math.min(batch, workers);
         int per = (batch + chunks - 1) / chunks;
         forEachIndependent(chunks, q -> svdRange(a, q * per, Math.min(batch, (q + 1) * per), m, n, u, s, v));
+    }
+
+    /**
+     * Refuses a NaN or infinity among the first n values of a decomposition's input: LAPACK's
+     * sgesdd spins without end on an infinity and returns NaN factors for others, and the GPU
+     * Jacobi kernels would return NaN; every backend checks at entry so all answer alike.
+     */
+    public static void requireFinite(String op, float[] a, long n) {
+        for (long i = 0; i < n; i++) {
+            if (!Float.isFinite(a[(int) i])) {
+                throw new IllegalArgumentException(op + ": input value " + i + " is " + a[(int) i]
+                        + " (decompositions need finite inputs)");
+            }
+        }
+    }
+
+    /** {@link #requireFinite} for the upper triangle of a row-major n x n matrix (all a symmetric eigensolver reads). */
+    public static void requireFiniteUpper(String op, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            for (int j = i; j < n; j++) {
+                if (!Float.isFinite(a[i * n + j])) {
+                    throw new IllegalArgumentException(op + ": input value (" + i + ", " + j + ") is " + a[i * n + j]
+                            + " (decompositions need finite inputs)");
+                }
+            }
+        }
+    }
+
+    private static void requireLength(String what, float[] x, long count) {
+        if (x == null) {
+            throw new IllegalArgumentException(what + ": null array");
+        }
+        if (count > x.length) {
+            throw new IllegalArgumentException(what + ": needs " + count + " values, the array has " + x.length);
+        }
     }
 
     private void svdRange(float[] a, int from, int to, int m, int n, float[] u, float[] s, float[] v) {
@@ -488,6 +531,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void symmetricEigen(float[] a, int n, float[] w, float[] vectors) {
+        if (n < 0) {
+            throw new IllegalArgumentException("symmetricEigen: negative n " + n);
+        }
+        requireLength("symmetricEigen a", a, (long) n * n);
+        requireLength("symmetricEigen w", w, n);
+        requireLength("symmetricEigen vectors", vectors, (long) n * n);
+        requireFiniteUpper("symmetricEigen", a, n);
         // Analyses need small eigenvalues resolved (the 99% rank rule), so factor in float64:
         // for the d of task embeddings the n^3 cost is negligible next to forming X^T X.
         double[] z = new double[n * n];

@@ -567,6 +567,7 @@ public final class CudaBackend implements Backend {
         need("svd u", u, (long) batch * m * p);
         need("svd s", s, (long) batch * p);
         need("svd v", v, (long) batch * n * p);
+        org.mtlalign.backend.cpu.CpuBackend.requireFinite("svd", a, (long) batch * m * n);
         if (p > maxJacobiN()) {
             cpu().svd(a, batch, m, n, u, s, v);
             return;
@@ -607,6 +608,7 @@ public final class CudaBackend implements Backend {
         need("symmetricEigen a", a, (long) n * n);
         need("symmetricEigen w", w, n);
         need("symmetricEigen vectors", vectors, (long) n * n);
+        org.mtlalign.backend.cpu.CpuBackend.requireFiniteUpper("symmetricEigen", a, n);
         if (n > maxJacobiN()) {
             cpu().symmetricEigen(a, n, w, vectors);
             return;

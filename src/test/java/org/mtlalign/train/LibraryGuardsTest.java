@@ -1,0 +1,249 @@
+package org.mtlalign.train;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.UserInputException;
+import org.mtlalign.analysis.Capacity;
+import org.mtlalign.analysis.CovarianceSimilarity;
+import org.mtlalign.analysis.TestData;
+import org.mtlalign.backend.cpu.CpuBackend;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.Task;
+import org.mtlalign.data.TaskSuite;
+import org.mtlalign.data.TrainingRows;
+import org.mtlalign.model.Activation;
+import org.mtlalign.model.Loss;
+import org.mtlalign.model.ModelIO;
+import org.mtlalign.model.MtlModel;
+import org.mtlalign.model.TaskHead;
+
+/**
+ * What a library caller gets wrong, refused where it is passed instead of ending in a silent
+ * wrong result, a hang or an index error deep inside (found by using the API as a new user).
+ */
+class LibraryGuardsTest {
+    private final CpuBackend be = new CpuBackend();
+    private final long seed = TestData.seed();
+    private final Random rnd = new Random(seed);
+
+    private Task regression(String name, int m, int d) {
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = TestData.gaussian(rnd, m, 1.0);
+        return new Task(name, x, m, d, y, 1, false, "memory");
+    }
+
+    private Task classes(String name, int m, int d, int c) {
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            y[i] = i % c;
+        }
+        return new Task(name, x, m, d, y, 1, true, "memory");
+    }
+
+    @Test
+    void sharedInputsMustBeShared() {
+        Task a = regression("a", 31, 5);
+        Task b = regression("b", 31, 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TaskSuite("s", List.of(a, b), true));
+        assertTrue(e.getMessage().contains("'b'") && e.getMessage().contains("different values"), e.getMessage());
+        Task shorter = regression("c", 30, 5);
+        assertThrows(IllegalArgumentException.class, () -> new TaskSuite("s", List.of(a, shorter), true));
+        // The same array, or an equal copy, is what shared inputs are.
+        Task sameArray = new Task("b", a.x(), 31, 5, TestData.gaussian(rnd, 31, 1.0), 1, false, "memory");
+        Task equalCopy = new Task("c", a.x().clone(), 31, 5, TestData.gaussian(rnd, 31, 1.0), 1, false, "memory");
+        assertEquals(3, new TaskSuite("s", List.of(a, sameArray, equalCopy), true).size());
+        assertEquals(2, new TaskSuite("s", List.of(a, b), false).size());
+    }
+
+    @Test
+    void emptyTasksAreRefusedWhereTheyAreMade() {
+        assertThrows(IllegalArgumentException.class, () -> new Task("e", new float[0], 0, 3, new float[0], 1, false, "m"));
+        assertThrows(IllegalArgumentException.class, () -> new Task("e", new float[0], 3, 0, new float[3], 1, false, "m"));
+        assertThrows(IllegalArgumentException.class, () -> TrainingRows.of(List.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new MtlExperiment(be, config()).run(List.of(), null));
+    }
+
+    private static ExperimentConfig config() {
+        return new ExperimentConfig(1, Activation.RELU, true, TrainConfig.defaults(1).withEpochs(2),
+                ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
+    }
+
+    private List<PreparedTask> prepared(Task... tasks) {
+        return Preparation.prepare(new TaskSuite("t", List.of(tasks), false), Preparation.Config.defaults(seed)).tasks();
+    }
+
+    private static MtlModel modelFor(List<TaskHead> heads, int d) {
+        MtlModel m = new MtlModel(d, 2, Activation.RELU, true, heads);
+        m.initialize(7);
+        return m;
+    }
+
+    @Test
+    void trainerRefusesHeadsThatDoNotFitTheirTasks() {
+        List<PreparedTask> tasks = prepared(classes("c", 60, 6, 3), regression("r", 50, 6));
+        Trainer trainer = new Trainer(be, TrainConfig.defaults(1).withEpochs(1));
+        // A logistic head on a three-class task trained before and reported a negative loss.
+        MtlModel wrongKind = modelFor(List.of(new TaskHead("c", Loss.LOGISTIC, 1), tasks.get(1).head()), 6);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer.train(wrongKind, tasks, null));
+        assertTrue(e.getMessage().contains("'c'") && e.getMessage().contains("logistic"), e.getMessage());
+        // Heads in another order than the tasks.
+        MtlModel swapped = modelFor(List.of(tasks.get(1).head(), tasks.get(0).head()), 6);
+        assertThrows(IllegalArgumentException.class, () -> trainer.train(swapped, tasks, null));
+        // Too many outputs for a one-column regression target.
+        MtlModel wide = modelFor(List.of(tasks.get(0).head(), new TaskHead("r", Loss.SQUARED, 3)), 6);
+        assertThrows(IllegalArgumentException.class, () -> trainer.train(wide, tasks, null));
+        MtlModel fits = modelFor(List.of(tasks.get(0).head(), tasks.get(1).head()), 6);
+        for (float[] w : new float[][] {{1, -1}, {1, Float.NaN}, {Float.POSITIVE_INFINITY, 1}}) {
+            IllegalArgumentException we = assertThrows(IllegalArgumentException.class, () -> trainer.train(fits, tasks, w));
+            assertTrue(we.getMessage().contains("weight"), we.getMessage());
+        }
+        assertDoesNotThrow(() -> trainer.train(fits, tasks, new float[] {1, 0}));
+    }
+
+    @Test
+    void decompositionsRefuseNonFiniteInputsInsteadOfSpinning() {
+        int m = 40;
+        int n = 5;
+        for (float bad : new float[] {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN}) {
+            for (int[] shape : new int[][] {{m, n}, {2, 2}, {n, m}}) {
+                float[] a = TestData.gaussian(rnd, shape[0] * shape[1], 1.0);
+                a[rnd.nextInt(a.length)] = bad;
+                int p = Math.min(shape[0], shape[1]);
+                // LAPACK's sgesdd never returned on a 40 x 5 matrix holding an infinity: guard
+                // against a hang so that a regression fails instead of stalling the build.
+                IllegalArgumentException e = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                        () -> assertThrows(IllegalArgumentException.class, () -> be.svd(a, 1, shape[0], shape[1],
+                                new float[shape[0] * p], new float[p], new float[shape[1] * p])));
+                assertTrue(e.getMessage().contains(Float.toString(bad)), e.getMessage());
+            }
+        }
+        int d = 7;
+        float[] sym = TestData.gaussian(rnd, d * d, 1.0);
+        sym[5 * d + 2] = Float.NaN;  // lower triangle: never read, so accepted
+        assertDoesNotThrow(() -> be.symmetricEigen(sym.clone(), d, new float[d], new float[d * d]));
+        sym[2 * d + 5] = Float.POSITIVE_INFINITY;
+        assertThrows(IllegalArgumentException.class, () -> be.symmetricEigen(sym, d, new float[d], new float[d * d]));
+        assertThrows(IllegalArgumentException.class, () -> be.svd(new float[6], 1, 2, 3, new float[2], new float[2],
+                new float[6]));
+    }
+
+    @Test
+    void modelSavesRefuseExtrasThatWouldOverwriteOrEscape(@TempDir Path tmp) {
+        MtlModel m = modelFor(List.of(new TaskHead("a", Loss.SQUARED, 1)), 4);
+        for (String name : new String[] {"B", "A_0", "c_0", "../escape", "sub/x", "", "model"}) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> ModelIO.save(tmp.resolve("m"), m, new JsonObject(), Map.of(name, new float[] {1})), name);
+        }
+        assertFalse(Files.exists(tmp.resolve("m")));
+        assertFalse(Files.exists(tmp.resolve("escape.npy")));
+        assertDoesNotThrow(() -> ModelIO.save(tmp.resolve("m"), m, new JsonObject(), Map.of("my_extra-1", new float[] {1})));
+        assertEquals(1, ModelIO.load(tmp.resolve("m")).extras().get("my_extra-1").data().length);
+    }
+
+    @Test
+    void aModelSavedWithItsPreparationPredictsOnRawInputs(@TempDir Path tmp) {
+        int d = 5;
+        Task a = classes("a", 80, d, 3);
+        Task b = regression("b", 70, d);
+        // Far from standardised, so that skipping the standardisation could not pass unseen.
+        for (int i = 0; i < a.x().length; i++) {
+            a.x()[i] = a.x()[i] * 40 + 100;
+        }
+        Preparation.Result prep = Preparation.prepare(new TaskSuite("t", List.of(a, b), false),
+                Preparation.Config.defaults(seed));
+        List<TaskHead> heads = new ArrayList<>();
+        prep.tasks().forEach(t -> heads.add(t.head()));
+        MtlModel model = modelFor(heads, d);
+        new Trainer(be, TrainConfig.defaults(1).withEpochs(3)).train(model, prep.tasks(), null);
+        ModelIO.save(tmp.resolve("m"), model, prep, null);
+        Predictor p = new Predictor(ModelIO.load(tmp.resolve("m")));
+        float[] got = p.predict(be, p.requireHead("a"), a.x(), a.rows());
+        // The reference: the prepared (standardised) rows through the model, as probabilities.
+        PreparedTask pa = prep.tasks().get(0);
+        int[] all = TestData.range(a.rows());
+        float[] want = new Evaluator(be).predict(model, 0, pa.x(), d, all);
+        Predictor.toProbabilities(Loss.SOFTMAX, want, a.rows(), 3);
+        double worst = 0;
+        for (int i = 0; i < want.length; i++) {
+            worst = Math.max(worst, Math.abs(got[i] - want[i]));
+        }
+        assertTrue(worst < 1e-5, "largest probability difference " + worst);
+        assertEquals(3, ModelIO.load(tmp.resolve("m")).json().getAsJsonObject("class_values").getAsJsonArray("a").size());
+        UserInputException unknown = assertThrows(UserInputException.class, () -> p.requireHead("nope"));
+        assertTrue(unknown.getMessage().contains("a, b"), unknown.getMessage());
+
+        // Saved without the preparation: nothing says how inputs were standardised, so refused.
+        ModelIO.save(tmp.resolve("bare"), model, new JsonObject(), null);
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> new Predictor(ModelIO.load(tmp.resolve("bare"))));
+        assertTrue(e.getMessage().contains("standardised"), e.getMessage());
+        JsonObject none = new JsonObject();
+        none.addProperty(ModelIO.STANDARDISATION, "none");
+        ModelIO.save(tmp.resolve("raw"), model, none, null);
+        assertDoesNotThrow(() -> new Predictor(ModelIO.load(tmp.resolve("raw"))));
+    }
+
+    @Test
+    void analysesRefuseMismatchedOrNonFiniteArguments() {
+        int d = 6;
+        int m = 20;
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = TestData.gaussian(rnd, m, 1.0);
+        Capacity cap = new Capacity(be);
+        assertEquals(1, cap.suggest(new float[][] {x}, new int[] {m}, d, new float[][] {y}, new int[] {1}, 1e-3, 0.99)
+                .suggestedRank());
+        for (double energy : new double[] {5, 0, Double.NaN}) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> cap.suggest(new float[][] {x}, new int[] {m}, d, new float[][] {y}, new int[] {1}, 1e-3, energy));
+        }
+        float[] yNaN = y.clone();
+        yNaN[3] = Float.NaN;  // dropped the task from the suggestion before, without a word
+        assertThrows(IllegalArgumentException.class,
+                () -> cap.suggest(new float[][] {x}, new int[] {m}, d, new float[][] {yNaN}, new int[] {1}, 1e-3, 0.99));
+        float[] few = TestData.gaussian(rnd, 3 * d, 1.0);
+        IllegalArgumentException singular = assertThrows(IllegalArgumentException.class,
+                () -> cap.suggest(new float[][] {few}, new int[] {3}, d, new float[][] {new float[] {1, 2, 4}},
+                        new int[] {1}, 0, 0.99));
+        assertTrue(singular.getMessage().contains("lambda"), singular.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> cap.suggest(new float[][] {x, x}, new int[] {m}, d, new float[][] {y, y}, new int[] {1, 1}, 1e-3, 0.99));
+
+        CovarianceSimilarity cs = new CovarianceSimilarity(be, 0.99);
+        assertThrows(IllegalArgumentException.class, () -> cs.matrix(new float[][] {x, x}, new int[] {m}, d));
+        assertThrows(IllegalArgumentException.class, () -> cs.matrix(new float[][] {x, new float[10]}, new int[] {m, m}, d));
+        float[] xNaN = x.clone();
+        xNaN[7] = Float.NaN;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> cs.matrix(new float[][] {x, xNaN}, new int[] {m, m}, d));
+        assertTrue(e.getMessage().contains("[1, 1]"), e.getMessage());
+    }
+
+    @Test
+    void nullSettingsAreNamedAtConstruction() {
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> new ExperimentConfig(1, Activation.RELU, true, TrainConfig.defaults(1), null, null, 0, 0.99, true));
+        assertTrue(e.getMessage().contains("alignMode"), e.getMessage());
+        assertThrows(NullPointerException.class,
+                () -> new MtlModel(3, 1, null, true, List.of(new TaskHead("a", Loss.SQUARED, 1))));
+    }
+}
