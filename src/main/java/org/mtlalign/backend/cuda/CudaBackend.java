@@ -196,6 +196,7 @@ public final class CudaBackend implements Backend {
             JCudaDriver.cuMemFreeHost(p);
             Cu.check(r, "cuEventCreate");
         }
+        livePinned.add(pin);
         return pin;
     }
 
@@ -220,11 +221,16 @@ public final class CudaBackend implements Backend {
     synchronized void free(Pinned p) {
         if (!p.freed && !closed) {
             p.freed = true;
+            livePinned.remove(p);
             enter();
             JCudaDriver.cuEventDestroy(p.copied);
             JCudaDriver.cuMemFreeHost(p.host);
         }
     }
+
+    // Pinned blocks not yet freed: close() frees them, so a session left open when its backend
+    // is closed does not keep page-locked host memory (a limited resource) for the process's life.
+    private final java.util.Set<Pinned> livePinned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
     /** Waits for the queued work, then copies dst.length floats from the start of d. */
     synchronized void copyToHost(DeviceBuffer d, float[] dst) {
@@ -655,6 +661,12 @@ public final class CudaBackend implements Backend {
             if (staging != null) {
                 staging.free();
             }
+            for (Pinned p : livePinned) {
+                p.freed = true;
+                JCudaDriver.cuEventDestroy(p.copied);
+                JCudaDriver.cuMemFreeHost(p.host);
+            }
+            livePinned.clear();
             if (streamCreated) {
                 JCudaDriver.cuStreamDestroy(stream);
                 streamCreated = false;
@@ -672,6 +684,7 @@ public final class CudaBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
+        Cu.requireContext();
         // The current context is per thread; this library is the only one setting it here, so a
         // thread whose last context set was this backend's need not set it again (a training step
         // enters some twenty times, and each JNI call costs). Per thread, not per backend: two

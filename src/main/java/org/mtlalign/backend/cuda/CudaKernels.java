@@ -568,6 +568,9 @@ final class CudaKernels {
         }
         argBuffer.putLong(SIZE_AT, at);
         int r = JCudaDriver.cuLaunchKernel(f, gx, gy, 1, bx, by, 1, sharedBytes, stream, null, launchExtra);
+        if (Cu.sticky(r)) {
+            throw Cu.lost(r, "the launch of " + name);
+        }
         if (r != 0) {
             throw new CudaFailure("launch of " + name + " (grid " + gx + "x" + gy + ", block " + bx + "x" + by
                     + ", shared " + sharedBytes + " B) failed: " + Cu.name(r));

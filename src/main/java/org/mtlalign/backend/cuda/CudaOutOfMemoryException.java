@@ -21,7 +21,13 @@ public final class CudaOutOfMemoryException extends UserInputException {
         this.requestedBytes = requestedBytes;
     }
 
-    /** The size of the request that failed, in bytes. */
+    /** Out of another kind of memory (page-locked host memory), with the whole message. */
+    CudaOutOfMemoryException(String message) {
+        super(message);
+        this.requestedBytes = -1;
+    }
+
+    /** The size of the request that failed, in bytes (-1 where unknown). */
     public long requestedBytes() {
         return requestedBytes;
     }
