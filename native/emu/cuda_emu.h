@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 struct dim3 {
@@ -134,8 +135,94 @@ inline float __fsub_rn(float a, float b) { return a - b; }
 inline float __fdiv_rn(float a, float b) { return a / b; }
 inline float __fsqrt_rn(float a) { return std::sqrt(a); }
 
+// The order in which runnable fibers are resumed, from MTL_EMU_SCHEDULE: "forward" (default;
+// thread 0 first), "reverse", or "shuffle[:SEED]". A fiber runs from one barrier (block or warp)
+// to the next without interruption, so in forward order a thread always sees the writes that
+// lower-numbered threads made since the last barrier, and a missing barrier between a write by
+// thread i and a read by thread j > i goes unseen; the reverse order shows exactly those. The
+// shuffled order draws a fresh permutation every round and also holds each runnable fiber back
+// for the round with probability 1/2, so a thread can fall several barrier-free stretches behind
+// the others, as a delayed warp does on a GPU (e.g. a flag reset by thread 0 after other warps
+// have already set it). Kernels free of races give the same results in every order.
+enum class EmuSchedule { forward, reverse, shuffle };
+struct EmuScheduleConfig {
+    EmuSchedule kind = EmuSchedule::forward;
+    uint64_t seed = 0x9E3779B97F4A7C15ull;
+};
+inline const EmuScheduleConfig& emu_schedule() {
+    static const EmuScheduleConfig config = [] {
+        EmuScheduleConfig c;
+        const char* s = std::getenv("MTL_EMU_SCHEDULE");
+        if (s == nullptr || *s == 0 || std::strcmp(s, "forward") == 0) {
+            return c;
+        }
+        if (std::strcmp(s, "reverse") == 0) {
+            c.kind = EmuSchedule::reverse;
+        } else if (std::strncmp(s, "shuffle", 7) == 0 && (s[7] == 0 || s[7] == ':')) {
+            c.kind = EmuSchedule::shuffle;
+            if (s[7] == ':') {
+                c.seed = std::strtoull(s + 8, nullptr, 10) * 0x9E3779B97F4A7C15ull + 1;
+            }
+        } else {
+            std::fprintf(stderr, "cuda_emu: MTL_EMU_SCHEDULE=%s: expected forward, reverse or shuffle[:SEED]\n", s);
+            std::exit(2);
+        }
+        return c;
+    }();
+    return config;
+}
+
+inline uint64_t emu_splitmix(uint64_t& state) {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+// The next round's resume order into `order` (size n), and in `hold` which fibers sit it out.
+inline void emu_schedule_round(std::vector<int>& order, std::vector<char>& hold, int n, uint64_t& state) {
+    const EmuScheduleConfig& c = emu_schedule();
+    order.resize(n);
+    hold.assign(n, 0);
+    for (int i = 0; i < n; ++i) {
+        order[i] = c.kind == EmuSchedule::reverse ? n - 1 - i : i;
+    }
+    if (c.kind == EmuSchedule::shuffle) {
+        for (int i = n - 1; i > 0; --i) {  // Fisher-Yates
+            std::swap(order[i], order[emu_splitmix(state) % (uint64_t)(i + 1)]);
+        }
+        for (int i = 0; i < n; i += 64) {
+            const uint64_t bits = emu_splitmix(state);
+            for (int j = i; j < std::min(n, i + 64); ++j) {
+                hold[j] = (char)((bits >> (j - i)) & 1);
+            }
+        }
+    }
+}
+
+// A GPU faults (CUDA_ERROR_MISALIGNED_ADDRESS) on a load or store at an address that is not a
+// multiple of the access size, which x86 tolerates; so every pointer argument is checked against
+// its pointee's alignment at launch (stricter than the GPU: it checks even a pointer never read).
+template <typename T>
+inline void emu_check_alignment(T v, int index) {
+    if constexpr (std::is_pointer_v<T>) {
+        using E = std::remove_cv_t<std::remove_pointer_t<T>>;
+        if constexpr (!std::is_void_v<E>) {
+            if (reinterpret_cast<uintptr_t>(v) % alignof(E) != 0) {
+                std::fprintf(stderr, "cuda_emu: kernel argument %d (%p) is not aligned to its %zu-byte elements\n",
+                             index, (const void*)v, alignof(E));
+                std::abort();
+            }
+        }
+    }
+}
+
 template <typename... P, typename... A>
 void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, A... args) {
+    {
+        int index = 0;
+        (emu_check_alignment<P>(static_cast<P>(args), index++), ...);
+    }
     const int nthreads = block.x * block.y * block.z;
     const int nwarps = (nthreads + 31) / 32;
     std::vector<double> smem((smem_bytes + 7) / 8 + 1);
@@ -146,6 +233,9 @@ void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, 
     b.bars.resize(1 + nwarps);
     b.body = [](void* f) { (*static_cast<decltype(call)*>(f))(); };
     b.body_arg = &call;
+    std::vector<int> order;
+    std::vector<char> hold;
+    static thread_local uint64_t schedule_state = emu_schedule().seed;
     for (unsigned bz = 0; bz < grid.z; ++bz) {
         for (unsigned by = 0; by < grid.y; ++by) {
             for (unsigned bx = 0; bx < grid.x; ++bx) {
@@ -181,9 +271,15 @@ void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, 
                 int live = nthreads;
                 while (live > 0) {
                     bool progress = false;
-                    for (int i = 0; i < nthreads; ++i) {
+                    bool held = false;
+                    emu_schedule_round(order, hold, nthreads, schedule_state);
+                    for (int i : order) {
                         EmuFiber& f = b.fibers[i];
                         if (f.done || (f.wait_bar >= 0 && b.bars[f.wait_bar].gen == f.wait_gen)) {
+                            continue;
+                        }
+                        if (hold[i]) {
+                            held = true;  // runnable, but sits this round out
                             continue;
                         }
                         f.wait_bar = -1;
@@ -201,7 +297,7 @@ void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, 
                         }
                         progress = true;
                     }
-                    if (!progress) {
+                    if (!progress && !held) {
                         std::fprintf(stderr, "cuda_emu: deadlock: %d thread(s) of block (%u, %u, %u) wait at a barrier "
                                      "the others never reach\n", live, bx, by, bz);
                         std::abort();

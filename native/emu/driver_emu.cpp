@@ -353,7 +353,13 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     if (f == nullptr || (params == nullptr) == (extra == nullptr)) {
         return fail("cuLaunchKernel needs exactly one of kernelParams and extra", CUDA_ERROR_INVALID_VALUE);
     }
-    if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz == 0 || bx * by * bz > 1024 || smem > 48 * 1024) {
+    // The limits of every GPU the fatbins target (sm_80..sm_90): grid y and z at most 65535, block
+    // x and y at most 1024 and z 64, 1024 threads a block, 48 KiB of dynamic shared memory without
+    // the opt-in attribute (which the project does not set).
+    if (gx == 0 || gy == 0 || gz == 0 || gx > 0x7fffffffu || gy > 65535 || gz > 65535 || bx > 1024 || by > 1024 ||
+        bz > 64 || (unsigned long long)bx * by * bz == 0 || (unsigned long long)bx * by * bz > 1024 || smem > 48 * 1024) {
+        std::fprintf(stderr, "[cuda-emu] launch grid (%u, %u, %u) block (%u, %u, %u) shared %u bytes\n", gx, gy, gz, bx, by,
+                     bz, smem);
         return fail("cuLaunchKernel with an invalid configuration", CUDA_ERROR_INVALID_VALUE);
     }
     const Kernel& k = *(const Kernel*)f;
