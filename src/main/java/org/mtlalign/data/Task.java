@@ -21,6 +21,15 @@ public final class Task {
     // Set when a float64 input column lost its variation in float32 (see NpyArray.precisionLoss).
     String inputPrecisionLoss;
 
+    /**
+     * @param x              m x d inputs, row-major (kept, not copied)
+     * @param y              m x yCols labels, row-major (kept, not copied); the loss is inferred
+     *                       from their values ({@link EncodedLabels}) unless one is requested
+     * @param integralLabels whether the labels came from an integer type (recorded only: the
+     *                       inference looks at the values, so 0/1/2 stored as float are classes too)
+     * @param source         where the task came from, for messages and provenance
+     * @throws IllegalArgumentException for sizes that do not match, m, d or yCols below 1, NaN or Inf
+     */
     public Task(String name, float[] x, int m, int d, float[] y, int yCols, boolean integralLabels, String source) {
         if (m < 1 || d < 1 || yCols < 1) {
             throw new IllegalArgumentException("task " + name + ": needs at least one row, one input column and one "
