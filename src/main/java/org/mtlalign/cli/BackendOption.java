@@ -21,8 +21,9 @@ public final class BackendOption {
     /** Checks the values without selecting anything (for commands that print before selecting). */
     void validate() {
         Backends.checkName(backend);
-        if (threads != null && threads < 1) {
-            throw new UserInputException("--threads: must be >= 1, got " + threads);
+        if (threads != null && (threads < 1 || threads > org.mtlalign.backend.cpu.CpuBackend.MAX_WORKERS)) {
+            throw new UserInputException("--threads: must be in 1.." + org.mtlalign.backend.cpu.CpuBackend.MAX_WORKERS
+                    + ", got " + threads);
         }
     }
 

@@ -81,6 +81,7 @@ public final class PredictCommand implements Callable<Integer> {
                     + ")");
         }
         TaskHead h = m.heads().get(head);
+        warnIfUnfinished(loaded.json(), e);
         NpyArray xa = TaskLoader.readArray(in);
         int d = m.inputDim();
         if (xa.rank() != 2 || xa.dim(1) != d) {
@@ -162,5 +163,24 @@ public final class PredictCommand implements Callable<Integer> {
             b.append('\n');
         }
         Outputs.writeAtomically(out, b.toString(), "--out");
+    }
+
+    /**
+     * The model was saved by a training that had not completed (a checkpoint of a run that was
+     * stopped, or the last good parameters of a diverged one): its predictions may be of a barely
+     * trained model, which nothing in the output would show.
+     */
+    static void warnIfUnfinished(com.google.gson.JsonObject json, PrintWriter e) {
+        if (!json.has("status") || !json.get("status").isJsonPrimitive()) {
+            return;
+        }
+        String status = json.get("status").getAsString();
+        if (status.equals("complete") || status.startsWith("trained")) {
+            return;
+        }
+        String epochs = json.has("epochs_done") && json.get("epochs_done").isJsonPrimitive()
+                ? json.get("epochs_done").getAsString() : "?";
+        e.println("warning: the model was saved with status '" + status + "' after " + epochs + " epoch(s), not by a "
+                + "completed training; its predictions may be poor (mtl train --resume continues it)");
     }
 }

@@ -237,13 +237,13 @@ public final class TrainCommand implements Callable<Integer> {
             if (epochsBefore > 0 && cfg.runStl()) {
                 e.println("note: the resumed MTL model has trained " + epochsBefore + " + up to " + cfg.train().epochs()
                         + " epochs; the baselines and the reweighted model get the same total cap ("
-                        + (epochsBefore + cfg.train().epochs()) + " epochs) so the comparison is like for like");
+                        + totalEpochs(epochsBefore, cfg) + " epochs) so the comparison is like for like");
             }
         }
         MtlExperiment exp = new MtlExperiment(backend, cfg).alignLearningRateFactor(opts.alignLrFactor)
                 .capacity(suggestion).log(s -> e.println("  .. " + s));
         if (resumed != null && epochsBefore > 0) {
-            exp.scratchEpochs(epochsBefore + cfg.train().epochs());
+            exp.scratchEpochs(totalEpochs(epochsBefore, cfg));
         }
         JsonObject meta = new JsonObject();
         meta.add("provenance", Outputs.provenance(backend, argv));
@@ -585,6 +585,11 @@ public final class TrainCommand implements Callable<Integer> {
         Holder(DataOptions d) {
             this.d = d;
         }
+    }
+
+    /** Epochs before the resume plus this run's cap, saturating (an --epochs near the int limit must not wrap). */
+    private static int totalEpochs(int before, ExperimentConfig cfg) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) before + cfg.train().epochs());
     }
 
     private JsonObject configJson(ExperimentConfig cfg, Preparation.Config prep, List<PreparedTask> tasks) {

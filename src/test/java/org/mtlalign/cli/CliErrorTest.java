@@ -49,6 +49,9 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--task", t, "--activation", "tanh"), "--activation");
         assertUserError(CliTestSupport.run("train", "--task", t, "--loss", "hinge"), "--loss");
         assertUserError(CliTestSupport.run("train", "--task", t, "--epochs", "0"), "--epochs");
+        // Java's ForkJoinPool takes at most 32767 threads: more was an internal error (exit 1).
+        assertUserError(CliTestSupport.run("analyze", "--task", t, "--threads", "40000"), "--threads", "1..32767");
+        assertUserError(CliTestSupport.run("analyze", "--task", t, "--threads", "0"), "--threads");
         assertUserError(CliTestSupport.run("train", "--task", t, "--lr", "-1"), "--lr");
         assertUserError(CliTestSupport.run("train", "--suite", "mnist"), "--suite", "mnist");
         assertUserError(CliTestSupport.run("train", "--backend", "tpu"), "--backend", "tpu");

@@ -96,4 +96,27 @@ class CliPredictTest {
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
                 bx.toString(), "--out", bx.toString()), "--out", "input");
     }
+
+    @Test
+    void aModelOfATrainingThatDidNotCompleteIsUsedWithAWarning() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 61);
+        Path model = dir.resolve("diverged");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--rank", "1", "--epochs",
+                "5", "--no-stl", "--align", "none", "--reweight", "none", "--optimizer", "sgd", "--lr", "1e30", "--out",
+                model.toString());
+        assertEquals(3, t.code(), t.all());
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                a[0].toString(), "--out", dir.resolve("p.npy").toString());
+        assertEquals(0, p.code(), p.all());
+        assertTrue(p.err().contains("warning: the model was saved with status 'stopped: ") && p.err().contains("diverged"), p.err());
+
+        Path done = dir.resolve("done");
+        t = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--rank", "1", "--epochs", "2", "--no-stl",
+                "--align", "none", "--reweight", "none", "--out", done.toString());
+        assertEquals(0, t.code(), t.all());
+        p = CliTestSupport.run("predict", "--model", done.toString(), "--task", "a", "--in", a[0].toString(), "--out",
+                dir.resolve("q.npy").toString());
+        assertEquals(0, p.code(), p.all());
+        assertTrue(!p.err().contains("warning"), p.err());
+    }
 }

@@ -33,6 +33,8 @@ import org.netlib.util.intW;
 public final class CpuBackend implements Backend {
     /** System property that overrides the worker count (1 = everything on the caller's thread). */
     public static final String WORKERS_PROPERTY = "mtlalign.cpu.workers";
+    /** The most workers: Java's ForkJoinPool refuses more than 32767 threads. */
+    public static final int MAX_WORKERS = 32767;
     /** Rows per Gram partial sum; partials are added in index order (see {@link #gram}). */
     static final int GRAM_PART_ROWS = 8192;
     /** Rows centred at a time into a worker's scratch block. */
@@ -52,8 +54,8 @@ public final class CpuBackend implements Backend {
 
     /** With {@code workers} threads for independent work (1: all on the calling thread). */
     public CpuBackend(int workers) {
-        if (workers < 1) {
-            throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        if (workers < 1 || workers > MAX_WORKERS) {
+            throw new IllegalArgumentException("workers must be in 1.." + MAX_WORKERS + ", got " + workers);
         }
         this.workers = workers;
     }
@@ -68,14 +70,14 @@ public final class CpuBackend implements Backend {
         if (prop != null && !prop.isBlank()) {
             try {
                 int w = Integer.parseInt(prop.trim());
-                if (w >= 1) {
+                if (w >= 1 && w <= MAX_WORKERS) {
                     return w;
                 }
             } catch (NumberFormatException e) {
                 // fall through to the default
             }
-            throw new org.mtlalign.UserInputException("-D" + WORKERS_PROPERTY + ": expected a positive integer, got '"
-                    + prop + "'");
+            throw new org.mtlalign.UserInputException("-D" + WORKERS_PROPERTY + ": expected an integer in 1.."
+                    + MAX_WORKERS + ", got '" + prop + "'");
         }
         boolean javaBlas = !BLAS.getInstance().getClass().getSimpleName().startsWith("JNI");
         return javaBlas || blasThreads() == 1 ? Runtime.getRuntime().availableProcessors() : 1;
