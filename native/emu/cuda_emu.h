@@ -141,9 +141,11 @@ inline float __fsqrt_rn(float a) { return std::sqrt(a); }
 // lower-numbered threads made since the last barrier, and a missing barrier between a write by
 // thread i and a read by thread j > i goes unseen; the reverse order shows exactly those. The
 // shuffled order draws a fresh permutation every round and also holds each runnable fiber back
-// for the round with probability 1/2, so a thread can fall several barrier-free stretches behind
-// the others, as a delayed warp does on a GPU (e.g. a flag reset by thread 0 after other warps
-// have already set it). Kernels free of races give the same results in every order.
+// for the round with probability 1/2, and in every block one warp (warp 0 half the time, else
+// one drawn at random) runs only
+// when no other thread can: threads fall several barrier-free stretches behind the others, as a
+// delayed warp does on a GPU (e.g. thread 0 resetting a flag after other warps have already set
+// it). Kernels free of races give the same results in every order.
 enum class EmuSchedule { forward, reverse, shuffle };
 struct EmuScheduleConfig {
     EmuSchedule kind = EmuSchedule::forward;
@@ -180,7 +182,9 @@ inline uint64_t emu_splitmix(uint64_t& state) {
 }
 
 // The next round's resume order into `order` (size n), and in `hold` which fibers sit it out.
-inline void emu_schedule_round(std::vector<int>& order, std::vector<char>& hold, int n, uint64_t& state) {
+// After a round in which nothing ran (all runnable fibers held), `release` runs everyone.
+inline void emu_schedule_round(std::vector<int>& order, std::vector<char>& hold, int n, uint64_t& state, int laggard,
+                               bool release) {
     const EmuScheduleConfig& c = emu_schedule();
     order.resize(n);
     hold.assign(n, 0);
@@ -191,11 +195,17 @@ inline void emu_schedule_round(std::vector<int>& order, std::vector<char>& hold,
         for (int i = n - 1; i > 0; --i) {  // Fisher-Yates
             std::swap(order[i], order[emu_splitmix(state) % (uint64_t)(i + 1)]);
         }
+        if (release) {
+            return;
+        }
         for (int i = 0; i < n; i += 64) {
             const uint64_t bits = emu_splitmix(state);
             for (int j = i; j < std::min(n, i + 64); ++j) {
                 hold[j] = (char)((bits >> (j - i)) & 1);
             }
+        }
+        for (int j = 32 * laggard; j < std::min(n, 32 * laggard + 32); ++j) {
+            hold[j] = 1;
         }
     }
 }
@@ -269,10 +279,15 @@ void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, 
                     }
                 }
                 int live = nthreads;
+                // Warp 0 half the time: thread 0 is where kernels reset block-wide flags and sums.
+                const uint64_t draw = emu_splitmix(schedule_state);
+                const int laggard = emu_schedule().kind != EmuSchedule::shuffle ? -1
+                                    : (draw & 1) ? 0 : (int)((draw >> 1) % (uint64_t)nwarps);
+                bool release = false;
                 while (live > 0) {
                     bool progress = false;
                     bool held = false;
-                    emu_schedule_round(order, hold, nthreads, schedule_state);
+                    emu_schedule_round(order, hold, nthreads, schedule_state, laggard, release);
                     for (int i : order) {
                         EmuFiber& f = b.fibers[i];
                         if (f.done || (f.wait_bar >= 0 && b.bars[f.wait_bar].gen == f.wait_gen)) {
@@ -297,6 +312,7 @@ void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, 
                         }
                         progress = true;
                     }
+                    release = !progress;
                     if (!progress && !held) {
                         std::fprintf(stderr, "cuda_emu: deadlock: %d thread(s) of block (%u, %u, %u) wait at a barrier "
                                      "the others never reach\n", live, bx, by, bz);
