@@ -7,18 +7,49 @@ import org.mtlalign.backend.Backend;
  * single-task capacities (the output counts c_i of linear heads), every task keeps its own
  * single-task optimum and nothing transfers. Below that the shared module must choose: we fit
  * a ridge single-task model W_i (d x c_i) per task, scale each to unit norm so tasks count
- * equally, and suggest the smallest r whose top singular directions of [W_1 .. W_k] hold
- * {@code energy} of the squared spectrum.
+ * equally, and look at the singular values of [W_1 .. W_k].
+ *
+ * <p>The suggestion is validated, not read off the spectrum: each task's rows are split in two
+ * halves (seeded); on one half the normalised fits give the shared directions U, and for every
+ * width r each task is refitted (ridge) on its inputs projected onto the top r directions and
+ * scored on the other half (squared error over that of predicting the mean); the halves then
+ * swap. The suggestion is the smallest r whose error, averaged over tasks and halves, is within
+ * 0.01 (1% of the targets' variance) of the best. The energy rule (the smallest r whose top directions hold {@code energy} of the
+ * squared spectrum) is reported beside it; it was the suggestion before, and with few rows per
+ * task (m_i below or near d, as with embeddings) every fit is mostly noise spread over all
+ * directions, so it counted that noise floor up to the no-transfer bound. With fewer than 4
+ * rows in some task there is nothing to validate on, and the energy rule is the suggestion.
  */
 public final class Capacity {
+    /**
+     * A width whose validated error is within this of the best counts as good as the best. The
+     * errors are in units of the targets' variance, so this is 1% of it: absolute, because near a
+     * noise floor of 1e-4 a relative margin would let rounding pick a wider module.
+     */
+    static final double TOLERANCE = 0.01;
+
     private final Backend backend;
 
     public Capacity(Backend backend) {
         this.backend = backend;
     }
 
-    /** The suggestion and the numbers behind it. */
-    public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy) {
+    /**
+     * The suggestion and the numbers behind it.
+     *
+     * @param suggestedRank   the validated width (the energy rule's where validation is impossible)
+     * @param noTransferRank  the sum of the output counts, capped at d (Proposition 1)
+     * @param singularValues  of the normalised single-task fits on all rows, descending
+     * @param energyRank      the smallest r holding {@code energy} of the squared spectrum
+     * @param validationError for r = 1, 2, ...: held-out squared error over that of the mean,
+     *                        averaged over tasks and halves; null where not validated
+     */
+    public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy,
+                             int energyRank, double[] validationError) {
+        /** Whether the suggestion was validated on held-out rows (else it is the energy rule's). */
+        public boolean validated() {
+            return validationError != null;
+        }
     }
 
     /**
@@ -50,55 +81,11 @@ public final class Capacity {
         for (int c : cols) {
             total += c;
         }
-        float[] w = new float[d * total];
-        int off = 0;
-        float[] g = new float[d * d];
-        float[] ev = new float[d];
-        float[] vec = new float[d * d];
-        for (int i = 0; i < k; i++) {
-            int c = cols[i];
-            // Labels are centred below (an intercept model), so the inputs must be too: with an
-            // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
-            // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
-            backend.gram(xs[i], rows[i], d, true, g);
-            CovarianceSimilarity.requireFiniteGram(g, xs[i], rows[i], d);
-            backend.symmetricEigen(g, d, ev, vec);
-            float[] xty = new float[d * c];
-            float[] yc = centred(ys[i], rows[i], c);
-            backend.gemm(true, false, d, c, rows[i], 1f, xs[i], 0, d, yc, 0, c, 0f, xty, 0, c);
-            // W = V diag(1 / (w + lambda m)) V^T X^T y.
-            float[] tmp = new float[d * c];
-            backend.gemm(true, false, d, c, d, 1f, vec, 0, d, xty, 0, c, 0f, tmp, 0, c);
-            double shift = lambda * rows[i];
-            if (shift == 0 && !(ev[d - 1] > 0)) {
-                throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + rows[i]
-                        + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
-            }
-            for (int a = 0; a < d; a++) {
-                float f = (float) (1.0 / (Math.max(ev[a], 0f) + shift));
-                for (int b = 0; b < c; b++) {
-                    tmp[a * c + b] *= f;
-                }
-            }
-            float[] wi = new float[d * c];
-            backend.gemm(false, false, d, c, d, 1f, vec, 0, d, tmp, 0, c, 0f, wi, 0, c);
-            double norm = 0;
-            for (float v : wi) {
-                norm += (double) v * v;
-            }
-            norm = Math.sqrt(norm);
-            for (int a = 0; a < d; a++) {
-                for (int b = 0; b < c; b++) {
-                    w[a * total + off + b] = norm > 0 ? (float) (wi[a * c + b] / norm) : 0f;
-                }
-            }
-            off += c;
-        }
         int p = Math.min(d, total);
-        float[] u = new float[d * p];
+        float[] w = normalisedFits(xs, rows, d, ys, cols, total, lambda);
         float[] s = new float[p];
-        float[] v = new float[total * p];
-        backend.svd(w, 1, d, total, u, s, v);
+        float[] u = new float[d * p];
+        backend.svd(w, 1, d, total, u, s, new float[total * p]);
         double sum = 0;
         for (float x : s) {
             sum += (double) x * x;
@@ -113,7 +100,291 @@ public final class Capacity {
         for (int i = 0; i < p; i++) {
             sv[i] = s[i];
         }
-        return new Suggestion(Math.max(1, r), Math.min(total, d), sv, energy);
+        int energyRank = Math.max(1, r);
+        double[] err = validationError(xs, rows, d, ys, cols, total, lambda);
+        int suggested = energyRank;
+        if (err != null) {
+            double best = Double.POSITIVE_INFINITY;
+            for (double e : err) {
+                best = Math.min(best, e);
+            }
+            suggested = 1;
+            while (suggested < p && !(err[suggested - 1] <= best + TOLERANCE)) {
+                suggested++;
+            }
+        }
+        return new Suggestion(suggested, Math.min(total, d), sv, energy, energyRank, err);
+    }
+
+    /** [W_1 .. W_k] (d x total): each task's ridge fit on centred data, scaled to unit norm. */
+    private float[] normalisedFits(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int total, double lambda) {
+        float[] w = new float[d * total];
+        float[] g = new float[d * d];
+        float[] ev = new float[d];
+        float[] vec = new float[d * d];
+        int off = 0;
+        for (int i = 0; i < xs.length; i++) {
+            int c = cols[i];
+            // Labels are centred below (an intercept model), so the inputs must be too: with an
+            // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
+            // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
+            backend.gram(xs[i], rows[i], d, true, g);
+            CovarianceSimilarity.requireFiniteGram(g, xs[i], rows[i], d);
+            backend.symmetricEigen(g, d, ev, vec);
+            double shift = lambda * rows[i];
+            if (shift == 0 && !(ev[d - 1] > 0)) {
+                throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + rows[i]
+                        + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
+            }
+            float[] wi = ridge(xs[i], rows[i], d, centred(ys[i], rows[i], c), c, ev, vec, shift);
+            double norm = 0;
+            for (float v : wi) {
+                norm += (double) v * v;
+            }
+            norm = Math.sqrt(norm);
+            for (int a = 0; a < d; a++) {
+                for (int b = 0; b < c; b++) {
+                    w[a * total + off + b] = norm > 0 ? (float) (wi[a * c + b] / norm) : 0f;
+                }
+            }
+            off += c;
+        }
+        return w;
+    }
+
+    /**
+     * The held-out error of every width r = 1..min(d, total) (see the class comment), or null
+     * when a task has fewer than 4 rows or no task has varying targets.
+     */
+    private double[] validationError(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int total,
+                                     double lambda) {
+        int k = xs.length;
+        int p = Math.min(d, total);
+        for (int m : rows) {
+            if (m < 4) {
+                return null;
+            }
+        }
+        int[][] order = new int[k][];
+        for (int i = 0; i < k; i++) {
+            order[i] = permutation(rows[i], new java.util.Random(0x5EEDCAFEL + 1_000_003L * i));
+        }
+        double[] err = new double[p];
+        int scored = 0;
+        for (int fold = 0; fold < 2; fold++) {
+            float[][] xa = new float[k][];
+            float[][] ya = new float[k][];
+            float[][] xb = new float[k][];
+            float[][] yb = new float[k][];
+            int[] ma = new int[k];
+            int[] mb = new int[k];
+            for (int i = 0; i < k; i++) {
+                int half = rows[i] / 2;
+                int from = fold == 0 ? 0 : half;
+                int to = fold == 0 ? half : rows[i];
+                ma[i] = to - from;
+                mb[i] = rows[i] - ma[i];
+                xa[i] = new float[ma[i] * d];
+                ya[i] = new float[ma[i] * cols[i]];
+                xb[i] = new float[mb[i] * d];
+                yb[i] = new float[mb[i] * cols[i]];
+                int a = 0;
+                int b = 0;
+                for (int t = 0; t < rows[i]; t++) {
+                    int src = order[i][t];
+                    boolean inA = t >= from && t < to;
+                    System.arraycopy(xs[i], src * d, inA ? xa[i] : xb[i], (inA ? a : b) * d, d);
+                    System.arraycopy(ys[i], src * cols[i], inA ? ya[i] : yb[i], (inA ? a : b) * cols[i], cols[i]);
+                    if (inA) {
+                        a++;
+                    } else {
+                        b++;
+                    }
+                }
+            }
+            float[] w = normalisedFits(xa, ma, d, ya, cols, total, lambda);
+            float[] u = new float[d * p];
+            backend.svd(w, 1, d, total, u, new float[p], new float[total * p]);
+            for (int i = 0; i < k; i++) {
+                double[] taskErr = heldOut(xa[i], ya[i], ma[i], xb[i], yb[i], mb[i], d, cols[i], u, p, lambda);
+                if (taskErr != null) {
+                    for (int j = 0; j < p; j++) {
+                        err[j] += taskErr[j];
+                    }
+                    scored++;
+                }
+            }
+        }
+        if (scored == 0) {
+            return null;
+        }
+        for (int j = 0; j < p; j++) {
+            err[j] /= scored;
+        }
+        return err;
+    }
+
+    /**
+     * One task's held-out error for r = 1..p: ridge on (X_a - mean) U_r fitted to the centred
+     * targets of half a, scored on half b (with half a's means), over the error of half a's mean.
+     * With L L^T = U^T X_a^T X_a U + lambda m_a I, the fit on the first r directions uses the
+     * leading r x r block of L, so all widths come from one factorisation: the prediction for r
+     * adds the r-th column of (X_b U) L^{-T} times the r-th row of L^{-1} U^T X_a^T y_a.
+     */
+    private double[] heldOut(float[] xa, float[] ya, int ma, float[] xb, float[] yb, int mb, int d, int c, float[] u,
+                             int p, double lambda) {
+        double[] muX = new double[d];
+        double[] muY = new double[c];
+        for (int t = 0; t < ma; t++) {
+            for (int j = 0; j < d; j++) {
+                muX[j] += xa[t * d + j];
+            }
+            for (int o = 0; o < c; o++) {
+                muY[o] += ya[t * c + o];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            muX[j] /= ma;
+        }
+        for (int o = 0; o < c; o++) {
+            muY[o] /= ma;
+        }
+        double sst = 0;
+        for (int t = 0; t < mb; t++) {
+            for (int o = 0; o < c; o++) {
+                double e = yb[t * c + o] - muY[o];
+                sst += e * e;
+            }
+        }
+        if (!(sst > 0)) {
+            return null;  // constant targets on the held-out half: nothing to score
+        }
+        float[] xac = new float[ma * d];
+        float[] xbc = new float[mb * d];
+        for (int t = 0; t < ma; t++) {
+            for (int j = 0; j < d; j++) {
+                xac[t * d + j] = (float) (xa[t * d + j] - muX[j]);
+            }
+        }
+        for (int t = 0; t < mb; t++) {
+            for (int j = 0; j < d; j++) {
+                xbc[t * d + j] = (float) (xb[t * d + j] - muX[j]);
+            }
+        }
+        float[] za = new float[ma * p];
+        float[] zb = new float[mb * p];
+        backend.gemm(false, false, ma, p, d, 1f, xac, 0, d, u, 0, p, 0f, za, 0, p);
+        backend.gemm(false, false, mb, p, d, 1f, xbc, 0, d, u, 0, p, 0f, zb, 0, p);
+        // G = Za^T Za + lambda ma I and h = Za^T (ya - muY), in float64.
+        double[] g = new double[p * p];
+        double[] h = new double[p * c];
+        for (int t = 0; t < ma; t++) {
+            for (int a = 0; a < p; a++) {
+                double za1 = za[t * p + a];
+                for (int b = 0; b <= a; b++) {
+                    g[a * p + b] += za1 * za[t * p + b];
+                }
+                for (int o = 0; o < c; o++) {
+                    h[a * c + o] += za1 * (ya[t * c + o] - muY[o]);
+                }
+            }
+        }
+        // A small ridge relative to the data's own scale keeps the factorisation defined when
+        // some direction carries no variance in this half.
+        double trace = 0;
+        for (int a = 0; a < p; a++) {
+            trace += g[a * p + a];
+        }
+        double ridge = Math.max(lambda * ma, 1e-9 * trace / p) + 1e-300;
+        for (int a = 0; a < p; a++) {
+            g[a * p + a] += ridge;
+        }
+        // Cholesky, lower triangle in place.
+        for (int j = 0; j < p; j++) {
+            double diag = g[j * p + j];
+            for (int l = 0; l < j; l++) {
+                diag -= g[j * p + l] * g[j * p + l];
+            }
+            double lj = Math.sqrt(Math.max(diag, 1e-300));
+            g[j * p + j] = lj;
+            for (int i = j + 1; i < p; i++) {
+                double v = g[i * p + j];
+                for (int l = 0; l < j; l++) {
+                    v -= g[i * p + l] * g[j * p + l];
+                }
+                g[i * p + j] = v / lj;
+            }
+        }
+        // z = L^{-1} h (forward substitution).
+        for (int a = 0; a < p; a++) {
+            for (int o = 0; o < c; o++) {
+                double v = h[a * c + o];
+                for (int l = 0; l < a; l++) {
+                    v -= g[a * p + l] * h[l * c + o];
+                }
+                h[a * c + o] = v / g[a * p + a];
+            }
+        }
+        // Per held-out row: q = L^{-1} zb_t (so (zb L^{-T})[t, :] = q), then widths one by one.
+        double[] err = new double[p];
+        double[] q = new double[p];
+        double[] pred = new double[c];
+        for (int t = 0; t < mb; t++) {
+            for (int a = 0; a < p; a++) {
+                double v = zb[t * p + a];
+                for (int l = 0; l < a; l++) {
+                    v -= g[a * p + l] * q[l];
+                }
+                q[a] = v / g[a * p + a];
+            }
+            java.util.Arrays.fill(pred, 0);
+            for (int r = 0; r < p; r++) {
+                double e2 = 0;
+                for (int o = 0; o < c; o++) {
+                    pred[o] += q[r] * h[r * c + o];
+                    double e = yb[t * c + o] - muY[o] - pred[o];
+                    e2 += e * e;
+                }
+                err[r] += e2;
+            }
+        }
+        for (int r = 0; r < p; r++) {
+            err[r] /= sst;
+        }
+        return err;
+    }
+
+    /** The ridge fit V diag(1 / (w + shift)) V^T X^T y (d x c) from X^T X = V diag(w) V^T. */
+    private float[] ridge(float[] x, int rows, int d, float[] y, int c, float[] ev, float[] vec, double shift) {
+        float[] xty = new float[d * c];
+        backend.gemm(true, false, d, c, rows, 1f, x, 0, d, y, 0, c, 0f, xty, 0, c);
+        float[] tmp = new float[d * c];
+        backend.gemm(true, false, d, c, d, 1f, vec, 0, d, xty, 0, c, 0f, tmp, 0, c);
+        for (int a = 0; a < d; a++) {
+            float f = (float) (1.0 / (Math.max(ev[a], 0f) + shift));
+            for (int b = 0; b < c; b++) {
+                tmp[a * c + b] *= f;
+            }
+        }
+        float[] wi = new float[d * c];
+        backend.gemm(false, false, d, c, d, 1f, vec, 0, d, tmp, 0, c, 0f, wi, 0, c);
+        return wi;
+    }
+
+
+
+    private static int[] permutation(int n, java.util.Random rnd) {
+        int[] o = new int[n];
+        for (int i = 0; i < n; i++) {
+            o[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            int t = o[i];
+            o[i] = o[j];
+            o[j] = t;
+        }
+        return o;
     }
 
     static float[] centred(float[] y, int rows, int c) {

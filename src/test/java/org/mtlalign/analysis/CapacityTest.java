@@ -158,13 +158,70 @@ class CapacityTest {
         Suite s = suite(rnd, d, rows, optima, 0.01);
         Capacity.Suggestion full = suggest(s, 1e-6, 0.99);
         Capacity.Suggestion part = suggest(s, 1e-6, 0.6);
-        String ctx = "seed=" + seed + " singular values " + Arrays.toString(full.singularValues());
+        String ctx = "seed=" + seed + " singular values " + Arrays.toString(full.singularValues()) + " validated "
+                + Arrays.toString(full.validationError());
         System.out.println("[Capacity] orthogonal: " + full.suggestedRank() + " at 0.99, " + part.suggestedRank()
                 + " at 0.6; " + ctx);
+        assertEquals(4, full.energyRank(), ctx);
+        assertEquals(3, part.energyRank(), ctx);
+        // Validated: each task needs its own direction, so every width below 4 loses a task.
         assertEquals(4, full.suggestedRank(), ctx);
-        assertEquals(3, part.suggestedRank(), ctx);
+        assertEquals(4, part.suggestedRank(), ctx);
+        assertTrue(full.validated() && full.validationError()[2] > 0.1 && full.validationError()[3] < 0.01, ctx);
         assertEquals(4, full.noTransferRank(), ctx);
         compareWithFloat64(s, 1e-6, full, ctx);
+    }
+
+    /**
+     * Embedding-like tasks with fewer rows than inputs (m < d) that share directions: every
+     * single-task fit is mostly noise spread over all d directions, so the energy rule counts the
+     * noise floor (up to the no-transfer bound, k); the validated width finds the shared ones.
+     */
+    @Test
+    void fewRowsPerTaskSuggestTheSharedWidthNotTheNoiseFloor() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 96;
+        int k = 12;
+        for (int shared : new int[] {1, 3}) {
+            DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+            int[] rows = new int[k];
+            double[][][] optima = new double[k][][];
+            for (int i = 0; i < k; i++) {
+                rows[i] = 40 + rnd.nextInt(20);
+                double[] mix = new double[shared];
+                for (int j = 0; j < shared; j++) {
+                    mix[j] = rnd.nextGaussian();
+                }
+                double[] beta = new double[d];
+                for (int a = 0; a < d; a++) {
+                    for (int j = 0; j < shared; j++) {
+                        beta[a] += mix[j] * q.get(a, j);
+                    }
+                }
+                optima[i] = column(beta);
+            }
+            Suite s = suite(rnd, d, rows, optima, 0.1);
+            Capacity.Suggestion sg = suggest(s, 1e-3, 0.9);
+            String ctx = "seed=" + seed + " shared " + shared + ": suggested " + sg.suggestedRank() + ", energy rule "
+                    + sg.energyRank() + ", singular values " + Arrays.toString(sg.singularValues()) + ", validated "
+                    + Arrays.toString(sg.validationError());
+            System.out.println("[Capacity] m < d: " + ctx);
+            // Three directions from about 25 rows per half and task are at the edge of what the
+            // held-out error can tell apart: 2 is allowed, the noise floor (energy rule) is not.
+            assertTrue(shared == 1 ? sg.suggestedRank() == 1 : sg.suggestedRank() >= 2 && sg.suggestedRank() <= 3, ctx);
+            assertTrue(sg.energyRank() > shared + 2, ctx);
+        }
+    }
+
+    /** Too few rows to hold any out: the energy rule is the suggestion, and it says so. */
+    @Test
+    void tasksTooSmallToValidateFallBackToTheEnergyRule() {
+        float[][] xs = {{1, 0, 0, 1, 2, 1}, {0, 1, 1, 0, 3, 1, 1, 2}};
+        float[][] ys = {{1, 2, 4}, {1, 0, 2, 1}};
+        Capacity.Suggestion sg = cap.suggest(xs, new int[] {3, 4}, 2, ys, new int[] {1, 1}, 1e-3, 0.9);
+        assertTrue(!sg.validated() && sg.validationError() == null);
+        assertEquals(sg.energyRank(), sg.suggestedRank());
     }
 
     /** noTransferRank = sum of output counts, capped at d (Proposition 1's no-transfer width). */
