@@ -127,6 +127,14 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         o.println("  singular values of the stacked single-task models: " + sv
                 + (cap.singularValues().length > 12 ? " ..." : ""));
+        if (cap.validated()) {
+            StringBuilder ve = new StringBuilder();
+            for (int i = 0; i < Math.min(12, cap.validationError().length); i++) {
+                ve.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3f", cap.validationError()[i]));
+            }
+            o.println("  held-out error by width r = 1, 2, ... (squared error over the variance): " + ve
+                    + (cap.validationError().length > 12 ? " ..." : ""));
+        }
         if (k > 1 && suite.sharedInputs()) {
             o.println();
             o.println("all tasks share X, so every pair has the same covariance similarity; "
@@ -134,11 +142,27 @@ public final class AnalyzeCommand implements Callable<Integer> {
         } else if (k > 1) {
             o.println();
             o.println("most similar pairs (candidates for positive transfer):");
+            // A task whose training inputs do not vary carries nothing to transfer; its X^T X is
+            // the one direction of its constant row, which another constant task shares exactly.
+            boolean[] constant = new boolean[k];
+            List<String> constants = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                constant[i] = constantRows(xs[i], rows[i], d);
+                if (constant[i]) {
+                    constants.add(names.get(i));
+                }
+            }
             List<int[]> pairs = new ArrayList<>();
             for (int i = 0; i < k; i++) {
                 for (int j = i + 1; j < k; j++) {
-                    pairs.add(new int[] {i, j});
+                    if (!constant[i] && !constant[j]) {
+                        pairs.add(new int[] {i, j});
+                    }
                 }
+            }
+            if (!constants.isEmpty()) {
+                o.println("  (left out: " + String.join(", ", constants) + ": inputs that do not vary over the training "
+                        + "rows carry nothing to transfer)");
             }
             pairs.sort((a, b) -> Double.compare(sim[b[0]][b[1]], sim[a[0]][a[1]]));
             for (int p = 0; p < Math.min(5, pairs.size()); p++) {
@@ -169,5 +193,17 @@ public final class AnalyzeCommand implements Callable<Integer> {
             o.println("wrote " + json);
         }
         return 0;
+    }
+
+    /** Whether every row of the rows x d inputs equals the first (no column varies). */
+    static boolean constantRows(float[] x, int rows, int d) {
+        for (int r = 1; r < rows; r++) {
+            for (int j = 0; j < d; j++) {
+                if (x[r * d + j] != x[j]) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 }

@@ -241,7 +241,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         MtlExperiment exp = new MtlExperiment(backend, cfg).alignLearningRateFactor(opts.alignLrFactor)
-                .capacity(suggestion).log(s -> e.println("  .. " + s));
+                .capacity(suggestion).log(progressLog(e, cfg));
         if (resumed != null && epochsBefore > 0) {
             exp.scratchEpochs(totalEpochs(epochsBefore, cfg));
         }
@@ -385,7 +385,7 @@ public final class TrainCommand implements Callable<Integer> {
             e.println("note: transfer mode always trains the target's STL, fine-tune and fine-tune + alignment (R "
                     + "trained with frozen B at --lr); " + String.join(", ", ignored) + " do not apply to it");
         }
-        TransferExperiment.Report rep = new TransferExperiment(backend, cfg).log(s -> e.println("  .. " + s))
+        TransferExperiment.Report rep = new TransferExperiment(backend, cfg).log(progressLog(e, cfg))
                 .run(tasks, target);
         o.println();
         o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), rep.metric());
@@ -429,8 +429,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The capacity suggestion with Proposition 1's bound, worded for what it says. */
     static String capacityLine(Capacity.Suggestion c) {
-        String line = String.format(Locale.ROOT, "capacity: suggested r = %d (90%% of the single-task models' spectrum); "
-                + "for linear models r >= %d gives no transfer (Proposition 1)", c.suggestedRank(), c.noTransferRank());
+        String why = c.validated()
+                ? String.format(Locale.ROOT, "the width whose single-task models, refitted on its shared directions, "
+                        + "predict held-out halves of the training rows best, within 1%% of variance; %.0f%% of the "
+                        + "spectrum would take r = %d", c.energy() * 100, c.energyRank())
+                : String.format(Locale.ROOT, "%.0f%% of the single-task models' spectrum; too few rows to validate",
+                        c.energy() * 100);
+        String line = String.format(Locale.ROOT, "capacity: suggested r = %d (%s); for linear models r >= %d gives no "
+                + "transfer (Proposition 1)", c.suggestedRank(), why, c.noTransferRank());
         if (c.suggestedRank() >= c.noTransferRank() && c.noTransferRank() > 1) {
             line += String.format(Locale.ROOT, "; the suggestion reaches that bound, so linear heads could fit each task "
                     + "on its own: --rank %d or less makes the tasks share (which helps only related tasks)",
@@ -585,6 +591,21 @@ public final class TrainCommand implements Callable<Integer> {
         Holder(DataOptions d) {
             this.d = d;
         }
+    }
+
+    /**
+     * The ".." lines of a run. With a progress bar (redrawn in place with '\r' by the MTL
+     * training while other workers log), each line first erases the bar's line, so that it
+     * starts a line of its own and the bar is redrawn below it.
+     */
+    private static java.util.function.Consumer<String> progressLog(PrintWriter e, ExperimentConfig cfg) {
+        String clear = cfg.train().progress() ? "\r\u001b[2K" : "";
+        return s -> {
+            synchronized (e) {
+                e.println(clear + "  .. " + s);
+                e.flush();
+            }
+        };
     }
 
     /** Epochs before the resume plus this run's cap, saturating (an --epochs near the int limit must not wrap). */

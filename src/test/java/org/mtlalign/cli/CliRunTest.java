@@ -304,4 +304,32 @@ class CliRunTest {
             assertTrue(demo.out().contains(t), "demo lacks task " + t);
         }
     }
+
+    /** Tasks whose inputs do not vary share their one direction exactly; they are not "similar pairs". */
+    @Test
+    void analyzeLeavesTasksWithConstantInputsOutOfTheSimilarPairs() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 60, 4);
+        String b = CliTestSupport.taskSpec(dir, "b", 70, 4);
+        String[] constant = new String[2];
+        for (int c = 0; c < 2; c++) {
+            int m = 50;
+            float[] x = new float[m * 4];
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                java.util.Arrays.fill(x, i * 4, i * 4 + 4, 3f * c);
+                y[i] = i % 2;
+            }
+            Path td = dir.resolve("const" + c);
+            Files.createDirectories(td);
+            Npy.write(td.resolve("X.npy"), new int[] {m, 4}, x);
+            Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+            constant[c] = "const" + c + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+        }
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", a, "--task", constant[0], "--task", b, "--task",
+                constant[1]);
+        assertEquals(0, r.code(), r.all());
+        String pairs = r.out().substring(r.out().indexOf("most similar pairs"));
+        assertTrue(pairs.contains("left out: const0, const1"), pairs);
+        assertTrue(pairs.contains("a ~ b") && !pairs.contains("const0 ~") && !pairs.contains("~ const1"), pairs);
+    }
 }
