@@ -161,7 +161,86 @@ public final class Preparation {
             PreparedTask p = new PreparedTask(t.name(), x, t.rows(), d, enc[i], splits[i][0], splits[i][1], splits[i][2]);
             out.add(noise[i] == null ? p : noise[i].apply(p, noiseSeed(cfg.seed(), i)));
         }
-        return new Result(out, means, scales, scaleWarnings(cfg, suite, tasks, splits, means, scales));
+        List<String> warnings = scaleWarnings(cfg, suite, tasks, splits, means, scales);
+        warnings.addAll(lossScaleWarnings(out));
+        return new Result(out, means, scales, warnings);
+    }
+
+    /** A task whose loss starts this many times above the smallest task's dominates the sum. */
+    static final double LOSS_SCALE_RATIO = 25;
+
+    /**
+     * The loss each task starts from once its bias has fitted (the loss of the best constant: half
+     * the label variance for the squared loss, the label entropy for logistic and softmax), on its
+     * training rows. The shared module and early stopping follow the summed loss, so a task whose
+     * scale is far above the others' (regression labels in large units next to classes) is most
+     * of what MTL fits, and the other tasks' transfer says more about the units than about them.
+     */
+    static List<String> lossScaleWarnings(List<PreparedTask> tasks) {
+        List<String> w = new ArrayList<>();
+        if (tasks.size() < 2) {
+            return w;
+        }
+        double[] scale = new double[tasks.size()];
+        double smallest = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < tasks.size(); i++) {
+            scale[i] = constantLoss(tasks.get(i));
+            if (scale[i] > 0) {
+                smallest = Math.min(smallest, scale[i]);
+            }
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            if (scale[i] > LOSS_SCALE_RATIO * smallest) {
+                PreparedTask t = tasks.get(i);
+                w.add(String.format(java.util.Locale.ROOT, "task '%s': its %s loss starts at %.3g, %.0f times the "
+                        + "smallest task's (%.3g); the summed loss that trains the shared module and decides early "
+                        + "stopping is mostly this task, so the others' transfer reflects its label units; rescale its "
+                        + "labels%s", t.name(), t.loss().cliName(), scale[i], scale[i] / smallest, smallest,
+                        t.loss() == Loss.SQUARED ? " (e.g. to unit variance)" : ""));
+            }
+        }
+        return w;
+    }
+
+    private static double constantLoss(PreparedTask t) {
+        int[] rows = t.train();
+        if (rows.length == 0) {
+            return 0;
+        }
+        int c = t.targetColumns();
+        float[] y = t.target();
+        if (t.loss() == Loss.SQUARED) {
+            double var = 0;
+            for (int o = 0; o < c; o++) {
+                double sum = 0;
+                double sq = 0;
+                for (int r : rows) {
+                    double v = y[r * c + o];
+                    sum += v;
+                    sq += v * v;
+                }
+                double mu = sum / rows.length;
+                var += Math.max(0, sq / rows.length - mu * mu);
+            }
+            return 0.5 * var / c;
+        }
+        // Class frequencies: logistic targets are 0/1, softmax targets class indices.
+        int classes = t.loss() == Loss.LOGISTIC ? 2 : t.labels().outputs();
+        double[] count = new double[classes];
+        for (int r : rows) {
+            int k = (int) y[r * c];
+            if (k >= 0 && k < classes) {
+                count[k]++;
+            }
+        }
+        double h = 0;
+        for (double n : count) {
+            if (n > 0) {
+                double q = n / rows.length;
+                h -= q * Math.log(q);
+            }
+        }
+        return h;
     }
 
     /**

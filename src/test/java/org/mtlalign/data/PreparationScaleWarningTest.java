@@ -47,4 +47,38 @@ class PreparationScaleWarningTest {
         assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, task("a", rnd, 50, 3, 10, 40),
                 task("b", rnd, 50, 3, 1, -5)), "seed=" + SEED);
     }
+
+    private static Task labelled(String name, Random rnd, int m, int d, java.util.function.DoubleUnaryOperator label) {
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = (float) label.applyAsDouble(x[i * d] + 0.3 * rnd.nextGaussian());
+        }
+        return new Task(name, x, m, d, y, 1, false, name + ".npy");
+    }
+
+    /**
+     * Regression labels in large units next to classification tasks: the summed loss is mostly
+     * that task's (a reviewer's t3 with labels 50 z turned two classification tasks' positive
+     * transfer negative), which the preparation says; unit-scale labels get no warning.
+     */
+    @Test
+    void aTaskWhoseLossDwarfsTheOthersIsNamed() {
+        Random rnd = new Random(SEED);
+        Task c0 = labelled("c0", rnd, 90, 4, z -> z > 0 ? 1 : 0);
+        Task c1 = labelled("c1", rnd, 80, 4, z -> z > 0.5 ? 1 : 0);
+        Task big = labelled("big", rnd, 70, 4, z -> 50 * z);
+        List<String> w = warnings(Preparation.Standardize.GLOBAL, c0, c1, big);
+        assertEquals(1, w.size(), "seed=" + SEED + ": " + w);
+        assertTrue(w.get(0).startsWith("task 'big': its squared loss starts at") && w.get(0).contains("rescale its labels"),
+                w.get(0));
+        Task unit = labelled("unit", rnd, 70, 4, z -> z);
+        assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, c0, c1, unit), "seed=" + SEED);
+        // Only relative scale matters: every task in the same large units is no warning.
+        assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, big, labelled("big2", rnd, 60, 4, z -> 40 * z)),
+                "seed=" + SEED);
+    }
 }
