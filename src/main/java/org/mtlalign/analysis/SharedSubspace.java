@@ -24,6 +24,9 @@ public final class SharedSubspace {
         if (m < d) {
             throw new IllegalArgumentException("Proposition 3 needs m >= d (X of full column rank)");
         }
+        if (r < 1 || r > d) {
+            throw new IllegalArgumentException("r must be in 1.." + d + ", got " + r);
+        }
         float[] u = new float[m * d];
         float[] s = new float[d];
         float[] v = new float[d * d];

@@ -246,4 +246,33 @@ class LibraryGuardsTest {
         assertThrows(NullPointerException.class,
                 () -> new MtlModel(3, 1, null, true, List.of(new TaskHead("a", Loss.SQUARED, 1))));
     }
+
+    @Test
+    void aClosedCpuBackendSaysSoInsteadOfANullMessage() {
+        CpuBackend closed = new CpuBackend(2);
+        closed.close();
+        // Before, work spread over the workers threw RejectedExecutionException with no message,
+        // and a backend closed before its first use quietly made a pool that was never shut down.
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> closed.svd(new float[8], 2, 2, 2, new float[8], new float[4], new float[8]));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> closed.forEachIndependent(3, i -> { }));
+        CpuBackend used = new CpuBackend(2);
+        used.forEachIndependent(4, i -> { });
+        used.close();
+        assertThrows(IllegalStateException.class, () -> used.forEachIndependent(4, i -> { }));
+    }
+
+    @Test
+    void theClosedFormSharedModuleChecksItsWidth() {
+        int m = 12;
+        int d = 4;
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = TestData.gaussian(rnd, m * 2, 1.0);
+        org.mtlalign.analysis.SharedSubspace ss = new org.mtlalign.analysis.SharedSubspace(be);
+        for (int r : new int[] {0, 5}) {
+            assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(x, m, d, y, 2, new double[] {1, 1}, r));
+        }
+        assertEquals(d * 2, ss.optimalShared(x, m, d, y, 2, new double[] {1, 1}, 2).length);
+    }
 }

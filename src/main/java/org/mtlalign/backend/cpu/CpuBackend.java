@@ -128,6 +128,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void forEachIndependent(int n, IntConsumer task) {
+        requireOpen();
         if (n <= 0) {
             return;
         }
@@ -180,10 +181,19 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    private volatile boolean closed;
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CPU backend is closed");
+        }
+    }
+
     private ForkJoinPool pool() {
         ForkJoinPool p = pool;
         if (p == null) {
             synchronized (this) {
+                requireOpen();  // a pool made after close() would never be shut down
                 p = pool;
                 if (p == null) {
                     p = new ForkJoinPool(workers, fjp -> {
@@ -201,6 +211,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closed = true;
+        }
         ForkJoinPool p = pool;
         if (p != null) {
             p.shutdown();
