@@ -154,8 +154,15 @@ public final class TrainCommand implements Callable<Integer> {
                         + ", which every save replaces; write it elsewhere");
             }
         }
-        // Option values are checked before the (possibly long) data loading; r is checked later.
-        opts.experimentConfig(1, data.seed);
+        // Option values are checked before the (possibly long) data loading; r against d later.
+        opts.experimentConfig(opts.rank != null && opts.rank >= 1 ? opts.rank : 1, data.seed);
+        if (opts.rank != null && opts.rank < 1) {
+            throw new UserInputException("--rank: must be >= 1, got " + opts.rank);
+        }
+        if (resumed != null && opts.rank != null && opts.rank != resumed.model().rank()) {
+            throw new UserInputException("--resume " + resume + ": the saved model has r = " + resumed.model().rank()
+                    + "; pass the same --rank or leave it out");
+        }
         Backend backend = backendOption.select(e::println);
         TaskSuite suite;
         try {
@@ -782,6 +789,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (alignKeptStart) {
             o.println("note: the alignment phase never improved the validation loss, so MTL+align kept the MTL "
                     + "model (R = I) and its similarities equal those before alignment");
+        }
+        if (cfg.reweight() != null && res.tasks().size() == 1) {
+            o.println("note: MTL+reweight needs at least two tasks (Algorithm 2 weighs the tasks against each "
+                    + "other), so it did not run (-)");
         }
         if (res.reweightAlpha() != null) {
             o.println("note: alpha (Algorithm 2) is the share of each task's label direction theta_i inside the top "

@@ -49,6 +49,10 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--task", t, "--activation", "tanh"), "--activation");
         assertUserError(CliTestSupport.run("train", "--task", t, "--loss", "hinge"), "--loss");
         assertUserError(CliTestSupport.run("train", "--task", t, "--epochs", "0"), "--epochs");
+        // --rank below 1 is refused before the data are read (the report's first lines are not printed).
+        CliTestSupport.Run early = CliTestSupport.run("train", "--task", t, "--rank", "-3");
+        assertUserError(early, "--rank");
+        assertTrue(!early.out().contains("task "), early.out());
         // Java's ForkJoinPool takes at most 32767 threads: more was an internal error (exit 1).
         assertUserError(CliTestSupport.run("analyze", "--task", t, "--threads", "40000"), "--threads", "1..32767");
         assertUserError(CliTestSupport.run("analyze", "--task", t, "--threads", "0"), "--threads");
