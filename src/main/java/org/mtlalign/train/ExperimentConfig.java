@@ -52,4 +52,46 @@ public record ExperimentConfig(int rank, Activation activation, boolean bias, Tr
                     + reweightRank);
         }
     }
+
+    /**
+     * mtl train's defaults at width {@code rank}: ReLU with biases, {@link TrainConfig#defaults}
+     * (seed 1), Algorithm 1 with B fixed, Algorithm 2 (normalized, its r = min(r, k - 1)), the
+     * 99% rank rule for similarities, STL baselines on. Change parts with the {@code with}
+     * methods instead of the nine-argument constructor.
+     */
+    public static ExperimentConfig defaults(int rank) {
+        return new ExperimentConfig(rank, Activation.RELU, true, TrainConfig.defaults(1), AlignMode.FIXED_B,
+                SvdReweighting.Variant.NORMALIZED, 0, 0.99, true);
+    }
+
+    public ExperimentConfig withRank(int r) {
+        return new ExperimentConfig(r, activation, bias, train, alignMode, reweight, reweightRank, energy, runStl);
+    }
+
+    public ExperimentConfig withActivation(Activation a, boolean withBias) {
+        return new ExperimentConfig(rank, a, withBias, train, alignMode, reweight, reweightRank, energy, runStl);
+    }
+
+    public ExperimentConfig withTrain(TrainConfig t) {
+        return new ExperimentConfig(rank, activation, bias, t, alignMode, reweight, reweightRank, energy, runStl);
+    }
+
+    /** Algorithm 1's mode; {@link AlignMode#NONE} skips the aligned run. */
+    public ExperimentConfig withAlignment(AlignMode mode) {
+        return new ExperimentConfig(rank, activation, bias, train, mode, reweight, reweightRank, energy, runStl);
+    }
+
+    /** Algorithm 2's variant and r (0: min(r, k - 1)); a null variant skips the reweighted run. */
+    public ExperimentConfig withReweighting(SvdReweighting.Variant variant, int r) {
+        return new ExperimentConfig(rank, activation, bias, train, alignMode, variant, r, energy, runStl);
+    }
+
+    /** The similarity score's rank rule, in (0, 1]. */
+    public ExperimentConfig withEnergy(double e) {
+        return new ExperimentConfig(rank, activation, bias, train, alignMode, reweight, reweightRank, e, runStl);
+    }
+
+    public ExperimentConfig withStlBaselines(boolean run) {
+        return new ExperimentConfig(rank, activation, bias, train, alignMode, reweight, reweightRank, energy, run);
+    }
 }

@@ -96,6 +96,20 @@ public record TrainConfig(int epochs, int batchSize, Optimizer optimizer, float 
         return new TrainConfig(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, sampling, p, seed, progress);
     }
 
+    /** SGD with heavy-ball momentum (velocity in the optimiser's first-moment slot) instead of the current optimiser. */
+    public TrainConfig withSgd(float lr, float mu) {
+        return new TrainConfig(epochs, batchSize, Optimizer.SGD, lr, mu, weightDecay, sampling, patience, seed, progress);
+    }
+
+    /** Adam (the default) at learning rate lr. */
+    public TrainConfig withAdam(float lr) {
+        return new TrainConfig(epochs, batchSize, Optimizer.ADAM, lr, momentum, weightDecay, sampling, patience, seed, progress);
+    }
+
+    public TrainConfig withWeightDecay(float wd) {
+        return new TrainConfig(epochs, batchSize, optimizer, learningRate, momentum, wd, sampling, patience, seed, progress);
+    }
+
     public TrainConfig withProgress(boolean p) {
         return new TrainConfig(epochs, batchSize, optimizer, learningRate, momentum, weightDecay, sampling, patience, seed, p);
     }
