@@ -45,8 +45,10 @@ public final class DataOptions {
                     + "labels; test labels stay clean (the noisy-task setting). Repeatable, once per task.")
     List<String> labelNoise = new ArrayList<>();
 
-    @Option(names = "--loss", defaultValue = "auto", paramLabel = "auto|squared|logistic|softmax",
-            description = "Loss for every task (default: inferred from each task's labels).")
+    @Option(names = "--loss", defaultValue = "auto", paramLabel = "KIND|TASK=KIND,...",
+            description = "Loss, KIND one of auto, squared, logistic, softmax: one KIND for every task, and/or "
+                    + "TASK=KIND for single tasks, comma-separated (e.g. ratings=squared or squared,clicks=logistic; "
+                    + "default: inferred from each task's labels).")
     String loss;
 
     @Option(names = "--val", defaultValue = "0.2", description = "Validation fraction per task (default: ${DEFAULT-VALUE}).")
@@ -180,13 +182,46 @@ public final class DataOptions {
     }
 
     public Preparation.Config preparation() {
-        Loss l = loss.equalsIgnoreCase("auto") ? null : Loss.parse(loss);
+        Loss l = null;
+        boolean global = false;
+        java.util.Map<String, Loss> perTask = new java.util.LinkedHashMap<>();
+        for (String item : loss.split(",", -1)) {
+            String it = item.trim();
+            int eq = it.indexOf('=');
+            String kind = eq < 0 ? it : it.substring(eq + 1).trim();
+            Loss parsed = kind.equalsIgnoreCase("auto") ? null : Loss.parse(kind);
+            if (eq < 0) {
+                if (global) {
+                    throw new UserInputException("--loss " + loss + ": more than one loss for all tasks; name the "
+                            + "others' tasks (TASK=KIND)");
+                }
+                global = true;
+                l = parsed;
+            } else {
+                String task = it.substring(0, eq).trim();
+                if (task.isEmpty() || perTask.containsKey(task)) {
+                    throw new UserInputException("--loss " + loss + ": " + (task.isEmpty() ? "an empty task name"
+                            : "task '" + task + "' is given twice"));
+                }
+                perTask.put(task, parsed);
+            }
+        }
         List<LabelNoise> noise = new ArrayList<>();
         for (String spec : labelNoise) {
             noise.add(LabelNoise.parse(spec));
         }
         // Label noise is applied after the split, to training and validation rows only.
-        return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize), noise);
+        java.util.Map<String, Loss> named = new java.util.LinkedHashMap<>();
+        for (java.util.Map.Entry<String, Loss> en : perTask.entrySet()) {
+            if (en.getValue() != null) {
+                named.put(en.getKey(), en.getValue());
+            } else if (l != null) {
+                throw new UserInputException("--loss " + loss + ": " + en.getKey() + "=auto under a loss for all tasks is "
+                        + "not supported; name the other tasks' losses instead");
+            }
+        }
+        return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize), noise,
+                named);
     }
 
     /** The options as arguments again, stored with a saved model so --resume can reload the data. */

@@ -35,10 +35,13 @@ public final class Preparation {
      *
      * @param labelNoise label noise applied after splitting to the training and validation rows
      *                   of the named tasks (at most one entry per task; test rows stay clean)
+     * @param loss       the loss of every task not in taskLosses (null: inferred from its labels)
+     * @param taskLosses per-task losses by task name (overriding {@code loss} for those tasks)
      */
     public record Config(double validationFraction, double testFraction, long seed, Loss loss,
-                         Standardize standardize, List<LabelNoise> labelNoise) {
+                         Standardize standardize, List<LabelNoise> labelNoise, java.util.Map<String, Loss> taskLosses) {
         public Config {
+            taskLosses = taskLosses == null ? java.util.Map.of() : java.util.Map.copyOf(taskLosses);
             if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 0.95)) {
                 throw new UserInputException("--val/--test: fractions must be >= 0 and sum below 0.95");
             }
@@ -49,6 +52,17 @@ public final class Preparation {
                     throw new UserInputException("--label-noise: task '" + n.task() + "' is given more than once");
                 }
             }
+        }
+
+        /** Every task's loss {@code loss} (null: inferred), with label noise. */
+        public Config(double validationFraction, double testFraction, long seed, Loss loss, Standardize standardize,
+                      List<LabelNoise> labelNoise) {
+            this(validationFraction, testFraction, seed, loss, standardize, labelNoise, java.util.Map.of());
+        }
+
+        /** The loss requested for the task named {@code task}: its own entry, else {@link #loss()}. */
+        public Loss lossFor(String task) {
+            return taskLosses.getOrDefault(task, loss);
         }
 
         /** Without label noise. */
@@ -83,9 +97,15 @@ public final class Preparation {
         int d = suite.dim();
         EncodedLabels[] enc = new EncodedLabels[k];
         int[][][] splits = new int[k][][];
+        for (String named : cfg.taskLosses().keySet()) {
+            if (tasks.stream().noneMatch(t -> t.name().equals(named))) {
+                throw new UserInputException("--loss: no task named '" + named + "' (tasks: "
+                        + String.join(", ", tasks.stream().map(Task::name).toList()) + ")");
+            }
+        }
         for (int i = 0; i < k; i++) {
             Task t = tasks.get(i);
-            enc[i] = EncodedLabels.encode(t, cfg.loss());
+            enc[i] = EncodedLabels.encode(t, cfg.lossFor(t.name()));
             // Shared-input tasks use one split so that row j means the same input in every task.
             long seed = suite.sharedInputs() ? cfg.seed() : cfg.seed() * 1_000_003L + i;
             EncodedLabels strat = suite.sharedInputs() ? null : enc[i];

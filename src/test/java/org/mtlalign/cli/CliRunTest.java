@@ -332,4 +332,36 @@ class CliRunTest {
         assertTrue(pairs.contains("left out: const0, const1"), pairs);
         assertTrue(pairs.contains("a ~ b") && !pairs.contains("const0 ~") && !pairs.contains("~ const1"), pairs);
     }
+
+    /** --loss TASK=KIND sets one task's loss; the others keep theirs (inferred here). */
+    @Test
+    void aLossForOneTask() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 60, 4);
+        int m = 80;
+        float[] x = new float[m * 4];
+        float[] y = new float[m];
+        Random rnd = new Random(5);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < 4; j++) {
+                x[i * 4 + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = 1 + Math.max(0, Math.min(4, Math.round(2 + x[i * 4])));  // ratings 1..5
+        }
+        Path td = dir.resolve("ratings");
+        Files.createDirectories(td);
+        Npy.write(td.resolve("X.npy"), new int[] {m, 4}, x);
+        Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+        String ratings = "ratings=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+        CliTestSupport.Run inferred = CliTestSupport.run("train", "--task", a, "--task", ratings, "--epochs", "1", "--rank", "1", "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, inferred.code(), inferred.all());
+        assertTrue(inferred.out().contains("integer classes: softmax loss"), inferred.out());
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", ratings, "--loss", "ratings=squared", "--epochs", "1", "--rank", "1", "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("squared loss (--loss)") && r.out().contains("2 distinct label values: logistic"),
+                r.out());
+        CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "nosuch=squared"), "--loss",
+                "nosuch", "tasks: a");
+        CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "squared,logistic"), "--loss");
+        CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "a=hinge"), "--loss", "hinge");
+    }
 }
