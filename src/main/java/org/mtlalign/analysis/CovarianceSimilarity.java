@@ -7,8 +7,11 @@ import org.mtlalign.backend.Backend;
  * smallest rank holding {@code energy} (0.99 in the paper) of the sum of its singular values,
  * and with M = U D^{1/2}: score(1, 2) = ||M1^T M2||_F / (||M1||_F ||M2||_F), which lies in
  * [0, 1], is symmetric, and is 1 for identical rank-1 covariances. Note that the score of a task
- * with itself is ||D||_F / trace(D), below 1 for higher ranks: compare pairs with each other,
- * not with 1.
+ * with itself is ||D||_F / trace(D), below 1 for higher ranks, and that it rewards concentrated
+ * spectra: two tasks with the same flat (isotropic) covariance can score below two tasks whose
+ * different covariances share a few dominant directions. Compare pairs with each other rather
+ * than with 1, best pairs that share a task (the row of one task in {@link #matrix}), and read
+ * the diagonal (each task's self-score) as the ceiling of its row.
  */
 public final class CovarianceSimilarity {
     private final Backend backend;

@@ -91,7 +91,9 @@ public final class Predictor {
 
     /**
      * Predictions of head {@code head} for {@code rows} raw input rows (row-major, rows x d, not
-     * modified): rows x outputs values, probabilities for the classification heads.
+     * modified): rows x outputs values, probabilities for the classification heads. A row holding
+     * NaN or an infinity is not refused: its outputs are NaN (check inputs first where that matters;
+     * mtl predict refuses such files).
      */
     public float[] predict(Backend backend, int head, float[] x, int rows) {
         int d = model.inputDim();
