@@ -112,7 +112,14 @@ public final class MtlExperiment {
         return m;
     }
 
-    /** Runs everything; {@code start} (may be null) is an MTL model to continue from (--resume). */
+    /**
+     * Runs everything: the STL baselines (if configured), MTL, MTL + alignment and MTL +
+     * reweighting (skipped with one task: Algorithm 2 weighs tasks against each other, so its
+     * metrics are NaN and it has no training record), the similarities and the capacity.
+     *
+     * @param start an MTL model to continue from (as --resume does), trained in place, or null
+     *              for a fresh one (see {@link #mtlModel()} afterwards)
+     */
     public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
         long t0 = System.nanoTime();
         int k = tasks.size();
