@@ -705,6 +705,37 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Splits that make a task's test metric undefined or unreliable, in one line each. */
+    /** How many test rows repeat a training row's inputs bit for bit (a hash of each training row, then a check). */
+    static int testRowsSeenInTraining(PreparedTask t) {
+        int d = t.dim();
+        float[] x = t.x();
+        java.util.Map<Integer, List<Integer>> byHash = new java.util.HashMap<>();
+        for (int r : t.train()) {
+            byHash.computeIfAbsent(rowHash(x, r, d), h -> new ArrayList<>(1)).add(r);
+        }
+        int repeated = 0;
+        for (int r : t.test()) {
+            List<Integer> same = byHash.get(rowHash(x, r, d));
+            if (same != null) {
+                for (int q : same) {
+                    if (java.util.Arrays.equals(x, r * d, r * d + d, x, q * d, q * d + d)) {
+                        repeated++;
+                        break;
+                    }
+                }
+            }
+        }
+        return repeated;
+    }
+
+    private static int rowHash(float[] x, int r, int d) {
+        int h = 1;
+        for (int j = r * d; j < r * d + d; j++) {
+            h = 31 * h + Float.floatToIntBits(x[j]);
+        }
+        return h;
+    }
+
     static List<String> splitWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
         for (PreparedTask t : tasks) {
@@ -717,6 +748,12 @@ public final class TrainCommand implements Callable<Integer> {
                 w.add("task '" + t.name() + "' has no test rows, so its test metrics are undefined (shown as -); "
                         + "raise --test or give more rows");
                 continue;
+            }
+            int repeated = testRowsSeenInTraining(t);
+            if (repeated > 0) {
+                w.add(String.format(Locale.ROOT, "task '%s': %d of its %d test rows have the inputs of a training row "
+                        + "exactly (duplicate rows in the data), so its test metric is optimistic; remove duplicates "
+                        + "before splitting", t.name(), repeated, n));
             }
             if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
                 float[] y = t.gatherTarget(t.test());

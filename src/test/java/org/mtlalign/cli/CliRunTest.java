@@ -364,4 +364,35 @@ class CliRunTest {
         CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "squared,logistic"), "--loss");
         CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "a=hinge"), "--loss", "hinge");
     }
+
+    /** Rows given twice can land in training and test: the test metric is then optimistic, which train says. */
+    @Test
+    void duplicateRowsAcrossTheSplitAreNamed() throws Exception {
+        int m = 120;
+        int d = 3;
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        Random rnd = new Random(9);
+        for (int i = 0; i < m / 2; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = x[i * d] > 0 ? 1 : 0;
+            System.arraycopy(x, i * d, x, (i + m / 2) * d, d);
+            y[i + m / 2] = y[i];
+        }
+        Path td = dir.resolve("dup");
+        Files.createDirectories(td);
+        Npy.write(td.resolve("X.npy"), new int[] {m, d}, x);
+        Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+        String dup = "dup=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+        String clean = CliTestSupport.taskSpec(dir, "clean", 80, d);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", dup, "--task", clean, "--epochs", "1", "--rank", "1",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("task 'dup': ") && r.err().contains("have the inputs of a training row exactly"),
+                r.err());
+        assertTrue(!r.err().contains("task 'clean': ") || !r.err().contains("'clean': 0 of"), r.err());
+        assertTrue(!r.err().matches("(?s).*task 'clean': \\d+ of its.*"), r.err());
+    }
 }
