@@ -336,6 +336,9 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("provenance", Outputs.provenance(backend, argv));
             root.addProperty("seed", data.seed);
             root.add("config", configJson(cfg, prepCfg, tasks));
+            // Where r came from: "--rank", "suggested capacity" or the resumed model's.
+            root.addProperty("rank_source", rWhy.startsWith("suggested") ? "suggested" : rWhy.startsWith("from ")
+                    ? "resumed model" : "--rank");
             root.addProperty("suite", suiteName);
             root.addProperty("status", "complete");
             if (!res.divergedRuns().isEmpty()) {

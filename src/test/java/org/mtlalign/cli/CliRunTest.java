@@ -34,6 +34,7 @@ class CliRunTest {
         assertTrue(r.out().contains("how each training ended"), r.out());
         JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(2, j.getAsJsonArray("tasks").size());
+        assertEquals("--rank", j.get("rank_source").getAsString());
         JsonObject t0 = j.getAsJsonArray("tasks").get(0).getAsJsonObject();
         for (String key : new String[] {"name", "trainRows", "metric", "stl", "mtl", "mtlAlign", "mtlReweight", "transfer"}) {
             assertTrue(t0.has(key), "task JSON lacks " + key + ": " + t0);
