@@ -119,7 +119,7 @@ if [ -z "$SANITIZER" ]; then
   done
 fi
 GPU_PRESENT=0
-if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then
+if command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep '^GPU ' >/dev/null; then
   GPU_PRESENT=1
 fi
 
@@ -141,7 +141,7 @@ if want env; then
     log "nvidia-smi: not found (no NVIDIA driver here)"
   fi
   log "nvcc: $(nvcc --version 2>/dev/null | grep -o 'release [0-9.]*' | head -n 1 || true)  compute-sanitizer: ${SANITIZER:-not found}"
-  log "python3: $(python3 -c 'import sys; print(sys.version.split()[0])' 2>/dev/null || echo 'not found')  cpus: $(nproc 2>/dev/null)  libblas.so.3: $(ldconfig -p 2>/dev/null | grep -q 'libblas\.so\.3' && echo yes || echo no)"
+  log "python3: $(python3 -c 'import sys; print(sys.version.split()[0])' 2>/dev/null || echo 'not found')  cpus: $(nproc 2>/dev/null)  libblas.so.3: $(ldconfig -p 2>/dev/null | grep 'libblas\.so\.3' >/dev/null && echo yes || echo no)"
   log "java: $JAVA ($("$JAVA" -version 2>&1 | head -n 1))"
   log "-- mtl info"
   info="$(timeout 60 "$JAVA" "${JOPTS[@]}" -jar "$JAR" info 2>&1)"; rc=$?
