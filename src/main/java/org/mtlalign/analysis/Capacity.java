@@ -82,7 +82,7 @@ public final class Capacity {
             total += c;
         }
         int p = Math.min(d, total);
-        float[] w = normalisedFits(xs, rows, d, ys, cols, total, lambda);
+        float[] w = normalisedFits(k, i -> xs[i], rows, d, i -> ys[i], cols, total, lambda);
         float[] s = new float[p];
         float[] u = new float[d * p];
         backend.svd(w, 1, d, total, u, s, new float[total * p]);
@@ -117,26 +117,29 @@ public final class Capacity {
     }
 
     /** [W_1 .. W_k] (d x total): each task's ridge fit on centred data, scaled to unit norm. */
-    private float[] normalisedFits(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int total, double lambda) {
+    /** Task i's inputs and targets come from xs/ys when asked (one task's copy at a time when they are gathered). */
+    private float[] normalisedFits(int k, java.util.function.IntFunction<float[]> xs, int[] rows, int d,
+                                   java.util.function.IntFunction<float[]> ys, int[] cols, int total, double lambda) {
         float[] w = new float[d * total];
         float[] g = new float[d * d];
         float[] ev = new float[d];
         float[] vec = new float[d * d];
         int off = 0;
-        for (int i = 0; i < xs.length; i++) {
+        for (int i = 0; i < k; i++) {
             int c = cols[i];
+            float[] xi = xs.apply(i);
             // Labels are centred below (an intercept model), so the inputs must be too: with an
             // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
             // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
-            backend.gram(xs[i], rows[i], d, true, g);
-            CovarianceSimilarity.requireFiniteGram(g, xs[i], rows[i], d);
+            backend.gram(xi, rows[i], d, true, g);
+            CovarianceSimilarity.requireFiniteGram(g, xi, rows[i], d);
             backend.symmetricEigen(g, d, ev, vec);
             double shift = lambda * rows[i];
             if (shift == 0 && !(ev[d - 1] > 0)) {
                 throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + rows[i]
                         + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
             }
-            float[] wi = ridge(xs[i], rows[i], d, centred(ys[i], rows[i], c), c, ev, vec, shift);
+            float[] wi = ridge(xi, rows[i], d, centred(ys.apply(i), rows[i], c), c, ev, vec, shift);
             double norm = 0;
             for (float v : wi) {
                 norm += (double) v * v;
@@ -171,42 +174,32 @@ public final class Capacity {
         }
         double[] err = new double[p];
         int scored = 0;
+        // One task's halves at a time: gathered copies of every task's rows at once would double
+        // the heap that large suites need (164 MB of inputs at the paper's scale).
         for (int fold = 0; fold < 2; fold++) {
-            float[][] xa = new float[k][];
-            float[][] ya = new float[k][];
-            float[][] xb = new float[k][];
-            float[][] yb = new float[k][];
             int[] ma = new int[k];
             int[] mb = new int[k];
+            int[][] inA = new int[k][];
+            int[][] inB = new int[k][];
             for (int i = 0; i < k; i++) {
                 int half = rows[i] / 2;
                 int from = fold == 0 ? 0 : half;
                 int to = fold == 0 ? half : rows[i];
-                ma[i] = to - from;
-                mb[i] = rows[i] - ma[i];
-                xa[i] = new float[ma[i] * d];
-                ya[i] = new float[ma[i] * cols[i]];
-                xb[i] = new float[mb[i] * d];
-                yb[i] = new float[mb[i] * cols[i]];
-                int a = 0;
-                int b = 0;
-                for (int t = 0; t < rows[i]; t++) {
-                    int src = order[i][t];
-                    boolean inA = t >= from && t < to;
-                    System.arraycopy(xs[i], src * d, inA ? xa[i] : xb[i], (inA ? a : b) * d, d);
-                    System.arraycopy(ys[i], src * cols[i], inA ? ya[i] : yb[i], (inA ? a : b) * cols[i], cols[i]);
-                    if (inA) {
-                        a++;
-                    } else {
-                        b++;
-                    }
-                }
+                inA[i] = java.util.Arrays.copyOfRange(order[i], from, to);
+                int[] rest = new int[rows[i] - (to - from)];
+                System.arraycopy(order[i], 0, rest, 0, from);
+                System.arraycopy(order[i], to, rest, from, rows[i] - to);
+                inB[i] = rest;
+                ma[i] = inA[i].length;
+                mb[i] = inB[i].length;
             }
-            float[] w = normalisedFits(xa, ma, d, ya, cols, total, lambda);
+            float[] w = normalisedFits(k, i -> gather(xs[i], inA[i], d), ma, d, i -> gather(ys[i], inA[i], cols[i]), cols,
+                    total, lambda);
             float[] u = new float[d * p];
             backend.svd(w, 1, d, total, u, new float[p], new float[total * p]);
             for (int i = 0; i < k; i++) {
-                double[] taskErr = heldOut(xa[i], ya[i], ma[i], xb[i], yb[i], mb[i], d, cols[i], u, p, lambda);
+                double[] taskErr = heldOut(gather(xs[i], inA[i], d), gather(ys[i], inA[i], cols[i]), ma[i],
+                        gather(xs[i], inB[i], d), gather(ys[i], inB[i], cols[i]), mb[i], d, cols[i], u, p, lambda);
                 if (taskErr != null) {
                     for (int j = 0; j < p; j++) {
                         err[j] += taskErr[j];
@@ -259,8 +252,9 @@ public final class Capacity {
         if (!(sst > 0)) {
             return null;  // constant targets on the held-out half: nothing to score
         }
-        float[] xac = new float[ma * d];
-        float[] xbc = new float[mb * d];
+        // xa and xb are this call's own copies: centred in place.
+        float[] xac = xa;
+        float[] xbc = xb;
         for (int t = 0; t < ma; t++) {
             for (int j = 0; j < d; j++) {
                 xac[t * d + j] = (float) (xa[t * d + j] - muX[j]);
@@ -372,6 +366,15 @@ public final class Capacity {
     }
 
 
+
+    /** Rows idx of the rows x cols matrix a, as a new dense array. */
+    private static float[] gather(float[] a, int[] idx, int cols) {
+        float[] out = new float[idx.length * cols];
+        for (int t = 0; t < idx.length; t++) {
+            System.arraycopy(a, idx[t] * cols, out, t * cols, cols);
+        }
+        return out;
+    }
 
     private static int[] permutation(int n, java.util.Random rnd) {
         int[] o = new int[n];
