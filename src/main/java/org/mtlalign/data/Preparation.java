@@ -186,15 +186,18 @@ public final class Preparation {
         return new Result(out, means, scales, warnings);
     }
 
-    /** A task whose loss starts this many times above the smallest task's dominates the sum. */
+    /** A regression task whose loss starts this many times above the other tasks' median dominates the sum. */
     static final double LOSS_SCALE_RATIO = 25;
 
     /**
      * The loss each task starts from once its bias has fitted (the loss of the best constant: half
-     * the label variance for the squared loss, the label entropy for logistic and softmax), on its
-     * training rows. The shared module and early stopping follow the summed loss, so a task whose
-     * scale is far above the others' (regression labels in large units next to classes) is most
-     * of what MTL fits, and the other tasks' transfer says more about the units than about them.
+     * the label variance summed over the outputs for the squared loss, as the training loss sums
+     * them; the label entropy for logistic and softmax), on its training rows. The shared module
+     * and early stopping follow the summed loss, so a regression task in large label units next
+     * to the others (classes, or regression in small units) is most of what MTL fits, and the
+     * other tasks' transfer says more about the units than about them. Compared with the median of
+     * the other tasks, so that one nearly single-class task does not make every other task look
+     * large.
      */
     static List<String> lossScaleWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
@@ -202,21 +205,28 @@ public final class Preparation {
             return w;
         }
         double[] scale = new double[tasks.size()];
-        double smallest = Double.POSITIVE_INFINITY;
         for (int i = 0; i < tasks.size(); i++) {
             scale[i] = constantLoss(tasks.get(i));
-            if (scale[i] > 0) {
-                smallest = Math.min(smallest, scale[i]);
-            }
         }
         for (int i = 0; i < tasks.size(); i++) {
-            if (scale[i] > LOSS_SCALE_RATIO * smallest) {
-                PreparedTask t = tasks.get(i);
-                w.add(String.format(java.util.Locale.ROOT, "task '%s': its %s loss starts at %.3g, %.0f times the "
-                        + "smallest task's (%.3g); the summed loss that trains the shared module and decides early "
+            PreparedTask t = tasks.get(i);
+            if (t.loss() != Loss.SQUARED) {
+                continue;
+            }
+            double[] others = new double[tasks.size() - 1];
+            for (int j = 0, o = 0; j < tasks.size(); j++) {
+                if (j != i) {
+                    others[o++] = scale[j];
+                }
+            }
+            java.util.Arrays.sort(others);
+            int n = others.length;
+            double median = n % 2 == 1 ? others[n / 2] : 0.5 * (others[n / 2 - 1] + others[n / 2]);
+            if (median > 0 && scale[i] > LOSS_SCALE_RATIO * median) {
+                w.add(String.format(java.util.Locale.ROOT, "task '%s': its squared loss starts at %.3g, %.0f times the "
+                        + "other tasks' median (%.3g); the summed loss that trains the shared module and decides early "
                         + "stopping is mostly this task, so the others' transfer reflects its label units; rescale its "
-                        + "labels%s", t.name(), t.loss().cliName(), scale[i], scale[i] / smallest, smallest,
-                        t.loss() == Loss.SQUARED ? " (e.g. to unit variance)" : ""));
+                        + "labels (e.g. to unit variance)", t.name(), scale[i], scale[i] / median, median));
             }
         }
         return w;
@@ -242,7 +252,7 @@ public final class Preparation {
                 double mu = sum / rows.length;
                 var += Math.max(0, sq / rows.length - mu * mu);
             }
-            return 0.5 * var / c;
+            return 0.5 * var;
         }
         // Class frequencies: logistic targets are 0/1, softmax targets class indices.
         int classes = t.loss() == Loss.LOGISTIC ? 2 : t.labels().outputs();

@@ -208,8 +208,9 @@ class CapacityTest {
                     + Arrays.toString(sg.validationError());
             System.out.println("[Capacity] m < d: " + ctx);
             // Three directions from about 25 rows per half and task are at the edge of what the
-            // held-out error can tell apart: 2 is allowed, the noise floor (energy rule) is not.
-            assertTrue(shared == 1 ? sg.suggestedRank() == 1 : sg.suggestedRank() >= 2 && sg.suggestedRank() <= 3, ctx);
+            // held-out error can tell apart (over 200 seeds, 8 gave 4): 2 to 4 is allowed, the
+            // noise floor (the energy rule's 8 or 9) is not.
+            assertTrue(shared == 1 ? sg.suggestedRank() == 1 : sg.suggestedRank() >= 2 && sg.suggestedRank() <= 4, ctx);
             assertTrue(sg.energyRank() > shared + 2, ctx);
         }
     }

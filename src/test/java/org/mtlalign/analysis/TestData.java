@@ -23,8 +23,10 @@ public final class TestData {
     }
 
     /** A fresh seed per run (printed by the tests in their failure messages). */
+    /** A fresh seed per call, printed by the tests with their failures; -Dmtlalign.test.seed=N replays one. */
     public static long seed() {
-        return System.nanoTime();
+        Long fixed = Long.getLong("mtlalign.test.seed");
+        return fixed != null ? fixed : System.nanoTime();
     }
 
     public static float[] gaussian(Random rnd, int n, double std) {

@@ -75,8 +75,17 @@ class PreparationScaleWarningTest {
         assertEquals(1, w.size(), "seed=" + SEED + ": " + w);
         assertTrue(w.get(0).startsWith("task 'big': its squared loss starts at") && w.get(0).contains("rescale its labels"),
                 w.get(0));
+        // A nearly single-class task has a tiny starting loss: measured against the median, it
+        // does not make the unit-scale tasks look large, and classes are never told to rescale.
+        Task rare = labelled("rare", rnd, 400, 4, z -> z > 2.6 ? 1 : 0);
+        Task three = labelled("three", rnd, 90, 4, z -> z < -0.5 ? 0 : z < 0.5 ? 1 : 2);
+        assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, rare, three, labelled("u", rnd, 70, 4, z -> z)),
+                "seed=" + SEED);
         Task unit = labelled("unit", rnd, 70, 4, z -> z);
         assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, c0, c1, unit), "seed=" + SEED);
+        // Two tasks: measured against the other one.
+        List<String> two = warnings(Preparation.Standardize.GLOBAL, c0, big);
+        assertEquals(1, two.size(), "seed=" + SEED + ": " + two);
         // Only relative scale matters: every task in the same large units is no warning.
         assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, big, labelled("big2", rnd, 60, 4, z -> 40 * z)),
                 "seed=" + SEED);
