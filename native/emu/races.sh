@@ -19,12 +19,17 @@ schedules=(forward reverse)
 for i in $(seq 1 "$shuffles"); do
   schedules+=("shuffle:$((seed + i))")
 done
-first="" status=0
+first="" first_name="" status=0
 for s in "${schedules[@]}"; do
   log="$out/races-${s/:/-}.log"
   if ! MTL_EMU_SCHEDULE="$s" "$out/emu_check" "$seed" >"$log" 2>&1; then
     echo "races: schedule $s FAILED (seed $seed):" >&2
-    grep -a "FAIL\|deadlock\|cuda_emu" "$log" | head -20 >&2 || tail -5 "$log" >&2
+    matches="$(grep -a "FAIL\|deadlock\|cuda_emu" "$log" || true)"
+    if [ -n "$matches" ]; then
+      printf '%s\n' "$matches" | sed -n 1,20p >&2
+    else
+      tail -5 "$log" >&2
+    fi
     status=1
     continue
   fi
@@ -32,8 +37,9 @@ for s in "${schedules[@]}"; do
   echo "races: schedule $s: $(grep -a 'checks,' "$log") digest $digest"
   if [ -z "$first" ]; then
     first="$digest"
+    first_name="$s"
   elif [ "$digest" != "$first" ]; then
-    echo "races: schedule $s gives digest $digest, forward gave $first: a result depends on the thread order" >&2
+    echo "races: schedule $s gives digest $digest, $first_name gave $first: a result depends on the thread order" >&2
     status=1
   fi
 done

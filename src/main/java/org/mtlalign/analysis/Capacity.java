@@ -28,6 +28,9 @@ public final class Capacity {
      */
     static final double TOLERANCE = 0.01;
 
+    /** The least ridge (per row) of the fits on half the rows. */
+    static final double HALF_RIDGE = 1e-6;
+
     private final Backend backend;
 
     public Capacity(Backend backend) {
@@ -55,7 +58,8 @@ public final class Capacity {
     /**
      * @param xs each task's inputs (rows[i] x d, row-major), e.g. its training rows
      * @param ys each task's targets (rows[i] x cols[i]: regression values or one-hot classes)
-     * @param lambda the ridge strength per row (> 0 when a task has fewer rows than d)
+     * @param lambda the ridge strength per row (> 0 when a task has fewer rows than d; the
+     *               validation's fits on half the rows use at least {@value #HALF_RIDGE})
      * @param energy the share of the squared spectrum to keep, in (0, 1]
      */
     public Suggestion suggest(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, double lambda, double energy) {
@@ -193,8 +197,10 @@ public final class Capacity {
                 ma[i] = inA[i].length;
                 mb[i] = inB[i].length;
             }
+            // Half the rows can make X^T X singular where all of them did not (d <= m < 2d): the
+            // halves' fits always get a little ridge.
             float[] w = normalisedFits(k, i -> gather(xs[i], inA[i], d), ma, d, i -> gather(ys[i], inA[i], cols[i]), cols,
-                    total, lambda);
+                    total, Math.max(lambda, HALF_RIDGE));
             float[] u = new float[d * p];
             backend.svd(w, 1, d, total, u, new float[p], new float[total * p]);
             for (int i = 0; i < k; i++) {
@@ -269,17 +275,30 @@ public final class Capacity {
         float[] zb = new float[mb * p];
         backend.gemm(false, false, ma, p, d, 1f, xac, 0, d, u, 0, p, 0f, za, 0, p);
         backend.gemm(false, false, mb, p, d, 1f, xbc, 0, d, u, 0, p, 0f, zb, 0, p);
-        // G = Za^T Za + lambda ma I and h = Za^T (ya - muY), in float64.
-        double[] g = new double[p * p];
+        // Centred targets (own copies), then h = Za^T (ya - muY) by BLAS (m_a p c: the bulk with
+        // many classes) and G = Za^T Za + ridge in float64.
+        for (int t = 0; t < ma; t++) {
+            for (int o = 0; o < c; o++) {
+                ya[t * c + o] = (float) (ya[t * c + o] - muY[o]);
+            }
+        }
+        for (int t = 0; t < mb; t++) {
+            for (int o = 0; o < c; o++) {
+                yb[t * c + o] = (float) (yb[t * c + o] - muY[o]);
+            }
+        }
+        float[] hf = new float[p * c];
+        backend.gemm(true, false, p, c, ma, 1f, za, 0, p, ya, 0, c, 0f, hf, 0, c);
         double[] h = new double[p * c];
+        for (int i = 0; i < p * c; i++) {
+            h[i] = hf[i];
+        }
+        double[] g = new double[p * p];
         for (int t = 0; t < ma; t++) {
             for (int a = 0; a < p; a++) {
                 double za1 = za[t * p + a];
                 for (int b = 0; b <= a; b++) {
                     g[a * p + b] += za1 * za[t * p + b];
-                }
-                for (int o = 0; o < c; o++) {
-                    h[a * c + o] += za1 * (ya[t * c + o] - muY[o]);
                 }
             }
         }
@@ -319,10 +338,20 @@ public final class Capacity {
                 h[a * c + o] = v / g[a * p + a];
             }
         }
-        // Per held-out row: q = L^{-1} zb_t (so (zb L^{-T})[t, :] = q), then widths one by one.
+        // The prediction for width r is pred_r = sum_{j <= r} q_j z_j, with z_j the rows of
+        // L^{-1} h and q = L^{-1} zb_t per held-out row; its error ||y - pred_r||^2 expands to
+        // ||y||^2 - 2 sum_j q_j (z_j . y) + ||pred_r||^2, where the dot products z_j . y (m_b p c)
+        // and z_j . z_i (p^2 c) are BLAS products and the rest is O(p^2) per row, whatever c is.
+        float[] zf = new float[p * c];
+        for (int i = 0; i < p * c; i++) {
+            zf[i] = (float) h[i];
+        }
+        float[] zz = new float[p * p];
+        backend.gemm(false, true, p, p, c, 1f, zf, 0, c, zf, 0, c, 0f, zz, 0, p);
+        float[] zy = new float[mb * p];
+        backend.gemm(false, true, mb, p, c, 1f, yb, 0, c, zf, 0, c, 0f, zy, 0, p);
         double[] err = new double[p];
         double[] q = new double[p];
-        double[] pred = new double[c];
         for (int t = 0; t < mb; t++) {
             for (int a = 0; a < p; a++) {
                 double v = zb[t * p + a];
@@ -331,19 +360,24 @@ public final class Capacity {
                 }
                 q[a] = v / g[a * p + a];
             }
-            java.util.Arrays.fill(pred, 0);
+            double yy = 0;
+            for (int o = 0; o < c; o++) {
+                yy += (double) yb[t * c + o] * yb[t * c + o];
+            }
+            double cross = 0;
+            double norm = 0;
             for (int r = 0; r < p; r++) {
-                double e2 = 0;
-                for (int o = 0; o < c; o++) {
-                    pred[o] += q[r] * h[r * c + o];
-                    double e = yb[t * c + o] - muY[o] - pred[o];
-                    e2 += e * e;
+                cross += q[r] * zy[t * p + r];
+                double mixed = 0;
+                for (int j = 0; j < r; j++) {
+                    mixed += q[j] * zz[r * p + j];
                 }
-                err[r] += e2;
+                norm += q[r] * (2 * mixed + q[r] * zz[r * p + r]);
+                err[r] += yy - 2 * cross + norm;
             }
         }
         for (int r = 0; r < p; r++) {
-            err[r] /= sst;
+            err[r] = Math.max(0, err[r]) / sst;  // rounding could take a near-perfect fit below 0
         }
         return err;
     }

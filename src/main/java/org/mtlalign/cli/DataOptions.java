@@ -64,13 +64,31 @@ public final class DataOptions {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for splits, initialisation and sampling (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /** --loss with its items in one order (the loss for all tasks, then tasks by name), loss names in lower case. */
+    static String canonicalLoss(String spec) {
+        List<String> items = new ArrayList<>();
+        String global = "";
+        for (String item : spec.split(",", -1)) {
+            String it = item.trim();
+            int eq = it.indexOf('=');
+            if (eq >= 0) {
+                // Task names are case-sensitive; loss names are not.
+                items.add(it.substring(0, eq).trim() + "=" + it.substring(eq + 1).trim().toLowerCase(java.util.Locale.ROOT));
+            } else {
+                global = it.toLowerCase(java.util.Locale.ROOT);
+            }
+        }
+        java.util.Collections.sort(items);
+        return global + "|" + String.join(",", items);
+    }
+
     /**
      * The options that decide how the data are split, labelled and standardised, where they
      * differ from {@code other}'s, as "--seed 7 (saved: 1)" items.
      */
     List<String> preparationDifferences(DataOptions other) {
         List<String> d = new ArrayList<>();
-        if (!loss.equalsIgnoreCase(other.loss)) {
+        if (!canonicalLoss(loss).equals(canonicalLoss(other.loss))) {
             d.add("--loss " + loss + " (saved: " + other.loss + ")");
         }
         if (validation != other.validation) {
@@ -213,12 +231,13 @@ public final class DataOptions {
         // Label noise is applied after the split, to training and validation rows only.
         java.util.Map<String, Loss> named = new java.util.LinkedHashMap<>();
         for (java.util.Map.Entry<String, Loss> en : perTask.entrySet()) {
-            if (en.getValue() != null) {
-                named.put(en.getKey(), en.getValue());
-            } else if (l != null) {
-                throw new UserInputException("--loss " + loss + ": " + en.getKey() + "=auto under a loss for all tasks is "
-                        + "not supported; name the other tasks' losses instead");
+            if (en.getValue() == null) {
+                // Dropping it would also drop the check that the task exists.
+                throw new UserInputException("--loss " + loss + ": " + en.getKey() + "=auto is the default for a task "
+                        + "without an entry; leave it out" + (l != null ? " (a loss for all tasks cannot be undone for "
+                        + "one task: name the other tasks' losses instead)" : ""));
             }
+            named.put(en.getKey(), en.getValue());
         }
         return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize), noise,
                 named);

@@ -443,8 +443,8 @@ public final class TrainCommand implements Callable<Integer> {
                 ? String.format(Locale.ROOT, "the width whose single-task models, refitted on its shared directions, "
                         + "predict held-out halves of the training rows best, within 1%% of variance; %.0f%% of the "
                         + "spectrum would take r = %d", c.energy() * 100, c.energyRank())
-                : String.format(Locale.ROOT, "%.0f%% of the single-task models' spectrum; too few rows to validate",
-                        c.energy() * 100);
+                : String.format(Locale.ROOT, "%.0f%% of the single-task models' spectrum; not validated: a task has "
+                        + "fewer than 4 training rows, or no task's targets vary", c.energy() * 100);
         String line = String.format(Locale.ROOT, "capacity: suggested r = %d (%s); for linear models r >= %d gives no "
                 + "transfer (Proposition 1)", c.suggestedRank(), why, c.noTransferRank());
         if (c.suggestedRank() >= c.noTransferRank() && c.noTransferRank() > 1) {
@@ -707,7 +707,6 @@ public final class TrainCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    /** Splits that make a task's test metric undefined or unreliable, in one line each. */
     /** How many test rows repeat a training row's inputs bit for bit (a hash of each training row, then a check). */
     static int testRowsSeenInTraining(PreparedTask t) {
         int d = t.dim();
@@ -739,8 +738,10 @@ public final class TrainCommand implements Callable<Integer> {
         return h;
     }
 
+    /** Splits that make a task's test metric undefined or unreliable, in one line each. */
     static List<String> splitWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
+        List<PreparedTask> checked = new ArrayList<>();
         for (PreparedTask t : tasks) {
             if (t.validation().length == 0) {
                 w.add("task '" + t.name() + "' has no validation rows, so early stopping and its 'best val loss' "
@@ -752,7 +753,17 @@ public final class TrainCommand implements Callable<Integer> {
                         + "raise --test or give more rows");
                 continue;
             }
-            int repeated = testRowsSeenInTraining(t);
+            // Tasks sharing X share its split too: one check (and one warning) for all of them.
+            PreparedTask same = null;
+            for (PreparedTask seen : checked) {
+                if (seen.x() == t.x() && java.util.Arrays.equals(seen.train(), t.train())
+                        && java.util.Arrays.equals(seen.test(), t.test())) {
+                    same = seen;
+                    break;
+                }
+            }
+            int repeated = same != null ? 0 : testRowsSeenInTraining(t);
+            checked.add(t);
             if (repeated > 0) {
                 w.add(String.format(Locale.ROOT, "task '%s': %d of its %d test rows have the inputs of a training row "
                         + "exactly (duplicate rows in the data), so its test metric is optimistic; remove duplicates "

@@ -278,6 +278,8 @@ public final class ModelIO {
         save(dir, meta, model, extras);
     }
 
+    private static final java.util.regex.Pattern OWN_FILE_ANY_CASE =
+            java.util.regex.Pattern.compile(OWN_FILE.pattern(), java.util.regex.Pattern.CASE_INSENSITIVE);
     private static final java.util.regex.Pattern EXTRA_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
 
     private static void save(Path dir, JsonObject meta, MtlModel model, Map<String, float[]> extras) {
@@ -285,8 +287,9 @@ public final class ModelIO {
             for (String name : extras.keySet()) {
                 // A name with a '/' or '..' would write outside the folder; one of the model's own
                 // file names would overwrite a parameter and make the save unloadable.
-                if (name == null || !EXTRA_NAME.matcher(name).matches() || OWN_FILE.matcher(name + ".npy").matches()
-                        || name.equals("model")) {
+                // Case-insensitively: on macOS and Windows a_0.npy is A_0.npy.
+                if (name == null || !EXTRA_NAME.matcher(name).matches()
+                        || OWN_FILE_ANY_CASE.matcher(name + ".npy").matches() || name.equalsIgnoreCase("model")) {
                     throw new IllegalArgumentException("extra array name '" + name + "': use letters, digits, '_' and "
                             + "'-' only, and not a parameter's name (B, b, A_i, c_i, R_i)");
                 }

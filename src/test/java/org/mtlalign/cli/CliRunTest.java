@@ -364,6 +364,12 @@ class CliRunTest {
                 "nosuch", "tasks: a");
         CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "squared,logistic"), "--loss");
         CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "a=hinge"), "--loss", "hinge");
+        // A typo in a task name with =auto was dropped unchecked before.
+        CliErrorTest.assertUserError(CliTestSupport.run("analyze", "--task", a, "--loss", "nosuch=auto"), "--loss",
+                "nosuch=auto");
+        assertEquals(DataOptions.canonicalLoss("a=squared,b=logistic"), DataOptions.canonicalLoss("b=logistic, a=Squared"));
+        assertTrue(!DataOptions.canonicalLoss("a=squared").equals(DataOptions.canonicalLoss("A=squared")));
+        assertTrue(!DataOptions.canonicalLoss("squared").equals(DataOptions.canonicalLoss("a=squared")));
     }
 
     /** Rows given twice can land in training and test: the test metric is then optimistic, which train says. */

@@ -150,7 +150,7 @@ class LibraryGuardsTest {
     @Test
     void modelSavesRefuseExtrasThatWouldOverwriteOrEscape(@TempDir Path tmp) {
         MtlModel m = modelFor(List.of(new TaskHead("a", Loss.SQUARED, 1)), 4);
-        for (String name : new String[] {"B", "A_0", "c_0", "../escape", "sub/x", "", "model"}) {
+        for (String name : new String[] {"B", "A_0", "c_0", "a_0", "r_1", "../escape", "sub/x", "", "model", "Model"}) {
             assertThrows(IllegalArgumentException.class,
                     () -> ModelIO.save(tmp.resolve("m"), m, new JsonObject(), Map.of(name, new float[] {1})), name);
         }
@@ -225,6 +225,12 @@ class LibraryGuardsTest {
                 () -> cap.suggest(new float[][] {few}, new int[] {3}, d, new float[][] {new float[] {1, 2, 4}},
                         new int[] {1}, 0, 0.99));
         assertTrue(singular.getMessage().contains("lambda"), singular.getMessage());
+        // Enough rows for lambda = 0 on all of them, not on half (d <= m < 2d): the validation
+        // refits the halves with a little ridge instead of refusing.
+        float[] mid = TestData.gaussian(rnd, 9 * d, 1.0);
+        float[] midY = TestData.gaussian(rnd, 9, 1.0);
+        assertTrue(cap.suggest(new float[][] {mid, mid}, new int[] {9, 9}, d, new float[][] {midY, midY},
+                new int[] {1, 1}, 0, 0.99).validated());
         assertThrows(IllegalArgumentException.class,
                 () -> cap.suggest(new float[][] {x, x}, new int[] {m}, d, new float[][] {y, y}, new int[] {1, 1}, 1e-3, 0.99));
 
