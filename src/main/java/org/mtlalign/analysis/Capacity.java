@@ -9,27 +9,38 @@ import org.mtlalign.backend.Backend;
  * a ridge single-task model W_i (d x c_i) per task, scale each to unit norm so tasks count
  * equally, and look at the singular values of [W_1 .. W_k].
  *
- * <p>The suggestion is validated, not read off the spectrum: each task's rows are split in two
- * halves (seeded); on one half the normalised fits give the shared directions U, and for every
- * width r each task is refitted (ridge) on its inputs projected onto the top r directions and
- * scored on the other half (squared error over that of predicting the mean); the halves then
- * swap. The suggestion is the smallest r whose error, averaged over tasks and halves, is within
- * 0.01 (1% of the targets' variance) of the best. The energy rule (the smallest r whose top directions hold {@code energy} of the
- * squared spectrum) is reported beside it; it was the suggestion before, and with few rows per
- * task (m_i below or near d, as with embeddings) every fit is mostly noise spread over all
- * directions, so it counted that noise floor up to the no-transfer bound. With fewer than 4
- * rows in some task there is nothing to validate on, and the energy rule is the suggestion.
+ * <p>The suggestion is validated, not read off the spectrum: each task's rows are split into
+ * {@value #FOLDS} folds (seeded; fewer for tasks under 10 rows). For each fold, the normalised
+ * fits on the other folds give the shared directions U, and for every width r each task is
+ * refitted (ridge) on its inputs projected onto the top r directions and scored on the held-out
+ * fold (squared error over that of predicting the mean). The suggestion is the smallest r whose
+ * error, averaged over tasks and folds, is within max({@value #ABSOLUTE_TOLERANCE},
+ * {@value #RELATIVE_TOLERANCE} x best) of the best. The energy rule (the smallest r whose top
+ * directions hold {@code energy} of the squared spectrum) is reported beside it; it was the
+ * suggestion before, and with few rows per task (m_i below or near d, as with embeddings) every
+ * fit is mostly noise spread over all directions, so it counted that noise floor up to the
+ * no-transfer bound. With fewer than 4 rows in some task there is nothing to validate on, and
+ * the energy rule is the suggestion.
+ *
+ * <p>Known limits (measured 2026-11-30 against trainings at several widths): the fits are
+ * linear, and with ReLU a regression suite often trained best one width above the suggestion;
+ * tasks without signal (pure-noise labels) add random directions and can pull it one below.
  */
 public final class Capacity {
-    /**
-     * A width whose validated error is within this of the best counts as good as the best. The
-     * errors are in units of the targets' variance, so this is 1% of it: absolute, because near a
-     * noise floor of 1e-4 a relative margin would let rounding pick a wider module.
-     */
-    static final double TOLERANCE = 0.01;
+    /** Folds of the validation (2-fold, with an absolute 0.01 margin, chose too narrow modules). */
+    static final int FOLDS = 5;
 
-    /** The least ridge (per row) of the fits on half the rows. */
-    static final double HALF_RIDGE = 1e-6;
+    /**
+     * A width whose validated error is within max(ABSOLUTE, RELATIVE x best) of the best counts
+     * as good as the best. The errors are in units of the targets' variance. The relative part
+     * keeps a low floor from hiding a real gain (0.008 against 0.005 is 60% worse); the absolute
+     * part keeps rounding from picking a wider module on a flat stretch.
+     */
+    static final double RELATIVE_TOLERANCE = 0.01;
+    static final double ABSOLUTE_TOLERANCE = 0.001;
+
+    /** The least ridge (per row) of the folds' fits. */
+    static final double FOLD_RIDGE = 1e-6;
 
     private final Backend backend;
 
@@ -45,7 +56,7 @@ public final class Capacity {
      * @param singularValues  of the normalised single-task fits on all rows, descending
      * @param energyRank      the smallest r holding {@code energy} of the squared spectrum
      * @param validationError for r = 1, 2, ...: held-out squared error over that of the mean,
-     *                        averaged over tasks and halves; null where not validated
+     *                        averaged over tasks and folds; null where not validated
      */
     public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy,
                              int energyRank, double[] validationError) {
@@ -59,7 +70,7 @@ public final class Capacity {
      * @param xs each task's inputs (rows[i] x d, row-major), e.g. its training rows
      * @param ys each task's targets (rows[i] x cols[i]: regression values or one-hot classes)
      * @param lambda the ridge strength per row (> 0 when a task has fewer rows than d; the
-     *               validation's fits on half the rows use at least {@value #HALF_RIDGE})
+     *               validation's fits on a task's other folds use at least {@value #FOLD_RIDGE})
      * @param energy the share of the squared spectrum to keep, in (0, 1]
      */
     public Suggestion suggest(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, double lambda, double energy) {
@@ -113,7 +124,8 @@ public final class Capacity {
                 best = Math.min(best, e);
             }
             suggested = 1;
-            while (suggested < p && !(err[suggested - 1] <= best + TOLERANCE)) {
+            double margin = Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * best);
+            while (suggested < p && !(err[suggested - 1] <= best + margin)) {
                 suggested++;
             }
         }
@@ -137,13 +149,20 @@ public final class Capacity {
             // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
             backend.gram(xi, rows[i], d, true, g);
             CovarianceSimilarity.requireFiniteGram(g, xi, rows[i], d);
-            backend.symmetricEigen(g, d, ev, vec);
             double shift = lambda * rows[i];
-            if (shift == 0 && !(ev[d - 1] > 0)) {
-                throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + rows[i]
-                        + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
+            float[] yc = centred(ys.apply(i), rows[i], c);
+            // (X^T X + shift I) W = X^T y by a float64 Cholesky factorisation (a d^3 / 3 LAPACK
+            // call: the validation fits every task once per fold); the eigen-decomposition, four
+            // times the work or more, only where the factorisation fails.
+            float[] wi = ridgeCholesky(xi, rows[i], d, yc, c, g, shift);
+            if (wi == null) {
+                backend.symmetricEigen(g, d, ev, vec);
+                if (shift == 0 && !(ev[d - 1] > 0)) {
+                    throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + rows[i]
+                            + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
+                }
+                wi = ridge(xi, rows[i], d, yc, c, ev, vec, shift);
             }
-            float[] wi = ridge(xi, rows[i], d, centred(ys.apply(i), rows[i], c), c, ev, vec, shift);
             double norm = 0;
             for (float v : wi) {
                 norm += (double) v * v;
@@ -178,29 +197,34 @@ public final class Capacity {
         }
         double[] err = new double[p];
         int scored = 0;
-        // One task's halves at a time: gathered copies of every task's rows at once would double
+        int minRows = Integer.MAX_VALUE;
+        for (int m : rows) {
+            minRows = Math.min(minRows, m);
+        }
+        int folds = Math.max(2, Math.min(FOLDS, minRows / 2));
+        // One task's rows at a time: gathered copies of every task's rows at once would double
         // the heap that large suites need (164 MB of inputs at the paper's scale).
-        for (int fold = 0; fold < 2; fold++) {
+        for (int fold = 0; fold < folds; fold++) {
             int[] ma = new int[k];
             int[] mb = new int[k];
             int[][] inA = new int[k][];
             int[][] inB = new int[k][];
             for (int i = 0; i < k; i++) {
-                int half = rows[i] / 2;
-                int from = fold == 0 ? 0 : half;
-                int to = fold == 0 ? half : rows[i];
-                inA[i] = java.util.Arrays.copyOfRange(order[i], from, to);
+                // Fold f holds out rows [f m / F, (f + 1) m / F) of the task's shuffled order.
+                int from = (int) ((long) fold * rows[i] / folds);
+                int to = (int) ((long) (fold + 1) * rows[i] / folds);
+                inB[i] = java.util.Arrays.copyOfRange(order[i], from, to);
                 int[] rest = new int[rows[i] - (to - from)];
                 System.arraycopy(order[i], 0, rest, 0, from);
                 System.arraycopy(order[i], to, rest, from, rows[i] - to);
-                inB[i] = rest;
+                inA[i] = rest;
                 ma[i] = inA[i].length;
                 mb[i] = inB[i].length;
             }
-            // Half the rows can make X^T X singular where all of them did not (d <= m < 2d): the
-            // halves' fits always get a little ridge.
+            // Fewer rows can make X^T X singular where all of them did not (m just above d): the
+            // folds' fits always get a little ridge.
             float[] w = normalisedFits(k, i -> gather(xs[i], inA[i], d), ma, d, i -> gather(ys[i], inA[i], cols[i]), cols,
-                    total, Math.max(lambda, HALF_RIDGE));
+                    total, Math.max(lambda, FOLD_RIDGE));
             float[] u = new float[d * p];
             backend.svd(w, 1, d, total, u, new float[p], new float[total * p]);
             for (int i = 0; i < k; i++) {
@@ -225,7 +249,7 @@ public final class Capacity {
 
     /**
      * One task's held-out error for r = 1..p: ridge on (X_a - mean) U_r fitted to the centred
-     * targets of half a, scored on half b (with half a's means), over the error of half a's mean.
+     * targets of the fitting rows a, scored on the held-out rows b (with a's means), over the error of a's mean.
      * With L L^T = U^T X_a^T X_a U + lambda m_a I, the fit on the first r directions uses the
      * leading r x r block of L, so all widths come from one factorisation: the prediction for r
      * adds the r-th column of (X_b U) L^{-T} times the r-th row of L^{-1} U^T X_a^T y_a.
@@ -256,7 +280,7 @@ public final class Capacity {
             }
         }
         if (!(sst > 0)) {
-            return null;  // constant targets on the held-out half: nothing to score
+            return null;  // constant targets on the held-out rows: nothing to score
         }
         // xa and xb are this call's own copies: centred in place.
         float[] xac = xa;
@@ -303,7 +327,7 @@ public final class Capacity {
             }
         }
         // A small ridge relative to the data's own scale keeps the factorisation defined when
-        // some direction carries no variance in this half.
+        // some direction carries no variance in these rows.
         double trace = 0;
         for (int a = 0; a < p; a++) {
             trace += g[a * p + a];
@@ -381,6 +405,47 @@ public final class Capacity {
         }
         return err;
     }
+
+    /**
+     * The ridge fit (G + shift I)^{-1} X^T y (d x c) with G = X_c^T X_c, by LAPACK's dpotrf/dpotrs
+     * in float64; null when G + shift I is not positive definite to working precision.
+     */
+    private float[] ridgeCholesky(float[] x, int rows, int d, float[] y, int c, float[] g, double shift) {
+        double[] a = new double[d * d];
+        for (int i = 0; i < d * d; i++) {
+            a[i] = g[i];
+        }
+        for (int j = 0; j < d; j++) {
+            a[j * d + j] += shift;
+        }
+        org.netlib.util.intW info = new org.netlib.util.intW(0);
+        // Symmetric, so row-major is column-major: the lower triangle either way.
+        LAPACK.dpotrf("L", d, a, 0, d, info);
+        if (info.val != 0) {
+            return null;
+        }
+        float[] xty = new float[d * c];
+        backend.gemm(true, false, d, c, rows, 1f, x, 0, d, y, 0, c, 0f, xty, 0, c);
+        double[] b = new double[d * c];  // column-major d x c
+        for (int r = 0; r < d; r++) {
+            for (int o = 0; o < c; o++) {
+                b[r + o * d] = xty[r * c + o];
+            }
+        }
+        LAPACK.dpotrs("L", d, c, a, 0, d, b, 0, d, info);
+        if (info.val != 0) {
+            return null;
+        }
+        float[] w = new float[d * c];
+        for (int r = 0; r < d; r++) {
+            for (int o = 0; o < c; o++) {
+                w[r * c + o] = (float) b[r + o * d];
+            }
+        }
+        return w;
+    }
+
+    private static final dev.ludovic.netlib.lapack.LAPACK LAPACK = dev.ludovic.netlib.lapack.LAPACK.getInstance();
 
     /** The ridge fit V diag(1 / (w + shift)) V^T X^T y (d x c) from X^T X = V diag(w) V^T. */
     private float[] ridge(float[] x, int rows, int d, float[] y, int c, float[] ev, float[] vec, double shift) {

@@ -440,9 +440,10 @@ public final class TrainCommand implements Callable<Integer> {
     /** The capacity suggestion with Proposition 1's bound, worded for what it says. */
     static String capacityLine(Capacity.Suggestion c) {
         String why = c.validated()
-                ? String.format(Locale.ROOT, "the width whose single-task models, refitted on its shared directions, "
-                        + "predict held-out halves of the training rows best, within 1%% of variance; %.0f%% of the "
-                        + "spectrum would take r = %d", c.energy() * 100, c.energyRank())
+                ? String.format(Locale.ROOT, "the width whose linear single-task models, refitted on its shared "
+                        + "directions, predict held-out folds of the training rows best; %.0f%% of the spectrum would "
+                        + "take r = %d%s", c.energy() * 100, c.energyRank(), weakSignal(c)
+                        ? "; weak: the fits explain under 20% of the held-out targets' variance at any width" : "")
                 : String.format(Locale.ROOT, "%.0f%% of the single-task models' spectrum; not validated: a task has "
                         + "fewer than 4 training rows, or no task's targets vary", c.energy() * 100);
         String line = String.format(Locale.ROOT, "capacity: suggested r = %d (%s); for linear models r >= %d gives no "
@@ -453,6 +454,15 @@ public final class TrainCommand implements Callable<Integer> {
                     Math.max(1, c.noTransferRank() - 1));
         }
         return line;
+    }
+
+    /** Whether the validated fits explain under 20% of the held-out variance at every width. */
+    static boolean weakSignal(Capacity.Suggestion c) {
+        double best = Double.POSITIVE_INFINITY;
+        for (double e : c.validationError()) {
+            best = Math.min(best, e);
+        }
+        return best > 0.8;
     }
 
     static Capacity.Suggestion suggestCapacity(Backend backend, List<PreparedTask> tasks) {
