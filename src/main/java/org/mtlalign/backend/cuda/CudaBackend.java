@@ -55,6 +55,17 @@ public final class CudaBackend implements Backend {
     private final CUcontext context = new CUcontext();
     /** The context this library last made current on each thread. */
     private static final ThreadLocal<CUcontext> CURRENT = new ThreadLocal<>();
+    // The device of the context current on this thread (set with CURRENT), for Cu's lost contexts.
+    private static final ThreadLocal<Integer> CURRENT_ORDINAL = ThreadLocal.withInitial(() -> -1);
+    // Open backends per device: the primary context is released (and a lost one forgotten) at 0.
+    private static final java.util.Map<Integer, Integer> OPEN = new java.util.HashMap<>();
+
+    /** The device ordinal of the context this thread last made current through a backend, or -1. */
+    static int currentOrdinal() {
+        return CURRENT_ORDINAL.get();
+    }
+
+    private int ordinal = -1;
     private final CUstream stream = new CUstream();
     private final boolean debug;
     private final String deviceName;
@@ -85,8 +96,13 @@ public final class CudaBackend implements Backend {
             Cu.check(JCudaDriver.cuDeviceGet(device, ordinal), "cuDeviceGet(" + ordinal + ")");
             Cu.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
             contextRetained = true;
+            this.ordinal = ordinal;
+            synchronized (OPEN) {
+                OPEN.merge(ordinal, 1, Integer::sum);
+            }
             Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
             CURRENT.set(context);
+            CURRENT_ORDINAL.set(ordinal);
             Cu.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
             streamCreated = true;
             pool = new DevicePool(() -> deviceName);
@@ -649,6 +665,7 @@ public final class CudaBackend implements Backend {
         if (contextRetained) {
             JCudaDriver.cuCtxSetCurrent(context);
             CURRENT.set(context);
+            CURRENT_ORDINAL.set(ordinal);
             if (streamCreated) {
                 JCudaDriver.cuStreamSynchronize(stream);
             }
@@ -673,6 +690,12 @@ public final class CudaBackend implements Backend {
             }
             JCudaDriver.cuDevicePrimaryCtxRelease(device);
             contextRetained = false;
+            synchronized (OPEN) {
+                if (OPEN.merge(ordinal, -1, Integer::sum) <= 0) {
+                    OPEN.remove(ordinal);
+                    Cu.forgetDevice(ordinal);
+                }
+            }
         }
     }
 
@@ -684,7 +707,6 @@ public final class CudaBackend implements Backend {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
-        Cu.requireContext();
         // The current context is per thread; this library is the only one setting it here, so a
         // thread whose last context set was this backend's need not set it again (a training step
         // enters some twenty times, and each JNI call costs). Per thread, not per backend: two
@@ -692,7 +714,9 @@ public final class CudaBackend implements Backend {
         if (CURRENT.get() != context) {
             Cu.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
             CURRENT.set(context);
+            CURRENT_ORDINAL.set(ordinal);
         }
+        Cu.requireContext();
     }
 
     private org.mtlalign.backend.cpu.CpuBackend cpu() {
@@ -842,6 +866,9 @@ public final class CudaBackend implements Backend {
             if (r != 0) {
                 afterSync.clear();
                 staging.reset();
+                if (Cu.sticky(r)) {
+                    throw Cu.lost(r, what);
+                }
                 throw new CudaFailure("CUDA error in " + what + ": " + Cu.name(r)
                         + (debug ? "" : " (set MTL_CUDA_DEBUG=1 to check after every kernel)"));
             }

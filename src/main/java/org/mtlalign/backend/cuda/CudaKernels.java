@@ -576,7 +576,7 @@ final class CudaKernels {
                     + ", shared " + sharedBytes + " B) failed: " + Cu.name(r));
         }
         if (debug) {
-            Cu.check(JCudaDriver.cuStreamSynchronize(stream), "kernel " + name + " (debug check after launch)");
+            Cu.check(JCudaDriver.cuStreamSynchronize(stream), "kernel " + name + " " + Cu.DEBUG_CHECK);
         }
     }
 

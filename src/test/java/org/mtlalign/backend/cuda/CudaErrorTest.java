@@ -56,4 +56,21 @@ class CudaErrorTest {
         assertTrue(e.getMessage().contains("page-locked") && e.getMessage().contains("4096"), e.getMessage());
         assertThrows(CudaFailure.class, () -> Cu.check(2, "cuEventCreate"));
     }
+
+    @Test
+    void inDebugModeTheCheckAfterALaunchNamesItsKernel() {
+        // MTL_CUDA_DEBUG=1 synchronises after each launch: the fault is that kernel's own.
+        CudaFailure e = assertThrows(CudaFailure.class, () -> Cu.check(716, "kernel adam " + Cu.DEBUG_CHECK));
+        assertTrue(e.getMessage().contains("kernel adam") && e.getMessage().contains("that kernel failed")
+                && !e.getMessage().contains("rerun with MTL_CUDA_DEBUG=1"), e.getMessage());
+    }
+
+    @Test
+    void aLostContextIsForgottenWhenItsDeviceIsReleased() {
+        assertThrows(CudaFailure.class, () -> Cu.check(700, "download"));
+        assertThrows(CudaFailure.class, Cu::requireContext);
+        // The device's last backend released the primary context: the next one starts clean.
+        Cu.forgetDevice(CudaBackend.currentOrdinal());
+        assertDoesNotThrow(Cu::requireContext);
+    }
 }
