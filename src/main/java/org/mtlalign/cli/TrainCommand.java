@@ -879,7 +879,8 @@ public final class TrainCommand implements Callable<Integer> {
             // Measured on 27 suites (docs/results/capacity-suggestion.md): the suggestion comes
             // from linear fits, and ReLU modules often trained best a width or more above it.
             o.println("note: the suggestion is for linear models; with ReLU a width or two more often trains better "
-                    + "(try --rank " + (c.suggestedRank() + 1) + " and " + (c.suggestedRank() + 2) + ")");
+                    + "(try --rank " + (c.suggestedRank() + 1) + (c.suggestedRank() + 2 <= c.noTransferRank()
+                            ? " and " + (c.suggestedRank() + 2) : "") + ")");
         }
         o.printf(Locale.ROOT, "done in %.1f s (peak heap %.0f MiB)%n", res.seconds(), Outputs.peakHeapBytes() / 1048576.0);
     }
