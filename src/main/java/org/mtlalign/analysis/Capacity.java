@@ -10,10 +10,11 @@ import org.mtlalign.backend.Backend;
  * equally, and look at the singular values of [W_1 .. W_k].
  *
  * <p>The suggestion is validated, not read off the spectrum: each task's rows are split into
- * {@value #FOLDS} folds (seeded; fewer for tasks under 10 rows). For each fold, the normalised
- * fits on the other folds give the shared directions U, and for every width r each task is
- * refitted (ridge) on its inputs projected onto the top r directions and scored on the held-out
- * fold (squared error over that of predicting the mean). The suggestion is the smallest r whose
+ * {@value #FOLDS} folds (seeded; fewer for tasks under 10 rows). For each fold, the fits on the
+ * other folds give the shared directions U (each fit scaled to norm sqrt(R^2_i), its own
+ * validated share of explained variance, so that tasks without signal barely count), and for
+ * every width r each task is refitted (ridge) on its inputs projected onto the top r directions
+ * and scored on the held-out fold (squared error over that of predicting the mean). The suggestion is the smallest r whose
  * error, averaged over tasks and folds, is within max({@value #ABSOLUTE_TOLERANCE},
  * {@value #RELATIVE_TOLERANCE} x best) of the best. The energy rule (the smallest r whose top
  * directions hold {@code energy} of the squared spectrum) is reported beside it; it was the
@@ -23,8 +24,7 @@ import org.mtlalign.backend.Backend;
  * the energy rule is the suggestion.
  *
  * <p>Known limits (measured 2026-11-30 against trainings at several widths): the fits are
- * linear, and with ReLU a regression suite often trained best one width above the suggestion;
- * tasks without signal (pure-noise labels) add random directions and can pull it one below.
+ * linear, and with ReLU a regression suite often trained best one width above the suggestion.
  */
 public final class Capacity {
     /** Folds of the validation (2-fold, with an absolute 0.01 margin, chose too narrow modules). */
@@ -143,26 +143,7 @@ public final class Capacity {
         int off = 0;
         for (int i = 0; i < k; i++) {
             int c = cols[i];
-            float[] xi = xs.apply(i);
-            // Labels are centred below (an intercept model), so the inputs must be too: with an
-            // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
-            // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
-            backend.gram(xi, rows[i], d, true, g);
-            CovarianceSimilarity.requireFiniteGram(g, xi, rows[i], d);
-            double shift = lambda * rows[i];
-            float[] yc = centred(ys.apply(i), rows[i], c);
-            // (X^T X + shift I) W = X^T y by a float64 Cholesky factorisation (a d^3 / 3 LAPACK
-            // call: the validation fits every task once per fold); the eigen-decomposition, four
-            // times the work or more, only where the factorisation fails.
-            float[] wi = ridgeCholesky(xi, rows[i], d, yc, c, g, shift);
-            if (wi == null) {
-                backend.symmetricEigen(g, d, ev, vec);
-                if (shift == 0 && !(ev[d - 1] > 0)) {
-                    throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + rows[i]
-                            + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
-                }
-                wi = ridge(xi, rows[i], d, yc, c, ev, vec, shift);
-            }
+            float[] wi = fitOne(xs.apply(i), rows[i], d, ys.apply(i), c, lambda, i, g, ev, vec);
             double norm = 0;
             for (float v : wi) {
                 norm += (double) v * v;
@@ -176,6 +157,31 @@ public final class Capacity {
             off += c;
         }
         return w;
+    }
+
+    /** Task i's ridge fit W (d x c) on centred inputs and targets; g, ev and vec are scratch. */
+    private float[] fitOne(float[] xi, int m, int d, float[] y, int c, double lambda, int i, float[] g, float[] ev,
+                           float[] vec) {
+        // Labels are centred below (an intercept model), so the inputs must be too: with an
+        // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
+        // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
+        backend.gram(xi, m, d, true, g);
+        CovarianceSimilarity.requireFiniteGram(g, xi, m, d);
+        double shift = lambda * m;
+        float[] yc = centred(y, m, c);
+        // (X^T X + shift I) W = X^T y by a float64 Cholesky factorisation (a d^3 / 3 LAPACK
+        // call: the validation fits every task once per fold); the eigen-decomposition, four
+        // times the work or more, only where the factorisation fails.
+        float[] wi = ridgeCholesky(xi, m, d, yc, c, g, shift);
+        if (wi == null) {
+            backend.symmetricEigen(g, d, ev, vec);
+            if (shift == 0 && !(ev[d - 1] > 0)) {
+                throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + m
+                        + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
+            }
+            wi = ridge(xi, m, d, yc, c, ev, vec, shift);
+        }
+        return wi;
     }
 
     /**
@@ -202,34 +208,82 @@ public final class Capacity {
             minRows = Math.min(minRows, m);
         }
         int folds = Math.max(2, Math.min(FOLDS, minRows / 2));
-        // One task's rows at a time: gathered copies of every task's rows at once would double
-        // the heap that large suites need (164 MB of inputs at the paper's scale).
+        int[][][] inA = new int[folds][k][];
+        int[][][] inB = new int[folds][k][];
         for (int fold = 0; fold < folds; fold++) {
-            int[] ma = new int[k];
-            int[] mb = new int[k];
-            int[][] inA = new int[k][];
-            int[][] inB = new int[k][];
             for (int i = 0; i < k; i++) {
                 // Fold f holds out rows [f m / F, (f + 1) m / F) of the task's shuffled order.
                 int from = (int) ((long) fold * rows[i] / folds);
                 int to = (int) ((long) (fold + 1) * rows[i] / folds);
-                inB[i] = java.util.Arrays.copyOfRange(order[i], from, to);
+                inB[fold][i] = java.util.Arrays.copyOfRange(order[i], from, to);
                 int[] rest = new int[rows[i] - (to - from)];
                 System.arraycopy(order[i], 0, rest, 0, from);
                 System.arraycopy(order[i], to, rest, from, rows[i] - to);
-                inA[i] = rest;
-                ma[i] = inA[i].length;
-                mb[i] = inB[i].length;
+                inA[fold][i] = rest;
             }
-            // Fewer rows can make X^T X singular where all of them did not (m just above d): the
-            // folds' fits always get a little ridge.
-            float[] w = normalisedFits(k, i -> gather(xs[i], inA[i], d), ma, d, i -> gather(ys[i], inA[i], cols[i]), cols,
-                    total, Math.max(lambda, FOLD_RIDGE));
+        }
+        // Pass 1: every task's own ridge fit per fold (fewer rows can make X^T X singular where
+        // all of them did not, so the folds' fits always get a little ridge), and how much of its
+        // held-out targets' variance it explains on its own. One task's rows at a time: copies
+        // of every task's rows at once would double the heap of large suites.
+        float[][][] fits = new float[folds][k][];
+        double[] ownError = new double[k];
+        int[] ownScored = new int[k];
+        float[] g = new float[d * d];
+        float[] ev = new float[d];
+        float[] vec = new float[d * d];
+        for (int fold = 0; fold < folds; fold++) {
+            for (int i = 0; i < k; i++) {
+                float[] xa = gather(xs[i], inA[fold][i], d);
+                float[] ya = gather(ys[i], inA[fold][i], cols[i]);
+                fits[fold][i] = fitOne(xa, xa.length / d, d, ya, cols[i], Math.max(lambda, FOLD_RIDGE), i, g, ev, vec);
+                double e = ownHeldOut(xa, ya, gather(xs[i], inB[fold][i], d), gather(ys[i], inB[fold][i], cols[i]), d,
+                        cols[i], fits[fold][i]);
+                if (!Double.isNaN(e)) {
+                    ownError[i] += e;
+                    ownScored[i]++;
+                }
+            }
+        }
+        // Each task's fit enters the shared directions with weight sqrt(R^2), its validated share of
+        // explained variance, instead of all at unit norm: a task without signal (pure-noise
+        // labels) would otherwise add a random direction of full weight and pull the width down.
+        double[] weight = new double[k];
+        boolean anySignal = false;
+        for (int i = 0; i < k; i++) {
+            double r2 = ownScored[i] == 0 ? 0 : 1 - ownError[i] / ownScored[i];
+            weight[i] = Math.sqrt(Math.max(0, r2));
+            anySignal |= weight[i] > 0;
+        }
+        if (!anySignal) {
+            java.util.Arrays.fill(weight, 1);
+        }
+        // Pass 2: per fold, the shared directions of the weighted fits, and every width scored.
+        for (int fold = 0; fold < folds; fold++) {
+            float[] w = new float[d * total];
+            int off = 0;
+            for (int i = 0; i < k; i++) {
+                int c = cols[i];
+                float[] wi = fits[fold][i];
+                double norm = 0;
+                for (float v : wi) {
+                    norm += (double) v * v;
+                }
+                norm = Math.sqrt(norm);
+                for (int a = 0; a < d; a++) {
+                    for (int b = 0; b < c; b++) {
+                        w[a * total + off + b] = norm > 0 ? (float) (weight[i] * wi[a * c + b] / norm) : 0f;
+                    }
+                }
+                off += c;
+            }
             float[] u = new float[d * p];
             backend.svd(w, 1, d, total, u, new float[p], new float[total * p]);
             for (int i = 0; i < k; i++) {
-                double[] taskErr = heldOut(gather(xs[i], inA[i], d), gather(ys[i], inA[i], cols[i]), ma[i],
-                        gather(xs[i], inB[i], d), gather(ys[i], inB[i], cols[i]), mb[i], d, cols[i], u, p, lambda);
+                int[] a = inA[fold][i];
+                int[] b = inB[fold][i];
+                double[] taskErr = heldOut(gather(xs[i], a, d), gather(ys[i], a, cols[i]), a.length,
+                        gather(xs[i], b, d), gather(ys[i], b, cols[i]), b.length, d, cols[i], u, p, lambda);
                 if (taskErr != null) {
                     for (int j = 0; j < p; j++) {
                         err[j] += taskErr[j];
@@ -245,6 +299,43 @@ public final class Capacity {
             err[j] /= scored;
         }
         return err;
+    }
+
+    /**
+     * A task's own fit W (d x c, on centred rows a) scored on rows b: squared error over that of
+     * predicting a's mean, or NaN when b's targets do not vary. xb is centred in place (a copy).
+     */
+    private double ownHeldOut(float[] xa, float[] ya, float[] xb, float[] yb, int d, int c, float[] w) {
+        int ma = xa.length / d;
+        int mb = xb.length / d;
+        double[] muX = new double[d];
+        double[] muY = new double[c];
+        for (int t = 0; t < ma; t++) {
+            for (int j = 0; j < d; j++) {
+                muX[j] += xa[t * d + j];
+            }
+            for (int o = 0; o < c; o++) {
+                muY[o] += ya[t * c + o];
+            }
+        }
+        for (int t = 0; t < mb; t++) {
+            for (int j = 0; j < d; j++) {
+                xb[t * d + j] = (float) (xb[t * d + j] - muX[j] / ma);
+            }
+        }
+        float[] pred = new float[mb * c];
+        backend.gemm(false, false, mb, c, d, 1f, xb, 0, d, w, 0, c, 0f, pred, 0, c);
+        double sse = 0;
+        double sst = 0;
+        for (int t = 0; t < mb; t++) {
+            for (int o = 0; o < c; o++) {
+                double centred = yb[t * c + o] - muY[o] / ma;
+                double e = centred - pred[t * c + o];
+                sse += e * e;
+                sst += centred * centred;
+            }
+        }
+        return sst > 0 ? sse / sst : Double.NaN;
     }
 
     /**

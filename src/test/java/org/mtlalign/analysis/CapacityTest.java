@@ -215,6 +215,40 @@ class CapacityTest {
         }
     }
 
+    /**
+     * Tasks whose labels are pure noise: with every fit at unit norm each added a random direction
+     * of full weight to the shared ones and pulled the width below the signal's; weighted by their
+     * validated share of explained variance they barely count.
+     */
+    @Test
+    void pureNoiseTasksDoNotPullTheWidthDown() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 32;
+        int k = 10;
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        int[] rows = new int[k];
+        double[][][] optima = new double[k][][];
+        for (int i = 0; i < k; i++) {
+            rows[i] = 300;
+            double[] beta = new double[d];
+            if (i < 6) {  // tasks 6..9: no signal, only the noise below
+                for (int j = 0; j < 3; j++) {
+                    double mix = rnd.nextGaussian();
+                    for (int a = 0; a < d; a++) {
+                        beta[a] += mix * q.get(a, j);
+                    }
+                }
+            }
+            optima[i] = column(beta);
+        }
+        Capacity.Suggestion sg = suggest(suite(rnd, d, rows, optima, 0.5), 1e-3, 0.9);
+        String ctx = "seed=" + seed + " suggested " + sg.suggestedRank() + " validated "
+                + Arrays.toString(sg.validationError());
+        System.out.println("[Capacity] noise tasks: " + ctx);
+        assertEquals(3, sg.suggestedRank(), ctx);
+    }
+
     /** Too few rows to hold any out: the energy rule is the suggestion, and it says so. */
     @Test
     void tasksTooSmallToValidateFallBackToTheEnergyRule() {
