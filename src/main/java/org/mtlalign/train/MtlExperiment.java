@@ -109,7 +109,33 @@ public final class MtlExperiment {
         }
         MtlModel m = new MtlModel(d, cfg.rank(), cfg.activation(), cfg.bias(), heads);
         m.initialize(cfg.train().seed());
+        startBiasesAtLabelMeans(m, tasks);
         return m;
+    }
+
+    /**
+     * A regression head's bias starts at its training targets' mean: from zero, labels such as
+     * temperatures in kelvin (290 +- 5) or prices took the whole epoch budget to reach their
+     * level (Adam moves a bias by about the learning rate per step), and until then the shared
+     * module was fitting the offset instead of the tasks, for every task of the run.
+     */
+    public static void startBiasesAtLabelMeans(MtlModel m, List<PreparedTask> tasks) {
+        for (int i = 0; i < tasks.size(); i++) {
+            PreparedTask t = tasks.get(i);
+            org.mtlalign.model.Tensor c = m.headBias(i);
+            if (c == null || t.loss() != org.mtlalign.model.Loss.SQUARED || t.train().length == 0) {
+                continue;
+            }
+            int cols = t.targetColumns();
+            float[] y = t.target();
+            for (int o = 0; o < cols; o++) {
+                double sum = 0;
+                for (int r : t.train()) {
+                    sum += y[r * cols + o];
+                }
+                c.value()[o] = (float) (sum / t.train().length);
+            }
+        }
     }
 
     /**
