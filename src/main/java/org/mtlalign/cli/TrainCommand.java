@@ -774,10 +774,16 @@ public final class TrainCommand implements Callable<Integer> {
             }
             int repeated = same != null ? 0 : testRowsSeenInTraining(t);
             checked.add(t);
+            int sharing = 0;
+            for (PreparedTask o : tasks) {
+                sharing += o != t && o.x() == t.x() && java.util.Arrays.equals(o.train(), t.train())
+                        && java.util.Arrays.equals(o.test(), t.test()) ? 1 : 0;
+            }
             if (repeated > 0) {
                 w.add(String.format(Locale.ROOT, "task '%s': %d of its %d test rows have the inputs of a training row "
-                        + "exactly (duplicate rows in the data), so its test metric is optimistic; remove duplicates "
-                        + "before splitting", t.name(), repeated, n));
+                        + "exactly (duplicate rows in the data), so its test metric is optimistic%s; remove duplicates "
+                        + "before splitting", t.name(), repeated, n, sharing > 0 ? ", and so are those of the " + sharing
+                                + " other task(s) sharing its inputs and split" : ""));
             }
             if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
                 float[] y = t.gatherTarget(t.test());
@@ -875,7 +881,7 @@ public final class TrainCommand implements Callable<Integer> {
         Capacity.Suggestion c = res.capacity();
         o.println(capacityLine(c));
         if (cfg.activation() == org.mtlalign.model.Activation.RELU && c.validated()
-                && c.suggestedRank() < c.noTransferRank()) {
+                && cfg.rank() == c.suggestedRank() && c.suggestedRank() < c.noTransferRank()) {
             // Measured on 27 suites (docs/results/capacity-suggestion.md): the suggestion comes
             // from linear fits, and ReLU modules often trained best a width or more above it.
             o.println("note: the suggestion is for linear models; with ReLU a width or two more often trains better "

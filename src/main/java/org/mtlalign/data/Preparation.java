@@ -223,10 +223,12 @@ public final class Preparation {
             int n = others.length;
             double median = n % 2 == 1 ? others[n / 2] : 0.5 * (others[n / 2 - 1] + others[n / 2]);
             if (median > 0 && scale[i] > LOSS_SCALE_RATIO * median) {
-                w.add(String.format(java.util.Locale.ROOT, "task '%s': its squared loss starts at %.3g, %.0f times the "
-                        + "other tasks' median (%.3g); the summed loss that trains the shared module and decides early "
-                        + "stopping is mostly this task, so the others' transfer reflects its label units; rescale its "
-                        + "labels (e.g. to unit variance)", t.name(), scale[i], scale[i] / median, median));
+                int c = t.targetColumns();
+                w.add(String.format(java.util.Locale.ROOT, "task '%s': its squared loss starts at %.3g (half its label "
+                        + "variance%s), %.0f times the other tasks' median (%.3g); the summed loss that trains the shared "
+                        + "module and decides early stopping is mostly this task, so the others' transfer reflects the "
+                        + "label scales; bring the tasks' labels to comparable scales (e.g. unit variance)", t.name(),
+                        scale[i], c > 1 ? ", summed over its " + c + " outputs" : "", scale[i] / median, median));
             }
         }
         return w;

@@ -73,7 +73,7 @@ class PreparationScaleWarningTest {
         Task big = labelled("big", rnd, 70, 4, z -> 50 * z);
         List<String> w = warnings(Preparation.Standardize.GLOBAL, c0, c1, big);
         assertEquals(1, w.size(), "seed=" + SEED + ": " + w);
-        assertTrue(w.get(0).startsWith("task 'big': its squared loss starts at") && w.get(0).contains("rescale its labels"),
+        assertTrue(w.get(0).startsWith("task 'big': its squared loss starts at") && w.get(0).contains("comparable scales"),
                 w.get(0));
         // A nearly single-class task has a tiny starting loss: measured against the median, it
         // does not make the unit-scale tasks look large, and classes are never told to rescale.
