@@ -399,7 +399,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .run(tasks, target);
         o.println();
         o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), rep.metric());
-        o.printf(Locale.ROOT, "new heads start at zero and R at the identity (both fine-tuning variants start from the "
+        o.printf(Locale.ROOT, "new heads start at zero (a regression head's bias at its labels' mean) and R at the identity (both "
+                + "fine-tuning variants start from the "
                 + "same function);%nevery training stops early on its validation loss (--patience %d, at most --epochs "
                 + "%d) and keeps its best epoch%n", rep.patience(), rep.epochCap());
         List<List<String>> rows = new ArrayList<>();

@@ -149,8 +149,8 @@ public final class TransferExperiment {
     }
 
     /**
-     * A one-task model on the source's frozen B (and shared bias), with a zero head and head
-     * bias, and optionally R = I.
+     * A one-task model on the source's frozen B (and shared bias), with a zero head, a head bias
+     * of zero (classification) or the training labels' mean (regression), and optionally R = I.
      */
     static MtlModel fromSource(MtlExperiment helper, MtlModel src, List<PreparedTask> one, boolean align) {
         MtlModel m = helper.newModel(one);
@@ -163,6 +163,8 @@ public final class TransferExperiment {
         Arrays.fill(m.headWeight(0).value(), 0f);
         if (m.headBias(0) != null) {
             Arrays.fill(m.headBias(0).value(), 0f);
+            // As in the single-task baseline: a regression head's bias at its labels' mean.
+            MtlExperiment.startBiasesAtLabelMeans(m, one);
         }
         if (align) {
             m.enableAlignment();
