@@ -39,6 +39,9 @@ public final class Capacity {
     static final double RELATIVE_TOLERANCE = 0.01;
     static final double ABSOLUTE_TOLERANCE = 0.001;
 
+    /** Below this share of held-out variance explained at every width, a suggestion is weak. */
+    public static final double WEAK_SHARE = 0.2;
+
     /** The least ridge (per row) of the folds' fits. */
     static final double FOLD_RIDGE = 1e-6;
 
@@ -57,9 +60,11 @@ public final class Capacity {
      * @param energyRank      the smallest r holding {@code energy} of the squared spectrum
      * @param validationError for r = 1, 2, ...: held-out squared error over that of the mean,
      *                        averaged over tasks and folds; null where not validated
+     * @param weak            validated, but no width explains {@value #WEAK_SHARE} of the held-out
+     *                        variance: the linear fits see little signal, and the suggestion says little
      */
     public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy,
-                             int energyRank, double[] validationError) {
+                             int energyRank, double[] validationError, boolean weak) {
         /** Whether the suggestion was validated on held-out rows (else it is the energy rule's). */
         public boolean validated() {
             return validationError != null;
@@ -129,7 +134,15 @@ public final class Capacity {
                 suggested++;
             }
         }
-        return new Suggestion(suggested, Math.min(total, d), sv, energy, energyRank, err);
+        boolean weak = false;
+        if (err != null) {
+            double best = Double.POSITIVE_INFINITY;
+            for (double e : err) {
+                best = Math.min(best, e);
+            }
+            weak = best > 1 - WEAK_SHARE;
+        }
+        return new Suggestion(suggested, Math.min(total, d), sv, energy, energyRank, err, weak);
     }
 
     /** [W_1 .. W_k] (d x total): each task's ridge fit on centred data, scaled to unit norm. */

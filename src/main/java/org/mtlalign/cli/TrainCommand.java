@@ -223,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
         ExperimentConfig cfg = opts.experimentConfig(r, data.seed);
 
         if (transferTarget != null) {
-            return transfer(o, e, backend, cfg, tasks, argv);
+            return transfer(o, e, backend, cfg, tasks, argv, rankSource(rWhy));
         }
 
         // A CRC over all the data: only worth it when a model is saved or resumed.
@@ -314,6 +314,7 @@ public final class TrainCommand implements Callable<Integer> {
                 root.addProperty("seed", data.seed);
                 root.add("config", configJson(cfg, prepCfg, tasks));
                 root.addProperty("status", "diverged");
+                root.addProperty("rank_source", rankSource(rWhy));
                 root.addProperty("error", ex.getMessage());
                 if (resume != null) {
                     root.addProperty("resumed_from", resume.toAbsolutePath().toString());
@@ -337,8 +338,7 @@ public final class TrainCommand implements Callable<Integer> {
             root.addProperty("seed", data.seed);
             root.add("config", configJson(cfg, prepCfg, tasks));
             // Where r came from: "--rank", "suggested capacity" or the resumed model's.
-            root.addProperty("rank_source", rWhy.startsWith("suggested") ? "suggested" : rWhy.startsWith("from ")
-                    ? "resumed model" : "--rank");
+            root.addProperty("rank_source", rankSource(rWhy));
             root.addProperty("suite", suiteName);
             root.addProperty("status", "complete");
             if (!res.divergedRuns().isEmpty()) {
@@ -374,7 +374,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private int transfer(PrintWriter o, PrintWriter e, Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks,
-                         String[] argv) {
+                         String[] argv, String rankSource) {
         int target = -1;
         for (int i = 0; i < tasks.size(); i++) {
             if (tasks.get(i).name().equals(transferTarget)) {
@@ -420,6 +420,7 @@ public final class TrainCommand implements Callable<Integer> {
             root.addProperty("seed", data.seed);
             root.addProperty("status", "complete");
             root.add("config", configJson(cfg, data.preparation(), tasks));
+            root.addProperty("rank_source", rankSource);
             JsonArray dataArgs = new JsonArray();
             data.toArgs().forEach(dataArgs::add);
             root.add("data_args", dataArgs);
@@ -457,13 +458,14 @@ public final class TrainCommand implements Callable<Integer> {
         return line;
     }
 
+    /** Where r came from, for the JSON: "--rank", "suggested" or "resumed model". */
+    private static String rankSource(String rWhy) {
+        return rWhy.startsWith("suggested") ? "suggested" : rWhy.startsWith("from ") ? "resumed model" : "--rank";
+    }
+
     /** Whether the validated fits explain under 20% of the held-out variance at every width. */
     static boolean weakSignal(Capacity.Suggestion c) {
-        double best = Double.POSITIVE_INFINITY;
-        for (double e : c.validationError()) {
-            best = Math.min(best, e);
-        }
-        return best > 0.8;
+        return c.weak();
     }
 
     static Capacity.Suggestion suggestCapacity(Backend backend, List<PreparedTask> tasks) {

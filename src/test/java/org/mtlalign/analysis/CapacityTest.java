@@ -247,6 +247,14 @@ class CapacityTest {
                 + Arrays.toString(sg.validationError());
         System.out.println("[Capacity] noise tasks: " + ctx);
         assertEquals(3, sg.suggestedRank(), ctx);
+        assertTrue(!sg.weak(), ctx);
+        // Only noise: validated, and flagged weak (printed, and in the JSON as "weak").
+        double[][][] none = new double[k][][];
+        for (int i = 0; i < k; i++) {
+            none[i] = column(new double[d]);
+        }
+        Capacity.Suggestion noise = suggest(suite(rnd, d, rows, none, 0.5), 1e-3, 0.9);
+        assertTrue(noise.validated() && noise.weak(), "seed=" + seed + " " + Arrays.toString(noise.validationError()));
     }
 
     /** Too few rows to hold any out: the energy rule is the suggestion, and it says so. */
