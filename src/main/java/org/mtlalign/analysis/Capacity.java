@@ -321,19 +321,11 @@ public final class Capacity {
     private double ownHeldOut(float[] xa, float[] ya, float[] xb, float[] yb, int d, int c, float[] w) {
         int ma = xa.length / d;
         int mb = xb.length / d;
-        double[] muX = new double[d];
-        double[] muY = new double[c];
-        for (int t = 0; t < ma; t++) {
-            for (int j = 0; j < d; j++) {
-                muX[j] += xa[t * d + j];
-            }
-            for (int o = 0; o < c; o++) {
-                muY[o] += ya[t * c + o];
-            }
-        }
+        double[] muX = columnMeans(xa, ma, d);
+        double[] muY = columnMeans(ya, ma, c);
         for (int t = 0; t < mb; t++) {
             for (int j = 0; j < d; j++) {
-                xb[t * d + j] = (float) (xb[t * d + j] - muX[j] / ma);
+                xb[t * d + j] = (float) (xb[t * d + j] - muX[j]);
             }
         }
         float[] pred = new float[mb * c];
@@ -342,7 +334,7 @@ public final class Capacity {
         double sst = 0;
         for (int t = 0; t < mb; t++) {
             for (int o = 0; o < c; o++) {
-                double centred = yb[t * c + o] - muY[o] / ma;
+                double centred = yb[t * c + o] - muY[o];
                 double e = centred - pred[t * c + o];
                 sse += e * e;
                 sst += centred * centred;
@@ -360,22 +352,8 @@ public final class Capacity {
      */
     private double[] heldOut(float[] xa, float[] ya, int ma, float[] xb, float[] yb, int mb, int d, int c, float[] u,
                              int p, double lambda) {
-        double[] muX = new double[d];
-        double[] muY = new double[c];
-        for (int t = 0; t < ma; t++) {
-            for (int j = 0; j < d; j++) {
-                muX[j] += xa[t * d + j];
-            }
-            for (int o = 0; o < c; o++) {
-                muY[o] += ya[t * c + o];
-            }
-        }
-        for (int j = 0; j < d; j++) {
-            muX[j] /= ma;
-        }
-        for (int o = 0; o < c; o++) {
-            muY[o] /= ma;
-        }
+        double[] muX = columnMeans(xa, ma, d);
+        double[] muY = columnMeans(ya, ma, c);
         double sst = 0;
         for (int t = 0; t < mb; t++) {
             for (int o = 0; o < c; o++) {
@@ -569,6 +547,20 @@ public final class Capacity {
     }
 
 
+
+    /** The column means of the rows x cols matrix a, in float64. */
+    private static double[] columnMeans(float[] a, int rows, int cols) {
+        double[] mu = new double[cols];
+        for (int t = 0; t < rows; t++) {
+            for (int j = 0; j < cols; j++) {
+                mu[j] += a[t * cols + j];
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            mu[j] /= rows;
+        }
+        return mu;
+    }
 
     /** Rows idx of the rows x cols matrix a, as a new dense array. */
     private static float[] gather(float[] a, int[] idx, int cols) {
