@@ -323,11 +323,7 @@ public final class Capacity {
         int mb = xb.length / d;
         double[] muX = columnMeans(xa, ma, d);
         double[] muY = columnMeans(ya, ma, c);
-        for (int t = 0; t < mb; t++) {
-            for (int j = 0; j < d; j++) {
-                xb[t * d + j] = (float) (xb[t * d + j] - muX[j]);
-            }
-        }
+        subtractColumns(xb, mb, d, muX);
         float[] pred = new float[mb * c];
         backend.gemm(false, false, mb, c, d, 1f, xb, 0, d, w, 0, c, 0f, pred, 0, c);
         double sse = 0;
@@ -364,35 +360,17 @@ public final class Capacity {
         if (!(sst > 0)) {
             return null;  // constant targets on the held-out rows: nothing to score
         }
-        // xa and xb are this call's own copies: centred in place.
-        float[] xac = xa;
-        float[] xbc = xb;
-        for (int t = 0; t < ma; t++) {
-            for (int j = 0; j < d; j++) {
-                xac[t * d + j] = (float) (xa[t * d + j] - muX[j]);
-            }
-        }
-        for (int t = 0; t < mb; t++) {
-            for (int j = 0; j < d; j++) {
-                xbc[t * d + j] = (float) (xb[t * d + j] - muX[j]);
-            }
-        }
+        // xa, xb, ya and yb are this call's own copies: centred in place by a's means.
+        subtractColumns(xa, ma, d, muX);
+        subtractColumns(xb, mb, d, muX);
         float[] za = new float[ma * p];
         float[] zb = new float[mb * p];
-        backend.gemm(false, false, ma, p, d, 1f, xac, 0, d, u, 0, p, 0f, za, 0, p);
-        backend.gemm(false, false, mb, p, d, 1f, xbc, 0, d, u, 0, p, 0f, zb, 0, p);
-        // Centred targets (own copies), then h = Za^T (ya - muY) by BLAS (m_a p c: the bulk with
-        // many classes) and G = Za^T Za + ridge in float64.
-        for (int t = 0; t < ma; t++) {
-            for (int o = 0; o < c; o++) {
-                ya[t * c + o] = (float) (ya[t * c + o] - muY[o]);
-            }
-        }
-        for (int t = 0; t < mb; t++) {
-            for (int o = 0; o < c; o++) {
-                yb[t * c + o] = (float) (yb[t * c + o] - muY[o]);
-            }
-        }
+        backend.gemm(false, false, ma, p, d, 1f, xa, 0, d, u, 0, p, 0f, za, 0, p);
+        backend.gemm(false, false, mb, p, d, 1f, xb, 0, d, u, 0, p, 0f, zb, 0, p);
+        // Then h = Za^T (ya - muY) by BLAS (m_a p c: the bulk with many classes) and
+        // G = Za^T Za + ridge in float64.
+        subtractColumns(ya, ma, c, muY);
+        subtractColumns(yb, mb, c, muY);
         float[] hf = new float[p * c];
         backend.gemm(true, false, p, c, ma, 1f, za, 0, p, ya, 0, c, 0f, hf, 0, c);
         double[] h = new double[p * c];
@@ -560,6 +538,15 @@ public final class Capacity {
             mu[j] /= rows;
         }
         return mu;
+    }
+
+    /** a[t, j] -= mu[j] for the rows x cols matrix a (rounded to float32). */
+    private static void subtractColumns(float[] a, int rows, int cols, double[] mu) {
+        for (int t = 0; t < rows; t++) {
+            for (int j = 0; j < cols; j++) {
+                a[t * cols + j] = (float) (a[t * cols + j] - mu[j]);
+            }
+        }
     }
 
     /** Rows idx of the rows x cols matrix a, as a new dense array. */
