@@ -325,7 +325,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             throw ex;
         }
-        printResult(o, res, cfg, tasks);
+        printResult(o, res, cfg, tasks, resumed != null ? epochsBefore : 0);
         if (saveTo != null) {
             meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
             meta.addProperty("status", "complete");
@@ -819,7 +819,9 @@ public final class TrainCommand implements Callable<Integer> {
         return w;
     }
 
-    private static void printResult(PrintWriter o, ExperimentResult res, ExperimentConfig cfg, List<PreparedTask> tasks) {
+    /** @param epochsBefore epochs the resumed MTL model had trained before this run (0: not resumed) */
+    private static void printResult(PrintWriter o, ExperimentResult res, ExperimentConfig cfg, List<PreparedTask> tasks,
+                                    int epochsBefore) {
         o.println();
         o.println("test metric per task (transfer = MTL - STL, signed so + means MTL helps)");
         List<List<String>> rows = new ArrayList<>();
@@ -838,8 +840,10 @@ public final class TrainCommand implements Callable<Integer> {
             // "still improving": the best epoch lies in the last tenth of the run.
             boolean late = t.hitEpochCap() && t.bestEpoch() > t.epochsRun() - Math.max(2, t.epochsRun() / 10);
             String end = t.diverged() != null ? "diverged" : !t.hitEpochCap() ? "patience" : late ? "cap, improving" : "cap";
-            tr.add(List.of(t.run(), Integer.toString(t.epochsRun()), Integer.toString(t.bestEpoch()),
-                    Tables.num(t.bestValidationLoss()), end));
+            // A resumed MTL model's epochs are this run's; the ones before the resume are said.
+            boolean continued = epochsBefore > 0 && t.run().equals("MTL");
+            tr.add(List.of(continued ? "MTL (resumed)" : t.run(), t.epochsRun() + (continued ? " (+" + epochsBefore
+                    + " before)" : ""), Integer.toString(t.bestEpoch()), Tables.num(t.bestValidationLoss()), end));
             improving |= late && t.diverged() == null;
             alignKeptStart |= t.run().equals("MTL+align") && t.bestEpoch() == 0 && t.diverged() == null;
         }

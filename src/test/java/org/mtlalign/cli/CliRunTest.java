@@ -63,6 +63,8 @@ class CliRunTest {
                 "--no-stl", "--align", "none", "--reweight", "none");
         assertEquals(0, again.code(), again.all());
         assertTrue(again.out().contains("from") || again.out().contains("--rank"), again.out());
+        // The training table says the MTL row continued a saved model (its earlier epochs apart).
+        assertTrue(again.out().matches("(?s).*MTL \\(resumed\\)\\s+\\d+ \\(\\+\\d+ before\\).*"), again.out());
         // The data options were recorded with the model and reused.
         assertTrue(again.out().contains("task a") && again.out().contains("task b"), again.out());
     }
