@@ -149,14 +149,25 @@ public final class Capacity {
     /** Task i's inputs and targets come from xs/ys when asked (one task's copy at a time when they are gathered). */
     private float[] normalisedFits(int k, java.util.function.IntFunction<float[]> xs, int[] rows, int d,
                                    java.util.function.IntFunction<float[]> ys, int[] cols, int total, double lambda) {
-        float[] w = new float[d * total];
         float[] g = new float[d * d];
         float[] ev = new float[d];
         float[] vec = new float[d * d];
-        int off = 0;
+        float[][] fits = new float[k][];
         for (int i = 0; i < k; i++) {
+            fits[i] = fitOne(xs.apply(i), rows[i], d, ys.apply(i), cols[i], lambda, i, g, ev, vec);
+        }
+        double[] unit = new double[k];
+        java.util.Arrays.fill(unit, 1);
+        return stack(fits, unit, d, cols, total);
+    }
+
+    /** [W_1 .. W_k] (d x total), each fit scaled to norm scale[i] (a zero fit stays zero). */
+    private static float[] stack(float[][] fits, double[] scale, int d, int[] cols, int total) {
+        float[] w = new float[d * total];
+        int off = 0;
+        for (int i = 0; i < fits.length; i++) {
             int c = cols[i];
-            float[] wi = fitOne(xs.apply(i), rows[i], d, ys.apply(i), c, lambda, i, g, ev, vec);
+            float[] wi = fits[i];
             double norm = 0;
             for (float v : wi) {
                 norm += (double) v * v;
@@ -164,7 +175,7 @@ public final class Capacity {
             norm = Math.sqrt(norm);
             for (int a = 0; a < d; a++) {
                 for (int b = 0; b < c; b++) {
-                    w[a * total + off + b] = norm > 0 ? (float) (wi[a * c + b] / norm) : 0f;
+                    w[a * total + off + b] = norm > 0 ? (float) (scale[i] * wi[a * c + b] / norm) : 0f;
                 }
             }
             off += c;
@@ -273,23 +284,7 @@ public final class Capacity {
         }
         // Pass 2: per fold, the shared directions of the weighted fits, and every width scored.
         for (int fold = 0; fold < folds; fold++) {
-            float[] w = new float[d * total];
-            int off = 0;
-            for (int i = 0; i < k; i++) {
-                int c = cols[i];
-                float[] wi = fits[fold][i];
-                double norm = 0;
-                for (float v : wi) {
-                    norm += (double) v * v;
-                }
-                norm = Math.sqrt(norm);
-                for (int a = 0; a < d; a++) {
-                    for (int b = 0; b < c; b++) {
-                        w[a * total + off + b] = norm > 0 ? (float) (weight[i] * wi[a * c + b] / norm) : 0f;
-                    }
-                }
-                off += c;
-            }
+            float[] w = stack(fits[fold], weight, d, cols, total);
             float[] u = new float[d * p];
             backend.svd(w, 1, d, total, u, new float[p], new float[total * p]);
             for (int i = 0; i < k; i++) {

@@ -444,7 +444,7 @@ public final class TrainCommand implements Callable<Integer> {
         String why = c.validated()
                 ? String.format(Locale.ROOT, "the width whose linear single-task models, refitted on its shared "
                         + "directions, predict held-out folds of the training rows best; %.0f%% of the spectrum would "
-                        + "take r = %d%s", c.energy() * 100, c.energyRank(), weakSignal(c)
+                        + "take r = %d%s", c.energy() * 100, c.energyRank(), c.weak()
                         ? "; weak: the fits explain under 20% of the held-out targets' variance at any width" : "")
                 : String.format(Locale.ROOT, "%.0f%% of the single-task models' spectrum; not validated: a task has "
                         + "fewer than 4 training rows, or no task's targets vary", c.energy() * 100);
@@ -461,11 +461,6 @@ public final class TrainCommand implements Callable<Integer> {
     /** Where r came from, for the JSON: "--rank", "suggested" or "resumed model". */
     private static String rankSource(String rWhy) {
         return rWhy.startsWith("suggested") ? "suggested" : rWhy.startsWith("from ") ? "resumed model" : "--rank";
-    }
-
-    /** Whether the validated fits explain under 20% of the held-out variance at every width. */
-    static boolean weakSignal(Capacity.Suggestion c) {
-        return c.weak();
     }
 
     static Capacity.Suggestion suggestCapacity(Backend backend, List<PreparedTask> tasks) {
@@ -720,6 +715,11 @@ public final class TrainCommand implements Callable<Integer> {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
+    /** Whether two tasks share one X and one split (shared-input tasks do). */
+    private static boolean sameSplit(PreparedTask a, PreparedTask b) {
+        return a.x() == b.x() && java.util.Arrays.equals(a.train(), b.train()) && java.util.Arrays.equals(a.test(), b.test());
+    }
+
     /** How many test rows repeat a training row's inputs bit for bit (a hash of each training row, then a check). */
     static int testRowsSeenInTraining(PreparedTask t) {
         int d = t.dim();
@@ -767,22 +767,11 @@ public final class TrainCommand implements Callable<Integer> {
                 continue;
             }
             // Tasks sharing X share its split too: one check (and one warning) for all of them.
-            PreparedTask same = null;
-            for (PreparedTask seen : checked) {
-                if (seen.x() == t.x() && java.util.Arrays.equals(seen.train(), t.train())
-                        && java.util.Arrays.equals(seen.test(), t.test())) {
-                    same = seen;
-                    break;
-                }
-            }
-            int repeated = same != null ? 0 : testRowsSeenInTraining(t);
+            boolean alreadyChecked = checked.stream().anyMatch(seen -> sameSplit(seen, t));
+            int repeated = alreadyChecked ? 0 : testRowsSeenInTraining(t);
             checked.add(t);
-            int sharing = 0;
-            for (PreparedTask o : tasks) {
-                sharing += o != t && o.x() == t.x() && java.util.Arrays.equals(o.train(), t.train())
-                        && java.util.Arrays.equals(o.test(), t.test()) ? 1 : 0;
-            }
             if (repeated > 0) {
+                long sharing = tasks.stream().filter(o -> o != t && sameSplit(o, t)).count();
                 w.add(String.format(Locale.ROOT, "task '%s': %d of its %d test rows have the inputs of a training row "
                         + "exactly (duplicate rows in the data), so its test metric is optimistic%s; remove duplicates "
                         + "before splitting", t.name(), repeated, n, sharing > 0 ? ", and so are those of the " + sharing
