@@ -109,24 +109,27 @@ public final class PredictCommand implements Callable<Integer> {
 
     /** Column names: the class values recorded with the model where it has them, else indices. */
     private static String[] columns(TaskHead h, JsonObject json) {
-        float[] classes = null;
+        String[] classes = null;
         JsonElement cv = json.has("class_values") && json.get("class_values").isJsonObject()
                 ? json.getAsJsonObject("class_values").get(h.name()) : null;
         if (cv != null && cv.isJsonArray()) {
             JsonArray a = cv.getAsJsonArray();
-            classes = new float[a.size()];
+            classes = new String[a.size()];
             for (int i = 0; i < a.size(); i++) {
-                classes[i] = a.get(i).getAsFloat();
+                JsonElement v = a.get(i);
+                // Text labels are recorded as strings, numeric ones as numbers.
+                classes[i] = v.isJsonPrimitive() && v.getAsJsonPrimitive().isString() ? v.getAsString()
+                        : label(v.getAsFloat());
             }
         }
         switch (h.loss()) {
             case LOGISTIC:
-                return new String[] {"p(y = " + (classes != null && classes.length == 2 ? label(classes[1])
+                return new String[] {"p(y = " + (classes != null && classes.length == 2 ? classes[1]
                         : "the positive class") + ")"};
             case SOFTMAX: {
                 String[] out = new String[h.outputs()];
                 for (int k = 0; k < out.length; k++) {
-                    out[k] = "p(y = " + (classes != null && classes.length == out.length ? label(classes[k])
+                    out[k] = "p(y = " + (classes != null && classes.length == out.length ? classes[k]
                             : "class " + k) + ")";
                 }
                 return out;

@@ -501,6 +501,15 @@ public final class TrainCommand implements Callable<Integer> {
                 buf.flip();
                 full.update(buf);
             }
+            String[] names = t.labels().classNames();
+            if (names != null) {
+                // Text labels: the names too, so a renamed class is a change (numeric labels' targets
+                // already carry their values; their checksums stay what they were).
+                for (String n : names) {
+                    full.update(n.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    full.update(0);
+                }
+            }
             for (int[] split : new int[][] {t.train(), t.validation(), t.test()}) {
                 for (int i = 0; i < split.length; ) {
                     buf.clear();

@@ -93,6 +93,32 @@ public final class Csv {
      *     rows, has rows of differing lengths, or has a cell (after the first line) that is not a number
      */
     public static CsvTable readTable(Path file) {
+        return readTable(file, false);
+    }
+
+    /**
+     * As {@link #readTable(Path)}, for label files: a column whose cells are mostly text (not
+     * numbers) holds class names ("spam", "ham"); its distinct names, sorted, become the classes
+     * ({@link NpyArray#classNames(int)}) and its values indices into them. Without a delimiter in
+     * the first line, a line is one label (names may hold spaces). The first line is a header if it
+     * has a name that is not also one of its column's labels.
+     */
+    public static CsvTable readLabelTable(Path file) {
+        try {
+            return readTable(file, true);
+        } catch (TextFound e) {
+            return readTable(file, e);
+        }
+    }
+
+    /** Thrown by a numeric parse of a label file at its first text cell: read it again as text. */
+    private static final class TextFound extends RuntimeException {
+        TextFound() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static CsvTable readTable(Path file, Object mode) {
         String where = file.toString();
         if (Files.isDirectory(file)) {
             throw error(where, "is a directory, not a CSV file");
@@ -103,7 +129,8 @@ public final class Csv {
         // otherwise be split at the commas.
         char delim = name.endsWith(".tsv") || name.endsWith(".tsv.gz") ? '\t' : 0;
         try (BufferedReader reader = open(file, gz)) {
-            return parse(where, reader, delim);
+            return mode instanceof TextFound ? parseText(where, reader, delim)
+                    : parse(where, reader, delim, Boolean.TRUE.equals(mode));
         } catch (NoSuchFileException e) {
             throw error(where, "no such file", e);
         } catch (AccessDeniedException e) {
@@ -186,7 +213,8 @@ public final class Csv {
         return "looks binary, not CSV (it has NUL bytes)";
     }
 
-    private static CsvTable parse(String where, BufferedReader reader, char fixedDelim) throws IOException {
+    private static CsvTable parse(String where, BufferedReader reader, char fixedDelim, boolean labels)
+            throws IOException {
         Cells cells = new Cells();
         CellParser num = new CellParser();
         float[] values = new float[1024];
@@ -297,6 +325,10 @@ public final class Csv {
             }
             if (badColumn != 0) {
                 String text = cellText(line, delim, badColumn, cells);
+                String word = unquote(text, 0, text.length()).strip();
+                if (labels && (isText(word) || NAME_MARKERS.contains(word.toLowerCase(Locale.ROOT)))) {
+                    throw new TextFound();
+                }
                 throw error(where, "line " + lineNo + ", column " + badColumn + ": "
                         + badCell(text, lineNo, firstContent, badColumn == n && count == 0 && endsWith(line, delim)
                                 && restEndsWith(reader, delim), delim));
@@ -331,6 +363,156 @@ public final class Csv {
         }
         array.precisionLoss = precision.describe();
         return new CsvTable(array, header);
+    }
+
+    /**
+     * Whether a cell that is not a number reads as a word, such as a class name: not empty, not a
+     * missing-value marker and not a number with a decimal comma.
+     */
+    private static boolean isText(String text) {
+        return !text.isEmpty() && !isMissingMarker(text) && !decimalComma(text);
+    }
+
+    /** Missing-value markers that may also be class names ("none" of a severity scale, "?"). */
+    private static final Set<String> NAME_MARKERS = Set.of("none", "?");
+
+    /**
+     * Parses a label file that has text: see {@link #readLabelTable}. Columns with more text cells
+     * than numbers are class names; the others must be numbers throughout.
+     */
+    private static CsvTable parseText(String where, BufferedReader reader, char fixedDelim) throws IOException {
+        Cells cells = new Cells();
+        CellParser num = new CellParser();
+        List<String[]> rows = new ArrayList<>();
+        long[] lineOf = new long[64];
+        char delim = fixedDelim;
+        boolean oneCell = false;
+        boolean first = true;
+        String line;
+        long lineNo = 0;
+        while ((line = reader.readLine()) != null) {
+            lineNo++;
+            if (lineNo == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
+                line = line.substring(1);
+            }
+            String t = line.strip();
+            if (t.isEmpty() || t.charAt(0) == '#') {
+                continue;
+            }
+            if (first) {
+                // Without ',', ';' or tab a line is one label, so that names may hold spaces.
+                delim = fixedDelim != 0 ? fixedDelim : detectDelimiter(line);
+                oneCell = delim == 0;
+                first = false;
+            }
+            String[] row;
+            if (oneCell) {
+                row = new String[] {unquote(t, 0, t.length()).strip()};
+            } else {
+                List<String> list = new ArrayList<>();
+                cells.reset(line, delim);
+                while (cells.next()) {
+                    list.add(unquote(line, cells.start, cells.end).strip());
+                }
+                row = list.toArray(new String[0]);
+            }
+            if (!rows.isEmpty() && row.length != rows.get(0).length) {
+                throw error(where, "line " + lineNo + " has " + columns(row.length) + ", expected "
+                        + rows.get(0).length + " (as in line " + lineOf[0] + ")");
+            }
+            if (rows.size() == lineOf.length) {
+                lineOf = Arrays.copyOf(lineOf, 2 * rows.size());
+            }
+            lineOf[rows.size()] = lineNo;
+            rows.add(row);
+        }
+        if (rows.isEmpty()) {
+            throw error(where, "no data rows");
+        }
+        int cols = rows.get(0).length;
+        // Column kinds from the rows after the first, which may be a header.
+        int[] textCells = new int[cols];
+        int[] numberCells = new int[cols];
+        List<java.util.Set<String>> seen = new ArrayList<>();
+        for (int j = 0; j < cols; j++) {
+            seen.add(new java.util.HashSet<>());
+        }
+        for (int r = 1; r < rows.size(); r++) {
+            String[] row = rows.get(r);
+            for (int j = 0; j < cols; j++) {
+                String c = row[j];
+                num.parse(c, 0, c.length());
+                if (num.ok) {
+                    numberCells[j]++;
+                } else if (isText(c) || NAME_MARKERS.contains(c.toLowerCase(Locale.ROOT))) {
+                    textCells[j]++;
+                }
+                seen.get(j).add(c);
+            }
+        }
+        boolean[] text = new boolean[cols];
+        for (int j = 0; j < cols; j++) {
+            text[j] = textCells[j] > numberCells[j];
+        }
+        // The first line is a header if it has a name, unless each of its cells could be a value
+        // of its column (a label file without header whose first label is "spam").
+        String[] head = rows.get(0);
+        boolean hasName = false;
+        boolean allValues = true;
+        for (int j = 0; j < cols; j++) {
+            num.parse(head[j], 0, head[j].length());
+            hasName |= !num.ok && isText(head[j]);
+            allValues &= text[j] ? seen.get(j).contains(head[j]) : num.ok;
+        }
+        boolean header = hasName && !(allValues && rows.size() > 1);
+        int skip = header ? 1 : 0;
+        if (rows.size() == skip) {
+            throw error(where, "no data rows (only a header line)");
+        }
+        if (header && cols > 1 && head[0].isBlank()) {
+            throw error(where, "line " + lineOf[0] + " (header): the first column has no name, as pandas writes its "
+                    + "row index (DataFrame.to_csv without index=False); drop that column or write the file with "
+                    + "index=False");
+        }
+        int m = rows.size() - skip;
+        float[] values = new float[m * cols];
+        String[] labels = new String[m * cols];
+        Lines lines = new Lines();
+        int tooLargeAt = -1;
+        String tooLarge = null;
+        for (int r = 0; r < m; r++) {
+            String[] row = rows.get(r + skip);
+            long ln = lineOf[r + skip];
+            lines.add(r, ln);
+            for (int j = 0; j < cols; j++) {
+                String c = row[j];
+                if (text[j]) {
+                    if (!c.isEmpty() && !NAME_MARKERS.contains(c.toLowerCase(Locale.ROOT))
+                            && (isMissingMarker(c) || c.equalsIgnoreCase("nan"))) {
+                        throw error(where, "line " + ln + ", column " + (j + 1) + ": missing label '" + clip(c)
+                                + "' (fill in or drop those rows first)");
+                    }
+                    labels[r * cols + j] = c;
+                    continue;
+                }
+                float v = num.parse(c, 0, c.length());
+                if (!num.ok) {
+                    String what = badCell(c, ln, false, false, delim);
+                    throw error(where, "line " + ln + ", column " + (j + 1) + ": " + what
+                            + (isText(c) ? " (the column is mostly numbers; a label column is read as class names "
+                                    + "only when most of its cells are text)" : ""));
+                }
+                if (Float.isInfinite(v) && !num.literal && tooLargeAt < 0) {
+                    tooLargeAt = r * cols + j;
+                    tooLarge = clip(c);
+                }
+                values[r * cols + j] = v;
+            }
+        }
+        CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
+        NpyArray array = TextLabels.encode(where, new int[] {m, cols}, "<f4", values, labels, text, origin,
+                origin::location);
+        return new CsvTable(array, header ? Arrays.asList(head) : List.of());
     }
 
     /** The raw text of the 1-based column {@code col} of {@code line}. */

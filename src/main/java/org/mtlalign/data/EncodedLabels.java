@@ -14,10 +14,28 @@ import org.mtlalign.model.Loss;
  * names must fit the labels: logistic needs exactly two values, softmax integers with 2..{@value
  * #MAX_FORCED_CLASSES} distinct values (more than inference would pick, for many-class tasks).
  *
- * @param classValues for classification, the original label value of each class index
+ * <p>Text labels ({@link Task#classNames()}) are classes whatever their number (up to {@value
+ * #MAX_FORCED_CLASSES}): two make a logistic task whose positive class is the later name in sorted
+ * order, more a softmax task; squared loss is refused.
+ *
+ * @param classValues for classification, the original label value of each class index (for text
+ *                    labels, the index itself)
  * @param reason      one line saying why this loss was chosen, printed by the CLI
+ * @param classNames  for text labels, the name of each class index; else null
  */
-public record EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason) {
+public record EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason,
+                            String[] classNames) {
+
+    /** Labels without class names (numeric labels). */
+    public EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason) {
+        this(loss, target, outputs, classValues, reason, null);
+    }
+
+    /** The label of class {@code k} as the user wrote it: its name, or its value. */
+    public String classLabel(int k) {
+        return classNames != null ? classNames[k] : format(classValues[k]);
+    }
+
     /** Most distinct integer labels that inference treats as classes (softmax). */
     public static final int MAX_CLASSES = 50;
     /** Most classes {@code --loss softmax} accepts: beyond this the labels are surely not classes. */
@@ -46,6 +64,10 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 integers = false;
                 nonInteger = v;
             }
+        }
+        String[] names = t.classNames();
+        if (names != null) {
+            return encodeText(t, requested, names);
         }
         Loss loss = requested;
         String reason;
@@ -123,6 +145,48 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             default:
                 throw new IllegalStateException();
         }
+    }
+
+    /** Text labels: class names, never squared loss. */
+    private static EncodedLabels encodeText(Task t, Loss requested, String[] names) {
+        String what = t.source() + ": task '" + t.name() + "'";
+        if (requested == Loss.SQUARED) {
+            throw new UserInputException(what + " has text labels (" + sample(names) + "); squared loss needs numbers");
+        }
+        if (names.length == 1) {
+            throw new UserInputException(what + " has a single label value ('" + names[0]
+                    + "'); a classification task needs at least two classes");
+        }
+        if (requested == Loss.LOGISTIC && names.length != 2) {
+            throw new UserInputException(what + " has " + names.length + " distinct labels (" + sample(names)
+                    + "); a binary (logistic) task needs exactly 2");
+        }
+        if (names.length > MAX_FORCED_CLASSES) {
+            throw new UserInputException(what + " has " + names.length + " distinct text labels (" + sample(names)
+                    + "); at most " + MAX_FORCED_CLASSES + " classes are supported");
+        }
+        Loss loss = requested != null ? requested : names.length == 2 ? Loss.LOGISTIC : Loss.SOFTMAX;
+        String reason = requested != null ? loss.cliName() + " loss (--loss)"
+                : names.length == 2 ? "2 text labels: logistic loss, positive class '" + names[1]
+                        + "' (the later name in sorted order)"
+                : names.length + " text classes: softmax loss";
+        float[] y = t.y();
+        float[] target = y.clone();  // already class indices
+        float[] values = new float[names.length];
+        for (int c = 0; c < values.length; c++) {
+            values[c] = c;
+        }
+        return new EncodedLabels(loss, target, loss == Loss.LOGISTIC ? 1 : names.length, values, reason,
+                names.clone());
+    }
+
+    /** The first few names, quoted, for messages. */
+    private static String sample(String[] names) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(3, names.length); i++) {
+            b.append(i == 0 ? "" : ", ").append('\'').append(names[i]).append('\'');
+        }
+        return b.append(names.length > 3 ? ", ..." : "").toString();
     }
 
     /** A label as the user would write it: 3 rather than 3.0. */

@@ -71,7 +71,8 @@ public record LabelNoise(String task, double fraction) {
         int nVal = corrupt(target, t.validation(), classes, rnd);
         String reason = String.format(Locale.ROOT, "%s; label noise: %s%% of training and validation labels "
                         + "randomised (%d + %d rows), test labels clean", enc.reason(), pct(fraction), nTrain, nVal);
-        EncodedLabels noisy = new EncodedLabels(enc.loss(), target, enc.outputs(), enc.classValues(), reason);
+        EncodedLabels noisy = new EncodedLabels(enc.loss(), target, enc.outputs(), enc.classValues(), reason,
+                enc.classNames());
         return new PreparedTask(t.name(), t.x(), t.rows(), t.dim(), noisy, t.train(), t.validation(), t.test());
     }
 

@@ -99,6 +99,21 @@ public final class Npy {
      *     of an unsupported dtype, truncated, followed by extra bytes, or too large for a Java array
      */
     public static NpyArray read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * As {@link #read(Path)}, and also accepts string arrays (numpy dtypes {@code <U}, {@code S}),
+     * as labels saved from Python are: each column's distinct strings become its class names
+     * ({@link NpyArray#classNames(int)}), sorted, and the values indices into them.
+     *
+     * @throws UserInputException as {@link #read(Path)}, and for an empty string among the labels
+     */
+    public static NpyArray readLabels(Path file) {
+        return read(file, true);
+    }
+
+    private static NpyArray read(Path file, boolean text) {
         String where = file.toString();
         // Opening a directory read-only succeeds on Linux; only the first read would fail, with a
         // less helpful message.
@@ -108,7 +123,7 @@ public final class Npy {
         try (SeekableByteChannel ch = Files.newByteChannel(file, StandardOpenOption.READ)) {
             // Only a regular file has a trustworthy size; for pipes and devices we find out by reading.
             long fileSize = Files.isRegularFile(file) ? ch.size() : -1;
-            return read(where, ch, fileSize);
+            return read(where, ch, fileSize, text);
         } catch (NoSuchFileException e) {
             throw error(where, "no such file", e);
         } catch (AccessDeniedException e) {
@@ -124,6 +139,11 @@ public final class Npy {
      * streaming path.
      */
     static NpyArray read(String where, ReadableByteChannel ch, long fileSize) throws IOException {
+        return read(where, ch, fileSize, false);
+    }
+
+    private static NpyArray read(String where, ReadableByteChannel ch, long fileSize, boolean text)
+            throws IOException {
         ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         pre.limit(8);
         int got = readFully(ch, pre);
@@ -165,6 +185,12 @@ public final class Npy {
         // Version 3.0 exists only to allow UTF-8 (e.g. unicode field names); earlier ones are latin1.
         String headerText = new String(hb.array(), major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Header h = parseHeader(where, headerText);
+        if (text) {
+            int chars = stringWidth(h.descr());
+            if (chars >= 0) {
+                return readStrings(where, ch, fileSize, dataStart, h, chars);
+            }
+        }
         Dtype dt = parseDtype(where, h.descr());
 
         long size = elementCount(h.shape());
@@ -212,6 +238,92 @@ public final class Npy {
         }
         a.precisionLoss = dt.kind() == Kind.F8 && size > 0 ? outOfRange.precision.describe() : null;
         return a;
+    }
+
+    /**
+     * Characters per element of a string dtype: {@code <U7} gives 7 (UCS-4 characters), {@code |S7}
+     * and {@code |a7} give {@code 7 | BYTES} (one byte each); -1 if {@code descr} is not a string dtype.
+     */
+    private static int stringWidth(String descr) {
+        String body = descr.length() > 1 && "<>|=".indexOf(descr.charAt(0)) >= 0 ? descr.substring(1) : descr;
+        if (body.length() < 2 || "USa".indexOf(body.charAt(0)) < 0 || !body.substring(1).matches("\\d{1,9}")) {
+            return -1;
+        }
+        int n = Integer.parseInt(body.substring(1));
+        return body.charAt(0) == 'U' ? n : n | BYTES;
+    }
+
+    /** Flag in {@link #stringWidth}'s result: one byte per character ({@code S}, {@code a}). */
+    private static final int BYTES = 1 << 30;
+
+    /** Most bytes of string data read for labels (a label file beyond this is not one). */
+    private static final long MAX_STRING_BYTES = 1L << 30;
+
+    /**
+     * Reads a string array (labels) and turns each column into class indices, the class names
+     * being the column's distinct strings in sorted order.
+     */
+    private static NpyArray readStrings(String where, ReadableByteChannel ch, long fileSize, long dataStart,
+                                        Header h, int width) throws IOException {
+        boolean bytes = (width & BYTES) != 0;
+        int chars = width & ~BYTES;
+        int item = bytes ? chars : 4 * chars;
+        long size = elementCount(h.shape());
+        if (h.shape().length > 2) {
+            throw error(where, "labels must be 1-D (m) or 2-D (m x q), got shape " + pyShape(h.shape()));
+        }
+        long nbytes = size * item;
+        if (nbytes > MAX_STRING_BYTES || size > MAX_ELEMENTS) {
+            throw error(where, "string array too large for labels: " + nbytes + " bytes");
+        }
+        if (fileSize >= 0) {
+            long available = fileSize - dataStart;
+            if (available < nbytes) {
+                throw truncated(where, nbytes, available);
+            }
+            if (available > nbytes) {
+                throw trailing(where, available - nbytes);
+            }
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) nbytes)
+                .order(h.descr().startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        int got = readFully(ch, all);
+        if (got < nbytes) {
+            throw truncated(where, nbytes, got);
+        }
+        if (fileSize < 0 && ch.read(ByteBuffer.allocate(1)) > 0) {
+            throw error(where, "unexpected bytes after the array data");
+        }
+        int rows = h.shape().length == 0 ? 1 : h.shape()[0];
+        int cols = h.shape().length == 2 ? h.shape()[1] : 1;
+        String[] cells = new String[(int) size];
+        StringBuilder sb = new StringBuilder();
+        for (int e = 0; e < size; e++) {
+            // File order is C or Fortran; cells are row-major.
+            int flat = h.fortran() && h.shape().length == 2 ? (e % rows) * cols + e / rows : e;
+            sb.setLength(0);
+            int base = e * item;
+            if (bytes) {
+                int end = base;
+                while (end < base + chars && all.get(end) != 0) {
+                    end++;
+                }
+                cells[flat] = new String(all.array(), base, end - base, StandardCharsets.UTF_8);
+            } else {
+                for (int c = 0; c < chars; c++) {
+                    int cp = all.getInt(base + 4 * c);
+                    if (cp == 0) {
+                        break;  // numpy pads with NULs and strips them on reading
+                    }
+                    if (!Character.isValidCodePoint(cp)) {
+                        throw error(where, "element " + flat + " holds an invalid character code " + cp);
+                    }
+                    sb.appendCodePoint(cp);
+                }
+                cells[flat] = sb.toString();
+            }
+        }
+        return TextLabels.encode(where, cells, h.shape(), h.descr());
     }
 
     private static boolean startsWithMagic(ByteBuffer pre) {

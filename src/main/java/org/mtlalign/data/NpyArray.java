@@ -135,6 +135,20 @@ public final class NpyArray {
         return integerCollision;
     }
 
+    /**
+     * Per column, the class names of a label column that held text (such as "spam" and "ham"),
+     * sorted; the column's values are then indices into it. Null entries (or null): numbers.
+     */
+    String[][] classNames;
+
+    /**
+     * The class names of column {@code j} (of a 1-D array: {@code j = 0}) when the file held text
+     * labels there, in sorted order, each value of the column being an index into them; else null.
+     */
+    public String[] classNames(int j) {
+        return classNames == null || j >= classNames.length || classNames[j] == null ? null : classNames[j].clone();
+    }
+
     /** Where the elements came from in the source file, for messages; null if unknown. */
     public Origin origin() {
         return origin;

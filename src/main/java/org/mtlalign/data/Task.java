@@ -18,6 +18,8 @@ public final class Task {
     // Set when two different integer labels in the file are one float32 value (see
     // NpyArray.integerCollision): harmless for a regression target, fatal for classes.
     String labelCollision;
+    // Set when the labels were text: the class names, sorted; y holds indices into them.
+    String[] classNames;
     // Set when a float64 input column lost its variation in float32 (see NpyArray.precisionLoss).
     String inputPrecisionLoss;
 
@@ -75,8 +77,12 @@ public final class Task {
             int extra = ya.dim(0) - m;
             String hint = Math.abs(extra) == 1 && (ySource.contains(".csv") || xSource.contains(".csv")
                     || ySource.contains(".tsv") || xSource.contains(".tsv") || ySource.contains(".txt"))
-                    ? "; one row apart: does the CSV with more rows start with a numeric header line, such as the '0' "
-                            + "that pandas writes for an unnamed column? remove it or name the column"
+                    ? (extra == -1 && ya.classNames(0) != null
+                            ? "; one row short: the first line of the text labels was read as a header, since its "
+                                    + "label appears nowhere else in the file; start the file with a header line "
+                                    + "such as 'label'"
+                            : "; one row apart: does the CSV with more rows start with a numeric header line, such as "
+                                    + "the '0' that pandas writes for an unnamed column? remove it or name the column")
                     : "";
             throw new UserInputException(ySource + ": y has " + ya.dim(0) + " rows but " + xSource + " has " + m
                     + " (task '" + name + "')" + hint);
@@ -87,7 +93,16 @@ public final class Task {
         }
         FiniteCheck.requireFinite(xSource, xa);
         FiniteCheck.requireFinite(ySource, ya);
+        String[] classNames = ya.classNames(0);
+        for (int j = 1; j < q && classNames == null; j++) {
+            classNames = ya.classNames(j);
+        }
+        if (classNames != null && q > 1) {
+            throw new UserInputException(ySource + ": task '" + name + "' has " + q + " label columns, some of them "
+                    + "text; class names need a single label column per task");
+        }
         Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
+        t.classNames = classNames;
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
         t.inputPrecisionLoss = xa.precisionLoss() == null ? null : xSource + ": " + xa.precisionLoss();
         return t;
@@ -113,6 +128,14 @@ public final class Task {
     /** Which input column float32 could not hold (and how), or null: worth a warning, see NpyArray.precisionLoss. */
     public String inputPrecisionLoss() {
         return inputPrecisionLoss;
+    }
+
+    /**
+     * The class names when the labels were text (such as "spam" and "ham"), sorted, y holding
+     * each row's index into them; null for numeric labels.
+     */
+    public String[] classNames() {
+        return classNames == null ? null : classNames.clone();
     }
 
     /** Why two different integer labels of the file are equal here, or null (see NpyArray.integerCollision). */

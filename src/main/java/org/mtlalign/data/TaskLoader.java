@@ -41,6 +41,24 @@ public final class TaskLoader {
         throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
     }
 
+    /**
+     * Reads labels: as {@link #readArray}, and text labels (a CSV column of names, a numpy string
+     * array) become class indices with their names ({@link NpyArray#classNames(int)}).
+     */
+    public static NpyArray readLabels(Path file) {
+        String n = file.getFileName() == null ? "" : file.getFileName().toString();
+        if (Files.isDirectory(file)) {
+            throw new UserInputException(file + ": is a directory, not a data file (expected " + ACCEPTED + ")");
+        }
+        if (n.toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            return Npy.readLabels(file);
+        }
+        if (stem(n) != null) {
+            return Csv.readLabelTable(file).array();
+        }
+        throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
+    }
+
     /** A {@code NAME=X:Y} spec split into its parts. */
     public record Spec(String name, Path x, Path y) {
         /** The spec again, with both files absolute; {@link #split} reads it back to the same files. */
@@ -127,7 +145,7 @@ public final class TaskLoader {
 
     public static Task load(String name, Path x, Path y) {
         NpyArray xa = readArray(x);
-        NpyArray ya = readArray(y);
+        NpyArray ya = readLabels(y);
         return Task.fromArrays(name, xa, x.toString(), ya, y.toString());
     }
 
@@ -281,11 +299,11 @@ public final class TaskLoader {
         NpyArray ya;
         String yn = yFile.getFileName().toString().toLowerCase(Locale.ROOT);
         if (yn.endsWith(".npy")) {
-            ya = Npy.read(yFile);
+            ya = Npy.readLabels(yFile);
         } else if (stem(yn) == null) {
             throw new UserInputException(yFile + ": unknown file type (expected " + ACCEPTED + ")");
         } else {
-            Csv.CsvTable t = Csv.readTable(yFile);
+            Csv.CsvTable t = Csv.readLabelTable(yFile);
             ya = t.array();
             header = t.header();
         }
@@ -320,6 +338,10 @@ public final class TaskLoader {
             }
             NpyArray colArr = new NpyArray(new int[] {m}, col, ya.dtype(), integral);
             colArr.integerCollision = ya.integerCollision(j);  // this column's class ids only
+            String[] classes = ya.classNames(j);
+            if (classes != null) {
+                colArr.classNames = new String[][] {classes};
+            }
             Task t = Task.fromArrays(name, xa, xFile.toString(), colArr, yFile + "[:, " + j + "]");
             tasks.add(t);
         }

@@ -228,7 +228,7 @@ public final class ModelIO {
      * Saves a model trained on {@code preparation}'s tasks (heads in the same order) together with
      * what applying it to new raw inputs needs: each task's standardisation (mean and scale,
      * fitted on its training rows) and, for classification heads, the label value of each class
-     * index ({@code class_values} in model.json). {@link org.mtlalign.train.Predictor} reads them
+     * index ({@code class_values} in model.json: numbers, or strings for text labels). {@link org.mtlalign.train.Predictor} reads them
      * back. {@code meta} (may be null) is copied into model.json. This is how `mtl train --out`
      * saves.
      */
@@ -252,10 +252,16 @@ public final class ModelIO {
                 standardised = true;
             }
             float[] values = tasks.get(i).labels().classValues();
+            String[] names = tasks.get(i).labels().classNames();
             if (values != null) {
+                // Text labels are recorded by name, numeric ones by value.
                 JsonArray v = new JsonArray();
-                for (float c : values) {
-                    v.add(c);
+                for (int c = 0; c < values.length; c++) {
+                    if (names != null) {
+                        v.add(names[c]);
+                    } else {
+                        v.add(values[c]);
+                    }
                 }
                 classValues.add(tasks.get(i).name(), v);
             }

@@ -272,7 +272,8 @@ public final class MtlExperiment {
                     : transfer <= -5e-5 ? "negative" : "none";
             reports.add(new TaskReport(t.name(), t.loss().cliName(), t.labels().reason(), t.train().length,
                     t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
-                    stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign));
+                    stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign,
+                    classLabels(t.labels())));
         }
         List<ExperimentResult.Training> ran = new ArrayList<>();
         for (ExperimentResult.Training t : trainings) {
@@ -340,5 +341,17 @@ public final class MtlExperiment {
         double[] a = new double[k];
         java.util.Arrays.fill(a, Double.NaN);
         return a;
+    }
+
+    /** A classification task's class labels in index order, or null (see {@link TaskReport#classes()}). */
+    private static List<String> classLabels(org.mtlalign.data.EncodedLabels labels) {
+        if (labels.classValues() == null) {
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int c = 0; c < labels.classValues().length; c++) {
+            out.add(labels.classLabel(c));
+        }
+        return List.copyOf(out);
     }
 }

@@ -4,8 +4,12 @@ package org.mtlalign.train;
  * One task's line of an experiment: sizes, the headline test metric for single-task learning,
  * MTL, MTL with alignment (Algorithm 1) and MTL with SVD reweighting (Algorithm 2), and the
  * transfer: MTL minus STL, signed so that positive means MTL is better.
+ *
+ * @param classes a classification task's class labels in class-index order (names of text labels,
+ *                else the label values as written, e.g. "0", "1"; the positive class of a binary
+ *                task last); null for regression
  */
 public record TaskReport(String name, String loss, String lossReason, int trainRows, int validationRows, int testRows,
                          int outputs, String metric, double stl, double mtl, double mtlAlign, double mtlReweight,
-                         double weight, double transfer, String transferSign) {
+                         double weight, double transfer, String transferSign, java.util.List<String> classes) {
 }

@@ -119,4 +119,74 @@ class CliPredictTest {
         assertEquals(0, p.code(), p.all());
         assertTrue(!p.err().contains("warning"), p.err());
     }
+
+    /**
+     * Text labels end to end: the run names the positive class, the model records the class
+     * names, `mtl predict` names its columns by them and predicts the right class, and a resume
+     * refuses data whose class names changed.
+     */
+    @Test
+    void textLabelsAreNamedFromTrainingToPrediction() throws Exception {
+        Random rnd = new Random(Long.getLong("mtlalign.test.seed", System.nanoTime()));
+        int m = 120;
+        int d = 3;
+        float[] x = new float[m * d];
+        StringBuilder binary = new StringBuilder("label\n");
+        StringBuilder three = new StringBuilder("kind\n");
+        String[] truth = new String[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            binary.append(x[i * d] > 0 ? "spam" : "ham").append('\n');
+            truth[i] = x[i * d + 1] < -0.4 ? "low" : x[i * d + 1] > 0.4 ? "high" : "mid";
+            three.append(truth[i]).append('\n');
+        }
+        Path xf = dir.resolve("X.npy");
+        Npy.write(xf, new int[] {m, d}, x);
+        Path yb = dir.resolve("yb.csv");
+        Path y3 = dir.resolve("y3.csv");
+        Files.writeString(yb, binary.toString());
+        Files.writeString(y3, three.toString());
+        Path model = dir.resolve("model");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "b=" + xf + ":" + yb, "--task", "c=" + xf + ":" + y3,
+                "--rank", "2", "--activation", "identity", "--epochs", "150", "--no-stl", "--align", "none",
+                "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        assertTrue(t.out().contains("positive class 'spam'"), t.out());
+        assertTrue(t.out().contains("3 text classes: softmax loss"), t.out());
+
+        Path pb = dir.resolve("pb.csv");
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "b", "--in",
+                xf.toString(), "--out", pb.toString());
+        assertEquals(0, p.code(), p.all());
+        assertTrue(Files.readAllLines(pb).get(0).equals("\"p(y = spam)\""), Files.readAllLines(pb).get(0));
+        Path pc = dir.resolve("pc.csv");
+        p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "c", "--in", xf.toString(), "--out",
+                pc.toString());
+        assertEquals(0, p.code(), p.all());
+        List<String> lines = Files.readAllLines(pc);
+        assertEquals("\"p(y = high)\",\"p(y = low)\",\"p(y = mid)\"", lines.get(0));
+        String[] order = {"high", "low", "mid"};
+        int right = 0;
+        for (int i = 0; i < m; i++) {
+            String[] cells = lines.get(i + 1).split(",");
+            int best = 0;
+            for (int k = 1; k < 3; k++) {
+                best = Float.parseFloat(cells[k]) > Float.parseFloat(cells[best]) ? k : best;
+            }
+            right += order[best].equals(truth[i]) ? 1 : 0;
+        }
+        // Chance is about 1/3; columns named in the wrong order would score about that or less.
+        assertTrue(right > 0.6 * m, right + " of " + m + " predicted right");
+
+        // The same files resume; a renamed class (same sorted order, same indices) does not.
+        CliTestSupport.Run same = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl");
+        assertEquals(0, same.code(), same.all());
+        Files.writeString(yb, binary.toString().replace("ham", "eggs"));
+        CliTestSupport.Run renamed = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                "--no-stl");
+        assertEquals(2, renamed.code(), renamed.all());
+        assertTrue(renamed.err().contains("task 'b'") && renamed.err().contains("contents changed"), renamed.err());
+    }
 }

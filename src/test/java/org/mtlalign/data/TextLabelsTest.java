@@ -1,0 +1,299 @@
+package org.mtlalign.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.UserInputException;
+import org.mtlalign.model.Loss;
+
+/**
+ * Class labels given as text (a CSV column of names, a numpy string array): the classes are the
+ * sorted names, each row their index, and the loss follows the class count; numeric files read as
+ * before.
+ */
+class TextLabelsTest {
+    @TempDir
+    Path dir;
+
+    private final Random rnd = new Random(Long.getLong("mtlalign.test.seed", System.nanoTime()));
+
+    private Path write(String name, String content) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, content);
+        return p;
+    }
+
+    /** m random labels drawn from {@code names}, each name at least twice (so none is mistaken for a header). */
+    private String[] draw(int m, String... names) {
+        String[] out = new String[m];
+        for (int i = 0; i < m; i++) {
+            out[i] = i < 2 * names.length ? names[i % names.length] : names[rnd.nextInt(names.length)];
+        }
+        // Shuffle, so the first row's label is any of them.
+        for (int i = m - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            String t = out[i];
+            out[i] = out[j];
+            out[j] = t;
+        }
+        return out;
+    }
+
+    private static void assertIndices(String[] labels, String[] sortedNames, float[] got) {
+        assertEquals(labels.length, got.length);
+        for (int i = 0; i < labels.length; i++) {
+            assertEquals(sortedNames[(int) got[i]], labels[i], "row " + i);
+        }
+    }
+
+    private static Task task(NpyArray y) {
+        int m = y.dim(0);
+        float[] x = new float[m];
+        for (int i = 0; i < m; i++) {
+            x[i] = i;
+        }
+        return Task.fromArrays("t", new NpyArray(new int[] {m, 1}, x, "<f4", false), "x", y, "y");
+    }
+
+    @Test
+    void csvColumnWithHeaderGivesSortedClassesAndLogisticWithTheLaterNamePositive() throws IOException {
+        int m = 17 + rnd.nextInt(20);
+        String[] labels = draw(m, "spam", "ham");
+        Path y = write("y.csv", "label\n" + String.join("\n", labels) + "\n");
+        NpyArray a = TaskLoader.readLabels(y);
+        assertArrayEquals(new int[] {m, 1}, a.shape());
+        assertArrayEquals(new String[] {"ham", "spam"}, a.classNames(0));
+        assertIndices(labels, new String[] {"ham", "spam"}, a.data());
+
+        EncodedLabels enc = EncodedLabels.encode(task(a), null);
+        assertEquals(Loss.LOGISTIC, enc.loss());
+        assertTrue(enc.reason().contains("positive class 'spam'"), enc.reason());
+        for (int i = 0; i < m; i++) {
+            assertEquals(labels[i].equals("spam") ? 1f : 0f, enc.target()[i], "row " + i);
+        }
+        assertEquals("spam", enc.classLabel(1));
+    }
+
+    @Test
+    void headerlessFileKeepsItsFirstRowWhenThatLabelRecurs() throws IOException {
+        String[] labels = draw(11, "cat", "dog", "bird");
+        Path y = write("y.txt", String.join("\n", labels) + "\n");
+        NpyArray a = TaskLoader.readLabels(y);
+        assertEquals(11, a.dim(0));
+        assertArrayEquals(new String[] {"bird", "cat", "dog"}, a.classNames(0));
+        assertIndices(labels, a.classNames(0), a.data());
+        EncodedLabels enc = EncodedLabels.encode(task(a), null);
+        assertEquals(Loss.SOFTMAX, enc.loss());
+        assertEquals(3, enc.outputs());
+    }
+
+    @Test
+    void aFirstLabelFoundNowhereElseIsAHeaderAndTheRowCountSaysHow() throws IOException {
+        // The documented ambiguity: "owl" appears only in line 1, so it reads as the column's name.
+        Path y = write("y.csv", "owl\ncat\ndog\ncat\n");
+        assertEquals(3, TaskLoader.readLabels(y).dim(0));
+        Path x = dir.resolve("x.npy");
+        Npy.write(x, new int[] {4, 1}, new float[] {1, 2, 3, 4});
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.load("t", x, y));
+        assertTrue(e.getMessage().contains("read as a header") && e.getMessage().contains("'label'"), e.getMessage());
+    }
+
+    @Test
+    void namesMayHoldSpacesQuotesAndDelimitersAndNumbers() throws IOException {
+        // One column without a delimiter: each line is one label, spaces included.
+        Path y = write("y.txt", "New York\nSan Francisco\nNew York\nSan Francisco\n");
+        assertArrayEquals(new String[] {"New York", "San Francisco"}, TaskLoader.readLabels(y).classNames(0));
+        // Quoted names holding the delimiter, beside a numeric column; "10" in a text column is a name.
+        Path q = write("q.csv", "id,city\n1,\"Paris, TX\"\n2,Lyon\n3,\"Paris, TX\"\n4,10\n5,Lyon\n");
+        NpyArray a = TaskLoader.readLabels(q);
+        assertNull(a.classNames(0));
+        assertArrayEquals(new float[] {1, 2, 3, 4, 5}, new float[] {a.data()[0], a.data()[2], a.data()[4],
+            a.data()[6], a.data()[8]});
+        assertArrayEquals(new String[] {"10", "Lyon", "Paris, TX"}, a.classNames(1));
+        assertArrayEquals(new float[] {2, 1, 2, 0, 1}, new float[] {a.data()[1], a.data()[3], a.data()[5],
+            a.data()[7], a.data()[9]});
+    }
+
+    @Test
+    void sharedInputsTakeTextAndNumericColumnsAsTheirOwnTasks() throws IOException {
+        int m = 30;
+        float[] x = new float[m * 2];
+        StringBuilder csv = new StringBuilder("clicked,segment\n");
+        String[] seg = draw(m, "a", "b", "c", "d");
+        int[] clicked = new int[m];
+        for (int i = 0; i < m; i++) {
+            x[2 * i] = (float) rnd.nextGaussian();
+            x[2 * i + 1] = (float) rnd.nextGaussian();
+            clicked[i] = i % 2;
+            csv.append(clicked[i]).append(',').append(seg[i]).append('\n');
+        }
+        Path xf = dir.resolve("X.npy");
+        Npy.write(xf, new int[] {m, 2}, x);
+        Path yf = write("Y.csv", csv.toString());
+        TaskSuite s = TaskLoader.sharedInputs(xf, yf, null);
+        assertEquals(List.of("clicked", "segment"), List.of(s.tasks().get(0).name(), s.tasks().get(1).name()));
+        assertNull(s.tasks().get(0).classNames());
+        assertArrayEquals(new String[] {"a", "b", "c", "d"}, s.tasks().get(1).classNames());
+        assertIndices(seg, new String[] {"a", "b", "c", "d"}, s.tasks().get(1).y());
+        assertEquals(Loss.LOGISTIC, EncodedLabels.encode(s.tasks().get(0), null).loss());
+        assertEquals(Loss.SOFTMAX, EncodedLabels.encode(s.tasks().get(1), null).loss());
+    }
+
+    @Test
+    void aMostlyNumericColumnWithATypoIsAnErrorNotClasses() throws IOException {
+        StringBuilder b = new StringBuilder("price\n");
+        int bad = 3 + rnd.nextInt(10);
+        for (int i = 0; i < 20; i++) {
+            b.append(i == bad ? "12.5x" : String.valueOf(10 + rnd.nextDouble())).append('\n');
+        }
+        Path y = write("y.csv", b.toString());
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.readLabels(y));
+        assertTrue(e.getMessage().contains("line " + (bad + 2) + ", column 1") && e.getMessage().contains("12.5x")
+                && e.getMessage().contains("mostly numbers"), e.getMessage());
+        // The numeric reader (inputs) never reads text.
+        assertThrows(UserInputException.class, () -> TaskLoader.readArray(write("x.csv", "a\nspam\nham\n")));
+    }
+
+    @Test
+    void missingTextLabelsAreReportedWithTheirLine() throws IOException {
+        // (An empty line is skipped like any blank line; an empty cell is a missing label.)
+        for (String missing : new String[] {"", "NA", "nan", "<NA>"}) {
+            Path y = write("y.csv", "id,label\n1,spam\n2,ham\n3," + missing + "\n4,spam\n");
+            UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.readLabels(y), missing);
+            assertTrue(e.getMessage().contains("line 4, column 2"), missing + ": " + e.getMessage());
+            assertTrue(e.getMessage().contains("missing") || e.getMessage().contains("empty"), e.getMessage());
+        }
+        // "none" is a plausible class name (of a severity scale), not a missing value.
+        Path y = write("y.csv", "severity\nnone\nmild\nsevere\nnone\nmild\n");
+        assertArrayEquals(new String[] {"mild", "none", "severe"}, TaskLoader.readLabels(y).classNames(0));
+    }
+
+    @Test
+    void textLabelsRefuseSquaredLossAndASingleClassAndTakeManyClassesAsSoftmax() throws IOException {
+        Path one = write("one.csv", "label\nyes\nyes\nyes\n");
+        UserInputException single = assertThrows(UserInputException.class,
+                () -> EncodedLabels.encode(task(TaskLoader.readLabels(one)), null));
+        assertTrue(single.getMessage().contains("'yes'"), single.getMessage());
+
+        String[] names = new String[60 + rnd.nextInt(20)];
+        for (int i = 0; i < names.length; i++) {
+            names[i] = "class_" + i;
+        }
+        Path many = write("many.csv", "label\n" + String.join("\n", draw(3 * names.length, names)) + "\n");
+        Task t = task(TaskLoader.readLabels(many));
+        EncodedLabels enc = EncodedLabels.encode(t, null);
+        assertEquals(Loss.SOFTMAX, enc.loss(), "text labels are classes however many (numbers beyond 50 are not)");
+        assertEquals(names.length, enc.outputs());
+        UserInputException sq = assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, Loss.SQUARED));
+        assertTrue(sq.getMessage().contains("text labels"), sq.getMessage());
+        assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, Loss.LOGISTIC));
+    }
+
+    @Test
+    void numericLabelFilesHaveNoClassNames() throws IOException {
+        NpyArray a = TaskLoader.readLabels(write("y.csv", "label\n0\n1\n1\n0\n"));
+        assertNull(a.classNames(0));
+        assertArrayEquals(new float[] {0, 1, 1, 0}, a.data());
+        Path npy = dir.resolve("y.npy");
+        Npy.writeInt(npy, new int[] {3}, new int[] {2, 0, 1});
+        assertNull(TaskLoader.readLabels(npy).classNames(0));
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // numpy string arrays: '<U' (UCS-4, either byte order), 'S' (bytes), C and Fortran order
+    // ------------------------------------------------------------------------------------------
+
+    /** The bytes numpy writes for {@code values} as dtype U{width}: UCS-4 code points, NUL padded. */
+    private static byte[] ucs4(String[] values, int width, ByteOrder order) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * width * 4).order(order);
+        for (String v : values) {
+            int[] cps = v.codePoints().toArray();
+            for (int c = 0; c < width; c++) {
+                b.putInt(c < cps.length ? cps[c] : 0);
+            }
+        }
+        return b.array();
+    }
+
+    private Path npy(String name, String descr, boolean fortran, int[] shape, byte[] data) throws IOException {
+        Path p = dir.resolve(name);
+        Files.write(p, NpyReadTest.NpyBytes.file(1, NpyReadTest.NpyBytes.dict(descr, fortran, shape), data));
+        return p;
+    }
+
+    @Test
+    void numpyUnicodeArraysInEitherByteOrder() throws IOException {
+        String[] labels = draw(13, "spam", "ham", "\u00e9t\u00e9", "\uD83D\uDE00");
+        for (ByteOrder order : new ByteOrder[] {ByteOrder.LITTLE_ENDIAN, ByteOrder.BIG_ENDIAN}) {
+            String descr = (order == ByteOrder.LITTLE_ENDIAN ? "<" : ">") + "U4";
+            NpyArray a = TaskLoader.readLabels(npy("y.npy", descr, false, new int[] {13}, ucs4(labels, 4, order)));
+            String[] sorted = {"ham", "spam", "\u00e9t\u00e9", "\uD83D\uDE00"};
+            assertArrayEquals(sorted, a.classNames(0), descr);
+            assertIndices(labels, sorted, a.data());
+        }
+    }
+
+    @Test
+    void numpyByteStringsAndFortranOrderColumns() throws IOException {
+        String[] labels = draw(9, "no", "yes");
+        byte[] data = new byte[9 * 3];
+        for (int i = 0; i < 9; i++) {
+            byte[] s = labels[i].getBytes(StandardCharsets.US_ASCII);
+            System.arraycopy(s, 0, data, 3 * i, s.length);
+        }
+        NpyArray a = TaskLoader.readLabels(npy("s.npy", "|S3", false, new int[] {9}, data));
+        assertArrayEquals(new String[] {"no", "yes"}, a.classNames(0));
+        assertIndices(labels, new String[] {"no", "yes"}, a.data());
+
+        // 2-D, Fortran order: column 0 then column 1 in the file; each column has its own classes.
+        String[] c0 = draw(5, "a", "b");
+        String[] c1 = draw(5, "x", "y", "z");
+        String[] fileOrder = new String[10];
+        System.arraycopy(c0, 0, fileOrder, 0, 5);
+        System.arraycopy(c1, 0, fileOrder, 5, 5);
+        NpyArray f = TaskLoader.readLabels(npy("f.npy", "<U1", true, new int[] {5, 2},
+                ucs4(fileOrder, 1, ByteOrder.LITTLE_ENDIAN)));
+        assertArrayEquals(new String[] {"a", "b"}, f.classNames(0));
+        assertArrayEquals(new String[] {"x", "y", "z"}, f.classNames(1));
+        for (int i = 0; i < 5; i++) {
+            assertEquals(c0[i], f.classNames(0)[(int) f.data()[2 * i]]);
+            assertEquals(c1[i], f.classNames(1)[(int) f.data()[2 * i + 1]]);
+        }
+    }
+
+    @Test
+    void numpyStringErrors() throws IOException {
+        UserInputException empty = assertThrows(UserInputException.class, () -> TaskLoader.readLabels(
+                npy("e.npy", "<U3", false, new int[] {3}, ucs4(new String[] {"a", "", "b"}, 3, ByteOrder.LITTLE_ENDIAN))));
+        assertTrue(empty.getMessage().contains("element [1]") && empty.getMessage().contains("empty label"),
+                empty.getMessage());
+        UserInputException truncated = assertThrows(UserInputException.class, () -> TaskLoader.readLabels(
+                npy("t.npy", "<U3", false, new int[] {4}, ucs4(new String[] {"a", "b", "c"}, 3, ByteOrder.LITTLE_ENDIAN))));
+        assertTrue(truncated.getMessage().contains("t.npy"), truncated.getMessage());
+        // Inputs are never strings.
+        Path s = npy("x.npy", "<U3", false, new int[] {2}, ucs4(new String[] {"a", "b"}, 3, ByteOrder.LITTLE_ENDIAN));
+        UserInputException x = assertThrows(UserInputException.class, () -> TaskLoader.readArray(s));
+        assertTrue(x.getMessage().contains("strings"), x.getMessage());
+        // A label row count that does not match X names both files.
+        List<String> list = new ArrayList<>(List.of("a", "b", "a"));
+        Path y = npy("y3.npy", "<U1", false, new int[] {3}, ucs4(list.toArray(new String[0]), 1, ByteOrder.LITTLE_ENDIAN));
+        Path xf = dir.resolve("x4.npy");
+        Npy.write(xf, new int[] {4, 1}, new float[] {1, 2, 3, 4});
+        UserInputException rows = assertThrows(UserInputException.class, () -> TaskLoader.load("t", xf, y));
+        assertTrue(rows.getMessage().contains("y has 3 rows"), rows.getMessage());
+    }
+}
