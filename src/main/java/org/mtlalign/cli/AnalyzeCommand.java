@@ -65,9 +65,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         Backend backend = backendOption.select(spec.commandLine().getErr()::println);
         TaskSuite suite = data.load();
-        DataOptions.warnAboutInputs(suite, spec.commandLine().getErr());
+        Warnings warnings = new Warnings(spec.commandLine().getErr());
+        DataOptions.warnAboutInputs(suite, warnings);
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());
-        prep.warnings().forEach(w -> spec.commandLine().getErr().println("warning: " + w));
+        prep.warnings().forEach(warnings::add);
         List<PreparedTask> tasks = prep.tasks();
         int k = tasks.size();
         int d = suite.dim();
@@ -189,6 +190,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 root.add("weights_paper", ModelIO.gson().toJsonTree(wp));
             }
             root.add("capacity", ModelIO.gson().toJsonTree(cap));
+            root.add("warnings", warnings.json());
             Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
         }

@@ -138,12 +138,12 @@ public final class DataOptions {
     }
 
     /** Warnings about loaded inputs that are legal but will not mean what the user expects. */
-    static void warnAboutInputs(TaskSuite suite, java.io.PrintWriter err) {
+    static void warnAboutInputs(TaskSuite suite, Warnings warnings) {
         java.util.Set<String> said = new java.util.HashSet<>();
         for (org.mtlalign.data.Task t : suite.tasks()) {
             // One X shared by several tasks is one warning.
             if (t.inputPrecisionLoss() != null && said.add(t.inputPrecisionLoss())) {
-                err.println("warning: " + t.inputPrecisionLoss());
+                warnings.add(t.inputPrecisionLoss());
             }
         }
     }

@@ -74,6 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter e = spec.commandLine().getErr();
+        Warnings warnings = new Warnings(e);
         String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
         if (transferTarget != null && (out != null || resume != null)) {
             throw new UserInputException("--transfer-target: transfer mode saves no model, so --out and --resume do not "
@@ -167,7 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
         TaskSuite suite;
         try {
             suite = data.load();
-            DataOptions.warnAboutInputs(suite, e);
+            DataOptions.warnAboutInputs(suite, warnings);
         } catch (UserInputException ex) {
             if (!dataFromSaved) {
                 throw ex;
@@ -182,7 +183,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Preparation.Config prepCfg = data.preparation();
         Preparation.Result prep = Preparation.prepare(suite, prepCfg);
-        prep.warnings().forEach(w -> e.println("warning: " + w));
+        prep.warnings().forEach(warnings::add);
         List<PreparedTask> tasks = prep.tasks();
         int d = suite.dim();
         String suiteName = suite.name();
@@ -197,9 +198,7 @@ public final class TrainCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
         }
-        for (String w : splitWarnings(tasks)) {
-            e.println("warning: " + w);
-        }
+        splitWarnings(tasks).forEach(warnings::add);
 
         int r;
         String rWhy;
@@ -223,7 +222,7 @@ public final class TrainCommand implements Callable<Integer> {
         ExperimentConfig cfg = opts.experimentConfig(r, data.seed);
 
         if (transferTarget != null) {
-            return transfer(o, e, backend, cfg, tasks, argv, rankSource(rWhy));
+            return transfer(o, e, warnings, backend, cfg, tasks, argv, rankSource(rWhy));
         }
 
         // A CRC over all the data: only worth it when a model is saved or resumed.
@@ -316,6 +315,7 @@ public final class TrainCommand implements Callable<Integer> {
                 root.addProperty("status", "diverged");
                 root.addProperty("rank_source", rankSource(rWhy));
                 root.addProperty("error", ex.getMessage());
+                root.add("warnings", warnings.json());
                 if (resume != null) {
                     root.addProperty("resumed_from", resume.toAbsolutePath().toString());
                     root.addProperty("mtl_epochs_before_resume", epochsBefore);
@@ -359,6 +359,7 @@ public final class TrainCommand implements Callable<Integer> {
             JsonArray names = new JsonArray();
             tasks.forEach(t -> names.add(t.name()));
             root.add("task_names", names);
+            root.add("warnings", warnings.json());
             Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
         }
@@ -373,7 +374,7 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private int transfer(PrintWriter o, PrintWriter e, Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks,
+    private int transfer(PrintWriter o, PrintWriter e, Warnings warnings, Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks,
                          String[] argv, String rankSource) {
         int target = -1;
         for (int i = 0; i < tasks.size(); i++) {
@@ -410,9 +411,9 @@ public final class TrainCommand implements Callable<Integer> {
                 epochsCell(rep.alignedTraining())));
         Tables.print(o, List.of("method", rep.metric(), "epochs run (best)"), rows);
         if (rep.anyHitEpochCap()) {
-            e.printf(Locale.ROOT, "warning: a training marked 'cap' ran all %d epochs with its validation loss still "
-                    + "improving within --patience %d, so the comparison may reflect the budget rather than what each "
-                    + "method can fit; raise --epochs%n", rep.epochCap(), rep.patience());
+            warnings.add(String.format(Locale.ROOT, "a training marked 'cap' ran all %d epochs with its validation loss "
+                    + "still improving within --patience %d, so the comparison may reflect the budget rather than what "
+                    + "each method can fit; raise --epochs", rep.epochCap(), rep.patience()));
         }
         if (json != null) {
             JsonObject root = new JsonObject();
@@ -428,6 +429,7 @@ public final class TrainCommand implements Callable<Integer> {
             tasks.forEach(t -> names.add(t.name()));
             root.add("task_names", names);
             root.add("transfer", ModelIO.gson().toJsonTree(rep));
+            root.add("warnings", warnings.json());
             Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
             o.println("wrote " + json);
         }

@@ -42,6 +42,15 @@ class CliRunTest {
         double auc = t0.get("mtl").getAsDouble();
         assertTrue(auc > 0.5 && auc <= 1.0, "MTL AUC on a learnable task: " + auc);
         assertTrue(j.has("similarity") && j.has("config") && j.has("seed") && j.has("provenance"), j.keySet().toString());
+        // Every warning printed is in the JSON too (here task b's 18 test rows, below 20), in order.
+        java.util.List<String> printed = r.err().lines().filter(l -> l.startsWith("warning: "))
+                .map(l -> l.substring("warning: ".length())).toList();
+        java.util.List<String> listed = new java.util.ArrayList<>();
+        j.getAsJsonArray("warnings").forEach(w -> listed.add(w.getAsString()));
+        assertTrue(!printed.isEmpty() && printed.stream().anyMatch(w -> w.contains("test rows")), r.err());
+        assertEquals(printed, listed);
+        // Class labels in index order, the positive class last.
+        assertEquals("[\"0\",\"1\"]", t0.getAsJsonArray("classes").toString());
         // MTL, MTL+align, MTL+reweight and the two STL baselines, each with how it ended.
         com.google.gson.JsonArray trainings = j.getAsJsonArray("trainings");
         assertEquals(5, trainings.size(), trainings.toString());
@@ -328,9 +337,18 @@ class CliRunTest {
             Npy.write(td.resolve("y.npy"), new int[] {m}, y);
             constant[c] = "const" + c + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
         }
+        Path json = dir.resolve("an.json");
         CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", a, "--task", constant[0], "--task", b, "--task",
-                constant[1]);
+                constant[1], "--json", json.toString());
         assertEquals(0, r.code(), r.all());
+        // Its warnings (10-14 test rows per task) are in the JSON as printed.
+        java.util.List<String> printed = r.err().lines().filter(l -> l.startsWith("warning: "))
+                .map(l -> l.substring("warning: ".length())).toList();
+        java.util.List<String> listed = new java.util.ArrayList<>();
+        JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonArray("warnings")
+                .forEach(w -> listed.add(w.getAsString()));
+        assertTrue(!printed.isEmpty(), r.err());
+        assertEquals(printed, listed);
         String pairs = r.out().substring(r.out().indexOf("most similar pairs"));
         assertTrue(pairs.contains("left out: const0, const1"), pairs);
         assertTrue(pairs.contains("a ~ b") && !pairs.contains("const0 ~") && !pairs.contains("~ const1"), pairs);
