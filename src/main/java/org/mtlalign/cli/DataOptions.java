@@ -145,6 +145,9 @@ public final class DataOptions {
             if (t.inputPrecisionLoss() != null && said.add(t.inputPrecisionLoss())) {
                 warnings.add(t.inputPrecisionLoss());
             }
+            if (t.headerNote() != null && said.add(t.headerNote())) {
+                warnings.add(t.headerNote());
+            }
         }
     }
 

@@ -232,6 +232,7 @@ public final class Csv {
         Lines lines = new Lines();
         String tooLarge = null; // text of the first cell too large for float32, at flat index tooLargeAt
         int tooLargeAt = -1;
+        String firstLine = null;  // the first data line
 
         String line;
         long lineNo = 0;
@@ -343,6 +344,9 @@ public final class Csv {
             for (int j = 0; j < n; j++) {
                 precision.note((long) count + j, wide[j], values[count + j]);
             }
+            if (count == 0) {
+                firstLine = line;
+            }
             lines.add(count / cols, lineNo);
             count += n;
         }
@@ -362,7 +366,25 @@ public final class Csv {
             }
         }
         array.precisionLoss = precision.describe();
+        array.pandasHeaderRow = headerLine == null && rows >= 2 && cols <= 2 && firstLine != null
+                && pandasNames(firstLine, delim, cells, cols);
         return new CsvTable(array, header);
+    }
+
+    /**
+     * Whether the line is exactly pandas' default column names 0 (or 0,1) for a frame or series
+     * without names: a header that {@link #isHeader} cannot tell from a plausible label row.
+     */
+    private static boolean pandasNames(String line, char delim, Cells cells, int cols) {
+        cells.reset(line, delim);
+        int n = 0;
+        while (cells.next()) {
+            if (n >= cols || !unquote(line, cells.start, cells.end).strip().equals(Integer.toString(n))) {
+                return false;
+            }
+            n++;
+        }
+        return n == cols;
     }
 
     /**
@@ -464,7 +486,12 @@ public final class Csv {
             hasName |= !num.ok && isText(head[j]);
             allValues &= text[j] ? seen.get(j).contains(head[j]) : num.ok;
         }
-        boolean header = hasName && !(allValues && rows.size() > 1);
+        // pandas' default names 0 (0,1) over text columns that do not hold them are a header too.
+        boolean pandas = rows.size() > 1;
+        for (int j = 0; j < cols; j++) {
+            pandas &= head[j].equals(Integer.toString(j)) && (!text[j] || !seen.get(j).contains(head[j]));
+        }
+        boolean header = (hasName || pandas) && !(allValues && rows.size() > 1);
         int skip = header ? 1 : 0;
         if (rows.size() == skip) {
             throw error(where, "no data rows (only a header line)");

@@ -149,6 +149,37 @@ public final class NpyArray {
         return classNames == null || j >= classNames.length || classNames[j] == null ? null : classNames[j].clone();
     }
 
+    /**
+     * Set by the CSV reader when the file has no header and its first line is exactly pandas'
+     * default names {@code 0} or {@code 0,1}: a header if the file has one row more than its
+     * partner file, else data (see {@link Task#fromArrays}).
+     */
+    boolean pandasHeaderRow;
+
+    /** This array without its first row (a header read as data), locations still naming the file's lines. */
+    NpyArray withoutFirstRow() {
+        int cols = shape.length == 2 ? shape[1] : 1;
+        int[] s = shape.clone();
+        s[0]--;
+        Origin o = origin == null ? null : new Origin() {
+            @Override
+            public String location(int flat) {
+                return origin.location(flat + cols);
+            }
+
+            @Override
+            public String outOfRange(int flat) {
+                return origin.outOfRange(flat + cols);
+            }
+        };
+        NpyArray a = new NpyArray(s, Arrays.copyOfRange(data, cols, data.length), dtype, integral, o);
+        a.classNames = classNames;
+        a.precisionLoss = precisionLoss;
+        a.integerCollision = integerCollision;
+        a.columnCollisions = columnCollisions;
+        return a;
+    }
+
     /** Where the elements came from in the source file, for messages; null if unknown. */
     public Origin origin() {
         return origin;

@@ -18,6 +18,8 @@ public final class Task {
     // Set when two different integer labels in the file are one float32 value (see
     // NpyArray.integerCollision): harmless for a regression target, fatal for classes.
     String labelCollision;
+    // Set when a CSV's first line was taken as pandas' default header: what to tell the user.
+    String headerNote;
     // Set when the labels were text: the class names, sorted; y holds indices into them.
     String[] classNames;
     // Set when a float64 input column lost its variation in float32 (see NpyArray.precisionLoss).
@@ -65,6 +67,16 @@ public final class Task {
         if (ya.rank() != 1 && ya.rank() != 2) {
             throw new UserInputException(ySource + ": y must be 1-D (m) or 2-D (m x q), got shape " + shape(ya.shape()));
         }
+        // pandas names the columns of an unnamed series or frame 0 (0,1): a line that is also a
+        // plausible label row, so the CSV reader keeps it; the partner file's row count decides.
+        String headerNote = null;
+        if (ya.pandasHeaderRow && ya.dim(0) == xa.dim(0) + 1) {
+            ya = ya.withoutFirstRow();
+            headerNote = pandasHeaderNote(ySource, ya, xSource);
+        } else if (xa.pandasHeaderRow && xa.dim(0) == ya.dim(0) + 1) {
+            xa = xa.withoutFirstRow();
+            headerNote = pandasHeaderNote(xSource, xa, ySource);
+        }
         int m = xa.dim(0);
         int d = xa.dim(1);
         if (m == 0) {
@@ -103,9 +115,18 @@ public final class Task {
         }
         Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
         t.classNames = classNames;
+        t.headerNote = headerNote;
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
         t.inputPrecisionLoss = xa.precisionLoss() == null ? null : xSource + ": " + xa.precisionLoss();
         return t;
+    }
+
+    /** The warning for a first line taken as pandas' default header (see {@link NpyArray#pandasHeaderRow}). */
+    static String pandasHeaderNote(String source, NpyArray trimmed, String partner) {
+        String names = trimmed.rank() == 2 && trimmed.dim(1) == 2 ? "0,1" : "0";
+        return source + ": its first line '" + names + "' was read as pandas' default column name"
+                + (names.length() > 1 ? "s" : "") + " (a header), since " + partner + " has one row fewer; name the "
+                + "column" + (names.length() > 1 ? "s" : "") + " when writing it to be sure";
     }
 
     private static void requireFinite(String name, String what, float[] a, int cols) {
@@ -123,6 +144,14 @@ public final class Task {
             b.append(i == 0 ? "" : ", ").append(s[i]);
         }
         return b.append(s.length == 1 ? ",)" : ")").toString();
+    }
+
+    /**
+     * Set when a CSV's first line {@code 0} (or {@code 0,1}) was taken as pandas' default header
+     * because the file had one row more than its partner: the warning to print; else null.
+     */
+    public String headerNote() {
+        return headerNote;
     }
 
     /** Which input column float32 could not hold (and how), or null: worth a warning, see NpyArray.precisionLoss. */

@@ -302,4 +302,80 @@ class TaskLoaderTest {
         npyX(dir, "file.npy", 1);
         fails(file, "--tasks " + file + ": not a directory");
     }
+
+    /**
+     * pandas writes an unnamed series as a column named 0 (a frame's two columns as 0,1): a line
+     * that is also a plausible label row. One row more than the partner file makes it a header,
+     * with a note; with equal row counts it stays data.
+     */
+    @Test
+    void pandasDefaultNamesAreAHeaderWhenThePartnerFileHasOneRowFewer() throws IOException {
+        java.util.Random rnd = new java.util.Random(Long.getLong("mtlalign.test.seed", System.nanoTime()));
+        int m = 5 + rnd.nextInt(20);
+        float[] x = new float[m * 3];
+        StringBuilder y = new StringBuilder("0\n");
+        float[] labels = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < 3; j++) {
+                x[i * 3 + j] = (float) rnd.nextGaussian();
+            }
+            labels[i] = i < 2 ? i : rnd.nextInt(2);
+            y.append((int) labels[i]).append('\n');
+        }
+        Path xf = dir.resolve("X.npy");
+        Npy.write(xf, new int[] {m, 3}, x);
+        Path yf = dir.resolve("y.csv");
+        text(yf, y.toString());
+        Task t = TaskLoader.load("t", xf, yf);
+        assertEquals(m, t.rows());
+        assertArrayEquals(labels, t.y());
+        assertTrue(t.headerNote() != null && t.headerNote().contains("y.csv") && t.headerNote().contains("'0'"),
+                t.headerNote());
+
+        // Equal row counts: the 0 is the first label.
+        Path x1 = dir.resolve("X1.npy");
+        Npy.write(x1, new int[] {m + 1, 3}, new float[(m + 1) * 3]);
+        Task data = TaskLoader.load("t", x1, yf);
+        assertEquals(m + 1, data.rows());
+        assertEquals(0f, data.y()[0]);
+        assertEquals(null, data.headerNote());
+
+        // Two one-hot-like input columns under 0,1, the labels in a .npy: X loses the line instead.
+        StringBuilder x2 = new StringBuilder("0,1\n");
+        for (int i = 0; i < m; i++) {
+            x2.append(i % 2).append(',').append(1 - i % 2).append('\n');
+        }
+        Path x2f = dir.resolve("X2.csv");
+        text(x2f, x2.toString());
+        Path y2 = dir.resolve("y2.npy");
+        Npy.write(y2, new int[] {m}, labels);
+        Task two = TaskLoader.load("t", x2f, y2);
+        assertEquals(m, two.rows());
+        assertEquals(0f, two.x()[0]);
+        assertEquals(1f, two.x()[1]);
+        assertTrue(two.headerNote().contains("'0,1'"), two.headerNote());
+
+        // A shared X with a two-task label frame under 0,1.
+        StringBuilder yy = new StringBuilder("0,1\n");
+        for (int i = 0; i < m; i++) {
+            yy.append((int) labels[i]).append(',').append(1 - (int) labels[i]).append('\n');
+        }
+        Path yyf = dir.resolve("Y.csv");
+        text(yyf, yy.toString());
+        TaskSuite s = TaskLoader.sharedInputs(xf, yyf, null);
+        assertEquals(2, s.tasks().size());
+        assertArrayEquals(labels, s.tasks().get(0).y());
+        assertTrue(s.tasks().get(1).headerNote().contains("Y.csv"), s.tasks().get(1).headerNote());
+
+        // An unnamed series of text labels: 0 is no label there, so it is the header.
+        Path named = dir.resolve("names.csv");
+        StringBuilder n = new StringBuilder("0\n");
+        for (int i = 0; i < m; i++) {
+            n.append(labels[i] == 1 ? "spam" : "ham").append('\n');
+        }
+        text(named, n.toString());
+        Task textual = TaskLoader.load("t", xf, named);
+        assertEquals(m, textual.rows());
+        assertArrayEquals(new String[] {"ham", "spam"}, textual.classNames());
+    }
 }
