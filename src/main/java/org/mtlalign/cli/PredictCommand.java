@@ -1,7 +1,5 @@
 package org.mtlalign.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -100,37 +98,22 @@ public final class PredictCommand implements Callable<Integer> {
         try (Backend backend = backendOption.select(e::println)) {
             pred = predictor.predict(backend, head, xa.data(), rows);
         }
-        String[] columns = columns(h, loaded.json());
+        String[] columns = columns(h, predictor.classLabels(head));
         write(csv, pred, rows, columns);
         o.printf(Locale.ROOT, "predicted %d rows of task '%s' (%s head): wrote %s (%s)%n", rows, task,
                 h.loss().cliName(), out, String.join(", ", columns));
         return 0;
     }
 
-    /** Column names: the class values recorded with the model where it has them, else indices. */
-    private static String[] columns(TaskHead h, JsonObject json) {
-        String[] classes = null;
-        JsonElement cv = json.has("class_values") && json.get("class_values").isJsonObject()
-                ? json.getAsJsonObject("class_values").get(h.name()) : null;
-        if (cv != null && cv.isJsonArray()) {
-            JsonArray a = cv.getAsJsonArray();
-            classes = new String[a.size()];
-            for (int i = 0; i < a.size(); i++) {
-                JsonElement v = a.get(i);
-                // Text labels are recorded as strings, numeric ones as numbers.
-                classes[i] = v.isJsonPrimitive() && v.getAsJsonPrimitive().isString() ? v.getAsString()
-                        : label(v.getAsFloat());
-            }
-        }
+    /** Column names: the class labels recorded with the model where it has them, else indices. */
+    private static String[] columns(TaskHead h, List<String> classes) {
         switch (h.loss()) {
             case LOGISTIC:
-                return new String[] {"p(y = " + (classes != null && classes.length == 2 ? classes[1]
-                        : "the positive class") + ")"};
+                return new String[] {"p(y = " + (classes != null ? classes.get(1) : "the positive class") + ")"};
             case SOFTMAX: {
                 String[] out = new String[h.outputs()];
                 for (int k = 0; k < out.length; k++) {
-                    out[k] = "p(y = " + (classes != null && classes.length == out.length ? classes[k]
-                            : "class " + k) + ")";
+                    out[k] = "p(y = " + (classes != null ? classes.get(k) : "class " + k) + ")";
                 }
                 return out;
             }
@@ -142,10 +125,6 @@ public final class PredictCommand implements Callable<Integer> {
                 return out;
             }
         }
-    }
-
-    private static String label(float v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Float.toString(v);
     }
 
     private void write(boolean csv, float[] pred, int rows, String[] columns) {

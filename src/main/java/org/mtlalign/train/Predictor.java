@@ -20,6 +20,8 @@ import org.mtlalign.model.MtlModel;
 public final class Predictor {
     private final MtlModel model;
     private final Map<String, NpyArray> extras;
+    /** Per task name, the class labels recorded with the model (model.json's class_values). */
+    private Map<String, List<String>> classes = Map.of();
 
     /**
      * For a model loaded with {@link ModelIO#load} (its standardisation comes with it). A model
@@ -34,6 +36,51 @@ public final class Predictor {
                     + "standardisation arrays, no \"" + ModelIO.STANDARDISATION + "\" in model.json); save it with "
                     + "ModelIO.save(dir, model, preparation, meta), as mtl train --out does");
         }
+        classes = classLabels(loaded.json());
+    }
+
+    /** class_values of model.json: numbers (formatted as the user writes them) or names. */
+    private static Map<String, List<String>> classLabels(com.google.gson.JsonObject json) {
+        if (!json.has("class_values") || !json.get("class_values").isJsonObject()) {
+            return Map.of();
+        }
+        Map<String, List<String>> out = new java.util.HashMap<>();
+        for (Map.Entry<String, com.google.gson.JsonElement> e : json.getAsJsonObject("class_values").entrySet()) {
+            if (!e.getValue().isJsonArray()) {
+                continue;
+            }
+            List<String> labels = new java.util.ArrayList<>();
+            for (com.google.gson.JsonElement v : e.getValue().getAsJsonArray()) {
+                if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isString()) {
+                    labels.add(v.getAsString());
+                } else if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
+                    float f = v.getAsFloat();
+                    labels.add(f == Math.rint(f) && Math.abs(f) < 1e15 ? Long.toString((long) f) : Float.toString(f));
+                } else {
+                    labels = null;
+                    break;
+                }
+            }
+            if (labels != null) {
+                out.put(e.getKey(), List.copyOf(labels));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The class labels of a classification head, in the order of its probabilities (for a
+     * binary head the negative class, then the positive one whose probability it gives): the
+     * text labels' names or the label values, as recorded by {@code mtl train --out}; null for a
+     * regression head, a model that records none, or one built without a {@link ModelIO.Loaded}.
+     */
+    public List<String> classLabels(int head) {
+        if (head < 0 || head >= model.heads().size() || model.heads().get(head).loss() == Loss.SQUARED) {
+            return null;
+        }
+        List<String> c = classes.get(model.heads().get(head).name());
+        int expected = model.heads().get(head).loss() == Loss.LOGISTIC ? 2 : model.heads().get(head).outputs();
+        return c != null && c.size() == expected ? c : null;
     }
 
     /**

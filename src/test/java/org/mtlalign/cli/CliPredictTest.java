@@ -180,6 +180,11 @@ class CliPredictTest {
         // Chance is about 1/3; columns named in the wrong order would score about that or less.
         assertTrue(right > 0.6 * m, right + " of " + m + " predicted right");
 
+        // The library reads the same labels.
+        org.mtlalign.train.Predictor predictor = new org.mtlalign.train.Predictor(ModelIO.load(model));
+        assertEquals(List.of("ham", "spam"), predictor.classLabels(predictor.requireHead("b")));
+        assertEquals(List.of("high", "low", "mid"), predictor.classLabels(predictor.requireHead("c")));
+
         // The same files resume; a renamed class (same sorted order, same indices) does not.
         CliTestSupport.Run same = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl");
         assertEquals(0, same.code(), same.all());
