@@ -341,8 +341,12 @@ public final class Preparation {
             double mu = st[0][j] / n;
             double var = Math.max(0, st[1][j] / n - mu * mu);
             mean[j] = (float) mu;
-            // Constant features (e.g. border pixels) keep scale 1 instead of dividing by zero.
-            scale[j] = var > 1e-12 ? (float) Math.sqrt(var) : 1f;
+            // Constant features (e.g. border pixels) keep scale 1 instead of dividing by zero. The
+            // test is relative to the column's size (a float32 column cannot vary by less than
+            // about 1e-7 of its mean; what is left below 1e-6 is rounding), never absolute: a
+            // feature in small units (std 1e-8) varies as much as any and is scaled like any.
+            float sd = (float) Math.sqrt(var);
+            scale[j] = var > 0 && sd >= Float.MIN_NORMAL && Math.sqrt(var) > 1e-6 * Math.abs(mu) ? sd : 1f;
         }
         return new float[][] {mean, scale};
     }
