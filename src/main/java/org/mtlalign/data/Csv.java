@@ -594,7 +594,10 @@ public final class Csv {
         if (names > 0) {
             return true;
         }
-        return pandasNames && n >= 3 && (numbers == n || (firstEmpty && numbers == n - 1));
+        // An empty first cell before 0,1,... is pandas' unnamed index over unnamed columns (",0" for
+        // a series written with its index): as data it would be a missing value, so a header at any
+        // width, which lets the index column be reported as such.
+        return pandasNames && ((n >= 3 && numbers == n) || (n >= 2 && firstEmpty && numbers == n - 1));
     }
 
     private static boolean isMissingMarker(String text) {

@@ -69,14 +69,10 @@ public final class Task {
         }
         // pandas names the columns of an unnamed series or frame 0 (0,1): a line that is also a
         // plausible label row, so the CSV reader keeps it; the partner file's row count decides.
-        String headerNote = null;
-        if (ya.pandasHeaderRow && ya.dim(0) == xa.dim(0) + 1) {
-            ya = ya.withoutFirstRow();
-            headerNote = pandasHeaderNote(ySource, ya, xSource);
-        } else if (xa.pandasHeaderRow && xa.dim(0) == ya.dim(0) + 1) {
-            xa = xa.withoutFirstRow();
-            headerNote = pandasHeaderNote(xSource, xa, ySource);
-        }
+        String[] headerNote = new String[1];
+        NpyArray[] xy = dropPandasHeaders(xa, xSource, ya, ySource, headerNote);
+        xa = xy[0];
+        ya = xy[1];
         int m = xa.dim(0);
         int d = xa.dim(1);
         if (m == 0) {
@@ -115,18 +111,40 @@ public final class Task {
         }
         Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
         t.classNames = classNames;
-        t.headerNote = headerNote;
+        t.headerNote = headerNote[0];
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
         t.inputPrecisionLoss = xa.precisionLoss() == null ? null : xSource + ": " + xa.precisionLoss();
         return t;
     }
 
-    /** The warning for a first line taken as pandas' default header (see {@link NpyArray#pandasHeaderRow}). */
-    static String pandasHeaderNote(String source, NpyArray trimmed, String partner) {
-        String names = trimmed.rank() == 2 && trimmed.dim(1) == 2 ? "0,1" : "0";
-        return source + ": its first line '" + names + "' was read as pandas' default column name"
-                + (names.length() > 1 ? "s" : "") + " (a header), since " + partner + " has one row fewer; name the "
-                + "column" + (names.length() > 1 ? "s" : "") + " when writing it to be sure";
+    /**
+     * X and y with a first line of pandas' default names (see {@link NpyArray#pandasHeaderRow})
+     * dropped where the row counts say it is a header: the file with one row more than its
+     * partner, or both files when both start so and have the same count. {@code note[0]} gets
+     * the warning to print, or stays null.
+     */
+    static NpyArray[] dropPandasHeaders(NpyArray xa, String xSource, NpyArray ya, String ySource, String[] note) {
+        if (xa.rank() < 1 || ya.rank() < 1) {
+            return new NpyArray[] {xa, ya};
+        }
+        if (ya.pandasHeaderRow && ya.dim(0) == xa.dim(0) + 1) {
+            note[0] = pandasHeaderNote(ySource, ya, "since " + xSource + " has one row fewer");
+            return new NpyArray[] {xa, ya.withoutFirstRow()};
+        }
+        if (xa.pandasHeaderRow && xa.dim(0) == ya.dim(0) + 1) {
+            note[0] = pandasHeaderNote(xSource, xa, "since " + ySource + " has one row fewer");
+            return new NpyArray[] {xa.withoutFirstRow(), ya};
+        }
+        if (xa.pandasHeaderRow && ya.pandasHeaderRow && xa.dim(0) == ya.dim(0)) {
+            note[0] = pandasHeaderNote(xSource + " and " + ySource, xa, "as both files start so");
+            return new NpyArray[] {xa.withoutFirstRow(), ya.withoutFirstRow()};
+        }
+        return new NpyArray[] {xa, ya};
+    }
+
+    private static String pandasHeaderNote(String source, NpyArray a, String why) {
+        return source + ": the first line (" + (a.rank() == 2 && a.dim(1) == 2 ? "0,1" : "0") + ") was read as "
+                + "pandas' default column names (a header), " + why + "; name the columns when writing to be sure";
     }
 
     private static void requireFinite(String name, String what, float[] a, int cols) {

@@ -313,14 +313,10 @@ public final class TaskLoader {
         if (ya.rank() != 1 && ya.rank() != 2) {
             throw new UserInputException(yFile + ": labels must be 1-D (m) or 2-D (m x k: one column per task)");
         }
-        String headerNote = null;
-        if (ya.pandasHeaderRow && ya.dim(0) == xa.dim(0) + 1) {
-            ya = ya.withoutFirstRow();
-            headerNote = Task.pandasHeaderNote(yFile.toString(), ya, xFile.toString());
-        } else if (xa.pandasHeaderRow && xa.dim(0) == ya.dim(0) + 1) {
-            xa = xa.withoutFirstRow();
-            headerNote = Task.pandasHeaderNote(xFile.toString(), xa, yFile.toString());
-        }
+        String[] headerNote = new String[1];
+        NpyArray[] xy = Task.dropPandasHeaders(xa, xFile.toString(), ya, yFile.toString(), headerNote);
+        xa = xy[0];
+        ya = xy[1];
         int m = xa.dim(0);
         int k = ya.rank() == 1 ? 1 : ya.dim(1);
         if (ya.dim(0) != m) {
@@ -351,7 +347,7 @@ public final class TaskLoader {
                 colArr.classNames = new String[][] {classes};
             }
             Task t = Task.fromArrays(name, xa, xFile.toString(), colArr, yFile + "[:, " + j + "]");
-            t.headerNote = headerNote;
+            t.headerNote = headerNote[0];
             tasks.add(t);
         }
         return new TaskSuite(xFile.getFileName().toString(), tasks, true);

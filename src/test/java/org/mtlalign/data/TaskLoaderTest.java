@@ -329,7 +329,7 @@ class TaskLoaderTest {
         Task t = TaskLoader.load("t", xf, yf);
         assertEquals(m, t.rows());
         assertArrayEquals(labels, t.y());
-        assertTrue(t.headerNote() != null && t.headerNote().contains("y.csv") && t.headerNote().contains("'0'"),
+        assertTrue(t.headerNote() != null && t.headerNote().contains("y.csv") && t.headerNote().contains("(0)"),
                 t.headerNote());
 
         // Equal row counts: the 0 is the first label.
@@ -353,7 +353,14 @@ class TaskLoaderTest {
         assertEquals(m, two.rows());
         assertEquals(0f, two.x()[0]);
         assertEquals(1f, two.x()[1]);
-        assertTrue(two.headerNote().contains("'0,1'"), two.headerNote());
+        assertTrue(two.headerNote().contains("(0,1)"), two.headerNote());
+
+        // Both files under pandas' names with equal counts: both lines are headers.
+        Task both = TaskLoader.load("t", x2f, yf);
+        assertEquals(m, both.rows());
+        assertArrayEquals(labels, both.y());
+        assertEquals(0f, both.x()[0]);
+        assertTrue(both.headerNote().contains("X2.csv and ") && both.headerNote().contains("both"), both.headerNote());
 
         // A shared X with a two-task label frame under 0,1.
         StringBuilder yy = new StringBuilder("0,1\n");
@@ -366,6 +373,16 @@ class TaskLoaderTest {
         assertEquals(2, s.tasks().size());
         assertArrayEquals(labels, s.tasks().get(0).y());
         assertTrue(s.tasks().get(1).headerNote().contains("Y.csv"), s.tasks().get(1).headerNote());
+
+        // A series written with its index (",0"): the index column is reported, not an empty cell.
+        Path idx = dir.resolve("idx.csv");
+        StringBuilder ix = new StringBuilder(",0\n");
+        for (int i = 0; i < m; i++) {
+            ix.append(i).append(',').append((int) labels[i]).append('\n');
+        }
+        text(idx, ix.toString());
+        UserInputException ie = assertThrows(UserInputException.class, () -> TaskLoader.load("t", xf, idx));
+        assertTrue(ie.getMessage().contains("index=False"), ie.getMessage());
 
         // An unnamed series of text labels: 0 is no label there, so it is the header.
         Path named = dir.resolve("names.csv");
