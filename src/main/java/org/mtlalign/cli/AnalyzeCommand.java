@@ -66,7 +66,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Backend backend = backendOption.select(spec.commandLine().getErr()::println);
         TaskSuite suite = data.load();
         Warnings warnings = new Warnings(spec.commandLine().getErr());
-        DataOptions.warnAboutInputs(suite, warnings);
+        data.warnAboutInputs(suite, warnings);
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());
         prep.warnings().forEach(warnings::add);
         List<PreparedTask> tasks = prep.tasks();

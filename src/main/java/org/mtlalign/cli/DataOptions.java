@@ -138,7 +138,8 @@ public final class DataOptions {
     }
 
     /** Warnings about loaded inputs that are legal but will not mean what the user expects. */
-    static void warnAboutInputs(TaskSuite suite, Warnings warnings) {
+    void warnAboutInputs(TaskSuite suite, Warnings warnings) {
+        alignWarnings.forEach(warnings::add);
         java.util.Set<String> said = new java.util.HashSet<>();
         for (org.mtlalign.data.Task t : suite.tasks()) {
             // One X shared by several tasks is one warning.
@@ -186,8 +187,13 @@ public final class DataOptions {
         } else {
             s = builtin(suite == null ? DEFAULT_SUITE : suite, seed);
         }
-        return s;
+        org.mtlalign.data.FeatureNames.Aligned aligned = org.mtlalign.data.FeatureNames.align(s);
+        alignWarnings = aligned.warnings();
+        return aligned.suite();
     }
+
+    /** What matching the tasks' X columns by name did or found (see FeatureNames.align). */
+    private List<String> alignWarnings = List.of();
 
     static TaskSuite builtin(String name, long seed) {
         switch (name.toLowerCase(Locale.ROOT)) {

@@ -91,6 +91,20 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserInputException(in + ": no rows");
         }
         FiniteCheck.requireFinite(in.toString(), xa);
+        int[] order = org.mtlalign.data.FeatureNames.match(featureNames(loaded.json()), xa.columnNames(),
+                in.toString());
+        if (order != null) {
+            // Columns given by name in another order (e.g. sorted): put them in the model's order.
+            float[] x = xa.data();
+            float[] row = new float[d];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < d; j++) {
+                    row[j] = x[i * d + order[j]];
+                }
+                System.arraycopy(row, 0, x, i * d, d);
+            }
+            e.println("note: " + in + ": its columns were matched to the model's by name (they are in another order)");
+        }
         if (xa.precisionLoss() != null) {
             e.println("warning: " + in + ": " + xa.precisionLoss());
         }
@@ -100,9 +114,19 @@ public final class PredictCommand implements Callable<Integer> {
         }
         String[] columns = columns(h, predictor.classLabels(head));
         write(csv, pred, rows, columns);
-        o.printf(Locale.ROOT, "predicted %d rows of task '%s' (%s head): wrote %s (%s)%n", rows, task,
-                h.loss().cliName(), out, String.join(", ", columns));
+        o.printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head): wrote %s (%s)%n", rows, rows == 1 ? "row" : "rows",
+                task, h.loss().cliName(), out, String.join(", ", columns));
         return 0;
+    }
+
+    /** The input columns' names recorded with the model, or null. */
+    private static String[] featureNames(JsonObject json) {
+        if (!json.has(TrainCommand.FEATURE_NAMES) || !json.get(TrainCommand.FEATURE_NAMES).isJsonArray()) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        json.getAsJsonArray(TrainCommand.FEATURE_NAMES).forEach(v -> names.add(v.getAsString()));
+        return names.toArray(new String[0]);
     }
 
     /** Column names: the class labels recorded with the model where it has them, else indices. */

@@ -70,6 +70,9 @@ public final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** model.json's key for the input columns' names, when the training data had them. */
+    static final String FEATURE_NAMES = "feature_names";
+
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
@@ -168,7 +171,7 @@ public final class TrainCommand implements Callable<Integer> {
         TaskSuite suite;
         try {
             suite = data.load();
-            DataOptions.warnAboutInputs(suite, warnings);
+            data.warnAboutInputs(suite, warnings);
         } catch (UserInputException ex) {
             if (!dataFromSaved) {
                 throw ex;
@@ -187,6 +190,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<PreparedTask> tasks = prep.tasks();
         int d = suite.dim();
         String suiteName = suite.name();
+        String[] featureNames = org.mtlalign.data.FeatureNames.common(suite);
         boolean sharedInputs = suite.sharedInputs();
         // From here on only the prepared (standardised) copies are needed: dropping the loaded
         // arrays halves the heap when the inputs are large.
@@ -259,6 +263,14 @@ public final class TrainCommand implements Callable<Integer> {
         meta.add("data_args", dataArgs);
         if (fingerprint != null) {
             meta.add("data_fingerprint", fingerprint);
+        }
+        if (featureNames != null) {
+            // X's column names (CSV headers): mtl predict matches its inputs' columns to them.
+            JsonArray fn = new JsonArray();
+            for (String n : featureNames) {
+                fn.add(n);
+            }
+            meta.add(FEATURE_NAMES, fn);
         }
         // Each save records the standardisation and the label value of each class index, so that
         // `mtl predict` applies the model to raw inputs and names its columns.

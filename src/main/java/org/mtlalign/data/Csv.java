@@ -368,6 +368,7 @@ public final class Csv {
         array.precisionLoss = precision.describe();
         array.pandasHeaderRow = headerLine == null && rows >= 2 && cols <= 2 && firstLine != null
                 && pandasNames(firstLine, delim, cells, cols);
+        array.columnNames = header.isEmpty() ? null : header.toArray(new String[0]);
         return new CsvTable(array, header);
     }
 

@@ -149,6 +149,14 @@ public final class NpyArray {
         return classNames == null || j >= classNames.length || classNames[j] == null ? null : classNames[j].clone();
     }
 
+    /** Set by the CSV reader from the file's header: the column names; null without a header. */
+    String[] columnNames;
+
+    /** The column names from a CSV file's header, or null (no header, or not a CSV file). */
+    public String[] columnNames() {
+        return columnNames == null ? null : columnNames.clone();
+    }
+
     /**
      * Set by the CSV reader when the file has no header and its first line is exactly pandas'
      * default names {@code 0} or {@code 0,1}: a header if the file has one row more than its
@@ -174,6 +182,7 @@ public final class NpyArray {
         };
         NpyArray a = new NpyArray(s, Arrays.copyOfRange(data, cols, data.length), dtype, integral, o);
         a.classNames = classNames;
+        a.columnNames = columnNames;
         a.precisionLoss = precisionLoss;
         a.integerCollision = integerCollision;
         a.columnCollisions = columnCollisions;

@@ -18,6 +18,8 @@ public final class Task {
     // Set when two different integer labels in the file are one float32 value (see
     // NpyArray.integerCollision): harmless for a regression target, fatal for classes.
     String labelCollision;
+    // The names of X's columns from a CSV header (not pandas' 0..d-1); null if the file had none.
+    String[] featureNames;
     // Set when a CSV's first line was taken as pandas' default header: what to tell the user.
     String headerNote;
     // Set when the labels were text: the class names, sorted; y holds indices into them.
@@ -110,6 +112,7 @@ public final class Task {
                     + "text; class names need a single label column per task");
         }
         Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
+        t.featureNames = FeatureNames.meaningful(xa.columnNames);
         t.classNames = classNames;
         t.headerNote = headerNote[0];
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
@@ -175,6 +178,33 @@ public final class Task {
     /** Which input column float32 could not hold (and how), or null: worth a warning, see NpyArray.precisionLoss. */
     public String inputPrecisionLoss() {
         return inputPrecisionLoss;
+    }
+
+    /** The names of X's columns from its CSV header, or null (see {@link FeatureNames}). */
+    public String[] featureNames() {
+        return featureNames == null ? null : featureNames.clone();
+    }
+
+    /** This task with its input columns in another order: column j of the result is column order[j] of this one. */
+    Task withColumnsPermuted(int[] order) {
+        float[] px = new float[x.length];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                px[i * d + j] = x[i * d + order[j]];
+            }
+        }
+        Task t = new Task(name, px, m, d, y, yCols, integralLabels, source);
+        t.labelCollision = labelCollision;
+        t.inputPrecisionLoss = inputPrecisionLoss;
+        t.headerNote = headerNote;
+        t.classNames = classNames;
+        if (featureNames != null) {
+            t.featureNames = new String[d];
+            for (int j = 0; j < d; j++) {
+                t.featureNames[j] = featureNames[order[j]];
+            }
+        }
+        return t;
     }
 
     /**

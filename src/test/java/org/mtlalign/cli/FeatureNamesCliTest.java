@@ -1,0 +1,159 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.data.Npy;
+
+/**
+ * X columns named in a CSV header are matched by name, not position: a task whose file lists
+ * them in another order trains exactly as if it listed them in the first task's order, and
+ * `mtl predict` reorders its inputs to the model's columns or refuses names it does not know.
+ */
+class FeatureNamesCliTest {
+    @TempDir
+    Path dir;
+
+    private final long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+
+    private static final String[] NAMES = {"alcohol", "ash", "hue", "proline", "magnesium"};
+
+    /** Writes rows x NAMES.length values as a CSV with the columns in {@code order}. */
+    private static Path csv(Path file, float[] x, int rows, int[] order) throws IOException {
+        int d = NAMES.length;
+        StringBuilder b = new StringBuilder();
+        for (int j = 0; j < d; j++) {
+            b.append(j == 0 ? "" : ",").append(NAMES[order[j]]);
+        }
+        b.append('\n');
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < d; j++) {
+                b.append(j == 0 ? "" : ",").append(x[i * d + order[j]]);
+            }
+            b.append('\n');
+        }
+        Files.writeString(file, b.toString());
+        return file;
+    }
+
+    private static int[] shuffled(Random rnd) {
+        int[] p = {0, 1, 2, 3, 4};
+        do {
+            for (int i = p.length - 1; i > 0; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = p[i];
+                p[i] = p[j];
+                p[j] = t;
+            }
+        } while (p[0] == 0 && p[1] == 1 && p[2] == 2 && p[3] == 3);
+        return p;
+    }
+
+    @Test
+    void columnsAreMatchedByNameInTrainingAndPrediction() throws Exception {
+        Random rnd = new Random(seed);
+        int d = NAMES.length;
+        int m = 90;
+        float[][] xs = new float[2][m * d];
+        Path[] ys = new Path[2];
+        for (int t = 0; t < 2; t++) {
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < d; j++) {
+                    xs[t][i * d + j] = (float) (rnd.nextGaussian() * (j + 1) + 10 * j);
+                }
+                y[i] = xs[t][i * d] + 0.5f * xs[t][i * d + 3] - 15 > 0 ? 1 : 0;
+            }
+            ys[t] = dir.resolve("y" + t + ".npy");
+            Npy.write(ys[t], new int[] {m}, y);
+        }
+        int[] identity = {0, 1, 2, 3, 4};
+        int[] perm = shuffled(rnd);
+        Path a = csv(dir.resolve("a.csv"), xs[0], m, identity);
+        Path bSame = csv(dir.resolve("b_same.csv"), xs[1], m, identity);
+        Path bPerm = csv(dir.resolve("b_perm.csv"), xs[1], m, perm);
+
+        String[] common = {"--rank", "2", "--epochs", "8", "--no-stl", "--align", "none", "--reweight", "none"};
+        Path j1 = dir.resolve("same.json");
+        Path model = dir.resolve("model");
+        CliTestSupport.Run same = CliTestSupport.run(concat(new String[] {"train", "--task", "a=" + a + ":" + ys[0],
+            "--task", "b=" + bSame + ":" + ys[1], "--json", j1.toString(), "--out", model.toString()}, common));
+        assertEquals(0, same.code(), same.all());
+        Path j2 = dir.resolve("perm.json");
+        CliTestSupport.Run permuted = CliTestSupport.run(concat(new String[] {"train", "--task", "a=" + a + ":" + ys[0],
+            "--task", "b=" + bPerm + ":" + ys[1], "--json", j2.toString()}, common));
+        assertEquals(0, permuted.code(), permuted.all());
+        assertTrue(permuted.err().contains("task 'b': its X columns are those of task 'a' in another order"),
+                permuted.err());
+        JsonObject r1 = JsonParser.parseString(Files.readString(j1)).getAsJsonObject();
+        JsonObject r2 = JsonParser.parseString(Files.readString(j2)).getAsJsonObject();
+        assertEquals(r1.get("tasks"), r2.get("tasks"), "seed=" + seed);
+        assertEquals(r1.get("similarity"), r2.get("similarity"), "seed=" + seed);
+
+        // Prediction: the held-in rows of task a in the model's order and shuffled give the same output.
+        Path pIn = dir.resolve("p_in.npy");
+        Path pPerm = dir.resolve("p_perm.npy");
+        CliTestSupport.Run p1 = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                a.toString(), "--out", pIn.toString());
+        assertEquals(0, p1.code(), p1.all());
+        Path aPerm = csv(dir.resolve("a_perm.csv"), xs[0], m, perm);
+        CliTestSupport.Run p2 = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                aPerm.toString(), "--out", pPerm.toString());
+        assertEquals(0, p2.code(), p2.all());
+        assertTrue(p2.err().contains("matched to the model's by name"), p2.err());
+        assertArrayEquals(Npy.read(pIn).data(), Npy.read(pPerm).data());
+
+        // Unknown names are refused, naming what is missing and what is not expected.
+        String renamed = Files.readString(aPerm).replaceFirst("hue", "colour");
+        Path bad = dir.resolve("a_bad.csv");
+        Files.writeString(bad, renamed);
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                bad.toString(), "--out", dir.resolve("x.npy").toString()), "a_bad.csv", "missing 'hue'",
+                "not expected 'colour'");
+        // A file without names (a .npy) is taken by position.
+        Path npy = dir.resolve("a.npy");
+        Npy.write(npy, new int[] {m, d}, xs[0]);
+        CliTestSupport.Run p3 = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                npy.toString(), "--out", dir.resolve("p3.npy").toString());
+        assertEquals(0, p3.code(), p3.all());
+        assertArrayEquals(Npy.read(pIn).data(), Npy.read(dir.resolve("p3.npy")).data());
+    }
+
+    @Test
+    void tasksWithOtherNamesAreMatchedByPositionWithAWarning() throws Exception {
+        Random rnd = new Random(seed);
+        int m = 60;
+        float[] x = new float[m * NAMES.length];
+        float[] y = new float[m];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < m; i++) {
+            y[i] = x[i * NAMES.length] > 0 ? 1 : 0;
+        }
+        Path yf = dir.resolve("y.npy");
+        Npy.write(yf, new int[] {m}, y);
+        Path a = csv(dir.resolve("a.csv"), x, m, new int[] {0, 1, 2, 3, 4});
+        Path b = dir.resolve("b.csv");
+        Files.writeString(b, Files.readString(a).replaceFirst("alcohol", "ethanol"));
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", "a=" + a + ":" + yf, "--task", "b=" + b + ":" + yf);
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("task 'b': its X column names differ from task 'a''s (missing 'alcohol'; not "
+                + "expected 'ethanol'); columns are matched by position"), r.err());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
