@@ -10,7 +10,8 @@ import org.mtlalign.model.Loss;
  *
  * <p>Inference (unless the user names a loss): more than one label column means squared loss;
  * exactly two distinct values means logistic (the larger value is the positive class); a small
- * set (3..{@value #MAX_CLASSES}) of integers means softmax; anything else squared. A loss the user
+ * set (3..{@value #MAX_CLASSES}) of integers means softmax, unless there are more values than half
+ * the rows (then they are quantities); anything else squared. A loss the user
  * names must fit the labels: logistic needs exactly two values, softmax integers with 2..{@value
  * #MAX_FORCED_CLASSES} distinct values (more than inference would pick, for many-class tasks).
  *
@@ -85,9 +86,15 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             } else if (distinct.size() == 2) {
                 loss = Loss.LOGISTIC;
                 reason = "2 distinct label values: logistic loss";
+            } else if (integers && distinct.size() <= MAX_CLASSES && 2 * distinct.size() > y.length) {
+                // Most rows with a value of their own (16 weights in 20 rows): quantities, not classes.
+                loss = Loss.SQUARED;
+                reason = distinct.size() + " distinct integer values in " + y.length + " rows (too few rows per value "
+                        + "for classes): squared loss; pass --loss " + t.name() + "=softmax to treat them as classes";
             } else if (integers && distinct.size() <= MAX_CLASSES) {
                 loss = Loss.SOFTMAX;
-                reason = distinct.size() + " integer classes: softmax loss";
+                reason = distinct.size() + " integer classes: softmax loss (--loss " + t.name()
+                        + "=squared if they are quantities such as counts or ratings)";
             } else if (integers) {
                 loss = Loss.SQUARED;
                 reason = distinct.size() > MAX_FORCED_CLASSES

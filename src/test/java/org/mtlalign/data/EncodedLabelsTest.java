@@ -45,7 +45,17 @@ class EncodedLabelsTest {
         EncodedLabels fifty = EncodedLabels.encode(task(classes(50, 2)), null);
         assertEquals(Loss.SOFTMAX, fifty.loss());
         assertEquals(50, fifty.outputs());
-        assertEquals("50 integer classes: softmax loss", fifty.reason());
+        assertEquals("50 integer classes: softmax loss (--loss t=squared if they are quantities such as counts or "
+                + "ratings)", fifty.reason());
+
+        // More values than half the rows (linnerud's 16 weights in 20 rows): quantities, not classes.
+        float[] weights = classes(16, 2);
+        float[] fewRows = java.util.Arrays.copyOf(weights, 20);
+        EncodedLabels quantities = EncodedLabels.encode(task(fewRows), null);
+        assertEquals(Loss.SQUARED, quantities.loss());
+        assertEquals("16 distinct integer values in 20 rows (too few rows per value for classes): squared loss; pass "
+                + "--loss t=softmax to treat them as classes", quantities.reason());
+        assertEquals(Loss.SOFTMAX, EncodedLabels.encode(task(java.util.Arrays.copyOf(weights, 32)), null).loss());
 
         EncodedLabels real = EncodedLabels.encode(task(0.5f, 1, 2, 3.25f), null);
         assertEquals(Loss.SQUARED, real.loss());
