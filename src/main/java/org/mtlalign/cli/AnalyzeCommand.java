@@ -50,7 +50,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             description = "Similarity score: keep the rank holding this share of singular values (default: ${DEFAULT-VALUE}).")
     double energy;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically).")
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically); - writes it to standard output and the tables to standard error.")
     Path json;
 
     @CommandLine.Spec
@@ -58,8 +58,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter o = spec.commandLine().getOut();
-        if (json != null) {
+        // With --json -, standard output carries the JSON alone and the tables go to standard error.
+        PrintWriter o = Outputs.isStdout(json) ? spec.commandLine().getErr() : spec.commandLine().getOut();
+        if (json != null && !Outputs.isStdout(json)) {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
         }
@@ -191,8 +192,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             }
             root.add("capacity", ModelIO.gson().toJsonTree(cap));
             root.add("warnings", warnings.json());
-            Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
-            o.println("wrote " + json);
+            Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
         }
         return 0;
     }

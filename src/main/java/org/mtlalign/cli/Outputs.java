@@ -3,6 +3,7 @@ package org.mtlalign.cli;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.time.Instant;
@@ -19,6 +20,25 @@ final class Outputs {
      * Fails early (before any work) when {@code file} cannot be an output file: an empty name, a
      * directory, a path under a file, or a folder in which nothing can be created.
      */
+    /** Whether a --json target is "-": the JSON goes to standard output, the tables to standard error. */
+    static boolean isStdout(Path file) {
+        return file != null && file.toString().equals("-");
+    }
+
+    /**
+     * Writes a command's JSON: to {@code stdout} alone when the target is "-" (so that a script
+     * can parse the whole of standard output), else atomically to the file, saying so on {@code msg}.
+     */
+    static void writeJson(Path file, String text, PrintWriter stdout, PrintWriter msg, String suffix) {
+        if (isStdout(file)) {
+            stdout.print(text.endsWith("\n") ? text : text + "\n");
+            stdout.flush();
+            return;
+        }
+        writeAtomically(file, text, "--json");
+        msg.println("wrote " + file + suffix);
+    }
+
     static void checkTarget(Path file, String option) {
         if (file.toString().isEmpty()) {
             throw new UserInputException(option + ": empty file name");

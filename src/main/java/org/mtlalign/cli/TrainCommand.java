@@ -50,7 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write all results as JSON (atomically).")
+    @Option(names = "--json", paramLabel = "FILE", description = "Write all results as JSON (atomically); - writes it to standard output and the tables to standard error.")
     Path json;
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -75,8 +75,10 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter e = spec.commandLine().getErr();
+        // With --json -, standard output carries the JSON alone and the tables go to standard error.
+        PrintWriter o = Outputs.isStdout(json) ? e : stdout;
         Warnings warnings = new Warnings(e);
         String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
         if (transferTarget != null && (out != null || resume != null)) {
@@ -150,7 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
                 e.println("note: --out " + out + " holds a saved model; it will be replaced (use --resume to continue it)");
             }
         }
-        if (json != null) {
+        if (json != null && !Outputs.isStdout(json)) {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
             if (saveTo != null && json.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
@@ -332,8 +334,7 @@ public final class TrainCommand implements Callable<Integer> {
                     root.addProperty("resumed_from", resume.toAbsolutePath().toString());
                     root.addProperty("mtl_epochs_before_resume", epochsBefore);
                 }
-                Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
-                e.println("wrote " + json + " (status diverged)");
+                Outputs.writeJson(json, ModelIO.toJson(root), stdout, e, " (status diverged)");
             }
             throw ex;
         }
@@ -372,8 +373,7 @@ public final class TrainCommand implements Callable<Integer> {
             tasks.forEach(t -> names.add(t.name()));
             root.add("task_names", names);
             root.add("warnings", warnings.json());
-            Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
-            o.println("wrote " + json);
+            Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
         }
         List<ExperimentResult.Training> diverged = res.divergedRuns();
         if (!diverged.isEmpty()) {
@@ -442,8 +442,7 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("task_names", names);
             root.add("transfer", ModelIO.gson().toJsonTree(rep));
             root.add("warnings", warnings.json());
-            Outputs.writeAtomically(json, ModelIO.toJson(root), "--json");
-            o.println("wrote " + json);
+            Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
         }
         return 0;
     }

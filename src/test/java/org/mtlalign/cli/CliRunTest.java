@@ -349,6 +349,18 @@ class CliRunTest {
                 .forEach(w -> listed.add(w.getAsString()));
         assertTrue(!printed.isEmpty(), r.err());
         assertEquals(printed, listed);
+
+        // --json -: standard output is the JSON alone (the same), the tables go to standard error.
+        CliTestSupport.Run piped = CliTestSupport.run("analyze", "--task", a, "--task", constant[0], "--task", b,
+                "--task", constant[1], "--json", "-");
+        assertEquals(0, piped.code(), piped.all());
+        JsonObject fromStdout = JsonParser.parseString(piped.out()).getAsJsonObject();
+        JsonObject fromFile = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        fromStdout.remove("provenance");
+        fromFile.remove("provenance");
+        assertEquals(fromFile, fromStdout);
+        assertTrue(piped.err().contains("most similar pairs"), piped.err());
+        assertTrue(!Files.exists(Path.of("-")), "no file named '-'");
         String pairs = r.out().substring(r.out().indexOf("most similar pairs"));
         assertTrue(pairs.contains("left out: const0, const1"), pairs);
         assertTrue(pairs.contains("a ~ b") && !pairs.contains("const0 ~") && !pairs.contains("~ const1"), pairs);
