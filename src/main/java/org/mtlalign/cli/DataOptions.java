@@ -149,6 +149,9 @@ public final class DataOptions {
             if (t.headerNote() != null && said.add(t.headerNote())) {
                 warnings.add(t.headerNote());
             }
+            if (t.idColumnNote() != null && said.add(t.idColumnNote())) {
+                warnings.add(t.idColumnNote());
+            }
         }
     }
 

@@ -20,6 +20,8 @@ public final class Task {
     String labelCollision;
     // The names of X's columns from a CSV header (not pandas' 0..d-1); null if the file had none.
     String[] featureNames;
+    // Set when a column of X (or of a multi-column y) looks like a row identifier: the warning.
+    String idColumnNote;
     // Set when a CSV's first line was taken as pandas' default header: what to tell the user.
     String headerNote;
     // Set when the labels were text: the class names, sorted; y holds indices into them.
@@ -115,6 +117,10 @@ public final class Task {
         t.featureNames = FeatureNames.meaningful(xa.columnNames);
         t.classNames = classNames;
         t.headerNote = headerNote[0];
+        t.idColumnNote = idColumn(xa, xSource);
+        if (t.idColumnNote == null && q > 1) {
+            t.idColumnNote = idColumn(ya, ySource);
+        }
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
         t.inputPrecisionLoss = xa.precisionLoss() == null ? null : xSource + ": " + xa.precisionLoss();
         return t;
@@ -180,6 +186,46 @@ public final class Task {
         return inputPrecisionLoss;
     }
 
+    /**
+     * A column of X (or of a y with several columns) that looks like a row identifier rather than
+     * a feature: named like one (id, index, patient_id, pandas' "Unnamed: 0") or holding the row
+     * numbers 0..m-1 or 1..m in order; the warning to print, or null.
+     */
+    public String idColumnNote() {
+        return idColumnNote;
+    }
+
+    private static String idColumn(NpyArray a, String source) {
+        if (a.rank() != 2 || a.dim(0) < 3) {
+            return null;
+        }
+        int m = a.dim(0);
+        int d = a.dim(1);
+        String[] names = a.columnNames;
+        for (int j = 0; j < d; j++) {
+            String n = names == null ? "" : names[j].strip().toLowerCase(java.util.Locale.ROOT);
+            if (n.equals("id") || n.equals("index") || n.equals("idx") || n.endsWith("_id") || n.matches("unnamed: \\d+")) {
+                return source + ": column '" + names[j] + "' (column " + (j + 1) + ") looks like a row identifier, "
+                        + "not a feature; drop it if so (pandas writes its index unless to_csv(index=False))";
+            }
+        }
+        float[] x = a.data();
+        for (int j = 0; j < d; j++) {
+            for (int start = 0; start <= 1; start++) {
+                boolean rowNumbers = true;
+                for (int i = 0; i < m && rowNumbers; i++) {
+                    rowNumbers = x[i * d + j] == i + start;
+                }
+                if (rowNumbers) {
+                    return source + ": column " + (j + 1) + (names == null ? "" : " ('" + names[j] + "')") + " holds the "
+                            + "row numbers " + start + ".." + (m - 1 + start) + ", an index rather than a feature; "
+                            + "drop it if so";
+                }
+            }
+        }
+        return null;
+    }
+
     /** The names of X's columns from its CSV header, or null (see {@link FeatureNames}). */
     public String[] featureNames() {
         return featureNames == null ? null : featureNames.clone();
@@ -197,6 +243,7 @@ public final class Task {
         t.labelCollision = labelCollision;
         t.inputPrecisionLoss = inputPrecisionLoss;
         t.headerNote = headerNote;
+        t.idColumnNote = idColumnNote;
         t.classNames = classNames;
         if (featureNames != null) {
             t.featureNames = new String[d];

@@ -395,4 +395,37 @@ class TaskLoaderTest {
         assertEquals(m, textual.rows());
         assertArrayEquals(new String[] {"ham", "spam"}, textual.classNames());
     }
+
+    /** An index written as a column (reset_index, a re-saved "Unnamed: 0", patient_id) is named, not silently a feature. */
+    @Test
+    void rowIdentifierColumnsAreNamed() throws IOException {
+        java.util.Random rnd = new java.util.Random(Long.getLong("mtlalign.test.seed", System.nanoTime()));
+        int m = 6 + rnd.nextInt(30);
+        Path yf = dir.resolve("y.npy");
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            y[i] = i % 2;
+        }
+        Npy.write(yf, new int[] {m}, y);
+        for (String header : new String[] {"index", "Unnamed: 0", "patient_id", "f0"}) {
+            int start = header.equals("f0") ? rnd.nextInt(2) : 0;
+            StringBuilder b = new StringBuilder(header + ",a,b\n");
+            for (int i = 0; i < m; i++) {
+                b.append(header.equals("patient_id") ? 1000 + 7 * i : i + start).append(',')
+                        .append(rnd.nextGaussian()).append(',').append(rnd.nextGaussian()).append('\n');
+            }
+            Path xf = dir.resolve("X.csv");
+            text(xf, b.toString());
+            String note = TaskLoader.load("t", xf, yf).idColumnNote();
+            assertTrue(note != null && note.contains("X.csv") && note.contains("column 1"), header + ": " + note);
+        }
+        // Ordinary features: nothing to say.
+        StringBuilder b = new StringBuilder("a,b\n");
+        for (int i = 0; i < m; i++) {
+            b.append(rnd.nextGaussian()).append(',').append(rnd.nextGaussian()).append('\n');
+        }
+        Path xf = dir.resolve("X.csv");
+        text(xf, b.toString());
+        assertEquals(null, TaskLoader.load("t", xf, yf).idColumnNote());
+    }
 }
