@@ -152,6 +152,10 @@ public final class DataOptions {
             if (t.idColumnNote() != null && said.add(t.idColumnNote())) {
                 warnings.add(t.idColumnNote());
             }
+            if (t.unlabelledRows() > 0) {
+                warnings.add("task '" + t.name() + "': " + t.unlabelledRows() + " of " + t.rows() + " rows have no label "
+                        + "(an empty cell, NA or NaN) and are left out of it");
+            }
         }
     }
 

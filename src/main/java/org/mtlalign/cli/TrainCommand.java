@@ -819,7 +819,7 @@ public final class TrainCommand implements Callable<Integer> {
             if (t.loss() == org.mtlalign.model.Loss.SQUARED) {
                 double max = 0;
                 for (float v : t.target()) {
-                    max = Math.max(max, Math.abs(v));
+                    max = Float.isNaN(v) ? max : Math.max(max, Math.abs(v));  // NaN: a missing label
                 }
                 if (max > 1e6) {
                     w.add(String.format(Locale.ROOT, "task '%s': labels reach %.3g; squared loss on that scale "

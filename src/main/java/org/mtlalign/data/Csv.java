@@ -265,7 +265,9 @@ public final class Csv {
                     continue; // keep counting for the ragged-row message, store nothing
                 }
                 float v = num.parse(line, cells.start, cells.end);
-                if (!num.ok) {
+                if (!num.ok && labels && isMissing(unquote(line, cells.start, cells.end).strip())) {
+                    v = Float.NaN;  // a missing label: its row is left out of the task
+                } else if (!num.ok) {
                     if (badColumn == 0) {
                         badColumn = n;
                     }
@@ -279,7 +281,7 @@ public final class Csv {
                     wide = Arrays.copyOf(wide, 2 * n);
                 }
                 wide[n - 1] = num.wide;
-                if (integral && (!Float.isFinite(v) || v != Math.rint(v))) {
+                if (integral && !(labels && Float.isNaN(v)) && (!Float.isFinite(v) || v != Math.rint(v))) {
                     integral = false;
                 }
                 if (Math.abs(v) > 16777216f && v == Math.rint(v) && Float.isFinite(v)) {
@@ -394,6 +396,11 @@ public final class Csv {
      */
     private static boolean isText(String text) {
         return !text.isEmpty() && !isMissingMarker(text) && !decimalComma(text);
+    }
+
+    /** A label cell that holds no label: empty, NaN or a missing-value marker ("none" and "?" too among numbers). */
+    private static boolean isMissing(String text) {
+        return text.isEmpty() || isMissingMarker(text) || text.equalsIgnoreCase("nan");
     }
 
     /** Missing-value markers that may also be class names ("none" of a severity scale, "?"). */
@@ -515,16 +522,16 @@ public final class Csv {
             for (int j = 0; j < cols; j++) {
                 String c = row[j];
                 if (text[j]) {
-                    if (!c.isEmpty() && !NAME_MARKERS.contains(c.toLowerCase(Locale.ROOT))
-                            && (isMissingMarker(c) || c.equalsIgnoreCase("nan"))) {
-                        throw error(where, "line " + ln + ", column " + (j + 1) + ": missing label '" + clip(c)
-                                + "' (fill in or drop those rows first)");
-                    }
-                    labels[r * cols + j] = c;
+                    // A missing label (empty, NA, NaN; "none" and "?" are names here) leaves its row out.
+                    boolean missing = c.isEmpty() || (!NAME_MARKERS.contains(c.toLowerCase(Locale.ROOT))
+                            && (isMissingMarker(c) || c.equalsIgnoreCase("nan")));
+                    labels[r * cols + j] = missing ? null : c;
                     continue;
                 }
                 float v = num.parse(c, 0, c.length());
-                if (!num.ok) {
+                if (!num.ok && isMissing(c)) {
+                    v = Float.NaN;
+                } else if (!num.ok) {
                     String what = badCell(c, ln, false, false, delim);
                     throw error(where, "line " + ln + ", column " + (j + 1) + ": " + what
                             + (isText(c) ? " (the column is mostly numbers; a label column is read as class names "
@@ -538,8 +545,7 @@ public final class Csv {
             }
         }
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
-        NpyArray array = TextLabels.encode(where, new int[] {m, cols}, "<f4", values, labels, text, origin,
-                origin::location);
+        NpyArray array = TextLabels.encode(new int[] {m, cols}, "<f4", values, labels, text, origin);
         return new CsvTable(array, header ? Arrays.asList(head) : List.of());
     }
 

@@ -58,6 +58,9 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         boolean integers = true;
         float nonInteger = 0;
         for (float v : y) {
+            if (Float.isNaN(v)) {
+                continue;  // a missing label (its row is left out)
+            }
             if (distinct.size() <= MAX_FORCED_CLASSES) {
                 distinct.add(v);
             }
@@ -86,10 +89,11 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             } else if (distinct.size() == 2) {
                 loss = Loss.LOGISTIC;
                 reason = "2 distinct label values: logistic loss";
-            } else if (integers && distinct.size() <= MAX_CLASSES && 2 * distinct.size() > y.length) {
+            } else if (integers && distinct.size() <= MAX_CLASSES && 2 * distinct.size() > y.length - t.unlabelledRows()) {
                 // Most rows with a value of their own (16 weights in 20 rows): quantities, not classes.
                 loss = Loss.SQUARED;
-                reason = distinct.size() + " distinct integer values in " + y.length + " rows (too few rows per value "
+                reason = distinct.size() + " distinct integer values in " + (y.length - t.unlabelledRows())
+                        + " rows (too few rows per value "
                         + "for classes): squared loss; pass --loss " + t.name() + "=softmax to treat them as classes";
             } else if (integers && distinct.size() <= MAX_CLASSES) {
                 loss = Loss.SOFTMAX;
@@ -121,7 +125,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 float pos = distinct.last();
                 float[] target = new float[y.length];
                 for (int i = 0; i < y.length; i++) {
-                    target[i] = y[i] == pos ? 1f : 0f;
+                    target[i] = Float.isNaN(y[i]) ? Float.NaN : y[i] == pos ? 1f : 0f;
                 }
                 return new EncodedLabels(loss, target, 1, new float[] {distinct.first(), pos}, reason);
             }
@@ -145,7 +149,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 }
                 float[] target = new float[y.length];
                 for (int i = 0; i < y.length; i++) {
-                    target[i] = Arrays.binarySearch(values, y[i]);
+                    target[i] = Float.isNaN(y[i]) ? Float.NaN : Arrays.binarySearch(values, y[i]);
                 }
                 return new EncodedLabels(loss, target, values.length, values, reason);
             }

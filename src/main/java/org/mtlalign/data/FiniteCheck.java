@@ -38,14 +38,26 @@ public final class FiniteCheck {
         check(source, data, shape, null);
     }
 
+    /**
+     * As {@link #requireFinite(String, NpyArray)} but NaN passes: for labels, where NaN (an empty
+     * cell, NA, a pandas NaN) is a missing label and its row is left out of that task.
+     */
+    public static void requireNoInfinity(String source, NpyArray a) {
+        check(source, a.data(), a.shape(), a.origin(), true);
+    }
+
     private static void check(String source, float[] data, int[] shape, NpyArray.Origin origin) {
+        check(source, data, shape, origin, false);
+    }
+
+    private static void check(String source, float[] data, int[] shape, NpyArray.Origin origin, boolean nanOk) {
         if (product(shape) != data.length) {
             throw new IllegalArgumentException("shape does not match " + data.length + " elements");
         }
         // Tight scan first; the index is only worth computing once something is found.
         for (int i = 0; i < data.length; i++) {
             float v = data[i];
-            if (!Float.isFinite(v)) {
+            if (!Float.isFinite(v) && !(nanOk && Float.isNaN(v))) {
                 throw new UserInputException(Npy.oneLine(message(source, v, i, shape, origin)));
             }
         }

@@ -323,7 +323,7 @@ public final class Npy {
                 cells[flat] = sb.toString();
             }
         }
-        return TextLabels.encode(where, cells, h.shape(), h.descr());
+        return TextLabels.encode(cells, h.shape(), h.descr());
     }
 
     private static boolean startsWithMagic(ByteBuffer pre) {

@@ -110,6 +110,13 @@ public final class Preparation {
             long seed = suite.sharedInputs() ? cfg.seed() : cfg.seed() * 1_000_003L + i;
             EncodedLabels strat = suite.sharedInputs() ? null : enc[i];
             splits[i] = split(t.rows(), strat, cfg.validationFraction(), cfg.testFraction(), seed);
+            if (t.unlabelledRows() > 0) {
+                // Rows without a label take no part in this task. A shared X is split as a whole
+                // first, so a row is in the same part for every task that has its label.
+                for (int p = 0; p < 3; p++) {
+                    splits[i][p] = labelled(splits[i][p], enc[i]);
+                }
+            }
             if (splits[i][0].length == 0) {
                 throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + t.rows()
                         + " rows: too few to leave any for training");
@@ -362,6 +369,20 @@ public final class Preparation {
         return out;
     }
 
+    /** The rows of {@code rows} whose label is present (no NaN target). */
+    private static int[] labelled(int[] rows, EncodedLabels labels) {
+        int c = labels.targetColumns();
+        float[] t = labels.target();
+        return java.util.Arrays.stream(rows).filter(r -> {
+            for (int o = 0; o < c; o++) {
+                if (Float.isNaN(t[r * c + o])) {
+                    return false;
+                }
+            }
+            return true;
+        }).toArray();
+    }
+
     /** Seeded split into {train, validation, test}; stratified by class when labels given. */
     static int[][] split(int m, EncodedLabels labels, double valFrac, double testFrac, long seed) {
         Random rnd = new Random(seed);
@@ -378,7 +399,10 @@ public final class Preparation {
                 groups.add(new ArrayList<>());
             }
             for (int i = 0; i < m; i++) {
-                groups.get((int) labels.target()[i]).add(i);
+                float c = labels.target()[i];
+                if (!Float.isNaN(c)) {  // an unlabelled row is in no part of the split
+                    groups.get((int) c).add(i);
+                }
             }
         }
         List<Integer> train = new ArrayList<>();

@@ -15,6 +15,7 @@ public final class Task {
     private final int yCols;
     private final boolean integralLabels;
     private final String source;
+    private final int unlabelled;
     // Set when two different integer labels in the file are one float32 value (see
     // NpyArray.integerCollision): harmless for a regression target, fatal for classes.
     String labelCollision;
@@ -37,6 +38,8 @@ public final class Task {
      *                       inference looks at the values, so 0/1/2 stored as float are classes too)
      * @param source         where the task came from, for messages and provenance
      * @throws IllegalArgumentException for sizes that do not match, m, d or yCols below 1, NaN or Inf
+     *     in x, Inf in y (NaN in y is a missing label, see {@link #unlabelledRows()})
+     * @throws UserInputException when every label is missing
      */
     public Task(String name, float[] x, int m, int d, float[] y, int yCols, boolean integralLabels, String source) {
         if (m < 1 || d < 1 || yCols < 1) {
@@ -48,8 +51,23 @@ public final class Task {
         }
         // A NaN here would become every task's NaN standardisation mean and surface much later as
         // a "diverged" training; files are checked with their own indices by fromArrays already.
-        requireFinite(name, "X", x, d);
-        requireFinite(name, "y", y, yCols);
+        requireFinite(name, "X", x, d, false);
+        // A NaN label is a missing one: its row is left out of this task (Preparation).
+        requireFinite(name, "y", y, yCols, true);
+        int unlabelled = 0;
+        for (int i = 0; i < m; i++) {
+            for (int c = 0; c < yCols; c++) {
+                if (Float.isNaN(y[i * yCols + c])) {
+                    unlabelled++;
+                    break;
+                }
+            }
+        }
+        if (unlabelled == m) {
+            throw new UserInputException("task '" + name + "' (" + source + "): every label is missing (empty, NA or "
+                    + "NaN)");
+        }
+        this.unlabelled = unlabelled;
         this.name = name;
         this.x = x;
         this.m = m;
@@ -104,7 +122,7 @@ public final class Task {
             throw new UserInputException(ySource + ": y has 0 columns");
         }
         FiniteCheck.requireFinite(xSource, xa);
-        FiniteCheck.requireFinite(ySource, ya);
+        FiniteCheck.requireNoInfinity(ySource, ya);
         String[] classNames = ya.classNames(0);
         for (int j = 1; j < q && classNames == null; j++) {
             classNames = ya.classNames(j);
@@ -156,9 +174,9 @@ public final class Task {
                 + "pandas' default column names (a header), " + why + "; name the columns when writing to be sure";
     }
 
-    private static void requireFinite(String name, String what, float[] a, int cols) {
+    private static void requireFinite(String name, String what, float[] a, int cols, boolean nanOk) {
         for (int i = 0; i < a.length; i++) {
-            if (!Float.isFinite(a[i])) {
+            if (!Float.isFinite(a[i]) && !(nanOk && Float.isNaN(a[i]))) {
                 throw new IllegalArgumentException("task " + name + ": " + what + "[" + i / cols + ", " + i % cols
                         + "] is " + a[i]);
             }
@@ -224,6 +242,15 @@ public final class Task {
             }
         }
         return null;
+    }
+
+    /**
+     * Rows whose label is missing (NaN: an empty cell, NA, a pandas NaN; for several label
+     * columns, any of them): they are left out of this task's training, validation and test rows,
+     * while their inputs stay (a shared X keeps its rows paired across tasks).
+     */
+    public int unlabelledRows() {
+        return unlabelled;
     }
 
     /** The names of X's columns from its CSV header, or null (see {@link FeatureNames}). */

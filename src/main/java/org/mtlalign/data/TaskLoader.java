@@ -328,7 +328,7 @@ public final class TaskLoader {
         if ((names == null || names.isEmpty()) && header.size() == k) {
             requireTaskNames(yFile, header);
         }
-        FiniteCheck.requireFinite(yFile.toString(), ya);
+        FiniteCheck.requireNoInfinity(yFile.toString(), ya);
         float[] y = ya.data();
         List<Task> tasks = new ArrayList<>();
         for (int j = 0; j < k; j++) {

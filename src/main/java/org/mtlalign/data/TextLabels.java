@@ -2,8 +2,6 @@ package org.mtlalign.data;
 
 import java.util.Arrays;
 import java.util.TreeSet;
-import java.util.function.IntFunction;
-import org.mtlalign.UserInputException;
 
 /**
  * Class labels given as text ("spam"/"ham", "cat"/"dog"/"bird") turned into class indices: the
@@ -19,11 +17,10 @@ final class TextLabels {
      * Builds the array: columns flagged in {@code text} from {@code cells} (row-major, the other
      * columns' entries unused), the other columns from {@code values} (row-major; written in place).
      *
-     * @param location names a flat index the way the file shows it, for messages
-     * @throws UserInputException for an empty label in a text column
+     * Missing labels (null, blank, "nan") become NaN.
      */
-    static NpyArray encode(String where, int[] shape, String dtype, float[] values, String[] cells, boolean[] text,
-                           NpyArray.Origin origin, IntFunction<String> location) {
+    static NpyArray encode(int[] shape, String dtype, float[] values, String[] cells, boolean[] text,
+                           NpyArray.Origin origin) {
         int cols = text.length;
         int rows = cols == 0 ? 0 : cells.length / cols;
         String[][] names = new String[cols][];
@@ -39,15 +36,15 @@ final class TextLabels {
             TreeSet<String> distinct = new TreeSet<>();
             for (int i = 0; i < rows; i++) {
                 String c = cells[i * cols + j];
-                if (c.isBlank()) {
-                    throw new UserInputException(where + ": " + location.apply(i * cols + j)
-                            + ": empty label (a missing value? fill in or drop those rows first)");
+                if (!isMissing(c)) {
+                    distinct.add(c);
                 }
-                distinct.add(c);
             }
             names[j] = distinct.toArray(new String[0]);
             for (int i = 0; i < rows; i++) {
-                values[i * cols + j] = Arrays.binarySearch(names[j], cells[i * cols + j]);
+                String c = cells[i * cols + j];
+                // A missing label is NaN, as a numeric one is: its row is left out of the task.
+                values[i * cols + j] = isMissing(c) ? Float.NaN : Arrays.binarySearch(names[j], c);
             }
         }
         NpyArray a = new NpyArray(shape, values, dtype, integral, origin);
@@ -55,12 +52,19 @@ final class TextLabels {
         return a;
     }
 
-    /** As {@link #encode(String, int[], String, float[], String[], boolean[], NpyArray.Origin, IntFunction)} with every column text. */
-    static NpyArray encode(String where, String[] cells, int[] shape, String dtype) {
+    /**
+     * No label: null (the CSV reader's missing cells), blank, or "nan" as numpy writes a float NaN
+     * converted to text ({@code astype(str)}).
+     */
+    private static boolean isMissing(String c) {
+        return c == null || c.isBlank() || c.strip().equalsIgnoreCase("nan");
+    }
+
+    /** As {@link #encode(int[], String, float[], String[], boolean[], NpyArray.Origin)} with every column text. */
+    static NpyArray encode(String[] cells, int[] shape, String dtype) {
         int cols = shape.length == 2 ? shape[1] : 1;
         boolean[] text = new boolean[cols];
         Arrays.fill(text, true);
-        return encode(where, shape, dtype, new float[cells.length], cells, text, null,
-                flat -> "element " + (shape.length == 2 ? "[" + flat / cols + ", " + flat % cols + "]" : "[" + flat + "]"));
+        return encode(shape, dtype, new float[cells.length], cells, text, null);
     }
 }

@@ -280,10 +280,13 @@ public final class Trainer {
             }
         }
         if (model.heads().get(i).loss() == org.mtlalign.model.Loss.SOFTMAX) {
-            // Every row, not only the training rows: the validation loss runs on the device too.
+            // Every split's rows, not only the training rows: the validation loss runs on the device too.
             int classes = model.heads().get(i).outputs();
             int cols = t.targetColumns();
-            for (int r = 0; r < t.rows(); r++) {
+            // Rows of no split (a missing label, NaN) are never read.
+            for (int r : java.util.stream.IntStream.concat(java.util.Arrays.stream(t.train()),
+                    java.util.stream.IntStream.concat(java.util.Arrays.stream(t.validation()),
+                            java.util.Arrays.stream(t.test()))).toArray()) {
                 float y = t.target()[r * cols];
                 if (!(y >= 0 && y < classes) || y != (int) y) {
                     throw new IllegalArgumentException("task '" + t.name() + "': row " + r + " has class " + y
