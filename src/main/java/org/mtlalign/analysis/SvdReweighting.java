@@ -79,6 +79,9 @@ public final class SvdReweighting {
         }
         // Theta is d x total, row-major; task i owns columns [off_i, off_i + cols_i).
         float[] theta = new float[d * total];
+        // Per task, the Cauchy-Schwarz bound ||X_i||_F^2 ||y_i||^2 / m_i^2 on |theta_i|^2: the
+        // scale that says whether theta_i is a direction or rounding noise, in the task's own units.
+        double[] bound = new double[k];
         int off = 0;
         for (int i = 0; i < k; i++) {
             float[] y = ys[i];
@@ -98,6 +101,15 @@ public final class SvdReweighting {
                 }
             }
             backend.gemm(true, false, d, c, rows[i], 1f / rows[i], xs[i], 0, d, yc, 0, c, 0f, theta, off, total);
+            double xx = 0;
+            for (int t = 0; t < rows[i] * d; t++) {
+                xx += (double) xs[i][t] * xs[i][t];
+            }
+            double yy = 0;
+            for (int t = 0; t < rows[i] * c; t++) {
+                yy += (double) yc[t] * yc[t];
+            }
+            bound[i] = xx * yy / ((double) rows[i] * rows[i]);
             off += c;
         }
         int p = Math.min(d, total);
@@ -108,14 +120,8 @@ public final class SvdReweighting {
         double[] alpha = new double[k];
         // A theta_i that is float32 rounding noise (inputs constant after standardisation, labels
         // uncorrelated to the last bit) has no direction: its cosine would be noise over noise.
-        double maxNorm = 0;
-        for (int c = 0; c < total; c++) {
-            double n = 0;
-            for (int t = 0; t < d; t++) {
-                n += (double) theta[t * total + c] * theta[t * total + c];
-            }
-            maxNorm = Math.max(maxNorm, n);
-        }
+        // Judged against the task's own scale, never the other tasks': labels in small units
+        // (1e-6 of another task's) are as much a direction as any.
         off = 0;
         for (int i = 0; i < k; i++) {
             double proj = 0;
@@ -132,7 +138,7 @@ public final class SvdReweighting {
                     norm += (double) theta[t * total + c] * theta[t * total + c];
                 }
             }
-            boolean noDirection = norm <= 1e-10 * maxNorm;
+            boolean noDirection = norm <= 1e-10 * bound[i];
             // A cosine: rounding can put proj a hair above norm, so clamp to 1.
             alpha[i] = variant == Variant.PAPER ? Math.sqrt(proj)
                     : (norm == 0 || noDirection ? 0 : Math.min(1.0, Math.sqrt(proj / norm)));

@@ -312,6 +312,44 @@ class SvdReweightingTest {
     }
 
     /**
+     * A task whose labels are in units a million times smaller than another's still has a
+     * direction: its normalized weight is its cosine with the shared subspace, about 1 here, not 0
+     * (the test for "no direction" once compared theta_i with the largest theta of all tasks).
+     */
+    @Test
+    void labelsInSmallUnitsKeepTheirNormalizedWeight() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 10;
+        int m = 400 + rnd.nextInt(100);
+        int k = 3;
+        // Three tasks whose weights lie in one 2-dimensional subspace (spanned by e0 and e1).
+        float[][] xs = new float[k][];
+        float[][] ys = new float[k][];
+        for (int i = 0; i < k; i++) {
+            double a = rnd.nextGaussian();
+            double b = rnd.nextGaussian();
+            xs[i] = TestData.gaussian(rnd, m * d, 1.0);
+            ys[i] = new float[m];
+            for (int t = 0; t < m; t++) {
+                ys[i][t] = (float) (a * xs[i][t * d] + b * xs[i][t * d + 1] + 0.05 * rnd.nextGaussian());
+            }
+        }
+        double[] before = sr.weights(xs, new int[] {m, m, m}, d, ys, new int[] {1, 1, 1}, 2, Variant.NORMALIZED, true);
+        for (double unit : new double[] {1e-6, 1e-9}) {
+            float[][] scaled = ys.clone();
+            scaled[2] = ys[2].clone();
+            for (int t = 0; t < m; t++) {
+                scaled[2][t] *= (float) unit;
+            }
+            double[] after = sr.weights(xs, new int[] {m, m, m}, d, scaled, new int[] {1, 1, 1}, 2,
+                    Variant.NORMALIZED, true);
+            assertTrue(after[2] > 0.9, "seed=" + seed + ", labels x " + unit + ": " + Arrays.toString(after)
+                    + " (before: " + Arrays.toString(before) + ")");
+        }
+    }
+
+    /**
      * Scaling task j's labels by c scales theta_j by c. With r = k the span of U_r does not
      * change, so PAPER alpha_j scales by exactly c (the others stay), while NORMALIZED stays 1.
      */
