@@ -102,10 +102,11 @@ final class PrecisionLoss {
         double sf = std(sumF[worst], sumF2[worst], count[worst]);
         double mean = shiftD[worst] + sumD[worst] / count[worst];
         return String.format(Locale.ROOT, "column %d%s varies by %.3g (standard deviation) around %.6g, and float32, "
-                + "which keeps about 7 significant digits, holds %s of that variation; subtract the column means "
-                + "(or rescale) before saving", worst,
-                lossy > 1 ? " (and " + (lossy - 1) + " more column" + (lossy > 2 ? "s" : "") + ")" : "", sd, mean,
-                sf == 0 ? "none" : String.format(Locale.ROOT, "%.0f%%", 100 * Math.min(sf / sd, 9.99)));
+                + "which keeps about 7 significant digits, %s; subtract the column means (or rescale) before saving",
+                worst, lossy > 1 ? " (and " + (lossy - 1) + " more column" + (lossy > 2 ? "s" : "") + ")" : "", sd, mean,
+                sf == 0 ? "rounds that variation away entirely"
+                        : String.format(Locale.ROOT, "rounds it to a spread %.0f%% %s", 100 * Math.abs(sf - sd) / sd,
+                                sf > sd ? "larger" : "smaller"));
     }
 
     private static double std(double s, double s2, long n) {

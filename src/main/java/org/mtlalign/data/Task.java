@@ -123,6 +123,14 @@ public final class Task {
         }
         FiniteCheck.requireFinite(xSource, xa);
         FiniteCheck.requireNoInfinity(ySource, ya);
+        if (ya.precisionLoss() != null && ya.integerCollision() == null) {
+            // (Whole numbers merged by float32 are reported as such by EncodedLabels, class ids
+            // being what they usually are.)
+            // Labels that float32 cannot tell apart (1e7 + N(0, 1)) would be trained as other
+            // values, and a few rounded values even inferred as classes: refuse, unlike inputs.
+            throw new UserInputException(ySource + ": task '" + name + "': the labels lose their variation in float32: "
+                    + ya.precisionLoss());
+        }
         String[] classNames = ya.classNames(0);
         for (int j = 1; j < q && classNames == null; j++) {
             classNames = ya.classNames(j);
