@@ -52,26 +52,24 @@ public final class CovarianceSimilarity {
         }
     }
 
-    /** Factor of X (rows x d). */
+    /**
+     * Factor of X (rows x d). With fewer rows than inputs (embeddings: d = 3000, a few hundred
+     * rows) it comes from the rows x rows matrix X X^T, whose eigenvalues are those of X^T X and
+     * whose eigenvectors U give M = X^T U_k directly: m^2 d + m^3 work instead of d^3.
+     */
     public Factor factor(float[] x, int rows, int d) {
+        return rows >= 1 && rows < d ? factorFromRows(x, rows, d) : factorFromColumns(x, rows, d);
+    }
+
+    /** The factor from the d x d matrix X^T X (package-private: the tests compare both ways). */
+    Factor factorFromColumns(float[] x, int rows, int d) {
         float[] c = new float[d * d];
         backend.gram(x, rows, d, false, c);
         requireFiniteGram(c, x, rows, d);
         float[] w = new float[d];
         float[] v = new float[d * d];
         backend.symmetricEigen(c, d, w, v);
-        double total = 0;
-        for (float e : w) {
-            total += Math.max(e, 0f);
-        }
-        int rank = 0;
-        double acc = 0;
-        if (total > 0) {
-            while (rank < d && acc < energy * total * (1 - 1e-12)) {
-                acc += Math.max(w[rank], 0f);
-                rank++;
-            }
-        }
+        int rank = rank(w);
         float[] m = new float[d * Math.max(rank, 1)];
         double fro = 0;
         for (int j = 0; j < rank; j++) {
@@ -82,6 +80,50 @@ public final class CovarianceSimilarity {
             }
         }
         return new Factor(m, d, rank, Math.sqrt(fro));
+    }
+
+    /** The factor from the rows x rows matrix X X^T = U L U^T: M = X^T U_k (its columns have norms sqrt(L)). */
+    Factor factorFromRows(float[] x, int rows, int d) {
+        float[] xt = new float[d * rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < d; j++) {
+                xt[j * rows + i] = x[i * d + j];
+            }
+        }
+        float[] g = new float[rows * rows];
+        backend.gram(xt, d, rows, false, g);
+        requireFiniteGram(g, x, rows, d);
+        float[] w = new float[rows];
+        float[] u = new float[rows * rows];
+        backend.symmetricEigen(g, rows, w, u);
+        int rank = rank(w);
+        double fro = 0;
+        for (int j = 0; j < rank; j++) {
+            fro += Math.max(w[j], 0f);
+        }
+        float[] m = new float[d * Math.max(rank, 1)];
+        if (rank > 0) {
+            // M (d x rank) = X^T U_k, U's first rank columns read in place (leading dimension rows).
+            backend.gemm(true, false, d, rank, rows, 1f, x, 0, d, u, 0, rows, 0f, m, 0, rank);
+        }
+        return new Factor(m, d, rank, Math.sqrt(fro));
+    }
+
+    /** The smallest rank holding {@link #energy} of the sum of the (descending) eigenvalues w. */
+    private int rank(float[] w) {
+        double total = 0;
+        for (float e : w) {
+            total += Math.max(e, 0f);
+        }
+        int rank = 0;
+        double acc = 0;
+        if (total > 0) {
+            while (rank < w.length && acc < energy * total * (1 - 1e-12)) {
+                acc += Math.max(w[rank], 0f);
+                rank++;
+            }
+        }
+        return rank;
     }
 
     /** The score of two factors; 0 when either task has a zero covariance. */

@@ -213,6 +213,18 @@ class CapacityTest {
             // the shared width, never the noise floor.
             assertTrue(sg.suggestedRank() >= Math.max(1, shared - 1) && sg.suggestedRank() <= shared + 1, ctx);
             assertTrue(sg.energyRank() > shared + 2, ctx);
+
+            // The fits come from the m x m kernels here (m < d); the d x d way gives the same numbers.
+            Capacity primal = new Capacity(be);
+            primal.fitFromRows = false;
+            Capacity.Suggestion p = primal.suggest(s.xs(), s.rows(), s.d(), s.ys(), s.cols(), 1e-3, 0.9);
+            assertEquals(p.suggestedRank(), sg.suggestedRank(), ctx);
+            for (int j = 0; j < p.singularValues().length; j++) {
+                assertEquals(p.singularValues()[j], sg.singularValues()[j], 1e-4 * p.singularValues()[0], ctx);
+            }
+            for (int j = 0; j < p.validationError().length; j++) {
+                assertEquals(p.validationError()[j], sg.validationError()[j], 1e-4, ctx);
+            }
         }
     }
 
