@@ -70,10 +70,16 @@ public final class AnalyzeCommand implements Callable<Integer> {
         data.warnAboutInputs(suite, warnings);
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());
         prep.warnings().forEach(warnings::add);
-        List<PreparedTask> tasks = prep.tasks();
-        int k = tasks.size();
+        int k = prep.tasks().size();
         int d = suite.dim();
-        org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
+        String suiteName = suite.name();
+        boolean sharedInputs = suite.sharedInputs();
+        List<String> names = prep.tasks().stream().map(PreparedTask::name).toList();
+        // The analyses read the training rows only: the loaded and the standardised copies of the
+        // inputs are dropped once those are gathered (a third of the heap on large inputs).
+        suite = null;
+        org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(prep.tasks());
+        prep = null;
         float[][] xs = tr.xs();
         float[][] ys = tr.ys();
         int[] rows = tr.rows();
@@ -88,8 +94,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             throw new UserInputException("--reweight-rank: must be >= 1 (or 0 for the default min(r, k - 1)), got "
                     + reweightRank);
         }
-        o.printf(Locale.ROOT, "suite '%s': %d task%s, d = %d%s | %s%n", suite.name(), k, k == 1 ? "" : "s", d,
-                suite.sharedInputs() ? ", shared inputs" : "", backend.description());
+        o.printf(Locale.ROOT, "suite '%s': %d task%s, d = %d%s | %s%n", suiteName, k, k == 1 ? "" : "s", d,
+                sharedInputs ? ", shared inputs" : "", backend.description());
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);
         CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);
         double[][] sim = cs.matrix(factors);
@@ -97,7 +103,6 @@ public final class AnalyzeCommand implements Callable<Integer> {
         for (int i = 0; i < k; i++) {
             ranks[i] = factors[i].rank();
         }
-        List<String> names = tasks.stream().map(PreparedTask::name).toList();
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",
                 energy * 100, java.util.Arrays.toString(ranks)), names, sim);
 
@@ -114,7 +119,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             o.println();
             o.printf(Locale.ROOT, "SVD task weights (Algorithm 2, r = %d%s; theta_i = X_i^T (y_i - mean y_i) / m_i%s)%n",
                     r, reweightRank > 0 ? "" : " = min(shared r " + sharedRank + ", k - 1)",
-                    suite.sharedInputs() ? "" : ", tasks do not share X");
+                    sharedInputs ? "" : ", tasks do not share X");
             List<List<String>> t = new ArrayList<>();
             for (int i = 0; i < k; i++) {
                 t.add(List.of(names.get(i), Tables.num(wn[i]), Tables.num(wp[i])));
@@ -137,7 +142,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             o.println("  held-out error by width r = 1, 2, ... (squared error over the variance): " + ve
                     + (cap.validationError().length > 12 ? " ..." : ""));
         }
-        if (k > 1 && suite.sharedInputs()) {
+        if (k > 1 && sharedInputs) {
             o.println();
             o.println("all tasks share X, so every pair has the same covariance similarity; "
                     + "the SVD weights above are what tells them apart (Algorithm 2)");
@@ -177,8 +182,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
             root.add("provenance", Outputs.provenance(backend,
                     spec.commandLine().getParseResult().originalArgs().toArray(new String[0])));
             root.addProperty("seed", data.seed);
-            root.addProperty("suite", suite.name());
-            root.addProperty("shared_inputs", suite.sharedInputs());
+            root.addProperty("suite", suiteName);
+            root.addProperty("shared_inputs", sharedInputs);
             JsonArray n = new JsonArray();
             names.forEach(n::add);
             root.add("task_names", n);
