@@ -20,6 +20,18 @@ final class Tables {
         return String.format(Locale.ROOT, "%.4f", v);
     }
 
+    /**
+     * A difference of two metrics around {@code scale} with its sign, in the form {@link #num}
+     * prints them: e-notation when they are (3.2e-14 against 6.1e-13 is not "+0.0000").
+     */
+    static String signed(double v, double scale) {
+        double a = Math.abs(scale);
+        if (!Double.isNaN(v) && a != 0 && a < 1e-3) {
+            return String.format(Locale.ROOT, "%+.3e", v);
+        }
+        return signed(v);
+    }
+
     /** A difference with its sign, in the same fixed-point form as the metrics it compares. */
     static String signed(double v) {
         if (Double.isNaN(v)) {

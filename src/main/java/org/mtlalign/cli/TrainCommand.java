@@ -838,7 +838,8 @@ public final class TrainCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (TaskReport t : res.tasks()) {
             rows.add(List.of(t.name(), t.metric(), Tables.num(t.stl()), Tables.num(t.mtl()), Tables.num(t.mtlAlign()),
-                    Tables.num(t.mtlReweight()), Tables.num(t.weight()), Tables.signed(t.transfer()), t.transferSign()));
+                    Tables.num(t.mtlReweight()), Tables.num(t.weight()),
+                    Tables.signed(t.transfer(), Math.max(Math.abs(t.stl()), Math.abs(t.mtl()))), t.transferSign()));
         }
         Tables.print(o, List.of("task", "metric", "STL", "MTL", "MTL+align", "MTL+reweight", "alpha", "transfer", "sign"),
                 rows);

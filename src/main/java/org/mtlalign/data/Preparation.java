@@ -193,6 +193,9 @@ public final class Preparation {
         return new Result(out, means, scales, warnings);
     }
 
+    /** Regression labels whose standard deviation is below this are too small for the default steps. */
+    static final double SMALL_LABELS = 1e-3;
+
     /** A regression task whose loss starts this many times above the other tasks' median dominates the sum. */
     static final double LOSS_SCALE_RATIO = 25;
 
@@ -208,9 +211,6 @@ public final class Preparation {
      */
     static List<String> lossScaleWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
-        if (tasks.size() < 2) {
-            return w;
-        }
         double[] scale = new double[tasks.size()];
         for (int i = 0; i < tasks.size(); i++) {
             scale[i] = constantLoss(tasks.get(i));
@@ -218,6 +218,17 @@ public final class Preparation {
         for (int i = 0; i < tasks.size(); i++) {
             PreparedTask t = tasks.get(i);
             if (t.loss() != Loss.SQUARED) {
+                continue;
+            }
+            double sd = Math.sqrt(2 * scale[i] / t.targetColumns());
+            if (sd > 0 && sd < SMALL_LABELS) {
+                // Steps of the default learning rate are orders of magnitude larger than the head
+                // weights such labels need: every model of the task ends near its label mean.
+                w.add(String.format(java.util.Locale.ROOT, "task '%s': its labels vary by only %.3g (standard "
+                        + "deviation); the training steps (--lr) are far larger than the weights such labels need, so "
+                        + "its models may not fit them; rescale the labels (e.g. to unit variance)", t.name(), sd));
+            }
+            if (tasks.size() < 2) {
                 continue;
             }
             double[] others = new double[tasks.size() - 1];

@@ -433,4 +433,51 @@ class CliRunTest {
                 r.err());
         assertTrue(!r.err().matches("(?s).*task 'clean': \\d+ of its.*"), r.err());
     }
+
+    /**
+     * Regression labels in tiny units (1e-6): a warning that the steps are too large for them (the
+     * models here end at an MSE some 1e11 times the label variance), and a sign that follows the
+     * printed digits, not a fixed 5e-5; a transfer between metrics printed in e-notation is printed
+     * in it too (3.2e-14 against 6.1e-13 is not "+0.0000").
+     */
+    @Test
+    void tinyRegressionLabelsAreWarnedAndTransfersFollowTheirMetricsScale() throws Exception {
+        Random rnd = new Random(Long.getLong("mtlalign.test.seed", System.nanoTime()));
+        String[] specs = new String[2];
+        for (int t = 0; t < 2; t++) {
+            int m = 80;
+            float[] x = new float[m * 3];
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < 3; j++) {
+                    x[i * 3 + j] = (float) rnd.nextGaussian();
+                }
+                y[i] = (float) ((x[i * 3] + 0.3 * rnd.nextGaussian()) * 1e-6);
+            }
+            Path td = dir.resolve("tiny" + t);
+            Files.createDirectories(td);
+            Npy.write(td.resolve("X.npy"), new int[] {m, 3}, x);
+            Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+            specs[t] = "t" + t + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+        }
+        Path json = dir.resolve("tiny.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--rank", "1",
+                "--epochs", "3", "--align", "none", "--reweight", "none", "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("task 't0': its labels vary by only"), r.err());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        for (com.google.gson.JsonElement e : j.getAsJsonArray("tasks")) {
+            JsonObject t = e.getAsJsonObject();
+            double transfer = t.get("transfer").getAsDouble();
+            double scale = Math.max(t.get("stl").getAsDouble(), t.get("mtl").getAsDouble());
+            String sign = t.get("transferSign").getAsString();
+            double eps = scale < 1e-3 || scale >= 1e5 ? 5e-4 * scale : 5e-5;
+            assertEquals(Math.abs(transfer) >= eps ? (transfer > 0 ? "positive" : "negative") : "none", sign,
+                    t.toString());
+        }
+        // Metrics printed in e-notation get their difference in it too; others keep 4 decimals.
+        assertEquals("-5.800e-13", Tables.signed(-5.8e-13, 6.1e-13));
+        assertEquals("+0.0008", Tables.signed(0.0008, 0.9985));
+        assertEquals("+2.259e+07", Tables.signed(2.259e7, 9.5e9));
+    }
 }

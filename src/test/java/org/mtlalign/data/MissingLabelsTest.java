@@ -158,14 +158,14 @@ class MissingLabelsTest {
         return p;
     }
 
-    /** float64 labels 1e7 + N(0, 1) are rounded to a handful of values in float32: refused, naming the file. */
+    /** float64 labels 1e9 + N(0, 1) are rounded to one or two values in float32: refused, naming the file. */
     @Test
     void labelsThatFloat32CannotHoldAreRefused() throws IOException {
         Random rnd = new Random(seed);
         int m = 50;
         java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * m).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < m; i++) {
-            b.putDouble(1e7 + rnd.nextGaussian());
+            b.putDouble(1e9 + rnd.nextGaussian());
         }
         Path yf = dir.resolve("y64.npy");
         Files.write(yf, NpyReadTest.NpyBytes.file(1, NpyReadTest.NpyBytes.dict("<f8", false, new int[] {m}), b.array()));
