@@ -872,6 +872,17 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("note: MTL+align adds a d x d matrix R_i per task, so R_i B can fit a task on its own: compare it "
                     + "with STL too, not only with MTL (a gain over MTL can be capacity rather than alignment)");
         }
+        List<String> neverImproved = new ArrayList<>();
+        for (ExperimentResult.Training t : res.trainings()) {
+            if (t.bestEpoch() == 0 && t.epochsRun() > 0 && t.diverged() == null && !t.run().equals("MTL+align")) {
+                neverImproved.add(t.run());
+            }
+        }
+        if (!neverImproved.isEmpty()) {
+            o.println("note: " + String.join(", ", neverImproved) + " never improved the validation loss of the "
+                    + "starting point (best epoch 0), so the metrics are those of the initialisation and transfers "
+                    + "involving it say little; try another --lr or more --epochs");
+        }
         if (alignKeptStart) {
             o.println("note: the alignment phase never improved the validation loss, so MTL+align kept the MTL "
                     + "model (R = I) and its similarities equal those before alignment");

@@ -480,4 +480,19 @@ class CliRunTest {
         assertEquals("+0.0008", Tables.signed(0.0008, 0.9985));
         assertEquals("+2.259e+07", Tables.signed(2.259e7, 9.5e9));
     }
+
+    /** A model that never improved on its initialisation is named: its metrics are those of the start. */
+    @Test
+    void modelsThatNeverImprovedAreNamed() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 60, 4);
+        String b = CliTestSupport.taskSpec(dir, "b", 70, 4);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "2",
+                "--lr", "1e-12", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("never improved the validation loss of the starting point")
+                && r.out().matches("(?s).*note: [^\\n]*MTL[^\\n]*never improved.*"), r.out());
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
+                "--align", "none", "--reweight", "none");
+        assertTrue(!ok.out().contains("never improved the validation loss"), ok.out());
+    }
 }
