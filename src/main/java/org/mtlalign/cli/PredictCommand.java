@@ -115,7 +115,9 @@ public final class PredictCommand implements Callable<Integer> {
         String[] columns = columns(h, predictor.classLabels(head));
         write(csv, pred, rows, columns);
         o.printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head): wrote %s (%s)%n", rows, rows == 1 ? "row" : "rows",
-                task, h.loss().cliName(), out, String.join(", ", columns));
+                task, h.loss().cliName(), out, columns.length <= 8 ? String.join(", ", columns)
+                        : String.join(", ", java.util.Arrays.copyOf(columns, 4)) + ", ... (" + columns.length
+                                + " columns)");
         return 0;
     }
 
