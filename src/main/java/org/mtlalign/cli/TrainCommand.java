@@ -205,6 +205,10 @@ public final class TrainCommand implements Callable<Integer> {
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
         }
         splitWarnings(tasks).forEach(warnings::add);
+        if (prepCfg.standardize() != Preparation.Standardize.PER_TASK) {
+            // (Per-task standardisation gives one raw row other values in each task: not comparable.)
+            crossTaskOverlap(tasks).forEach(warnings::add);
+        }
 
         int r;
         String rWhy;
@@ -763,6 +767,57 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         return repeated;
+    }
+
+    /**
+     * Test rows of one task that are training inputs of another task split differently (the same
+     * file under two names, or tasks that share examples): MTL then trains its shared module on
+     * the inputs a task is tested on. One line per task with such rows.
+     */
+    static List<String> crossTaskOverlap(List<PreparedTask> tasks) {
+        List<String> w = new ArrayList<>();
+        if (tasks.size() < 2) {
+            return w;
+        }
+        int d = tasks.get(0).dim();
+        java.util.Map<Integer, List<int[]>> byHash = new java.util.HashMap<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            for (int r : tasks.get(i).train()) {
+                byHash.computeIfAbsent(rowHash(tasks.get(i).x(), r, d), h -> new ArrayList<>(1)).add(new int[] {i, r});
+            }
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            PreparedTask t = tasks.get(i);
+            int overlap = 0;
+            java.util.TreeSet<String> others = new java.util.TreeSet<>();
+            for (int r : t.test()) {
+                List<int[]> same = byHash.get(rowHash(t.x(), r, d));
+                if (same == null) {
+                    continue;
+                }
+                boolean found = false;
+                for (int[] q : same) {
+                    PreparedTask o = tasks.get(q[0]);
+                    if (q[0] != i && !sameSplit(o, t)
+                            && java.util.Arrays.equals(t.x(), r * d, r * d + d, o.x(), q[1] * d, q[1] * d + d)) {
+                        found = true;
+                        others.add("'" + o.name() + "'");
+                    }
+                }
+                overlap += found ? 1 : 0;
+            }
+            if (overlap > 0) {
+                w.add(String.format(Locale.ROOT, "task '%s': %d of its %d test rows are training inputs of task%s %s "
+                        + "(the same rows split differently), so MTL trains its shared module on inputs this task is "
+                        + "tested on and its transfer is optimistic; give tasks with common rows one split (one X with "
+                        + "--shared-x and a label column per task, missing labels allowed) or remove the overlap",
+                        t.name(), overlap, t.test().length, others.size() == 1 ? "" : "s",
+                        others.size() <= 3 ? String.join(", ", others)
+                                : String.join(", ", new ArrayList<>(others).subList(0, 3)) + " and "
+                                        + (others.size() - 3) + " more"));
+            }
+        }
+        return w;
     }
 
     private static int rowHash(float[] x, int r, int d) {

@@ -495,4 +495,23 @@ class CliRunTest {
                 "--align", "none", "--reweight", "none");
         assertTrue(!ok.out().contains("never improved the validation loss"), ok.out());
     }
+
+    /** The same rows in two tasks split differently: each task's test rows are the other's training inputs. */
+    @Test
+    void testRowsThatAreAnotherTasksTrainingInputsAreNamed() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 100, 5, 21);
+        Path[] other = CliTestSupport.binaryTask(dir, "b", 90, 5, 22);
+        CliTestSupport.Run twice = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "copy=" + a[0] + ":" + a[1], "--rank", "1", "--epochs", "1", "--no-stl", "--align", "none",
+                "--reweight", "none");
+        assertEquals(0, twice.code(), twice.all());
+        assertTrue(twice.err().matches("(?s).*task 'a': \\d+ of its 20 test rows are training inputs of task 'copy'.*"),
+                twice.err());
+        assertTrue(twice.err().contains("task 'copy': "), twice.err());
+        CliTestSupport.Run distinct = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "b=" + other[0] + ":" + other[1], "--rank", "1", "--epochs", "1", "--no-stl", "--align", "none",
+                "--reweight", "none");
+        assertEquals(0, distinct.code(), distinct.all());
+        assertTrue(!distinct.err().contains("training inputs of task"), distinct.err());
+    }
 }
