@@ -56,7 +56,8 @@ public final class SvdCommand implements Callable<Integer> {
             Outputs.checkTarget(t, "--out");
             Outputs.checkNotInput(t, "--out", List.of(in));
         }
-        NpyArray a = Npy.read(in);
+        // A 2-D matrix may come as CSV too; a batch (b x m x n) needs .npy.
+        NpyArray a = org.mtlalign.data.TaskLoader.readArray(in);
         if (a.rank() != 2 && a.rank() != 3) {
             throw new UserInputException(in + ": expected an m x n or b x m x n array, got rank " + a.rank());
         }

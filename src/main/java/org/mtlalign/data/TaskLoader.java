@@ -174,7 +174,16 @@ public final class TaskLoader {
             tasks.add(load(sub.getFileName().toString(), xy[0], xy[1]));
         }
         if (tasks.isEmpty()) {
-            throw new UserInputException(dir + ": no task folders found (expected DIR/NAME/X.npy and DIR/NAME/y.npy)");
+            boolean isTask;
+            try (Stream<Path> s = Files.list(dir)) {
+                isTask = s.anyMatch(p -> stem(p.getFileName().toString()) != null
+                        && stem(p.getFileName().toString()).equalsIgnoreCase("x"));
+            } catch (IOException e) {
+                isTask = false;
+            }
+            throw new UserInputException(dir + ": no task folders found (expected DIR/NAME/X.npy and DIR/NAME/y.npy)"
+                    + (isTask ? "; it holds an X file itself, so it looks like one task's folder: pass the folder "
+                            + "above it, or give this task with --task NAME=X:y" : ""));
         }
         return new TaskSuite(dir.getFileName().toString(), tasks, false);
     }

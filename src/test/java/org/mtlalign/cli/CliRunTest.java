@@ -302,6 +302,23 @@ class CliRunTest {
             }
         }
         assertTrue(Math.sqrt(err / norm) < 1e-5, "relative reconstruction error " + Math.sqrt(err / norm));
+
+        // The first matrix as CSV: the same singular values.
+        StringBuilder csv = new StringBuilder();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                csv.append(j == 0 ? "" : ",").append(a[i * n + j]);
+            }
+            csv.append('\n');
+        }
+        Path c = dir.resolve("A0.csv");
+        Files.writeString(c, csv.toString());
+        CliTestSupport.Run rc = CliTestSupport.run("svd", "--in", c.toString(), "--out", dir.resolve("svd0").toString());
+        assertEquals(0, rc.code(), rc.all());
+        float[] s0 = Npy.read(dir.resolve("svd0").resolve("S.npy")).data();
+        for (int q = 0; q < p; q++) {
+            assertEquals(s[q], s0[q], 1e-5f * s[0]);
+        }
     }
 
     @Test
