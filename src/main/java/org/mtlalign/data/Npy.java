@@ -788,8 +788,9 @@ public final class Npy {
         if (kind == null) {
             String what = body.isEmpty() ? "" : switch (body.charAt(0)) {
                 case 'c' -> " (complex)";
-                case 'O' -> " (Python objects; save with a numeric dtype, not dtype=object)";
-                case 'U', 'S', 'a' -> " (strings)";
+                case 'O' -> " (Python objects, e.g. a pandas column of strings; save numbers with a numeric dtype, "
+                        + "text labels with .astype(str))";
+                case 'U', 'S', 'a' -> " (strings: only labels may be text)";
                 case 'V' -> " (raw/void)";
                 case 'M', 'm' -> " (datetime/timedelta)";
                 case 'f' -> " (float of unsupported width)";
