@@ -74,6 +74,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         int d = suite.dim();
         String suiteName = suite.name();
         boolean sharedInputs = suite.sharedInputs();
+        // With missing labels the tasks of a shared X train on different rows: their similarities differ.
+        boolean anyUnlabelled = suite.tasks().stream().anyMatch(t -> t.unlabelledRows() > 0);
         List<String> names = prep.tasks().stream().map(PreparedTask::name).toList();
         // The analyses read the training rows only: the loaded and the standardised copies of the
         // inputs are dropped once those are gathered (a third of the heap on large inputs).
@@ -142,7 +144,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             o.println("  held-out error by width r = 1, 2, ... (squared error over the variance): " + ve
                     + (cap.validationError().length > 12 ? " ..." : ""));
         }
-        if (k > 1 && sharedInputs) {
+        if (k > 1 && sharedInputs && !anyUnlabelled) {
             o.println();
             o.println("all tasks share X, so every pair has the same covariance similarity; "
                     + "the SVD weights above are what tells them apart (Algorithm 2)");

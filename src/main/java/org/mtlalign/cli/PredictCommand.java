@@ -82,6 +82,20 @@ public final class PredictCommand implements Callable<Integer> {
         warnIfUnfinished(loaded.json(), e);
         NpyArray xa = TaskLoader.readArray(in);
         int d = m.inputDim();
+        String[] trainedNames = featureNames(loaded.json());
+        if (xa.firstRowMayBePandasHeader() && xa.rank() == 2 && xa.dim(1) == d) {
+            // pandas' names for an unnamed frame (0 or 0,1): no partner file to count rows against
+            // here, and a file written by to_csv is the likely source.
+            xa = xa.withoutPandasHeader();
+            e.println("warning: " + in + ": its first line (" + (d == 2 ? "0,1" : "0") + ") was read as pandas' default "
+                    + "column names, not as an input row; if it is an input row, save the file with named columns or "
+                    + "as .npy");
+        }
+        if (trainedNames != null && xa.rank() == 2 && xa.dim(1) != d
+                && org.mtlalign.data.FeatureNames.meaningful(xa.columnNames()) != null) {
+            // Names say more than a column count: which ones are missing or extra.
+            org.mtlalign.data.FeatureNames.match(trainedNames, xa.columnNames(), in.toString());
+        }
         if (xa.rank() != 2 || xa.dim(1) != d) {
             throw new UserInputException(in + ": expected an m x " + d + " array (the model's d), got shape "
                     + java.util.Arrays.toString(xa.shape()));
@@ -91,8 +105,11 @@ public final class PredictCommand implements Callable<Integer> {
             throw new UserInputException(in + ": no rows");
         }
         FiniteCheck.requireFinite(in.toString(), xa);
-        int[] order = org.mtlalign.data.FeatureNames.match(featureNames(loaded.json()), xa.columnNames(),
-                in.toString());
+        int[] order = org.mtlalign.data.FeatureNames.match(trainedNames, xa.columnNames(), in.toString());
+        if (trainedNames == null && org.mtlalign.data.FeatureNames.meaningful(xa.columnNames()) != null) {
+            e.println("note: the model records no column names (its training files had no header), so the columns of "
+                    + in + " are taken by position");
+        }
         if (order != null) {
             // Columns given by name in another order (e.g. sorted): put them in the model's order.
             float[] x = xa.data();

@@ -22,11 +22,12 @@ final class Tables {
 
     /**
      * A difference of two metrics around {@code scale} with its sign, in the form {@link #num}
-     * prints them: e-notation when they are (3.2e-14 against 6.1e-13 is not "+0.0000").
+     * prints them: e-notation when they are (3.2e-14 against 6.1e-13 is not "+0.0000"; 300 between
+     * MSEs of 1e6 prints as +3.000e+02, below their fourth digit, as the sign "none" says).
      */
     static String signed(double v, double scale) {
         double a = Math.abs(scale);
-        if (!Double.isNaN(v) && a != 0 && a < 1e-3) {
+        if (!Double.isNaN(v) && a != 0 && (a < 1e-3 || a >= 1e5)) {
             return String.format(Locale.ROOT, "%+.3e", v);
         }
         return signed(v);

@@ -97,8 +97,8 @@ public final class Csv {
     }
 
     /**
-     * As {@link #readTable(Path)}, for label files: a column whose cells are mostly text (not
-     * numbers) holds class names ("spam", "ham"); its distinct names, sorted, become the classes
+     * As {@link #readTable(Path)}, for label files: a column of which at least a tenth of the
+     * cells are words (not numbers) holds class names ("spam", "ham"); its distinct names, sorted, become the classes
      * ({@link NpyArray#classNames(int)}) and its values indices into them. Without a delimiter in
      * the first line, a line is one label (names may hold spaces). The first line is a header if it
      * has a name that is not also one of its column's labels.
@@ -407,8 +407,8 @@ public final class Csv {
     private static final Set<String> NAME_MARKERS = Set.of("none", "?");
 
     /**
-     * Parses a label file that has text: see {@link #readLabelTable}. Columns with more text cells
-     * than numbers are class names; the others must be numbers throughout.
+     * Parses a label file that has text: see {@link #readLabelTable}. Columns whose cells are words
+     * for at least a tenth are class names; the others must be numbers throughout.
      */
     private static CsvTable parseText(String where, BufferedReader reader, char fixedDelim) throws IOException {
         Cells cells = new Cells();
@@ -482,7 +482,9 @@ public final class Csv {
         }
         boolean[] text = new boolean[cols];
         for (int j = 0; j < cols; j++) {
-            text[j] = textCells[j] > numberCells[j];
+            // Text when at least a tenth of the cells are words ("1", "2", "three" are three
+            // classes); a stray word among numbers (a typo in a measurement) is an error below.
+            text[j] = textCells[j] > 0 && 10L * textCells[j] >= textCells[j] + numberCells[j];
         }
         // The first line is a header if it has a name, unless each of its cells could be a value
         // of its column (a label file without header whose first label is "spam").
@@ -534,8 +536,8 @@ public final class Csv {
                 } else if (!num.ok) {
                     String what = badCell(c, ln, false, false, delim);
                     throw error(where, "line " + ln + ", column " + (j + 1) + ": " + what
-                            + (isText(c) ? " (the column is mostly numbers; a label column is read as class names "
-                                    + "only when most of its cells are text)" : ""));
+                            + (isText(c) ? " (the column is numbers but for under a tenth of its cells; a label "
+                                    + "column is read as class names when at least a tenth of its cells are words)" : ""));
                 }
                 if (Float.isInfinite(v) && !num.literal && tooLargeAt < 0) {
                     tooLargeAt = r * cols + j;
@@ -546,6 +548,7 @@ public final class Csv {
         }
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
         NpyArray array = TextLabels.encode(new int[] {m, cols}, "<f4", values, labels, text, origin);
+        array.columnNames = header ? head.clone() : null;
         return new CsvTable(array, header ? Arrays.asList(head) : List.of());
     }
 
@@ -584,7 +587,8 @@ public final class Csv {
             n++;
             float v = num.parse(line, cells.start, cells.end);
             if (num.ok) {
-                pandasNames &= v == numbers;
+                // pandas writes its default names as plain integers: "0.0" is a value, not a name.
+                pandasNames &= unquote(line, cells.start, cells.end).strip().equals(Integer.toString(numbers));
                 numbers++;
                 continue;
             }
@@ -840,7 +844,7 @@ public final class Csv {
                 return true;
             }
             int from = pos;
-            while (from < len && isBlank(line.charAt(from))) {
+            while (from < len && isPad(line.charAt(from))) {
                 from++;
             }
             if (from < len && line.charAt(from) == '"') {
@@ -853,10 +857,10 @@ public final class Csv {
             }
             int s = pos;
             int e = stop;
-            while (s < e && isBlank(line.charAt(s))) {
+            while (s < e && isPad(line.charAt(s))) {
                 s++;
             }
-            while (e > s && isBlank(line.charAt(e - 1))) {
+            while (e > s && isPad(line.charAt(e - 1))) {
                 e--;
             }
             start = s;
@@ -879,6 +883,14 @@ public final class Csv {
                     return q + 1;
                 }
             }
+        }
+
+        /**
+         * Padding around a cell: spaces, and tabs unless the tab is the delimiter (then two tabs in a
+         * row are an empty cell, as pandas writes a missing value, not one separator).
+         */
+        private boolean isPad(char c) {
+            return c == ' ' || (c == '\t' && delim != '\t');
         }
 
         private static boolean isBlank(char c) {

@@ -21,7 +21,7 @@ public final class FeatureNames {
     }
 
     /** The names, or null when there are none, they are pandas' defaults, or one is used twice. */
-    static String[] meaningful(String[] names) {
+    public static String[] meaningful(String[] names) {
         if (names == null) {
             return null;
         }

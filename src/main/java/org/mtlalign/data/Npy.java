@@ -322,6 +322,9 @@ public final class Npy {
                 }
                 cells[flat] = sb.toString();
             }
+            if (cells[flat].equals("None")) {
+                cells[flat] = null;  // Python's None after astype(str): a missing label
+            }
         }
         return TextLabels.encode(cells, h.shape(), h.descr());
     }

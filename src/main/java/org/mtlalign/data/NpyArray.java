@@ -164,6 +164,19 @@ public final class NpyArray {
      */
     boolean pandasHeaderRow;
 
+    /**
+     * Whether the CSV had no header and its first line is exactly pandas' default names 0 (or
+     * 0,1), which may be a header read as data (see {@link Task#fromArrays}).
+     */
+    public boolean firstRowMayBePandasHeader() {
+        return pandasHeaderRow;
+    }
+
+    /** This array without its first row, if {@link #firstRowMayBePandasHeader()}; else this array. */
+    public NpyArray withoutPandasHeader() {
+        return pandasHeaderRow ? withoutFirstRow() : this;
+    }
+
     /** This array without its first row (a header read as data), locations still naming the file's lines. */
     NpyArray withoutFirstRow() {
         int cols = shape.length == 2 ? shape[1] : 1;

@@ -139,25 +139,27 @@ public final class Preparation {
         }
         float[][] means = new float[k][];
         float[][] scales = new float[k][];
-        if (cfg.standardize() == Standardize.GLOBAL) {
-            double[][] st = new double[2][d];
-            long n = 0;
+        if (cfg.standardize() != Standardize.NONE && suite.sharedInputs()) {
+            // One X, so one fit (under either mode), over the rows any task trains on: with missing
+            // labels the tasks' training rows differ, and every head must see the X it was trained on.
+            int[] union = java.util.Arrays.stream(splits).flatMapToInt(sp -> java.util.Arrays.stream(sp[0]))
+                    .distinct().sorted().toArray();
+            float[][] ms = new Moments(d).add(tasks.get(0).x(), union).finish();
+            java.util.Arrays.fill(means, ms[0]);
+            java.util.Arrays.fill(scales, ms[1]);
+        } else if (cfg.standardize() == Standardize.GLOBAL) {
+            Moments all = new Moments(d);
             for (int i = 0; i < k; i++) {
-                if (suite.sharedInputs() && i > 0) {
-                    break;
-                }
-                n += accumulate(tasks.get(i).x(), d, splits[i][0], st);
+                all.add(tasks.get(i).x(), splits[i][0]);
             }
-            float[][] ms = finish(st, n);
+            float[][] ms = all.finish();
             for (int i = 0; i < k; i++) {
                 means[i] = ms[0];
                 scales[i] = ms[1];
             }
         } else if (cfg.standardize() == Standardize.PER_TASK) {
             for (int i = 0; i < k; i++) {
-                double[][] st = new double[2][d];
-                long n = accumulate(tasks.get(i).x(), d, splits[i][0], st);
-                float[][] ms = finish(st, n);
+                float[][] ms = new Moments(d).add(tasks.get(i).x(), splits[i][0]).finish();
                 means[i] = ms[0];
                 scales[i] = ms[1];
             }
@@ -340,33 +342,59 @@ public final class Preparation {
         return w;
     }
 
-    private static long accumulate(float[] x, int d, int[] rows, double[][] st) {
-        for (int r : rows) {
-            for (int j = 0; j < d; j++) {
-                double v = x[r * d + j];
-                st[0][j] += v;
-                st[1][j] += v * v;
-            }
-        }
-        return rows.length;
-    }
+    /**
+     * Column means and spreads of rows of one or more inputs, from sums of x - shift and
+     * (x - shift)^2, the shift being the first row seen: exact for a column with a large mean
+     * (timestamps: 1.7e9 + a spread of 1e3), and exactly 0 for a constant column.
+     */
+    private static final class Moments {
+        private final double[] shift;
+        private final double[] sum;
+        private final double[] sq;
+        private long n;
 
-    private static float[][] finish(double[][] st, long n) {
-        int d = st[0].length;
-        float[] mean = new float[d];
-        float[] scale = new float[d];
-        for (int j = 0; j < d; j++) {
-            double mu = st[0][j] / n;
-            double var = Math.max(0, st[1][j] / n - mu * mu);
-            mean[j] = (float) mu;
-            // Constant features (e.g. border pixels) keep scale 1 instead of dividing by zero. The
-            // test is relative to the column's size (a float32 column cannot vary by less than
-            // about 1e-7 of its mean; what is left below 1e-6 is rounding), never absolute: a
-            // feature in small units (std 1e-8) varies as much as any and is scaled like any.
-            float sd = (float) Math.sqrt(var);
-            scale[j] = var > 0 && sd >= Float.MIN_NORMAL && Math.sqrt(var) > 1e-6 * Math.abs(mu) ? sd : 1f;
+        Moments(int d) {
+            shift = new double[d];
+            sum = new double[d];
+            sq = new double[d];
         }
-        return new float[][] {mean, scale};
+
+        Moments add(float[] x, int[] rows) {
+            int d = shift.length;
+            for (int r : rows) {
+                if (n == 0) {
+                    for (int j = 0; j < d; j++) {
+                        shift[j] = x[r * d + j];
+                    }
+                }
+                for (int j = 0; j < d; j++) {
+                    double v = x[r * d + j] - shift[j];
+                    sum[j] += v;
+                    sq[j] += v * v;
+                }
+                n++;
+            }
+            return this;
+        }
+
+        /** {mean, scale}; a constant column keeps scale 1 instead of dividing by zero. */
+        float[][] finish() {
+            int d = shift.length;
+            float[] mean = new float[d];
+            float[] scale = new float[d];
+            for (int j = 0; j < d; j++) {
+                double dm = n == 0 ? 0 : sum[j] / n;
+                double var = n == 0 ? 0 : Math.max(0, sq[j] / n - dm * dm);
+                double mu = shift[j] + dm;
+                mean[j] = (float) mu;
+                // Constant means no variation beyond float32's resolution (about 6e-8 of the mean),
+                // never an absolute threshold: a feature in small units (std 1e-8) varies as much as
+                // any, and so does a timestamp whose spread is 6e-7 of its value.
+                double sd = Math.sqrt(var);
+                scale[j] = sd > 1e-7 * Math.abs(mu) && (float) sd >= Float.MIN_NORMAL ? (float) sd : 1f;
+            }
+            return new float[][] {mean, scale};
+        }
     }
 
     /** (x - mean) / scale row by row into a new array. */

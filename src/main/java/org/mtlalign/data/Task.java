@@ -21,7 +21,7 @@ public final class Task {
     String labelCollision;
     // The names of X's columns from a CSV header (not pandas' 0..d-1); null if the file had none.
     String[] featureNames;
-    // Set when a column of X (or of a multi-column y) looks like a row identifier: the warning.
+    // Set when a column of X looks like a row identifier: the warning.
     String idColumnNote;
     // Set when a CSV's first line was taken as pandas' default header: what to tell the user.
     String headerNote;
@@ -131,6 +131,12 @@ public final class Task {
             throw new UserInputException(ySource + ": task '" + name + "': the labels lose their variation in float32: "
                     + ya.precisionLoss());
         }
+        for (int j = 0; j < q; j++) {
+            String why = labelIdColumn(ya, j);
+            if (why != null) {
+                throw new UserInputException(ySource + ": task '" + name + "': label column " + (j + 1) + " " + why);
+            }
+        }
         String[] classNames = ya.classNames(0);
         for (int j = 1; j < q && classNames == null; j++) {
             classNames = ya.classNames(j);
@@ -144,9 +150,6 @@ public final class Task {
         t.classNames = classNames;
         t.headerNote = headerNote[0];
         t.idColumnNote = idColumn(xa, xSource);
-        if (t.idColumnNote == null && q > 1) {
-            t.idColumnNote = idColumn(ya, ySource);
-        }
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
         t.inputPrecisionLoss = xa.precisionLoss() == null ? null : xSource + ": " + xa.precisionLoss();
         return t;
@@ -213,12 +216,57 @@ public final class Task {
     }
 
     /**
-     * A column of X (or of a y with several columns) that looks like a row identifier rather than
-     * a feature: named like one (id, index, patient_id, pandas' "Unnamed: 0") or holding the row
+     * A column of X that looks like a row identifier rather than a feature: named like one (id, index, patient_id, pandas' "Unnamed: 0") or holding the row
      * numbers 0..m-1 or 1..m in order; the warning to print, or null.
      */
     public String idColumnNote() {
         return idColumnNote;
+    }
+
+    /**
+     * Why label column j of {@code a} is a row identifier rather than labels (named like one, the
+     * row numbers, or text with a different value in every labelled row), or null.
+     */
+    static String labelIdColumn(NpyArray a, int j) {
+        int m = a.dim(0);
+        int cols = a.rank() == 2 ? a.dim(1) : 1;
+        String[] names = a.columnNames;
+        String advice = "; drop it, or read it as the index (pd.read_csv(..., index_col=0)) before saving";
+        if (names != null && j < names.length && looksLikeId(names[j])) {
+            return "('" + names[j] + "') is named like a row identifier, not labels" + advice;
+        }
+        if (m < 20) {
+            return null;
+        }
+        float[] v = a.data();
+        String[] classes = a.classNames(j);
+        if (classes != null) {
+            int labelled = 0;
+            for (int i = 0; i < m; i++) {
+                labelled += Float.isNaN(v[i * cols + j]) ? 0 : 1;
+            }
+            if (classes.length == labelled) {
+                return (names == null ? "" : "('" + names[j] + "') ") + "has a different text value in every row ("
+                        + labelled + " of them, e.g. '" + classes[0] + "'), an identifier rather than classes" + advice;
+            }
+            return null;
+        }
+        for (int start = 0; start <= 1; start++) {
+            boolean rowNumbers = true;
+            for (int i = 0; i < m && rowNumbers; i++) {
+                rowNumbers = v[i * cols + j] == i + start;
+            }
+            if (rowNumbers) {
+                return (names == null ? "" : "('" + names[j] + "') ") + "holds the row numbers " + start + ".."
+                        + (m - 1 + start) + ", an index rather than labels" + advice;
+            }
+        }
+        return null;
+    }
+
+    private static boolean looksLikeId(String name) {
+        String n = name.strip().toLowerCase(java.util.Locale.ROOT);
+        return n.equals("id") || n.equals("index") || n.equals("idx") || n.endsWith("_id") || n.matches("unnamed: \\d+");
     }
 
     private static String idColumn(NpyArray a, String source) {
@@ -229,8 +277,7 @@ public final class Task {
         int d = a.dim(1);
         String[] names = a.columnNames;
         for (int j = 0; j < d; j++) {
-            String n = names == null ? "" : names[j].strip().toLowerCase(java.util.Locale.ROOT);
-            if (n.equals("id") || n.equals("index") || n.equals("idx") || n.endsWith("_id") || n.matches("unnamed: \\d+")) {
+            if (names != null && looksLikeId(names[j])) {
                 return source + ": column '" + names[j] + "' (column " + (j + 1) + ") looks like a row identifier, "
                         + "not a feature; drop it if so (pandas writes its index unless to_csv(index=False))";
             }

@@ -338,6 +338,9 @@ public final class TaskLoader {
             requireTaskNames(yFile, header);
         }
         FiniteCheck.requireNoInfinity(yFile.toString(), ya);
+        if (ya.precisionLoss() != null && ya.integerCollision() == null) {
+            throw new UserInputException(yFile + ": the labels lose their variation in float32: " + ya.precisionLoss());
+        }
         float[] y = ya.data();
         List<Task> tasks = new ArrayList<>();
         for (int j = 0; j < k; j++) {
@@ -351,6 +354,10 @@ public final class TaskLoader {
             }
             NpyArray colArr = new NpyArray(new int[] {m}, col, ya.dtype(), integral);
             colArr.integerCollision = ya.integerCollision(j);  // this column's class ids only
+            String why = Task.labelIdColumn(ya, j);
+            if (why != null) {
+                throw new UserInputException(yFile + ": column " + (j + 1) + " " + why + " (each label column is a task)");
+            }
             String[] classes = ya.classNames(j);
             if (classes != null) {
                 colArr.classNames = new String[][] {classes};

@@ -5,8 +5,8 @@ import java.util.TreeSet;
 
 /**
  * Class labels given as text ("spam"/"ham", "cat"/"dog"/"bird") turned into class indices: the
- * distinct strings of a column, sorted (by Unicode code units, as Java and Python sort them), are
- * its class names, and each row holds the index of its name. For two classes the later name is the
+ * distinct strings of a column, sorted by Unicode code point (as Python's sorted() and np.unique
+ * order them, so class index k is scikit-learn's LabelEncoder class k), are its class names, and each row holds the index of its name. For two classes the later name is the
  * positive one, as the larger number is for numeric labels ("yes" over "no", "spam" over "ham").
  */
 final class TextLabels {
@@ -33,7 +33,7 @@ final class TextLabels {
                 }
                 continue;
             }
-            TreeSet<String> distinct = new TreeSet<>();
+            TreeSet<String> distinct = new TreeSet<>(TextLabels::byCodePoint);
             for (int i = 0; i < rows; i++) {
                 String c = cells[i * cols + j];
                 if (!isMissing(c)) {
@@ -44,12 +44,28 @@ final class TextLabels {
             for (int i = 0; i < rows; i++) {
                 String c = cells[i * cols + j];
                 // A missing label is NaN, as a numeric one is: its row is left out of the task.
-                values[i * cols + j] = isMissing(c) ? Float.NaN : Arrays.binarySearch(names[j], c);
+                values[i * cols + j] = isMissing(c) ? Float.NaN : Arrays.binarySearch(names[j], c, TextLabels::byCodePoint);
             }
         }
         NpyArray a = new NpyArray(shape, values, dtype, integral, origin);
         a.classNames = names;
         return a;
+    }
+
+    /** Python's string order: by code point (Java's compareTo goes by UTF-16 unit, which differs beyond U+FFFF). */
+    static int byCodePoint(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
     }
 
     /**

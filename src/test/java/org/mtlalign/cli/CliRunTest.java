@@ -496,6 +496,7 @@ class CliRunTest {
         assertEquals("-5.800e-13", Tables.signed(-5.8e-13, 6.1e-13));
         assertEquals("+0.0008", Tables.signed(0.0008, 0.9985));
         assertEquals("+2.259e+07", Tables.signed(2.259e7, 9.5e9));
+        assertEquals("+3.000e+02", Tables.signed(300, 1e6));
     }
 
     /** A model that never improved on its initialisation is named: its metrics are those of the start. */

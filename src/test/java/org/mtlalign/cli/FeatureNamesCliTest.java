@@ -119,6 +119,13 @@ class FeatureNamesCliTest {
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
                 bad.toString(), "--out", dir.resolve("x.npy").toString()), "a_bad.csv", "missing 'hue'",
                 "not expected 'colour'");
+        // An extra or a missing column is named, not only counted.
+        String extra = Files.readAllLines(a).stream().map(l -> l.startsWith("alcohol") ? l + ",batch" : l + ",7")
+                .reduce("", (p, l) -> p + l + "\n");
+        Path withExtra = dir.resolve("a_extra.csv");
+        Files.writeString(withExtra, extra);
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                withExtra.toString(), "--out", dir.resolve("x.npy").toString()), "not expected 'batch'");
         // A file without names (a .npy) is taken by position.
         Path npy = dir.resolve("a.npy");
         Npy.write(npy, new int[] {m, d}, xs[0]);
@@ -155,5 +162,50 @@ class FeatureNamesCliTest {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    /**
+     * Predicting from pandas' files: a 2-column frame written without names starts with the line
+     * 0,1, which is its header (as in training), and a model trained without names takes a named
+     * file by position, saying so.
+     */
+    @Test
+    void predictReadsPandasDefaultNamesAsAHeaderAndSaysWhenItCannotMatchNames() throws Exception {
+        Random rnd = new Random(seed);
+        int m = 80;
+        float[] x = new float[m * 2];
+        float[] y = new float[m];
+        StringBuilder csv = new StringBuilder("0,1\n");
+        StringBuilder named = new StringBuilder("u,v\n");
+        for (int i = 0; i < m; i++) {
+            x[2 * i] = (float) rnd.nextGaussian();
+            x[2 * i + 1] = (float) rnd.nextGaussian();
+            y[i] = x[2 * i] > 0 ? 1 : 0;
+            csv.append(x[2 * i]).append(',').append(x[2 * i + 1]).append('\n');
+            named.append(x[2 * i]).append(',').append(x[2 * i + 1]).append('\n');
+        }
+        Path xf = dir.resolve("x.npy");
+        Path yf = dir.resolve("y.npy");
+        Npy.write(xf, new int[] {m, 2}, x);
+        Npy.write(yf, new int[] {m}, y);
+        Path model = dir.resolve("m");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "t=" + xf + ":" + yf, "--rank", "1", "--epochs",
+                "3", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        Path pandas = dir.resolve("p.csv");
+        Files.writeString(pandas, csv.toString());
+        Path out = dir.resolve("p.npy");
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "t", "--in",
+                pandas.toString(), "--out", out.toString());
+        assertEquals(0, p.code(), p.all());
+        assertTrue(p.err().contains("pandas' default column names"), p.err());
+        assertEquals(m, Npy.read(out).dim(0));
+        Path byName = dir.resolve("n.csv");
+        Files.writeString(byName, named.toString());
+        CliTestSupport.Run n = CliTestSupport.run("predict", "--model", model.toString(), "--task", "t", "--in",
+                byName.toString(), "--out", dir.resolve("n.npy").toString());
+        assertEquals(0, n.code(), n.all());
+        assertTrue(n.err().contains("records no column names") && n.err().contains("by position"), n.err());
+        assertArrayEquals(Npy.read(out).data(), Npy.read(dir.resolve("n.npy")).data());
     }
 }

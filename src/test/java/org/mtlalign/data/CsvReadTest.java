@@ -505,4 +505,18 @@ class CsvReadTest {
         String l = Csv.read(Files.writeString(dir.resolve("noise.csv"), noise)).precisionLoss();
         assertTrue(l != null && l.startsWith("column 1 varies"), l);
     }
+
+    /** Tab-separated, empty cells included, first ones too: two tabs are an empty cell, not one separator. */
+    @Test
+    void tabSeparatedEmptyCellsKeepTheirColumns() throws IOException {
+        Path f = file("y.tsv", "a\tb\tc\n\t\t1001.0\n1\t0\t2.5\n0\t\t3\n");
+        NpyArray y = Csv.readLabelTable(f).array();
+        assertArrayEquals(new int[] {3, 3}, y.shape());
+        assertTrue(Float.isNaN(y.data()[0]) && Float.isNaN(y.data()[1]) && y.data()[2] == 1001f);
+        assertTrue(Float.isNaN(y.data()[7]) && y.data()[8] == 3f);
+        // A headerless label file whose first row starts with a missing label and then 0.0 is data.
+        NpyArray z = Csv.readLabelTable(file("z.csv", ",0.0\n1.0,1.0\n0.0,0.0\n")).array();
+        assertArrayEquals(new int[] {3, 2}, z.shape());
+        assertTrue(Float.isNaN(z.data()[0]) && z.data()[1] == 0f);
+    }
 }

@@ -174,5 +174,16 @@ class MissingLabelsTest {
         UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.load("t", xf, yf));
         assertTrue(e.getMessage().contains("y64.npy") && e.getMessage().contains("lose their variation"),
                 e.getMessage());
+        // The same as one column of a shared X's label matrix.
+        java.nio.ByteBuffer b2 = java.nio.ByteBuffer.allocate(16 * m).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < m; i++) {
+            b2.putDouble(i % 2).putDouble(1e9 + rnd.nextGaussian());
+        }
+        Path yy = dir.resolve("Y64.npy");
+        Files.write(yy, NpyReadTest.NpyBytes.file(1, NpyReadTest.NpyBytes.dict("<f8", false, new int[] {m, 2}),
+                b2.array()));
+        UserInputException shared = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(xf, yy, null));
+        assertTrue(shared.getMessage().contains("Y64.npy") && shared.getMessage().contains("column 1"),
+                shared.getMessage());
     }
 }

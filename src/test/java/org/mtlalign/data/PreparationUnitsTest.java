@@ -73,4 +73,57 @@ class PreparationUnitsTest {
             }
         }
     }
+
+    /** A timestamp column (1.7e9 + a spread of an hour: 6e-7 of its value) varies and is scaled. */
+    @Test
+    void aColumnWithALargeMeanAndASmallRelativeSpreadIsScaled() {
+        Random rnd = new Random(SEED);
+        int m = 200 + rnd.nextInt(100);
+        float[] x = new float[m * 2];
+        for (int i = 0; i < m; i++) {
+            x[2 * i] = (float) (1.7e9 + 3600 * rnd.nextDouble());
+            x[2 * i + 1] = (float) rnd.nextGaussian();
+        }
+        Preparation.Result r = Preparation.prepare(new TaskSuite("t", List.of(task("a", x, m, 2, rnd)), false),
+                new Preparation.Config(0.2, 0.2, 1, null, Preparation.Standardize.PER_TASK));
+        float scale = r.scales()[0][0];
+        assertTrue(scale > 900 && scale < 1200, "scale of the timestamp column: " + scale + ", seed=" + SEED);
+        double ss = 0;
+        PreparedTask p = r.tasks().get(0);
+        for (int row : p.train()) {
+            ss += (double) p.x()[2 * row] * p.x()[2 * row];
+        }
+        double sd = Math.sqrt(ss / p.train().length);
+        assertTrue(sd > 0.9 && sd < 1.1, "standardised spread " + sd);
+    }
+
+    /**
+     * One shared X with missing labels: the tasks' training rows differ, but there is one X, so
+     * one standardisation (over the rows any task trains on) for every head, under either mode.
+     */
+    @Test
+    void aSharedXIsStandardisedOnceForEveryHead() {
+        Random rnd = new Random(SEED);
+        int m = 150;
+        float[] x = new float[m * 3];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rnd.nextGaussian() * (1 + i % 3) + 5 * (i % 3));
+        }
+        float[] y0 = new float[m];
+        float[] y1 = new float[m];
+        for (int i = 0; i < m; i++) {
+            y0[i] = (float) rnd.nextGaussian();
+            // Task 1 is labelled only where the first input is large: other training rows.
+            y1[i] = x[3 * i] > 0.5 ? (float) rnd.nextGaussian() : Float.NaN;
+        }
+        TaskSuite suite = new TaskSuite("s", List.of(new Task("a", x, m, 3, y0, 1, false, "a"),
+                new Task("b", x, m, 3, y1, 1, false, "b")), true);
+        for (Preparation.Standardize std : new Preparation.Standardize[] {Preparation.Standardize.GLOBAL,
+            Preparation.Standardize.PER_TASK}) {
+            Preparation.Result r = Preparation.prepare(suite, new Preparation.Config(0.2, 0.2, 1, null, std));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(r.means()[0], r.means()[1], std.toString());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(r.scales()[0], r.scales()[1], std.toString());
+            assertTrue(r.tasks().get(0).x() == r.tasks().get(1).x(), "one standardised X");
+        }
+    }
 }

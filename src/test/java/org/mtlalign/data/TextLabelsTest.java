@@ -163,7 +163,7 @@ class TextLabelsTest {
         Path y = write("y.csv", b.toString());
         UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.readLabels(y));
         assertTrue(e.getMessage().contains("line " + (bad + 2) + ", column 1") && e.getMessage().contains("12.5x")
-                && e.getMessage().contains("mostly numbers"), e.getMessage());
+                && e.getMessage().contains("under a tenth"), e.getMessage());
         // The numeric reader (inputs) never reads text.
         assertThrows(UserInputException.class, () -> TaskLoader.readArray(write("x.csv", "a\nspam\nham\n")));
     }
@@ -297,5 +297,67 @@ class TextLabelsTest {
         Npy.write(xf, new int[] {4, 1}, new float[] {1, 2, 3, 4});
         UserInputException rows = assertThrows(UserInputException.class, () -> TaskLoader.load("t", xf, y));
         assertTrue(rows.getMessage().contains("y has 3 rows"), rows.getMessage());
+    }
+
+    /** "1", "2", "three": a third of the cells are words, so the column is three classes. */
+    @Test
+    void aColumnWithATenthOfWordsOrMoreIsText() throws IOException {
+        String[] labels = draw(30, "1", "2", "three");
+        NpyArray a = TaskLoader.readLabels(write("y.csv", "c\n" + String.join("\n", labels) + "\n"));
+        assertArrayEquals(new String[] {"1", "2", "three"}, a.classNames(0));
+        assertIndices(labels, a.classNames(0), a.data());
+    }
+
+    /** Identifier columns (molecule ids, a column named id, the row numbers) are refused as labels. */
+    @Test
+    void identifierColumnsAreNotLabels() throws IOException {
+        int m = 40;
+        StringBuilder ids = new StringBuilder("mol,label\n");
+        StringBuilder named = new StringBuilder("id,label\n");
+        StringBuilder numbers = new StringBuilder("n,label\n");
+        for (int i = 0; i < m; i++) {
+            String l = i % 2 == 0 ? "active" : "inactive";
+            ids.append("TOX").append(10000 + i).append(',').append(l).append('\n');
+            named.append(7 * i + 3).append(',').append(l).append('\n');
+            numbers.append(i).append(',').append(l).append('\n');
+        }
+        Path xf = dir.resolve("x.npy");
+        float[] x = new float[m];
+        for (int i = 0; i < m; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        Npy.write(xf, new int[] {m, 1}, x);
+        String[][] cases = {{ids.toString(), "different text value in every row"}, {named.toString(), "named like a row "
+            + "identifier"}, {numbers.toString(), "row numbers 0..39"}};
+        for (String[] c : cases) {
+            Path y = write("Y.csv", c[0]);
+            UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(xf, y, null));
+            assertTrue(e.getMessage().contains("column 1") && e.getMessage().contains(c[1])
+                    && e.getMessage().contains("index_col"), e.getMessage());
+        }
+        // The label column alone is fine.
+        Path ok = write("ok.csv", ids.toString().lines().map(l -> l.substring(l.indexOf(',') + 1))
+                .reduce("", (p, l) -> p + l + "\n"));
+        assertEquals(2, TaskLoader.sharedInputs(xf, ok, null).tasks().get(0).classNames().length);
+    }
+
+    /** Classes sort as Python sorts them (by code point), so index k is np.unique's (LabelEncoder's) k. */
+    @Test
+    void classesSortByCodePointLikePython() throws IOException {
+        String fullwidth = "\uFF01";        // U+FF01
+        String emoji = "\uD83D\uDE00";      // U+1F600: after U+FF01 by code point, before it by UTF-16 unit
+        String[] labels = draw(12, emoji, fullwidth, "Yes", "no");
+        NpyArray a = TaskLoader.readLabels(write("u.csv", "l\n" + String.join("\n", labels) + "\n"));
+        assertArrayEquals(new String[] {"Yes", "no", fullwidth, emoji}, a.classNames(0));
+        assertIndices(labels, a.classNames(0), a.data());
+    }
+
+    /** Python's None after astype(str) is the string 'None': a missing label in a .npy string array. */
+    @Test
+    void noneInANumpyStringArrayIsMissing() throws IOException {
+        NpyArray a = TaskLoader.readLabels(npy("n.npy", "<U4", false, new int[] {4},
+                ucs4(new String[] {"a", "None", "b", "a"}, 4, ByteOrder.LITTLE_ENDIAN)));
+        assertArrayEquals(new String[] {"a", "b"}, a.classNames(0));
+        assertTrue(Float.isNaN(a.data()[1]));
     }
 }
