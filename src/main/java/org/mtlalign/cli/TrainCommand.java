@@ -929,7 +929,10 @@ public final class TrainCommand implements Callable<Integer> {
         }
         List<String> neverImproved = new ArrayList<>();
         for (ExperimentResult.Training t : res.trainings()) {
-            if (t.bestEpoch() == 0 && t.epochsRun() > 0 && t.diverged() == null && !t.run().equals("MTL+align")) {
+            // (A resumed MTL model starts trained: best epoch 0 there means no further gain, said by its row.)
+            boolean resumedMtl = epochsBefore > 0 && t.run().equals("MTL");
+            if (t.bestEpoch() == 0 && t.epochsRun() > 0 && t.diverged() == null && !t.run().equals("MTL+align")
+                    && !resumedMtl) {
                 neverImproved.add(t.run());
             }
         }
