@@ -342,7 +342,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             throw ex;
         }
-        printResult(o, res, cfg, tasks, resumed != null ? epochsBefore : 0);
+        printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0);
         if (saveTo != null) {
             meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
             meta.addProperty("status", "complete");
@@ -886,8 +886,8 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** @param epochsBefore epochs the resumed MTL model had trained before this run (0: not resumed) */
-    private static void printResult(PrintWriter o, ExperimentResult res, ExperimentConfig cfg, List<PreparedTask> tasks,
-                                    int epochsBefore) {
+    private static void printResult(PrintWriter o, Warnings warnings, ExperimentResult res, ExperimentConfig cfg,
+                                    List<PreparedTask> tasks, int epochsBefore) {
         o.println();
         o.println("test metric per task (transfer = MTL - STL, signed so + means MTL helps)");
         List<List<String>> rows = new ArrayList<>();
@@ -916,8 +916,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Tables.print(o, List.of("model", "epochs", "best epoch", "best val loss", "ended by"), tr);
         for (ExperimentResult.Training t : res.divergedRuns()) {
-            o.println("warning: " + t.diverged().replace("parameters restored to the last good epoch",
-                    "its model is not used (its best epoch was") + "; its test metrics are shown as -");
+            // Beside the tables it concerns (standard output), and in the JSON's warnings too.
+            String w = t.diverged().replace("parameters restored to the last good epoch",
+                    "its model is not used (its best epoch was") + "; its test metrics are shown as -";
+            o.println("warning: " + w);
+            warnings.keep(w);
         }
         if (improving) {
             o.println("note: a model marked 'cap, improving' reached its best epoch near the end of --epochs; raise "

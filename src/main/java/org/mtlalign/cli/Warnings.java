@@ -24,6 +24,11 @@ final class Warnings {
         said.add(text);
     }
 
+    /** Keeps a warning printed elsewhere (beside the table it concerns), for the JSON. */
+    void keep(String text) {
+        said.add(text);
+    }
+
     /** The warnings so far, in the order they were printed, for {@code "warnings"} in the JSON. */
     JsonArray json() {
         JsonArray a = new JsonArray();
