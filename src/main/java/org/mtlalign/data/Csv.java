@@ -241,11 +241,7 @@ public final class Csv {
             if (lineNo == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
                 line = line.substring(1); // UTF-8 byte order mark, as Excel writes
             }
-            int first = 0;
-            while (first < line.length() && Character.isWhitespace(line.charAt(first))) {
-                first++;
-            }
-            if (first == line.length() || line.charAt(first) == '#') {
+            if (skippable(line, cols < 0 ? fixedDelim : delim)) {
                 continue;
             }
 
@@ -391,6 +387,32 @@ public final class Csv {
     }
 
     /**
+     * A blank line or a comment ('#'), skipped anywhere. Not blank: a line of tabs when the tab is
+     * the delimiter (a row of empty cells, as pandas writes a row of missing values), and not a
+     * comment: a line starting with the missing-value marker #N/A (pandas and Excel write it).
+     */
+    private static boolean skippable(String line, char delim) {
+        int first = 0;
+        while (first < line.length() && Character.isWhitespace(line.charAt(first))) {
+            first++;
+        }
+        if (first == line.length()) {
+            return !(delim == '\t' && line.indexOf('\t') >= 0);
+        }
+        if (line.charAt(first) != '#') {
+            return false;
+        }
+        String rest = line.substring(first).toLowerCase(Locale.ROOT);
+        for (String marker : new String[] {"#n/a n/a", "#n/a", "#na"}) {
+            if (rest.startsWith(marker) && (rest.length() == marker.length()
+                    || !Character.isLetterOrDigit(rest.charAt(marker.length())))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Whether a cell that is not a number reads as a word, such as a class name: not empty, not a
      * missing-value marker and not a number with a decimal comma.
      */
@@ -426,7 +448,7 @@ public final class Csv {
                 line = line.substring(1);
             }
             String t = line.strip();
-            if (t.isEmpty() || t.charAt(0) == '#') {
+            if (skippable(line, first ? fixedDelim : delim)) {
                 continue;
             }
             if (first) {
@@ -485,6 +507,26 @@ public final class Csv {
             // Text when at least a tenth of the cells are words ("1", "2", "three" are three
             // classes); a stray word among numbers (a typo in a measurement) is an error below.
             text[j] = textCells[j] > 0 && 10L * textCells[j] >= textCells[j] + numberCells[j];
+            if (text[j] && numberCells[j] >= textCells[j]) {
+                // Mostly numbers with many values, and a word or two: a measurement with a
+                // placeholder ("-", "unknown") for missing values, not hundreds of classes.
+                java.util.Set<String> words = new java.util.TreeSet<>();
+                int numbers = 0;
+                for (String v : seen.get(j)) {
+                    num.parse(v, 0, v.length());
+                    if (num.ok) {
+                        numbers++;
+                    } else if (!v.isEmpty()) {
+                        words.add(v);
+                    }
+                }
+                if (numbers > EncodedLabels.MAX_CLASSES && words.size() <= 3) {
+                    throw error(where, "column " + (j + 1) + " holds " + numbers + " different numbers and the word"
+                            + (words.size() == 1 ? " '" + clip(words.iterator().next()) + "'" : "s " + words)
+                            + ": a placeholder for missing values? write those cells empty or NA (the rows are then "
+                            + "left out of the task), or make every label a word if they are classes");
+                }
+            }
         }
         // The first line is a header if it has a name, unless each of its cells could be a value
         // of its column (a label file without header whose first label is "spam").

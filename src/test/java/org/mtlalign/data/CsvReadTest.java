@@ -514,6 +514,13 @@ class CsvReadTest {
         assertArrayEquals(new int[] {3, 3}, y.shape());
         assertTrue(Float.isNaN(y.data()[0]) && Float.isNaN(y.data()[1]) && y.data()[2] == 1001f);
         assertTrue(Float.isNaN(y.data()[7]) && y.data()[8] == 3f);
+        // A row of missing labels only (tabs alone) is a row, not a blank line; #N/A is a missing label.
+        NpyArray all = Csv.readLabelTable(file("all.tsv", "a\tb\n1\t2\n\t\n#N/A\t3\n")).array();
+        assertArrayEquals(new int[] {3, 2}, all.shape());
+        assertTrue(Float.isNaN(all.data()[2]) && Float.isNaN(all.data()[3]) && Float.isNaN(all.data()[4]));
+        NpyArray na = Csv.readLabelTable(file("na.csv", "y\n1\n#N/A\n0\n# a comment\n1\n")).array();
+        assertEquals(4, na.dim(0));
+        assertTrue(Float.isNaN(na.data()[1]));
         // A headerless label file whose first row starts with a missing label and then 0.0 is data.
         NpyArray z = Csv.readLabelTable(file("z.csv", ",0.0\n1.0,1.0\n0.0,0.0\n")).array();
         assertArrayEquals(new int[] {3, 2}, z.shape());

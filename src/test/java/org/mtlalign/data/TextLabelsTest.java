@@ -360,4 +360,17 @@ class TextLabelsTest {
         assertArrayEquals(new String[] {"a", "b"}, a.classNames(0));
         assertTrue(Float.isNaN(a.data()[1]));
     }
+
+    /** A measurement column with a placeholder word for missing values is refused, not read as hundreds of classes. */
+    @Test
+    void aPlaceholderWordInAMeasurementColumnIsRefused() throws IOException {
+        StringBuilder b = new StringBuilder("r\n");
+        for (int i = 0; i < 200; i++) {
+            b.append(i % 4 == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.3f", 10 + rnd.nextGaussian()))
+                    .append('\n');
+        }
+        UserInputException e = assertThrows(UserInputException.class,
+                () -> TaskLoader.readLabels(write("m.csv", b.toString())));
+        assertTrue(e.getMessage().contains("'-'") && e.getMessage().contains("placeholder"), e.getMessage());
+    }
 }
