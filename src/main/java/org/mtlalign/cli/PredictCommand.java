@@ -130,7 +130,7 @@ public final class PredictCommand implements Callable<Integer> {
             pred = predictor.predict(backend, head, xa.data(), rows);
         }
         String[] columns = columns(h, predictor.classLabels(head));
-        write(csv, pred, rows, columns);
+        write(csv, pred, rows, columns, csv ? predictedClasses(h, predictor.classLabels(head), pred, rows) : null);
         o.printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head): wrote %s (%s)%n", rows, rows == 1 ? "row" : "rows",
                 task, h.loss().cliName(), out, columns.length <= 8 ? String.join(", ", columns)
                         : String.join(", ", java.util.Arrays.copyOf(columns, 4)) + ", ... (" + columns.length
@@ -170,7 +170,32 @@ public final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    private void write(boolean csv, float[] pred, int rows, String[] columns) {
+    /**
+     * A classification head's most probable class per row, by label (the positive class of a
+     * binary head from probability 0.5 on), for the CSV's "predicted" column; null for regression.
+     */
+    private static String[] predictedClasses(TaskHead h, List<String> classes, float[] pred, int rows) {
+        if (h.loss() == org.mtlalign.model.Loss.SQUARED) {
+            return null;
+        }
+        String[] out = new String[rows];
+        int c = h.loss() == org.mtlalign.model.Loss.LOGISTIC ? 1 : h.outputs();
+        for (int i = 0; i < rows; i++) {
+            int best;
+            if (c == 1) {
+                best = pred[i] >= 0.5f ? 1 : 0;
+            } else {
+                best = 0;
+                for (int k = 1; k < c; k++) {
+                    best = pred[i * c + k] > pred[i * c + best] ? k : best;
+                }
+            }
+            out[i] = classes != null ? classes.get(best) : "class " + best;
+        }
+        return out;
+    }
+
+    private void write(boolean csv, float[] pred, int rows, String[] columns, String[] predicted) {
         int c = columns.length;
         if (!csv) {
             Npy.write(out, c == 1 ? new int[] {rows} : new int[] {rows, c}, pred);
@@ -180,10 +205,16 @@ public final class PredictCommand implements Callable<Integer> {
         for (int k = 0; k < c; k++) {
             b.append(k == 0 ? "" : ",").append('"').append(columns[k].replace("\"", "\"\"")).append('"');
         }
+        if (predicted != null) {
+            b.append(",\"predicted\"");
+        }
         b.append('\n');
         for (int i = 0; i < rows; i++) {
             for (int k = 0; k < c; k++) {
                 b.append(k == 0 ? "" : ",").append(pred[i * c + k]);
+            }
+            if (predicted != null) {
+                b.append(",\"").append(predicted[i].replace("\"", "\"\"")).append('"');
             }
             b.append('\n');
         }

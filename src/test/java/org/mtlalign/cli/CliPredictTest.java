@@ -73,17 +73,18 @@ class CliPredictTest {
             assertEquals(1.0, got.data()[3 * i] + got.data()[3 * i + 1] + got.data()[3 * i + 2], 1e-5);
         }
 
-        // CSV output with a header; a binary head gives one probability column.
+        // CSV output with a header; a binary head gives one probability column, and the predicted class.
         Path csv = dir.resolve("pa.csv");
         p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in", a[0].toString(),
                 "--out", csv.toString());
         assertEquals(0, p.code(), p.all());
         List<String> lines = Files.readAllLines(csv);
-        assertEquals("\"p(y = 1)\"", lines.get(0));
+        assertEquals("\"p(y = 1)\",\"predicted\"", lines.get(0));
         assertEquals(91, lines.size());
         for (String s : lines.subList(1, lines.size())) {
-            double v = Double.parseDouble(s);
+            double v = Double.parseDouble(s.substring(0, s.indexOf(',')));
             assertTrue(v >= 0 && v <= 1, s);
+            assertEquals(v >= 0.5 ? "\"1\"" : "\"0\"", s.substring(s.indexOf(',') + 1), s);
         }
 
         // Errors: an unknown task (listing the tasks), inputs of another width, an output that is an input.
@@ -160,13 +161,13 @@ class CliPredictTest {
         CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "b", "--in",
                 xf.toString(), "--out", pb.toString());
         assertEquals(0, p.code(), p.all());
-        assertTrue(Files.readAllLines(pb).get(0).equals("\"p(y = spam)\""), Files.readAllLines(pb).get(0));
+        assertTrue(Files.readAllLines(pb).get(0).equals("\"p(y = spam)\",\"predicted\""), Files.readAllLines(pb).get(0));
         Path pc = dir.resolve("pc.csv");
         p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "c", "--in", xf.toString(), "--out",
                 pc.toString());
         assertEquals(0, p.code(), p.all());
         List<String> lines = Files.readAllLines(pc);
-        assertEquals("\"p(y = high)\",\"p(y = low)\",\"p(y = mid)\"", lines.get(0));
+        assertEquals("\"p(y = high)\",\"p(y = low)\",\"p(y = mid)\",\"predicted\"", lines.get(0));
         String[] order = {"high", "low", "mid"};
         int right = 0;
         for (int i = 0; i < m; i++) {
@@ -175,6 +176,7 @@ class CliPredictTest {
             for (int k = 1; k < 3; k++) {
                 best = Float.parseFloat(cells[k]) > Float.parseFloat(cells[best]) ? k : best;
             }
+            assertEquals("\"" + order[best] + "\"", cells[3], "the predicted column names the most probable class");
             right += order[best].equals(truth[i]) ? 1 : 0;
         }
         // Chance is about 1/3; columns named in the wrong order would score about that or less.
