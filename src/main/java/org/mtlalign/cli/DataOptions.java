@@ -51,6 +51,12 @@ public final class DataOptions {
                     + "default: inferred from each task's labels).")
     String loss;
 
+    @Option(names = "--positive", paramLabel = "TASK=LABEL",
+            description = "The positive class of binary task TASK, its label as written (a class name such as active, "
+                    + "or a value such as 0); default: the later label (the larger value, the later name). "
+                    + "Repeatable.")
+    List<String> positive = new ArrayList<>();
+
     @Option(names = "--val", defaultValue = "0.2", description = "Validation fraction per task (default: ${DEFAULT-VALUE}).")
     double validation;
 
@@ -102,6 +108,9 @@ public final class DataOptions {
         }
         if (seed != other.seed) {
             d.add("--seed " + seed + " (saved: " + other.seed + ")");
+        }
+        if (!new java.util.TreeSet<>(positive).equals(new java.util.TreeSet<>(other.positive))) {
+            d.add("--positive " + positive + " (saved: " + other.positive + ")");
         }
         if (!new java.util.TreeSet<>(labelNoise).equals(new java.util.TreeSet<>(other.labelNoise))) {
             d.add("--label-noise " + labelNoise + " (saved: " + other.labelNoise + ")");
@@ -255,8 +264,18 @@ public final class DataOptions {
             }
             named.put(en.getKey(), en.getValue());
         }
+        java.util.Map<String, String> positives = new java.util.LinkedHashMap<>();
+        for (String spec : positive) {
+            int eq = spec.indexOf('=');
+            if (eq <= 0 || eq == spec.length() - 1) {
+                throw new UserInputException("--positive " + spec + ": expected TASK=LABEL, e.g. tox21=active");
+            }
+            if (positives.put(spec.substring(0, eq).trim(), spec.substring(eq + 1).trim()) != null) {
+                throw new UserInputException("--positive: task '" + spec.substring(0, eq).trim() + "' is given twice");
+            }
+        }
         return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize), noise,
-                named);
+                named, positives);
     }
 
     /** The options as arguments again, stored with a saved model so --resume can reload the data. */
@@ -287,6 +306,10 @@ public final class DataOptions {
         for (String n : labelNoise) {
             a.add("--label-noise");
             a.add(n);
+        }
+        for (String p : positive) {
+            a.add("--positive");
+            a.add(p);
         }
         a.addAll(List.of("--loss", loss, "--val", Double.toString(validation), "--test", Double.toString(test),
                 "--standardize", standardize, "--seed", Long.toString(seed)));

@@ -43,6 +43,51 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
     public static final int MAX_FORCED_CLASSES = 10_000;
 
     public static EncodedLabels encode(Task t, Loss requested) {
+        return encode(t, requested, null);
+    }
+
+    /**
+     * As {@link #encode(Task, Loss)}, with the positive class of a binary task chosen: {@code positive}
+     * is its label as written (a class name, or a value such as "0" or "-1"); null takes the later
+     * label (the larger value, the later name).
+     *
+     * @throws UserInputException when the task is not binary or has no such label
+     */
+    public static EncodedLabels encode(Task t, Loss requested, String positive) {
+        EncodedLabels e = encodeDefault(t, requested);
+        if (positive == null) {
+            return e;
+        }
+        String what = "--positive " + t.name() + "=" + positive + ": task '" + t.name() + "'";
+        if (e.loss() != Loss.LOGISTIC) {
+            throw new UserInputException(what + " is not a binary task (" + e.reason() + ")");
+        }
+        String negative = e.classLabel(0);
+        String pos = e.classLabel(1);
+        if (positive.equals(pos)) {
+            return e;
+        }
+        if (!positive.equals(negative)) {
+            throw new UserInputException(what + " has the labels '" + negative + "' and '" + pos + "', not '" + positive
+                    + "'");
+        }
+        // The other label is positive: swap the classes, keeping the positive one last.
+        float[] target = e.target().clone();
+        for (int i = 0; i < target.length; i++) {
+            target[i] = Float.isNaN(target[i]) ? Float.NaN : 1f - target[i];
+        }
+        float[] values = e.classNames() != null ? e.classValues().clone() : new float[] {e.classValues()[1],
+            e.classValues()[0]};
+        String[] names = e.classNames() == null ? null : new String[] {e.classNames()[1], e.classNames()[0]};
+        return new EncodedLabels(Loss.LOGISTIC, target, 1, values, positiveReason(e.reason(), positive), names);
+    }
+
+    private static String positiveReason(String reason, String positive) {
+        int at = reason.indexOf(", positive class");
+        return (at >= 0 ? reason.substring(0, at) : reason) + ", positive class '" + positive + "' (--positive)";
+    }
+
+    private static EncodedLabels encodeDefault(Task t, Loss requested) {
         float[] y = t.y();
         int q = t.labelColumns();
         if (q > 1) {

@@ -37,11 +37,15 @@ public final class Preparation {
      *                   of the named tasks (at most one entry per task; test rows stay clean)
      * @param loss       the loss of every task not in taskLosses (null: inferred from its labels)
      * @param taskLosses per-task losses by task name (overriding {@code loss} for those tasks)
+     * @param positives  per binary task (by name), the label of its positive class, as written
+     *                   (a class name, or a value such as "0"); others take the later label
      */
     public record Config(double validationFraction, double testFraction, long seed, Loss loss,
-                         Standardize standardize, List<LabelNoise> labelNoise, java.util.Map<String, Loss> taskLosses) {
+                         Standardize standardize, List<LabelNoise> labelNoise, java.util.Map<String, Loss> taskLosses,
+                         java.util.Map<String, String> positives) {
         public Config {
             taskLosses = taskLosses == null ? java.util.Map.of() : java.util.Map.copyOf(taskLosses);
+            positives = positives == null ? java.util.Map.of() : java.util.Map.copyOf(positives);
             if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 0.95)) {
                 throw new UserInputException("--val/--test: fractions must be >= 0 and sum below 0.95");
             }
@@ -52,6 +56,12 @@ public final class Preparation {
                     throw new UserInputException("--label-noise: task '" + n.task() + "' is given more than once");
                 }
             }
+        }
+
+        /** Without chosen positive classes. */
+        public Config(double validationFraction, double testFraction, long seed, Loss loss, Standardize standardize,
+                      List<LabelNoise> labelNoise, java.util.Map<String, Loss> taskLosses) {
+            this(validationFraction, testFraction, seed, loss, standardize, labelNoise, taskLosses, java.util.Map.of());
         }
 
         /** Every task's loss {@code loss} (null: inferred), with label noise. */
@@ -97,6 +107,12 @@ public final class Preparation {
         int d = suite.dim();
         EncodedLabels[] enc = new EncodedLabels[k];
         int[][][] splits = new int[k][][];
+        for (String named : cfg.positives().keySet()) {
+            if (tasks.stream().noneMatch(t -> t.name().equals(named))) {
+                throw new UserInputException("--positive: no task named '" + named + "' (tasks: "
+                        + String.join(", ", tasks.stream().map(Task::name).toList()) + ")");
+            }
+        }
         for (String named : cfg.taskLosses().keySet()) {
             if (tasks.stream().noneMatch(t -> t.name().equals(named))) {
                 throw new UserInputException("--loss: no task named '" + named + "' (tasks: "
@@ -105,7 +121,7 @@ public final class Preparation {
         }
         for (int i = 0; i < k; i++) {
             Task t = tasks.get(i);
-            enc[i] = EncodedLabels.encode(t, cfg.lossFor(t.name()));
+            enc[i] = EncodedLabels.encode(t, cfg.lossFor(t.name()), cfg.positives().get(t.name()));
             // Shared-input tasks use one split so that row j means the same input in every task.
             long seed = suite.sharedInputs() ? cfg.seed() : cfg.seed() * 1_000_003L + i;
             EncodedLabels strat = suite.sharedInputs() ? null : enc[i];

@@ -245,7 +245,9 @@ class CapacityTest {
             double[] beta = new double[d];
             if (i < 6) {  // tasks 6..9: no signal, only the noise below
                 for (int j = 0; j < 3; j++) {
-                    double mix = rnd.nextGaussian();
+                    // Each of the 3 directions strong in two tasks: with random mixes alone the third
+                    // could be weak enough that width 2 is within the 1% tolerance (seed 50313957265367).
+                    double mix = (i % 3 == j ? 1.5 : 0) + 0.5 * rnd.nextGaussian();
                     for (int a = 0; a < d; a++) {
                         beta[a] += mix * q.get(a, j);
                     }
@@ -257,8 +259,8 @@ class CapacityTest {
         String ctx = "seed=" + seed + " suggested " + sg.suggestedRank() + " validated "
                 + Arrays.toString(sg.validationError());
         System.out.println("[Capacity] noise tasks: " + ctx);
-        // 3 in 60 of 60 seeds (2026-11-30), but one local run failed on it: 3 or 4 is allowed; without
-        // the weights the suggestion wandered (7, 2 and 6 in three runs).
+        // 3 or 4 is allowed (one run gave 4 with random mixes); without the weights the suggestion
+        // wandered (7, 2 and 6 in three runs).
         assertTrue(sg.suggestedRank() == 3 || sg.suggestedRank() == 4, ctx);
         assertTrue(!sg.weak(), ctx);
         // Only noise: validated, and flagged weak (printed, and in the JSON as "weak").

@@ -187,6 +187,25 @@ class CliPredictTest {
         assertEquals(List.of("ham", "spam"), predictor.classLabels(predictor.requireHead("b")));
         assertEquals(List.of("high", "low", "mid"), predictor.classLabels(predictor.requireHead("c")));
 
+        // --positive: the other class of the binary task is positive, for the table, the model and predict.
+        Path flipped = dir.resolve("flipped");
+        CliTestSupport.Run f = CliTestSupport.run("train", "--task", "b=" + xf + ":" + yb, "--task", "c=" + xf + ":" + y3,
+                "--positive", "b=ham", "--rank", "2", "--activation", "identity", "--epochs", "5", "--no-stl",
+                "--align", "none", "--reweight", "none", "--out", flipped.toString());
+        assertEquals(0, f.code(), f.all());
+        assertTrue(f.out().contains("positive class 'ham' (--positive)"), f.out());
+        Path pf = dir.resolve("pf.csv");
+        CliTestSupport.Run pr = CliTestSupport.run("predict", "--model", flipped.toString(), "--task", "b", "--in",
+                xf.toString(), "--out", pf.toString());
+        assertEquals(0, pr.code(), pr.all());
+        assertEquals("\"p(y = ham)\",\"predicted\"", Files.readAllLines(pf).get(0));
+        CliErrorTest.assertUserError(CliTestSupport.run("train", "--resume", flipped.toString(), "--positive", "b=spam",
+                "--epochs", "1"), "--positive");
+        CliErrorTest.assertUserError(CliTestSupport.run("train", "--task", "c=" + xf + ":" + y3, "--positive", "c=low",
+                "--epochs", "1"), "--positive c=low", "not a binary task");
+        CliErrorTest.assertUserError(CliTestSupport.run("train", "--task", "c=" + xf + ":" + y3, "--positive", "zz=low",
+                "--epochs", "1"), "--positive", "no task named 'zz'");
+
         // The same files resume; a renamed class (same sorted order, same indices) does not.
         CliTestSupport.Run same = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl");
         assertEquals(0, same.code(), same.all());

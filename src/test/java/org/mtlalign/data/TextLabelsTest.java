@@ -373,4 +373,37 @@ class TextLabelsTest {
                 () -> TaskLoader.readLabels(write("m.csv", b.toString())));
         assertTrue(e.getMessage().contains("'-'") && e.getMessage().contains("placeholder"), e.getMessage());
     }
+
+    /** --positive picks a binary task's positive class by its label; the classes keep it last. */
+    @Test
+    void aChosenPositiveClassComesLast() throws IOException {
+        String[] labels = draw(25, "active", "inactive");
+        Task t = task(TaskLoader.readLabels(write("tox.csv", "tox\n" + String.join("\n", labels) + "\n")));
+        EncodedLabels byDefault = EncodedLabels.encode(t, null);
+        assertEquals("inactive", byDefault.classLabel(1));
+        EncodedLabels chosen = EncodedLabels.encode(t, null, "active");
+        assertEquals("inactive", chosen.classLabel(0));
+        assertEquals("active", chosen.classLabel(1));
+        assertTrue(chosen.reason().endsWith("positive class 'active' (--positive)"), chosen.reason());
+        for (int i = 0; i < labels.length; i++) {
+            assertEquals(labels[i].equals("active") ? 1f : 0f, chosen.target()[i], "row " + i);
+        }
+        assertEquals(byDefault.target().length, EncodedLabels.encode(t, null, "inactive").target().length);
+
+        // Numeric labels: the value as written.
+        float[] y = {-1, 1, 1, -1, -1, 1};
+        Task n = task(new NpyArray(new int[] {6}, y, "<f4", true));
+        EncodedLabels minusOne = EncodedLabels.encode(n, null, "-1");
+        assertEquals("-1", minusOne.classLabel(1));
+        for (int i = 0; i < y.length; i++) {
+            assertEquals(y[i] == -1 ? 1f : 0f, minusOne.target()[i]);
+        }
+        UserInputException unknown = assertThrows(UserInputException.class, () -> EncodedLabels.encode(n, null, "2"));
+        assertTrue(unknown.getMessage().contains("'-1' and '1', not '2'"), unknown.getMessage());
+        Task three = task(TaskLoader.readLabels(write("three.csv", "c\n" + String.join("\n", draw(12, "a", "b", "c"))
+                + "\n")));
+        UserInputException notBinary = assertThrows(UserInputException.class,
+                () -> EncodedLabels.encode(three, null, "a"));
+        assertTrue(notBinary.getMessage().contains("not a binary task"), notBinary.getMessage());
+    }
 }
