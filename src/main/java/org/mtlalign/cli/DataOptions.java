@@ -51,6 +51,12 @@ public final class DataOptions {
                     + "default: inferred from each task's labels).")
     String loss;
 
+    @Option(names = "--standardize-labels",
+            description = "Train regression (squared-loss) tasks on labels standardised with their training rows' "
+                    + "mean and standard deviation, so tasks in any units weigh alike in the summed loss and the "
+                    + "default steps suit them; metrics and predictions stay in the labels' units.")
+    boolean standardizeLabels;
+
     @Option(names = "--positive", paramLabel = "TASK=LABEL",
             description = "The positive class of binary task TASK, its label as written (a class name such as active, "
                     + "or a value such as 0); default: the later label (the larger value, the later name). "
@@ -108,6 +114,10 @@ public final class DataOptions {
         }
         if (seed != other.seed) {
             d.add("--seed " + seed + " (saved: " + other.seed + ")");
+        }
+        if (standardizeLabels != other.standardizeLabels) {
+            d.add((standardizeLabels ? "--standardize-labels" : "no --standardize-labels") + " (saved: "
+                    + (other.standardizeLabels ? "on" : "off") + ")");
         }
         if (!new java.util.TreeSet<>(positive).equals(new java.util.TreeSet<>(other.positive))) {
             d.add("--positive " + positive + " (saved: " + other.positive + ")");
@@ -275,7 +285,7 @@ public final class DataOptions {
             }
         }
         return new Preparation.Config(validation, test, seed, l, Preparation.Standardize.parse(standardize), noise,
-                named, positives);
+                named, positives, standardizeLabels);
     }
 
     /** The options as arguments again, stored with a saved model so --resume can reload the data. */
@@ -310,6 +320,9 @@ public final class DataOptions {
         for (String p : positive) {
             a.add("--positive");
             a.add(p);
+        }
+        if (standardizeLabels) {
+            a.add("--standardize-labels");
         }
         a.addAll(List.of("--loss", loss, "--val", Double.toString(validation), "--test", Double.toString(test),
                 "--standardize", standardize, "--seed", Long.toString(seed)));

@@ -878,7 +878,8 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 if (max > 1e6) {
                     w.add(String.format(Locale.ROOT, "task '%s': labels reach %.3g; squared loss on that scale "
-                            + "overflows float32 easily and dwarfs the other tasks; rescale the labels", t.name(), max));
+                            + "overflows float32 easily and dwarfs the other tasks; rescale the labels or pass "
+                            + "--standardize-labels", t.name(), max));
                 }
             }
         }

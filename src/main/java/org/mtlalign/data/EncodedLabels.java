@@ -25,11 +25,53 @@ import org.mtlalign.model.Loss;
  * @param classNames  for text labels, the name of each class index; else null
  */
 public record EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason,
-                            String[] classNames) {
+                            String[] classNames, float[] labelMean, float[] labelScale) {
 
     /** Labels without class names (numeric labels). */
     public EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason) {
         this(loss, target, outputs, classValues, reason, null);
+    }
+
+    /** Labels as given (not standardised). */
+    public EncodedLabels(Loss loss, float[] target, int outputs, float[] classValues, String reason,
+                         String[] classNames) {
+        this(loss, target, outputs, classValues, reason, classNames, null, null);
+    }
+
+    /**
+     * For squared loss: these labels standardised per output with the mean and standard deviation
+     * of {@code rows} (the training rows), recorded in {@link #labelMean()} and {@link #labelScale()}
+     * so that metrics and predictions return to the labels' units; other losses unchanged. A
+     * constant output keeps scale 1.
+     */
+    public EncodedLabels standardized(int[] rows) {
+        if (loss != Loss.SQUARED || rows.length == 0) {
+            return this;
+        }
+        int c = outputs;
+        float[] mean = new float[c];
+        float[] scale = new float[c];
+        float[] z = target.clone();
+        for (int o = 0; o < c; o++) {
+            double shift = target[rows[0] * c + o];
+            double sum = 0;
+            double sq = 0;
+            for (int r : rows) {
+                double v = target[r * c + o] - shift;
+                sum += v;
+                sq += v * v;
+            }
+            double dm = sum / rows.length;
+            double sd = Math.sqrt(Math.max(0, sq / rows.length - dm * dm));
+            double mu = shift + dm;
+            mean[o] = (float) mu;
+            scale[o] = sd > 1e-7 * Math.abs(mu) && (float) sd >= Float.MIN_NORMAL ? (float) sd : 1f;
+            for (int i = o; i < z.length; i += c) {
+                z[i] = Float.isNaN(z[i]) ? Float.NaN : (float) ((target[i] - mu) / scale[o]);
+            }
+        }
+        return new EncodedLabels(loss, z, outputs, classValues, reason + "; labels standardised (--standardize-labels)",
+                classNames, mean, scale);
     }
 
     /** The label of class {@code k} as the user wrote it: its name, or its value. */

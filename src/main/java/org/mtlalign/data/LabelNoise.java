@@ -72,7 +72,7 @@ public record LabelNoise(String task, double fraction) {
         String reason = String.format(Locale.ROOT, "%s; label noise: %s%% of training and validation labels "
                         + "randomised (%d + %d rows), test labels clean", enc.reason(), pct(fraction), nTrain, nVal);
         EncodedLabels noisy = new EncodedLabels(enc.loss(), target, enc.outputs(), enc.classValues(), reason,
-                enc.classNames());
+                enc.classNames(), enc.labelMean(), enc.labelScale());
         return new PreparedTask(t.name(), t.x(), t.rows(), t.dim(), noisy, t.train(), t.validation(), t.test());
     }
 

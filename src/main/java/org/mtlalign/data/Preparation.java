@@ -39,10 +39,12 @@ public final class Preparation {
      * @param taskLosses per-task losses by task name (overriding {@code loss} for those tasks)
      * @param positives  per binary task (by name), the label of its positive class, as written
      *                   (a class name, or a value such as "0"); others take the later label
+     * @param standardizeLabels whether squared-loss tasks train on labels standardised with their
+     *                   training rows' mean and deviation (metrics and predictions stay in the labels' units)
      */
     public record Config(double validationFraction, double testFraction, long seed, Loss loss,
                          Standardize standardize, List<LabelNoise> labelNoise, java.util.Map<String, Loss> taskLosses,
-                         java.util.Map<String, String> positives) {
+                         java.util.Map<String, String> positives, boolean standardizeLabels) {
         public Config {
             taskLosses = taskLosses == null ? java.util.Map.of() : java.util.Map.copyOf(taskLosses);
             positives = positives == null ? java.util.Map.of() : java.util.Map.copyOf(positives);
@@ -56,6 +58,13 @@ public final class Preparation {
                     throw new UserInputException("--label-noise: task '" + n.task() + "' is given more than once");
                 }
             }
+        }
+
+        /** Labels as given. */
+        public Config(double validationFraction, double testFraction, long seed, Loss loss, Standardize standardize,
+                      List<LabelNoise> labelNoise, java.util.Map<String, Loss> taskLosses,
+                      java.util.Map<String, String> positives) {
+            this(validationFraction, testFraction, seed, loss, standardize, labelNoise, taskLosses, positives, false);
         }
 
         /** Without chosen positive classes. */
@@ -85,7 +94,14 @@ public final class Preparation {
         }
 
         public Config withLabelNoise(List<LabelNoise> noise) {
-            return new Config(validationFraction, testFraction, seed, loss, standardize, noise);
+            return new Config(validationFraction, testFraction, seed, loss, standardize, noise, taskLosses, positives,
+                    standardizeLabels);
+        }
+
+        /** With squared-loss labels standardised (see {@link #standardizeLabels()}). */
+        public Config withStandardizedLabels(boolean on) {
+            return new Config(validationFraction, testFraction, seed, loss, standardize, labelNoise, taskLosses,
+                    positives, on);
         }
     }
 
@@ -132,6 +148,9 @@ public final class Preparation {
                 for (int p = 0; p < 3; p++) {
                     splits[i][p] = labelled(splits[i][p], enc[i]);
                 }
+            }
+            if (cfg.standardizeLabels()) {
+                enc[i] = enc[i].standardized(splits[i][0]);
             }
             if (splits[i][0].length == 0) {
                 throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + t.rows()
@@ -244,7 +263,8 @@ public final class Preparation {
                 // weights such labels need: every model of the task ends near its label mean.
                 w.add(String.format(java.util.Locale.ROOT, "task '%s': its labels vary by only %.3g (standard "
                         + "deviation); the training steps (--lr) are far larger than the weights such labels need, so "
-                        + "its models may not fit them; rescale the labels (e.g. to unit variance)", t.name(), sd));
+                        + "its models may not fit them; rescale the labels (e.g. to unit variance) or pass "
+                        + "--standardize-labels", t.name(), sd));
             }
             if (tasks.size() < 2) {
                 continue;
@@ -263,7 +283,8 @@ public final class Preparation {
                 w.add(String.format(java.util.Locale.ROOT, "task '%s': its squared loss starts at %.3g (half its label "
                         + "variance%s), %.0f times the other tasks' median (%.3g); the summed loss that trains the shared "
                         + "module and decides early stopping is mostly this task, so the others' transfer reflects the "
-                        + "label scales; bring the tasks' labels to comparable scales (e.g. unit variance)", t.name(),
+                        + "label scales; bring the tasks' labels to comparable scales (e.g. unit variance, or pass "
+                        + "--standardize-labels)", t.name(),
                         scale[i], c > 1 ? ", summed over its " + c + " outputs" : "", scale[i] / median, median));
             }
         }

@@ -216,6 +216,16 @@ public final class ModelIO {
         return "standardize_mean_" + task;
     }
 
+    /** The extras key of task i's label mean (per output) when it trained on standardised labels. */
+    public static String labelMeanKey(int task) {
+        return "label_mean_" + task;
+    }
+
+    /** See {@link #labelMeanKey}. */
+    public static String labelScaleKey(int task) {
+        return "label_scale_" + task;
+    }
+
     /** See {@link #standardizeMeanKey}. */
     public static String standardizeScaleKey(int task) {
         return "standardize_scale_" + task;
@@ -250,6 +260,11 @@ public final class ModelIO {
                 extras.put(standardizeMeanKey(i), preparation.means()[i]);
                 extras.put(standardizeScaleKey(i), preparation.scales()[i]);
                 standardised = true;
+            }
+            if (tasks.get(i).labels().labelScale() != null) {
+                // Trained on standardised labels: predictions go back to the labels' units.
+                extras.put(labelMeanKey(i), tasks.get(i).labels().labelMean());
+                extras.put(labelScaleKey(i), tasks.get(i).labels().labelScale());
             }
             float[] values = tasks.get(i).labels().classValues();
             String[] names = tasks.get(i).labels().classNames();

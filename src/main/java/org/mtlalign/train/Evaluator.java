@@ -75,6 +75,6 @@ public final class Evaluator {
         float[] out = predict(model, task, t, idx);
         float[] target = t.gatherTarget(idx);
         int c = model.heads().get(task).outputs();
-        return Metrics.of(t.loss(), out, target, idx.length, c);
+        return Metrics.of(t.loss(), out, target, idx.length, c, t.labels().labelScale());
     }
 }

@@ -10,11 +10,20 @@ import org.mtlalign.model.Loss;
 public record Metrics(String name, double primary, double mse, double accuracy, double auc) {
 
     public static Metrics of(Loss loss, float[] out, float[] target, int rows, int outputs) {
+        return of(loss, out, target, rows, outputs, null);
+    }
+
+    /**
+     * As {@link #of(Loss, float[], float[], int, int)}; for squared loss with {@code scale} (per
+     * output, or null), outputs and targets are standardised labels and the MSE is in the labels'
+     * units: each residual times its output's scale.
+     */
+    public static Metrics of(Loss loss, float[] out, float[] target, int rows, int outputs, float[] scale) {
         switch (loss) {
             case SQUARED: {
                 double s = 0;
                 for (int i = 0; i < rows * outputs; i++) {
-                    double r = out[i] - target[i];
+                    double r = (out[i] - target[i]) * (scale == null ? 1.0 : scale[i % outputs]);
                     s += r * r;
                 }
                 double mse = rows == 0 ? Double.NaN : s / (rows * (double) outputs);

@@ -160,6 +160,14 @@ public final class Predictor {
         }
         float[] out = new Evaluator(backend).predict(model, head, z, d, all);
         toProbabilities(model.heads().get(head).loss(), out, rows, c);
+        NpyArray labelMean = extras.get(ModelIO.labelMeanKey(head));
+        NpyArray labelScale = extras.get(ModelIO.labelScaleKey(head));
+        if (labelMean != null && labelScale != null && model.heads().get(head).loss() == Loss.SQUARED) {
+            // Trained on standardised labels (--standardize-labels): back to the labels' units.
+            for (int i = 0; i < out.length; i++) {
+                out[i] = out[i] * labelScale.data()[i % c] + labelMean.data()[i % c];
+            }
+        }
         return out;
     }
 

@@ -532,4 +532,72 @@ class CliRunTest {
         assertEquals(0, distinct.code(), distinct.all());
         assertTrue(!distinct.err().contains("training inputs of task"), distinct.err());
     }
+
+    /**
+     * --standardize-labels: regression tasks in tiny and huge units train on standardised labels
+     * and fit (the same tasks left as they are end near their label variance or far above it), the
+     * metrics and `mtl predict` stay in the labels' units, and a resume keeps the setting.
+     */
+    @Test
+    void standardisedLabelsFitTasksInAnyUnits() throws Exception {
+        Random rnd = new Random(Long.getLong("mtlalign.test.seed", System.nanoTime()));
+        double[] units = {1e-6, 1, 1e5};
+        String[] specs = new String[3];
+        double[] variance = new double[3];
+        for (int t = 0; t < 3; t++) {
+            int m = 200;
+            float[] x = new float[m * 4];
+            float[] y = new float[m];
+            double[] w = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
+            double sum = 0;
+            double sq = 0;
+            for (int i = 0; i < m; i++) {
+                double s = 0;
+                for (int j = 0; j < 4; j++) {
+                    x[i * 4 + j] = (float) rnd.nextGaussian();
+                    s += w[j] * x[i * 4 + j];
+                }
+                y[i] = (float) ((s + 0.1 * rnd.nextGaussian()) * units[t]);
+                sum += y[i];
+                sq += (double) y[i] * y[i];
+            }
+            variance[t] = sq / m - (sum / m) * (sum / m);
+            Path td = dir.resolve("u" + t);
+            Files.createDirectories(td);
+            Npy.write(td.resolve("X.npy"), new int[] {m, 4}, x);
+            Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+            specs[t] = "u" + t + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+        }
+        Path json = dir.resolve("units.json");
+        Path model = dir.resolve("units-model");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--task", specs[2],
+                "--standardize-labels", "--rank", "3", "--activation", "identity", "--epochs", "150", "--align", "none",
+                "--reweight", "none",
+                "--json", json.toString(), "--out", model.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(!r.err().contains("vary by only") && !r.err().contains("times the other tasks' median"), r.err());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        for (int t = 0; t < 3; t++) {
+            JsonObject task = j.getAsJsonArray("tasks").get(t).getAsJsonObject();
+            double stl = task.get("stl").getAsDouble();
+            assertTrue(stl < 0.25 * variance[t], "task u" + t + ": STL MSE " + stl + " in the labels' units, variance "
+                    + variance[t]);
+        }
+        // predict: in the labels' units.
+        Path out = dir.resolve("u0.npy");
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "u0", "--in",
+                dir.resolve("u0").resolve("X.npy").toString(), "--out", out.toString());
+        assertEquals(0, p.code(), p.all());
+        float[] pred = Npy.read(out).data();
+        float[] y = Npy.read(dir.resolve("u0").resolve("y.npy")).data();
+        double err = 0;
+        for (int i = 0; i < y.length; i++) {
+            err += (pred[i] - y[i]) * (double) (pred[i] - y[i]);
+        }
+        assertTrue(err / y.length < 0.25 * variance[0], "predicted MSE " + err / y.length + ", variance " + variance[0]);
+        // The setting is part of the data: kept on resume, a change refused.
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl");
+        assertEquals(0, again.code(), again.all());
+        assertTrue(again.out().contains("labels standardised"), again.out());
+    }
 }

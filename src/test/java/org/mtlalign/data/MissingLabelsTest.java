@@ -186,4 +186,36 @@ class MissingLabelsTest {
         assertTrue(shared.getMessage().contains("Y64.npy") && shared.getMessage().contains("column 1"),
                 shared.getMessage());
     }
+
+    /** Standardised labels: mean 0 and deviation 1 over the training rows, per output; missing stay missing. */
+    @Test
+    void standardisedLabelsHaveUnitSpreadOnTheTrainingRows() {
+        Random rnd = new Random(seed);
+        int m = 50;
+        float[] y = new float[m * 2];
+        for (int i = 0; i < m; i++) {
+            y[2 * i] = (float) (1e7 + 3 * rnd.nextGaussian());
+            y[2 * i + 1] = i == 7 ? Float.NaN : (float) (1e-6 * rnd.nextGaussian());
+        }
+        Task t = new Task("t", new float[m], m, 1, y, 2, false, "t");
+        EncodedLabels e = EncodedLabels.encode(t, null);
+        int[] rows = java.util.stream.IntStream.range(0, 40).filter(r -> r != 7).toArray();
+        EncodedLabels z = e.standardized(rows);
+        for (int o = 0; o < 2; o++) {
+            double sum = 0;
+            double sq = 0;
+            for (int r : rows) {
+                sum += z.target()[2 * r + o];
+                sq += (double) z.target()[2 * r + o] * z.target()[2 * r + o];
+            }
+            assertEquals(0, sum / rows.length, 1e-3, "output " + o);
+            assertEquals(1, Math.sqrt(sq / rows.length - Math.pow(sum / rows.length, 2)), 1e-3, "output " + o);
+        }
+        assertTrue(Float.isNaN(z.target()[15]));
+        assertEquals(1e7, z.labelMean()[0], 10);
+        // Classification labels are left alone.
+        Task c = new Task("c", new float[4], 4, 1, new float[] {0, 1, 1, 0}, 1, true, "c");
+        EncodedLabels binary = EncodedLabels.encode(c, null);
+        assertTrue(binary.standardized(new int[] {0, 1, 2, 3}) == binary);
+    }
 }
