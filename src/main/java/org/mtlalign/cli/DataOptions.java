@@ -119,13 +119,23 @@ public final class DataOptions {
             d.add((standardizeLabels ? "--standardize-labels" : "no --standardize-labels") + " (saved: "
                     + (other.standardizeLabels ? "on" : "off") + ")");
         }
-        if (!new java.util.TreeSet<>(positive).equals(new java.util.TreeSet<>(other.positive))) {
+        if (!trimmedPairs(positive).equals(trimmedPairs(other.positive))) {
             d.add("--positive " + positive + " (saved: " + other.positive + ")");
         }
         if (!new java.util.TreeSet<>(labelNoise).equals(new java.util.TreeSet<>(other.labelNoise))) {
             d.add("--label-noise " + labelNoise + " (saved: " + other.labelNoise + ")");
         }
         return d;
+    }
+
+    /** TASK=LABEL items as they are read (task and label trimmed), in order. */
+    private static java.util.TreeSet<String> trimmedPairs(List<String> items) {
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        for (String it : items) {
+            int eq = it.indexOf('=');
+            out.add(eq < 0 ? it.trim() : it.substring(0, eq).trim() + "=" + it.substring(eq + 1).trim());
+        }
+        return out;
     }
 
     /** The input files and folders these options read (to keep outputs off them). */

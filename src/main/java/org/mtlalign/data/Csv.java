@@ -241,7 +241,7 @@ public final class Csv {
             if (lineNo == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') {
                 line = line.substring(1); // UTF-8 byte order mark, as Excel writes
             }
-            if (skippable(line, cols < 0 ? fixedDelim : delim)) {
+            if (skippable(line, delim != 0 ? delim : fixedDelim)) {
                 continue;
             }
 
@@ -507,9 +507,9 @@ public final class Csv {
             // Text when at least a tenth of the cells are words ("1", "2", "three" are three
             // classes); a stray word among numbers (a typo in a measurement) is an error below.
             text[j] = textCells[j] > 0 && 10L * textCells[j] >= textCells[j] + numberCells[j];
-            if (text[j] && numberCells[j] >= textCells[j]) {
-                // Mostly numbers with many values, and a word or two: a measurement with a
-                // placeholder ("-", "unknown") for missing values, not hundreds of classes.
+            if (text[j]) {
+                // Many different numbers and a word or two: a measurement with a placeholder ("-",
+                // "unknown") for missing values, however many rows hold it, not dozens of classes.
                 java.util.Set<String> words = new java.util.TreeSet<>();
                 int numbers = 0;
                 for (String v : seen.get(j)) {

@@ -137,10 +137,14 @@ public final class Preparation {
         }
         for (int i = 0; i < k; i++) {
             Task t = tasks.get(i);
-            enc[i] = EncodedLabels.encode(t, cfg.lossFor(t.name()), cfg.positives().get(t.name()));
+            // The split is stratified by the labels as they are: choosing the positive class relabels
+            // and must not move rows between train, validation and test.
+            EncodedLabels asGiven = EncodedLabels.encode(t, cfg.lossFor(t.name()));
+            String positive = cfg.positives().get(t.name());
+            enc[i] = positive == null ? asGiven : EncodedLabels.encode(t, cfg.lossFor(t.name()), positive);
             // Shared-input tasks use one split so that row j means the same input in every task.
             long seed = suite.sharedInputs() ? cfg.seed() : cfg.seed() * 1_000_003L + i;
-            EncodedLabels strat = suite.sharedInputs() ? null : enc[i];
+            EncodedLabels strat = suite.sharedInputs() ? null : asGiven;
             splits[i] = split(t.rows(), strat, cfg.validationFraction(), cfg.testFraction(), seed);
             if (t.unlabelledRows() > 0) {
                 // Rows without a label take no part in this task. A shared X is split as a whole

@@ -518,6 +518,10 @@ class CsvReadTest {
         NpyArray all = Csv.readLabelTable(file("all.tsv", "a\tb\n1\t2\n\t\n#N/A\t3\n")).array();
         assertArrayEquals(new int[] {3, 2}, all.shape());
         assertTrue(Float.isNaN(all.data()[2]) && Float.isNaN(all.data()[3]) && Float.isNaN(all.data()[4]));
+        // The same tab-separated frame under a .txt name, its first data row all missing.
+        NpyArray txt = Csv.readLabelTable(file("all.txt", "a\tb\n\t\n1\t2\n0\t1\n")).array();
+        assertArrayEquals(new int[] {3, 2}, txt.shape());
+        assertTrue(Float.isNaN(txt.data()[0]) && Float.isNaN(txt.data()[1]));
         NpyArray na = Csv.readLabelTable(file("na.csv", "y\n1\n#N/A\n0\n# a comment\n1\n")).array();
         assertEquals(4, na.dim(0));
         assertTrue(Float.isNaN(na.data()[1]));

@@ -372,6 +372,15 @@ class TextLabelsTest {
         UserInputException e = assertThrows(UserInputException.class,
                 () -> TaskLoader.readLabels(write("m.csv", b.toString())));
         assertTrue(e.getMessage().contains("'-'") && e.getMessage().contains("placeholder"), e.getMessage());
+        // Also when the placeholder is most of the column (sparse measurements).
+        StringBuilder sparse = new StringBuilder("r\n");
+        for (int i = 0; i < 400; i++) {
+            sparse.append(i % 5 != 0 ? "-" : String.format(java.util.Locale.ROOT, "%.3f", 10 + rnd.nextGaussian()))
+                    .append('\n');
+        }
+        UserInputException s = assertThrows(UserInputException.class,
+                () -> TaskLoader.readLabels(write("sparse.csv", sparse.toString())));
+        assertTrue(s.getMessage().contains("placeholder"), s.getMessage());
     }
 
     /** --positive picks a binary task's positive class by its label; the classes keep it last. */
@@ -388,7 +397,15 @@ class TextLabelsTest {
         for (int i = 0; i < labels.length; i++) {
             assertEquals(labels[i].equals("active") ? 1f : 0f, chosen.target()[i], "row " + i);
         }
-        assertEquals(byDefault.target().length, EncodedLabels.encode(t, null, "inactive").target().length);
+        assertArrayEquals(byDefault.target(), EncodedLabels.encode(t, null, "inactive").target());
+        // Choosing the positive class relabels; the split stays the same rows.
+        Preparation.Config plain = Preparation.Config.defaults(3);
+        Preparation.Config flipped = new Preparation.Config(0.2, 0.2, 3, null, Preparation.Standardize.GLOBAL,
+                java.util.List.of(), java.util.Map.of(), java.util.Map.of("t", "active"));
+        PreparedTask a = Preparation.prepare(new TaskSuite("s", java.util.List.of(t), false), plain).tasks().get(0);
+        PreparedTask b = Preparation.prepare(new TaskSuite("s", java.util.List.of(t), false), flipped).tasks().get(0);
+        assertArrayEquals(a.train(), b.train());
+        assertArrayEquals(a.test(), b.test());
 
         // Numeric labels: the value as written.
         float[] y = {-1, 1, 1, -1, -1, 1};
