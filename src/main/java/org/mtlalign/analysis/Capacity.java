@@ -474,83 +474,69 @@ public final class Capacity {
      * in float64; null when G + shift I is not positive definite to working precision.
      */
     private float[] ridgeCholesky(float[] x, int rows, int d, float[] y, int c, float[] g, double shift) {
-        double[] a = new double[d * d];
-        for (int i = 0; i < d * d; i++) {
-            a[i] = g[i];
-        }
-        for (int j = 0; j < d; j++) {
-            a[j * d + j] += shift;
-        }
-        org.netlib.util.intW info = new org.netlib.util.intW(0);
-        // Symmetric, so row-major is column-major: the lower triangle either way.
-        LAPACK.dpotrf("L", d, a, 0, d, info);
-        if (info.val != 0) {
-            return null;
-        }
         float[] xty = new float[d * c];
         backend.gemm(true, false, d, c, rows, 1f, x, 0, d, y, 0, c, 0f, xty, 0, c);
-        double[] b = new double[d * c];  // column-major d x c
-        for (int r = 0; r < d; r++) {
-            for (int o = 0; o < c; o++) {
-                b[r + o * d] = xty[r * c + o];
-            }
-        }
-        LAPACK.dpotrs("L", d, c, a, 0, d, b, 0, d, info);
-        if (info.val != 0) {
-            return null;
-        }
-        float[] w = new float[d * c];
-        for (int r = 0; r < d; r++) {
-            for (int o = 0; o < c; o++) {
-                w[r * c + o] = (float) b[r + o * d];
-            }
-        }
-        return w;
+        return choleskySolve(g, d, shift, xty, c);
     }
 
     private static final dev.ludovic.netlib.lapack.LAPACK LAPACK = dev.ludovic.netlib.lapack.LAPACK.getInstance();
 
     /**
+     * Z (n x c, row-major) solving (S + shift I) Z = B for the symmetric n x n matrix S and the
+     * n x c right-hand side B, by a float64 Cholesky factorisation; null when S + shift I is not
+     * positive definite to working precision or S holds a non-finite value.
+     */
+    private static float[] choleskySolve(float[] sym, int n, double shift, float[] rhs, int c) {
+        double[] a = new double[n * n];
+        for (int i = 0; i < n * n; i++) {
+            if (!Float.isFinite(sym[i])) {
+                return null;
+            }
+            a[i] = sym[i];
+        }
+        for (int j = 0; j < n; j++) {
+            a[j * n + j] += shift;
+        }
+        org.netlib.util.intW info = new org.netlib.util.intW(0);
+        // Symmetric, so row-major is column-major: the lower triangle either way.
+        LAPACK.dpotrf("L", n, a, 0, n, info);
+        if (info.val != 0) {
+            return null;
+        }
+        double[] b = new double[n * c];  // column-major n x c
+        for (int r = 0; r < n; r++) {
+            for (int o = 0; o < c; o++) {
+                b[r + o * n] = rhs[r * c + o];
+            }
+        }
+        LAPACK.dpotrs("L", n, c, a, 0, n, b, 0, n, info);
+        if (info.val != 0) {
+            return null;
+        }
+        float[] z = new float[n * c];
+        for (int r = 0; r < n; r++) {
+            for (int o = 0; o < c; o++) {
+                z[r * c + o] = (float) b[r + o * n];
+            }
+        }
+        return z;
+    }
+
+    /**
      * The same ridge fit for fewer rows than inputs (embeddings), in the dual form
      * W = X_c^T (X_c X_c^T + shift I)^{-1} y: an m x m Cholesky factorisation instead of a d x d
      * one (d = 3000 and a few hundred rows: a few milliseconds instead of seconds per fit). Null
-     * when the factorisation fails (the caller then takes the d x d way).
+     * when the factorisation fails or the kernel overflows (the caller then takes the d x d way,
+     * which reports the overflow).
      */
     private float[] ridgeFromRows(float[] x, int m, int d, float[] yc, int c, double shift) {
         float[] xc = x.clone();
         subtractColumns(xc, m, d, columnMeans(x, m, d));
         float[] k = new float[m * m];
         backend.gemm(false, true, m, m, d, 1f, xc, 0, d, xc, 0, d, 0f, k, 0, m);
-        double[] a = new double[m * m];
-        for (int i = 0; i < m * m; i++) {
-            if (!Float.isFinite(k[i])) {
-                return null;  // the d x d way reports the overflow
-            }
-            a[i] = k[i];
-        }
-        for (int j = 0; j < m; j++) {
-            a[j * m + j] += shift;
-        }
-        org.netlib.util.intW info = new org.netlib.util.intW(0);
-        LAPACK.dpotrf("L", m, a, 0, m, info);
-        if (info.val != 0) {
+        float[] z = choleskySolve(k, m, shift, yc, c);
+        if (z == null) {
             return null;
-        }
-        double[] b = new double[m * c];  // column-major m x c
-        for (int r = 0; r < m; r++) {
-            for (int o = 0; o < c; o++) {
-                b[r + o * m] = yc[r * c + o];
-            }
-        }
-        LAPACK.dpotrs("L", m, c, a, 0, m, b, 0, m, info);
-        if (info.val != 0) {
-            return null;
-        }
-        float[] z = new float[m * c];
-        for (int r = 0; r < m; r++) {
-            for (int o = 0; o < c; o++) {
-                z[r * c + o] = (float) b[r + o * m];
-            }
         }
         float[] w = new float[d * c];
         backend.gemm(true, false, d, c, m, 1f, xc, 0, d, z, 0, c, 0f, w, 0, c);

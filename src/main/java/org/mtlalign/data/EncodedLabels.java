@@ -49,6 +49,8 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             return this;
         }
         int c = outputs;
+        // As Preparation's input moments (shifted sums, the same constant rule), but the labels are
+        // centred with the float64 mean: a float32 mean of 1e7 + N(0, 3) is off by up to 0.5.
         float[] mean = new float[c];
         float[] scale = new float[c];
         float[] z = target.clone();
@@ -97,10 +99,18 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
      */
     public static EncodedLabels encode(Task t, Loss requested, String positive) {
         EncodedLabels e = encodeDefault(t, requested);
-        if (positive == null) {
-            return e;
-        }
-        String what = "--positive " + t.name() + "=" + positive + ": task '" + t.name() + "'";
+        return positive == null ? e : e.withPositive(t.name(), positive);
+    }
+
+    /**
+     * These labels (of the task named {@code task}) with {@code positive}, a label as written, as
+     * the positive class: the classes swapped when it is the first.
+     *
+     * @throws UserInputException when the task is not binary or has no such label
+     */
+    public EncodedLabels withPositive(String task, String positive) {
+        EncodedLabels e = this;
+        String what = "--positive " + task + "=" + positive + ": task '" + task + "'";
         if (e.loss() != Loss.LOGISTIC) {
             throw new UserInputException(what + " is not a binary task (" + e.reason() + ")");
         }

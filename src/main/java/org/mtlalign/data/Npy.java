@@ -205,15 +205,7 @@ public final class Npy {
         long nbytes = size * dt.kind().size;
         // Check the size before allocating: a truncated 8 GB file should fail fast, not after an
         // out-of-memory scare.
-        if (fileSize >= 0) {
-            long available = fileSize - dataStart;
-            if (available < nbytes) {
-                throw truncated(where, nbytes, available);
-            }
-            if (available > nbytes) {
-                throw trailing(where, available - nbytes);
-            }
-        }
+        requireDataSize(where, fileSize, dataStart, nbytes);
 
         float[] out = new float[(int) size];
         OutOfRange outOfRange = new OutOfRange(h.shape(), h.fortran(), dt.kind() == Kind.F8);
@@ -276,15 +268,7 @@ public final class Npy {
         if (nbytes > MAX_STRING_BYTES || size > MAX_ELEMENTS) {
             throw error(where, "string array too large for labels: " + nbytes + " bytes");
         }
-        if (fileSize >= 0) {
-            long available = fileSize - dataStart;
-            if (available < nbytes) {
-                throw truncated(where, nbytes, available);
-            }
-            if (available > nbytes) {
-                throw trailing(where, available - nbytes);
-            }
-        }
+        requireDataSize(where, fileSize, dataStart, nbytes);
         ByteBuffer all = ByteBuffer.allocate((int) nbytes)
                 .order(h.descr().startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
         int got = readFully(ch, all);
@@ -327,6 +311,19 @@ public final class Npy {
             }
         }
         return TextLabels.encode(cells, h.shape(), h.descr());
+    }
+
+    /** With a known file size, the data after the header must be exactly {@code nbytes}. */
+    private static void requireDataSize(String where, long fileSize, long dataStart, long nbytes) {
+        if (fileSize >= 0) {
+            long available = fileSize - dataStart;
+            if (available < nbytes) {
+                throw truncated(where, nbytes, available);
+            }
+            if (available > nbytes) {
+                throw trailing(where, available - nbytes);
+            }
+        }
     }
 
     private static boolean startsWithMagic(ByteBuffer pre) {

@@ -141,7 +141,7 @@ public final class Preparation {
             // and must not move rows between train, validation and test.
             EncodedLabels asGiven = EncodedLabels.encode(t, cfg.lossFor(t.name()));
             String positive = cfg.positives().get(t.name());
-            enc[i] = positive == null ? asGiven : EncodedLabels.encode(t, cfg.lossFor(t.name()), positive);
+            enc[i] = positive == null ? asGiven : asGiven.withPositive(t.name(), positive);
             // Shared-input tasks use one split so that row j means the same input in every task.
             long seed = suite.sharedInputs() ? cfg.seed() : cfg.seed() * 1_000_003L + i;
             EncodedLabels strat = suite.sharedInputs() ? null : asGiven;

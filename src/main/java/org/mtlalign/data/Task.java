@@ -251,17 +251,23 @@ public final class Task {
             }
             return null;
         }
+        int start = rowNumbersFrom(v, m, cols, j);
+        return start < 0 ? null : (names == null ? "" : "('" + names[j] + "') ") + "holds the row numbers " + start
+                + ".." + (m - 1 + start) + ", an index rather than labels" + advice;
+    }
+
+    /** 0 or 1 when column j of the m x cols array v holds the row numbers from it, in order; else -1. */
+    private static int rowNumbersFrom(float[] v, int m, int cols, int j) {
         for (int start = 0; start <= 1; start++) {
             boolean rowNumbers = true;
             for (int i = 0; i < m && rowNumbers; i++) {
                 rowNumbers = v[i * cols + j] == i + start;
             }
             if (rowNumbers) {
-                return (names == null ? "" : "('" + names[j] + "') ") + "holds the row numbers " + start + ".."
-                        + (m - 1 + start) + ", an index rather than labels" + advice;
+                return start;
             }
         }
-        return null;
+        return -1;
     }
 
     private static boolean looksLikeId(String name) {
@@ -284,16 +290,11 @@ public final class Task {
         }
         float[] x = a.data();
         for (int j = 0; j < d; j++) {
-            for (int start = 0; start <= 1; start++) {
-                boolean rowNumbers = true;
-                for (int i = 0; i < m && rowNumbers; i++) {
-                    rowNumbers = x[i * d + j] == i + start;
-                }
-                if (rowNumbers) {
-                    return source + ": column " + (j + 1) + (names == null ? "" : " ('" + names[j] + "')") + " holds the "
-                            + "row numbers " + start + ".." + (m - 1 + start) + ", an index rather than a feature; "
-                            + "drop it if so";
-                }
+            int start = rowNumbersFrom(x, m, d, j);
+            if (start >= 0) {
+                return source + ": column " + (j + 1) + (names == null ? "" : " ('" + names[j] + "')") + " holds the "
+                        + "row numbers " + start + ".." + (m - 1 + start) + ", an index rather than a feature; "
+                        + "drop it if so";
             }
         }
         return null;

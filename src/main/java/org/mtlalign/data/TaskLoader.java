@@ -28,17 +28,7 @@ public final class TaskLoader {
 
     /** Reads a numeric array from .npy or .csv / .tsv / .txt, each but .npy optionally gzipped. */
     public static NpyArray readArray(Path file) {
-        String n = file.getFileName() == null ? "" : file.getFileName().toString();
-        if (Files.isDirectory(file)) {
-            throw new UserInputException(file + ": is a directory, not a data file (expected " + ACCEPTED + ")");
-        }
-        if (n.toLowerCase(Locale.ROOT).endsWith(".npy")) {
-            return Npy.read(file);
-        }
-        if (stem(n) != null) {
-            return Csv.read(file);
-        }
-        throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
+        return read(file, false);
     }
 
     /**
@@ -46,15 +36,19 @@ public final class TaskLoader {
      * array) become class indices with their names ({@link NpyArray#classNames(int)}).
      */
     public static NpyArray readLabels(Path file) {
+        return read(file, true);
+    }
+
+    private static NpyArray read(Path file, boolean labels) {
         String n = file.getFileName() == null ? "" : file.getFileName().toString();
         if (Files.isDirectory(file)) {
             throw new UserInputException(file + ": is a directory, not a data file (expected " + ACCEPTED + ")");
         }
         if (n.toLowerCase(Locale.ROOT).endsWith(".npy")) {
-            return Npy.readLabels(file);
+            return labels ? Npy.readLabels(file) : Npy.read(file);
         }
         if (stem(n) != null) {
-            return Csv.readLabelTable(file).array();
+            return labels ? Csv.readLabelTable(file).array() : Csv.read(file);
         }
         throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
     }
@@ -304,18 +298,9 @@ public final class TaskLoader {
      */
     public static TaskSuite sharedInputs(Path xFile, Path yFile, List<String> names) {
         NpyArray xa = readArray(xFile);
-        List<String> header = List.of();
-        NpyArray ya;
-        String yn = yFile.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (yn.endsWith(".npy")) {
-            ya = Npy.readLabels(yFile);
-        } else if (stem(yn) == null) {
-            throw new UserInputException(yFile + ": unknown file type (expected " + ACCEPTED + ")");
-        } else {
-            Csv.CsvTable t = Csv.readLabelTable(yFile);
-            ya = t.array();
-            header = t.header();
-        }
+        NpyArray ya = readLabels(yFile);
+        // A CSV header names the tasks.
+        List<String> header = ya.columnNames() == null ? List.of() : List.of(ya.columnNames());
         if (xa.rank() != 2) {
             throw new UserInputException(xFile + ": X must be 2-D (m x d)");
         }

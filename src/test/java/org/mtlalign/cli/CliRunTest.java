@@ -348,11 +348,7 @@ class CliRunTest {
                 java.util.Arrays.fill(x, i * 4, i * 4 + 4, 3f * c);
                 y[i] = i % 2;
             }
-            Path td = dir.resolve("const" + c);
-            Files.createDirectories(td);
-            Npy.write(td.resolve("X.npy"), new int[] {m, 4}, x);
-            Npy.write(td.resolve("y.npy"), new int[] {m}, y);
-            constant[c] = "const" + c + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+            constant[c] = CliTestSupport.writeTask(dir, "const" + c, "const" + c, x, m, 4, y);
         }
         Path json = dir.resolve("an.json");
         CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", a, "--task", constant[0], "--task", b, "--task",
@@ -397,11 +393,7 @@ class CliRunTest {
             }
             y[i] = 1 + Math.max(0, Math.min(4, Math.round(2 + x[i * 4])));  // ratings 1..5
         }
-        Path td = dir.resolve("ratings");
-        Files.createDirectories(td);
-        Npy.write(td.resolve("X.npy"), new int[] {m, 4}, x);
-        Npy.write(td.resolve("y.npy"), new int[] {m}, y);
-        String ratings = "ratings=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+        String ratings = CliTestSupport.writeTask(dir, "ratings", "ratings", x, m, 4, y);
         CliTestSupport.Run inferred = CliTestSupport.run("train", "--task", a, "--task", ratings, "--epochs", "1", "--rank", "1", "--no-stl", "--align", "none", "--reweight", "none");
         assertEquals(0, inferred.code(), inferred.all());
         assertTrue(inferred.out().contains("integer classes: softmax loss"), inferred.out());
@@ -437,11 +429,7 @@ class CliRunTest {
             System.arraycopy(x, i * d, x, (i + m / 2) * d, d);
             y[i + m / 2] = y[i];
         }
-        Path td = dir.resolve("dup");
-        Files.createDirectories(td);
-        Npy.write(td.resolve("X.npy"), new int[] {m, d}, x);
-        Npy.write(td.resolve("y.npy"), new int[] {m}, y);
-        String dup = "dup=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+        String dup = CliTestSupport.writeTask(dir, "dup", "dup", x, m, d, y);
         String clean = CliTestSupport.taskSpec(dir, "clean", 80, d);
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", dup, "--task", clean, "--epochs", "1", "--rank", "1",
                 "--no-stl", "--align", "none", "--reweight", "none");
@@ -471,11 +459,7 @@ class CliRunTest {
                 }
                 y[i] = (float) ((x[i * 3] + 0.3 * rnd.nextGaussian()) * 1e-6);
             }
-            Path td = dir.resolve("tiny" + t);
-            Files.createDirectories(td);
-            Npy.write(td.resolve("X.npy"), new int[] {m, 3}, x);
-            Npy.write(td.resolve("y.npy"), new int[] {m}, y);
-            specs[t] = "t" + t + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+            specs[t] = CliTestSupport.writeTask(dir, "tiny" + t, "t" + t, x, m, 3, y);
         }
         Path json = dir.resolve("tiny.json");
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--rank", "1",
@@ -562,11 +546,7 @@ class CliRunTest {
                 sq += (double) y[i] * y[i];
             }
             variance[t] = sq / m - (sum / m) * (sum / m);
-            Path td = dir.resolve("u" + t);
-            Files.createDirectories(td);
-            Npy.write(td.resolve("X.npy"), new int[] {m, 4}, x);
-            Npy.write(td.resolve("y.npy"), new int[] {m}, y);
-            specs[t] = "u" + t + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+            specs[t] = CliTestSupport.writeTask(dir, "u" + t, "u" + t, x, m, 4, y);
         }
         Path json = dir.resolve("units.json");
         Path model = dir.resolve("units-model");

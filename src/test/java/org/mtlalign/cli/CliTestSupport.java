@@ -59,6 +59,19 @@ final class CliTestSupport {
         return name + "=" + p[0] + ":" + p[1];
     }
 
+    /**
+     * Writes X (m x d) and y (m) as dir/folder/X.npy and y.npy and returns the --task spec
+     * NAME=X:y for them.
+     */
+    static String writeTask(Path dir, String folder, String name, float[] x, int m, int d, float[] y)
+            throws IOException {
+        Path td = dir.resolve(folder);
+        Files.createDirectories(td);
+        Npy.write(td.resolve("X.npy"), new int[] {m, d}, x);
+        Npy.write(td.resolve("y.npy"), new int[] {m}, y);
+        return name + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
+    }
+
     /** A raw .npy file with the given header dict and data bytes. */
     static Path rawNpy(Path file, String dict, byte[] data) throws IOException {
         String h = dict;
