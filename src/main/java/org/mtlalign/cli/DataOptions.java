@@ -20,10 +20,12 @@ public final class DataOptions {
     public static final String DEFAULT_SUITE = "digits-pairs";
 
     @Option(names = "--task", paramLabel = "NAME=X:Y",
-            description = "A task from two files (.npy or .csv), e.g. --task a=Xa.npy:ya.npy (repeatable).")
+            description = "A task from two files (.npy or .csv), e.g. --task a=Xa.npy:ya.npy, or from one .npz "
+                    + "holding arrays X and y (np.savez), e.g. --task a=a.npz (repeatable).")
     List<String> taskSpecs = new ArrayList<>();
 
-    @Option(names = "--tasks", paramLabel = "DIR", description = "A directory of task folders DIR/NAME/{X,y}.npy (or .csv; x and Y are fine too).")
+    @Option(names = "--tasks", paramLabel = "DIR", description = "A directory of task folders DIR/NAME/{X,y}.npy (or .csv; x and Y are fine too) "
+            + "and/or task archives DIR/NAME.npz.")
     Path tasksDir;
 
     @Option(names = "--shared-x", paramLabel = "X", description = "One input matrix shared by all tasks (m x d) ...")

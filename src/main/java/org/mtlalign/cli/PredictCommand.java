@@ -39,7 +39,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--task", required = true, paramLabel = "NAME", description = "Which task's head to use.")
     String task;
 
-    @Option(names = "--in", required = true, paramLabel = "X", description = "Inputs, m x d (.npy or CSV, as for training).")
+    @Option(names = "--in", required = true, paramLabel = "X", description = "Inputs, m x d (.npy or CSV, as for training; a .npz: its only array or its X).")
     Path in;
 
     @Option(names = "--out", required = true, paramLabel = "FILE",

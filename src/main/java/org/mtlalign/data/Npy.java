@@ -142,7 +142,8 @@ public final class Npy {
         return read(where, ch, fileSize, false);
     }
 
-    private static NpyArray read(String where, ReadableByteChannel ch, long fileSize, boolean text)
+    /** As {@link #read(String, ReadableByteChannel, long)}; {@code text} also accepts string arrays (labels). */
+    static NpyArray read(String where, ReadableByteChannel ch, long fileSize, boolean text)
             throws IOException {
         ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         pre.limit(8);

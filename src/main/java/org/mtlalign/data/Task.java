@@ -82,6 +82,17 @@ public final class Task {
      * Builds a task from arrays read from files, checking what users get wrong: ranks, row
      * counts, empty tasks and NaN/Inf (reported with the file and the first bad index).
      */
+    /** "t.npz" for the arrays t.npz[X] and t.npz[y] of one archive, else "X:y". */
+    private static String pairSource(String xSource, String ySource) {
+        int bx = xSource.lastIndexOf('[');
+        int by = ySource.lastIndexOf('[');
+        if (bx > 0 && bx == by && xSource.endsWith("]") && ySource.endsWith("]")
+                && xSource.regionMatches(0, ySource, 0, bx)) {
+            return xSource.substring(0, bx);
+        }
+        return xSource + ":" + ySource;
+    }
+
     public static Task fromArrays(String name, NpyArray xa, String xSource, NpyArray ya, String ySource) {
         if (xa.rank() != 2) {
             throw new UserInputException(xSource + ": X must be 2-D (m x d), got shape " + shape(xa.shape()));
@@ -145,7 +156,7 @@ public final class Task {
             throw new UserInputException(ySource + ": task '" + name + "' has " + q + " label columns, some of them "
                     + "text; class names need a single label column per task");
         }
-        Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), xSource + ":" + ySource);
+        Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), pairSource(xSource, ySource));
         t.featureNames = FeatureNames.meaningful(xa.columnNames);
         t.classNames = classNames;
         t.headerNote = headerNote[0];

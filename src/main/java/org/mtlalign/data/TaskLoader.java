@@ -17,7 +17,7 @@ import org.mtlalign.UserInputException;
 public final class TaskLoader {
     /** The file types {@link #readArray} accepts, as name endings (lower case). */
     private static final List<String> EXTENSIONS =
-            List.of(".npy", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz");
+            List.of(".npy", ".npz", ".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz");
 
     /** ".npy, .csv, ... or .txt.gz": built from {@link #EXTENSIONS} so messages cannot drift from the dispatch. */
     private static final String ACCEPTED = String.join(", ", EXTENSIONS.subList(0, EXTENSIONS.size() - 1))
@@ -26,14 +26,18 @@ public final class TaskLoader {
     private TaskLoader() {
     }
 
-    /** Reads a numeric array from .npy or .csv / .tsv / .txt, each but .npy optionally gzipped. */
+    /**
+     * Reads a numeric array from .npy, .npz (its only array, else the one named X or x) or .csv /
+     * .tsv / .txt, each of the last three optionally gzipped.
+     */
     public static NpyArray readArray(Path file) {
         return read(file, false);
     }
 
     /**
      * Reads labels: as {@link #readArray}, and text labels (a CSV column of names, a numpy string
-     * array) become class indices with their names ({@link NpyArray#classNames(int)}).
+     * array) become class indices with their names ({@link NpyArray#classNames(int)}); from a .npz,
+     * its only array, else the one named y or Y.
      */
     public static NpyArray readLabels(Path file) {
         return read(file, true);
@@ -47,24 +51,44 @@ public final class TaskLoader {
         if (n.toLowerCase(Locale.ROOT).endsWith(".npy")) {
             return labels ? Npy.readLabels(file) : Npy.read(file);
         }
+        if (isArchive(file)) {
+            return Npz.read(file, labels ? Npz.arrayFor(file, "y", "Y") : Npz.arrayFor(file, "X", "x"), labels);
+        }
         if (stem(n) != null) {
             return labels ? Csv.readLabelTable(file).array() : Csv.read(file);
         }
         throw new UserInputException(file + ": unknown file type (expected " + ACCEPTED + ")");
     }
 
-    /** A {@code NAME=X:Y} spec split into its parts. */
+    /** A {@code NAME=X:Y} spec split into its parts; {@code y} is null for one .npz archive holding both. */
     public record Spec(String name, Path x, Path y) {
-        /** The spec again, with both files absolute; {@link #split} reads it back to the same files. */
+        /** The spec again, with its files absolute; {@link #split} reads it back to the same files. */
         public String absolute() {
-            return name + "=" + x.toAbsolutePath() + ":" + y.toAbsolutePath();
+            return name + "=" + x.toAbsolutePath() + (y == null ? "" : ":" + y.toAbsolutePath());
         }
     }
 
-    /** Parses {@code NAME=X.npy:y.npy} (split as {@link #split} says) and loads both files. */
+    /** Parses {@code NAME=X.npy:y.npy} or {@code NAME=TASK.npz} (split as {@link #split} says) and loads the task. */
     public static Task fromSpec(String spec) {
         Spec s = split(spec);
-        return load(s.name(), s.x(), s.y());
+        return s.y() == null ? loadArchive(s.name(), s.x()) : load(s.name(), s.x(), s.y());
+    }
+
+    /** A name ending in .npz (any case). */
+    private static boolean isArchive(Path file) {
+        Path n = file.getFileName();
+        return n != null && n.toString().toLowerCase(Locale.ROOT).endsWith(".npz");
+    }
+
+    /**
+     * One task from a .npz archive holding its X and y ({@code np.savez(f, X=X, y=y)}; see
+     * {@link Npz#taskArrays}).
+     */
+    public static Task loadArchive(String name, Path archive) {
+        String[] xy = Npz.taskArrays(archive);
+        NpyArray xa = Npz.read(archive, xy[0], false);
+        NpyArray ya = Npz.read(archive, xy[1], true);
+        return Task.fromArrays(name, xa, archive + "[" + xy[0] + "]", ya, archive + "[" + xy[1] + "]");
     }
 
     /**
@@ -82,6 +106,10 @@ public final class TaskLoader {
         }
         String name = spec.substring(0, eq);
         String files = spec.substring(eq + 1);
+        // One archive with X and y: NAME=TASK.npz (its path may hold ':' as well).
+        if (files.toLowerCase(Locale.ROOT).endsWith(".npz") && (files.indexOf(':') < 0 || isRegularFile(files))) {
+            return new Spec(name, Path.of(files), null);
+        }
         List<Integer> colons = new ArrayList<>();
         List<Integer> both = new ArrayList<>();
         List<Integer> leftOnly = new ArrayList<>();
@@ -94,7 +122,8 @@ public final class TaskLoader {
         }
         String where = "--task " + spec + ": ";
         if (colons.isEmpty()) {
-            throw new UserInputException(where + "expected NAME=X.npy:y.npy (a colon between the two files)");
+            throw new UserInputException(where + "expected NAME=X.npy:y.npy (a colon between the two files) or "
+                    + "NAME=TASK.npz");
         }
         List<Integer> fits = both.isEmpty() ? leftOnly : both;
         if (fits.size() > 1) {
@@ -144,9 +173,10 @@ public final class TaskLoader {
     }
 
     /**
-     * DIR/NAME/X + DIR/NAME/y (or Y) for every sub-folder, in name order, where X and y are each any file
-     * type {@link #readArray} reads (X.npy with y.csv is fine). Entries whose name starts with
-     * {@code '.'} (.git, .ipynb_checkpoints, .DS_Store) and plain files at the top level are skipped.
+     * DIR/NAME/X + DIR/NAME/y (or Y) for every sub-folder, where X and y are each any file type
+     * {@link #readArray} reads (X.npy with y.csv is fine), and DIR/NAME.npz for every archive holding
+     * a task's X and y ({@link #loadArchive}); tasks in name order. Entries whose name starts with
+     * {@code '.'} (.git, .ipynb_checkpoints, .DS_Store) and other plain files at the top level are skipped.
      */
     public static TaskSuite fromDirectory(Path dir) {
         if (!Files.exists(dir)) {
@@ -158,14 +188,24 @@ public final class TaskLoader {
         }
         List<Path> subs;
         try (Stream<Path> s = Files.list(dir)) {
-            subs = s.filter(p -> !isHidden(p) && Files.isDirectory(p)).sorted().toList();
+            subs = s.filter(p -> !isHidden(p) && (Files.isDirectory(p) || isArchive(p) && Files.isRegularFile(p)))
+                    .sorted(java.util.Comparator.comparing(TaskLoader::taskName)).toList();
         } catch (IOException e) {
             throw new UserInputException(dir + ": cannot list directory (" + e.getMessage() + ")");
         }
         List<Task> tasks = new ArrayList<>();
-        for (Path sub : subs) {
-            Path[] xy = findPair(sub);
-            tasks.add(load(sub.getFileName().toString(), xy[0], xy[1]));
+        for (int i = 0; i < subs.size(); i++) {
+            Path sub = subs.get(i);
+            if (i > 0 && taskName(subs.get(i - 1)).equals(taskName(sub))) {
+                throw new UserInputException(dir + ": " + subs.get(i - 1).getFileName() + " and " + sub.getFileName()
+                        + (Files.isDirectory(sub) ? "/" : "") + " are both task '" + taskName(sub) + "'; keep one");
+            }
+            if (Files.isDirectory(sub)) {
+                Path[] xy = findPair(sub);
+                tasks.add(load(taskName(sub), xy[0], xy[1]));
+            } else {
+                tasks.add(loadArchive(taskName(sub), sub));
+            }
         }
         if (tasks.isEmpty()) {
             boolean isTask;
@@ -175,11 +215,18 @@ public final class TaskLoader {
             } catch (IOException e) {
                 isTask = false;
             }
-            throw new UserInputException(dir + ": no task folders found (expected DIR/NAME/X.npy and DIR/NAME/y.npy)"
+            throw new UserInputException(dir + ": no task folders found (expected DIR/NAME/X.npy and DIR/NAME/y.npy, "
+                    + "or DIR/NAME.npz)"
                     + (isTask ? "; it holds an X file itself, so it looks like one task's folder: pass the folder "
                             + "above it, or give this task with --task NAME=X:y" : ""));
         }
         return new TaskSuite(dir.getFileName().toString(), tasks, false);
+    }
+
+    /** A task's name in a task directory: a folder's name, an archive's name without .npz. */
+    private static String taskName(Path entry) {
+        String n = entry.getFileName().toString();
+        return Files.isDirectory(entry) ? n : n.substring(0, n.length() - ".npz".length());
     }
 
     /** Hidden entries (.git, .ipynb_checkpoints) and Python's __pycache__ are not task folders. */

@@ -134,6 +134,50 @@ class CliRunTest {
         assertEquals(0, again.code(), again.all());
     }
 
+    /** Tasks as .npz archives (--task NAME=T.npz, relative): trained, saved, resumed from the recorded spec, predicted. */
+    @Test
+    void npzTasksTrainResumeAndPredict() throws Exception {
+        long seed = System.nanoTime();
+        java.util.Random rnd = new java.util.Random(seed);
+        int d = 5;
+        String[] specs = new String[2];
+        Path rel = Path.of("").toAbsolutePath().relativize(dir);
+        for (int t = 0; t < 2; t++) {
+            int m = 60 + rnd.nextInt(40);
+            float[] x = new float[m * d];
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    x[i * d + j] = (float) rnd.nextGaussian();
+                    s += (j + 1) * x[i * d + j];
+                }
+                y[i] = s + rnd.nextGaussian() > 0 ? 1 : 0;
+            }
+            CliTestSupport.npzTask(dir.resolve("t" + t + ".npz"), x, m, d, y);
+            specs[t] = "t" + t + "=" + rel.resolve("t" + t + ".npz");
+        }
+        Path model = dir.resolve("npzmodel");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--rank", "2",
+                "--epochs", "2", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, r.code(), "seed=" + seed + ": " + r.all());
+        JsonObject meta = JsonParser.parseString(Files.readString(model.resolve("model.json"))).getAsJsonObject();
+        String recorded = meta.getAsJsonArray("data_args").get(1).getAsString();
+        TaskLoader.Spec back = TaskLoader.split(recorded);
+        assertTrue(back.x().isAbsolute() && back.y() == null && Files.isSameFile(dir.resolve("t0.npz"), back.x()),
+                recorded);
+
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, again.code(), again.all());
+
+        Path out = dir.resolve("p.npy");
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "t1", "--in",
+                dir.resolve("t1.npz").toString(), "--out", out.toString());
+        assertEquals(0, p.code(), p.all());
+        assertEquals(TaskLoader.readArray(dir.resolve("t1.npz")).dim(0), org.mtlalign.data.Npy.read(out).dim(0));
+    }
+
     /** Under global standardisation a shortened task is named, not the first task whose fingerprint moved. */
     @Test
     void resumeNamesTheTaskWhoseRowsChanged() throws Exception {

@@ -72,6 +72,23 @@ final class CliTestSupport {
         return name + "=" + td.resolve("X.npy") + ":" + td.resolve("y.npy");
     }
 
+    /** Writes X (m x d) and y (m) as one deflated .npz archive with arrays X and y, as np.savez_compressed does. */
+    static Path npzTask(Path file, float[] x, int m, int d, float[] y) throws IOException {
+        Path tmp = Files.createTempDirectory(file.toAbsolutePath().getParent(), "npz");
+        Npy.write(tmp.resolve("X.npy"), new int[] {m, d}, x);
+        Npy.write(tmp.resolve("y.npy"), new int[] {m}, y);
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(file))) {
+            for (String n : new String[] {"X.npy", "y.npy"}) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(n));
+                zip.write(Files.readAllBytes(tmp.resolve(n)));
+                zip.closeEntry();
+                Files.delete(tmp.resolve(n));
+            }
+        }
+        Files.delete(tmp);
+        return file;
+    }
+
     /** A raw .npy file with the given header dict and data bytes. */
     static Path rawNpy(Path file, String dict, byte[] data) throws IOException {
         String h = dict;

@@ -159,7 +159,7 @@ class TaskLoaderTest {
         Path a = folder("miss", "a");
         text(a.resolve("X.csv"), csv(x(1), 2, null));
         Files.writeString(a.resolve("notes.txt.bak"), "n");
-        assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .csv, .csv.gz, .tsv, .tsv.gz,"
+        assertEquals(a + ": has X.csv but no y file (expected X and y as .npy, .npz, .csv, .csv.gz, .tsv, .tsv.gz,"
                 + " .txt or .txt.gz, e.g. X.npy + y.npy; found X.csv, notes.txt.bak)", fails(dir.resolve("miss")).getMessage());
 
         Path b = folder("miss2", "b");
@@ -220,7 +220,7 @@ class TaskLoaderTest {
     void unknownFileTypeListsEveryAcceptedExtension() throws IOException {
         Path json = dir.resolve("X.json");
         Files.writeString(json, "[[1, 2]]");
-        String accepted = "(expected .npy, .csv, .csv.gz, .tsv, .tsv.gz, .txt or .txt.gz)";
+        String accepted = "(expected .npy, .npz, .csv, .csv.gz, .tsv, .tsv.gz, .txt or .txt.gz)";
         UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.readArray(json));
         assertEquals(json + ": unknown file type " + accepted, e.getMessage());
         // --labels goes its own way (to keep a CSV header's task names); it must check the type too.
