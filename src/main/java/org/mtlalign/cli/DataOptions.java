@@ -230,6 +230,18 @@ public final class DataOptions {
         return aligned.suite();
     }
 
+    /**
+     * The built-in suite as seed {@code s} draws it, or null when the data does not depend on the
+     * seed (files, the digits): the synthetic suites are drawn from --seed, so 'mtl train --seed s'
+     * trains on suite(s), and a command trying several seeds must draw it again for each.
+     */
+    TaskSuite builtinForSeed(long s) {
+        if (suite == null || suite.toLowerCase(Locale.ROOT).startsWith("digits")) {
+            return null;
+        }
+        return org.mtlalign.data.FeatureNames.align(builtin(suite, s)).suite();
+    }
+
     /** What matching the tasks' X columns by name did or found (see FeatureNames.align). */
     private List<String> alignWarnings = List.of();
 

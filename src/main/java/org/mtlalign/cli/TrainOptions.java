@@ -3,47 +3,13 @@ package org.mtlalign.cli;
 import org.mtlalign.analysis.SvdReweighting;
 import org.mtlalign.model.Activation;
 import org.mtlalign.train.ExperimentConfig;
-import org.mtlalign.train.TrainConfig;
 import picocli.CommandLine.Option;
 
-/** Architecture and optimisation options of `mtl train`. */
-public final class TrainOptions {
+/** Options of `mtl train`: the width, Algorithms 1 and 2, the baselines, and (inherited) the model and its training. */
+public final class TrainOptions extends FitOptions {
     @Option(names = {"-r", "--rank"}, paramLabel = "R",
             description = "Width r of the shared module B (default: the suggested capacity, see 'mtl analyze').")
     Integer rank;
-
-    @Option(names = "--activation", defaultValue = "relu", paramLabel = "identity|relu",
-            description = "Activation g of the shared layer (default: ${DEFAULT-VALUE}).")
-    String activation;
-
-    @Option(names = "--no-bias", description = "Drop the biases (the paper's bias-free model).")
-    boolean noBias;
-
-    @Option(names = "--epochs", defaultValue = "200", description = "Maximum epochs per model (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--batch", defaultValue = "32", description = "Mini-batch rows (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "adam|sgd", description = "Default: ${DEFAULT-VALUE}.")
-    String optimizer;
-
-    @Option(names = "--lr", defaultValue = "0.005", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
-    float momentum;
-
-    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}).")
-    float weightDecay;
-
-    @Option(names = "--sampling", defaultValue = "round-robin", paramLabel = "round-robin|proportional|all",
-            description = "How each step picks its task (default: ${DEFAULT-VALUE}).")
-    String sampling;
-
-    @Option(names = "--patience", defaultValue = "20",
-            description = "Early stopping: epochs without validation improvement (default: ${DEFAULT-VALUE}).")
-    int patience;
 
     @Option(names = "--align", defaultValue = "fixed-b", paramLabel = "fixed-b|joint|none",
             description = "Algorithm 1: fixed-b trains R_i and heads with B fixed (the paper); joint trains all "
@@ -68,15 +34,6 @@ public final class TrainOptions {
 
     @Option(names = "--no-stl", description = "Skip the single-task baselines.")
     boolean noStl;
-
-    @Option(names = "--progress", negatable = true, description = "Show a progress bar on long runs (default: when a terminal is attached).")
-    Boolean progress;
-
-    TrainConfig trainConfig(long seed) {
-        boolean bar = progress != null ? progress : System.console() != null;
-        return new TrainConfig(epochs, batch, TrainConfig.Optimizer.parse(optimizer), lr, momentum, weightDecay,
-                TrainConfig.Sampling.parse(sampling), patience, seed, bar);
-    }
 
     ExperimentConfig experimentConfig(int r, long seed) {
         SvdReweighting.Variant rv = reweight.equalsIgnoreCase("none") ? null : SvdReweighting.Variant.parse(reweight);

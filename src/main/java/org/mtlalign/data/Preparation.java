@@ -98,6 +98,12 @@ public final class Preparation {
                     standardizeLabels);
         }
 
+        /** The same preparation with another seed (another split and label noise draw). */
+        public Config withSeed(long newSeed) {
+            return new Config(validationFraction, testFraction, newSeed, loss, standardize, labelNoise, taskLosses,
+                    positives, standardizeLabels);
+        }
+
         /** With squared-loss labels standardised (see {@link #standardizeLabels()}). */
         public Config withStandardizedLabels(boolean on) {
             return new Config(validationFraction, testFraction, seed, loss, standardize, labelNoise, taskLosses,

@@ -1,0 +1,474 @@
+package org.mtlalign.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import org.mtlalign.UserInputException;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.TaskSuite;
+import org.mtlalign.model.ModelIO;
+import org.mtlalign.model.MtlModel;
+import org.mtlalign.train.Evaluator;
+import org.mtlalign.train.ExperimentConfig;
+import org.mtlalign.train.MtlExperiment;
+import org.mtlalign.train.TrainConfig;
+import org.mtlalign.train.TrainResult;
+import org.mtlalign.train.Trainer;
+import org.mtlalign.train.TrainingDivergedException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * `mtl sweep`: the MTL model trained at several widths r over several seeds, so the width of the
+ * shared module is chosen by measurement (validation loss) rather than by the linear heuristic
+ * of the capacity suggestion alone.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class, sortOptions = false,
+        description = {"Train the MTL model at several widths r of the shared module, each over several seeds, and "
+                + "report the validation loss and every task's test metric by r: how wide the shared module should be.",
+                "Each (r, seed) trains as 'mtl train --rank r --seed s --no-stl --align none --reweight none' does "
+                        + "(same split, initialisation and test metrics). r is chosen by the validation loss; the test "
+                        + "metrics are shown, not used."})
+public final class SweepCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = "--ranks", split = ",", paramLabel = "R[,R...]",
+            description = "Widths to train: numbers and ranges A..B, e.g. 1,2,4..6 (default: 1, 2, 3, 4, 6, 8, 12, "
+                    + "16, 24, ... up to the tasks' total output count, from where linear models no longer share "
+                    + "(Proposition 1), at most d).")
+    List<String> ranks;
+
+    @Option(names = "--seeds", defaultValue = "3",
+            description = "Seeds per width: --seed, --seed + 1, ...; each its own split and initialisation "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int seeds;
+
+    @Mixin
+    FitOptions fit = new FitOptions();
+
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Write every result as JSON (atomically); - writes it to standard output and the tables to "
+                    + "standard error.")
+    Path json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The most widths and seeds one sweep takes: beyond that it is a typo, not a plan. */
+    static final int MAX_RANKS = 256;
+    static final int MAX_SEEDS = 100;
+
+    /** What one (r, seed) training gave: NaN metrics and the reason when it diverged. */
+    record Cell(int rank, long seed, double validationLoss, int epochsRun, int bestEpoch, double[] test,
+                String diverged) {
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter e = spec.commandLine().getErr();
+        PrintWriter o = Outputs.isStdout(json) ? e : stdout;
+        Warnings warnings = new Warnings(e);
+        String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
+        if (json != null && !Outputs.isStdout(json)) {
+            Outputs.checkTarget(json, "--json");
+            Outputs.checkNotInput(json, "--json", data.inputs());
+        }
+        if (seeds < 1 || seeds > MAX_SEEDS) {
+            throw new UserInputException("--seeds: must be in 1.." + MAX_SEEDS + ", got " + seeds);
+        }
+        List<Integer> requested = ranks == null ? null : parseRanks(ranks);
+        TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
+        org.mtlalign.model.Activation activation = org.mtlalign.model.Activation.parse(fit.activation);
+        Preparation.Config prep0 = data.preparation();
+        if (prep0.validationFraction() <= 0) {
+            throw new UserInputException("--val: the sweep chooses r by the validation loss, so it needs validation "
+                    + "rows (--val above 0)");
+        }
+        Backend backend = backendOption.select(e::println);
+        TaskSuite suite = data.load();
+        data.warnAboutInputs(suite, warnings);
+        if (data.noneGiven()) {
+            e.println("no data given: sweeping the built-in demo (--suite " + DataOptions.DEFAULT_SUITE
+                    + ", UCI handwritten digits)");
+        }
+        int d = suite.dim();
+        // One preparation per seed: each seed is its own split, as 'mtl train --seed s' makes it.
+        List<List<PreparedTask>> prepared = new ArrayList<>();
+        for (int s = 0; s < seeds; s++) {
+            // A synthetic suite is drawn from the seed too, as 'mtl train --seed s' draws it.
+            TaskSuite drawn = s == 0 ? null : data.builtinForSeed(data.seed + s);
+            Preparation.Result p = Preparation.prepare(drawn != null ? drawn : suite, prep0.withSeed(data.seed + s));
+            if (s == 0) {
+                p.warnings().forEach(warnings::add);
+                TrainCommand.splitWarnings(p.tasks()).forEach(warnings::add);
+            }
+            prepared.add(p.tasks());
+        }
+        String suiteName = suite.name();
+        suite = null; // the prepared copies are all that is needed from here on
+        List<PreparedTask> first = prepared.get(0);
+        int k = first.size();
+        int outputs = first.stream().mapToInt(t -> t.labels().outputs()).sum();
+        List<Integer> rs = requested != null ? requested : defaultRanks(Math.min(d, outputs));
+        for (int r : rs) {
+            if (r > d) {
+                throw new UserInputException("--ranks: r = " + r + " is above d = " + d + " (the input dimension)");
+            }
+        }
+        o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d task%s, d = %d | seeds %s%n",
+                org.mtlalign.Version.get(), backend.description(), suiteName, k, k == 1 ? "" : "s", d,
+                seedList(data.seed, seeds));
+        for (PreparedTask t : first) {
+            o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d (seed %d)%n", t.name(),
+                    t.labels().reason(), t.train().length, t.validation().length, t.test().length, data.seed);
+        }
+        o.printf(Locale.ROOT, "sweeping r = %s%s: %d trainings of MTL (%s%s, up to %d epochs, patience %d)%n",
+                rs, requested == null ? " (default: up to the total output count " + outputs + ", at most d)" : "",
+                rs.size() * seeds, fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
+
+        Cell[] cells = new Cell[rs.size() * seeds];
+        boolean parallel = backend.concurrency() > 1;
+        int[] done = {0};
+        long t0 = System.nanoTime();
+        backend.forEachIndependent(cells.length, job -> {
+            int r = rs.get(job / seeds);
+            int s = job % seeds;
+            long seed = data.seed + s;
+            List<PreparedTask> tasks = prepared.get(s);
+            TrainConfig tc = fit.trainConfig(seed);
+            if (parallel) {
+                tc = tc.withProgress(false);
+            }
+            ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
+                    ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
+            Cell c = train(backend, cfg, tasks, seed);
+            cells[job] = c;
+            synchronized (done) {
+                done[0]++;
+                e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
+                        c.diverged() != null ? "diverged (" + c.diverged() + ")"
+                                : String.format(Locale.ROOT, "val loss %.4g after %d epochs (best %d)",
+                                        c.validationLoss(), c.epochsRun(), c.bestEpoch()));
+                e.flush();
+            }
+        });
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        // Per width: the mean validation loss over seeds, and each task's mean test metric.
+        int n = rs.size();
+        double[] valMean = new double[n];
+        double[] valSd = new double[n];
+        double[][] testMean = new double[n][k];
+        double[][] testSd = new double[n][k];
+        List<String> diverged = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double[] v = new double[seeds];
+            for (int s = 0; s < seeds; s++) {
+                Cell c = cells[i * seeds + s];
+                v[s] = c.validationLoss();
+                if (c.diverged() != null) {
+                    diverged.add("r = " + c.rank() + ", seed " + c.seed());
+                }
+            }
+            valMean[i] = mean(v);
+            valSd[i] = sd(v);
+            for (int t = 0; t < k; t++) {
+                double[] m = new double[seeds];
+                for (int s = 0; s < seeds; s++) {
+                    m[s] = cells[i * seeds + s].test()[t];
+                }
+                testMean[i][t] = mean(m);
+                testSd[i][t] = sd(m);
+            }
+        }
+        int best = -1;
+        for (int i = 0; i < n; i++) {
+            if (Double.isFinite(valMean[i]) && (best < 0 || valMean[i] < valMean[best])) {
+                best = i;
+            }
+        }
+        // The smallest width within one standard deviation (over seeds) of the best: as good, within
+        // the seeds' spread, and shares more.
+        int smallest = best;
+        if (best >= 0 && seeds > 1) {
+            for (int i = 0; i < n; i++) {
+                if (Double.isFinite(valMean[i]) && valMean[i] <= valMean[best] + valSd[best] && rs.get(i) < rs.get(smallest)) {
+                    smallest = i;
+                }
+            }
+        }
+
+        List<String> header = new ArrayList<>(List.of("r", "val loss" + (seeds > 1 ? " (mean ± sd)" : "")));
+        for (PreparedTask t : first) {
+            header.add(t.name() + " " + t.loss().metricName().toUpperCase(Locale.ROOT));
+        }
+        header.add("epochs");
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<String> row = new ArrayList<>();
+            row.add(rs.get(i) + (i == best ? " *" : ""));
+            row.add(pm(valMean[i], valSd[i], seeds));
+            for (int t = 0; t < k; t++) {
+                row.add(pm(testMean[i][t], testSd[i][t], seeds));
+            }
+            double[] ep = new double[seeds];
+            for (int s = 0; s < seeds; s++) {
+                ep[s] = cells[i * seeds + s].epochsRun();
+            }
+            row.add(String.format(Locale.ROOT, "%.0f", mean(ep)));
+            rows.add(row);
+        }
+        o.println();
+        o.printf(Locale.ROOT, "MTL by width r (%s over seeds %s; test metrics for information, chosen by validation "
+                + "loss)%n", seeds > 1 ? "mean ± sd" : "one seed", seedList(data.seed, seeds));
+        Tables.print(o, header, rows);
+        o.println();
+        if (best < 0) {
+            o.println("no width trained without diverging; try a smaller --lr");
+        } else {
+            o.printf(Locale.ROOT, "best r by validation loss: %d (%s)%n", rs.get(best), pm(valMean[best], valSd[best], seeds));
+            if (seeds > 1) {
+                o.printf(Locale.ROOT, "smallest r within one standard deviation of it: %d (%s)%s%n", rs.get(smallest),
+                        pm(valMean[smallest], valSd[smallest], seeds),
+                        smallest == best ? "" : "; the narrower module shares more for about the same loss");
+            } else {
+                o.println("(one seed: the differences between widths may be noise; --seeds 3 or more says how much)");
+            }
+            if (best == n - 1 && n > 1) {
+                o.printf(Locale.ROOT, "note: the best width is the widest tried; wider may be better still (e.g. "
+                        + "--ranks %d..%d)%n", rs.get(best), Math.min(d, 2 * rs.get(best)));
+            }
+            int noTransfer = outputs;
+            if (activation == org.mtlalign.model.Activation.IDENTITY && rs.get(best) >= noTransfer) {
+                o.printf(Locale.ROOT, "note: r >= %d (the tasks' total output count) lets linear tasks fit separately "
+                        + "(Proposition 1): at the best width they do not need to share%n", noTransfer);
+            }
+            o.printf(Locale.ROOT, "then: mtl train --rank %d ... compares it with the single-task baselines, alignment "
+                    + "and reweighting%n", rs.get(smallest));
+        }
+        o.printf(Locale.ROOT, "done in %.1f s%n", seconds);
+        if (!diverged.isEmpty()) {
+            warnings.add(diverged.size() + " of " + cells.length + " trainings diverged (" + String.join("; ", diverged)
+                    + "); a width with a diverged seed gets no mean and is not chosen: try a smaller --lr");
+        }
+
+        if (json != null) {
+            JsonObject root = new JsonObject();
+            root.add("provenance", Outputs.provenance(backend, argv));
+            root.addProperty("suite", suiteName);
+            JsonObject config = new JsonObject();
+            config.add("train", trainJson(base));
+            config.addProperty("activation", fit.activation);
+            config.addProperty("bias", !fit.noBias);
+            config.add("data", ModelIO.gson().toJsonTree(prep0));
+            config.addProperty("loss_option", data.loss);
+            root.add("config", config);
+            JsonArray seedArr = new JsonArray();
+            for (int s = 0; s < seeds; s++) {
+                seedArr.add(data.seed + s);
+            }
+            root.add("seeds", seedArr);
+            JsonArray names = new JsonArray();
+            first.forEach(t -> names.add(t.name()));
+            root.add("task_names", names);
+            JsonArray metrics = new JsonArray();
+            first.forEach(t -> metrics.add(t.loss().metricName()));
+            root.add("task_metrics", metrics);
+            JsonArray byRank = new JsonArray();
+            for (int i = 0; i < n; i++) {
+                JsonObject w = new JsonObject();
+                w.addProperty("rank", rs.get(i));
+                w.add("validation_loss_mean", num(valMean[i]));
+                w.add("validation_loss_sd", num(valSd[i]));
+                JsonArray runs = new JsonArray();
+                for (int s = 0; s < seeds; s++) {
+                    Cell c = cells[i * seeds + s];
+                    JsonObject run = new JsonObject();
+                    run.addProperty("seed", c.seed());
+                    run.add("validation_loss", num(c.validationLoss()));
+                    run.addProperty("epochs_run", c.epochsRun());
+                    run.addProperty("best_epoch", c.bestEpoch());
+                    JsonArray tests = new JsonArray();
+                    for (double v : c.test()) {
+                        tests.add(num(v));
+                    }
+                    run.add("test", tests);
+                    if (c.diverged() != null) {
+                        run.addProperty("diverged", c.diverged());
+                    }
+                    runs.add(run);
+                }
+                w.add("runs", runs);
+                JsonArray tm = new JsonArray();
+                JsonArray ts = new JsonArray();
+                for (int t = 0; t < k; t++) {
+                    tm.add(num(testMean[i][t]));
+                    ts.add(num(testSd[i][t]));
+                }
+                w.add("test_mean", tm);
+                w.add("test_sd", ts);
+                byRank.add(w);
+            }
+            root.add("ranks", byRank);
+            root.add("best_rank", best < 0 ? com.google.gson.JsonNull.INSTANCE
+                    : new com.google.gson.JsonPrimitive(rs.get(best)));
+            root.add("smallest_rank_within_sd", best < 0 ? com.google.gson.JsonNull.INSTANCE
+                    : new com.google.gson.JsonPrimitive(rs.get(smallest)));
+            root.addProperty("seconds", seconds);
+            root.add("warnings", warnings.json());
+            Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
+        }
+        if (!diverged.isEmpty()) {
+            throw new TrainingDivergedException(diverged.size() + " of " + cells.length + " trainings diverged (see the "
+                    + "warning above); the other results were reported" + (json != null ? " and written" : ""),
+                    0, 0, Double.NaN);
+        }
+        return 0;
+    }
+
+    /**
+     * One MTL training of width cfg.rank(), as 'mtl train' trains its MTL model: the same model
+     * initialisation (MtlExperiment.newModel), trainer and test metric.
+     */
+    static Cell train(Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks, long seed) {
+        MtlExperiment exp = new MtlExperiment(backend, cfg);
+        MtlModel model = exp.newModel(tasks);
+        int k = tasks.size();
+        double[] test = new double[k];
+        try {
+            TrainResult tr = new Trainer(backend, cfg.train()).train(model, tasks, null);
+            Evaluator ev = new Evaluator(backend);
+            for (int t = 0; t < k; t++) {
+                PreparedTask p = tasks.get(t);
+                test[t] = p.test().length > 0 ? ev.metrics(model, t, p, p.test()).primary() : Double.NaN;
+            }
+            return new Cell(cfg.rank(), seed, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(), test, null);
+        } catch (TrainingDivergedException ex) {
+            java.util.Arrays.fill(test, Double.NaN);
+            return new Cell(cfg.rank(), seed, Double.NaN, ex.epoch(), ex.bestEpoch(), test, ex.getMessage());
+        }
+    }
+
+    /** "1,2,4..6" as [1, 2, 4, 5, 6]: sorted, each once. */
+    static List<Integer> parseRanks(List<String> items) {
+        TreeSet<Integer> out = new TreeSet<>();
+        for (String raw : items) {
+            String it = raw.trim();
+            try {
+                int dots = it.indexOf("..");
+                if (dots >= 0) {
+                    int a = Integer.parseInt(it.substring(0, dots).trim());
+                    int b = Integer.parseInt(it.substring(dots + 2).trim());
+                    if (a > b) {
+                        throw new UserInputException("--ranks: range " + it + " is empty (write it low..high)");
+                    }
+                    if (a < 1) {
+                        throw new UserInputException("--ranks: widths must be >= 1, got " + it);
+                    }
+                    if ((long) b - a + 1 + out.size() > MAX_RANKS) {
+                        throw new UserInputException("--ranks: more than " + MAX_RANKS + " widths");
+                    }
+                    for (int r = a; r <= b; r++) {
+                        out.add(r);
+                    }
+                } else {
+                    int r = Integer.parseInt(it);
+                    if (r < 1) {
+                        throw new UserInputException("--ranks: widths must be >= 1, got " + r);
+                    }
+                    out.add(r);
+                }
+            } catch (NumberFormatException ex) {
+                throw new UserInputException("--ranks: '" + it + "' is not a width (numbers and ranges A..B, e.g. "
+                        + "1,2,4..6)");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new UserInputException("--ranks: no widths given");
+        }
+        if (out.size() > MAX_RANKS) {
+            throw new UserInputException("--ranks: more than " + MAX_RANKS + " widths");
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** 1, 2, 3, 4, 6, 8, 12, 16, 24, ... below {@code max}, then {@code max} itself. */
+    static List<Integer> defaultRanks(int max) {
+        List<Integer> out = new ArrayList<>();
+        for (int r = 1; r < max; ) {
+            out.add(r);
+            r = r < 4 ? r + 1 : Integer.bitCount(r) == 1 ? r + r / 2 : r / 3 * 4;
+        }
+        out.add(Math.max(1, max));
+        return out;
+    }
+
+    private static String seedList(long first, int count) {
+        return count == 1 ? Long.toString(first) : first + ".." + (first + count - 1);
+    }
+
+    private static JsonObject trainJson(TrainConfig tc) {
+        JsonObject t = ModelIO.gson().toJsonTree(tc).getAsJsonObject();
+        t.remove("progress");
+        t.remove("seed"); // one per run: see "seeds"
+        return t;
+    }
+
+    private static com.google.gson.JsonElement num(double v) {
+        return Double.isFinite(v) ? new com.google.gson.JsonPrimitive(v) : com.google.gson.JsonNull.INSTANCE;
+    }
+
+    /** Mean over the finite values; NaN if any is not finite (a diverged run, an undefined metric). */
+    static double mean(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            if (!Double.isFinite(x)) {
+                return Double.NaN;
+            }
+            s += x;
+        }
+        return s / v.length;
+    }
+
+    /** Sample standard deviation (0 for one value). */
+    static double sd(double[] v) {
+        double m = mean(v);
+        if (!Double.isFinite(m) || v.length < 2) {
+            return Double.isFinite(m) ? 0 : Double.NaN;
+        }
+        double s = 0;
+        for (double x : v) {
+            s += (x - m) * (x - m);
+        }
+        return Math.sqrt(s / (v.length - 1));
+    }
+
+    /** "0.9812 ± 0.0114": the deviation in the mean's format, so a column lines up (not 8.917e-04 beside 0.9995). */
+    private static String pm(double mean, double sd, int seeds) {
+        if (!Double.isFinite(mean)) {
+            return "-";
+        }
+        String m = Tables.num(mean);
+        if (seeds < 2) {
+            return m;
+        }
+        boolean eNotation = m.contains("e");
+        return m + " ± " + (eNotation ? String.format(Locale.ROOT, "%.1e", sd) : String.format(Locale.ROOT, "%.4f", sd));
+    }
+}

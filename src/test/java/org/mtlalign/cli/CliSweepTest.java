@@ -1,0 +1,148 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.UserInputException;
+
+/** `mtl sweep`: MTL by width r over seeds, chosen by validation loss. */
+class CliSweepTest {
+    @TempDir
+    Path dir;
+
+    private static JsonObject read(Path p) throws Exception {
+        return JsonParser.parseString(Files.readString(p)).getAsJsonObject();
+    }
+
+    /**
+     * Each (r, seed) of a sweep is the MTL model 'mtl train --rank r --seed s' trains: the same
+     * test metrics and best validation loss, to the last bit.
+     */
+    @Test
+    void eachCellIsTheMtlModelOfTrain() throws Exception {
+        long first = 1 + new Random().nextInt(1000);
+        Path sj = dir.resolve("sweep.json");
+        CliTestSupport.Run s = CliTestSupport.run("sweep", "--suite", "synthetic-linear", "--ranks", "1,3",
+                "--seeds", "2", "--seed", Long.toString(first), "--epochs", "15", "--backend", "cpu", "--json",
+                sj.toString());
+        assertEquals(0, s.code(), s.all());
+        JsonObject sweep = read(sj);
+        int pick = new Random(first).nextInt(2);
+        int r = List.of(1, 3).get(pick);
+        long seed = first + new Random(first + 1).nextInt(2);
+        JsonObject cell = null;
+        for (var w : sweep.getAsJsonArray("ranks")) {
+            if (w.getAsJsonObject().get("rank").getAsInt() == r) {
+                for (var run : w.getAsJsonObject().getAsJsonArray("runs")) {
+                    if (run.getAsJsonObject().get("seed").getAsLong() == seed) {
+                        cell = run.getAsJsonObject();
+                    }
+                }
+            }
+        }
+        assertTrue(cell != null, "r = " + r + ", seed " + seed + " in " + sweep);
+
+        Path tj = dir.resolve("train.json");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--suite", "synthetic-linear", "--rank", Integer.toString(r),
+                "--seed", Long.toString(seed), "--epochs", "15", "--no-stl", "--align", "none", "--reweight", "none",
+                "--backend", "cpu", "--json", tj.toString());
+        assertEquals(0, t.code(), t.all());
+        JsonObject train = read(tj);
+        JsonArray tasks = train.getAsJsonArray("tasks");
+        JsonArray test = cell.getAsJsonArray("test");
+        assertEquals(tasks.size(), test.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            assertEquals(tasks.get(i).getAsJsonObject().get("mtl").getAsDouble(), test.get(i).getAsDouble(), 0.0,
+                    "task " + i + ", r = " + r + ", seed " + seed);
+        }
+        JsonObject mtlTraining = train.getAsJsonArray("trainings").get(0).getAsJsonObject();
+        assertEquals("MTL", mtlTraining.get("run").getAsString());
+        assertEquals(mtlTraining.get("bestValidationLoss").getAsDouble(), cell.get("validation_loss").getAsDouble(), 0.0);
+        assertEquals(mtlTraining.get("epochsRun").getAsInt(), cell.get("epochs_run").getAsInt());
+    }
+
+    /**
+     * Linear tasks whose weights span 2 dimensions: identity MTL at r = 2 fits them, r = 1 cannot
+     * (validation loss clearly lower at 2); the best width is the argmin of the mean validation loss,
+     * and the smallest width within one sd of it is reported.
+     */
+    @Test
+    void linearTasksInTwoDimensionsPreferTwoOverOne() throws Exception {
+        long seed = 1 + new Random().nextInt(1000);
+        Path sj = dir.resolve("lin.json");
+        CliTestSupport.Run s = CliTestSupport.run("sweep", "--suite", "synthetic-linear", "--ranks", "1..2,6",
+                "--seeds", "2", "--seed", Long.toString(seed), "--activation", "identity", "--epochs", "60",
+                "--backend", "cpu", "--json", sj.toString());
+        assertEquals(0, s.code(), s.all());
+        JsonObject j = read(sj);
+        JsonArray ranks = j.getAsJsonArray("ranks");
+        assertEquals(3, ranks.size());
+        double[] mean = new double[3];
+        double[] sd = new double[3];
+        for (int i = 0; i < 3; i++) {
+            JsonObject w = ranks.get(i).getAsJsonObject();
+            assertEquals(new int[] {1, 2, 6}[i], w.get("rank").getAsInt());
+            mean[i] = w.get("validation_loss_mean").getAsDouble();
+            sd[i] = w.get("validation_loss_sd").getAsDouble();
+            JsonArray runs = w.getAsJsonArray("runs");
+            double m = (runs.get(0).getAsJsonObject().get("validation_loss").getAsDouble()
+                    + runs.get(1).getAsJsonObject().get("validation_loss").getAsDouble()) / 2;
+            assertEquals(m, mean[i], 1e-12 * Math.abs(m), "the mean is over the runs listed");
+        }
+        assertTrue(mean[1] < 0.5 * mean[0], "seed " + seed + ": r = 2 should fit what r = 1 cannot: " + s.out());
+        int best = 0;
+        for (int i = 1; i < 3; i++) {
+            if (mean[i] < mean[best]) {
+                best = i;
+            }
+        }
+        assertEquals(new int[] {1, 2, 6}[best], j.get("best_rank").getAsInt());
+        int smallest = best;
+        for (int i = 0; i < 3; i++) {
+            if (mean[i] <= mean[best] + sd[best] && i < smallest) {
+                smallest = i;
+            }
+        }
+        assertEquals(new int[] {1, 2, 6}[smallest], j.get("smallest_rank_within_sd").getAsInt());
+        assertTrue(s.out().contains("best r by validation loss: " + j.get("best_rank").getAsInt()), s.out());
+    }
+
+    @Test
+    void badOptionsAreOneLineErrors() {
+        String[][] cases = {
+            {"--ranks", "0", "--ranks: widths must be >= 1"},
+            {"--ranks", "3..1", "--ranks: range 3..1 is empty"},
+            {"--ranks", "two", "--ranks: 'two' is not a width"},
+            {"--ranks", "65", "--ranks: r = 65 is above d = 64"},
+            {"--seeds", "0", "--seeds: must be in 1..100"},
+            {"--val", "0", "--val: the sweep chooses r by the validation loss"},
+        };
+        for (String[] c : cases) {
+            CliTestSupport.Run r = CliTestSupport.run("sweep", c[0], c[1], "--epochs", "1", "--backend", "cpu");
+            assertEquals(2, r.code(), String.join(" ", c) + ": " + r.all());
+            assertTrue(r.err().contains("mtl: " + c[2]), String.join(" ", c) + ": " + r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
+    }
+
+    @Test
+    void ranksParseAndDefaultLadder() {
+        assertEquals(List.of(1, 2, 4, 5, 6, 9), SweepCommand.parseRanks(List.of("9", "4..6", " 2", "1", "5")));
+        assertThrows(UserInputException.class, () -> SweepCommand.parseRanks(List.of("1..100000")));
+        assertEquals(List.of(1), SweepCommand.defaultRanks(1));
+        assertEquals(List.of(1, 2, 3, 4, 6), SweepCommand.defaultRanks(6));
+        assertEquals(List.of(1, 2, 3, 4, 6, 7), SweepCommand.defaultRanks(7));
+        assertEquals(List.of(1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 41), SweepCommand.defaultRanks(41));
+    }
+}
