@@ -108,23 +108,18 @@ public final class SweepCommand implements Callable<Integer> {
                     + ", UCI handwritten digits)");
         }
         int d = suite.dim();
-        // One preparation per seed: each seed is its own split, as 'mtl train --seed s' makes it.
-        List<List<PreparedTask>> prepared = new ArrayList<>();
-        for (int s = 0; s < seeds; s++) {
-            // A synthetic suite is drawn from the seed too, as 'mtl train --seed s' draws it.
-            TaskSuite drawn = s == 0 ? null : data.builtinForSeed(data.seed + s);
-            Preparation.Result p = Preparation.prepare(drawn != null ? drawn : suite, prep0.withSeed(data.seed + s));
-            if (s == 0) {
-                p.warnings().forEach(warnings::add);
-                TrainCommand.splitWarnings(p.tasks()).forEach(warnings::add);
-            }
-            prepared.add(p.tasks());
-        }
+        // Seed by seed, each its own split as 'mtl train --seed s' makes it; only one seed's prepared
+        // copy of the data is held at a time (three would triple the memory on large inputs).
+        Preparation.Result p0 = Preparation.prepare(suite, prep0);
+        p0.warnings().forEach(warnings::add);
+        TrainCommand.splitWarnings(p0.tasks()).forEach(warnings::add);
+        List<PreparedTask> first = p0.tasks();
+        p0 = null;
         String suiteName = suite.name();
-        suite = null; // the prepared copies are all that is needed from here on
-        List<PreparedTask> first = prepared.get(0);
         int k = first.size();
         int outputs = first.stream().mapToInt(t -> t.labels().outputs()).sum();
+        List<String> taskNames = first.stream().map(PreparedTask::name).toList();
+        List<org.mtlalign.model.Loss> losses = first.stream().map(PreparedTask::loss).toList();
         List<Integer> rs = requested != null ? requested : defaultRanks(Math.min(d, outputs));
         for (int r : rs) {
             if (r > d) {
@@ -141,33 +136,45 @@ public final class SweepCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "sweeping r = %s%s: %d trainings of MTL (%s%s, up to %d epochs, patience %d)%n",
                 rs, requested == null ? " (default: up to the total output count " + outputs + ", at most d)" : "",
                 rs.size() * seeds, fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
+        o.flush();
 
-        Cell[] cells = new Cell[rs.size() * seeds];
+        Cell[] cells = new Cell[rs.size() * seeds]; // width i, seed s at i * seeds + s
         boolean parallel = backend.concurrency() > 1;
         int[] done = {0};
         long t0 = System.nanoTime();
-        backend.forEachIndependent(cells.length, job -> {
-            int r = rs.get(job / seeds);
-            int s = job % seeds;
+        for (int s = 0; s < seeds; s++) {
             long seed = data.seed + s;
-            List<PreparedTask> tasks = prepared.get(s);
-            TrainConfig tc = fit.trainConfig(seed);
-            if (parallel) {
-                tc = tc.withProgress(false);
+            List<PreparedTask> tasks;
+            if (s == 0) {
+                tasks = first;
+            } else {
+                // A synthetic suite is drawn from the seed too, as 'mtl train --seed s' draws it.
+                TaskSuite drawn = data.builtinForSeed(seed);
+                tasks = Preparation.prepare(drawn != null ? drawn : suite, prep0.withSeed(seed)).tasks();
             }
-            ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
-                    ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
-            Cell c = train(backend, cfg, tasks, seed);
-            cells[job] = c;
-            synchronized (done) {
-                done[0]++;
-                e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
-                        c.diverged() != null ? "diverged (" + c.diverged() + ")"
-                                : String.format(Locale.ROOT, "val loss %.4g after %d epochs (best %d)",
-                                        c.validationLoss(), c.epochsRun(), c.bestEpoch()));
-                e.flush();
-            }
-        });
+            first = null;
+            int si = s;
+            backend.forEachIndependent(rs.size(), i -> {
+                int r = rs.get(i);
+                TrainConfig tc = fit.trainConfig(seed);
+                if (parallel) {
+                    tc = tc.withProgress(false);
+                }
+                ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
+                        ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
+                Cell c = train(backend, cfg, tasks, seed);
+                cells[i * seeds + si] = c;
+                synchronized (done) {
+                    done[0]++;
+                    e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
+                            c.diverged() != null ? "diverged (" + c.diverged() + ")"
+                                    : String.format(Locale.ROOT, "val loss %.4g after %d epochs (best %d)",
+                                            c.validationLoss(), c.epochsRun(), c.bestEpoch()));
+                    e.flush();
+                }
+            });
+        }
+        suite = null;
         double seconds = (System.nanoTime() - t0) / 1e9;
 
         // Per width: the mean validation loss over seeds, and each task's mean test metric.
@@ -215,8 +222,8 @@ public final class SweepCommand implements Callable<Integer> {
         }
 
         List<String> header = new ArrayList<>(List.of("r", "val loss" + (seeds > 1 ? " (mean ± sd)" : "")));
-        for (PreparedTask t : first) {
-            header.add(t.name() + " " + t.loss().metricName().toUpperCase(Locale.ROOT));
+        for (int t = 0; t < k; t++) {
+            header.add(taskNames.get(t) + " " + losses.get(t).metricName().toUpperCase(Locale.ROOT));
         }
         header.add("epochs");
         List<List<String>> rows = new ArrayList<>();
@@ -285,10 +292,10 @@ public final class SweepCommand implements Callable<Integer> {
             }
             root.add("seeds", seedArr);
             JsonArray names = new JsonArray();
-            first.forEach(t -> names.add(t.name()));
+            taskNames.forEach(names::add);
             root.add("task_names", names);
             JsonArray metrics = new JsonArray();
-            first.forEach(t -> metrics.add(t.loss().metricName()));
+            losses.forEach(l -> metrics.add(l.metricName()));
             root.add("task_metrics", metrics);
             JsonArray byRank = new JsonArray();
             for (int i = 0; i < n; i++) {
