@@ -44,7 +44,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Mixin
     DataOptions data = new DataOptions();
 
-    @Option(names = "--ranks", split = ",", paramLabel = "R[,R...]",
+    @Option(names = "--ranks", split = ",", paramLabel = "R",
             description = "Widths to train: numbers and ranges A..B, e.g. 1,2,4..6 (default: 1, 2, 3, 4, 6, 8, 12, "
                     + "16, 24, ... up to the tasks' total output count, from where linear models no longer share "
                     + "(Proposition 1), at most d).")
