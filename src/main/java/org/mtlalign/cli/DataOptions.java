@@ -28,10 +28,10 @@ public final class DataOptions {
             + "and/or task archives DIR/NAME.npz.")
     Path tasksDir;
 
-    @Option(names = "--shared-x", paramLabel = "X", description = "One input matrix shared by all tasks (m x d) ...")
+    @Option(names = "--shared-x", paramLabel = "X", description = "One input matrix shared by all tasks (m x d; .npy, CSV, or a .npz's only array or X) ...")
     Path sharedX;
 
-    @Option(names = "--labels", paramLabel = "Y", description = "... with labels Y (m x k), one column per task.")
+    @Option(names = "--labels", paramLabel = "Y", description = "... with labels Y (m x k), one column per task (a .npz: its only array or y/Y).")
     Path labels;
 
     @Option(names = "--names", split = ",", paramLabel = "A,B,..", description = "Task names for the columns of --labels.")
@@ -146,6 +146,12 @@ public final class DataOptions {
         for (String spec : taskSpecs) {
             int eq = spec.indexOf('=');
             String files = eq < 0 ? spec : spec.substring(eq + 1);
+            // The whole part, for NAME=TASK.npz; then every split a colon allows.
+            try {
+                in.add(Path.of(files));
+            } catch (java.nio.file.InvalidPathException e) {
+                // not a path; loading it will say so
+            }
             for (int c = files.indexOf(':'); c >= 0; c = files.indexOf(':', c + 1)) {
                 in.add(Path.of(files.substring(0, c)));
                 in.add(Path.of(files.substring(c + 1)));

@@ -23,11 +23,12 @@ import picocli.CommandLine.Option;
 /** `mtl svd`: batched thin SVD of an .npy stack. */
 @Command(name = "svd", mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
-        description = {"Batched thin SVD of an m x n or b x m x n .npy array (any dtype or order numpy writes).",
+        description = {"Batched thin SVD of an m x n or b x m x n .npy array (any dtype or order numpy writes; a .npz: its only "
+                + "array or X; an m x n matrix may be CSV).",
                 "Writes U.npy (.. x m x p), S.npy (.. x p, descending) and V.npy (.. x n x p, V itself, not V^T) "
                         + "with p = min(m, n), so that A = U diag(S) V^T, computed in float32."})
 public final class SvdCommand implements Callable<Integer> {
-    @Option(names = "--in", required = true, paramLabel = "A.npy", description = "Input array.")
+    @Option(names = "--in", required = true, paramLabel = "A.npy", description = "Input array (.npy, .npz or CSV).")
     Path in;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")

@@ -47,12 +47,12 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--ranks", split = ",", paramLabel = "R",
             description = "Widths to train: numbers and ranges A..B, e.g. 1,2,4..6 (default: 1, 2, 3, 4, 6, 8, 12, "
                     + "16, 24, ... up to the tasks' total output count, from where linear models no longer share "
-                    + "(Proposition 1), at most d).")
+                    + "(Proposition 1), twice that with ReLU, at most d; at most " + MAX_RANKS + " widths).")
     List<String> ranks;
 
     @Option(names = "--seeds", defaultValue = "3",
             description = "Seeds per width: --seed, --seed + 1, ...; each its own split and initialisation "
-                    + "(default: ${DEFAULT-VALUE}).")
+                    + "(default: ${DEFAULT-VALUE}, at most " + MAX_SEEDS + ").")
     int seeds;
 
     @Mixin
@@ -69,13 +69,28 @@ public final class SweepCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** "±", or "+-" where standard output cannot encode it (LANG=C). */
+    static final String PM = stdoutCanEncode('\u00b1') ? "\u00b1" : "+-";
+
+    private static boolean stdoutCanEncode(char c) {
+        // Java 18+ names standard output's charset apart from the default one (UTF-8 since JEP 400).
+        String name = System.getProperty("stdout.encoding");
+        try {
+            java.nio.charset.Charset cs = name != null ? java.nio.charset.Charset.forName(name)
+                    : java.nio.charset.Charset.defaultCharset();
+            return cs.newEncoder().canEncode(c);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     /** The most widths and seeds one sweep takes: beyond that it is a typo, not a plan. */
     static final int MAX_RANKS = 256;
     static final int MAX_SEEDS = 100;
 
     /** What one (r, seed) training gave: NaN metrics and the reason when it diverged. */
-    record Cell(int rank, long seed, double validationLoss, int epochsRun, int bestEpoch, double[] test,
-                String diverged) {
+    record Cell(int rank, long seed, double validationLoss, int epochsRun, int bestEpoch, boolean stillImproving,
+                double[] test, String diverged) {
     }
 
     @Override
@@ -112,15 +127,19 @@ public final class SweepCommand implements Callable<Integer> {
         // copy of the data is held at a time (three would triple the memory on large inputs).
         Preparation.Result p0 = Preparation.prepare(suite, prep0);
         p0.warnings().forEach(warnings::add);
-        TrainCommand.splitWarnings(p0.tasks()).forEach(warnings::add);
         List<PreparedTask> first = p0.tasks();
         p0 = null;
+        requireValidationRows(first, prep0, data.seed);
+        java.util.Set<String> said = new java.util.HashSet<>(TrainCommand.splitWarnings(first));
+        said.forEach(warnings::add);
         String suiteName = suite.name();
         int k = first.size();
         int outputs = first.stream().mapToInt(t -> t.labels().outputs()).sum();
         List<String> taskNames = first.stream().map(PreparedTask::name).toList();
         List<org.mtlalign.model.Loss> losses = first.stream().map(PreparedTask::loss).toList();
-        List<Integer> rs = requested != null ? requested : defaultRanks(Math.min(d, outputs));
+        // Proposition 1's bound for linear models; ReLU models often train better a little wider.
+        int ladderTop = Math.min(d, activation == org.mtlalign.model.Activation.IDENTITY ? outputs : 2 * outputs);
+        List<Integer> rs = requested != null ? requested : defaultRanks(ladderTop);
         for (int r : rs) {
             if (r > d) {
                 throw new UserInputException("--ranks: r = " + r + " is above d = " + d + " (the input dimension)");
@@ -134,7 +153,8 @@ public final class SweepCommand implements Callable<Integer> {
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length, data.seed);
         }
         o.printf(Locale.ROOT, "sweeping r = %s%s: %d trainings of MTL (%s%s, up to %d epochs, patience %d)%n",
-                rs, requested == null ? " (default: up to the total output count " + outputs + ", at most d)" : "",
+                rs, requested == null ? " (default: up to " + (activation == org.mtlalign.model.Activation.IDENTITY
+                        ? "" : "twice ") + "the total output count " + outputs + ", at most d)" : "",
                 rs.size() * seeds, fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
         o.flush();
 
@@ -151,6 +171,13 @@ public final class SweepCommand implements Callable<Integer> {
                 // A synthetic suite is drawn from the seed too, as 'mtl train --seed s' draws it.
                 TaskSuite drawn = data.builtinForSeed(seed);
                 tasks = Preparation.prepare(drawn != null ? drawn : suite, prep0.withSeed(seed)).tasks();
+                requireValidationRows(tasks, prep0, seed);
+                // Another split: duplicates and tiny test sets are checked again.
+                for (String w : TrainCommand.splitWarnings(tasks)) {
+                    if (said.add(w)) {
+                        warnings.add("seed " + seed + ": " + w);
+                    }
+                }
             }
             first = null;
             int si = s;
@@ -221,12 +248,13 @@ public final class SweepCommand implements Callable<Integer> {
             }
         }
 
-        List<String> header = new ArrayList<>(List.of("r", "val loss" + (seeds > 1 ? " (mean ± sd)" : "")));
+        List<String> header = new ArrayList<>(List.of("r", "val loss" + (seeds > 1 ? " (mean " + PM + " sd)" : "")));
         for (int t = 0; t < k; t++) {
             header.add(taskNames.get(t) + " " + losses.get(t).metricName().toUpperCase(Locale.ROOT));
         }
         header.add("epochs");
         List<List<String>> rows = new ArrayList<>();
+        int lateRuns = 0;
         for (int i = 0; i < n; i++) {
             List<String> row = new ArrayList<>();
             row.add(rs.get(i) + (i == best ? " *" : ""));
@@ -235,15 +263,18 @@ public final class SweepCommand implements Callable<Integer> {
                 row.add(pm(testMean[i][t], testSd[i][t], seeds));
             }
             double[] ep = new double[seeds];
+            int late = 0;
             for (int s = 0; s < seeds; s++) {
                 ep[s] = cells[i * seeds + s].epochsRun();
+                late += cells[i * seeds + s].stillImproving() ? 1 : 0;
             }
-            row.add(String.format(Locale.ROOT, "%.0f", mean(ep)));
+            lateRuns += late;
+            row.add(String.format(Locale.ROOT, "%.0f", mean(ep)) + (late > 0 ? " (" + late + " cap)" : ""));
             rows.add(row);
         }
         o.println();
-        o.printf(Locale.ROOT, "MTL by width r (%s over seeds %s; test metrics for information, chosen by validation "
-                + "loss)%n", seeds > 1 ? "mean ± sd" : "one seed", seedList(data.seed, seeds));
+        o.printf(Locale.ROOT, "MTL by width r (%s; test metrics for information, chosen by validation loss)%n",
+                seeds > 1 ? "mean " + PM + " sd over seeds " + seedList(data.seed, seeds) : "seed " + data.seed);
         Tables.print(o, header, rows);
         o.println();
         if (best < 0) {
@@ -257,7 +288,9 @@ public final class SweepCommand implements Callable<Integer> {
             } else {
                 o.println("(one seed: the differences between widths may be noise; --seeds 3 or more says how much)");
             }
-            if (best == n - 1 && n > 1) {
+            if (n == 1) {
+                o.println("note: one width only, so nothing was compared; give --ranks with several widths");
+            } else if (best == n - 1 && rs.get(best) < d) {
                 o.printf(Locale.ROOT, "note: the best width is the widest tried; wider may be better still (e.g. "
                         + "--ranks %d..%d)%n", rs.get(best), Math.min(d, 2 * rs.get(best)));
             }
@@ -268,6 +301,11 @@ public final class SweepCommand implements Callable<Integer> {
             }
             o.printf(Locale.ROOT, "then: mtl train --rank %d ... compares it with the single-task baselines, alignment "
                     + "and reweighting%n", rs.get(smallest));
+        }
+        if (lateRuns > 0) {
+            warnings.add(lateRuns + " of " + cells.length + " trainings ran all --epochs " + base.epochs() + " and were "
+                    + "still improving ('cap' in the epochs column): the widths are compared at an epoch budget, not "
+                    + "converged; raise --epochs");
         }
         o.printf(Locale.ROOT, "done in %.1f s%n", seconds);
         if (!diverged.isEmpty()) {
@@ -281,7 +319,7 @@ public final class SweepCommand implements Callable<Integer> {
             root.addProperty("suite", suiteName);
             JsonObject config = new JsonObject();
             config.add("train", trainJson(base));
-            config.addProperty("activation", fit.activation);
+            config.addProperty("activation", activation.cliName());
             config.addProperty("bias", !fit.noBias);
             config.add("data", ModelIO.gson().toJsonTree(prep0));
             config.addProperty("loss_option", data.loss);
@@ -302,7 +340,7 @@ public final class SweepCommand implements Callable<Integer> {
                 JsonObject w = new JsonObject();
                 w.addProperty("rank", rs.get(i));
                 w.add("validation_loss_mean", num(valMean[i]));
-                w.add("validation_loss_sd", num(valSd[i]));
+                w.add("validation_loss_sd", seeds > 1 ? num(valSd[i]) : com.google.gson.JsonNull.INSTANCE);
                 JsonArray runs = new JsonArray();
                 for (int s = 0; s < seeds; s++) {
                     Cell c = cells[i * seeds + s];
@@ -311,6 +349,7 @@ public final class SweepCommand implements Callable<Integer> {
                     run.add("validation_loss", num(c.validationLoss()));
                     run.addProperty("epochs_run", c.epochsRun());
                     run.addProperty("best_epoch", c.bestEpoch());
+                    run.addProperty("still_improving_at_cap", c.stillImproving());
                     JsonArray tests = new JsonArray();
                     for (double v : c.test()) {
                         tests.add(num(v));
@@ -326,7 +365,7 @@ public final class SweepCommand implements Callable<Integer> {
                 JsonArray ts = new JsonArray();
                 for (int t = 0; t < k; t++) {
                     tm.add(num(testMean[i][t]));
-                    ts.add(num(testSd[i][t]));
+                    ts.add(seeds > 1 ? num(testSd[i][t]) : com.google.gson.JsonNull.INSTANCE);
                 }
                 w.add("test_mean", tm);
                 w.add("test_sd", ts);
@@ -342,11 +381,26 @@ public final class SweepCommand implements Callable<Integer> {
             Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
         }
         if (!diverged.isEmpty()) {
+            boolean all = diverged.size() == cells.length;
             throw new TrainingDivergedException(diverged.size() + " of " + cells.length + " trainings diverged (see the "
-                    + "warning above); the other results were reported" + (json != null ? " and written" : ""),
-                    0, 0, Double.NaN);
+                    + "warning above)" + (all ? "; try a smaller --lr" : "; the other results were reported"
+                    + (json != null ? " and written" : "")), 0, 0, Double.NaN);
         }
         return 0;
+    }
+
+    /**
+     * The width is chosen by the validation loss: a task without validation rows would bring its
+     * training loss into it (the trainer falls back to that), which always favours the widest.
+     */
+    private static void requireValidationRows(List<PreparedTask> tasks, Preparation.Config prep, long seed) {
+        for (PreparedTask t : tasks) {
+            if (t.validation().length == 0) {
+                throw new UserInputException("--val: task '" + t.name() + "' gets no validation rows (" + t.rows()
+                        + " rows, --val " + prep.validationFraction() + ", seed " + seed + "); the sweep chooses r by "
+                        + "the validation loss, so raise --val or leave the task out");
+            }
+        }
     }
 
     /**
@@ -365,10 +419,13 @@ public final class SweepCommand implements Callable<Integer> {
                 PreparedTask p = tasks.get(t);
                 test[t] = p.test().length > 0 ? ev.metrics(model, t, p, p.test()).primary() : Double.NaN;
             }
-            return new Cell(cfg.rank(), seed, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(), test, null);
+            // As 'mtl train' marks "cap, improving": all epochs ran and the best lies in their last tenth.
+            boolean late = tr.epochsRun() >= cfg.train().epochs()
+                    && tr.bestEpoch() > tr.epochsRun() - Math.max(2, tr.epochsRun() / 10);
+            return new Cell(cfg.rank(), seed, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(), late, test, null);
         } catch (TrainingDivergedException ex) {
             java.util.Arrays.fill(test, Double.NaN);
-            return new Cell(cfg.rank(), seed, Double.NaN, ex.epoch(), ex.bestEpoch(), test, ex.getMessage());
+            return new Cell(cfg.rank(), seed, Double.NaN, ex.epoch(), ex.bestEpoch(), false, test, ex.getMessage());
         }
     }
 
@@ -476,6 +533,6 @@ public final class SweepCommand implements Callable<Integer> {
             return m;
         }
         boolean eNotation = m.contains("e");
-        return m + " ± " + (eNotation ? String.format(Locale.ROOT, "%.1e", sd) : String.format(Locale.ROOT, "%.4f", sd));
+        return m + " " + PM + " " + (eNotation ? String.format(Locale.ROOT, "%.1e", sd) : String.format(Locale.ROOT, "%.4f", sd));
     }
 }

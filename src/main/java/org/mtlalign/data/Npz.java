@@ -1,7 +1,6 @@
 package org.mtlalign.data;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -10,6 +9,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.CheckedInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -48,12 +49,28 @@ public final class Npz {
                         + ")");
             }
             String where = file + "[" + name + "]";
-            try (InputStream in = zip.getInputStream(e)) {
-                // The central directory's size: the .npy reader then finds truncation and extra bytes
-                // as it does for a file.
-                return Npy.read(where, Channels.newChannel(in), e.getSize(), labels);
+            // ZipFile checks no CRC-32 (numpy does): a flipped bit would load as a wrong number.
+            // The entry is checked as it streams through the .npy reader, and once more when the
+            // reader refuses it, so that damage is reported as damage, not as the .npy error it
+            // happened to cause.
+            try (CheckedInputStream in = new CheckedInputStream(zip.getInputStream(e), new CRC32())) {
+                NpyArray a;
+                try {
+                    // The central directory's size: the .npy reader then finds truncation and extra
+                    // bytes as it does for a file.
+                    a = Npy.read(where, Channels.newChannel(in), e.getSize(), labels);
+                } catch (UserInputException bad) {
+                    if (e.getCrc() >= 0 && drainedCrc(in) != e.getCrc()) {
+                        throw damaged(where, bad);
+                    }
+                    throw bad;
+                }
+                if (e.getCrc() >= 0 && drainedCrc(in) != e.getCrc()) {
+                    throw damaged(where, null);
+                }
+                return a;
             } catch (ZipException z) {
-                throw new UserInputException(where + ": corrupt archive entry (" + Npy.describe(z) + ")", z);
+                throw damaged(where, z);
             }
         } catch (IOException e) {
             throw unreadable(file, e);
@@ -62,19 +79,21 @@ public final class Npz {
 
     /**
      * Which arrays of a task archive are X and y: those named X (or x) and y (or Y), as
-     * {@code np.savez(f, X=X, y=y)} writes them; or, from {@code np.savez(f, X, y)}, an archive of
-     * just arr_0 and arr_1, in that order. Other arrays are left alone.
+     * {@code np.savez(f, X=X, y=y)} writes them; or, from {@code np.savez(f, X, y)} and without
+     * such names, arr_0 and arr_1, in that order. Other arrays are left alone.
      *
      * @return {X name, y name}
      * @throws UserInputException if either is missing or ambiguous, listing what the archive holds
      */
     public static String[] taskArrays(Path file) {
         List<String> names = names(file);
-        if (names.size() == 2 && names.contains("arr_0") && names.contains("arr_1")) {
+        boolean named = names.contains("X") || names.contains("x") || names.contains("y") || names.contains("Y");
+        if (!named && names.contains("arr_0") && names.contains("arr_1")) {
             return new String[] {"arr_0", "arr_1"};
         }
-        String x = pick(file, names, "X", "x");
-        String y = pick(file, names, "y", "Y");
+        String hint = "save a task as np.savez(FILE, X=X, y=y)";
+        String x = pick(file, names, hint, "X", "x");
+        String y = pick(file, names, hint, "y", "Y");
         return new String[] {x, y};
     }
 
@@ -87,10 +106,10 @@ public final class Npz {
         if (names.size() == 1) {
             return names.get(0);
         }
-        return pick(file, names, preferred);
+        return pick(file, names, "save it alone (np.save) or as np.savez(FILE, " + preferred[0] + "=...)", preferred);
     }
 
-    private static String pick(Path file, List<String> names, String... candidates) {
+    private static String pick(Path file, List<String> names, String hint, String... candidates) {
         List<String> found = new ArrayList<>();
         for (String c : candidates) {
             if (names.contains(c)) {
@@ -104,9 +123,24 @@ public final class Npz {
         }
         if (found.isEmpty()) {
             throw new UserInputException(file + ": no array named " + wanted + " (it holds " + listing(names)
-                    + "; save a task as np.savez(FILE, X=X, y=y))");
+                    + "; " + hint + ")");
         }
         return found.get(0);
+    }
+
+    /** The CRC-32 of the whole entry: what is left of it is read first. */
+    private static long drainedCrc(CheckedInputStream in) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        while (in.read(buf) >= 0) {
+            // only the checksum is wanted
+        }
+        return in.getChecksum().getValue();
+    }
+
+    private static UserInputException damaged(String where, Exception cause) {
+        return new UserInputException(where + ": the archive is damaged (" + (cause instanceof ZipException z
+                ? Npy.describe(z) : "its data does not match the CRC-32 the archive records") + "); write the .npz again",
+                cause);
     }
 
     private static ZipFile open(Path file) {

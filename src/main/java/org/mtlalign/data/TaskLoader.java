@@ -188,7 +188,9 @@ public final class TaskLoader {
         }
         List<Path> subs;
         try (Stream<Path> s = Files.list(dir)) {
-            subs = s.filter(p -> !isHidden(p) && (Files.isDirectory(p) || isArchive(p) && Files.isRegularFile(p)))
+            // An archive that cannot be read (a broken link) is kept, so that loading names it rather
+            // than the task silently going missing.
+            subs = s.filter(p -> !isHidden(p) && (Files.isDirectory(p) || isArchive(p)))
                     .sorted(java.util.Comparator.comparing(TaskLoader::taskName)).toList();
         } catch (IOException e) {
             throw new UserInputException(dir + ": cannot list directory (" + e.getMessage() + ")");

@@ -177,6 +177,72 @@ class CliSweepTest {
         }
     }
 
+    /**
+     * A task too small for a validation row would bring its training loss into the choice (always
+     * the widest): refused. One seed: its sds are null in the JSON, and each run says whether it was
+     * still improving at the cap.
+     */
+    @Test
+    void noValidationRowsRefusedAndOneSeedJson() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        int d = 4;
+        int m = 12;
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < m; i++) {
+            y[i] = x[i * d] + (float) rnd.nextGaussian() * 0.1f;
+        }
+        String tiny = CliTestSupport.writeTask(dir, "tiny", "tiny", x, m, d, y);
+        String big = CliTestSupport.taskSpec(dir, "big", 100, d);
+        CliTestSupport.Run r = CliTestSupport.run("sweep", "--task", tiny, "--task", big, "--val", "0.02",
+                "--ranks", "1,2", "--epochs", "2", "--backend", "cpu");
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().contains("mtl: --val: task 'tiny' gets no validation rows"), r.err());
+
+        Path sj = dir.resolve("one.json");
+        r = CliTestSupport.run("sweep", "--task", big, "--task", CliTestSupport.taskSpec(dir, "other", 90, d),
+                "--ranks", "1,2", "--seeds", "1", "--epochs", "3", "--backend", "cpu", "--json", sj.toString());
+        assertEquals(0, r.code(), r.all());
+        JsonObject j = read(sj);
+        for (var w : j.getAsJsonArray("ranks")) {
+            JsonObject o = w.getAsJsonObject();
+            assertTrue(o.get("validation_loss_sd").isJsonNull(), o.toString());
+            assertTrue(o.getAsJsonArray("test_sd").get(0).isJsonNull(), o.toString());
+            JsonObject run = o.getAsJsonArray("runs").get(0).getAsJsonObject();
+            // 3 epochs with the best at the last: still improving, and the warning says so.
+            assertEquals(run.get("epochs_run").getAsInt() == 3 && run.get("best_epoch").getAsInt() >= 2,
+                    run.get("still_improving_at_cap").getAsBoolean(), run.toString());
+        }
+        assertEquals("relu", j.getAsJsonObject("config").get("activation").getAsString());
+        assertTrue(r.out().contains("seed 1;") || r.out().contains("(seed 1;"), r.out());
+    }
+
+    /** --json must not replace an input given as NAME=TASK.npz (it once did, silently). */
+    @Test
+    void jsonOntoAnInputArchiveIsRefused() throws Exception {
+        Path f = dir.resolve("t.npz");
+        int m = 40;
+        float[] x = new float[m * 3];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            x[i * 3] = i;
+            y[i] = i % 2;
+        }
+        CliTestSupport.npzTask(f, x, m, 3, y);
+        byte[] before = Files.readAllBytes(f);
+        for (String cmd : new String[] {"sweep", "train", "analyze"}) {
+            CliTestSupport.Run r = CliTestSupport.run(cmd, "--task", "a=" + f, "--task",
+                    CliTestSupport.taskSpec(dir, "b" + cmd, 40, 3), "--json", f.toString(), "--backend", "cpu");
+            assertEquals(2, r.code(), cmd + ": " + r.all());
+            assertTrue(r.err().contains("is an input file of this run"), cmd + ": " + r.err());
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(f)), cmd + " changed the archive");
+        }
+    }
+
     @Test
     void ranksParseAndDefaultLadder() {
         assertEquals(List.of(1, 2, 4, 5, 6, 9), SweepCommand.parseRanks(List.of("9", "4..6", " 2", "1", "5")));

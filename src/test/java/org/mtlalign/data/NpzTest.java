@@ -158,6 +158,68 @@ class NpzTest {
         assertTrue(e.getMessage().endsWith("missing.npz: no such file"), e.getMessage());
     }
 
+    /**
+     * A flipped bit in a stored or deflated entry: numpy refuses the file (bad CRC-32), and so do we,
+     * saying it is damaged, whichever byte of the data was hit.
+     */
+    @Test
+    void damagedEntriesFailTheirCrc() throws IOException {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        int m = 20 + rnd.nextInt(20);
+        int d = 3 + rnd.nextInt(5);
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        byte[] xb = npy(new int[] {m, d}, x);
+        byte[] yb = npy(new int[] {m}, Arrays.copyOf(x, m));
+        for (int method : new int[] {ZipEntry.STORED, ZipEntry.DEFLATED}) {
+            Path good = dir.resolve("good" + method + ".npz");
+            writeArchive(good, method, List.of("X", "y"), List.of(xb, yb));
+            assertArrayEquals(x, TaskLoader.loadArchive("g", good).x(), 0f);
+            byte[] whole = Files.readAllBytes(good);
+            // X's entry starts after a 30-byte local header and its name ("X.npy"); flip a bit of its data.
+            int dataStart = 30 + 5;
+            int dataLen = method == ZipEntry.STORED ? xb.length : whole.length / 3;
+            int at = dataStart + rnd.nextInt(dataLen - 1);
+            whole[at] ^= (byte) (1 << rnd.nextInt(8));
+            Path bad = Files.write(dir.resolve("bad" + method + ".npz"), whole);
+            UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.loadArchive("b", bad),
+                    "seed=" + seed + " method " + method + " byte " + at);
+            assertTrue(e.getMessage().startsWith(bad + "[X]: the archive is damaged"),
+                    "seed=" + seed + " method " + method + " byte " + at + ": " + e.getMessage());
+        }
+    }
+
+    /** np.savez(f, X, y, w) and np.savez(f, X, y, meta=m): the positional pair, the rest ignored. */
+    @Test
+    void positionalPairWithOtherArrays() throws IOException {
+        byte[] a = npy(new int[] {2, 2}, new float[] {1, 2, 3, 4});
+        byte[] b = npy(new int[] {2}, new float[] {0, 1});
+        Path f = dir.resolve("pos.npz");
+        writeArchive(f, ZipEntry.STORED, List.of("arr_0", "arr_1", "arr_2", "meta"), List.of(a, b, b, b));
+        assertArrayEquals(new String[] {"arr_0", "arr_1"}, Npz.taskArrays(f));
+        // With named arrays, the names win and the positional ones are not guessed at.
+        Path g = dir.resolve("mixed.npz");
+        writeArchive(g, ZipEntry.STORED, List.of("arr_0", "arr_1", "X"), List.of(a, b, a));
+        UserInputException e = assertThrows(UserInputException.class, () -> Npz.taskArrays(g));
+        assertTrue(e.getMessage().contains("no array named y or Y"), e.getMessage());
+        // One role, no task: the hint says how to save one array.
+        e = assertThrows(UserInputException.class, () -> TaskLoader.readArray(f));
+        assertTrue(e.getMessage().contains("save it alone (np.save) or as np.savez(FILE, X=...)"), e.getMessage());
+    }
+
+    /** A link to a missing .npz in a task directory is an error naming it, not a task silently dropped. */
+    @Test
+    void brokenLinkInTaskDirectoryIsNamed() throws IOException {
+        Path tasks = Files.createDirectories(dir.resolve("lt"));
+        Files.copy(fixture("task_savez.npz"), tasks.resolve("a.npz"));
+        Files.createSymbolicLink(tasks.resolve("b.npz"), dir.resolve("gone.npz"));
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.fromDirectory(tasks));
+        assertTrue(e.getMessage().startsWith(tasks.resolve("b.npz") + ": no such file"), e.getMessage());
+    }
+
     /** NAME=TASK.npz in --task, also with ':' in the path, and its absolute form read back the same. */
     @Test
     void specWithOneArchive() throws IOException {
