@@ -50,6 +50,14 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
+        // Path options: a name the JVM cannot encode (LANG=C) is said as such, not as a conversion failure.
+        cl.registerConverter(java.nio.file.Path.class, v -> {
+            try {
+                return java.nio.file.Path.of(v);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new CommandLine.TypeConversionException(pathHint(e));
+            }
+        });
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine where = ex.getCommandLine();
             PrintWriter w = where.getErr();
@@ -68,6 +76,11 @@ public final class Main implements Runnable {
             PrintWriter w = c.getErr();
             if (ex instanceof UserInputException) {
                 w.println("mtl: " + oneLine(ex.getMessage()));
+                w.flush();
+                return EXIT_USER_ERROR;
+            }
+            if (ex instanceof java.nio.file.InvalidPathException ipe) {
+                w.println("mtl: " + oneLine(pathHint(ipe)));
                 w.flush();
                 return EXIT_USER_ERROR;
             }
@@ -94,6 +107,16 @@ public final class Main implements Runnable {
             w.flush();
             return EXIT_USER_ERROR;
         }
+    }
+
+    /**
+     * A file name the JVM cannot encode: under LANG=C (ASCII) a name such as café.npz is such a
+     * name, and the fix is the locale, not the file.
+     */
+    static String pathHint(java.nio.file.InvalidPathException e) {
+        return e.getInput() + ": not a usable path here (" + e.getReason() + "); for names beyond ASCII run under a "
+                + "UTF-8 locale, e.g. LANG=C.UTF-8 (the JVM's file-name encoding is " + System.getProperty("sun.jnu.encoding")
+                + ")";
     }
 
     static String oneLine(String s) {

@@ -31,6 +31,26 @@ class CliErrorTest {
         return CliTestSupport.taskSpec(dir, name, m, d);
     }
 
+    /**
+     * A path the JVM cannot represent (a NUL here; a name such as café.npz under LANG=C, whose
+     * file-name encoding is ASCII) is one line naming it, from an option of type Path and from a
+     * --task spec alike, never an internal error.
+     */
+    @Test
+    void unrepresentablePathsAreUserErrors() {
+        String[][] cases = {
+            {"analyze", "--tasks", "bad\u0000dir"},
+            {"svd", "--in", "a\u0000.npz", "--out", "o"},
+            {"analyze", "--task", "a=x\u0000.npz", "--task", "b=y\u0000.npz"},
+        };
+        for (String[] c : cases) {
+            CliTestSupport.Run r = CliTestSupport.run(c);
+            assertEquals(2, r.code(), String.join(" ", c) + ": " + r.all());
+            assertTrue(r.err().contains("not a usable path here") && r.err().contains("UTF-8 locale"), r.err());
+            assertFalse(r.err().contains("internal error") || r.err().contains("Exception"), r.err());
+        }
+    }
+
     @Test
     void unknownOption() {
         assertUserError(CliTestSupport.run("train", "--frobnicate", "3"), "--frobnicate");
