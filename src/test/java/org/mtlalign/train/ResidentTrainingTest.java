@@ -102,9 +102,11 @@ class ResidentTrainingTest {
                 boolean bias = variant % 2 == 1;
                 Activation g = variant % 3 == 0 ? Activation.IDENTITY : Activation.RELU;
                 // Batch 8 divides none of the tasks; 9 epochs of a few steps each leave partial
-                // loss windows at every epoch's end.
-                TrainConfig cfg = new TrainConfig(9, 8, opt, opt == TrainConfig.Optimizer.ADAM ? 1e-2f : 2e-2f, 0.9f,
-                        1e-4f, sampling, 100, seed + variant, false);
+                // loss windows at every epoch's end. SGD (momentum 0.9) with alignment diverged at
+                // lr 2e-2 for 21 of 36000 trainings (seed 40000517001551: ROUND_ROBIN and
+                // PROPORTIONAL, NaN loss by epoch 8), which ended the test before any comparison;
+                // at 1e-2 none of 216000 diverged.
+                TrainConfig cfg = new TrainConfig(9, 8, opt, 1e-2f, 0.9f, 1e-4f, sampling, 100, seed + variant, false);
                 String why = "seed=" + seed + " " + sampling + " " + opt + " alignment=" + alignment + " bias=" + bias
                         + " " + g;
                 MtlModel a = model(tasks, 3, g, bias, seed);
