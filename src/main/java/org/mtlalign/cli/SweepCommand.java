@@ -130,8 +130,12 @@ public final class SweepCommand implements Callable<Integer> {
         List<PreparedTask> first = p0.tasks();
         p0 = null;
         requireValidationRows(first, prep0, data.seed);
-        java.util.Set<String> said = new java.util.HashSet<>(TrainCommand.splitWarnings(first));
+        java.util.Set<String> said = new java.util.LinkedHashSet<>(TrainCommand.splitWarnings(first));
         said.forEach(warnings::add);
+        if (prep0.standardize() != Preparation.Standardize.PER_TASK) {
+            // As 'mtl train': another task's training inputs among a task's test rows.
+            TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
+        }
         String suiteName = suite.name();
         int k = first.size();
         int outputs = first.stream().mapToInt(t -> t.labels().outputs()).sum();
