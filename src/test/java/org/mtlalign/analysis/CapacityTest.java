@@ -182,7 +182,12 @@ class CapacityTest {
         long seed = TestData.seed();
         Random rnd = new Random(seed);
         int d = 96;
-        int k = 12;
+        // 16 tasks, not 12: each fit leaves its own share of noise off the shared directions. With
+        // 12, the top shared + 2 = 5 directions held 0.852 +- 0.014 of the squared spectrum for
+        // shared 3 (3.3 deviations below 0.9), and the energy rule stopped at 5 for seed
+        // 40001432004296. With 16 they hold 0.821 +- 0.014 (at most 0.865 in 2574 seeds, energy
+        // rule 7 or more), and the shared directions, found from more tasks, validate as well.
+        int k = 16;
         for (int shared : new int[] {1, 3}) {
             DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
             int[] rows = new int[k];
@@ -209,8 +214,9 @@ class CapacityTest {
             System.out.println("[Capacity] m < d: " + ctx);
             // Held-out errors from 60-79 rows per task are noisy near the shared width: over 60
             // seeds (2026-11-30) shared 1 gave 1 every time and shared 3 gave 3 in 59 and 4 in 1
-            // (with 40-59 rows: 2 to 5), while the energy rule gave 6 or more. So: at most one above
-            // the shared width, never the noise floor.
+            // (with 40-59 rows: 2 to 5), while the energy rule gave 6 or more. With 16 tasks, over
+            // 2574 seeds: shared 1 gave 1 (2 in 4), shared 3 gave 3 (4 in 3), the energy rule 7 to
+            // 11. So: at most one off the shared width, never the noise floor.
             assertTrue(sg.suggestedRank() >= Math.max(1, shared - 1) && sg.suggestedRank() <= shared + 1, ctx);
             assertTrue(sg.energyRank() > shared + 2, ctx);
 
