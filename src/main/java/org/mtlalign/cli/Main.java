@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description = "Multi-task learning with a shared representation: which tasks help each other, "
                 + "how wide the shared module should be, and whether covariance alignment or SVD "
                 + "reweighting helps.",
-        subcommands = {TrainCommand.class, SweepCommand.class, PredictCommand.class, AnalyzeCommand.class, ReproduceCommand.class,
+        subcommands = {TrainCommand.class, SweepCommand.class, PairsCommand.class, PredictCommand.class, AnalyzeCommand.class, ReproduceCommand.class,
                 SvdCommand.class,
                 InfoCommand.class,
                 CommandLine.HelpCommand.class})

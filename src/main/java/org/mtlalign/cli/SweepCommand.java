@@ -487,18 +487,18 @@ public final class SweepCommand implements Callable<Integer> {
         return out;
     }
 
-    private static String seedList(long first, int count) {
+    static String seedList(long first, int count) {
         return count == 1 ? Long.toString(first) : first + ".." + (first + count - 1);
     }
 
-    private static JsonObject trainJson(TrainConfig tc) {
+    static JsonObject trainJson(TrainConfig tc) {
         JsonObject t = ModelIO.gson().toJsonTree(tc).getAsJsonObject();
         t.remove("progress");
         t.remove("seed"); // one per run: see "seeds"
         return t;
     }
 
-    private static com.google.gson.JsonElement num(double v) {
+    static com.google.gson.JsonElement num(double v) {
         return Double.isFinite(v) ? new com.google.gson.JsonPrimitive(v) : com.google.gson.JsonNull.INSTANCE;
     }
 
@@ -528,7 +528,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /** "0.9812 ± 0.0114": the deviation in the mean's format, so a column lines up (not 8.917e-04 beside 0.9995). */
-    private static String pm(double mean, double sd, int seeds) {
+    static String pm(double mean, double sd, int seeds) {
         if (!Double.isFinite(mean)) {
             return "-";
         }

@@ -266,13 +266,10 @@ public final class MtlExperiment {
         for (int i = 0; i < k; i++) {
             PreparedTask t = tasks.get(i);
             boolean higher = t.loss().higherIsBetter();
-            double transfer = higher ? mtl[i] - stl[i] : stl[i] - mtl[i];
-            // Differences that print as +0.0000 / -0.0000 are no transfer, not a sign; metrics printed
-            // in e-notation (an MSE of 3e-14 or 1e9) round at their fourth significant digit instead.
-            double scale = Math.max(Math.abs(stl[i]), Math.abs(mtl[i]));
-            double eps = scale != 0 && (scale < 1e-3 || scale >= 1e5) ? 5e-4 * scale : 5e-5;
-            String sign = Double.isNaN(transfer) ? "n/a" : transfer >= eps ? "positive"
-                    : transfer <= -eps ? "negative" : "none";
+            double transfer = PairwiseTransfer.signedTransfer(higher, stl[i], mtl[i]);
+            // Differences that print as +0.0000 / -0.0000 are no transfer, not a sign.
+            int s = PairwiseTransfer.transferSign(transfer, stl[i], mtl[i]);
+            String sign = Double.isNaN(transfer) ? "n/a" : s > 0 ? "positive" : s < 0 ? "negative" : "none";
             reports.add(new TaskReport(t.name(), t.loss().cliName(), t.labels().reason(), t.train().length,
                     t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
                     stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign,

@@ -1,0 +1,689 @@
+package org.mtlalign.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import org.mtlalign.UserInputException;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.TaskSuite;
+import org.mtlalign.experiments.Stats;
+import org.mtlalign.model.Activation;
+import org.mtlalign.model.ModelIO;
+import org.mtlalign.train.ExperimentConfig;
+import org.mtlalign.train.PairwiseTransfer;
+import org.mtlalign.train.TrainConfig;
+import org.mtlalign.train.TrainingDivergedException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * `mtl pairs`: which tasks help each other, measured. Each target task is trained with every other
+ * task as a pair (MTL of width r) and alone (its STL baseline), over several seeds; the transfer
+ * to i from j is the pair's test metric for i minus i's STL metric. Beside it, the covariance
+ * similarity of each pair, the paper's predictor of transfer, and how well it ranked the pairs.
+ */
+@Command(name = "pairs", mixinStandardHelpOptions = true,
+        versionProvider = Main.VersionProvider.class, sortOptions = false,
+        description = {"Which tasks help each other: train every task with each other task as a pair (MTL, width r) "
+                + "and alone (its single-task baseline, same width), over several seeds, and report the transfer to "
+                + "each task from each partner (the pair's test metric minus the task's STL metric, positive when the "
+                + "partner helps), with the covariance similarity of each pair.",
+                "The data are split and standardised once per seed for all tasks, as 'mtl train --seed s' does, so a "
+                        + "task's STL baseline is the STL column of 'mtl train --rank r --seed s'."})
+public final class PairsCommand implements Callable<Integer> {
+    @Mixin
+    DataOptions data = new DataOptions();
+
+    @Option(names = {"-r", "--rank"}, paramLabel = "R",
+            description = "Width r of the shared module of every pair and baseline (default: the largest output "
+                    + "count of one task, 1 for binary and single-column regression tasks: each task alone fits in r "
+                    + "directions, a pair needs more, so the pair has to share; see Proposition 1).")
+    Integer rank;
+
+    @Option(names = "--target", split = ",", paramLabel = "TASK",
+            description = "Measure the transfer to these tasks only (repeat or comma-separate): each is trained "
+                    + "with every other task, the other tasks' own baselines and pairs are skipped (default: every "
+                    + "task).")
+    List<String> targetNames;
+
+    @Option(names = "--seeds", defaultValue = "3",
+            description = "Seeds: --seed, --seed + 1, ...; each its own split and initialisation (default: "
+                    + "${DEFAULT-VALUE}, at most " + SweepCommand.MAX_SEEDS + ").")
+    int seeds;
+
+    @Option(names = "--energy", defaultValue = "0.99",
+            description = "Similarity score: keep the rank holding this share of singular values (default: "
+                    + "${DEFAULT-VALUE}).")
+    double energy;
+
+    @Mixin
+    FitOptions fit = new FitOptions();
+
+    @Mixin
+    BackendOption backendOption = new BackendOption();
+
+    @Option(names = "--json", paramLabel = "FILE",
+            description = "Write every result as JSON (atomically); - writes it to standard output and the tables to "
+                    + "standard error.")
+    Path json;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** The most trainings one command makes: beyond that, --target or fewer seeds. */
+    static final int MAX_TRAININGS = 20000;
+
+    /** One seed's numbers (the prepared tasks themselves are not kept: one seed's copy at a time). */
+    private record SeedResult(long seed, PairwiseTransfer.Run[] stl, PairwiseTransfer.Run[][] pairs,
+                              double[][] similarity, double[][] transfer, int[][] sign, boolean[][] chance) {
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter e = spec.commandLine().getErr();
+        PrintWriter o = Outputs.isStdout(json) ? e : stdout;
+        Warnings warnings = new Warnings(e);
+        String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
+        if (json != null && !Outputs.isStdout(json)) {
+            Outputs.checkTarget(json, "--json");
+            Outputs.checkNotInput(json, "--json", data.inputs());
+        }
+        if (seeds < 1 || seeds > SweepCommand.MAX_SEEDS) {
+            throw new UserInputException("--seeds: must be in 1.." + SweepCommand.MAX_SEEDS + ", got " + seeds);
+        }
+        if (rank != null && rank < 1) {
+            throw new UserInputException("--rank: must be >= 1, got " + rank);
+        }
+        if (!(energy > 0 && energy <= 1)) {
+            throw new UserInputException("--energy: must be in (0, 1], got " + energy);
+        }
+        TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
+        Activation activation = Activation.parse(fit.activation);
+        Preparation.Config prep0 = data.preparation();
+        Backend backend = backendOption.select(e::println);
+        TaskSuite suite = data.load();
+        data.warnAboutInputs(suite, warnings);
+        if (data.noneGiven()) {
+            e.println("no data given: measuring the built-in demo (--suite " + DataOptions.DEFAULT_SUITE
+                    + ", UCI handwritten digits)");
+        }
+        int d = suite.dim();
+        String suiteName = suite.name();
+        Preparation.Result p0 = Preparation.prepare(suite, prep0);
+        p0.warnings().forEach(warnings::add);
+        List<PreparedTask> first = p0.tasks();
+        p0 = null;
+        int k = first.size();
+        if (k < 2) {
+            throw new UserInputException("mtl pairs needs at least two tasks, got " + k + " ('" + first.get(0).name()
+                    + "'); give more with --task or --tasks");
+        }
+        List<String> names = first.stream().map(PreparedTask::name).toList();
+        boolean[] targets = targets(names);
+        Set<String> said = new LinkedHashSet<>(TrainCommand.splitWarnings(first));
+        said.forEach(warnings::add);
+        if (prep0.standardize() != Preparation.Standardize.PER_TASK) {
+            TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
+        }
+        int maxOutputs = first.stream().mapToInt(t -> t.labels().outputs()).max().orElse(1);
+        int r = rank != null ? rank : Math.min(d, maxOutputs);
+        if (r > d) {
+            throw new UserInputException("--rank: r = " + r + " is above d = " + d + " (the input dimension)");
+        }
+        int perSeed = PairwiseTransfer.trainings(targets);
+        if ((long) perSeed * seeds > MAX_TRAININGS) {
+            throw new UserInputException("mtl pairs would make " + (long) perSeed * seeds + " trainings (" + perSeed
+                    + " per seed x " + seeds + " seeds), more than " + MAX_TRAININGS + ": choose tasks with --target "
+                    + "or use fewer --seeds");
+        }
+        int nTargets = 0;
+        for (boolean t : targets) {
+            nTargets += t ? 1 : 0;
+        }
+
+        o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d tasks, d = %d | seeds %s%n",
+                org.mtlalign.Version.get(), backend.description(), suiteName, k, d,
+                SweepCommand.seedList(data.seed, seeds));
+        for (PreparedTask t : first) {
+            o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d (seed %d)%s%n", t.name(),
+                    t.labels().reason(), t.train().length, t.validation().length, t.test().length, data.seed,
+                    targets[first.indexOf(t)] || nTargets == k ? "" : "; partner only");
+        }
+        o.printf(Locale.ROOT, "pairwise transfer at r = %d%s: %d trainings (%d STL baseline%s + %d pairs, x %d seed%s; "
+                        + "%s%s, up to %d epochs, patience %d)%n", r,
+                rank != null ? "" : " (default: the largest output count of one task, so each task alone fits in r "
+                        + "and a pair has to share)",
+                perSeed * seeds, nTargets, nTargets == 1 ? "" : "s", perSeed - nTargets, seeds, seeds == 1 ? "" : "s",
+                fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
+        if (activation == Activation.IDENTITY) {
+            int widest = 0;
+            for (int i = 0; i < k; i++) {
+                for (int j = i + 1; j < k; j++) {
+                    if ((targets[i] || targets[j]) && r >= first.get(i).labels().outputs()
+                            + first.get(j).labels().outputs()) {
+                        widest++;
+                    }
+                }
+            }
+            if (widest > 0) {
+                warnings.add(widest + " pair" + (widest == 1 ? " has" : "s have") + " at most r = " + r + " outputs "
+                        + "together: linear tasks fit separately there (Proposition 1) and show no transfer; a "
+                        + "smaller --rank makes them share");
+            }
+        }
+        o.flush();
+
+        ExperimentConfig cfg0 = new ExperimentConfig(r, activation, !fit.noBias, base,
+                ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
+        boolean parallel = backend.concurrency() > 1;
+        int total = perSeed * seeds;
+        int[] done = {0};
+        List<SeedResult> results = new ArrayList<>();
+        List<String> metricNames = first.stream().map(t -> t.loss().metricName()).toList();
+        List<Boolean> higher = first.stream().map(t -> t.loss().higherIsBetter()).toList();
+        long t0 = System.nanoTime();
+        for (int s = 0; s < seeds; s++) {
+            long seed = data.seed + s;
+            List<PreparedTask> tasks;
+            if (s == 0) {
+                tasks = first;
+            } else {
+                TaskSuite drawn = data.builtinForSeed(seed);
+                tasks = Preparation.prepare(drawn != null ? drawn : suite, prep0.withSeed(seed)).tasks();
+                for (String w : TrainCommand.splitWarnings(tasks)) {
+                    if (said.add(w)) {
+                        warnings.add("seed " + seed + ": " + w);
+                    }
+                }
+            }
+            first = null;
+            TrainConfig tc = fit.trainConfig(seed);
+            if (parallel) {
+                tc = tc.withProgress(false);
+            }
+            ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
+                    ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
+            PairwiseTransfer.Result res = new PairwiseTransfer(backend, cfg).run(tasks, targets, what -> {
+                done[0]++;
+                e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%n", done[0], total, seed, what);
+                e.flush();
+            });
+            double[][] tr = new double[k][k];
+            int[][] sg = new int[k][k];
+            boolean[][] chance = new boolean[k][k];
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    boolean measured = i != j && targets[i];
+                    tr[i][j] = measured ? res.transfer(i, j) : Double.NaN; // NaN after a divergence
+                    sg[i][j] = measured ? PairwiseTransfer.transferSign(tr[i][j], res.stlMetric(i), res.pairMetric(i, j)) : 0;
+                    chance[i][j] = measured && (res.stl()[i].noBetterThanPrior(0) || res.pairNoBetterThanPrior(i, j));
+                }
+            }
+            results.add(new SeedResult(seed, res.stl(), res.pairs(), res.similarity(), tr, sg, chance));
+        }
+        suite = null;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        // Aggregates over seeds: a run that diverged has no metric and is left out.
+        double[] stlMean = new double[k];
+        double[] stlSd = new double[k];
+        int[] stlN = new int[k];
+        double[][] tMean = new double[k][k];
+        double[][] tSd = new double[k][k];
+        int[][] tN = new int[k][k];
+        double[][] simMean = new double[k][k];
+        int[][] agree = new int[k][k]; // +1 / -1: the same sign in every seed that measured it (two or more); else 0
+        boolean[][] anyChance = new boolean[k][k];
+        for (int i = 0; i < k; i++) {
+            int ii = i;
+            double[] v = results.stream().mapToDouble(x -> x.stl()[ii] == null ? Double.NaN : x.stl()[ii].test()[0])
+                    .toArray();
+            stlMean[i] = meanFinite(v);
+            stlSd[i] = sdFinite(v);
+            stlN[i] = countFinite(v);
+            for (int j = 0; j < k; j++) {
+                int jj = j;
+                double[] t = results.stream().mapToDouble(x -> x.transfer()[ii][jj]).toArray();
+                tMean[i][j] = meanFinite(t);
+                tSd[i][j] = sdFinite(t);
+                tN[i][j] = countFinite(t);
+                simMean[i][j] = SweepCommand.mean(results.stream().mapToDouble(x -> x.similarity()[ii][jj]).toArray());
+                boolean allPos = true;
+                boolean allNeg = true;
+                for (SeedResult x : results) {
+                    anyChance[i][j] |= x.chance()[i][j];
+                    if (!Double.isNaN(x.transfer()[i][j])) {
+                        allPos &= x.sign()[i][j] > 0;
+                        allNeg &= x.sign()[i][j] < 0;
+                    }
+                }
+                agree[i][j] = i == j || !targets[i] || tN[i][j] < Math.min(2, seeds) ? 0 : allPos ? 1 : allNeg ? -1 : 0;
+            }
+        }
+        List<String> diverged = new ArrayList<>();
+        List<String> collapsed = new ArrayList<>(); // results no better than the prior
+        int lateRuns = 0;
+        for (SeedResult x : results) {
+            for (int i = 0; i < k; i++) {
+                if (x.stl()[i] != null) {
+                    lateRuns += x.stl()[i].stillImproving() ? 1 : 0;
+                    if (x.stl()[i].diverged() != null) {
+                        diverged.add("STL " + names.get(i) + ", seed " + x.seed());
+                    } else if (x.stl()[i].noBetterThanPrior(0)) {
+                        collapsed.add(chanceLine("STL " + names.get(i), x.seed(), x.stl()[i], 0));
+                    }
+                }
+                for (int j = i + 1; j < k; j++) {
+                    PairwiseTransfer.Run p = x.pairs()[i][j];
+                    if (p != null) {
+                        lateRuns += p.stillImproving() ? 1 : 0;
+                        if (p.diverged() != null) {
+                            diverged.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
+                        } else {
+                            for (int t = 0; t < 2; t++) {
+                                if (targets[t == 0 ? i : j] && p.noBetterThanPrior(t)) {
+                                    collapsed.add(chanceLine(names.get(i) + " + " + names.get(j) + " (task "
+                                            + names.get(t == 0 ? i : j) + ")", x.seed(), p, t));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        String over = seeds > 1 ? "mean " + SweepCommand.PM + " sd over seeds " + SweepCommand.seedList(data.seed, seeds)
+                : "seed " + data.seed;
+        o.println();
+        o.printf(Locale.ROOT, "single-task baselines at r = %d (test metric, %s)%n", r, over);
+        List<List<String>> rows = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            if (targets[i]) {
+                rows.add(List.of(names.get(i), metricNames.get(i).toUpperCase(Locale.ROOT),
+                        SweepCommand.pm(stlMean[i], stlSd[i], stlN[i]) + (stlN[i] < seeds ? " (" + stlN[i] + " of "
+                                + seeds + " seeds)" : "")));
+            }
+        }
+        Tables.print(o, List.of("task", "metric", "STL"), rows);
+
+        o.println();
+        o.printf(Locale.ROOT, "transfer to each task (row) from training it with one other task (column): the pair's test "
+                + "metric minus the task's STL metric, positive = the partner helps (%s%s)%n",
+                seeds > 1 ? "mean over seeds " + SweepCommand.seedList(data.seed, seeds) : "seed " + data.seed,
+                seeds > 1 ? "; * = the same sign in every seed; (n) = measured in n seeds only" : "");
+        List<String> header = new ArrayList<>();
+        header.add("target \\ partner");
+        for (int j = 0; j < k; j++) {
+            header.add(String.valueOf(j));
+        }
+        rows = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            if (!targets[i]) {
+                continue;
+            }
+            List<String> row = new ArrayList<>();
+            row.add(i + " " + names.get(i) + " (" + metricNames.get(i).toUpperCase(Locale.ROOT) + ")");
+            for (int j = 0; j < k; j++) {
+                if (i == j) {
+                    row.add(".");
+                } else {
+                    row.add(Tables.signed(tMean[i][j], stlMean[i]) + (tN[i][j] < seeds && tN[i][j] > 0 ? "(" + tN[i][j] + ")" : "")
+                            + (anyChance[i][j] ? "!" : "") + (seeds > 1 && agree[i][j] != 0 ? "*" : ""));
+                }
+            }
+            rows.add(row);
+        }
+        Tables.print(o, header, rows);
+        if (!collapsed.isEmpty()) {
+            o.println("! = in some seed the task's STL baseline or pair learned nothing from the inputs (see the warning)");
+        }
+        if (nTargets < k) {
+            StringBuilder b = new StringBuilder("partners: ");
+            for (int j = 0; j < k; j++) {
+                b.append(j == 0 ? "" : ", ").append(j).append(' ').append(names.get(j));
+            }
+            o.println(b);
+        }
+
+        // The consistent ones, best first.
+        List<int[]> helps = new ArrayList<>();
+        List<int[]> hurts = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                if (seeds > 1 ? agree[i][j] > 0 : targets[i] && i != j && results.get(0).sign()[i][j] > 0) {
+                    helps.add(new int[] {i, j});
+                } else if (seeds > 1 ? agree[i][j] < 0 : targets[i] && i != j && results.get(0).sign()[i][j] < 0) {
+                    hurts.add(new int[] {i, j});
+                }
+            }
+        }
+        helps.sort(Comparator.comparingDouble(p -> -tMean[p[0]][p[1]]));
+        hurts.sort(Comparator.comparingDouble(p -> tMean[p[0]][p[1]]));
+        String every = seeds > 1 ? " in every seed" : " (one seed: may be noise; --seeds 3 or more says)";
+        o.println();
+        o.println(helps.isEmpty() ? "no partner helped a task" + every : "helped" + every + ":");
+        for (int[] p : helps) {
+            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean));
+        }
+        o.println(hurts.isEmpty() ? "no partner hurt a task" + every : "hurt" + every + ":");
+        for (int[] p : hurts) {
+            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean));
+        }
+
+        o.println();
+        Tables.matrix(o, "covariance similarity of the training inputs (eq. 5, energy " + energy
+                + (seeds > 1 ? ", mean over seeds" : "") + "; compare pairs with each other, not with 1)", names, simMean);
+
+        // Similarity as a predictor: over pairs, the pair's transfer (mean of its measured directions).
+        double spearman = Double.NaN;
+        int nPairs = 0;
+        String spearmanWhy = null;
+        Set<String> targetMetrics = new LinkedHashSet<>();
+        for (int i = 0; i < k; i++) {
+            if (targets[i]) {
+                targetMetrics.add(metricNames.get(i));
+            }
+        }
+        if (targetMetrics.size() > 1) {
+            spearmanWhy = "the targets' metrics differ (" + String.join(", ", targetMetrics) + ")";
+        } else {
+            List<double[]> pts = new ArrayList<>();
+            boolean undefined = false;
+            for (int i = 0; i < k; i++) {
+                for (int j = i + 1; j < k; j++) {
+                    if (!targets[i] && !targets[j]) {
+                        continue;
+                    }
+                    double sum = 0;
+                    int n = 0;
+                    if (targets[i]) {
+                        sum += tMean[i][j];
+                        n++;
+                    }
+                    if (targets[j]) {
+                        sum += tMean[j][i];
+                        n++;
+                    }
+                    double t = sum / n;
+                    if (Double.isFinite(t) && Double.isFinite(simMean[i][j])) {
+                        pts.add(new double[] {simMean[i][j], t});
+                    } else {
+                        undefined = true;
+                    }
+                }
+            }
+            nPairs = pts.size();
+            if (undefined) {
+                spearmanWhy = "some pairs have no transfer (a diverged training or an undefined metric)";
+            } else if (nPairs < 3) {
+                spearmanWhy = "fewer than 3 pairs";
+            } else {
+                spearman = Stats.spearman(pts.stream().mapToDouble(p -> p[0]).toArray(),
+                        pts.stream().mapToDouble(p -> p[1]).toArray());
+                if (Double.isNaN(spearman)) {
+                    spearmanWhy = "the transfers or the similarities are all equal";
+                }
+            }
+        }
+        o.println();
+        if (spearmanWhy == null) {
+            o.printf(Locale.ROOT, "similarity vs transfer: Spearman %+.2f over %d pairs (a pair's transfer is the mean of "
+                    + "its two directions%s); positive means more similar inputs went with more transfer, as the "
+                    + "paper predicts%n", spearman, nPairs, nTargets < k ? " where both are targets" : "");
+        } else {
+            o.println("similarity vs transfer: not computed: " + spearmanWhy);
+        }
+        o.printf(Locale.ROOT, "done in %.1f s%n", seconds);
+        if (lateRuns > 0) {
+            warnings.add(lateRuns + " of " + total + " trainings ran all --epochs " + base.epochs() + " and were still "
+                    + "improving: the transfers are measured at an epoch budget, not converged; raise --epochs");
+        }
+        if (!collapsed.isEmpty()) {
+            warnings.add(collapsed.size() + " result" + (collapsed.size() == 1 ? " was" : "s were") + " no better than "
+                    + "predicting the training labels' mean or class rates, i.e. learned nothing from the inputs ("
+                    + String.join("; ", collapsed) + "): either the task has no signal at r = " + r + ", or the training "
+                    + "stopped before it learned (a task with few rows takes few steps per epoch, and --patience "
+                    + base.patience() + " epochs may end it on the plateau it starts on: raise --patience)"
+                    + (activation == Activation.RELU ? " or its ReLU units all died (a wider --rank makes that rarer)" : "")
+                    + "; transfers marked ! compare against or with such a run");
+        }
+        if (!diverged.isEmpty()) {
+            warnings.add(diverged.size() + " of " + total + " trainings diverged (" + String.join("; ", diverged)
+                    + "); those seeds are left out of the means: try a smaller --lr");
+        }
+
+        if (json != null) {
+            JsonObject root = new JsonObject();
+            root.add("provenance", Outputs.provenance(backend, argv));
+            root.addProperty("suite", suiteName);
+            JsonObject config = new JsonObject();
+            config.add("train", SweepCommand.trainJson(base));
+            config.addProperty("activation", activation.cliName());
+            config.addProperty("bias", !fit.noBias);
+            config.addProperty("energy", energy);
+            config.add("data", ModelIO.gson().toJsonTree(prep0));
+            config.addProperty("loss_option", data.loss);
+            root.add("config", config);
+            root.addProperty("rank", r);
+            root.addProperty("rank_source", rank != null ? "--rank" : "largest output count");
+            JsonArray seedArr = new JsonArray();
+            results.forEach(x -> seedArr.add(x.seed()));
+            root.add("seeds", seedArr);
+            JsonArray nameArr = new JsonArray();
+            names.forEach(nameArr::add);
+            root.add("task_names", nameArr);
+            JsonArray metricArr = new JsonArray();
+            metricNames.forEach(metricArr::add);
+            root.add("task_metrics", metricArr);
+            JsonArray targetArr = new JsonArray();
+            for (int i = 0; i < k; i++) {
+                if (targets[i]) {
+                    targetArr.add(names.get(i));
+                }
+            }
+            root.add("targets", targetArr);
+            JsonArray stlArr = new JsonArray();
+            for (int i = 0; i < k; i++) {
+                if (!targets[i]) {
+                    continue;
+                }
+                JsonObject st = new JsonObject();
+                st.addProperty("task", names.get(i));
+                st.add("test_mean", SweepCommand.num(stlMean[i]));
+                st.add("test_sd", stlN[i] > 1 ? SweepCommand.num(stlSd[i]) : JsonNull.INSTANCE);
+                st.addProperty("seeds_measured", stlN[i]);
+                JsonArray runs = new JsonArray();
+                for (SeedResult x : results) {
+                    runs.add(runJson(x.seed(), x.stl()[i]));
+                }
+                st.add("runs", runs);
+                stlArr.add(st);
+            }
+            root.add("stl", stlArr);
+            JsonArray pairArr = new JsonArray();
+            for (int i = 0; i < k; i++) {
+                for (int j = i + 1; j < k; j++) {
+                    if (!targets[i] && !targets[j]) {
+                        continue;
+                    }
+                    JsonObject p = new JsonObject();
+                    JsonArray two = new JsonArray();
+                    two.add(names.get(i));
+                    two.add(names.get(j));
+                    p.add("tasks", two);
+                    p.add("similarity_mean", SweepCommand.num(simMean[i][j]));
+                    JsonArray runs = new JsonArray();
+                    for (SeedResult x : results) {
+                        JsonObject run = runJson(x.seed(), x.pairs()[i][j]);
+                        run.add("similarity", SweepCommand.num(x.similarity()[i][j]));
+                        runs.add(run);
+                    }
+                    p.add("runs", runs);
+                    JsonObject tr = new JsonObject();
+                    for (int[] dir : new int[][] {{i, j}, {j, i}}) {
+                        int a = dir[0];
+                        int b = dir[1];
+                        if (!targets[a]) {
+                            continue;
+                        }
+                        JsonObject t = new JsonObject();
+                        t.add("mean", SweepCommand.num(tMean[a][b]));
+                        t.add("sd", tN[a][b] > 1 ? SweepCommand.num(tSd[a][b]) : JsonNull.INSTANCE);
+                        t.addProperty("seeds_measured", tN[a][b]);
+                        JsonArray per = new JsonArray();
+                        for (SeedResult x : results) {
+                            per.add(SweepCommand.num(x.transfer()[a][b]));
+                        }
+                        t.add("runs", per);
+                        t.add("same_sign_every_seed", seeds < 2 || agree[a][b] == 0 ? JsonNull.INSTANCE
+                                : new JsonPrimitive(agree[a][b] > 0 ? "positive" : "negative"));
+                        tr.add(names.get(a), t);
+                    }
+                    p.add("transfer_to", tr);
+                    pairArr.add(p);
+                }
+            }
+            root.add("pairs", pairArr);
+            root.add("transfer_mean", matrixJson(tMean));
+            root.add("similarity_mean", matrixJson(simMean));
+            JsonObject sp = new JsonObject();
+            sp.add("spearman", SweepCommand.num(spearman));
+            sp.addProperty("pairs", nPairs);
+            sp.add("not_computed", spearmanWhy == null ? JsonNull.INSTANCE : new JsonPrimitive(spearmanWhy));
+            root.add("similarity_vs_transfer", sp);
+            root.addProperty("seconds", seconds);
+            root.add("warnings", warnings.json());
+            Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
+        }
+        if (!diverged.isEmpty()) {
+            throw new TrainingDivergedException(diverged.size() + " of " + total + " trainings diverged (see the "
+                    + "warning above); the other results were reported" + (json != null ? " and written" : ""),
+                    0, 0, Double.NaN);
+        }
+        return 0;
+    }
+
+    private boolean[] targets(List<String> names) {
+        boolean[] t = new boolean[names.size()];
+        if (targetNames == null || targetNames.isEmpty()) {
+            java.util.Arrays.fill(t, true);
+            return t;
+        }
+        for (String raw : targetNames) {
+            String n = raw.trim();
+            int i = names.indexOf(n);
+            if (i < 0) {
+                throw new UserInputException("--target: no task named '" + n + "' (tasks: " + String.join(", ", names) + ")");
+            }
+            t[i] = true;
+        }
+        return t;
+    }
+
+    private static String pairLine(int i, int j, List<String> names, List<String> metrics, double[][] tMean,
+                                   double[][] tSd, int[][] tN, double[] stlMean, double[][] sim) {
+        String v = Tables.signed(tMean[i][j], stlMean[i]);
+        if (tN[i][j] > 1) {
+            v += " " + SweepCommand.PM + " " + Tables.num(tSd[i][j]);
+        }
+        return String.format(Locale.ROOT, "%s <- %s: %s %s (similarity %.3f)", names.get(i), names.get(j), v,
+                metrics.get(i).toUpperCase(Locale.ROOT), sim[i][j]);
+    }
+
+    private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {
+        return String.format(Locale.ROOT, "%s, seed %d: loss %.4g against %.4g", run, seed, r.taskLoss()[t],
+                r.priorLoss()[t]);
+    }
+
+    private static double meanFinite(double[] v) {
+        double s = 0;
+        int n = 0;
+        for (double x : v) {
+            if (Double.isFinite(x)) {
+                s += x;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : s / n;
+    }
+
+    /** Sample standard deviation of the finite values (0 for one, NaN for none). */
+    private static double sdFinite(double[] v) {
+        int n = countFinite(v);
+        if (n == 0) {
+            return Double.NaN;
+        }
+        double m = meanFinite(v);
+        double s = 0;
+        for (double x : v) {
+            if (Double.isFinite(x)) {
+                s += (x - m) * (x - m);
+            }
+        }
+        return n < 2 ? 0 : Math.sqrt(s / (n - 1));
+    }
+
+    private static int countFinite(double[] v) {
+        int n = 0;
+        for (double x : v) {
+            n += Double.isFinite(x) ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static JsonObject runJson(long seed, PairwiseTransfer.Run r) {
+        JsonObject run = new JsonObject();
+        run.addProperty("seed", seed);
+        JsonArray tests = new JsonArray();
+        for (double v : r.test()) {
+            tests.add(SweepCommand.num(v));
+        }
+        run.add("test", tests);
+        run.add("validation_loss", SweepCommand.num(r.validationLoss()));
+        run.addProperty("epochs_run", r.epochsRun());
+        run.addProperty("best_epoch", r.bestEpoch());
+        run.addProperty("still_improving_at_cap", r.stillImproving());
+        if (r.diverged() != null) {
+            run.addProperty("diverged", r.diverged());
+        }
+        JsonArray taskLoss = new JsonArray();
+        JsonArray priorLoss = new JsonArray();
+        JsonArray chance = new JsonArray();
+        for (int t = 0; t < r.test().length; t++) {
+            taskLoss.add(SweepCommand.num(r.taskLoss()[t]));
+            priorLoss.add(SweepCommand.num(r.priorLoss()[t]));
+            chance.add(r.noBetterThanPrior(t));
+        }
+        run.add("task_loss", taskLoss);
+        run.add("prior_loss", priorLoss);
+        run.add("no_better_than_prior", chance);
+        return run;
+    }
+
+    private static JsonArray matrixJson(double[][] m) {
+        JsonArray a = new JsonArray();
+        for (double[] row : m) {
+            JsonArray r = new JsonArray();
+            for (double v : row) {
+                r.add(SweepCommand.num(v));
+            }
+            a.add(r);
+        }
+        return a;
+    }
+}

@@ -1,0 +1,277 @@
+package org.mtlalign.train;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.mtlalign.analysis.CovarianceSimilarity;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.model.MtlModel;
+
+/**
+ * Which tasks help each other: every target task trained with each other task as a pair (one MTL
+ * model of width r on the two), against the target's single-task baseline of the same width, on
+ * one split. The transfer to task i from task j is the pair's test metric for i minus i's STL
+ * metric, signed so that positive means training with j helps i. Alongside, the covariance
+ * similarity (eq. 5) of every pair's training inputs, the paper's predictor of that transfer.
+ *
+ * <p>Every training is the one {@link MtlExperiment} runs on the same tasks (model initialisation,
+ * trainer, early stopping, test metric), so the STL baseline of a task is bitwise the STL column
+ * of {@code mtl train} on the same prepared tasks. The trainings are independent and run on the
+ * backend's workers; results do not depend on their number. Alignment and reweighting do not take
+ * part ({@code cfg.alignMode()}, {@code cfg.reweight()} and {@code cfg.runStl()} are ignored).
+ */
+public final class PairwiseTransfer {
+    private final Backend backend;
+    private final ExperimentConfig cfg;
+
+    public PairwiseTransfer(Backend backend, ExperimentConfig cfg) {
+        this.backend = backend;
+        this.cfg = cfg;
+    }
+
+    /**
+     * How one training ended.
+     *
+     * @param test         the test metric of each task the model has (one for STL, two for a pair; NaN
+     *                     without test rows or after a divergence)
+     * @param stillImproving all epochs ran and the best one lies in their last tenth (as 'mtl train'
+     *                     marks "cap, improving")
+     * @param diverged     why the training diverged, or null
+     * @param taskLoss     per task: the trained model's mean loss on the task's validation rows (its
+     *                     training rows if it has none); NaN after a divergence
+     * @param priorLoss    per task: the same loss of the best constant prediction (the training
+     *                     labels' mean, class rates), which knows nothing of the inputs
+     */
+    public record Run(double[] test, double validationLoss, int epochsRun, int bestEpoch, boolean stillImproving,
+                      String diverged, double[] taskLoss, double[] priorLoss) {
+        /**
+         * Task t ended no better than the constant prediction (less than 1% below its loss): it
+         * learned nothing from the inputs (no signal at this width, or a ReLU layer that died in
+         * training), so a transfer measured against or with it says little about the partner.
+         */
+        public boolean noBetterThanPrior(int t) {
+            return diverged == null && !(taskLoss[t] < 0.99 * priorLoss[t]);
+        }
+    }
+
+    /**
+     * One split's results over k tasks.
+     *
+     * @param targets    which tasks are targets (their STL trained, their transfer measured)
+     * @param stl        the STL run of each target; null for the others
+     * @param pairs      the pair runs, {@code pairs[i][j] == pairs[j][i]} for i != j, null for pairs
+     *                   without a target and on the diagonal; {@code test()[0]} is the lower index's
+     * @param similarity covariance similarity of every two tasks' training inputs (k x k)
+     */
+    public record Result(List<PreparedTask> tasks, boolean[] targets, Run[] stl, Run[][] pairs, double[][] similarity) {
+        /** Task i's test metric from the pair {i, j}; NaN if that pair was not trained. */
+        public double pairMetric(int i, int j) {
+            Run r = pairs[i][j];
+            return r == null ? Double.NaN : r.test()[i < j ? 0 : 1];
+        }
+
+        /** Task i's STL test metric; NaN for a task that is not a target. */
+        public double stlMetric(int i) {
+            return stl[i] == null ? Double.NaN : stl[i].test()[0];
+        }
+
+        /** Transfer to target i from j: the pair's metric minus the STL metric, positive when j helps. */
+        public double transfer(int i, int j) {
+            return signedTransfer(tasks.get(i).loss().higherIsBetter(), stlMetric(i), pairMetric(i, j));
+        }
+
+        /** Task i's result in the pair {i, j} was no better than the constant prediction (see {@link Run#noBetterThanPrior}). */
+        public boolean pairNoBetterThanPrior(int i, int j) {
+            Run r = pairs[i][j];
+            return r != null && r.noBetterThanPrior(i < j ? 0 : 1);
+        }
+    }
+
+    /** mtl - stl where a higher metric is better, stl - mtl where lower is (MSE): positive means MTL is better. */
+    public static double signedTransfer(boolean higherIsBetter, double stl, double mtl) {
+        return higherIsBetter ? mtl - stl : stl - mtl;
+    }
+
+    /**
+     * +1, -1 or 0 (no transfer: a difference that rounds away where the metrics are printed, with
+     * four decimals, or at their fourth significant digit in e-notation: an MSE of 3e-14 or 1e9);
+     * 0 also for NaN.
+     */
+    public static int transferSign(double transfer, double stl, double mtl) {
+        if (Double.isNaN(transfer)) {
+            return 0;
+        }
+        double scale = Math.max(Math.abs(stl), Math.abs(mtl));
+        double eps = scale != 0 && (scale < 1e-3 || scale >= 1e5) ? 5e-4 * scale : 5e-5;
+        return transfer >= eps ? 1 : transfer <= -eps ? -1 : 0;
+    }
+
+    /**
+     * Trains the STL baseline of every target and the pair of every target with every other task,
+     * and scores the similarity of all pairs.
+     *
+     * @param targets which tasks are targets; null means all
+     * @param onRun   called after each training (from a worker thread, one call at a time) with a
+     *                short description of it, e.g. for progress; may be null
+     */
+    public Result run(List<PreparedTask> tasks, boolean[] targets, java.util.function.Consumer<String> onRun) {
+        int k = tasks.size();
+        if (k < 2) {
+            throw new org.mtlalign.UserInputException("pairwise transfer needs at least two tasks, got " + k);
+        }
+        boolean[] tg = targets != null ? targets.clone() : new boolean[k];
+        if (targets == null) {
+            java.util.Arrays.fill(tg, true);
+        } else if (targets.length != k) {
+            throw new IllegalArgumentException("targets: " + targets.length + " flags for " + k + " tasks");
+        }
+        List<int[]> jobs = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            if (tg[i]) {
+                jobs.add(new int[] {i});
+            }
+        }
+        for (int i = 0; i < k; i++) {
+            for (int j = i + 1; j < k; j++) {
+                if (tg[i] || tg[j]) {
+                    jobs.add(new int[] {i, j});
+                }
+            }
+        }
+        int d = tasks.get(0).dim();
+        Run[] stl = new Run[k];
+        Run[][] pairs = new Run[k][k];
+        CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
+        CovarianceSimilarity.Factor[] factors = new CovarianceSimilarity.Factor[k];
+        MtlExperiment exp = new MtlExperiment(backend, cfg);
+        Object lock = new Object();
+        // Factors first (k jobs), then the trainings; one pool so that neither waits on the other.
+        backend.forEachIndependent(k + jobs.size(), n -> {
+            if (n < k) {
+                PreparedTask t = tasks.get(n);
+                factors[n] = cs.factor(t.gatherX(t.train()), t.train().length, d);
+                return;
+            }
+            int[] job = jobs.get(n - k);
+            List<PreparedTask> sub = job.length == 1 ? List.of(tasks.get(job[0]))
+                    : List.of(tasks.get(job[0]), tasks.get(job[1]));
+            Run r = train(exp, sub);
+            String what;
+            if (job.length == 1) {
+                stl[job[0]] = r;
+                what = "STL " + tasks.get(job[0]).name();
+            } else {
+                pairs[job[0]][job[1]] = r;
+                pairs[job[1]][job[0]] = r;
+                what = tasks.get(job[0]).name() + " + " + tasks.get(job[1]).name();
+            }
+            if (onRun != null) {
+                synchronized (lock) {
+                    onRun.accept(what + ": " + describe(r, sub));
+                }
+            }
+        });
+        double[][] sim = cs.matrix(factors);
+        return new Result(List.copyOf(tasks), tg, stl, pairs, sim);
+    }
+
+    /** Total trainings {@link #run} makes for these targets (STL of each target, each pair with a target). */
+    public static int trainings(boolean[] targets) {
+        int k = targets.length;
+        int n = 0;
+        for (int i = 0; i < k; i++) {
+            n += targets[i] ? 1 : 0;
+            for (int j = i + 1; j < k; j++) {
+                n += targets[i] || targets[j] ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
+    private Run train(MtlExperiment exp, List<PreparedTask> sub) {
+        MtlModel model = exp.newModel(sub);
+        int n = sub.size();
+        double[] test = new double[n];
+        double[] taskLoss = new double[n];
+        double[] priorLoss = new double[n];
+        try {
+            TrainResult tr = new Trainer(backend, cfg.train()).train(model, sub, null);
+            Evaluator ev = new Evaluator(backend);
+            for (int t = 0; t < n; t++) {
+                PreparedTask p = sub.get(t);
+                test[t] = p.test().length > 0 ? ev.metrics(model, t, p, p.test()).primary() : Double.NaN;
+                int[] rows = p.validation().length > 0 ? p.validation() : p.train();
+                taskLoss[t] = ev.meanLoss(model, t, p, rows);
+                priorLoss[t] = priorLoss(backend, p, rows);
+            }
+            boolean late = tr.epochsRun() >= cfg.train().epochs()
+                    && tr.bestEpoch() > tr.epochsRun() - Math.max(2, tr.epochsRun() / 10);
+            return new Run(test, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(), late, null, taskLoss, priorLoss);
+        } catch (TrainingDivergedException ex) {
+            java.util.Arrays.fill(test, Double.NaN);
+            java.util.Arrays.fill(taskLoss, Double.NaN);
+            java.util.Arrays.fill(priorLoss, Double.NaN);
+            return new Run(test, Double.NaN, ex.epoch(), ex.bestEpoch(), false, ex.getMessage(), taskLoss, priorLoss);
+        }
+    }
+
+    /**
+     * The task's mean loss on {@code rows} of the best prediction that ignores the inputs, fitted on
+     * its training rows: their label mean (squared loss), the logit of their positive rate
+     * (logistic), the log of their class rates (softmax; add-one-half smoothed, so a class absent
+     * from training costs a finite loss).
+     */
+    static double priorLoss(Backend backend, PreparedTask p, int[] rows) {
+        int c = p.labels().outputs();
+        int tc = p.targetColumns();
+        float[] y = p.target();
+        int[] train = p.train();
+        float[] one = new float[c];
+        switch (p.loss()) {
+            case SQUARED -> {
+                for (int o = 0; o < c; o++) {
+                    double sum = 0;
+                    for (int r : train) {
+                        sum += y[r * tc + o];
+                    }
+                    one[o] = (float) (sum / train.length);
+                }
+            }
+            case LOGISTIC -> {
+                double pos = 0;
+                for (int r : train) {
+                    pos += y[r];
+                }
+                double rate = Math.min(1 - 1e-6, Math.max(1e-6, pos / train.length));
+                one[0] = (float) Math.log(rate / (1 - rate));
+            }
+            case SOFTMAX -> {
+                double[] count = new double[c];
+                for (int r : train) {
+                    count[(int) y[r]]++;
+                }
+                for (int o = 0; o < c; o++) {
+                    one[o] = (float) Math.log((count[o] + 0.5) / (train.length + 0.5 * c));
+                }
+            }
+            default -> throw new IllegalStateException("loss " + p.loss());
+        }
+        float[] out = new float[rows.length * c];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(one, 0, out, i * c, c);
+        }
+        return backend.lossAndGradient(p.loss(), out, rows.length, c, p.gatherTarget(rows), 1f, new float[out.length]);
+    }
+
+    private static String describe(Run r, List<PreparedTask> sub) {
+        if (r.diverged() != null) {
+            return "diverged (" + r.diverged() + ")";
+        }
+        StringBuilder b = new StringBuilder();
+        for (int t = 0; t < sub.size(); t++) {
+            b.append(t == 0 ? "" : ", ").append(sub.get(t).loss().metricName().toUpperCase(java.util.Locale.ROOT))
+                    .append(' ').append(String.format(java.util.Locale.ROOT, "%.4g", r.test()[t]));
+        }
+        return b + String.format(java.util.Locale.ROOT, " after %d epochs (best %d)", r.epochsRun(), r.bestEpoch());
+    }
+}
