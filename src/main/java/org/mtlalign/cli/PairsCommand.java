@@ -231,7 +231,9 @@ public final class PairsCommand implements Callable<Integer> {
                     boolean measured = i != j && targets[i];
                     tr[i][j] = measured ? res.transfer(i, j) : Double.NaN; // NaN after a divergence
                     sg[i][j] = measured ? PairwiseTransfer.transferSign(tr[i][j], res.stlMetric(i), res.pairMetric(i, j)) : 0;
-                    chance[i][j] = measured && (res.stl()[i].noBetterThanPrior(0) || res.pairNoBetterThanPrior(i, j));
+                    // Only the baseline: a task that learns nothing in a pair lost the shared module to its
+                    // partner, which is the pair's (negative) transfer, not a failed measurement.
+                    chance[i][j] = measured && res.stl()[i].noBetterThanPrior(0);
                 }
             }
             results.add(new SeedResult(seed, res.stl(), res.pairs(), res.similarity(), tr, sg, chance));
@@ -276,7 +278,7 @@ public final class PairsCommand implements Callable<Integer> {
             }
         }
         List<String> diverged = new ArrayList<>();
-        List<String> collapsed = new ArrayList<>(); // results no better than the prior
+        List<String> collapsed = new ArrayList<>(); // STL baselines no better than the prior
         int lateRuns = 0;
         for (SeedResult x : results) {
             for (int i = 0; i < k; i++) {
@@ -294,13 +296,6 @@ public final class PairsCommand implements Callable<Integer> {
                         lateRuns += p.stillImproving() ? 1 : 0;
                         if (p.diverged() != null) {
                             diverged.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
-                        } else {
-                            for (int t = 0; t < 2; t++) {
-                                if (targets[t == 0 ? i : j] && p.noBetterThanPrior(t)) {
-                                    collapsed.add(chanceLine(names.get(i) + " + " + names.get(j) + " (task "
-                                            + names.get(t == 0 ? i : j) + ")", x.seed(), p, t));
-                                }
-                            }
                         }
                     }
                 }
@@ -350,7 +345,8 @@ public final class PairsCommand implements Callable<Integer> {
         }
         Tables.print(o, header, rows);
         if (!collapsed.isEmpty()) {
-            o.println("! = in some seed the task's STL baseline or pair learned nothing from the inputs (see the warning)");
+            o.println("! = in some seed the task's STL baseline learned nothing from the inputs (see the warning): the "
+                    + "transfer is measured against a failed baseline");
         }
         if (nTargets < k) {
             StringBuilder b = new StringBuilder("partners: ");
@@ -454,13 +450,13 @@ public final class PairsCommand implements Callable<Integer> {
                     + "improving: the transfers are measured at an epoch budget, not converged; raise --epochs");
         }
         if (!collapsed.isEmpty()) {
-            warnings.add(collapsed.size() + " result" + (collapsed.size() == 1 ? " was" : "s were") + " no better than "
+            warnings.add(collapsed.size() + " STL baseline" + (collapsed.size() == 1 ? " was" : "s were") + " no better than "
                     + "predicting the training labels' mean or class rates, i.e. learned nothing from the inputs ("
                     + String.join("; ", collapsed) + "): either the task has no signal at r = " + r + ", or the training "
                     + "stopped before it learned (a task with few rows takes few steps per epoch, and --patience "
                     + base.patience() + " epochs may end it on the plateau it starts on: raise --patience)"
                     + (activation == Activation.RELU ? " or its ReLU units all died (a wider --rank makes that rarer)" : "")
-                    + "; transfers marked ! compare against or with such a run");
+                    + "; transfers marked ! are measured against such a baseline");
         }
         if (!diverged.isEmpty()) {
             warnings.add(diverged.size() + " of " + total + " trainings diverged (" + String.join("; ", diverged)

@@ -79,12 +79,6 @@ public final class PairwiseTransfer {
         public double transfer(int i, int j) {
             return signedTransfer(tasks.get(i).loss().higherIsBetter(), stlMetric(i), pairMetric(i, j));
         }
-
-        /** Task i's result in the pair {i, j} was no better than the constant prediction (see {@link Run#noBetterThanPrior}). */
-        public boolean pairNoBetterThanPrior(int i, int j) {
-            Run r = pairs[i][j];
-            return r != null && r.noBetterThanPrior(i < j ? 0 : 1);
-        }
     }
 
     /** mtl - stl where a higher metric is better, stl - mtl where lower is (MSE): positive means MTL is better. */
