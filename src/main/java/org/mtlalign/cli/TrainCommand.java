@@ -210,6 +210,11 @@ public final class TrainCommand implements Callable<Integer> {
             crossTaskOverlap(tasks).forEach(warnings::add);
         }
 
+        if (resumed != null) {
+            // Before the width is checked against d: data of another d (or task count) is the
+            // problem to name, not the saved width that no longer fits it.
+            checkShape(resumed.model(), tasks, resume);
+        }
         int r;
         String rWhy;
         Capacity.Suggestion suggestion = null;  // reused by the experiment's capacity report
@@ -596,11 +601,15 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static MtlModel checkCompatible(MtlModel m, List<PreparedTask> tasks, ExperimentConfig cfg, Path dir) {
+    private static void checkShape(MtlModel m, List<PreparedTask> tasks, Path dir) {
         if (m.taskCount() != tasks.size() || m.inputDim() != tasks.get(0).dim()) {
             throw new UserInputException("--resume " + dir + ": the saved model has " + m.taskCount() + " tasks and d = "
                     + m.inputDim() + ", the data has " + tasks.size() + " tasks and d = " + tasks.get(0).dim());
         }
+    }
+
+    private static MtlModel checkCompatible(MtlModel m, List<PreparedTask> tasks, ExperimentConfig cfg, Path dir) {
+        checkShape(m, tasks, dir);
         for (int i = 0; i < tasks.size(); i++) {
             if (!m.heads().get(i).equals(tasks.get(i).head())) {
                 throw new UserInputException("--resume " + dir + ": task " + i + " is " + m.heads().get(i)

@@ -1,6 +1,7 @@
 package org.mtlalign.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -194,6 +195,24 @@ class CliRunTest {
                 "--align", "none", "--reweight", "none");
         assertEquals(Main.EXIT_USER_ERROR, r.code(), r.all());
         assertTrue(r.err().contains("task 'b'") && r.err().contains("60 rows, now 50"), r.err());
+    }
+
+    /**
+     * Resuming on data of a smaller d than the saved width names the mismatch of tasks and d, not
+     * the --rank the user never gave ("--rank: r must be in 1..d = 1..1, got 2" before).
+     */
+    @Test
+    void resumeOnDataOfAnotherDimensionNamesTheDimension() throws Exception {
+        Path model = dir.resolve("dimmodel");
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", CliTestSupport.taskSpec(dir, "da", 60, 5),
+                "--task", CliTestSupport.taskSpec(dir, "db", 60, 5), "--rank", "2", "--epochs", "1", "--no-stl",
+                "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, ok.code(), ok.all());
+        CliTestSupport.Run r = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1", "--no-stl",
+                "--task", CliTestSupport.taskSpec(dir, "na", 60, 1), "--task", CliTestSupport.taskSpec(dir, "nb", 60, 1));
+        CliErrorTest.assertUserError(r, "--resume " + model, "the saved model has 2 tasks and d = 5",
+                "the data has 2 tasks and d = 1");
+        assertFalse(r.err().contains("--rank"), r.err());
     }
 
     /**
