@@ -37,7 +37,9 @@ import org.mtlalign.UserInputException;
  *       name (a cell that is not a number, not empty and not a missing-value marker such as
  *       {@code NA}) and no numbers other than pandas' default names 0, 1, 2, ...; a line with
  *       other numbers is data, so that a missing value in the first row is reported as such;
- *   <li>blank lines and lines starting with {@code '#'} are skipped anywhere;
+ *   <li>blank lines and lines starting with {@code '#'} are skipped anywhere, except that in a
+ *       label file of class names a {@code '#'} line after the first content line is a name
+ *       ({@code #general}, as pandas writes it unquoted);
  *   <li>quoting as in RFC 4180: a field in double quotes may hold the delimiter, and {@code ""}
  *       inside it is one literal quote (column names such as {@code "income, net"}); a field's
  *       line break is not supported;
@@ -233,6 +235,9 @@ public final class Csv {
         String tooLarge = null; // text of the first cell too large for float32, at flat index tooLargeAt
         int tooLargeAt = -1;
         String firstLine = null;  // the first data line
+        // Label files: lines starting with '#' after the first content line. With no data rows
+        // besides them they are labels such as #general (pandas writes them unquoted), not comments.
+        int commentsAfterContent = 0;
 
         String line;
         long lineNo = 0;
@@ -242,6 +247,9 @@ public final class Csv {
                 line = line.substring(1); // UTF-8 byte order mark, as Excel writes
             }
             if (skippable(line, delim != 0 ? delim : fixedDelim)) {
+                if (labels && sawContent && !line.isBlank()) {
+                    commentsAfterContent++;
+                }
                 continue;
             }
 
@@ -350,6 +358,9 @@ public final class Csv {
         }
 
         if (cols < 0) {
+            if (commentsAfterContent > 0) {
+                throw new TextFound();
+            }
             throw error(where, headerLine == null ? "no data rows" : "no data rows (only a header line)");
         }
         int rows = count / cols;
@@ -448,7 +459,9 @@ public final class Csv {
                 line = line.substring(1);
             }
             String t = line.strip();
-            if (skippable(line, first ? fixedDelim : delim)) {
+            // Only a leading '#' line is a comment (np.savetxt's header): after the first content
+            // line it is a class name such as #general, which pandas writes unquoted.
+            if (skippable(line, first ? fixedDelim : delim) && (first || t.isEmpty())) {
                 continue;
             }
             if (first) {

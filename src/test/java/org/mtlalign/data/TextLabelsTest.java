@@ -88,6 +88,33 @@ class TextLabelsTest {
         assertEquals("spam", enc.classLabel(1));
     }
 
+    /**
+     * Class names starting with '#' (channel names, hashtags), as pd.Series(y, name=...).to_csv
+     * writes them (unquoted), are labels, not comments: before, every such row was skipped, so a
+     * file of #general/#random read as "no data rows (only a header line)" and one of #general and
+     * random lost its #general rows (an error blaming the row count). A leading comment (as
+     * np.savetxt writes its header) and a comment among numeric labels are still comments.
+     */
+    @Test
+    void classNamesStartingWithHashAreLabelsNotComments() throws IOException {
+        int m = 17 + rnd.nextInt(20);
+        String[] all = draw(m, "#general", "#random");
+        NpyArray a = TaskLoader.readLabels(write("all.csv", "channel\n" + String.join("\n", all) + "\n"));
+        assertArrayEquals(new int[] {m, 1}, a.shape());
+        assertArrayEquals(new String[] {"#general", "#random"}, a.classNames(0));
+        assertIndices(all, a.classNames(0), a.data());
+
+        String[] mixed = draw(m, "#general", "random", "#help");
+        NpyArray b = TaskLoader.readLabels(write("mixed.csv", "# exported\nchannel\n" + String.join("\n", mixed) + "\n"));
+        assertEquals(m, b.dim(0));
+        assertArrayEquals(new String[] {"#general", "#help", "random"}, b.classNames(0));
+        assertIndices(mixed, b.classNames(0), b.data());
+
+        NpyArray numeric = TaskLoader.readLabels(write("n.csv", "# label\n1\n0\n# a note\n1\n0\n"));
+        assertEquals(4, numeric.dim(0));
+        assertNull(numeric.classNames(0));
+    }
+
     @Test
     void headerlessFileKeepsItsFirstRowWhenThatLabelRecurs() throws IOException {
         String[] labels = draw(11, "cat", "dog", "bird");
