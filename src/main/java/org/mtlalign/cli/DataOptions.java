@@ -186,6 +186,9 @@ public final class DataOptions {
             if (t.headerNote() != null && said.add(t.headerNote())) {
                 warnings.add(t.headerNote());
             }
+            if (t.columnNote() != null && said.add(t.columnNote())) {
+                warnings.add(t.columnNote());
+            }
             if (t.idColumnNote() != null && said.add(t.idColumnNote())) {
                 warnings.add(t.idColumnNote());
             }

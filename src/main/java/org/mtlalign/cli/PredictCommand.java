@@ -107,7 +107,7 @@ public final class PredictCommand implements Callable<Integer> {
         FiniteCheck.requireFinite(in.toString(), xa);
         int[] order = org.mtlalign.data.FeatureNames.match(trainedNames, xa.columnNames(), in.toString());
         if (trainedNames == null && org.mtlalign.data.FeatureNames.meaningful(xa.columnNames()) != null) {
-            e.println("note: the model records no column names (its training files had no header), so the columns of "
+            e.println("note: the model records no column names (its training files had no header, or named a column twice), so the columns of "
                     + in + " are taken by position");
         }
         if (order != null) {

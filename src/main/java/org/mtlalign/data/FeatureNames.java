@@ -36,6 +36,20 @@ public final class FeatureNames {
         return defaults ? null : names.clone();
     }
 
+    /** The first name used twice (pandas' defaults never are), or null. */
+    public static String repeated(String[] names) {
+        if (names == null) {
+            return null;
+        }
+        Set<String> seen = new HashSet<>();
+        for (String n : names) {
+            if (!seen.add(n)) {
+                return n;
+            }
+        }
+        return null;
+    }
+
     /** A suite with its tasks' columns matched by name, and what was done or found. */
     public record Aligned(TaskSuite suite, List<String> warnings) {
     }

@@ -25,6 +25,8 @@ public final class Task {
     String idColumnNote;
     // Set when a CSV's first line was taken as pandas' default header: what to tell the user.
     String headerNote;
+    // Set when X's header has a name twice: columns are then matched by position, the warning.
+    String columnNote;
     // Set when the labels were text: the class names, sorted; y holds indices into them.
     String[] classNames;
     // Set when a float64 input column lost its variation in float32 (see NpyArray.precisionLoss).
@@ -158,6 +160,10 @@ public final class Task {
         }
         Task t = new Task(name, xa.data(), m, d, ya.data(), q, ya.integral(), pairSource(xSource, ySource));
         t.featureNames = FeatureNames.meaningful(xa.columnNames);
+        String twice = FeatureNames.repeated(xa.columnNames);
+        t.columnNote = twice == null ? null : xSource + ": the column name '" + twice + "' appears more than once, so "
+                + "the columns are matched by position, here and by mtl predict (a file with its columns in another "
+                + "order would be read wrongly); give every column its own name";
         t.classNames = classNames;
         t.headerNote = headerNote[0];
         t.idColumnNote = idColumn(xa, xSource);
@@ -219,6 +225,11 @@ public final class Task {
      */
     public String headerNote() {
         return headerNote;
+    }
+
+    /** Set when X's header names a column twice (so names cannot be matched): the warning. */
+    public String columnNote() {
+        return columnNote;
     }
 
     /** Which input column float32 could not hold (and how), or null: worth a warning, see NpyArray.precisionLoss. */

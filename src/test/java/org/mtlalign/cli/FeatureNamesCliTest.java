@@ -58,6 +58,35 @@ class FeatureNamesCliTest {
         return p;
     }
 
+    /**
+     * A header that names a column twice cannot be matched by name: the columns are taken by
+     * position, in training and in mtl predict, and the run says so (it was silent, and a predict
+     * file with its columns in another order was read wrongly without a word).
+     */
+    @Test
+    void aNameUsedTwiceIsAWarning() throws Exception {
+        Random rnd = new Random(seed);
+        int m = 80;
+        StringBuilder b = new StringBuilder("a,a,c\n");
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            double x0 = rnd.nextGaussian();
+            b.append(x0).append(',').append(rnd.nextGaussian()).append(',').append(rnd.nextGaussian()).append('\n');
+            y[i] = x0 > 0 ? 1 : 0;
+        }
+        Path x = dir.resolve("dup.csv");
+        Files.writeString(x, b.toString());
+        Path yp = dir.resolve("dup_y.npy");
+        Npy.write(yp, new int[] {m}, y);
+        String spec = x + ":" + yp;
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "t=" + spec, "--task", "u=" + spec, "--rank", "1",
+                "--epochs", "2", "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("warning: " + x + ": the column name 'a' appears more than once, so the columns are "
+                + "matched by position"), r.err());
+        assertEquals(1, r.err().split("appears more than once", -1).length - 1, "one warning for one file: " + r.err());
+    }
+
     @Test
     void columnsAreMatchedByNameInTrainingAndPrediction() throws Exception {
         Random rnd = new Random(seed);
