@@ -389,6 +389,7 @@ public final class PairsCommand implements Callable<Integer> {
         double spearman = Double.NaN;
         int nPairs = 0;
         String spearmanWhy = null;
+        String flatSimilarity = null;
         Set<String> targetMetrics = new LinkedHashSet<>();
         for (int i = 0; i < k; i++) {
             if (targets[i]) {
@@ -434,13 +435,23 @@ public final class PairsCommand implements Callable<Integer> {
                 if (Double.isNaN(spearman)) {
                     spearmanWhy = "the transfers or the similarities are all equal";
                 }
+                double lo = pts.stream().mapToDouble(p -> p[0]).min().orElse(0);
+                double hi = pts.stream().mapToDouble(p -> p[0]).max().orElse(0);
+                if (spearmanWhy == null && hi - lo < 0.01 * hi) {
+                    // Near-isotropic inputs (embeddings) score alike for every pair: the ranks are noise.
+                    flatSimilarity = String.format(Locale.ROOT, "the pairs' similarities span only %.4f to %.4f (less "
+                            + "than 1%%): the score cannot tell these inputs apart, so this correlation ranks noise", lo, hi);
+                }
             }
         }
         o.println();
         if (spearmanWhy == null) {
             o.printf(Locale.ROOT, "similarity vs transfer: Spearman %+.2f over %d pairs (a pair's transfer is the mean of "
-                    + "its two directions%s); positive means more similar inputs went with more transfer, as the "
-                    + "paper predicts%n", spearman, nPairs, nTargets < k ? " where both are targets" : "");
+                    + "the transfers into its target tasks); positive means more similar inputs went with more transfer, "
+                    + "as the paper predicts%n", spearman, nPairs);
+            if (flatSimilarity != null) {
+                o.println("note: " + flatSimilarity);
+            }
         } else {
             o.println("similarity vs transfer: not computed: " + spearmanWhy);
         }
@@ -561,6 +572,7 @@ public final class PairsCommand implements Callable<Integer> {
             sp.add("spearman", SweepCommand.num(spearman));
             sp.addProperty("pairs", nPairs);
             sp.add("not_computed", spearmanWhy == null ? JsonNull.INSTANCE : new JsonPrimitive(spearmanWhy));
+            sp.add("note", flatSimilarity == null ? JsonNull.INSTANCE : new JsonPrimitive(flatSimilarity));
             root.add("similarity_vs_transfer", sp);
             root.addProperty("seconds", seconds);
             root.add("warnings", warnings.json());

@@ -233,6 +233,45 @@ class CliPairsTest {
         assertTrue(p.out().contains("! = in some seed"), p.out());
     }
 
+    /**
+     * Inputs of nearly one covariance (isotropic, as embeddings often are) score alike for every
+     * pair, so the Spearman correlation ranks noise: a note says so. Inputs whose covariances differ
+     * get no note.
+     */
+    @Test
+    void similaritiesThatCannotRankThePairsGetANote() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 8;
+        int m = 2000;
+        String[] iso = new String[4];
+        for (int t = 0; t < 4; t++) {
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            if (t == 3) {
+                for (int i = 0; i < m; i++) {
+                    x[i * d] *= 20; // one dominant direction: another covariance
+                }
+            }
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = x[i * d + 1] + x[i * d + 2] + (float) (0.5 * rnd.nextGaussian());
+            }
+            iso[t] = CliTestSupport.writeTask(dir, "t" + t, "t" + t, x, m, d, y);
+        }
+        Path j1 = dir.resolve("iso.json");
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", iso[0], "--task", iso[1], "--task", iso[2],
+                "--seeds", "1", "--epochs", "3", "--backend", "cpu", "--json", j1.toString());
+        assertEquals(0, p.code(), p.all());
+        assertTrue(p.out().contains("note: the pairs' similarities span only"), "seed " + seed + ": " + p.out());
+        assertFalse(read(j1).getAsJsonObject("similarity_vs_transfer").get("note").isJsonNull());
+        Path j2 = dir.resolve("mixed.json");
+        p = CliTestSupport.run("pairs", "--task", iso[0], "--task", iso[1], "--task", iso[3], "--standardize", "none",
+                "--seeds", "1", "--epochs", "3", "--backend", "cpu", "--json", j2.toString());
+        assertEquals(0, p.code(), p.all());
+        assertFalse(p.out().contains("similarities span only"), "seed " + seed + ": " + p.out());
+        assertTrue(read(j2).getAsJsonObject("similarity_vs_transfer").get("note").isJsonNull());
+    }
+
     @Test
     void badInputIsAOneLineError() throws Exception {
         String one = CliTestSupport.taskSpec(dir, "one", 60, 3);
