@@ -895,6 +895,22 @@ public final class TrainCommand implements Callable<Integer> {
         return w;
     }
 
+    /**
+     * The note for an MTL model whose summed validation loss was best after its first of many
+     * epochs (or null): the tasks' losses pulled apart from the start (768-d embeddings of 300 to
+     * 5000 rows: every task far below its STL baseline), and the tables alone do not say why.
+     */
+    static String oneEpochNote(ExperimentResult.Training t, int epochsBefore, int tasks) {
+        if (!t.run().equals("MTL") || epochsBefore > 0 || t.bestEpoch() != 1 || t.epochsRun() < 10
+                || t.diverged() != null || tasks < 2) {
+            return null;
+        }
+        return "MTL's validation loss (summed over the tasks) was lowest after its first epoch and no later epoch "
+                + "improved on it, so its model had one epoch of training: typically a task with few rows overfits at "
+                + "once, or tasks compete for the shared module; 'mtl pairs' measures which pairs conflict, and "
+                + "--sampling proportional gives the large tasks more of the steps";
+    }
+
     /** @param epochsBefore epochs the resumed MTL model had trained before this run (0: not resumed) */
     private static void printResult(PrintWriter o, Warnings warnings, ExperimentResult res, ExperimentConfig cfg,
                                     List<PreparedTask> tasks, int epochsBefore) {
@@ -953,6 +969,12 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("note: " + String.join(", ", neverImproved) + " never improved the validation loss of the "
                     + "starting point (best epoch 0), so the metrics are those of the initialisation and transfers "
                     + "involving it say little; try another --lr or more --epochs");
+        }
+        for (ExperimentResult.Training t : res.trainings()) {
+            String note = oneEpochNote(t, epochsBefore, tasks.size());
+            if (note != null) {
+                o.println("note: " + note);
+            }
         }
         if (alignKeptStart) {
             o.println("note: the alignment phase never improved the validation loss, so MTL+align kept the MTL "

@@ -20,6 +20,28 @@ class CliRunTest {
     @TempDir
     Path dir;
 
+    /**
+     * The note for an MTL model best after its first of many epochs: only for a fresh MTL run of
+     * several tasks that ran 10 epochs or more without diverging.
+     */
+    @Test
+    void oneEpochNoteOnlyForAnMtlModelBestAfterItsFirstEpoch() {
+        org.mtlalign.train.ExperimentResult.Training oneOfTwenty =
+                new org.mtlalign.train.ExperimentResult.Training("MTL", 20, 1, 3.9, true, null);
+        String note = TrainCommand.oneEpochNote(oneOfTwenty, 0, 6);
+        assertTrue(note != null && note.contains("lowest after its first epoch") && note.contains("mtl pairs"), note);
+        assertEquals(null, TrainCommand.oneEpochNote(oneOfTwenty, 5, 6), "resumed: its epochs before count");
+        assertEquals(null, TrainCommand.oneEpochNote(oneOfTwenty, 0, 1), "one task: nothing competes");
+        assertEquals(null, TrainCommand.oneEpochNote(
+                new org.mtlalign.train.ExperimentResult.Training("MTL", 20, 2, 3.9, true, null), 0, 6));
+        assertEquals(null, TrainCommand.oneEpochNote(
+                new org.mtlalign.train.ExperimentResult.Training("MTL", 5, 1, 3.9, false, null), 0, 6), "5 epochs ran");
+        assertEquals(null, TrainCommand.oneEpochNote(
+                new org.mtlalign.train.ExperimentResult.Training("STL t0", 20, 1, 3.9, true, null), 0, 6));
+        assertEquals(null, TrainCommand.oneEpochNote(
+                new org.mtlalign.train.ExperimentResult.Training("MTL", 20, 1, 3.9, false, "diverged at epoch 21"), 0, 6));
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
