@@ -374,11 +374,11 @@ public final class PairsCommand implements Callable<Integer> {
         o.println();
         o.println(helps.isEmpty() ? "no partner helped a task" + every : "helped" + every + ":");
         for (int[] p : helps) {
-            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean));
+            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
         }
         o.println(hurts.isEmpty() ? "no partner hurt a task" + every : "hurt" + every + ":");
         for (int[] p : hurts) {
-            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean));
+            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
         }
 
         o.println();
@@ -604,13 +604,17 @@ public final class PairsCommand implements Callable<Integer> {
     }
 
     private static String pairLine(int i, int j, List<String> names, List<String> metrics, double[][] tMean,
-                                   double[][] tSd, int[][] tN, double[] stlMean, double[][] sim) {
+                                   double[][] tSd, int[][] tN, double[] stlMean, double[][] sim, int seeds,
+                                   boolean[][] chance) {
         String v = Tables.signed(tMean[i][j], stlMean[i]);
         if (tN[i][j] > 1) {
             v += " " + SweepCommand.PM + " " + Tables.num(tSd[i][j]);
         }
-        return String.format(Locale.ROOT, "%s <- %s: %s %s (similarity %.3f)", names.get(i), names.get(j), v,
-                metrics.get(i).toUpperCase(Locale.ROOT), sim[i][j]);
+        // The table's (n) and ! marks, spelled out: the lists are read without the table.
+        String notes = (tN[i][j] < seeds ? "; measured in " + tN[i][j] + " of " + seeds + " seeds" : "")
+                + (chance[i][j] ? "; ! against an STL baseline that learned nothing in some seed" : "");
+        return String.format(Locale.ROOT, "%s <- %s: %s %s (similarity %.3f%s)", names.get(i), names.get(j), v,
+                metrics.get(i).toUpperCase(Locale.ROOT), sim[i][j], notes);
     }
 
     private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {

@@ -272,6 +272,37 @@ class CliPairsTest {
         assertTrue(read(j2).getAsJsonObject("similarity_vs_transfer").get("note").isJsonNull());
     }
 
+    /**
+     * The "helped" and "hurt" lists carry the table's ! mark: a task without signal, measured against
+     * its failed baseline, must not read as the best-helped task there (in a new-user trial on
+     * digits-pairs with --seeds 1 the top line was "2-vs-3 <- 4-vs-5: +0.3703 AUC", against an STL
+     * AUC of 0.4985, with nothing on the line to say so).
+     */
+    @Test
+    void theListsMarkTransfersAgainstAFailedBaseline() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 2;
+        double[] w = {0.6, 0.8};
+        String signal = linearTask("signal", rnd, w, 600, 2, 0.5);
+        int m = 2000;
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = TestData.gaussian(rnd, m, 1.0);
+        String noise = CliTestSupport.writeTask(dir, "noise", "noise", x, m, d, y);
+        String third = linearTask("third", rnd, w, 300, 2, 0.5);
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", signal, "--task", noise, "--task", third,
+                "--target", "noise", "--seeds", "1", "--epochs", "30", "--backend", "cpu");
+        assertEquals(0, p.code(), "seed " + seed + ": " + p.all());
+        assertTrue(p.err().contains("STL noise, seed"), "seed " + seed + ": " + p.all());
+        String table = p.out().lines().filter(l -> l.startsWith("1 noise (MSE)")).findFirst().orElseThrow();
+        assertTrue(table.contains("!"), table);
+        java.util.List<String> listed = p.out().lines().filter(l -> l.startsWith("  noise <- ")).toList();
+        assertFalse(listed.isEmpty(), p.out());
+        for (String l : listed) {
+            assertTrue(l.contains("! against an STL baseline that learned nothing"), "seed " + seed + ": " + l);
+        }
+    }
+
     @Test
     void badInputIsAOneLineError() throws Exception {
         String one = CliTestSupport.taskSpec(dir, "one", 60, 3);
