@@ -388,6 +388,7 @@ public final class PairsCommand implements Callable<Integer> {
         // Similarity as a predictor: over pairs, the pair's transfer (mean of its measured directions).
         double spearman = Double.NaN;
         int nPairs = 0;
+        int unmeasuredPairs = 0;
         String spearmanWhy = null;
         String flatSimilarity = null;
         Set<String> targetMetrics = new LinkedHashSet<>();
@@ -400,35 +401,34 @@ public final class PairsCommand implements Callable<Integer> {
             spearmanWhy = "the targets' metrics differ (" + String.join(", ", targetMetrics) + ")";
         } else {
             List<double[]> pts = new ArrayList<>();
-            boolean undefined = false;
             for (int i = 0; i < k; i++) {
                 for (int j = i + 1; j < k; j++) {
                     if (!targets[i] && !targets[j]) {
                         continue;
                     }
+                    // The measured directions only: a target whose metric is undefined in every seed
+                    // (one test class) or whose pair diverged in every seed leaves the other direction.
                     double sum = 0;
                     int n = 0;
-                    if (targets[i]) {
+                    if (targets[i] && Double.isFinite(tMean[i][j])) {
                         sum += tMean[i][j];
                         n++;
                     }
-                    if (targets[j]) {
+                    if (targets[j] && Double.isFinite(tMean[j][i])) {
                         sum += tMean[j][i];
                         n++;
                     }
-                    double t = sum / n;
-                    if (Double.isFinite(t) && Double.isFinite(simMean[i][j])) {
-                        pts.add(new double[] {simMean[i][j], t});
+                    if (n > 0 && Double.isFinite(simMean[i][j])) {
+                        pts.add(new double[] {simMean[i][j], sum / n});
                     } else {
-                        undefined = true;
+                        unmeasuredPairs++;
                     }
                 }
             }
             nPairs = pts.size();
-            if (undefined) {
-                spearmanWhy = "some pairs have no transfer (a diverged training or an undefined metric)";
-            } else if (nPairs < 3) {
-                spearmanWhy = "fewer than 3 pairs";
+            if (nPairs < 3) {
+                spearmanWhy = "fewer than 3 pairs" + (unmeasuredPairs > 0 ? " with a measured transfer ("
+                        + unmeasuredPairs + " without: diverged trainings or an undefined metric)" : "");
             } else {
                 spearman = Stats.spearman(pts.stream().mapToDouble(p -> p[0]).toArray(),
                         pts.stream().mapToDouble(p -> p[1]).toArray());
@@ -447,8 +447,10 @@ public final class PairsCommand implements Callable<Integer> {
         o.println();
         if (spearmanWhy == null) {
             o.printf(Locale.ROOT, "similarity vs transfer: Spearman %+.2f over %d pairs (a pair's transfer is the mean of "
-                    + "the transfers into its target tasks); positive means more similar inputs went with more transfer, "
-                    + "as the paper predicts%n", spearman, nPairs);
+                    + "the transfers into its target tasks%s); positive means more similar inputs went with more "
+                    + "transfer, as the paper predicts%n", spearman, nPairs,
+                    unmeasuredPairs == 0 ? "" : "; " + unmeasuredPairs + " pair" + (unmeasuredPairs == 1 ? "" : "s")
+                            + " without a measured transfer left out");
             if (flatSimilarity != null) {
                 o.println("note: " + flatSimilarity);
             }

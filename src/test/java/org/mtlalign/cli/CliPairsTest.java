@@ -303,6 +303,66 @@ class CliPairsTest {
         }
     }
 
+    /**
+     * A target whose AUC is undefined in every seed (its test rows hold one class) leaves its pairs
+     * the partner's direction: the Spearman ranks every pair by its measured directions, as
+     * documented, instead of being dropped for all pairs (in a new-user trial one such task among
+     * four left "not computed: some pairs have no transfer").
+     */
+    @Test
+    void spearmanUsesTheMeasuredDirections() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 3;
+        String[] specs = new String[4];
+        for (int t = 0; t < 4; t++) {
+            int m = t == 3 ? 200 : 240 + 20 * t;
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = x[i * d] + 0.3f * x[i * d + t % d] > 0 ? 1 : 0;
+            }
+            if (t == 3) {
+                // Two positives: the stratified split keeps both for training, so the test rows hold one class.
+                java.util.Arrays.fill(y, 0);
+                y[0] = 1;
+                y[1] = 1;
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "t" + t, "t" + t, x, m, d, y);
+        }
+        Path pj = dir.resolve("rare.json");
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", specs[0], "--task", specs[1], "--task", specs[2],
+                "--task", specs[3], "--seeds", "2", "--seed", Long.toString(1 + rnd.nextInt(1000)), "--epochs", "5",
+                "--backend", "cpu", "--json", pj.toString());
+        assertEquals(0, p.code(), "seed " + seed + ": " + p.all());
+        JsonObject j = read(pj);
+        assertTrue(j.getAsJsonArray("stl").get(3).getAsJsonObject().get("test_mean").isJsonNull(), p.all());
+        JsonObject sp = j.getAsJsonObject("similarity_vs_transfer");
+        assertTrue(sp.get("not_computed").isJsonNull(), sp.toString());
+        assertEquals(6, sp.get("pairs").getAsInt(), sp.toString());
+        // Recomputed from the JSON: each pair's finite directions, averaged.
+        double[] sim = new double[6];
+        double[] tr = new double[6];
+        int n = 0;
+        for (JsonElement e : j.getAsJsonArray("pairs")) {
+            JsonObject pair = e.getAsJsonObject();
+            double sum = 0;
+            int c = 0;
+            for (String task : pair.getAsJsonObject("transfer_to").keySet()) {
+                JsonElement mean = pair.getAsJsonObject("transfer_to").getAsJsonObject(task).get("mean");
+                if (!mean.isJsonNull()) {
+                    sum += mean.getAsDouble();
+                    c++;
+                }
+            }
+            assertTrue(c > 0, pair.toString());
+            sim[n] = pair.get("similarity_mean").getAsDouble();
+            tr[n++] = sum / c;
+        }
+        assertEquals(org.mtlalign.experiments.Stats.spearman(sim, tr), sp.get("spearman").getAsDouble(), 1e-12);
+        assertTrue(p.out().contains("similarity vs transfer: Spearman "), p.out());
+    }
+
     @Test
     void badInputIsAOneLineError() throws Exception {
         String one = CliTestSupport.taskSpec(dir, "one", 60, 3);
