@@ -280,10 +280,14 @@ public final class PairsCommand implements Callable<Integer> {
         List<String> diverged = new ArrayList<>();
         List<String> collapsed = new ArrayList<>(); // STL baselines no better than the prior
         int lateRuns = 0;
+        List<String> neverImproved = new ArrayList<>(); // best epoch 0: the metrics are the initialisation's
         for (SeedResult x : results) {
             for (int i = 0; i < k; i++) {
                 if (x.stl()[i] != null) {
                     lateRuns += x.stl()[i].stillImproving() ? 1 : 0;
+                    if (neverImproved(x.stl()[i])) {
+                        neverImproved.add("STL " + names.get(i) + ", seed " + x.seed());
+                    }
                     if (x.stl()[i].diverged() != null) {
                         diverged.add("STL " + names.get(i) + ", seed " + x.seed());
                     } else if (x.stl()[i].noBetterThanPrior(0)) {
@@ -294,6 +298,9 @@ public final class PairsCommand implements Callable<Integer> {
                     PairwiseTransfer.Run p = x.pairs()[i][j];
                     if (p != null) {
                         lateRuns += p.stillImproving() ? 1 : 0;
+                        if (neverImproved(p)) {
+                            neverImproved.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
+                        }
                         if (p.diverged() != null) {
                             diverged.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
                         }
@@ -462,6 +469,14 @@ public final class PairsCommand implements Callable<Integer> {
             warnings.add(lateRuns + " of " + total + " trainings ran all --epochs " + base.epochs() + " and were still "
                     + "improving: the transfers are measured at an epoch budget, not converged; raise --epochs");
         }
+        if (!neverImproved.isEmpty()) {
+            int shown = Math.min(6, neverImproved.size());
+            warnings.add(neverImproved.size() + " of " + total + " trainings never improved the validation loss of "
+                    + "their starting point (best epoch 0: " + String.join("; ", neverImproved.subList(0, shown))
+                    + (shown < neverImproved.size() ? "; and " + (neverImproved.size() - shown) + " more" : "")
+                    + "), so their metrics are those of the initialisation and the transfers involving them say "
+                    + "little; try another --lr or more --epochs");
+        }
         if (!collapsed.isEmpty()) {
             warnings.add(collapsed.size() + " STL baseline" + (collapsed.size() == 1 ? " was" : "s were") + " no better than "
                     + "predicting the training labels' mean or class rates, i.e. learned nothing from the inputs ("
@@ -617,6 +632,11 @@ public final class PairsCommand implements Callable<Integer> {
                 + (chance[i][j] ? "; ! against an STL baseline that learned nothing in some seed" : "");
         return String.format(Locale.ROOT, "%s <- %s: %s %s (similarity %.3f%s)", names.get(i), names.get(j), v,
                 metrics.get(i).toUpperCase(Locale.ROOT), sim[i][j], notes);
+    }
+
+    /** As 'mtl train' notes it: trained, not diverged, and no epoch beat the starting point. */
+    private static boolean neverImproved(PairwiseTransfer.Run r) {
+        return r.diverged() == null && r.epochsRun() > 0 && r.bestEpoch() == 0;
     }
 
     private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {

@@ -363,6 +363,37 @@ class CliPairsTest {
         assertTrue(p.out().contains("similarity vs transfer: Spearman "), p.out());
     }
 
+    /**
+     * Trainings whose best epoch is the starting point are named, as 'mtl train' names them: at
+     * --lr 1e4 (Adam) 44 of 45 trainings on the demo never improved, their metrics those of the
+     * random initialisation, and pairs printed them as transfers with no word beyond the STL
+     * baselines that happened to lose to the constant prediction.
+     */
+    @Test
+    void trainingsThatNeverImprovedAreNamed() throws Exception {
+        Path pj = dir.resolve("lr.json");
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--lr", "1e4", "--seeds", "1", "--epochs", "5",
+                "--backend", "cpu", "--json", pj.toString());
+        assertEquals(0, p.code(), p.all());
+        JsonObject j = read(pj);
+        int never = 0;
+        for (String key : new String[] {"stl", "pairs"}) {
+            for (JsonElement e : j.getAsJsonArray(key)) {
+                JsonObject run = e.getAsJsonObject().getAsJsonArray("runs").get(0).getAsJsonObject();
+                never += run.get("best_epoch").getAsInt() == 0 ? 1 : 0;
+            }
+        }
+        assertTrue(never > 0, j.toString());
+        String line = never + " of 15 trainings never improved the validation loss of their starting point (best epoch 0";
+        assertTrue(p.err().contains(line), p.err());
+        assertTrue(j.getAsJsonArray("warnings").toString().contains(line), j.getAsJsonArray("warnings").toString());
+
+        // A training that did improve is not named.
+        p = CliTestSupport.run("pairs", "--seeds", "1", "--epochs", "5", "--backend", "cpu");
+        assertEquals(0, p.code(), p.all());
+        assertFalse(p.err().contains("never improved"), p.err());
+    }
+
     @Test
     void badInputIsAOneLineError() throws Exception {
         String one = CliTestSupport.taskSpec(dir, "one", 60, 3);
