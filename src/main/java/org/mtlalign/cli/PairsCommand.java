@@ -166,25 +166,25 @@ public final class PairsCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "pairwise transfer at r = %d%s: %d trainings (%d STL baseline%s + %d pairs, x %d seed%s; "
                         + "%s%s, up to %d epochs, patience %d)%n", r,
-                rank != null ? "" : " (default: the largest output count of one task, so each task alone fits in r "
-                        + "and a pair has to share)",
+                rank != null ? "" : " (default: the largest output count of one task, so each task alone fits in r)",
                 perSeed * seeds, nTargets, nTargets == 1 ? "" : "s", perSeed - nTargets, seeds, seeds == 1 ? "" : "s",
                 fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
-        if (activation == Activation.IDENTITY) {
-            int widest = 0;
-            for (int i = 0; i < k; i++) {
-                for (int j = i + 1; j < k; j++) {
-                    if ((targets[i] || targets[j]) && r >= first.get(i).labels().outputs()
-                            + first.get(j).labels().outputs()) {
-                        widest++;
-                    }
+        // Pairs whose two output counts fit in r side by side need not share (Proposition 1 for
+        // linear models; a ReLU layer has the room too): their transfer says little about the tasks.
+        List<String> roomy = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            for (int j = i + 1; j < k; j++) {
+                if ((targets[i] || targets[j]) && r >= first.get(i).labels().outputs() + first.get(j).labels().outputs()) {
+                    roomy.add(names.get(i) + " + " + names.get(j));
                 }
             }
-            if (widest > 0) {
-                warnings.add(widest + " pair" + (widest == 1 ? " has" : "s have") + " at most r = " + r + " outputs "
-                        + "together: linear tasks fit separately there (Proposition 1) and show no transfer; a "
-                        + "smaller --rank makes them share");
-            }
+        }
+        if (!roomy.isEmpty()) {
+            warnings.add(roomy.size() + " of " + (perSeed - nTargets) + " pairs have at most r = " + r + " outputs "
+                    + "together (" + String.join(", ", roomy.subList(0, Math.min(6, roomy.size())))
+                    + (roomy.size() > 6 ? ", ..." : "") + "), so each task has its own room and need not share"
+                    + (activation == Activation.IDENTITY ? ": linear tasks then fit separately (Proposition 1) and "
+                    + "show no transfer" : "") + "; a smaller --rank makes them share");
         }
         o.flush();
 
@@ -327,7 +327,8 @@ public final class PairsCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "transfer to each task (row) from training it with one other task (column): the pair's test "
                 + "metric minus the task's STL metric, positive = the partner helps (%s%s)%n",
                 seeds > 1 ? "mean over seeds " + SweepCommand.seedList(data.seed, seeds) : "seed " + data.seed,
-                seeds > 1 ? "; * = the same sign in every seed; (n) = measured in n seeds only" : "");
+                seeds > 1 ? "; * = the same sign in every seed, which a cell without a real effect also shows 1 time in "
+                        + (1L << Math.min(62, seeds - 1)) + "; (n) = measured in n seeds only" : "");
         List<String> header = new ArrayList<>();
         header.add("target \\ partner");
         for (int j = 0; j < k; j++) {

@@ -394,6 +394,40 @@ class CliPairsTest {
         assertFalse(p.err().contains("never improved"), p.err());
     }
 
+    /**
+     * The default width is the largest output count of one task (a 5-class task: 5); a pair whose
+     * two output counts fit in it side by side (binary + 3 classes) need not share, and a warning
+     * names it; pairs with more outputs than r are not named.
+     */
+    @Test
+    void pairsWithRoomForBothTasksAreNamed() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 6;
+        int m = 150;
+        int[] classes = {2, 3, 5};
+        String[] specs = new String[3];
+        for (int t = 0; t < 3; t++) {
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = i % classes[t]; // every class present, in every split
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "c" + classes[t], "c" + classes[t], x, m, d, y);
+        }
+        Path pj = dir.resolve("room.json");
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", specs[0], "--task", specs[1], "--task", specs[2],
+                "--seeds", "1", "--epochs", "2", "--backend", "cpu", "--json", pj.toString());
+        assertEquals(0, p.code(), p.all());
+        JsonObject j = read(pj);
+        assertEquals(5, j.get("rank").getAsInt(), "the 5-class task's output count");
+        assertTrue(p.err().contains("1 of 3 pairs have at most r = 5 outputs together (c2 + c3)"), p.err());
+        p = CliTestSupport.run("pairs", "--task", specs[0], "--task", specs[1], "--task", specs[2], "--rank", "3",
+                "--seeds", "1", "--epochs", "2", "--backend", "cpu");
+        assertEquals(0, p.code(), p.all());
+        assertFalse(p.err().contains("outputs together"), p.err());
+    }
+
     @Test
     void badInputIsAOneLineError() throws Exception {
         String one = CliTestSupport.taskSpec(dir, "one", 60, 3);
