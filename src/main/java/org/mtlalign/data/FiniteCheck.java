@@ -17,16 +17,24 @@ public final class FiniteCheck {
     static final String FLOAT32_RANGE = "(|x| <= 3.4e38)";
 
     /**
+     * Appended to an infinity found in a float16 file: float16 overflows at 65504, so an inf there
+     * is most often a value that {@code astype(np.float16)} turned into one, not an inf in the data.
+     */
+    static final String FLOAT16_HINT = "; float16 holds |x| <= 65504, so larger values were likely lost"
+            + " (turned to inf) when the array was cast to float16: save it as float32 instead";
+
+    /**
      * @param source what to name in the message, usually the file path
      * @throws UserInputException for the first non-finite element in row-major order:
      *     {@code "SOURCE: NaN at index [12, 3]"} (or {@code Inf}, {@code -Inf}); where the array's
      *     {@link NpyArray#origin() origin} knows better, in the file's terms, e.g.
      *     {@code "y.csv: line 14, column 4: NaN"}, and for a finite value in the file that float32
      *     cannot hold, {@code "X.npy: value -1e+39 at index [1, 0] is outside the float32 range
-     *     (|x| <= 3.4e38)"}
+     *     (|x| <= 3.4e38)"}; an infinity in a float16 file ({@code <f2}) is named with
+     *     {@link #FLOAT16_HINT}, since it is likely a value that overflowed the cast to float16
      */
     public static void requireFinite(String source, NpyArray a) {
-        check(source, a.data(), a.shape(), a.origin());
+        check(source, a.data(), a.shape(), a.origin(), false, isFloat16(a.dtype()));
     }
 
     /**
@@ -35,7 +43,7 @@ public final class FiniteCheck {
      * @throws IllegalArgumentException if {@code data.length} is not the product of {@code shape}
      */
     public static void requireFinite(String source, float[] data, int[] shape) {
-        check(source, data, shape, null);
+        check(source, data, shape, null, false, false);
     }
 
     /**
@@ -43,14 +51,17 @@ public final class FiniteCheck {
      * cell, NA, a pandas NaN) is a missing label and its row is left out of that task.
      */
     public static void requireNoInfinity(String source, NpyArray a) {
-        check(source, a.data(), a.shape(), a.origin(), true);
+        check(source, a.data(), a.shape(), a.origin(), true, isFloat16(a.dtype()));
     }
 
-    private static void check(String source, float[] data, int[] shape, NpyArray.Origin origin) {
-        check(source, data, shape, origin, false);
+    /** Whether a numpy descriptor such as {@code "<f2"} or {@code ">f2"} is float16. */
+    private static boolean isFloat16(String dtype) {
+        return dtype.equals("f2") || dtype.length() == 3 && "<>=|".indexOf(dtype.charAt(0)) >= 0
+                && dtype.endsWith("f2");
     }
 
-    private static void check(String source, float[] data, int[] shape, NpyArray.Origin origin, boolean nanOk) {
+    private static void check(String source, float[] data, int[] shape, NpyArray.Origin origin, boolean nanOk,
+            boolean float16) {
         if (product(shape) != data.length) {
             throw new IllegalArgumentException("shape does not match " + data.length + " elements");
         }
@@ -58,7 +69,8 @@ public final class FiniteCheck {
         for (int i = 0; i < data.length; i++) {
             float v = data[i];
             if (!Float.isFinite(v) && !(nanOk && Float.isNaN(v))) {
-                throw new UserInputException(Npy.oneLine(message(source, v, i, shape, origin)));
+                String m = message(source, v, i, shape, origin);
+                throw new UserInputException(Npy.oneLine(float16 && Float.isInfinite(v) ? m + FLOAT16_HINT : m));
             }
         }
     }

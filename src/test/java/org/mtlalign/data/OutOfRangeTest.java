@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mtlalign.UserInputException;
@@ -145,6 +146,61 @@ class OutOfRangeTest {
         assertEquals("3.5e+38", Npy.pyRepr(3.5e38));
         assertEquals("1e-05", Npy.pyRepr(1e-5));
         assertEquals("2.5", Npy.pyRepr(2.5));
+    }
+
+    /** A float16 .npy with the given byte order, from raw binary16 bit patterns in C order. */
+    private Path f2(String name, char order, int[] shape, int... bits) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(bits.length * 2)
+                .order(order == '<' ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+        for (int v : bits) {
+            b.putShort((short) v);
+        }
+        Path p = dir.resolve(name);
+        Files.write(p, NpyReadTest.NpyBytes.file(1, NpyReadTest.NpyBytes.dict(order + "f2", false, shape), b.array()));
+        return p;
+    }
+
+    private static final String F16 = "; float16 holds |x| <= 65504, so larger values were likely lost"
+            + " (turned to inf) when the array was cast to float16: save it as float32 instead";
+
+    /**
+     * X.astype(np.float16) turns 1e5 into inf; the file then holds a real inf, and "Inf at index
+     * [4, 1]" alone left a new user looking for an inf their data never had.
+     */
+    @Test
+    void float16InfinitySaysThatFloat16Overflows() throws IOException {
+        int one = 0x3C00;
+        int inf = 0x7C00;
+        int[] bits = new int[5 * 2];
+        Arrays.fill(bits, one);
+        bits[4 * 2 + 1] = inf;
+        Path p = f2("X16.npy", '<', new int[] {5, 2}, bits);
+        assertEquals(p + ": Inf at index [4, 1]" + F16, finiteCheckMessage(p, Npy.read(p)));
+
+        bits[4 * 2 + 1] = 0x8000 | inf; // -inf, big-endian file
+        Path b = f2("B16.npy", '>', new int[] {5, 2}, bits);
+        assertEquals(b + ": -Inf at index [4, 1]" + F16, finiteCheckMessage(b, Npy.read(b)));
+
+        // np.save('f2_half.npy', np.array([1, -2, 65504, 6e-8, np.inf, -np.inf, np.nan, 0.1, -0.0], dtype='<f2'))
+        Path fx = NpyReadTest.fixture("f2_half.npy");
+        assertEquals(fx + ": Inf at index [4]" + F16, finiteCheckMessage(fx, Npy.read(fx)));
+
+        // A NaN is no overflow: no hint. Nor for an inf in a float32 or float64 file.
+        bits[4 * 2 + 1] = 0x7E00;
+        Path n = f2("N16.npy", '<', new int[] {5, 2}, bits);
+        assertEquals(n + ": NaN at index [4, 1]", finiteCheckMessage(n, Npy.read(n)));
+        Path f = dir.resolve("X32.npy");
+        Npy.write(f, new int[] {2}, new float[] {0, Float.POSITIVE_INFINITY});
+        assertEquals(f + ": Inf at index [1]", finiteCheckMessage(f, Npy.read(f)));
+    }
+
+    @Test
+    void float16InfinityInLabelsToo() throws IOException {
+        Path x = dir.resolve("X.npy");
+        Npy.write(x, new int[] {3, 1}, new float[] {0, 1, 2});
+        Path y = f2("y.npy", '<', new int[] {3}, 0x3C00, 0x7C00, 0x3C00);
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.load("t", x, y));
+        assertEquals(y + ": Inf at index [1]" + F16, e.getMessage());
     }
 
     // ------------------------------------------------------------------------------------------
