@@ -318,7 +318,8 @@ public final class Csv {
                                 + ", expected " + cols + " (as in line " + lineNo + ")"
                                 + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : "")
                                 + (endsWith(line, delim) && !endsWith(headerLine, delim)
-                                        ? "; line " + lineNo + " ends with a trailing '" + delim + "'" : ""));
+                                        ? "; line " + lineNo + " ends with a trailing '" + delim + "'" : "")
+                                + headerNote(headerLine, line, cells, num));
                     }
                     if (cols > 1 && header.get(0).isBlank()) {
                         throw error(where, "line " + headerLineNo + " (header): the first column has no name, as "
@@ -328,7 +329,8 @@ public final class Csv {
                 }
             }
             if (n != cols) {
-                throw error(where, "line " + lineNo + " has " + columns(n) + ", expected " + cols);
+                throw error(where, "line " + lineNo + " has " + columns(n) + ", expected " + cols
+                        + raggedNote(line, firstLine, headerLine, cells, num));
             }
             if (badColumn != 0) {
                 String text = cellText(line, delim, badColumn, cells);
@@ -338,7 +340,8 @@ public final class Csv {
                 }
                 throw error(where, "line " + lineNo + ", column " + badColumn + ": "
                         + badCell(text, lineNo, firstContent, badColumn == n && count == 0 && endsWith(line, delim)
-                                && restEndsWith(reader, delim), delim));
+                                && restEndsWith(reader, delim), delim, commaReading(line, cells, num),
+                                headerLine == null));
             }
             if (bigColumn != 0 && tooLargeAt < 0) {
                 tooLargeAt = count + bigColumn - 1;
@@ -622,6 +625,117 @@ public final class Csv {
     }
 
     /**
+     * How {@code line}, a data line, reads as numbers with decimal commas (1,5 for 1.5, as
+     * spreadsheets in many locales and pandas' {@code decimal=','} write them): the cells tried as
+     * separated by ';', tab, ',' (the quoted cells of {@code to_csv(decimal=',')}) or spaces, the
+     * first reading in which every cell is a number or empty and one or more a number with a
+     * decimal comma, e.g. {@code 1,5;2,25;3}; null if none.
+     */
+    private static CommaReading commaReading(String line, Cells cells, CellParser num) {
+        for (char sep : new char[] {';', '\t', ',', 0}) {
+            cells.reset(line, sep);
+            int n = 0;
+            String example = null;
+            boolean numbers = true;
+            while (numbers && cells.next()) {
+                n++;
+                String c = unquote(line, cells.start, cells.end).strip();
+                if (decimalComma(c)) {
+                    example = example == null ? c : example;
+                } else if (!c.isEmpty()) {
+                    num.parse(c, 0, c.length());
+                    numbers = num.ok;
+                }
+            }
+            if (numbers && example != null) {
+                return new CommaReading(sep, n, example);
+            }
+        }
+        return null;
+    }
+
+    /** A data line read as decimal-comma numbers: its separator (0: spaces), cell count and first such cell. */
+    private record CommaReading(char sep, int cells, String example) {
+    }
+
+    /** The cells of {@code line} separated by {@code sep} if all are numbers (decimal commas too) or empty, else -1. */
+    private static int numberCells(String line, char sep, Cells cells, CellParser num) {
+        cells.reset(line, sep);
+        int n = 0;
+        while (cells.next()) {
+            n++;
+            String c = unquote(line, cells.start, cells.end).strip();
+            if (!c.isEmpty() && !decimalComma(c)) {
+                num.parse(c, 0, c.length());
+                if (!num.ok) {
+                    return -1;
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * For an error caused by cells with decimal commas, which the reader splits at ',' or cannot
+     * parse: "; the file seems to use decimal commas ('1,5' for 1.5), which are not supported:
+     * ..." with what to do in pandas, for the reading {@code r} of a data line.
+     */
+    private static String decimalCommaNote(CommaReading r, boolean headerless) {
+        String how = r.cells() == 1 ? "" : switch (r.sep()) {
+            case ';' -> "sep=';', ";
+            case '\t' -> "sep='\\t', ";
+            case ',' -> "";
+            default -> "sep=r'\\s+', ";
+        };
+        return "; the file seems to use decimal commas ('" + clip(r.example()) + "' for "
+                + clip(r.example().replace(',', '.')) + "), which are not supported: write numbers with '.' (pandas'"
+                + " to_csv default, decimal='.'), e.g. convert with pd.read_csv(path, " + how + "decimal=','"
+                + (headerless ? ", header=None" : "") + ").to_csv(path, index=False"
+                + (headerless ? ", header=False" : "") + ")";
+    }
+
+    /**
+     * The note for a header with another column count than the first data line, {@code line}, if
+     * that line reads as decimal-comma numbers that {@link #headerFits fit} the header; else "".
+     * So {@code y} over {@code 0,5} gets it, {@code a,b,c} over {@code 1,5} (a short row) does not,
+     * nor a header with an unmatched quote (which explains its count already).
+     */
+    private static String headerNote(String headerLine, String line, Cells cells, CellParser num) {
+        CommaReading r = commaReading(line, cells, num);
+        return r != null && headerFits(headerLine, r, cells) ? decimalCommaNote(r, false) : "";
+    }
+
+    /**
+     * Whether the header has as many names as the reading {@code r} has cells, split at its own
+     * delimiter (or, without one, as one name or names separated by spaces).
+     */
+    private static boolean headerFits(String headerLine, CommaReading r, Cells cells) {
+        if (unbalancedQuotes(headerLine)) {
+            return false;
+        }
+        char hd = detectDelimiter(headerLine);
+        return hd != 0 ? splitHeader(headerLine, hd, cells).size() == r.cells()
+                : r.cells() == 1 || splitHeader(headerLine, (char) 0, cells).size() == r.cells();
+    }
+
+    /**
+     * The note for a data line ({@code line}) whose column count differs from the first data
+     * line's ({@code first}), if one of them reads as decimal-comma numbers, the other as as many
+     * numbers with the same separator, and a header, if any, {@link #headerFits fits}; else "".
+     * Without a header, {@code 1,2} over {@code 3} gets it: a column of 1.2 and 3, or a short row.
+     */
+    private static String raggedNote(String line, String first, String headerLine, Cells cells, CellParser num) {
+        for (String[] pair : new String[][] {{line, first}, {first, line}}) {
+            CommaReading r = pair[0] == null ? null : commaReading(pair[0], cells, num);
+            if (r != null && pair[1] != null && numberCells(pair[1], r.sep(), cells, num) == r.cells()
+                    && (headerLine == null || headerFits(headerLine, r, cells))) {
+                return decimalCommaNote(r, headerLine == null);
+            }
+        }
+        return "";
+    }
+
+    /**
      * Whether the first content line holds column names: it has a name (a cell that is not a
      * number, not empty and not a missing-value marker) and its only numbers, if any, are pandas'
      * default names 0, 1, 2, ... in order (as in {@code 0,1,...,63,label} after adding a named
@@ -672,14 +786,23 @@ public final class Csv {
 
     /** The message for a data cell that is not a number, after "line L, column C: ". */
     private static String badCell(String raw, long lineNo, boolean firstContent, boolean trailing, char delim) {
+        return badCell(raw, lineNo, firstContent, trailing, delim, null, false);
+    }
+
+    /**
+     * As {@link #badCell(String, long, boolean, boolean, char)}; {@code line}, the cell's line read
+     * as decimal-comma numbers (or null), words a decimal comma cell's note with pandas' fix.
+     */
+    private static String badCell(String raw, long lineNo, boolean firstContent, boolean trailing, char delim,
+            CommaReading line, boolean headerless) {
         String text = raw.isEmpty() ? raw : unquote(raw, 0, raw.length()).strip();
         if (text.isEmpty()) {
             return trailing ? "empty cell: every line ends with a trailing '" + delim + "' (an empty last column); "
                     + "remove it" : "empty cell";
         }
         String what = "cannot parse '" + clip(raw) + "' as a number";
-        if (decimalComma(raw)) {
-            return what + " (a decimal comma? write numbers with '.')";
+        if (decimalComma(text)) {
+            return what + (line != null ? decimalCommaNote(line, headerless) : " (a decimal comma? write numbers with '.')");
         }
         if (isMissingMarker(text)) {
             return what + " (a missing value: fill in or drop the missing values first)";

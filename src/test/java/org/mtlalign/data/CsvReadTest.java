@@ -83,12 +83,67 @@ class CsvReadTest {
         assertTable(Csv.read(file("semi.csv", "1.5;2\n3;4.25\n")), 2, 2, 1.5f, 2, 3, 4.25f);
     }
 
+    /** What follows an error that decimal commas caused: {@code read} is pd.read_csv's arguments after path. */
+    private static String commaNote(String cell, String meant, String read, String write) {
+        return "; the file seems to use decimal commas ('" + cell + "' for " + meant + "), which are not supported:"
+                + " write numbers with '.' (pandas' to_csv default, decimal='.'), e.g. convert with pd.read_csv(path, "
+                + read + ").to_csv(path, index=False" + write + ")";
+    }
+
+    /**
+     * Decimal commas, as European Excel and pandas' decimal=',' write them, are not read, and every
+     * error they cause says so: a single column of them (no ';' to split at) was split at its
+     * commas and failed on the header's column count without a word about commas; quoted ones
+     * (to_csv(decimal=',') with its ',' separator) failed on a quoted cell with no hint at all.
+     */
+    @Test
+    void decimalCommasAreNamedInEveryErrorTheyCause() throws IOException {
+        Path excel = file("excel.csv", "a;b;c\n1,5;2,25;3,0\n4,5;5,25;6,0\n");
+        assertEquals(excel + ": line 2, column 1: cannot parse '1,5' as a number"
+                + commaNote("1,5", "1.5", "sep=';', decimal=','", ""), fails(excel).getMessage());
+        Path bare = file("bare.csv", "1,5;2,25;3,0\n4,5;5,25;6,0\n");
+        assertEquals(bare + ": line 1, column 1: cannot parse '1,5' as a number"
+                + commaNote("1,5", "1.5", "sep=';', decimal=',', header=None", ", header=False"), fails(bare).getMessage());
+
+        // One column: no ';', so the commas split every line into two columns.
+        Path one = file("y.csv", "y\n0,5\n1,25\n-2,5\n");
+        assertEquals(one + ": line 1 (header) has 1 column, expected 2 (as in line 2)"
+                + commaNote("0,5", "0.5", "decimal=','", ""), fails(one).getMessage());
+        assertEquals(one + ": line 1 (header) has 1 column, expected 2 (as in line 2)"
+                + commaNote("0,5", "0.5", "decimal=','", ""),
+                assertThrows(UserInputException.class, () -> Csv.readLabelTable(one)).getMessage());
+        Path ragged = file("r.csv", "0,5\n1\n2,5\n");
+        assertEquals(ragged + ": line 2 has 1 column, expected 2"
+                + commaNote("0,5", "0.5", "decimal=',', header=None", ", header=False"), fails(ragged).getMessage());
+
+        // pd.DataFrame(...).to_csv(decimal=','): ',' separates, the numbers are quoted.
+        Path quoted = file("q.csv", "f1,f2\n\"0,346\",\"-1,5\"\n");
+        assertEquals(quoted + ": line 2, column 1: cannot parse '\"0,346\"' as a number"
+                + commaNote("0,346", "0.346", "decimal=','", ""), fails(quoted).getMessage());
+        // Separated by spaces: split at the commas, more cells than names.
+        Path spaces = file("s.txt", "a b c\n1,5 2,25 3\n");
+        assertEquals(spaces + ": line 1 (header) has 1 column, expected 3 (as in line 2)"
+                + commaNote("1,5", "1.5", "sep=r'\\s+', decimal=','", ""), fails(spaces).getMessage());
+
+        // Errors that decimal commas cannot explain keep their words.
+        Path shortRow = file("short.csv", "a,b,c\n1,5\n");
+        assertEquals(shortRow + ": line 1 (header) has 3 columns, expected 2 (as in line 2)", fails(shortRow).getMessage());
+        Path word = file("w.csv", "a;b\n1,5;x\n");
+        assertEquals(word + ": line 2, column 1: cannot parse '1,5' as a number (a decimal comma? write numbers with '.')",
+                fails(word).getMessage());
+        Path plain = file("p.csv", "a,b\n1,2\n3\n");
+        assertEquals(plain + ": line 3 has 1 column, expected 2", fails(plain).getMessage());
+        Path named = file("n.csv", "y\n1\n0,5\n");
+        assertEquals(named + ": line 3, column 1: cannot parse '0,5' as a number"
+                + commaNote("0,5", "0.5", "decimal=','", ""), fails(named).getMessage());
+    }
+
     /** A .tsv is tab-separated by its name, so its decimal commas are cells, not delimiters. */
     @Test
     void tsvFilesAreTabSeparated() throws IOException {
         Path p = file("small.tsv", "a\tb\n1,5\t2,5\n3,5\t4,5\n");
-        assertEquals(p + ": line 2, column 1: cannot parse '1,5' as a number (a decimal comma? write numbers with"
-                + " '.')", fails(p).getMessage());
+        assertEquals(p + ": line 2, column 1: cannot parse '1,5' as a number" + commaNote("1,5", "1.5",
+                "sep='\\t', decimal=','", ""), fails(p).getMessage());
         fails(gz("small.tsv.gz", "a\tb\n1,5\t2,5\n"), "line 2, column 1: cannot parse '1,5'", "decimal comma");
         Csv.CsvTable t = Csv.readTable(file("c.TSV", "a,b\tc\n1\t2\n"));
         assertEquals(List.of("a,b", "c"), t.header());
