@@ -193,8 +193,10 @@ public final class DataOptions {
                 warnings.add(t.idColumnNote());
             }
             if (t.unlabelledRows() > 0) {
-                warnings.add("task '" + t.name() + "': " + t.unlabelledRows() + " of " + t.rows() + " rows have no label "
-                        + "(an empty cell, NA or NaN) and are left out of it");
+                boolean one = t.unlabelledRows() == 1;
+                warnings.add("task '" + t.name() + "': " + t.unlabelledRows() + " of " + t.rows() + " rows "
+                        + (one ? "has" : "have") + " no label (an empty cell, NA or NaN) and "
+                        + (one ? "is" : "are") + " left out of it");
             }
         }
     }

@@ -816,11 +816,12 @@ public final class TrainCommand implements Callable<Integer> {
                 overlap += found ? 1 : 0;
             }
             if (overlap > 0) {
-                w.add(String.format(Locale.ROOT, "task '%s': %d of its %d test rows are training inputs of task%s %s "
+                w.add(String.format(Locale.ROOT, "task '%s': %s %s of task%s %s "
                         + "(the same rows split differently), so MTL trains its shared module on inputs this task is "
                         + "tested on and its transfer is optimistic; give tasks with common rows one split (one X with "
                         + "--shared-x and a label column per task, missing labels allowed) or remove the overlap",
-                        t.name(), overlap, t.test().length, others.size() == 1 ? "" : "s",
+                        t.name(), ofItsTestRows(overlap, t.test().length),
+                        overlap == 1 ? "is a training input" : "are training inputs", others.size() == 1 ? "" : "s",
                         others.size() <= 3 ? String.join(", ", others)
                                 : String.join(", ", new ArrayList<>(others).subList(0, 3)) + " and "
                                         + (others.size() - 3) + " more"));
@@ -835,6 +836,16 @@ public final class TrainCommand implements Callable<Integer> {
             h = 31 * h + Float.floatToIntBits(x[j]);
         }
         return h;
+    }
+
+    /** "1 test row", "5 test rows": counts in warnings, which a tiny task makes 1. */
+    static String testRows(int n) {
+        return n + (n == 1 ? " test row" : " test rows");
+    }
+
+    /** "3 of its 20 test rows", "1 of its 20 test rows", or "its only test row" (k = n = 1). */
+    static String ofItsTestRows(int k, int n) {
+        return k == 1 && n == 1 ? "its only test row" : k + " of its " + testRows(n);
     }
 
     /** Splits that make a task's test metric undefined or unreliable, in one line each. */
@@ -858,10 +869,11 @@ public final class TrainCommand implements Callable<Integer> {
             checked.add(t);
             if (repeated > 0) {
                 long sharing = tasks.stream().filter(o -> o != t && sameSplit(o, t)).count();
-                w.add(String.format(Locale.ROOT, "task '%s': %d of its %d test rows have the inputs of a training row "
+                w.add(String.format(Locale.ROOT, "task '%s': %s %s the inputs of a training row "
                         + "exactly (duplicate rows in the data), so its test metric is optimistic%s; remove duplicates "
-                        + "before splitting", t.name(), repeated, n, sharing > 0 ? ", and so are those of the " + sharing
-                                + " other task(s) sharing its inputs and split" : ""));
+                        + "before splitting", t.name(), ofItsTestRows(repeated, n), repeated == 1 ? "has" : "have",
+                        sharing > 0 ? ", and so are those of the " + sharing + (sharing == 1 ? " other task" : " other tasks")
+                                + " sharing its inputs and split" : ""));
             }
             if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
                 float[] y = t.gatherTarget(t.test());
@@ -872,13 +884,14 @@ public final class TrainCommand implements Callable<Integer> {
                     neg |= v <= 0.5f;
                 }
                 if (!(pos && neg)) {
-                    w.add("task '" + t.name() + "': its " + n + " test rows hold one class only, so AUC is undefined "
+                    w.add("task '" + t.name() + "': its " + testRows(n) + (n == 1 ? " holds" : " hold")
+                            + " one class only, so AUC is undefined "
                             + "(shown as -); the task needs more examples of its rarer class");
                     continue;
                 }
             }
             if (n < 20) {
-                w.add("task '" + t.name() + "' has only " + n + " test rows; its metrics and transfer are noisy");
+                w.add("task '" + t.name() + "' has only " + testRows(n) + "; its metrics and transfer are noisy");
             }
             if (t.loss() == org.mtlalign.model.Loss.SQUARED) {
                 double max = 0;

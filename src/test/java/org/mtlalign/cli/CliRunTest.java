@@ -8,12 +8,18 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.analysis.TestData;
+import org.mtlalign.data.EncodedLabels;
 import org.mtlalign.data.Npy;
 import org.mtlalign.data.NpyArray;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.Task;
 import org.mtlalign.data.TaskLoader;
+import org.mtlalign.model.Loss;
 
 /** The CLI's happy paths: results, JSON, saved models, resume, svd. */
 class CliRunTest {
@@ -581,6 +587,69 @@ class CliRunTest {
         CliTestSupport.Run ok = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
                 "--align", "none", "--reweight", "none");
         assertTrue(!ok.out().contains("never improved the validation loss"), ok.out());
+    }
+
+    /**
+     * A tiny task's warnings count in the singular: 'only 1 test rows' (a new-user trial with
+     * mtl train) now reads 'only 1 test row', and so do the other counts that a task of a few rows
+     * makes 1 (rows without a label, one-class test rows).
+     */
+    @Test
+    void tinyTaskWarningsCountOneRowInTheSingular() throws Exception {
+        int m = 6;
+        int d = 3;
+        Random rnd = new Random(31);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = x[i * d] + 2 * x[i * d + 1];
+        }
+        y[2] = Float.NaN; // one row without a label: 5 labelled rows, 1 of them for testing
+        String tiny = CliTestSupport.writeTask(dir, "tiny", "tiny", x, m, d, y);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", tiny, "--epochs", "1", "--rank", "1",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("warning: task 'tiny' has only 1 test row; its metrics and transfer are noisy"),
+                r.err());
+        assertTrue(r.err().contains("warning: task 'tiny': 1 of 6 rows has no label (an empty cell, NA or NaN) and is"
+                + " left out of it"), r.err());
+        assertFalse(r.err().contains("1 test rows"), r.err());
+    }
+
+    /** The split warnings' counts of 1, on splits given exactly: singular, and "its only test row" for 1 of 1. */
+    @Test
+    void splitWarningsCountOneTestRowInTheSingular() {
+        int d = 2;
+        // Row 2 repeats row 0's inputs; the copy task holds the same inputs in its own array.
+        float[] x = {1, 2, 3, 4, 1, 2, 5, 6, 7, 8};
+        float[] y = {0, 1, 0, 1, 0};
+        PreparedTask reg = TestData.regression("reg", x, 5, d, y, 1,
+                new int[] {0, 1, 3}, new int[] {4}, new int[] {2});
+        List<String> w = TrainCommand.splitWarnings(List.of(reg));
+        assertEquals(List.of("task 'reg': its only test row has the inputs of a training row exactly (duplicate rows"
+                + " in the data), so its test metric is optimistic; remove duplicates before splitting",
+                "task 'reg' has only 1 test row; its metrics and transfer are noisy"), w);
+
+        PreparedTask two = TestData.regression("two", x, 5, d, y, 1,
+                new int[] {0, 1}, new int[] {4}, new int[] {2, 3});
+        assertTrue(TrainCommand.splitWarnings(List.of(two)).get(0).startsWith("task 'two': 1 of its 2 test rows has the"
+                + " inputs of a training row exactly"), TrainCommand.splitWarnings(List.of(two)).toString());
+
+        Task labels = new Task("cls", x, 5, d, y, 1, true, "test");
+        PreparedTask cls = new PreparedTask("cls", x, 5, d, EncodedLabels.encode(labels, Loss.LOGISTIC),
+                new int[] {0, 1, 3}, new int[] {4}, new int[] {2});
+        assertTrue(TrainCommand.splitWarnings(List.of(cls)).contains("task 'cls': its 1 test row holds one class only,"
+                + " so AUC is undefined (shown as -); the task needs more examples of its rarer class"),
+                TrainCommand.splitWarnings(List.of(cls)).toString());
+
+        PreparedTask copy = TestData.regression("copy", x.clone(), 5, d, y, 1,
+                new int[] {0, 2, 4}, new int[] {1}, new int[] {3});
+        List<String> overlap = TrainCommand.crossTaskOverlap(List.of(reg, copy));
+        assertTrue(overlap.get(0).startsWith("task 'reg': its only test row is a training input of task 'copy' (the"
+                + " same rows split differently)"), overlap.toString());
     }
 
     /** The same rows in two tasks split differently: each task's test rows are the other's training inputs. */
