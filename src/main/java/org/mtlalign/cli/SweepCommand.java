@@ -304,7 +304,8 @@ public final class SweepCommand implements Callable<Integer> {
                         + "(Proposition 1): at the best width they do not need to share%n", noTransfer);
             }
             o.printf(Locale.ROOT, "then: mtl train --rank %d ... compares it with the single-task baselines, alignment "
-                    + "and reweighting%n", rs.get(smallest));
+                    + "and reweighting; mtl pairs --rank %d ... measures which tasks help each other at that width%n",
+                    rs.get(smallest), rs.get(smallest));
         }
         if (lateRuns > 0) {
             warnings.add(lateRuns + " of " + cells.length + " trainings ran all --epochs " + base.epochs() + " and were "
