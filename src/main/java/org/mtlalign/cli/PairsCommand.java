@@ -84,6 +84,9 @@ public final class PairsCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Lines of the "helped" and "hurt" lists each, before the rest is counted. */
+    static final int LIST_LINES = 15;
+
     /** The most trainings one command makes: beyond that, --target or fewer seeds. */
     static final int MAX_TRAININGS = 20000;
 
@@ -381,11 +384,22 @@ public final class PairsCommand implements Callable<Integer> {
         String every = seeds > 1 ? " in every seed" : " (one seed: may be noise; --seeds 3 or more says)";
         o.println();
         o.println(helps.isEmpty() ? "no partner helped a task" + every : "helped" + every + ":");
-        for (int[] p : helps) {
+        // The largest first; a long list (65 lines on digits-ovr at r = 1) is cut, the table and the JSON have all.
+        for (int n = 0; n < helps.size(); n++) {
+            if (n == LIST_LINES && helps.size() > LIST_LINES + 1) {
+                o.println("  ... and " + (helps.size() - n) + " more (the table above and --json have every pair)");
+                break;
+            }
+            int[] p = helps.get(n);
             o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
         }
         o.println(hurts.isEmpty() ? "no partner hurt a task" + every : "hurt" + every + ":");
-        for (int[] p : hurts) {
+        for (int n = 0; n < hurts.size(); n++) {
+            if (n == LIST_LINES && hurts.size() > LIST_LINES + 1) {
+                o.println("  ... and " + (hurts.size() - n) + " more (the table above and --json have every pair)");
+                break;
+            }
+            int[] p = hurts.get(n);
             o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
         }
 

@@ -430,6 +430,44 @@ class CliPairsTest {
         assertFalse(p.err().contains("outputs together"), p.err());
     }
 
+    /**
+     * The "hurt" list shows the largest transfers first and cuts after {@link PairsCommand#LIST_LINES}
+     * lines, counting the rest, which the JSON has: one-vs-rest digit tasks sharing one ReLU unit
+     * (r = 1) hurt each other in most pairs.
+     */
+    @Test
+    void longListsAreCutAndCounted() throws Exception {
+        Path pj = dir.resolve("ovr.json");
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--suite", "digits-ovr", "--seeds", "2", "--epochs", "40",
+                "--backend", "cpu", "--json", pj.toString());
+        assertEquals(0, p.code(), p.all());
+        int consistentNegative = 0;
+        for (JsonElement e : read(pj).getAsJsonArray("pairs")) {
+            for (var t : e.getAsJsonObject().getAsJsonObject("transfer_to").entrySet()) {
+                JsonElement s = t.getValue().getAsJsonObject().get("same_sign_every_seed");
+                consistentNegative += !s.isJsonNull() && s.getAsString().equals("negative") ? 1 : 0;
+            }
+        }
+        String out = p.out();
+        java.util.List<String> hurt = out.substring(out.indexOf("hurt in every seed:")).lines().skip(1)
+                .takeWhile(l -> l.startsWith("  ")).toList();
+        if (consistentNegative > PairsCommand.LIST_LINES + 1) {
+            assertEquals(PairsCommand.LIST_LINES + 1, hurt.size(), out);
+            assertEquals("  ... and " + (consistentNegative - PairsCommand.LIST_LINES) + " more (the table above and "
+                    + "--json have every pair)", hurt.get(PairsCommand.LIST_LINES));
+        } else {
+            assertEquals(consistentNegative, hurt.size(), out);
+        }
+        assertTrue(consistentNegative > PairsCommand.LIST_LINES + 1, "r = 1 on digits-ovr: " + consistentNegative
+                + " consistent negative transfers, expected many: " + out);
+        double previous = Double.NEGATIVE_INFINITY;
+        for (String l : hurt.subList(0, Math.min(hurt.size(), PairsCommand.LIST_LINES))) {
+            double v = Double.parseDouble(l.substring(l.indexOf(": ") + 2, l.indexOf(' ', l.indexOf(": ") + 2)));
+            assertTrue(v >= previous, "largest harm first: " + hurt);
+            previous = v;
+        }
+    }
+
     @Test
     void badInputIsAOneLineError() throws Exception {
         String one = CliTestSupport.taskSpec(dir, "one", 60, 3);
