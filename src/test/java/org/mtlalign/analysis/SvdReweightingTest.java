@@ -523,4 +523,38 @@ class SvdReweightingTest {
         assertThrows(UserInputException.class, () -> weights(s, 0, Variant.PAPER, true));
         assertThrows(UserInputException.class, () -> weights(s, 4, Variant.PAPER, true));
     }
+
+    /**
+     * Arrays that do not fit together are refused in one line naming the task, as the other
+     * analyses refuse them, instead of an ArrayIndexOutOfBoundsException from inside the loops.
+     */
+    @Test
+    void mismatchedOrNonFiniteArraysAreRefusedNamingTheTask() {
+        long seed = TestData.seed();
+        Suite s = randomShared(new Random(seed), 17, 5, 3, 0.0);
+        int[] twoRowCounts = {17, 17};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> sr.weights(s.xs(), twoRowCounts, s.d(), s.ys(), s.cols(), 1, Variant.NORMALIZED, true));
+        assertTrue(e.getMessage().contains("3 inputs, 2 row counts"), e.getMessage());
+        float[][] shortY = s.ys().clone();
+        shortY[1] = Arrays.copyOf(shortY[1], 16);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> sr.weights(s.xs(), s.rows(), s.d(), shortY, s.cols(), 1, Variant.NORMALIZED, true));
+        assertTrue(e.getMessage().startsWith("reweighting: task 1 has"), e.getMessage());
+        float[][] shortX = s.xs().clone();
+        shortX[2] = Arrays.copyOf(shortX[2], 17 * 5 - 1);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> sr.weights(shortX, s.rows(), s.d(), s.ys(), s.cols(), 1, Variant.NORMALIZED, true));
+        assertTrue(e.getMessage().startsWith("reweighting: task 2 has"), e.getMessage());
+        int[] noRows = s.rows().clone();
+        noRows[0] = 0;
+        assertThrows(IllegalArgumentException.class,
+                () -> sr.weights(s.xs(), noRows, s.d(), s.ys(), s.cols(), 1, Variant.NORMALIZED, true));
+        float[][] nanY = s.ys().clone();
+        nanY[1] = nanY[1].clone();
+        nanY[1][3] = Float.NaN;
+        e = assertThrows(IllegalArgumentException.class,
+                () -> sr.weights(s.xs(), s.rows(), s.d(), nanY, s.cols(), 1, Variant.NORMALIZED, true));
+        assertTrue(e.getMessage().contains("targets of task 1") && e.getMessage().contains("NaN"), e.getMessage());
+    }
 }
