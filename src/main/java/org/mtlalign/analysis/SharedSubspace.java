@@ -17,8 +17,20 @@ public final class SharedSubspace {
     }
 
     /**
+     * Below this share of the largest singular value, X's smallest one counts as zero: columns that
+     * depend on each other exactly come out of the float32 SVD at 1e-9 to 1e-7 of the largest, and
+     * dividing by them would make B point into X's null space.
+     */
+    static final double RANK_TOLERANCE = 1e-5;
+
+    /**
      * The closed-form B (d x r) for X (m x d), labels y (m x k, one column per task), weights
      * alpha (k; null for all ones) and width r.
+     *
+     * @throws IllegalArgumentException for m < d, r outside 1..d, k < 1, arrays shorter than m x d
+     *     (x) or m x k (y), alpha not of k finite values >= 0, NaN or Inf in y, and an X that is
+     *     not of full column rank (its smallest singular value at most {@value #RANK_TOLERANCE} of its
+     *     largest: dependent or constant columns)
      */
     public float[] optimalShared(float[] x, int m, int d, float[] y, int k, double[] alpha, int r) {
         if (m < d) {
@@ -27,10 +39,32 @@ public final class SharedSubspace {
         if (r < 1 || r > d) {
             throw new IllegalArgumentException("r must be in 1.." + d + ", got " + r);
         }
+        if (k < 1 || x.length < (long) m * d || y.length < (long) m * k) {
+            throw new IllegalArgumentException("Proposition 3: X needs " + m + " x " + d + " values and has " + x.length
+                    + ", y needs " + m + " x " + k + " (k >= 1 tasks) and has " + y.length);
+        }
+        if (alpha != null) {
+            if (alpha.length != k) {
+                throw new IllegalArgumentException("Proposition 3: " + alpha.length + " task weights for k = " + k
+                        + " tasks");
+            }
+            for (int j = 0; j < k; j++) {
+                if (!(alpha[j] >= 0) || Double.isInfinite(alpha[j])) {
+                    throw new IllegalArgumentException("Proposition 3: task weight " + j + " is " + alpha[j]
+                            + "; weights must be finite and >= 0");
+                }
+            }
+        }
+        org.mtlalign.backend.cpu.CpuBackend.requireFinite("Proposition 3: y", y, (long) m * k);
         float[] u = new float[m * d];
         float[] s = new float[d];
         float[] v = new float[d * d];
         backend.svd(x, 1, m, d, u, s, v);
+        if (!(s[d - 1] > RANK_TOLERANCE * s[0])) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Proposition 3 needs X of full "
+                    + "column rank; its smallest singular value is %.3g against a largest of %.3g (dependent or "
+                    + "constant columns): drop them", s[d - 1], s[0]));
+        }
         // P = U^T Y diag(sqrt(alpha)) (d x k); then sum_i alpha_i U^T y_i y_i^T U = P P^T.
         float[] yw = new float[m * k];
         for (int i = 0; i < m; i++) {

@@ -1,6 +1,7 @@
 package org.mtlalign.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -233,5 +234,44 @@ class Proposition3Test {
         float[] e = ss.optimalShared(p.x(), M, D, p.y(), K, scaled, R);
         assertTrue(maxAngle(a, TestData.mat(b, D, R)) < 1e-3, "seed=" + seed + ": alpha = 1 vs null");
         assertTrue(maxAngle(c, TestData.mat(e, D, R)) < 1e-3, "seed=" + seed + ": alpha vs 7 alpha");
+    }
+
+    /**
+     * An X with dependent columns has no closed form: dividing by its float32 zero singular value
+     * gave a B of entries near 1e6 pointing into X's null space (X B about 0), returned silently;
+     * it is refused, and so are arrays that do not fit (an ArrayIndexOutOfBoundsException before).
+     */
+    @Test
+    void rankDeficientXAndMisfitArraysAreRefused() {
+        long seed = TestData.seed();
+        Problem p = problem(new Random(seed));
+        SharedSubspace ss = new SharedSubspace(be);
+        float[] dependent = p.x().clone();
+        for (int a = 0; a < M; a++) {
+            dependent[a * D + 1] = 2 * dependent[a * D];
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ss.optimalShared(dependent, M, D, p.y(), K, null, R));
+        assertTrue(e.getMessage().contains("full column rank"), e.getMessage());
+        float[] constant = p.x().clone();
+        for (int a = 0; a < M; a++) {
+            constant[a * D + 3] = 0;
+        }
+        assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(constant, M, D, p.y(), K, null, R));
+        float[] shortY = java.util.Arrays.copyOf(p.y(), M * K - 1);
+        assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(p.x(), M, D, shortY, K, null, R));
+        assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(p.x(), M, D, p.y(), K, new double[K - 1], R));
+        double[] negative = ones();
+        negative[2] = -1;
+        e = assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(p.x(), M, D, p.y(), K, negative, R));
+        assertTrue(e.getMessage().contains("task weight 2 is -1.0"), e.getMessage());
+        float[] nanY = p.y().clone();
+        nanY[5] = Float.NaN;
+        assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(p.x(), M, D, nanY, K, null, R));
+        assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(p.x(), M, D, new float[0], 0, null, R));
+        // A zero weight is allowed (the oracle of the reweighting experiment drops the noisy task).
+        double[] dropOne = ones();
+        dropOne[0] = 0;
+        assertEquals(D * R, ss.optimalShared(p.x(), M, D, p.y(), K, dropOne, R).length);
     }
 }
