@@ -94,8 +94,16 @@ public final class SharedSubspace {
     /**
      * Principal angles (radians, ascending) between the column spaces of a (n x p) and b (n x q),
      * both of full column rank.
+     *
+     * @throws IllegalArgumentException for p or q outside 1..n (no full column rank) or arrays
+     *     shorter than n x p and n x q
      */
     public double[] principalAngles(float[] a, int n, int p, float[] b, int q) {
+        if (p < 1 || q < 1 || p > n || q > n || a.length < (long) n * p || b.length < (long) n * q) {
+            throw new IllegalArgumentException("principal angles need two matrices of full column rank with n >= p, q "
+                    + ">= 1 rows; got n = " + n + ", p = " + p + ", q = " + q + " and " + a.length + " and " + b.length
+                    + " values");
+        }
         float[] qa = orthonormalBasis(a, n, p);
         float[] qb = orthonormalBasis(b, n, q);
         float[] c = new float[p * q];

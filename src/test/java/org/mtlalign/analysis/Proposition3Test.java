@@ -241,6 +241,20 @@ class Proposition3Test {
      * gave a B of entries near 1e6 pointing into X's null space (X B about 0), returned silently;
      * it is refused, and so are arrays that do not fit (an ArrayIndexOutOfBoundsException before).
      */
+    /** More columns than rows (no full column rank) failed with an IndexOutOfBoundsException. */
+    @Test
+    void principalAnglesRefuseMoreColumnsThanRows() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        SharedSubspace ss = new SharedSubspace(be);
+        float[] wide = TestData.gaussian(rnd, 3 * 4, 1.0);
+        float[] b = TestData.gaussian(rnd, 3 * 2, 1.0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ss.principalAngles(wide, 3, 4, b, 2));
+        assertTrue(e.getMessage().contains("p = 4"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ss.principalAngles(b, 3, 2, wide, 4));
+        assertThrows(IllegalArgumentException.class, () -> ss.principalAngles(b, 3, 2, new float[5], 2));
+    }
+
     @Test
     void rankDeficientXAndMisfitArraysAreRefused() {
         long seed = TestData.seed();
