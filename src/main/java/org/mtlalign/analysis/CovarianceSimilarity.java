@@ -58,6 +58,10 @@ public final class CovarianceSimilarity {
      * whose eigenvectors U give M = X^T U_k directly: m^2 d + m^3 work instead of d^3.
      */
     public Factor factor(float[] x, int rows, int d) {
+        if (d < 1 || rows < 0 || x.length < (long) rows * d) {
+            throw new IllegalArgumentException(x.length + " values are not " + rows + " rows of d = " + d
+                    + " inputs (d >= 1)");
+        }
         return rows >= 1 && rows < d ? factorFromRows(x, rows, d) : factorFromColumns(x, rows, d);
     }
 
@@ -142,8 +146,11 @@ public final class CovarianceSimilarity {
 
     /** Factors of tasks with inputs xs[i] (rows[i] x d), computed in parallel where the backend allows. */
     public Factor[] factors(float[][] xs, int[] rows, int d) {
-        if (rows.length != xs.length || d < 1) {
+        if (rows.length != xs.length) {
             throw new IllegalArgumentException(xs.length + " inputs but " + rows.length + " row counts (d = " + d + ")");
+        }
+        if (d < 1) {
+            throw new IllegalArgumentException("d must be >= 1, got " + d);
         }
         for (int i = 0; i < xs.length; i++) {
             if (rows[i] < 0 || xs[i].length < (long) rows[i] * d) {

@@ -23,6 +23,22 @@ class CovarianceSimilarityTest {
         return cs.score(cs.factor(x1, m1, d), cs.factor(x2, m2, d));
     }
 
+    /**
+     * factor() on an array shorter than rows x d failed with an IndexOutOfBoundsException from the
+     * transpose (matrix() checked its arrays, factor() did not), and d = 0 was reported as "1
+     * inputs but 1 row counts (d = 0)".
+     */
+    @Test
+    void factorOfTooFewValuesIsAClearError() {
+        float[] x = new float[5];
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cs.factor(x, 10, 2));
+        assertTrue(e.getMessage().contains("5 values are not 10 rows of d = 2"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> cs.factor(x, 2, 10));
+        assertThrows(IllegalArgumentException.class, () -> cs.factor(x, -1, 2));
+        e = assertThrows(IllegalArgumentException.class, () -> cs.matrix(new float[][] {x}, new int[] {1}, 0));
+        assertTrue(e.getMessage().contains("d must be >= 1"), e.getMessage());
+    }
+
     /** Inputs near 1e30 overflow X^T X in float32: a clear error, not a silent rank of 0. */
     @Test
     void overflowingGramIsAClearError() {
