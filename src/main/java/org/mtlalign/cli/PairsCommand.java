@@ -162,10 +162,11 @@ public final class PairsCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d tasks, d = %d | seeds %s%n",
                 org.mtlalign.Version.get(), backend.description(), suiteName, k, d,
                 SweepCommand.seedList(data.seed, seeds));
-        for (PreparedTask t : first) {
+        for (int i = 0; i < k; i++) {
+            PreparedTask t = first.get(i);
             o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d (seed %d)%s%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length, data.seed,
-                    targets[first.indexOf(t)] || nTargets == k ? "" : "; partner only");
+                    targets[i] || nTargets == k ? "" : "; partner only");
         }
         o.printf(Locale.ROOT, "pairwise transfer at r = %d%s: %d trainings (%d STL baseline%s + %d pairs, x %d seed%s; "
                         + "%s%s, up to %d epochs, patience %d)%n", r,
@@ -191,8 +192,6 @@ public final class PairsCommand implements Callable<Integer> {
         }
         o.flush();
 
-        ExperimentConfig cfg0 = new ExperimentConfig(r, activation, !fit.noBias, base,
-                ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
         boolean parallel = backend.concurrency() > 1;
         int total = perSeed * seeds;
         int[] done = {0};
