@@ -174,9 +174,17 @@ public final class AnalyzeCommand implements Callable<Integer> {
                         + "rows carry nothing to transfer)");
             }
             pairs.sort((a, b) -> Double.compare(sim[b[0]][b[1]], sim[a[0]][a[1]]));
-            for (int p = 0; p < Math.min(5, pairs.size()); p++) {
-                int[] q = pairs.get(p);
-                o.printf(Locale.ROOT, "  %s ~ %s: %.3f%n", names.get(q[0]), names.get(q[1]), sim[q[0]][q[1]]);
+            double hi = pairs.isEmpty() ? 0 : sim[pairs.get(0)[0]][pairs.get(0)[1]];
+            double lo = pairs.isEmpty() ? 0 : sim[pairs.get(pairs.size() - 1)[0]][pairs.get(pairs.size() - 1)[1]];
+            if (pairs.size() > 1 && PairsCommand.flat(lo, hi)) {
+                // Ranked, they would name "candidates" by noise.
+                o.println("  none named: " + PairsCommand.spread(lo, hi) + " (near-isotropic inputs, as embeddings "
+                        + "often are); 'mtl pairs' measures the transfer itself");
+            } else {
+                for (int p = 0; p < Math.min(5, pairs.size()); p++) {
+                    int[] q = pairs.get(p);
+                    o.printf(Locale.ROOT, "  %s ~ %s: %.3f%n", names.get(q[0]), names.get(q[1]), sim[q[0]][q[1]]);
+                }
             }
         }
         if (json != null) {

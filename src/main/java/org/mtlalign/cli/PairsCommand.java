@@ -458,10 +458,8 @@ public final class PairsCommand implements Callable<Integer> {
                 }
                 double lo = pts.stream().mapToDouble(p -> p[0]).min().orElse(0);
                 double hi = pts.stream().mapToDouble(p -> p[0]).max().orElse(0);
-                if (spearmanWhy == null && hi - lo < 0.01 * hi) {
-                    // Near-isotropic inputs (embeddings) score alike for every pair: the ranks are noise.
-                    flatSimilarity = String.format(Locale.ROOT, "the pairs' similarities span only %.4f to %.4f (less "
-                            + "than 1%%): the score cannot tell these inputs apart, so this correlation ranks noise", lo, hi);
+                if (spearmanWhy == null && flat(lo, hi)) {
+                    flatSimilarity = spread(lo, hi) + ", so this correlation ranks noise";
                 }
             }
         }
@@ -651,6 +649,21 @@ public final class PairsCommand implements Callable<Integer> {
     /** As 'mtl train' notes it: trained, not diverged, and no epoch beat the starting point. */
     private static boolean neverImproved(PairwiseTransfer.Run r) {
         return r.diverged() == null && r.epochsRun() > 0 && r.bestEpoch() == 0;
+    }
+
+    /**
+     * Similarities within 1% of each other: near-isotropic inputs (embeddings often are) score alike
+     * for every pair (a task scores 1/sqrt(d) against an isotropic one whatever its covariance), so
+     * ranking pairs by them ranks noise.
+     */
+    static boolean flat(double lo, double hi) {
+        return hi - lo < 0.01 * hi;
+    }
+
+    /** "the pairs' similarities span only 0.0360 to 0.0361 (less than 1%): the score cannot tell these inputs apart". */
+    static String spread(double lo, double hi) {
+        return String.format(Locale.ROOT, "the pairs' similarities span only %.4f to %.4f (less than 1%%): the score "
+                + "cannot tell these inputs apart", lo, hi);
     }
 
     private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {

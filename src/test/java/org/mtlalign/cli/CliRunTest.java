@@ -470,6 +470,34 @@ class CliRunTest {
         assertTrue(pairs.contains("a ~ b") && !pairs.contains("const0 ~") && !pairs.contains("~ const1"), pairs);
     }
 
+    /**
+     * Near-isotropic inputs score alike for every pair (within 1%): analyze names no "most similar
+     * pairs" then, since their order would be noise; the digits demo's pairs differ and are listed.
+     */
+    @Test
+    void analyzeNamesNoCandidatesWhenTheSimilaritiesAreFlat() throws Exception {
+        Random rnd = new Random(TestData.seed());
+        int m = 2000;
+        int d = 8;
+        String[] specs = new String[3];
+        for (int t = 0; t < 3; t++) {
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = x[i * d + t] + (float) (0.3 * rnd.nextGaussian());
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "iso" + t, "iso" + t, x, m, d, y);
+        }
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", specs[0], "--task", specs[1], "--task", specs[2]);
+        assertEquals(0, r.code(), r.all());
+        String pairs = r.out().substring(r.out().indexOf("most similar pairs"));
+        assertTrue(pairs.contains("none named: the pairs' similarities span only") && !pairs.contains(" ~ "), pairs);
+        CliTestSupport.Run demo = CliTestSupport.run("analyze");
+        assertEquals(0, demo.code(), demo.all());
+        String listed = demo.out().substring(demo.out().indexOf("most similar pairs"));
+        assertTrue(!listed.contains("none named") && listed.contains(" ~ "), listed);
+    }
+
     /** --loss TASK=KIND sets one task's loss; the others keep theirs (inferred here). */
     @Test
     void aLossForOneTask() throws Exception {
