@@ -14,7 +14,7 @@ public final class Backends {
 
     /**
      * "cpu", "cuda" or "auto". Auto takes CUDA when a device and our kernels are usable and
-     * otherwise the CPU, telling {@code notice} which one and, for the CPU, why in one line;
+     * otherwise the CPU, telling {@code notice} (null: nobody) which one and, for the CPU, why in one line;
      * "cuda" without a usable GPU is a user error (exit 2, one line). The caller closes the
      * returned backend.
      */
@@ -28,6 +28,9 @@ public final class Backends {
      */
     public static Backend select(String choice, int cpuWorkers, Consumer<String> notice) {
         checkName(choice);
+        if (notice == null) {
+            notice = line -> { }; // null: nothing is said
+        }
         if (cpuWorkers > 1 && CpuBackend.blasThreads() != 1) {
             notice.accept("note: OpenBLAS may run several threads of its own (OPENBLAS_NUM_THREADS is not 1), so "
                     + cpuWorkers + " workers can oversubscribe the cores");

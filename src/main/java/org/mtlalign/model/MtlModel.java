@@ -32,6 +32,9 @@ public final class MtlModel {
         if (d < 1 || r < 1) {
             throw new IllegalArgumentException("d and r must be >= 1");
         }
+        if (heads == null || heads.isEmpty()) {
+            throw new IllegalArgumentException("a model needs at least one task head");
+        }
         java.util.Objects.requireNonNull(activation, "activation");
         this.d = d;
         this.r = r;

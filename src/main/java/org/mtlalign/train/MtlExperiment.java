@@ -98,6 +98,20 @@ public final class MtlExperiment {
         return reweightedModel;
     }
 
+    /**
+     * Tasks are told apart by name (reports, saved heads, {@code Predictor.requireHead}): two of
+     * one name would make the second unreachable. TaskSuite refuses them; prepared tasks built
+     * by hand are checked here.
+     */
+    static void requireDistinctNames(List<PreparedTask> tasks) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (PreparedTask t : tasks) {
+            if (!seen.add(t.name())) {
+                throw new IllegalArgumentException("two tasks are named '" + t.name() + "'; task names must differ");
+            }
+        }
+    }
+
     public MtlModel newModel(List<PreparedTask> tasks) {
         List<TaskHead> heads = new ArrayList<>();
         for (PreparedTask t : tasks) {
@@ -152,6 +166,7 @@ public final class MtlExperiment {
         if (k == 0) {
             throw new IllegalArgumentException("no tasks to run");
         }
+        requireDistinctNames(tasks);
         int d = tasks.get(0).dim();
         double[] stl = nanArray(k);
         double[] mtl = nanArray(k);

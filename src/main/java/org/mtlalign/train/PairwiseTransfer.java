@@ -113,6 +113,7 @@ public final class PairwiseTransfer {
         if (k < 2) {
             throw new org.mtlalign.UserInputException("pairwise transfer needs at least two tasks, got " + k);
         }
+        MtlExperiment.requireDistinctNames(tasks);
         boolean[] tg = targets != null ? targets.clone() : new boolean[k];
         if (targets == null) {
             java.util.Arrays.fill(tg, true);

@@ -57,6 +57,29 @@ class LibraryGuardsTest {
         return new Task(name, x, m, d, y, 1, true, "memory");
     }
 
+    /**
+     * Misuse found in a library trial: two prepared tasks of one name (the second head would be
+     * unreachable by name), a model without heads, and a null notice for Backends.select (it threw a
+     * NullPointerException; null now says nothing).
+     */
+    @Test
+    void duplicateNamesNoHeadsAndANullNotice() throws Exception {
+        List<PreparedTask> one = Preparation.prepare(new TaskSuite("s", List.of(regression("a", 40, 4)), false),
+                Preparation.Config.defaults(seed)).tasks();
+        List<PreparedTask> twice = List.of(one.get(0), one.get(0));
+        ExperimentConfig cfg = ExperimentConfig.defaults(1).withTrain(TrainConfig.defaults(seed).withEpochs(1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MtlExperiment(be, cfg).run(twice, null));
+        assertTrue(e.getMessage().contains("two tasks are named 'a'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new PairwiseTransfer(be, cfg).run(twice, null, null));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> new MtlModel(4, 1, Activation.RELU, true, List.of()));
+        assertTrue(e.getMessage().contains("at least one task head"), e.getMessage());
+        try (org.mtlalign.backend.Backend b = org.mtlalign.backend.Backends.select("auto", null)) {
+            assertTrue(b.description() != null);
+        }
+    }
+
     @Test
     void sharedInputsMustBeShared() {
         Task a = regression("a", 31, 5);
