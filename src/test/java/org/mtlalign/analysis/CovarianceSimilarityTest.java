@@ -281,32 +281,38 @@ class CovarianceSimilarityTest {
         int d = 41;
         StringBuilder report = new StringBuilder("seed=" + seed);
         int checked = 0;
-        for (int m1 : new int[] {1, 2, 7, 23, 40}) {
-            int m2 = 3 + rnd.nextInt(37);
-            float[] x1 = TestData.gaussian(rnd, m1 * d, 1.0);
-            float[] x2 = TestData.gaussian(rnd, m2 * d, 1.0);
-            for (float[] x : new float[][] {x1, x2}) {
-                for (int i = 0; i < x.length; i++) {
-                    x[i] *= (float) (1 + i % d % 5);
+        // Up to four rounds: a draw's cumulative share can fall within 1e-4 of 0.99 near its rank
+        // (about one check in ten with some 30 rows), where float32 and float64 may round the
+        // rank differently and the reference skips it; one round of five failed for 3 skips of 5
+        // (seed 69056909204912).
+        for (int round = 0; round < 4 && checked < 3; round++) {
+            for (int m1 : new int[] {1, 2, 7, 23, 40}) {
+                int m2 = 3 + rnd.nextInt(37);
+                float[] x1 = TestData.gaussian(rnd, m1 * d, 1.0);
+                float[] x2 = TestData.gaussian(rnd, m2 * d, 1.0);
+                for (float[] x : new float[][] {x1, x2}) {
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] *= (float) (1 + i % d % 5);
+                    }
                 }
-            }
-            CovarianceSimilarity.Factor f1 = cs.factor(x1, m1, d);
-            CovarianceSimilarity.Factor f2 = cs.factor(x2, m2, d);
-            CovarianceSimilarity.Factor c1 = cs.factorFromColumns(x1, m1, d);
-            CovarianceSimilarity.Factor c2 = cs.factorFromColumns(x2, m2, d);
-            double got = cs.score(f1, f2);
-            double viaColumns = cs.score(c1, c2);
-            report.append(String.format(" [m=%d,%d ranks %d,%d score %.6f vs %.6f]", m1, m2, f1.rank(), f2.rank(), got,
-                    viaColumns));
-            assertEquals(c1.rank(), f1.rank(), report.toString());
-            assertEquals(c2.rank(), f2.rank(), report.toString());
-            assertEquals(viaColumns, got, 1e-4 * viaColumns, report.toString());
-            assertEquals(c1.frobenius(), f1.frobenius(), 1e-5 * c1.frobenius(), report.toString());
-            double[] ref = reference(x1, m1, x2, m2, d, 0.99);
-            if (ref != null) {
-                assertEquals((int) ref[1], f1.rank(), report.toString());
-                assertEquals(ref[0], got, 1e-4 * ref[0], report.toString());
-                checked++;
+                CovarianceSimilarity.Factor f1 = cs.factor(x1, m1, d);
+                CovarianceSimilarity.Factor f2 = cs.factor(x2, m2, d);
+                CovarianceSimilarity.Factor c1 = cs.factorFromColumns(x1, m1, d);
+                CovarianceSimilarity.Factor c2 = cs.factorFromColumns(x2, m2, d);
+                double got = cs.score(f1, f2);
+                double viaColumns = cs.score(c1, c2);
+                report.append(String.format(" [m=%d,%d ranks %d,%d score %.6f vs %.6f]", m1, m2, f1.rank(), f2.rank(), got,
+                        viaColumns));
+                assertEquals(c1.rank(), f1.rank(), report.toString());
+                assertEquals(c2.rank(), f2.rank(), report.toString());
+                assertEquals(viaColumns, got, 1e-4 * viaColumns, report.toString());
+                assertEquals(c1.frobenius(), f1.frobenius(), 1e-5 * c1.frobenius(), report.toString());
+                double[] ref = reference(x1, m1, x2, m2, d, 0.99);
+                if (ref != null) {
+                    assertEquals((int) ref[1], f1.rank(), report.toString());
+                    assertEquals(ref[0], got, 1e-4 * ref[0], report.toString());
+                    checked++;
+                }
             }
         }
         assertTrue(checked >= 3, report + ": too few non-borderline draws");
