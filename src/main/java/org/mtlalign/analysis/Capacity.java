@@ -82,23 +82,12 @@ public final class Capacity {
      */
     public Suggestion suggest(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, double lambda, double energy) {
         int k = xs.length;
-        if (k == 0 || rows.length != k || ys.length != k || cols.length != k) {
-            throw new IllegalArgumentException("capacity: " + k + " inputs, " + rows.length + " row counts, " + ys.length
-                    + " targets and " + cols.length + " column counts; need the same number (>= 1) of each");
-        }
         if (!(energy > 0 && energy <= 1) || !(lambda >= 0) || Double.isInfinite(lambda) || d < 1) {
             throw new IllegalArgumentException("capacity: energy must be in (0, 1], lambda finite and >= 0, d >= 1; got "
                     + energy + ", " + lambda + ", " + d);
         }
-        for (int i = 0; i < k; i++) {
-            if (rows[i] < 1 || cols[i] < 1 || xs[i].length < (long) rows[i] * d || ys[i].length < (long) rows[i] * cols[i]) {
-                throw new IllegalArgumentException("capacity: task " + i + " has " + xs[i].length + " input and "
-                        + ys[i].length + " target values for " + rows[i] + " rows, d = " + d + ", " + cols[i]
-                        + " target column(s)");
-            }
-            org.mtlalign.backend.cpu.CpuBackend.requireFinite("capacity: targets of task " + i, ys[i],
-                    (long) rows[i] * cols[i]);
-        }
+        // Inputs: their Gram matrices are checked where they are formed.
+        TaskArrays.check("capacity", xs, rows, d, ys, cols, false);
         int total = 0;
         for (int c : cols) {
             total += c;

@@ -182,6 +182,21 @@ public final class CovarianceSimilarity {
         return s;
     }
 
+    /**
+     * Similarity scores within 1% of each other cannot rank pairs: near-isotropic inputs (embeddings
+     * often are) score alike for every pair, since a task scores 1/sqrt(d) against an isotropic one
+     * whatever its own covariance.
+     */
+    public static boolean indistinct(double lowest, double highest) {
+        return highest - lowest < 0.01 * highest;
+    }
+
+    /** "the pairs' similarities span only 0.0360 to 0.0361 (less than 1%): the score cannot tell these inputs apart". */
+    public static String spread(double lowest, double highest) {
+        return String.format(java.util.Locale.ROOT, "the pairs' similarities span only %.4f to %.4f (less than 1%%): the "
+                + "score cannot tell these inputs apart", lowest, highest);
+    }
+
     public double energy() {
         return energy;
     }

@@ -74,23 +74,7 @@ public final class SvdReweighting {
     public double[] weights(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int r,
                             Variant variant, boolean centerLabels) {
         int k = xs.length;
-        if (k == 0 || rows.length != k || ys.length != k || cols.length != k || d < 1) {
-            throw new IllegalArgumentException("reweighting: " + k + " inputs, " + rows.length + " row counts, "
-                    + ys.length + " targets and " + cols.length + " column counts (d = " + d + "); need the same "
-                    + "number (>= 1) of each and d >= 1");
-        }
-        for (int i = 0; i < k; i++) {
-            if (rows[i] < 1 || cols[i] < 1 || xs[i].length < (long) rows[i] * d
-                    || ys[i].length < (long) rows[i] * cols[i]) {
-                throw new IllegalArgumentException("reweighting: task " + i + " has " + xs[i].length + " input and "
-                        + ys[i].length + " target values for " + rows[i] + " rows, d = " + d + ", " + cols[i]
-                        + " target column(s)");
-            }
-            org.mtlalign.backend.cpu.CpuBackend.requireFinite("reweighting: inputs of task " + i, xs[i],
-                    (long) rows[i] * d);
-            org.mtlalign.backend.cpu.CpuBackend.requireFinite("reweighting: targets of task " + i, ys[i],
-                    (long) rows[i] * cols[i]);
-        }
+        TaskArrays.check("reweighting", xs, rows, d, ys, cols, true);
         int total = 0;
         for (int c : cols) {
             total += c;

@@ -176,9 +176,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
             pairs.sort((a, b) -> Double.compare(sim[b[0]][b[1]], sim[a[0]][a[1]]));
             double hi = pairs.isEmpty() ? 0 : sim[pairs.get(0)[0]][pairs.get(0)[1]];
             double lo = pairs.isEmpty() ? 0 : sim[pairs.get(pairs.size() - 1)[0]][pairs.get(pairs.size() - 1)[1]];
-            if (pairs.size() > 1 && PairsCommand.flat(lo, hi)) {
+            if (pairs.size() > 1 && org.mtlalign.analysis.CovarianceSimilarity.indistinct(lo, hi)) {
                 // Ranked, they would name "candidates" by noise.
-                o.println("  none named: " + PairsCommand.spread(lo, hi) + " (near-isotropic inputs, as embeddings "
+                o.println("  none named: " + org.mtlalign.analysis.CovarianceSimilarity.spread(lo, hi) + " (near-isotropic inputs, as embeddings "
                         + "often are); 'mtl pairs' measures the transfer itself");
             } else {
                 for (int p = 0; p < Math.min(5, pairs.size()); p++) {

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import org.mtlalign.UserInputException;
+import org.mtlalign.analysis.CovarianceSimilarity;
 import org.mtlalign.backend.Backend;
 import org.mtlalign.data.Preparation;
 import org.mtlalign.data.PreparedTask;
@@ -257,14 +258,14 @@ public final class PairsCommand implements Callable<Integer> {
             int ii = i;
             double[] v = results.stream().mapToDouble(x -> x.stl()[ii] == null ? Double.NaN : x.stl()[ii].test()[0])
                     .toArray();
-            stlMean[i] = meanFinite(v);
-            stlSd[i] = sdFinite(v);
+            stlMean[i] = Stats.mean(v); // over the seeds that did not diverge (NaN)
+            stlSd[i] = Stats.std(v);
             stlN[i] = countFinite(v);
             for (int j = 0; j < k; j++) {
                 int jj = j;
                 double[] t = results.stream().mapToDouble(x -> x.transfer()[ii][jj]).toArray();
-                tMean[i][j] = meanFinite(t);
-                tSd[i][j] = sdFinite(t);
+                tMean[i][j] = Stats.mean(t);
+                tSd[i][j] = Stats.std(t);
                 tN[i][j] = countFinite(t);
                 simMean[i][j] = SweepCommand.mean(results.stream().mapToDouble(x -> x.similarity()[ii][jj]).toArray());
                 boolean allPos = true;
@@ -287,7 +288,7 @@ public final class PairsCommand implements Callable<Integer> {
             for (int i = 0; i < k; i++) {
                 if (x.stl()[i] != null) {
                     lateRuns += x.stl()[i].stillImproving() ? 1 : 0;
-                    if (neverImproved(x.stl()[i])) {
+                    if (x.stl()[i].neverImproved()) {
                         neverImproved.add("STL " + names.get(i) + ", seed " + x.seed());
                     }
                     if (x.stl()[i].diverged() != null) {
@@ -300,7 +301,7 @@ public final class PairsCommand implements Callable<Integer> {
                     PairwiseTransfer.Run p = x.pairs()[i][j];
                     if (p != null) {
                         lateRuns += p.stillImproving() ? 1 : 0;
-                        if (neverImproved(p)) {
+                        if (p.neverImproved()) {
                             neverImproved.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
                         }
                         if (p.diverged() != null) {
@@ -383,24 +384,9 @@ public final class PairsCommand implements Callable<Integer> {
         String every = seeds > 1 ? " in every seed" : " (one seed: may be noise; --seeds 3 or more says)";
         o.println();
         o.println(helps.isEmpty() ? "no partner helped a task" + every : "helped" + every + ":");
-        // The largest first; a long list (65 lines on digits-ovr at r = 1) is cut, the table and the JSON have all.
-        for (int n = 0; n < helps.size(); n++) {
-            if (n == LIST_LINES && helps.size() > LIST_LINES + 1) {
-                o.println("  ... and " + (helps.size() - n) + " more (the table above and --json have every pair)");
-                break;
-            }
-            int[] p = helps.get(n);
-            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
-        }
+        printList(o, helps, (i, j) -> pairLine(i, j, names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
         o.println(hurts.isEmpty() ? "no partner hurt a task" + every : "hurt" + every + ":");
-        for (int n = 0; n < hurts.size(); n++) {
-            if (n == LIST_LINES && hurts.size() > LIST_LINES + 1) {
-                o.println("  ... and " + (hurts.size() - n) + " more (the table above and --json have every pair)");
-                break;
-            }
-            int[] p = hurts.get(n);
-            o.println("  " + pairLine(p[0], p[1], names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
-        }
+        printList(o, hurts, (i, j) -> pairLine(i, j, names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
 
         o.println();
         Tables.matrix(o, "covariance similarity of the training inputs (eq. 5, energy " + energy
@@ -458,8 +444,8 @@ public final class PairsCommand implements Callable<Integer> {
                 }
                 double lo = pts.stream().mapToDouble(p -> p[0]).min().orElse(0);
                 double hi = pts.stream().mapToDouble(p -> p[0]).max().orElse(0);
-                if (spearmanWhy == null && flat(lo, hi)) {
-                    flatSimilarity = spread(lo, hi) + ", so this correlation ranks noise";
+                if (spearmanWhy == null && CovarianceSimilarity.indistinct(lo, hi)) {
+                    flatSimilarity = CovarianceSimilarity.spread(lo, hi) + ", so this correlation ranks noise";
                 }
             }
         }
@@ -646,57 +632,24 @@ public final class PairsCommand implements Callable<Integer> {
                 metrics.get(i).toUpperCase(Locale.ROOT), sim[i][j], notes);
     }
 
-    /** As 'mtl train' notes it: trained, not diverged, and no epoch beat the starting point. */
-    private static boolean neverImproved(PairwiseTransfer.Run r) {
-        return r.diverged() == null && r.epochsRun() > 0 && r.bestEpoch() == 0;
-    }
-
     /**
-     * Similarities within 1% of each other: near-isotropic inputs (embeddings often are) score alike
-     * for every pair (a task scores 1/sqrt(d) against an isotropic one whatever its covariance), so
-     * ranking pairs by them ranks noise.
+     * The pairs in order (the largest transfer first), each line from {@code line}; a long list (65
+     * lines on digits-ovr at r = 1) stops after {@link #LIST_LINES} and counts the rest, which the
+     * table and the JSON have.
      */
-    static boolean flat(double lo, double hi) {
-        return hi - lo < 0.01 * hi;
-    }
-
-    /** "the pairs' similarities span only 0.0360 to 0.0361 (less than 1%): the score cannot tell these inputs apart". */
-    static String spread(double lo, double hi) {
-        return String.format(Locale.ROOT, "the pairs' similarities span only %.4f to %.4f (less than 1%%): the score "
-                + "cannot tell these inputs apart", lo, hi);
+    private static void printList(PrintWriter o, List<int[]> pairs, java.util.function.BiFunction<Integer, Integer, String> line) {
+        for (int n = 0; n < pairs.size(); n++) {
+            if (n == LIST_LINES && pairs.size() > LIST_LINES + 1) {
+                o.println("  ... and " + (pairs.size() - n) + " more (the table above and --json have every pair)");
+                return;
+            }
+            o.println("  " + line.apply(pairs.get(n)[0], pairs.get(n)[1]));
+        }
     }
 
     private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {
         return String.format(Locale.ROOT, "%s, seed %d: loss %.4g against %.4g", run, seed, r.taskLoss()[t],
                 r.priorLoss()[t]);
-    }
-
-    private static double meanFinite(double[] v) {
-        double s = 0;
-        int n = 0;
-        for (double x : v) {
-            if (Double.isFinite(x)) {
-                s += x;
-                n++;
-            }
-        }
-        return n == 0 ? Double.NaN : s / n;
-    }
-
-    /** Sample standard deviation of the finite values (0 for one, NaN for none). */
-    private static double sdFinite(double[] v) {
-        int n = countFinite(v);
-        if (n == 0) {
-            return Double.NaN;
-        }
-        double m = meanFinite(v);
-        double s = 0;
-        for (double x : v) {
-            if (Double.isFinite(x)) {
-                s += (x - m) * (x - m);
-            }
-        }
-        return n < 2 ? 0 : Math.sqrt(s / (n - 1));
     }
 
     private static int countFinite(double[] v) {

@@ -415,20 +415,14 @@ public final class SweepCommand implements Callable<Integer> {
     static Cell train(Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks, long seed) {
         MtlExperiment exp = new MtlExperiment(backend, cfg);
         MtlModel model = exp.newModel(tasks);
-        int k = tasks.size();
-        double[] test = new double[k];
         try {
             TrainResult tr = new Trainer(backend, cfg.train()).train(model, tasks, null);
-            Evaluator ev = new Evaluator(backend);
-            for (int t = 0; t < k; t++) {
-                PreparedTask p = tasks.get(t);
-                test[t] = p.test().length > 0 ? ev.metrics(model, t, p, p.test()).primary() : Double.NaN;
-            }
-            // As 'mtl train' marks "cap, improving": all epochs ran and the best lies in their last tenth.
-            boolean late = tr.epochsRun() >= cfg.train().epochs()
-                    && tr.bestEpoch() > tr.epochsRun() - Math.max(2, tr.epochsRun() / 10);
-            return new Cell(cfg.rank(), seed, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(), late, test, null);
+            double[] test = MtlExperiment.testMetric(new Evaluator(backend), model, tasks);
+            // As 'mtl train' marks "cap, improving".
+            return new Cell(cfg.rank(), seed, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(),
+                    tr.stillImproving(cfg.train().epochs()), test, null);
         } catch (TrainingDivergedException ex) {
+            double[] test = new double[tasks.size()];
             java.util.Arrays.fill(test, Double.NaN);
             return new Cell(cfg.rank(), seed, Double.NaN, ex.epoch(), ex.bestEpoch(), false, test, ex.getMessage());
         }

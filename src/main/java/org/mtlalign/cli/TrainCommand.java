@@ -944,7 +944,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean alignKeptStart = false;
         for (ExperimentResult.Training t : res.trainings()) {
             // "still improving": the best epoch lies in the last tenth of the run.
-            boolean late = t.hitEpochCap() && t.bestEpoch() > t.epochsRun() - Math.max(2, t.epochsRun() / 10);
+            boolean late = t.hitEpochCap() && org.mtlalign.train.TrainResult.bestInLastTenth(t.epochsRun(), t.bestEpoch());
             String end = t.diverged() != null ? "diverged" : !t.hitEpochCap() ? "patience" : late ? "cap, improving" : "cap";
             // A resumed MTL model's epochs are this run's; the ones before the resume are said.
             boolean continued = epochsBefore > 0 && t.run().equals("MTL");

@@ -25,13 +25,12 @@ public final class FeatureNames {
         if (names == null) {
             return null;
         }
+        if (repeated(names) != null) {
+            return null;  // a name twice cannot be matched by name
+        }
         boolean defaults = true;
-        Set<String> seen = new HashSet<>();
         for (int j = 0; j < names.length; j++) {
             defaults &= names[j].equals(Integer.toString(j));
-            if (!seen.add(names[j])) {
-                return null;  // a name twice cannot be matched by name
-            }
         }
         return defaults ? null : names.clone();
     }

@@ -342,7 +342,8 @@ public final class MtlExperiment {
         return new SvdReweighting(backend).weights(tr.xs(), tr.rows(), d, tr.ys(), tr.cols(), r, cfg.reweight(), true);
     }
 
-    private double[] testMetric(Evaluator ev, MtlModel m, List<PreparedTask> tasks) {
+    /** Each task's headline metric on its test rows (NaN for a task without test rows). */
+    public static double[] testMetric(Evaluator ev, MtlModel m, List<PreparedTask> tasks) {
         double[] out = new double[tasks.size()];
         for (int i = 0; i < out.length; i++) {
             PreparedTask t = tasks.get(i);

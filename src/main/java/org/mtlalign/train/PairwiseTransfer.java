@@ -52,6 +52,11 @@ public final class PairwiseTransfer {
         public boolean noBetterThanPrior(int t) {
             return diverged == null && !(taskLoss[t] < 0.99 * priorLoss[t]);
         }
+
+        /** Trained, not diverged, and no epoch beat the starting point: the metrics are the initialisation's. */
+        public boolean neverImproved() {
+            return diverged == null && epochsRun > 0 && bestEpoch == 0;
+        }
     }
 
     /**
@@ -186,23 +191,22 @@ public final class PairwiseTransfer {
     private Run train(MtlExperiment exp, List<PreparedTask> sub) {
         MtlModel model = exp.newModel(sub);
         int n = sub.size();
-        double[] test = new double[n];
         double[] taskLoss = new double[n];
         double[] priorLoss = new double[n];
         try {
             TrainResult tr = new Trainer(backend, cfg.train()).train(model, sub, null);
             Evaluator ev = new Evaluator(backend);
+            double[] test = MtlExperiment.testMetric(ev, model, sub);
             for (int t = 0; t < n; t++) {
                 PreparedTask p = sub.get(t);
-                test[t] = p.test().length > 0 ? ev.metrics(model, t, p, p.test()).primary() : Double.NaN;
                 int[] rows = p.validation().length > 0 ? p.validation() : p.train();
                 taskLoss[t] = ev.meanLoss(model, t, p, rows);
                 priorLoss[t] = priorLoss(backend, p, rows);
             }
-            boolean late = tr.epochsRun() >= cfg.train().epochs()
-                    && tr.bestEpoch() > tr.epochsRun() - Math.max(2, tr.epochsRun() / 10);
-            return new Run(test, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(), late, null, taskLoss, priorLoss);
+            return new Run(test, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(),
+                    tr.stillImproving(cfg.train().epochs()), null, taskLoss, priorLoss);
         } catch (TrainingDivergedException ex) {
+            double[] test = new double[n];
             java.util.Arrays.fill(test, Double.NaN);
             java.util.Arrays.fill(taskLoss, Double.NaN);
             java.util.Arrays.fill(priorLoss, Double.NaN);
