@@ -173,10 +173,10 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         Loss loss = requested;
         String reason;
         if (t.labelCollision() != null && (requested == null ? distinct.size() <= MAX_CLASSES : requested != Loss.SQUARED)) {
-            // Classes would be merged (and inference would count too few of them): refuse
-            // rather than train on labels the file does not have.
+            // Classes would be merged (and inference would count too few of them) or named by a
+            // value the file does not have: refuse rather than train on labels the file does not have.
             throw new UserInputException(t.labelCollision() + " (task '" + t.name() + "'): class ids above "
-                    + "16777216 cannot be told apart in float32; renumber the classes 0..C-1 (in numpy: "
+                    + "16777216 are not all exact in float32; renumber the classes 0..C-1 (in numpy: "
                     + "np.unique(y, return_inverse=True)[1]), or pass --loss squared if they are real values");
         }
         if (loss == null) {

@@ -3,9 +3,11 @@ package org.mtlalign.data;
 import java.util.HashMap;
 
 /**
- * Whole numbers that float32 cannot hold exactly (beyond 2^24 = 16777216), by the float each
- * became: two different ones on one float are labels that would merge into one class. The file
- * readers note them ({@link NpyArray#integerCollision()}); the label encoder refuses classes then.
+ * Whole numbers beyond 2^24 = 16777216, where float32 cannot hold every integer, by the float each
+ * became: two different ones on one float are labels that would merge into one class, and one
+ * that float32 changed (20000001 becomes 2.0E7) is a class named by a value the file does not
+ * have. The file readers note every such number, exact ones too (16777216 and 16777217 merge on
+ * the exact 16777216), see {@link NpyArray#integerCollision()}; the label encoder refuses classes then.
  */
 final class IntegerCollisions {
     // Past this many distinct rounded values the column is not a set of class ids anyway.
@@ -13,29 +15,39 @@ final class IntegerCollisions {
     // Per column (labels of different columns are different tasks): float value -> exact value.
     private final HashMap<Integer, HashMap<Float, Long>> byColumn = new HashMap<>();
     private final java.util.TreeMap<Integer, String> examples = new java.util.TreeMap<>();
+    // Per column, the first number float32 changed without merging it with another (yet).
+    private final java.util.TreeMap<Integer, String> changed = new java.util.TreeMap<>();
     private int tracked;
 
-    /** Notes a whole number {@code exact} of column {@code column} that became {@code f} in float32. */
+    /** Notes a whole number {@code exact} beyond 2^24 of column {@code column} that became {@code f} in float32. */
     void note(int column, long exact, float f) {
-        if ((double) f == exact || tracked >= MAX_TRACKED || examples.containsKey(column)) {
+        if (tracked >= MAX_TRACKED || examples.containsKey(column)) {
             return;
         }
         Long other = byColumn.computeIfAbsent(column, c -> new HashMap<>()).putIfAbsent(f, exact);
         if (other == null) {
             tracked++;
+            if ((double) f != exact && !changed.containsKey(column)) {
+                changed.put(column, exact + " becomes " + f + " in float32");
+            }
         } else if (other != exact) {
             examples.put(column, Math.min(other, exact) + " and " + Math.max(other, exact) + " both become " + f
                     + " in float32");
         }
     }
 
-    /** The first column's pair found, as "A and B both become F in float32", or null. */
+    /**
+     * The first column's pair found, as "A and B both become F in float32", else the first column's
+     * changed number, as "A becomes F in float32", or null.
+     */
     String example() {
-        return examples.isEmpty() ? null : examples.firstEntry().getValue();
+        return !examples.isEmpty() ? examples.firstEntry().getValue()
+                : changed.isEmpty() ? null : changed.firstEntry().getValue();
     }
 
-    /** Column {@code column}'s pair, or null. */
+    /** Column {@code column}'s pair, else its changed number, or null. */
     String example(int column) {
-        return examples.get(column);
+        String pair = examples.get(column);
+        return pair != null ? pair : changed.get(column);
     }
 }

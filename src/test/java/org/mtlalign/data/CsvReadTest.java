@@ -539,6 +539,23 @@ class CsvReadTest {
         Path apart = Files.writeString(dir.resolve("ids-apart.csv"), "16777216\n1099511627776\n3\n1e30\n1.5\n");
         assertEquals(null, Csv.read(apart).integerCollision());
     }
+    /**
+     * In CSV too, a class id float32 merges onto an exact one (16777217 onto 16777216) is noticed,
+     * and one it rounds to a number the file does not have; fresh ids per run.
+     */
+    @Test
+    void largeIntegerLabelsMergedOntoAnExactOneOrChangedAreNoted() throws Exception {
+        long seed = System.nanoTime();
+        java.util.Random rnd = new java.util.Random(seed);
+        long base = (1L + rnd.nextInt(1 << 20)) << 24;
+        long odd = (1L << 24) + 8L * rnd.nextInt(1 << 20) + 1;
+        Path merged = Files.writeString(dir.resolve("ids-exact.csv"), "label\n" + (base + 1) + "\n5\n" + base + "\n");
+        assertEquals(base + " and " + (base + 1) + " both become " + (float) base + " in float32",
+                Csv.read(merged).integerCollision(), "seed=" + seed);
+        Path changed = Files.writeString(dir.resolve("ids-odd.csv"), "label\n5\n" + odd + "\n" + (odd + 8) + "\n");
+        assertEquals(odd + " becomes " + (float) odd + " in float32", Csv.read(changed).integerCollision(),
+                "seed=" + seed);
+    }
     /** Timestamps such as 1.7e9 + N(0, 1) seconds lose all their variation in float32: named. */
     @Test
     void columnsWhoseDigitsFloat32DropsAreNamed() throws Exception {

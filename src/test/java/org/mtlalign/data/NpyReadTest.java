@@ -739,6 +739,52 @@ class NpyReadTest {
         assertEquals(3, EncodedLabels.encode(Task.fromArrays("ok", xa, "X.npy", oa, ok.toString()), null).outputs());
     }
     /**
+     * Class ids beyond 2^24 that float32 merges onto an exact one (k * 2^24 and k * 2^24 + 1 are
+     * both k * 2^24 there), or rounds to a whole number the file does not have (an odd id between
+     * 2^24 and 2^25): both are refused as classes, not trained as one class (the error said "a
+     * single label value") or named by the rounded value (mtl predict printed p(y = 20000000) for
+     * labels 20000001, 20000002, 20000003). Fresh ids per run; a float64 reference says what float32 did.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"<i8", "<u8", ">i8", "<f8", "<i4", "<u4"})
+    void largeClassIdsFloat32MergesOntoAnExactOneOrChangesAreRefused(String descr) throws IOException {
+        Random rnd = new Random(SEED ^ descr.hashCode());
+        long base = (1L + rnd.nextInt(descr.endsWith("4") ? 100 : 1 << 20)) << 24;  // exact in float32
+        long odd = (1L << 24) + 8L * rnd.nextInt(1 << 20) + 1;  // spacing 2 there: rounded, apart from odd + 8
+        assertEquals((double) base, (double) (float) base);
+        assertEquals((double) base, (double) (float) (base + 1), "seed=" + SEED);
+        assertTrue((double) (float) odd != odd && (float) odd != (float) (odd + 8), "seed=" + SEED);
+        int n = 3 * (5 + rnd.nextInt(7));
+        NpyArray xa = new NpyArray(new int[] {n, 1}, new float[n], "<f4", false);
+        long[][] cases = {{base, base + 1, 3}, {odd, odd + 8, 3}};
+        for (int c = 0; c < cases.length; c++) {
+            int size = descr.endsWith("4") ? 4 : 8;
+            ByteBuffer data = ByteBuffer.allocate(n * size)
+                    .order(descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                long v = cases[c][i % 3];
+                if (descr.endsWith("f8")) {
+                    data.putDouble(v);
+                } else if (size == 4) {
+                    data.putInt((int) v);
+                } else {
+                    data.putLong(v);
+                }
+            }
+            Path y = dir.resolve("ids" + c + "-" + descr.replaceAll("[<>]", "") + ".npy");
+            Files.write(y, NpyBytes.file(1, NpyBytes.dict(descr, false, new int[] {n}), data.array()));
+            NpyArray ya = Npy.read(y);
+            String want = c == 0 ? base + " and " + (base + 1) + " both become " + (float) base + " in float32"
+                    : odd + " becomes " + (float) odd + " in float32";
+            assertEquals(want, ya.integerCollision(), "seed=" + SEED);
+            Task t = Task.fromArrays("ids", xa, "X.npy", ya, y.toString());
+            String m = assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, null)).getMessage();
+            assertTrue(m.startsWith(y + ": labels " + want), m);
+            assertEquals(org.mtlalign.model.Loss.SQUARED,
+                    EncodedLabels.encode(t, org.mtlalign.model.Loss.SQUARED).loss());
+        }
+    }
+    /**
      * float64 columns such as 1e9 + N(0, 1) are constant in float32: the reader says which column
      * and how much survived, in C and Fortran order; a column float32 holds well is not reported.
      */
