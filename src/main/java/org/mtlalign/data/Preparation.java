@@ -291,14 +291,19 @@ public final class Preparation {
             if (median > 0 && scale[i] > LOSS_SCALE_RATIO * median) {
                 int c = t.targetColumns();
                 w.add(String.format(java.util.Locale.ROOT, "task '%s': its squared loss starts at %.3g (half its label "
-                        + "variance%s), %.0f times the other tasks' median (%.3g); the summed loss that trains the shared "
+                        + "variance%s), %s times the other tasks' median (%.3g); the summed loss that trains the shared "
                         + "module and decides early stopping is mostly this task, so the others' transfer reflects the "
                         + "label scales; bring the tasks' labels to comparable scales (e.g. unit variance, or pass "
                         + "--standardize-labels)", t.name(),
-                        scale[i], c > 1 ? ", summed over its " + c + " outputs" : "", scale[i] / median, median));
+                        scale[i], c > 1 ? ", summed over its " + c + " outputs" : "", times(scale[i] / median), median));
             }
         }
         return w;
+    }
+
+    /** A ratio as "37", or "9.02e+11" once whole digits would run on (labels of 1e6 next to 1e-6 gave 25 digits). */
+    private static String times(double ratio) {
+        return String.format(java.util.Locale.ROOT, ratio < 1e6 ? "%.0f" : "%.3g", ratio);
     }
 
     private static double constantLoss(PreparedTask t) {

@@ -86,6 +86,18 @@ class PreparationScaleWarningTest {
         // Two tasks: measured against the other one.
         List<String> two = warnings(Preparation.Standardize.GLOBAL, c0, big);
         assertEquals(1, two.size(), "seed=" + SEED + ": " + two);
+        // Labels of size 1e6 next to 1e-6: the ratio is printed in three digits, as the losses
+        // beside it are, and is their quotient (it was printed with all of its 25 digits).
+        double hugeUnit = 1e5 + rnd.nextInt(1000) * 1e4;
+        double tinyUnit = 1e-7 + rnd.nextInt(1000) * 1e-8;
+        List<String> far = warnings(Preparation.Standardize.GLOBAL, labelled("tiny", rnd, 53, 4, z -> tinyUnit * z),
+                labelled("huge", rnd, 61, 4, z -> hugeUnit * z));
+        String h = far.stream().filter(s -> s.startsWith("task 'huge': its squared loss")).findFirst().orElseThrow();
+        java.util.regex.Matcher mt = java.util.regex.Pattern.compile(
+                "starts at (\\S+) \\(half its label variance\\), (\\S+) times the other tasks' median \\((\\S+)\\)").matcher(h);
+        assertTrue(mt.find() && !mt.group(2).matches(".*\\d{7}.*"), "seed=" + SEED + ": " + h);
+        double ratio = Double.parseDouble(mt.group(1)) / Double.parseDouble(mt.group(3));
+        assertEquals(ratio, Double.parseDouble(mt.group(2)), 0.01 * ratio, "seed=" + SEED + ": " + h);
         // Only relative scale matters: every task in the same large units is no warning.
         assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, big, labelled("big2", rnd, 60, 4, z -> 40 * z)),
                 "seed=" + SEED);
