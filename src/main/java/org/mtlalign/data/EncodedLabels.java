@@ -139,6 +139,36 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         return (at >= 0 ? reason.substring(0, at) : reason) + ", positive class '" + positive + "' (--positive)";
     }
 
+    /**
+     * Whether every labelled row of a q-column label matrix is 0 but for one 1: the one-hot classes
+     * that Keras-style code makes, which the multi-column rule would otherwise fit as q regression targets
+     * without a word.
+     */
+    private static boolean oneHot(float[] y, int q) {
+        int rows = 0;
+        for (int i = 0; i + q <= y.length; i += q) {
+            int ones = 0;
+            boolean missing = false;
+            for (int j = 0; j < q; j++) {
+                float v = y[i + j];
+                if (Float.isNaN(v)) {
+                    missing = true;
+                } else if (v == 1f) {
+                    ones++;
+                } else if (v != 0f) {
+                    return false;
+                }
+            }
+            if (!missing) {
+                if (ones != 1) {
+                    return false;
+                }
+                rows++;
+            }
+        }
+        return rows > 0;
+    }
+
     private static EncodedLabels encodeDefault(Task t, Loss requested) {
         float[] y = t.y();
         int q = t.labelColumns();
@@ -148,7 +178,10 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                         + " label columns; " + requested.cliName() + " loss needs a single label column");
             }
             return new EncodedLabels(Loss.SQUARED, y, q, null,
-                    requested == null ? q + " label columns: squared loss" : "squared loss (--loss)");
+                    requested != null ? "squared loss (--loss)"
+                            : oneHot(y, q) ? q + " label columns: squared loss (every row is one-hot: for " + q
+                                    + " classes save the class index instead, y.argmax(axis=1), as a 1-D label array)"
+                            : q + " label columns: squared loss");
         }
         // Counted exactly up to one past the largest class count any rule below accepts.
         TreeSet<Float> distinct = new TreeSet<>();

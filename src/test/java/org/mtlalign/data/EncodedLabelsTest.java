@@ -35,6 +35,35 @@ class EncodedLabelsTest {
         return assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, loss)).getMessage();
     }
 
+    /**
+     * One-hot label rows (m x C, as Keras code makes them) are still C regression targets, as the
+     * multi-column rule says, but the reason says they are one-hot and how to save classes; a
+     * multi-column target that merely holds 0s and 1s (two 1s in a row, or none) gets no such note.
+     */
+    @Test
+    void oneHotLabelRowsAreNamedInTheReason() {
+        long seed = System.nanoTime();
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 5 + rnd.nextInt(40);
+        int q = 2 + rnd.nextInt(6);
+        float[] y = new float[m * q];
+        for (int i = 0; i < m; i++) {
+            y[i * q + rnd.nextInt(q)] = 1;
+        }
+        y[rnd.nextInt(m) * q] = Float.NaN;  // a missing label does not hide it
+        EncodedLabels e = EncodedLabels.encode(new Task("t", new float[m], m, 1, y, q, false, "X.npy:y.npy"), null);
+        assertEquals(Loss.SQUARED, e.loss(), "seed=" + seed);
+        assertTrue(e.reason().startsWith(q + " label columns: squared loss (every row is one-hot")
+                && e.reason().contains("y.argmax(axis=1)"), "seed=" + seed + ": " + e.reason());
+        float[] multi = y.clone();
+        int row = rnd.nextInt(m);
+        java.util.Arrays.fill(multi, row * q, row * q + q, 0f);  // a row with no class
+        assertEquals(q + " label columns: squared loss", EncodedLabels.encode(
+                new Task("t", new float[m], m, 1, multi, q, false, "X.npy:y.npy"), null).reason(), "seed=" + seed);
+        assertEquals("squared loss (--loss)", EncodedLabels.encode(
+                new Task("t", new float[m], m, 1, y, q, false, "X.npy:y.npy"), Loss.SQUARED).reason());
+    }
+
     @Test
     void inferenceRules() {
         EncodedLabels two = EncodedLabels.encode(task(3, 7, 7, 3), null);
