@@ -61,8 +61,8 @@ public final class DataOptions {
 
     @Option(names = "--positive", paramLabel = "TASK=LABEL",
             description = "The positive class of binary task TASK, its label as written (a class name such as active, "
-                    + "or a value such as 0); default: the later label (the larger value, the later name). "
-                    + "Repeatable.")
+                    + "or a value such as 0, or False for a bool label array); default: the later label (the larger "
+                    + "value, the later name). Repeatable.")
     List<String> positive = new ArrayList<>();
 
     @Option(names = "--val", defaultValue = "0.2", description = "Validation fraction per task (default: ${DEFAULT-VALUE}).")

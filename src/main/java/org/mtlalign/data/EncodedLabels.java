@@ -116,13 +116,15 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
         String negative = e.classLabel(0);
         String pos = e.classLabel(1);
-        if (positive.equals(pos)) {
+        int named = e.namedClass(positive);
+        if (named == 1) {
             return e;
         }
-        if (!positive.equals(negative)) {
+        if (named != 0) {
             throw new UserInputException(what + " has the labels '" + negative + "' and '" + pos + "', not '" + positive
                     + "'");
         }
+        positive = negative;
         // The other label is positive: swap the classes, keeping the positive one last.
         float[] target = e.target().clone();
         for (int i = 0; i < target.length; i++) {
@@ -132,6 +134,34 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             e.classValues()[0]};
         String[] names = e.classNames() == null ? null : new String[] {e.classNames()[1], e.classNames()[0]};
         return new EncodedLabels(Loss.LOGISTIC, target, 1, values, positiveReason(e.reason(), positive), names);
+    }
+
+    /**
+     * The class (0 or 1) of a binary task that {@code text} names, or -1: its label as printed, or
+     * for numeric labels the same number written otherwise ("1.0" for 1), and True or False (any
+     * case) for labels 0 and 1, which is what a bool label array holds, as the CSV reader reads them.
+     */
+    private int namedClass(String text) {
+        for (int k = 1; k >= 0; k--) {
+            if (text.equals(classLabel(k))) {
+                return k;
+            }
+        }
+        if (classNames != null) {
+            return -1;
+        }
+        String t = text.strip();
+        double v;
+        if (classValues[0] == 0f && classValues[1] == 1f && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
+            v = t.equalsIgnoreCase("true") ? 1 : 0;
+        } else {
+            try {
+                v = Double.parseDouble(t);
+            } catch (NumberFormatException notANumber) {
+                return -1;
+            }
+        }
+        return v == classValues[1] ? 1 : v == classValues[0] ? 0 : -1;
     }
 
     private static String positiveReason(String reason, String positive) {

@@ -64,6 +64,45 @@ class EncodedLabelsTest {
                 new Task("t", new float[m], m, 1, y, q, false, "X.npy:y.npy"), Loss.SQUARED).reason());
     }
 
+    /**
+     * --positive names a class of bool labels (read as 0 and 1) by True or False as numpy prints
+     * them, and a numeric label written otherwise (1.0 for 1); a name that is neither class, or
+     * True for labels other than 0 and 1, is still refused.
+     */
+    @Test
+    void positiveClassByBoolNameOrNumberWrittenOtherwise() {
+        long seed = System.nanoTime();
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 7 + rnd.nextInt(30);
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            y[i] = i < 2 ? i : rnd.nextInt(2);
+        }
+        Task t = task(y);
+        for (String falseName : new String[] {"False", "false", "FALSE", "0.0", "0"}) {
+            EncodedLabels e = EncodedLabels.encode(t, null, falseName);
+            for (int i = 0; i < m; i++) {
+                assertEquals(1f - y[i], e.target()[i], "seed=" + seed + " " + falseName + " row " + i);
+            }
+            assertEquals("0", e.classLabel(1));
+            assertTrue(e.reason().endsWith("positive class '0' (--positive)"), e.reason());
+        }
+        for (String trueName : new String[] {"True", "true", "1.0", "1"}) {
+            assertArrayEquals(y, EncodedLabels.encode(t, null, trueName).target(), "seed=" + seed + " " + trueName);
+        }
+        assertTrue(error(t, "yes").contains("'0' and '1', not 'yes'"));
+        float[] shifted = y.clone();
+        for (int i = 0; i < m; i++) {
+            shifted[i] += 1;  // labels 1 and 2: True is not one of them
+        }
+        assertTrue(error(task(shifted), "True").contains("'1' and '2', not 'True'"));
+        assertArrayEquals(y, EncodedLabels.encode(task(shifted), null, "2.0").target(), "seed=" + seed);
+    }
+
+    private static String error(Task t, String positive) {
+        return assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, null, positive)).getMessage();
+    }
+
     @Test
     void inferenceRules() {
         EncodedLabels two = EncodedLabels.encode(task(3, 7, 7, 3), null);
