@@ -924,19 +924,52 @@ public final class TrainCommand implements Callable<Integer> {
                 + "--sampling proportional gives the large tasks more of the steps";
     }
 
+    private static String chanceCell(TaskReport t, String run, double metric) {
+        return Tables.num(metric) + (t.noBetterThanPrior().contains(run) ? "!" : "");
+    }
+
     /** @param epochsBefore epochs the resumed MTL model had trained before this run (0: not resumed) */
     private static void printResult(PrintWriter o, Warnings warnings, ExperimentResult res, ExperimentConfig cfg,
                                     List<PreparedTask> tasks, int epochsBefore) {
         o.println();
         o.println("test metric per task (transfer = MTL - STL, signed so + means MTL helps)");
         List<List<String>> rows = new ArrayList<>();
+        Map<String, List<String>> chance = new java.util.LinkedHashMap<>(); // run -> its tasks
+        for (String run : List.of("STL", "MTL", "MTL+align", "MTL+reweight")) {
+            chance.put(run, new ArrayList<>());
+        }
         for (TaskReport t : res.tasks()) {
-            rows.add(List.of(t.name(), t.metric(), Tables.num(t.stl()), Tables.num(t.mtl()), Tables.num(t.mtlAlign()),
-                    Tables.num(t.mtlReweight()), Tables.num(t.weight()),
+            rows.add(List.of(t.name(), t.metric(), chanceCell(t, "STL", t.stl()), chanceCell(t, "MTL", t.mtl()),
+                    chanceCell(t, "MTL+align", t.mtlAlign()), chanceCell(t, "MTL+reweight", t.mtlReweight()),
+                    Tables.num(t.weight()),
                     Tables.signed(t.transfer(), Math.max(Math.abs(t.stl()), Math.abs(t.mtl()))), t.transferSign()));
+            for (String run : t.noBetterThanPrior()) {
+                chance.get(run).add(t.name());
+            }
         }
         Tables.print(o, List.of("task", "metric", "STL", "MTL", "MTL+align", "MTL+reweight", "alpha", "transfer", "sign"),
                 rows);
+        List<String> flagged = new ArrayList<>();
+        chance.forEach((run, names) -> {
+            if (!names.isEmpty()) {
+                flagged.add(run + " " + String.join(", ", names));
+            }
+        });
+        if (!flagged.isEmpty()) {
+            // Beside the table (a metric such as AUC 0.50 or an MSE near the label variance does
+            // not say it by itself), and in the JSON's warnings.
+            String w = "! marks a model no better than predicting the training labels' mean or class rates on its "
+                    + "validation rows (" + String.join("; ", flagged) + "): it learned nothing from the inputs; "
+                    + "either the task has no signal at r = " + cfg.rank() + ", the training stopped on the plateau it "
+                    + "starts on (raise --patience or --epochs)"
+                    + (cfg.activation() == org.mtlalign.model.Activation.RELU
+                            ? ", its ReLU units all died (a wider --rank or --activation identity makes that rarer)" : "")
+                    + (res.tasks().size() > 1 ? ", or in MTL the other tasks took the shared module ('mtl pairs' "
+                            + "measures which)" : "")
+                    + "; a transfer involving it says little";
+            o.println("warning: " + w);
+            warnings.keep(w);
+        }
         o.println();
         o.println("how each training ended (early stopping on the weighted validation loss; 'cap' = all epochs ran)");
         List<List<String>> tr = new ArrayList<>();

@@ -172,6 +172,9 @@ public final class MtlExperiment {
         double[] mtl = nanArray(k);
         double[] aligned = nanArray(k);
         double[] reweighted = nanArray(k);
+        // Per run (STL, MTL, MTL+align, MTL+reweight) and task: its model learned nothing from the
+        // inputs (see PairwiseTransfer.noBetterThanPrior).
+        boolean[][] chance = new boolean[4][k];
         boolean stlRuns = cfg.runStl();
         boolean reweightRuns = cfg.reweight() != null && k > 1;
         // The training rows gathered once, for Algorithm 2, the similarity scores and the capacity.
@@ -210,12 +213,14 @@ public final class MtlExperiment {
                 trainings[0] = ExperimentResult.Training.of("MTL", tr, cfg.train());
                 mtlTrainedHook.accept(mtlModel);
                 System.arraycopy(testMetric(ev, mtlModel, tasks), 0, mtl, 0, k);
+                markChance(ev, mtlModel, tasks, chance[1]);
                 if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
                     log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
                     try {
                         alignedModel = align(mtlModel, tasks, quiet);
                         trainings[1] = lastAlignTraining;
                         System.arraycopy(testMetric(ev, alignedModel, tasks), 0, aligned, 0, k);
+                        markChance(ev, alignedModel, tasks, chance[2]);
                     } catch (TrainingDivergedException e) {
                         trainings[1] = ExperimentResult.Training.diverged("MTL+align", e.in("MTL+align"));
                     }
@@ -229,6 +234,7 @@ public final class MtlExperiment {
                     trainings[2] = ExperimentResult.Training.of("MTL+reweight", tr, scratch);
                     reweightedModel = m;
                     System.arraycopy(testMetric(ev, m, tasks), 0, reweighted, 0, k);
+                    markChance(ev, m, tasks, chance[3]);
                 } catch (TrainingDivergedException e) {
                     // The other runs' results stand; this one is reported as diverged.
                     trainings[2] = ExperimentResult.Training.diverged("MTL+reweight", e.in("MTL+reweight"));
@@ -244,6 +250,7 @@ public final class MtlExperiment {
                     trainings[3 + i] = ExperimentResult.Training.of(run, tr, scratch);
                     stl[i] = tasks.get(i).test().length > 0
                             ? ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary() : Double.NaN;
+                    chance[0][i] = learnedNothing(ev, m, 0, tasks.get(i));
                 } catch (TrainingDivergedException e) {
                     trainings[3 + i] = ExperimentResult.Training.diverged(run, e.in(run));
                 }
@@ -288,7 +295,7 @@ public final class MtlExperiment {
             reports.add(new TaskReport(t.name(), t.loss().cliName(), t.labels().reason(), t.train().length,
                     t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
                     stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign,
-                    classLabels(t.labels())));
+                    classLabels(t.labels()), chanceRuns(chance, i)));
         }
         List<ExperimentResult.Training> ran = new ArrayList<>();
         for (ExperimentResult.Training t : trainings) {
@@ -340,6 +347,35 @@ public final class MtlExperiment {
         int total = tr.totalOutputs();
         int r = SvdReweighting.rank(cfg.reweightRank(), cfg.rank(), k, d, total);
         return new SvdReweighting(backend).weights(tr.xs(), tr.rows(), d, tr.ys(), tr.cols(), r, cfg.reweight(), true);
+    }
+
+    /**
+     * Whether model head {@code head} does no better on task {@code t} than the constant prediction
+     * ({@link PairwiseTransfer#noBetterThanPrior(double, double)}), scored on its validation rows
+     * (its training rows when it has none), as {@code mtl pairs} scores its runs.
+     */
+    boolean learnedNothing(Evaluator ev, MtlModel m, int head, PreparedTask t) {
+        int[] rows = t.validation().length > 0 ? t.validation() : t.train();
+        return PairwiseTransfer.noBetterThanPrior(ev.meanLoss(m, head, t, rows),
+                PairwiseTransfer.priorLoss(backend, t, rows));
+    }
+
+    private void markChance(Evaluator ev, MtlModel m, List<PreparedTask> tasks, boolean[] into) {
+        for (int t = 0; t < tasks.size(); t++) {
+            into[t] = learnedNothing(ev, m, t, tasks.get(t));
+        }
+    }
+
+    private static final String[] RUNS = {"STL", "MTL", "MTL+align", "MTL+reweight"};
+
+    private static List<String> chanceRuns(boolean[][] chance, int task) {
+        List<String> runs = new ArrayList<>();
+        for (int r = 0; r < RUNS.length; r++) {
+            if (chance[r][task]) {
+                runs.add(RUNS[r]);
+            }
+        }
+        return List.copyOf(runs);
     }
 
     /** Each task's headline metric on its test rows (NaN for a task without test rows). */

@@ -50,7 +50,7 @@ public final class PairwiseTransfer {
          * training), so a transfer measured against or with it says little about the partner.
          */
         public boolean noBetterThanPrior(int t) {
-            return diverged == null && !(taskLoss[t] < 0.99 * priorLoss[t]);
+            return diverged == null && PairwiseTransfer.noBetterThanPrior(taskLoss[t], priorLoss[t]);
         }
 
         /** Trained, not diverged, and no epoch beat the starting point: the metrics are the initialisation's. */
@@ -212,6 +212,15 @@ public final class PairwiseTransfer {
             java.util.Arrays.fill(priorLoss, Double.NaN);
             return new Run(test, Double.NaN, ex.epoch(), ex.bestEpoch(), false, ex.getMessage(), taskLoss, priorLoss);
         }
+    }
+
+    /**
+     * A model's mean task loss is no better than the constant prediction's when it is not at least
+     * 1% below it: the model learned nothing usable from the inputs (the margin keeps a run that
+     * only fitted the label mean through its bias from counting as learned).
+     */
+    public static boolean noBetterThanPrior(double taskLoss, double priorLoss) {
+        return !(taskLoss < 0.99 * priorLoss);
     }
 
     /**

@@ -8,8 +8,14 @@ package org.mtlalign.train;
  * @param classes a classification task's class labels in class-index order (names of text labels,
  *                else the label values as written, e.g. "0", "1"; the positive class of a binary
  *                task last); null for regression
+ * @param noBetterThanPrior the runs among STL, MTL, MTL+align and MTL+reweight whose model's
+ *                validation loss on this task is not 1% below that of predicting the training
+ *                labels' mean or class rates: it learned nothing from the inputs (no signal at
+ *                this width, a ReLU layer that died, a training that stopped on its starting
+ *                plateau, or, in MTL, the other tasks took the shared module)
  */
 public record TaskReport(String name, String loss, String lossReason, int trainRows, int validationRows, int testRows,
                          int outputs, String metric, double stl, double mtl, double mtlAlign, double mtlReweight,
-                         double weight, double transfer, String transferSign, java.util.List<String> classes) {
+                         double weight, double transfer, String transferSign, java.util.List<String> classes,
+                         java.util.List<String> noBetterThanPrior) {
 }

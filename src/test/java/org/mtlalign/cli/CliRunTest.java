@@ -48,6 +48,42 @@ class CliRunTest {
                 new org.mtlalign.train.ExperimentResult.Training("MTL", 20, 1, 3.9, false, "diverged at epoch 21"), 0, 6));
     }
 
+    /**
+     * A task whose labels are noise learns nothing from its inputs: its STL metric is marked ! in
+     * the table, the warning names it, and the JSON lists the run; a task with signal gets no mark.
+     */
+    @Test
+    void aModelNoBetterThanTheConstantPredictionIsMarked() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 2;
+        int ms = 3000;
+        float[] xs = TestData.gaussian(rnd, ms * d, 1.0);
+        float[] ys = new float[ms];
+        for (int i = 0; i < ms; i++) {
+            ys[i] = (float) (1.2 * xs[i * d] + 1.6 * xs[i * d + 1] + 0.5 * rnd.nextGaussian());
+        }
+        String signal = CliTestSupport.writeTask(dir, "signal", "signal", xs, ms, d, ys);
+        int mn = 5000;
+        String noise = CliTestSupport.writeTask(dir, "noise", "noise", TestData.gaussian(rnd, mn * d, 1.0), mn, d,
+                TestData.gaussian(rnd, mn, 1.0));
+        Path json = dir.resolve("chance.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", signal, "--task", noise, "--rank", "1",
+                "--epochs", "30", "--backend", "cpu", "--json", json.toString());
+        assertEquals(0, r.code(), "seed " + seed + ": " + r.all());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        JsonObject sig = j.getAsJsonArray("tasks").get(0).getAsJsonObject();
+        JsonObject noi = j.getAsJsonArray("tasks").get(1).getAsJsonObject();
+        assertEquals("[]", sig.getAsJsonArray("noBetterThanPrior").toString(), "seed " + seed + ": " + r.all());
+        assertTrue(noi.getAsJsonArray("noBetterThanPrior").toString().contains("\"STL\""), "seed " + seed + ": " + noi);
+        String row = r.out().lines().filter(l -> l.startsWith("noise ")).findFirst().orElseThrow();
+        assertTrue(row.trim().split("\\s+")[2].endsWith("!"), row);
+        String sigRow = r.out().lines().filter(l -> l.startsWith("signal ")).findFirst().orElseThrow();
+        assertFalse(sigRow.contains("!"), sigRow);
+        assertTrue(r.all().contains("learned nothing from the inputs") && r.all().contains("(STL noise"), r.all());
+        assertTrue(j.getAsJsonArray("warnings").toString().contains("learned nothing"), j.toString());
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
