@@ -25,9 +25,15 @@ public final class Backends {
     /**
      * As {@link #select(String, Consumer)}, with {@code cpuWorkers} worker threads for the CPU
      * backend (0: {@link CpuBackend#defaultWorkers()}).
+     *
+     * @throws IllegalArgumentException for {@code cpuWorkers} outside 0..{@value CpuBackend#MAX_WORKERS}
      */
     public static Backend select(String choice, int cpuWorkers, Consumer<String> notice) {
         checkName(choice);
+        if (cpuWorkers < 0 || cpuWorkers > CpuBackend.MAX_WORKERS) {
+            throw new IllegalArgumentException("cpuWorkers must be in 0.." + CpuBackend.MAX_WORKERS
+                    + " (0: the default), got " + cpuWorkers);
+        }
         if (notice == null) {
             notice = line -> { }; // null: nothing is said
         }

@@ -80,6 +80,22 @@ class LibraryGuardsTest {
         }
     }
 
+    /**
+     * Backends.select's cpuWorkers: 0 is the default; a negative count was taken as 0 without a
+     * word, where CpuBackend(int) refuses it.
+     */
+    @Test
+    void negativeWorkerCountsAreRefused() {
+        for (String choice : new String[] {"cpu", "auto"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> org.mtlalign.backend.Backends.select(choice, -2, null));
+            assertTrue(e.getMessage().contains("-2"), e.getMessage());
+        }
+        try (org.mtlalign.backend.Backend b = org.mtlalign.backend.Backends.select("cpu", 0, null)) {
+            assertTrue(b.concurrency() >= 1);
+        }
+    }
+
     @Test
     void sharedInputsMustBeShared() {
         Task a = regression("a", 31, 5);
