@@ -70,6 +70,7 @@ public final class SvdReweighting {
      * @throws IllegalArgumentException for arrays that do not match (k inputs, row counts, targets
      *     and column counts; at least rows[i] x d inputs and rows[i] x cols[i] targets, rows[i] and
      *     cols[i] >= 1) or that hold NaN or an infinity
+     * @throws org.mtlalign.UserInputException for r outside 1..min(d, total label columns)
      */
     public double[] weights(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int r,
                             Variant variant, boolean centerLabels) {

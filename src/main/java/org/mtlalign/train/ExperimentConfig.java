@@ -12,7 +12,7 @@ import org.mtlalign.model.Activation;
  * @param rank        width r of the shared module
  * @param alignMode   Algorithm 1 as stated (FIXED_B: B frozen, R_i and heads trained) or JOINT
  * @param reweight    Algorithm 2 variant, or null to skip the reweighted run
- * @param reweightRank the r of Algorithm 2 (0 means the shared module's r)
+ * @param reweightRank the r of Algorithm 2 (0 means min(r, k - 1), see {@link SvdReweighting#rank})
  * @param energy      the similarity score's rank rule (0.99 in the paper)
  */
 public record ExperimentConfig(int rank, Activation activation, boolean bias, TrainConfig train,
