@@ -34,7 +34,9 @@ public final class DataOptions {
     @Option(names = "--labels", paramLabel = "Y", description = "... with labels Y (m x k), one column per task (a .npz: its only array or y/Y).")
     Path labels;
 
-    @Option(names = "--names", split = ",", paramLabel = "A,B,..", description = "Task names for the columns of --labels.")
+    @Option(names = "--names", split = ",", paramLabel = "NAME",
+            description = "Task names for the columns of --labels, comma-separated (default: a CSV's header, else "
+                    + "task0, task1, ...).")
     List<String> names = new ArrayList<>();
 
     @Option(names = "--suite", paramLabel = "NAME",

@@ -30,7 +30,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "An experiment name, or 'all'.")
     String name;
 
-    @Option(names = "--quick", description = "Small sizes (the whole set in minutes on a laptop CPU).")
+    @Option(names = "--quick", description = "Small sizes (the whole set in under a minute on a 2-core CPU).")
     boolean quick;
 
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")

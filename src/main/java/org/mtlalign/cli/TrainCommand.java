@@ -60,7 +60,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue training the MTL model saved in DIR for --epochs more epochs, with the data options "
-                    + "and architecture saved there; saves back into DIR unless --out is given.")
+                    + "and architecture saved there and its training options (optimizer, lr, batch, momentum, weight "
+                    + "decay, sampling, patience) unless given; saves back into DIR unless --out is given.")
     Path resume;
 
     @Option(names = "--transfer-target", paramLabel = "TASK",

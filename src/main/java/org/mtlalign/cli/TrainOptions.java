@@ -21,7 +21,8 @@ public final class TrainOptions extends FitOptions {
     float alignLrFactor;
 
     @Option(names = "--reweight", defaultValue = "normalized", paramLabel = "normalized|paper|none",
-            description = "Algorithm 2 weights: normalized (cosine, default) or paper (||theta_i^T U_r||).")
+            description = "Algorithm 2 weights: normalized (cosine, default) or paper (||theta_i^T U_r||); none skips "
+                    + "the reweighted model.")
     String reweight;
 
     @Option(names = "--reweight-rank", defaultValue = "0",
