@@ -44,8 +44,9 @@ public final class SvdReweighting {
 
     /**
      * The rank Algorithm 2 uses: {@code requested} when positive (an error outside
-     * 1..min(d, total label columns)), else min(sharedRank, k - 1, d, total): with r >= k every
-     * normalized weight is 1, so by default at most k - 1 directions are kept.
+     * 1..min(d, total label columns)), else min(sharedRank, k - 1, d, total): with r at or above the
+     * total label columns (k when every task has one) every normalized weight is 1, so by default
+     * at most k - 1 directions are kept.
      */
     public static int rank(int requested, int sharedRank, int k, int d, int totalOutputs) {
         int max = Math.min(d, totalOutputs);

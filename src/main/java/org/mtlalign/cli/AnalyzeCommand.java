@@ -42,8 +42,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
     Integer rank;
 
     @Option(names = "--reweight-rank", defaultValue = "0",
-            description = "The r of Algorithm 2 (default: min(r, k - 1), as in 'mtl train'; at r >= k every normalized "
-                    + "weight is 1).")
+            description = "The r of Algorithm 2 (default: min(r, k - 1), as in 'mtl train'; at r >= the number of label "
+                    + "columns, k for binary and single-column tasks, every normalized weight is 1).")
     int reweightRank;
 
     @Option(names = "--energy", defaultValue = "0.99",

@@ -26,7 +26,8 @@ public final class TrainOptions extends FitOptions {
     String reweight;
 
     @Option(names = "--reweight-rank", defaultValue = "0",
-            description = "The r of Algorithm 2 (default: min(r, k - 1); at r >= k every normalized weight is 1).")
+            description = "The r of Algorithm 2 (default: min(r, k - 1); at r >= the number of label columns, k for "
+                    + "binary and single-column tasks, every normalized weight is 1).")
     int reweightRank;
 
     @Option(names = "--energy", defaultValue = "0.99",
