@@ -88,12 +88,13 @@ public final class Capacity {
         }
         // Inputs: their Gram matrices are checked where they are formed.
         TaskArrays.check("capacity", xs, rows, d, ys, cols, false);
+        float[][] scaled = exactlyRescaled(ys, rows, cols);
         int total = 0;
         for (int c : cols) {
             total += c;
         }
         int p = Math.min(d, total);
-        float[] w = normalisedFits(k, i -> xs[i], rows, d, i -> ys[i], cols, total, lambda);
+        float[] w = normalisedFits(k, i -> xs[i], rows, d, i -> scaled[i], cols, total, lambda);
         float[] s = new float[p];
         float[] u = new float[d * p];
         backend.svd(w, 1, d, total, u, s, new float[total * p]);
@@ -112,7 +113,7 @@ public final class Capacity {
             sv[i] = s[i];
         }
         int energyRank = Math.max(1, r);
-        double[] err = validationError(xs, rows, d, ys, cols, total, lambda);
+        double[] err = validationError(xs, rows, d, scaled, cols, total, lambda);
         int suggested = energyRank;
         if (err != null) {
             double best = Double.POSITIVE_INFINITY;
@@ -134,6 +135,36 @@ public final class Capacity {
             weak = best > 1 - WEAK_SHARE;
         }
         return new Suggestion(suggested, Math.min(total, d), sv, energy, energyRank, err, weak);
+    }
+
+    /**
+     * Targets far from unit scale, brought near it by a power of two (exact in float, so the
+     * scale-free result is unchanged): squared errors of labels around 1e20 overflow float32, and
+     * of labels around 1e-25 underflow to zero, and one such task made every width's held-out
+     * error NaN. Tasks already within 2^-32..2^32 are passed as they are.
+     */
+    static float[][] exactlyRescaled(float[][] ys, int[] rows, int[] cols) {
+        float[][] out = ys;
+        for (int i = 0; i < ys.length; i++) {
+            int n = rows[i] * cols[i];
+            float max = 0;
+            for (int j = 0; j < n; j++) {
+                max = Math.max(max, Math.abs(ys[i][j]));
+            }
+            if (max == 0 || (max >= 0x1p-32f && max <= 0x1p32f)) {
+                continue;
+            }
+            int e = Math.getExponent(max);
+            float[] y = new float[n];
+            for (int j = 0; j < n; j++) {
+                y[j] = Math.scalb(ys[i][j], -e);
+            }
+            if (out == ys) {
+                out = ys.clone();
+            }
+            out[i] = y;
+        }
+        return out;
     }
 
     /** [W_1 .. W_k] (d x total): each task's ridge fit on centred data, scaled to unit norm. */

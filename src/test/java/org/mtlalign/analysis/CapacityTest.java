@@ -96,6 +96,53 @@ class CapacityTest {
     }
 
     /**
+     * Label scale does not matter to the suggestion (fits are unit-normalised, errors relative to
+     * the targets' variance), also where squares leave float32: one task's labels times 2^70
+     * (about 1e21) or 2^-90 (about 1e-27) give bitwise the suggestion of the unscaled suite; times
+     * 1e30, the same within float rounding. Before, such a task made every width's error NaN.
+     */
+    @Test
+    void labelsFarFromUnitScaleGiveTheSameSuggestion() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 7;
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        int[] rows = {43, 59, 31};
+        double[][][] optima = new double[rows.length][][];
+        for (int i = 0; i < rows.length; i++) {
+            double[] beta = new double[d];
+            for (int j = 0; j < d; j++) {
+                beta[j] = q.get(j, i % 2) + 0.3 * rnd.nextGaussian();
+            }
+            optima[i] = column(beta);
+        }
+        Suite s = suite(rnd, d, rows, optima, 0.1);
+        Capacity.Suggestion base = suggest(s, 1e-6, 0.99);
+        assertTrue(base.validated(), "seed=" + seed);
+        for (float factor : new float[] {0x1p70f, 0x1p-90f, 1e30f}) {
+            int t = rnd.nextInt(rows.length);
+            float[][] ys = s.ys().clone();
+            ys[t] = s.ys()[t].clone();
+            for (int a = 0; a < ys[t].length; a++) {
+                ys[t][a] *= factor;
+            }
+            float[] given = ys[t].clone();
+            Capacity.Suggestion scaled = suggest(new Suite(s.xs(), rows, d, ys, s.cols()), 1e-6, 0.99);
+            assertTrue(Arrays.equals(given, ys[t]), "the caller's labels are left as they were");
+            String ctx = "seed=" + seed + " task " + t + " x " + factor + ": " + Arrays.toString(base.validationError())
+                    + " vs " + Arrays.toString(scaled.validationError());
+            assertEquals(base.suggestedRank(), scaled.suggestedRank(), ctx);
+            if (factor == 1e30f) {
+                assertTrue(TestData.relErr(scaled.validationError(), base.validationError()) < 1e-4, ctx);
+                assertTrue(TestData.relErr(scaled.singularValues(), base.singularValues()) < 1e-4, ctx);
+            } else {
+                assertTrue(Arrays.equals(base.validationError(), scaled.validationError()), ctx);
+                assertTrue(Arrays.equals(base.singularValues(), scaled.singularValues()), ctx);
+            }
+        }
+    }
+
+    /**
      * The single-task fits centre the labels (an intercept model), so an input offset must not
      * change them: with y = X beta + noise and X shifted by a per-task constant, the intercept
      * model's slope is still beta. Optima in a plane: still rank 2.
