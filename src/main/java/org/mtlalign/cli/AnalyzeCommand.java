@@ -64,6 +64,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
         }
+        if (!(energy > 0 && energy <= 1)) {
+            // Before the data is read (a large suite takes a while to load).
+            throw new UserInputException("--energy: must be in (0, 1], got " + energy);
+        }
         Backend backend = backendOption.select(spec.commandLine().getErr()::println);
         TaskSuite suite = data.load();
         Warnings warnings = new Warnings(spec.commandLine().getErr());

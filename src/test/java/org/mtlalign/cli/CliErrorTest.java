@@ -81,6 +81,11 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--backend", "tpu"), "--backend", "tpu");
         assertUserError(CliTestSupport.run("train", "--task", t, "--suite", "digits-ovr"), "one way");
         assertUserError(CliTestSupport.run("analyze", "--shared-x", dir.resolve("a/X.npy").toString()), "--labels");
+        // --energy is checked before the data are read: a missing file is not reached.
+        for (String cmd : new String[] {"analyze", "train", "pairs"}) {
+            assertUserError(CliTestSupport.run(cmd, "--task", "a=" + dir.resolve("missing.npz"), "--energy", "1.5"),
+                    "--energy", "(0, 1]");
+        }
     }
 
     @Test
