@@ -382,6 +382,42 @@ class CsvReadTest {
         }
     }
 
+    /**
+     * pandas writes float64 as its shortest repr, up to 17 digits, which the reader converts
+     * through a double: the float must still be the correctly rounded one, also for decimals at
+     * or within a hair of a point halfway between two floats, where a double can round it to the
+     * midpoint and the midpoint to the wrong float.
+     */
+    @Test
+    void longDecimalsNearFloatMidpointsRoundCorrectly() {
+        Random r = new Random(SEED);
+        Csv.CellParser p = new Csv.CellParser();
+        java.math.MathContext[] digits = new java.math.MathContext[20];
+        for (int k = 1; k < digits.length; k++) {
+            digits[k] = new java.math.MathContext(k);
+        }
+        int checked = 0;
+        for (int i = 0; i < 20_011; i++) {
+            float f = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(41) - 20));
+            if (f == 0 || !Float.isFinite(Math.nextUp(f))) {
+                continue;
+            }
+            BigDecimal mid = new BigDecimal(f).add(new BigDecimal(Math.nextUp(f))).divide(BigDecimal.valueOf(2));
+            BigDecimal nudge = mid.ulp().max(BigDecimal.ONE.movePointLeft(mid.scale() + 1 + r.nextInt(3)));
+            BigDecimal[] near = {mid, mid.add(nudge), mid.subtract(nudge), new BigDecimal(r.nextDouble() * f * 2)};
+            for (BigDecimal v : near) {
+                String s = v.round(digits[13 + r.nextInt(7)]).toString();
+                float got = p.parse(s, 0, s.length());
+                assertTrue(p.ok, "seed=" + SEED + " rejected '" + s + "'");
+                assertEquals(Float.parseFloat(s), got, "seed=" + SEED + " '" + s + "'");
+                checked++;
+            }
+            String repr = Double.toString(r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+            assertEquals(Float.parseFloat(repr), p.parse(repr, 0, repr.length()), "seed=" + SEED + " '" + repr + "'");
+        }
+        assertTrue(checked > 70_000, "seed=" + SEED + ": " + checked);
+    }
+
     @Test
     void parserRejectsNonNumbers() {
         Csv.CellParser p = new Csv.CellParser();
