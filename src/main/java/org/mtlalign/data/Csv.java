@@ -238,6 +238,7 @@ public final class Csv {
         // Label files: lines starting with '#' after the first content line. With no data rows
         // besides them they are labels such as #general (pandas writes them unquoted), not comments.
         int commentsAfterContent = 0;
+        BlankLines blanks = new BlankLines();
 
         String line;
         long lineNo = 0;
@@ -249,6 +250,9 @@ public final class Csv {
             if (skippable(line, delim != 0 ? delim : fixedDelim)) {
                 if (labels && sawContent && !line.isBlank()) {
                     commentsAfterContent++;
+                }
+                if (sawContent && line.isBlank()) {
+                    blanks.blank(lineNo);
                 }
                 continue;
             }
@@ -356,6 +360,7 @@ public final class Csv {
             if (count == 0) {
                 firstLine = line;
             }
+            blanks.row();
             lines.add(count / cols, lineNo);
             count += n;
         }
@@ -381,6 +386,7 @@ public final class Csv {
         array.pandasHeaderRow = headerLine == null && rows >= 2 && cols <= 2 && firstLine != null
                 && pandasNames(firstLine, delim, cells, cols);
         array.columnNames = header.isEmpty() ? null : header.toArray(new String[0]);
+        blanks.noteOn(array);
         return new CsvTable(array, header);
     }
 
@@ -454,6 +460,7 @@ public final class Csv {
         char delim = fixedDelim;
         boolean oneCell = false;
         boolean first = true;
+        BlankLines blanks = new BlankLines();
         String line;
         long lineNo = 0;
         while ((line = reader.readLine()) != null) {
@@ -465,6 +472,9 @@ public final class Csv {
             // Only a leading '#' line is a comment (np.savetxt's header): after the first content
             // line it is a class name such as #general, which pandas writes unquoted.
             if (skippable(line, first ? fixedDelim : delim) && (first || t.isEmpty())) {
+                if (!first && t.isEmpty()) {
+                    blanks.blank(lineNo);
+                }
                 continue;
             }
             if (first) {
@@ -493,6 +503,7 @@ public final class Csv {
             }
             lineOf[rows.size()] = lineNo;
             rows.add(row);
+            blanks.row();
         }
         if (rows.isEmpty()) {
             throw error(where, "no data rows");
@@ -607,6 +618,7 @@ public final class Csv {
         CsvOrigin origin = new CsvOrigin(lines, cols, tooLargeAt, tooLarge);
         NpyArray array = TextLabels.encode(new int[] {m, cols}, "<f4", values, labels, text, origin);
         array.columnNames = header ? head.clone() : null;
+        blanks.noteOn(array);
         return new CsvTable(array, header ? Arrays.asList(head) : List.of());
     }
 
@@ -862,6 +874,37 @@ public final class Csv {
                 k = -k - 2; // the last run starting before row
             }
             return lines[k] + (row - rows[k]);
+        }
+    }
+
+    /**
+     * Blank lines between data rows (after the first content line, before a later row; not the
+     * ones at the end), which are skipped. A spreadsheet writes a missing value in a one-column
+     * file as an empty line, so they explain a label file one row short per line.
+     */
+    private static final class BlankLines {
+        private int count;
+        private long first;
+        private int run;
+        private long runStart;
+
+        void blank(long lineNo) {
+            if (run++ == 0) {
+                runStart = lineNo;
+            }
+        }
+
+        void row() {
+            if (run > 0) {
+                first = count == 0 ? runStart : first;
+                count += run;
+                run = 0;
+            }
+        }
+
+        void noteOn(NpyArray array) {
+            array.blankLines = count;
+            array.firstBlankLine = first;
         }
     }
 

@@ -150,6 +150,28 @@ public final class NpyArray {
         return classNames == null || j >= classNames.length || classNames[j] == null ? null : classNames[j].clone();
     }
 
+    /**
+     * Set by the CSV reader: how many blank lines it skipped between data rows, and the first of
+     * them (0 if none). A blank line may be a missing value that a spreadsheet wrote so.
+     */
+    int blankLines;
+    long firstBlankLine;
+
+    /**
+     * For a row-count mismatch in which this CSV has {@code fewer} rows fewer than its partner
+     * file: "; FILE has N blank lines ..." when exactly that many blank lines were skipped between
+     * its rows, else "".
+     */
+    String blankLinesHint(String source, int fewer, boolean labels) {
+        if (fewer <= 0 || blankLines != fewer) {
+            return "";
+        }
+        return "; " + source + " has " + (fewer == 1 ? "a blank line" : fewer + " blank lines") + " between its rows ("
+                + (fewer == 1 ? "line " : "the first is line ") + firstBlankLine + "), which " + (fewer == 1 ? "is" : "are")
+                + " skipped, not read as a row" + (labels ? ": write a missing label as NA, or as \"\" as pandas does"
+                        : ": remove " + (fewer == 1 ? "it" : "them") + " or the matching rows of the other file");
+    }
+
     /** Set by the CSV reader from the file's header: the column names; null without a header. */
     String[] columnNames;
 

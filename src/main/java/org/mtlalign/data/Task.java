@@ -118,7 +118,8 @@ public final class Task {
         }
         if (ya.dim(0) != m) {
             int extra = ya.dim(0) - m;
-            String hint = Math.abs(extra) == 1 && (ySource.contains(".csv") || xSource.contains(".csv")
+            String blanks = ya.blankLinesHint(ySource, -extra, true) + xa.blankLinesHint(xSource, extra, false);
+            String hint = !blanks.isEmpty() ? blanks : Math.abs(extra) == 1 && (ySource.contains(".csv") || xSource.contains(".csv")
                     || ySource.contains(".tsv") || xSource.contains(".tsv") || ySource.contains(".txt"))
                     ? (extra == -1 && ya.classNames(0) != null
                             ? "; one row short: the first line of the text labels was read as a header, since its "

@@ -428,4 +428,63 @@ class TaskLoaderTest {
         text(xf, b.toString());
         assertEquals(null, TaskLoader.load("t", xf, yf).idColumnNote());
     }
+
+    /**
+     * A spreadsheet writes a missing value in a one-column file as an empty line, which the reader
+     * skips: the label file comes out short, and the row-count error says why, where the first
+     * such line is and how to write a missing label; blank lines at the end are not counted.
+     */
+    @Test
+    void blankLinesBetweenLabelRowsExplainAShortLabelFile() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 21 + 2 * rnd.nextInt(40);
+        int d = 1 + 2 * rnd.nextInt(3);
+        StringBuilder x = new StringBuilder();
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x.append(j == 0 ? "" : ",").append(rnd.nextGaussian());
+            }
+            x.append('\n');
+        }
+        Path xf = dir.resolve("X.csv");
+        text(xf, x.toString());
+        for (boolean words : new boolean[] {false, true}) {
+            int blanks = 1 + rnd.nextInt(3);
+            java.util.TreeSet<Integer> gone = new java.util.TreeSet<>();
+            while (gone.size() < blanks) {
+                gone.add(rnd.nextInt(m - 1));  // not the last row: an empty line there ends the file
+            }
+            StringBuilder y = new StringBuilder("label\n");
+            StringBuilder withNa = new StringBuilder("label\n");
+            for (int i = 0; i < m; i++) {
+                String v = words ? (i % 3 == 0 ? "yes" : "no") : Double.toString(rnd.nextGaussian());
+                y.append(gone.contains(i) ? "" : v).append('\n');
+                withNa.append(gone.contains(i) ? "NA" : v).append('\n');
+            }
+            y.append("\n".repeat(rnd.nextInt(3)));
+            Path yf = dir.resolve("y.csv");
+            text(yf, y.toString());
+            UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.load("t", xf, yf));
+            String msg = e.getMessage();
+            String what = "seed=" + seed + " words=" + words + ": " + msg;
+            assertTrue(msg.contains("y has " + (m - blanks) + " rows"), what);
+            assertTrue(msg.contains(blanks == 1 ? "a blank line" : blanks + " blank lines"), what);
+            assertTrue(msg.contains("line " + (gone.first() + 2) + ")"), what);  // after the header line
+            assertTrue(msg.contains("NA"), what);
+
+            Path fixed = dir.resolve("y2.csv");
+            text(fixed, withNa.toString());
+            assertEquals(blanks, TaskLoader.load("t", xf, fixed).unlabelledRows(), what);
+        }
+        // A file short by another cause gets no such note, whatever blank lines it has at its end.
+        StringBuilder y = new StringBuilder("v\n");
+        for (int i = 0; i < m - 2; i++) {
+            y.append(rnd.nextGaussian()).append('\n');
+        }
+        Path yf = dir.resolve("y.csv");
+        text(yf, y + "\n\n");
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.load("t", xf, yf));
+        assertFalse(e.getMessage().contains("blank"), e::getMessage);
+    }
 }
