@@ -244,8 +244,8 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
         if (loss == null) {
             if (distinct.size() == 1) {
-                throw new UserInputException(t.source() + ": task '" + t.name() + "' has a single label value ("
-                        + distinct.first() + "); a classification task needs at least two classes");
+                throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + singleValue(t, distinct.first()
+                        .toString()));
             } else if (distinct.size() == 2) {
                 loss = Loss.LOGISTIC;
                 reason = "2 distinct label values: logistic loss";
@@ -318,6 +318,17 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
     }
 
+    /**
+     * What is wrong with a task whose labels hold one value: one class, or, when only one row is
+     * labelled, too few rows (a regression task's owner would not see why classes are mentioned).
+     */
+    private static String singleValue(Task t, String value) {
+        return t.rows() - t.unlabelledRows() == 1
+                ? "only 1 labelled row (label " + value + "); a task needs rows to train, validate and test on, a few "
+                        + "dozen at least"
+                : "a single label value (" + value + "); a classification task needs at least two classes";
+    }
+
     /** Text labels: class names, never squared loss. */
     private static EncodedLabels encodeText(Task t, Loss requested, String[] names) {
         String what = t.source() + ": task '" + t.name() + "'";
@@ -325,8 +336,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             throw new UserInputException(what + " has text labels (" + sample(names) + "); squared loss needs numbers");
         }
         if (names.length == 1) {
-            throw new UserInputException(what + " has a single label value ('" + names[0]
-                    + "'); a classification task needs at least two classes");
+            throw new UserInputException(what + " has " + singleValue(t, "'" + names[0] + "'"));
         }
         if (requested == Loss.LOGISTIC && names.length != 2) {
             throw new UserInputException(what + " has " + names.length + " distinct labels (" + sample(names)

@@ -243,6 +243,49 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--task", "e=" + x + ":" + y), "empty");
     }
 
+    /**
+     * A task of one labelled row (a CSV cut to its first line, or every label but one missing)
+     * is refused for that, not only for its one "class", which a regression task's owner would
+     * not recognise.
+     */
+    @Test
+    void aTaskOfOneLabelledRowSaysSo() throws Exception {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int d = 3 + 2 * rnd.nextInt(4);
+        int m = 1 + 2 * rnd.nextInt(5);
+        int labelled = rnd.nextInt(m);
+        StringBuilder x = new StringBuilder();
+        StringBuilder y = new StringBuilder("target\n");
+        StringBuilder words = new StringBuilder("label\n");
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x.append(j == 0 ? "" : ",").append(rnd.nextGaussian());
+            }
+            x.append('\n');
+            y.append(i == labelled ? Double.toString(rnd.nextGaussian()) : "NA").append('\n');
+            words.append(i == labelled ? "active" : "\"\"").append('\n');  // "": a missing label, as pandas writes it
+        }
+        Path xf = dir.resolve("X.csv");
+        Path yf = dir.resolve("y.csv");
+        Path wf = dir.resolve("words.csv");
+        Files.writeString(xf, x.toString());
+        Files.writeString(yf, y.toString());
+        Files.writeString(wf, words.toString());
+        String other = CliTestSupport.taskSpec(dir, "b", 41, d);
+        for (Path labels : new Path[] {yf, wf}) {
+            CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", "a=" + xf + ":" + labels, "--task", other);
+            assertUserError(r, "only 1 labelled row", "a few dozen");
+            assertFalse(r.err().contains("class"), "seed=" + seed + ": " + r.err());
+        }
+        // Two rows of one value: a one-class task, as before.
+        Files.writeString(yf, "target\n1.5\n1.5\n");
+        Files.writeString(xf, x.toString().lines().limit(1).map(l -> l + "\n" + l + "\n").findFirst().orElseThrow());
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", "a=" + xf + ":" + yf, "--task", other);
+        assertUserError(r, "single label value");
+        assertFalse(r.err().contains("labelled row"), "seed=" + seed + ": " + r.err());
+    }
+
     @Test
     void oneClassLabels() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 20, 4, 4);
