@@ -21,9 +21,13 @@ public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
         Set<String> names = new HashSet<>();
         for (Task t : tasks) {
             if (t.dim() != d) {
+                // One column more is most often pandas' index written as a column: say so, since
+                // the warning that would name it comes only after loading succeeds.
+                Task wider = t.dim() > d ? t : tasks.get(0);
                 throw new UserInputException(t.source() + ": task '" + t.name() + "' has d = " + t.dim()
                         + " features but task '" + tasks.get(0).name() + "' has d = " + d
-                        + "; all tasks must share the input dimension");
+                        + "; all tasks must share the input dimension"
+                        + (wider.idColumnNote() != null ? "; " + wider.idColumnNote() : ""));
             }
             if (!names.add(t.name())) {
                 throw new UserInputException("task name '" + t.name() + "' is used twice");

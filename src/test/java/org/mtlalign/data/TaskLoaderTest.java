@@ -487,4 +487,41 @@ class TaskLoaderTest {
         UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.load("t", xf, yf));
         assertFalse(e.getMessage().contains("blank"), e::getMessage);
     }
+
+    /**
+     * One task's X written with pandas' index as a column ('Unnamed: 0' after a read_csv and
+     * to_csv round trip) has one input more than the others: the dimension error names the
+     * column, since the warning that would name it comes only after loading succeeds.
+     */
+    @Test
+    void aDimensionMismatchNamesAnIndexColumn() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int d = 1 + 2 * rnd.nextInt(4);
+        boolean indexedFirst = rnd.nextBoolean();
+        for (String task : new String[] {"a", "b"}) {
+            boolean indexed = task.equals("a") == indexedFirst;
+            int m = 23 + 2 * rnd.nextInt(20);
+            StringBuilder x = new StringBuilder(indexed ? "Unnamed: 0" : "");
+            for (int j = 0; j < d; j++) {
+                x.append(j == 0 && !indexed ? "" : ",").append("f").append(j);
+            }
+            x.append('\n');
+            StringBuilder y = new StringBuilder("y\n");
+            for (int i = 0; i < m; i++) {
+                x.append(indexed ? i + "," : "");
+                for (int j = 0; j < d; j++) {
+                    x.append(j == 0 ? "" : ",").append(rnd.nextGaussian());
+                }
+                x.append('\n');
+                y.append(rnd.nextGaussian()).append('\n');
+            }
+            Path f = folder("tasks", task);
+            text(f.resolve("X.csv"), x.toString());
+            text(f.resolve("y.csv"), y.toString());
+        }
+        UserInputException e = fails(dir.resolve("tasks"), "share the input dimension", "'Unnamed: 0'", "to_csv(index=False)");
+        assertTrue(e.getMessage().contains((indexedFirst ? "a" : "b") + "/X.csv: column 'Unnamed: 0'"),
+                () -> "seed=" + seed + ": " + e.getMessage());
+    }
 }
