@@ -123,7 +123,7 @@ public final class TaskLoader {
         String where = "--task " + spec + ": ";
         if (colons.isEmpty()) {
             throw new UserInputException(where + "expected NAME=X.npy:y.npy (a colon between the two files) or "
-                    + "NAME=TASK.npz");
+                    + "NAME=TASK.npz" + (isRegularFile(files) && isTable(files) ? "; " + SPLIT_TABLE : ""));
         }
         List<Integer> fits = both.isEmpty() ? leftOnly : both;
         if (fits.size() > 1) {
@@ -157,6 +157,21 @@ public final class TaskLoader {
 
     private static final String OTHER_FORMS = "check the paths, or give the files through a link whose path has "
             + "no ':', or as a task folder with --tasks DIR (DIR/NAME/X.npy + DIR/NAME/y.npy)";
+
+    /**
+     * For a user who gave one table per task, features and label column together, as most CSV
+     * data comes: the tool takes inputs and labels as two files.
+     */
+    private static final String SPLIT_TABLE = "a task's inputs and labels are two files: split a table with its label "
+            + "column, e.g. in pandas df.drop(columns=[\"label\"]).to_csv(\"X.csv\", index=False) and "
+            + "df[[\"label\"]].to_csv(\"y.csv\", index=False)";
+
+    /** A CSV-like file name (.csv, .tsv, .txt, each optionally .gz), which may be a whole table. */
+    private static boolean isTable(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".csv") || n.endsWith(".tsv") || n.endsWith(".txt") || n.endsWith(".csv.gz")
+                || n.endsWith(".tsv.gz") || n.endsWith(".txt.gz");
+    }
 
     private static boolean isRegularFile(String path) {
         try {
@@ -211,16 +226,24 @@ public final class TaskLoader {
         }
         if (tasks.isEmpty()) {
             boolean isTask;
+            List<String> tables;
             try (Stream<Path> s = Files.list(dir)) {
-                isTask = s.anyMatch(p -> stem(p.getFileName().toString()) != null
+                List<Path> files = s.filter(p -> !isHidden(p) && Files.isRegularFile(p)).sorted().toList();
+                isTask = files.stream().anyMatch(p -> stem(p.getFileName().toString()) != null
                         && stem(p.getFileName().toString()).equalsIgnoreCase("x"));
+                tables = files.stream().map(p -> p.getFileName().toString()).filter(TaskLoader::isTable).toList();
             } catch (IOException e) {
                 isTask = false;
+                tables = List.of();
             }
             throw new UserInputException(dir + ": no task folders found (expected DIR/NAME/X.npy and DIR/NAME/y.npy, "
                     + "or DIR/NAME.npz)"
                     + (isTask ? "; it holds an X file itself, so it looks like one task's folder: pass the folder "
-                            + "above it, or give this task with --task NAME=X:y" : ""));
+                            + "above it, or give this task with --task NAME=X:y"
+                            : tables.isEmpty() ? "" : "; it holds " + (tables.size() == 1 ? "the table " : tables.size()
+                                    + " tables (") + String.join(", ", tables.subList(0, Math.min(3, tables.size())))
+                                    + (tables.size() > 3 ? ", ..." : "") + (tables.size() == 1 ? "" : ")")
+                                    + ", one per task? give each task a folder NAME/ of X.csv and y.csv: " + SPLIT_TABLE));
         }
         return new TaskSuite(dir.getFileName().toString(), tasks, false);
     }

@@ -524,4 +524,41 @@ class TaskLoaderTest {
         assertTrue(e.getMessage().contains((indexedFirst ? "a" : "b") + "/X.csv: column 'Unnamed: 0'"),
                 () -> "seed=" + seed + ": " + e.getMessage());
     }
+
+    /**
+     * Most CSV data comes as one table per task, features and label column together: given so,
+     * as a folder of tables or as --task NAME=table.csv, the error says that inputs and labels are
+     * two files and how to split a table, naming the tables it found.
+     */
+    @Test
+    void oneTablePerTaskIsToldToSplitIt() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        Path tables = folder("tables");
+        int k = 1 + rnd.nextInt(5);
+        String[] ext = {".csv", ".tsv", ".txt", ".csv.gz"};
+        List<String> names = new java.util.ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            String name = "task " + (char) ('a' + t) + ext[rnd.nextInt(ext.length)];
+            names.add(name);
+            StringBuilder b = new StringBuilder("f0,f1,label\n");
+            for (int i = 0; i < 7 + 2 * rnd.nextInt(9); i++) {
+                b.append(rnd.nextGaussian()).append(',').append(rnd.nextGaussian()).append(',').append(i % 2).append('\n');
+            }
+            text(tables.resolve(name), b.toString());
+        }
+        UserInputException e = fails(tables, "no task folders found", "split a table", "to_csv(\"y.csv\", index=False)",
+                names.get(0));
+        assertTrue(e.getMessage().contains(k == 1 ? "the table " : k + " tables"), () -> "seed=" + seed + ": " + e.getMessage());
+
+        String spec = "t=" + tables.resolve(names.get(0));
+        UserInputException one = assertThrows(UserInputException.class, () -> TaskLoader.split(spec));
+        assertTrue(one.getMessage().contains("NAME=X.npy:y.npy") && one.getMessage().contains("split a table"),
+                one::getMessage);
+        // Not a table: no such advice.
+        Path npy = dir.resolve("X.npy");
+        npyX(dir, "X.npy", 1);
+        UserInputException other = assertThrows(UserInputException.class, () -> TaskLoader.split("t=" + npy));
+        assertFalse(other.getMessage().contains("split a table"), other::getMessage);
+    }
 }
