@@ -323,12 +323,17 @@ public final class Csv {
                                 + (unbalancedQuotes(headerLine) ? "; it has an unmatched '\"'" : "")
                                 + (endsWith(line, delim) && !endsWith(headerLine, delim)
                                         ? "; line " + lineNo + " ends with a trailing '" + delim + "'" : "")
-                                + headerNote(headerLine, line, cells, num));
+                                + headerNote(headerLine, line, cells, num)
+                                + (header.size() == cols - 1 && !unbalancedQuotes(headerLine)
+                                        && quotedFirstCell(line, delim, cells)
+                                        ? "; a header one name short over rows that start with a quoted cell is how R's "
+                                                + "write.table writes row names: write the file with row.names = FALSE"
+                                        : ""));
                     }
                     if (cols > 1 && header.get(0).isBlank()) {
                         throw error(where, "line " + headerLineNo + " (header): the first column has no name, as "
                                 + "pandas writes its row index (DataFrame.to_csv without index=False); drop that "
-                                + "column or write the file with index=False");
+                                + "column or write the file with index=False" + R_ROW_NAMES);
                     }
                 }
             }
@@ -578,7 +583,7 @@ public final class Csv {
         if (header && cols > 1 && head[0].isBlank()) {
             throw error(where, "line " + lineOf[0] + " (header): the first column has no name, as pandas writes its "
                     + "row index (DataFrame.to_csv without index=False); drop that column or write the file with "
-                    + "index=False");
+                    + "index=False" + R_ROW_NAMES);
         }
         int m = rows.size() - skip;
         float[] values = new float[m * cols];
@@ -1013,6 +1018,15 @@ public final class Csv {
             }
         }
         return sb.toString(); // no closing quote: the rest of the line
+    }
+
+    /** R's write.csv writes its row names under an empty name too, as pandas writes its index. */
+    private static final String R_ROW_NAMES = " (in R: write.csv(..., row.names = FALSE))";
+
+    /** Whether the line's first cell is in double quotes, as R's write.table quotes row names. */
+    private static boolean quotedFirstCell(String line, char delim, Cells cells) {
+        cells.reset(line, delim);
+        return cells.next() && cells.end > cells.start && line.charAt(cells.start) == '"';
     }
 
     /** Whether a quote opened in the line is never closed. */

@@ -203,6 +203,43 @@ class CsvReadTest {
         fails(file("e.csv", "x;y\n\"1,5\";\"2,5\"\n"), "line 2, column 1: cannot parse '\"1,5\"' as a number");
     }
 
+    /**
+     * R writes row names as pandas writes its index: under an empty name (write.csv), or with no
+     * name at all, the header one short (write.table(sep = ",")), the names quoted. Both errors say
+     * how to write the file from R.
+     */
+    @Test
+    void rRowNamesAreNamedAsSuch() throws IOException {
+        Random r = new Random(SEED);
+        int m = 3 + 2 * r.nextInt(20);
+        int d = 1 + 2 * r.nextInt(5);
+        StringBuilder names = new StringBuilder();
+        StringBuilder rows = new StringBuilder();
+        for (int j = 0; j < d; j++) {
+            names.append(j == 0 ? "" : ",").append("\"v").append(j).append('"');
+        }
+        for (int i = 0; i < m; i++) {
+            rows.append('"').append(r.nextBoolean() ? Integer.toString(i + 1) : "s" + i).append('"');
+            for (int j = 0; j < d; j++) {
+                rows.append(',').append(r.nextGaussian());
+            }
+            rows.append('\n');
+        }
+        Path writeCsv = file("wc.csv", "\"\"," + names + "\n" + rows);
+        fails(writeCsv, "the first column has no name", "index=False", "row.names = FALSE");
+        Path writeTable = file("wt.csv", names + "\n" + rows);
+        UserInputException e = fails(writeTable, "line 1 (header) has " + columns(d) + ", expected " + (d + 1),
+                "R's write.table", "row.names = FALSE");
+        assertFalse(e.getMessage().contains("decimal"), "seed=" + SEED + ": " + e.getMessage());
+        // A header one short over unquoted rows is not blamed on R.
+        Path plain = file("p.csv", names + "\n" + rows.toString().replace("\"", ""));
+        assertFalse(fails(plain, "(header) has").getMessage().contains("write.table"));
+    }
+
+    private static String columns(int n) {
+        return n == 1 ? "1 column" : n + " columns";
+    }
+
     @Test
     void unmatchedQuoteInHeaderIsPointedOut() throws IOException {
         Path p = file("u.csv", "\"a,b\n1,2\n");
