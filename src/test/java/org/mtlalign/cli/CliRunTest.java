@@ -84,6 +84,43 @@ class CliRunTest {
         assertTrue(j.getAsJsonArray("warnings").toString().contains("learned nothing"), j.toString());
     }
 
+    /**
+     * Regression tasks that linear models fit well, trained with ReLU, get the note naming
+     * --activation identity; with identity, or when the labels are noise, there is none.
+     */
+    @Test
+    void linearRegressionTasksUnderReluGetTheIdentityNote() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 5;
+        String[] specs = new String[2];
+        String[] noise = new String[2];
+        for (int t = 0; t < 2; t++) {
+            int m = 301 + 100 * t;
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = (float) (x[i * d] - (t + 1) * x[i * d + 1] + 0.1 * rnd.nextGaussian());
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "lin" + t, "lin" + t, x, m, d, y);
+            noise[t] = CliTestSupport.writeTask(dir, "noise" + t, "noise" + t, x, m, d, TestData.gaussian(rnd, m, 1.0));
+        }
+        String note = "these tasks look linear";
+        CliTestSupport.Run relu = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs", "3",
+                "--no-stl", "--backend", "cpu");
+        assertEquals(0, relu.code(), relu.all());
+        assertTrue(relu.out().contains(note) && relu.out().contains("--activation identity"), "seed " + seed + ": "
+                + relu.out());
+        CliTestSupport.Run identity = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs",
+                "3", "--no-stl", "--activation", "identity", "--backend", "cpu");
+        assertEquals(0, identity.code(), identity.all());
+        assertFalse(identity.out().contains(note), identity.out());
+        CliTestSupport.Run noisy = CliTestSupport.run("train", "--task", noise[0], "--task", noise[1], "--epochs", "3",
+                "--no-stl", "--backend", "cpu");
+        assertEquals(0, noisy.code(), noisy.all());
+        assertFalse(noisy.out().contains(note), "seed " + seed + ": " + noisy.out());
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
