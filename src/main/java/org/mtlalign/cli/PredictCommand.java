@@ -91,6 +91,28 @@ public final class PredictCommand implements Callable<Integer> {
                     + "column names, not as an input row; if it is an input row, save the file with named columns or "
                     + "as .npy");
         }
+        int[] inputs = xa.rank() == 2 && xa.dim(1) > d
+                ? org.mtlalign.data.FeatureNames.within(trainedNames, xa.columnNames()) : null;
+        if (inputs != null) {
+            // A table that still holds its label column (or an id) beside the model's inputs,
+            // named as in training: predict from those, as a user of pandas would select them.
+            java.util.Set<Integer> used = new java.util.HashSet<>();
+            for (int j : inputs) {
+                used.add(j);
+            }
+            String[] given = xa.columnNames();
+            List<String> left = new ArrayList<>();
+            for (int j = 0; j < given.length; j++) {
+                if (!used.contains(j)) {
+                    left.add("'" + given[j] + "'");
+                }
+            }
+            xa = xa.columns(inputs);
+            e.println("note: " + in + ": column" + (left.size() == 1 ? " " : "s ") + (left.size() <= 5
+                    ? String.join(", ", left) : String.join(", ", left.subList(0, 5)) + " and " + (left.size() - 5)
+                    + " more") + (left.size() == 1 ? " is" : " are") + " not among the model's inputs and "
+                    + (left.size() == 1 ? "was" : "were") + " left out; the model's " + d + " columns were taken by name");
+        }
         if (trainedNames != null && xa.rank() == 2 && xa.dim(1) != d
                 && org.mtlalign.data.FeatureNames.meaningful(xa.columnNames()) != null) {
             // Names say more than a column count: which ones are missing or extra.

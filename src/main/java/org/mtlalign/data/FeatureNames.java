@@ -128,6 +128,33 @@ public final class FeatureNames {
         return order;
     }
 
+    /**
+     * Where each of {@code want}'s names is in {@code have}, which has more columns: null unless
+     * every wanted name occurs there exactly once (a file that still holds its label column, or an
+     * id, beside the model's inputs).
+     */
+    public static int[] within(String[] want, String[] have) {
+        if (want == null || have == null || have.length <= want.length) {
+            return null;
+        }
+        Map<String, Integer> at = new HashMap<>();
+        Set<String> twice = new HashSet<>();
+        for (int j = 0; j < have.length; j++) {
+            if (at.put(have[j], j) != null) {
+                twice.add(have[j]);
+            }
+        }
+        int[] keep = new int[want.length];
+        for (int j = 0; j < want.length; j++) {
+            Integer k = at.get(want[j]);
+            if (k == null || twice.contains(want[j])) {
+                return null;
+            }
+            keep[j] = k;
+        }
+        return keep;
+    }
+
     /** Where each of {@code want}'s names is in {@code have}, or null if the two are not the same set. */
     static int[] permutation(String[] want, String[] have) {
         if (want.length != have.length) {

@@ -225,6 +225,45 @@ public final class NpyArray {
         return a;
     }
 
+    /**
+     * The m x keep.length array of this m x n one's columns keep[0], keep[1], ..., with their names
+     * and their elements' locations in the file.
+     */
+    public NpyArray columns(int[] keep) {
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("columns of a " + shape.length + "-d array");
+        }
+        int m = shape[0];
+        int n = shape[1];
+        int c = keep.length;
+        float[] out = new float[m * c];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < c; j++) {
+                out[i * c + j] = data[i * n + keep[j]];
+            }
+        }
+        Origin o = origin == null ? null : new Origin() {
+            @Override
+            public String location(int flat) {
+                return origin.location(flat / c * n + keep[flat % c]);
+            }
+
+            @Override
+            public String outOfRange(int flat) {
+                return origin.outOfRange(flat / c * n + keep[flat % c]);
+            }
+        };
+        NpyArray a = new NpyArray(new int[] {m, c}, out, dtype, integral, o);
+        if (columnNames != null) {
+            a.columnNames = new String[c];
+            for (int j = 0; j < c; j++) {
+                a.columnNames[j] = columnNames[keep[j]];
+            }
+        }
+        a.precisionLoss = precisionLoss;
+        return a;
+    }
+
     /** Where the elements came from in the source file, for messages; null if unknown. */
     public Origin origin() {
         return origin;

@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -148,13 +149,36 @@ class FeatureNamesCliTest {
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
                 bad.toString(), "--out", dir.resolve("x.npy").toString()), "a_bad.csv", "missing 'hue'",
                 "not expected 'colour'");
-        // An extra or a missing column is named, not only counted.
-        String extra = Files.readAllLines(a).stream().map(l -> l.startsWith("alcohol") ? l + ",batch" : l + ",7")
-                .reduce("", (p, l) -> p + l + "\n");
+        // Numeric columns beside the model's (a label column, an id) are left
+        // out, named in a note, when every model column is there once: the same predictions.
+        List<String> lines = Files.readAllLines(aPerm);
+        StringBuilder extra = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String[] cells = lines.get(i).split(",");
+            String label = i == 0 ? "label" : Integer.toString(rnd.nextInt(2));
+            String id = i == 0 ? "batch" : Integer.toString(1000 + i);
+            extra.append(id).append(',').append(cells[0]).append(',').append(cells[1]).append(',').append(label);
+            for (int j = 2; j < cells.length; j++) {
+                extra.append(',').append(cells[j]);
+            }
+            extra.append('\n');
+        }
         Path withExtra = dir.resolve("a_extra.csv");
-        Files.writeString(withExtra, extra);
+        Files.writeString(withExtra, extra.toString());
+        Path pExtra = dir.resolve("p_extra.npy");
+        CliTestSupport.Run p4 = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                withExtra.toString(), "--out", pExtra.toString());
+        assertEquals(0, p4.code(), p4.all());
+        assertTrue(p4.err().contains("columns 'batch', 'label' are not among the model's inputs and were left out"),
+                p4.err());
+        assertArrayEquals(Npy.read(pIn).data(), Npy.read(pExtra).data());
+        // A missing column is named, not only counted, also when others are extra.
+        String missing = Files.readString(withExtra).replaceFirst("hue", "colour");
+        Path withMissing = dir.resolve("a_missing.csv");
+        Files.writeString(withMissing, missing);
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
-                withExtra.toString(), "--out", dir.resolve("x.npy").toString()), "not expected 'batch'");
+                withMissing.toString(), "--out", dir.resolve("x.npy").toString()), "missing 'hue'",
+                "not expected 'batch', 'colour', 'label'");
         // A file without names (a .npy) is taken by position.
         Path npy = dir.resolve("a.npy");
         Npy.write(npy, new int[] {m, d}, xs[0]);
