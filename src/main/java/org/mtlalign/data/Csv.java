@@ -56,6 +56,9 @@ import org.mtlalign.UserInputException;
  * of whole numbers is recognised as classes just like an integer {@code .npy} would be.
  */
 public final class Csv {
+    /** Appended where a cell is a missing value (NA, null, an empty cell, NaN) in inputs. */
+    static final String MISSING_HINT = " (a missing value: fill in or drop the missing values first)";
+
 
     /**
      * A table and its column names.
@@ -815,14 +818,14 @@ public final class Csv {
         String text = raw.isEmpty() ? raw : unquote(raw, 0, raw.length()).strip();
         if (text.isEmpty()) {
             return trailing ? "empty cell: every line ends with a trailing '" + delim + "' (an empty last column); "
-                    + "remove it" : "empty cell";
+                    + "remove it" : "empty cell" + MISSING_HINT;
         }
         String what = "cannot parse '" + clip(raw) + "' as a number";
         if (decimalComma(text)) {
             return what + (line != null ? decimalCommaNote(line, headerless) : " (a decimal comma? write numbers with '.')");
         }
         if (isMissingMarker(text)) {
-            return what + " (a missing value: fill in or drop the missing values first)";
+            return what + MISSING_HINT;
         }
         return what;
     }

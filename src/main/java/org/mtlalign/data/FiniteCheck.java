@@ -84,8 +84,9 @@ public final class FiniteCheck {
                     + " is outside the float32 range " + FLOAT32_RANGE;
         }
         String what = Float.isNaN(v) ? "NaN" : v > 0 ? "Inf" : "-Inf";
-        return location != null ? source + ": " + location + ": " + what
-                : source + ": " + what + " at index " + unravel(flat, shape);
+        // NaN is how numpy and pandas hold a missing value; say so, as the CSV reader does for NA.
+        return (location != null ? source + ": " + location + ": " + what
+                : source + ": " + what + " at index " + unravel(flat, shape)) + (Float.isNaN(v) ? Csv.MISSING_HINT : "");
     }
 
     private static long product(int[] shape) {

@@ -178,7 +178,7 @@ class FeatureNamesCliTest {
         Files.writeString(withMissing, missing);
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
                 withMissing.toString(), "--out", dir.resolve("x.npy").toString()), "missing 'hue'",
-                "not expected 'batch', 'colour', 'label'");
+                "not expected 'batch'", "'label'", "'colour'");
         // A file without names (a .npy) is taken by position.
         Path npy = dir.resolve("a.npy");
         Npy.write(npy, new int[] {m, d}, xs[0]);

@@ -252,7 +252,7 @@ class CsvReadTest {
         Path p = file("n.csv", "x,y\n1,2\n\n# comment\n3,4\n5,nan\n");
         NpyArray a = Csv.read(p);
         UserInputException e = assertThrows(UserInputException.class, () -> FiniteCheck.requireFinite(p.toString(), a));
-        assertEquals(p + ": line 6, column 2: NaN", e.getMessage());
+        assertEquals(p + ": line 6, column 2: NaN (a missing value: fill in or drop the missing values first)", e.getMessage());
         Path q = file("i.tsv", "-Infinity\t0\n");
         NpyArray b = Csv.read(q);
         e = assertThrows(UserInputException.class, () -> FiniteCheck.requireFinite(q.toString(), b));
@@ -300,7 +300,7 @@ class CsvReadTest {
             NpyArray a = Csv.read(p);
             UserInputException e = assertThrows(UserInputException.class,
                     () -> FiniteCheck.requireFinite(p.toString(), a));
-            assertEquals(p + ": line " + badLine + ", column " + (badCol + 1) + ": NaN", e.getMessage(),
+            assertEquals(p + ": line " + badLine + ", column " + (badCol + 1) + ": NaN (a missing value: fill in or drop the missing values first)", e.getMessage(),
                     "seed=" + SEED + " trial " + trial);
         }
     }
@@ -550,7 +550,7 @@ class CsvReadTest {
                 + " ends with a trailing ','");
         // Only some lines: just the empty cell.
         Path some = file("s.csv", "1,2,\n4,5,6\n");
-        assertEquals(some + ": line 1, column 3: empty cell", fails(some).getMessage());
+        assertEquals(some + ": line 1, column 3: empty cell (a missing value: fill in or drop the missing values first)", fails(some).getMessage());
     }
 
     private Path bytes(String name, byte[] content) throws IOException {

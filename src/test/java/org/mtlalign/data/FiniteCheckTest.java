@@ -33,7 +33,7 @@ class FiniteCheckTest {
     void reportsKindAndIndex() {
         float[] d = new float[20 * 5];
         d[12 * 5 + 3] = Float.NaN;
-        assertEquals("data/X.npy: NaN at index [12, 3]", message("data/X.npy", d, 20, 5));
+        assertEquals("data/X.npy: NaN at index [12, 3] (a missing value: fill in or drop the missing values first)", message("data/X.npy", d, 20, 5));
         d[12 * 5 + 3] = Float.POSITIVE_INFINITY;
         assertEquals("data/X.npy: Inf at index [12, 3]", message("data/X.npy", d, 20, 5));
         d[12 * 5 + 3] = Float.NEGATIVE_INFINITY;
@@ -51,13 +51,13 @@ class FiniteCheckTest {
 
     @Test
     void everyRank() {
-        assertEquals("s: NaN at index []", message("s", new float[] {Float.NaN}));
+        assertEquals("s: NaN at index [] (a missing value: fill in or drop the missing values first)", message("s", new float[] {Float.NaN}));
         assertEquals("v: Inf at index [4]", message("v", new float[] {0, 0, 0, 0, Float.POSITIVE_INFINITY}, 5));
         float[] d = new float[2 * 3 * 4];
         d[1 * 12 + 2 * 4 + 3] = Float.NaN;
-        assertEquals("t: NaN at index [1, 2, 3]", message("t", d, 2, 3, 4));
+        assertEquals("t: NaN at index [1, 2, 3] (a missing value: fill in or drop the missing values first)", message("t", d, 2, 3, 4));
         NpyArray a = new NpyArray(new int[] {2, 3, 4}, d, "<f4", false);
-        assertEquals("t: NaN at index [1, 2, 3]",
+        assertEquals("t: NaN at index [1, 2, 3] (a missing value: fill in or drop the missing values first)",
                 assertThrows(UserInputException.class, () -> FiniteCheck.requireFinite("t", a)).getMessage());
     }
 
@@ -83,7 +83,7 @@ class FiniteCheckTest {
                 flat = flat * shape[k] + idx[k];
             }
             d[flat] = Float.NaN;
-            String expected = "src: NaN at index " + Arrays.toString(idx);
+            String expected = "src: NaN at index " + Arrays.toString(idx) + " (a missing value: fill in or drop the missing values first)";
             assertEquals(expected, message("src", d, shape), "seed=" + SEED + " shape=" + Arrays.toString(shape));
         }
     }

@@ -77,7 +77,7 @@ class OutOfRangeTest {
 
         Path q = dir.resolve("nan.npy");
         Npy.writeDouble(q, new int[] {2, 2}, new double[] {Double.NaN, -1e39, 0, Double.POSITIVE_INFINITY});
-        assertEquals(q + ": NaN at index [0, 0]", finiteCheckMessage(q, Npy.read(q)));
+        assertEquals(q + ": NaN at index [0, 0] (a missing value: fill in or drop the missing values first)", finiteCheckMessage(q, Npy.read(q)));
 
         Path r = dir.resolve("later.npy");
         Npy.writeDouble(r, new int[] {2, 2}, new double[] {0, 1e39, Double.POSITIVE_INFINITY, Double.NaN});
@@ -188,7 +188,7 @@ class OutOfRangeTest {
         // A NaN is no overflow: no hint. Nor for an inf in a float32 or float64 file.
         bits[4 * 2 + 1] = 0x7E00;
         Path n = f2("N16.npy", '<', new int[] {5, 2}, bits);
-        assertEquals(n + ": NaN at index [4, 1]", finiteCheckMessage(n, Npy.read(n)));
+        assertEquals(n + ": NaN at index [4, 1] (a missing value: fill in or drop the missing values first)", finiteCheckMessage(n, Npy.read(n)));
         Path f = dir.resolve("X32.npy");
         Npy.write(f, new int[] {2}, new float[] {0, Float.POSITIVE_INFINITY});
         assertEquals(f + ": Inf at index [1]", finiteCheckMessage(f, Npy.read(f)));
