@@ -102,7 +102,7 @@ public final class TaskLoader {
     public static Spec split(String spec) {
         int eq = spec.indexOf('=');
         if (eq <= 0 || eq == spec.length() - 1) {
-            throw new UserInputException("--task: expected NAME=X.npy:y.npy, got '" + spec + "'");
+            throw new UserInputException("--task: expected NAME=X.npy:y.npy or NAME=TASK.npz, got '" + spec + "'");
         }
         String name = spec.substring(0, eq);
         String files = spec.substring(eq + 1);

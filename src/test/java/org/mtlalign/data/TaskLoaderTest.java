@@ -282,6 +282,9 @@ class TaskLoaderTest {
         assertEquals("--task a=" + x + ":: the y file name is empty", e.getMessage());
         e = assertThrows(UserInputException.class, () -> TaskLoader.split("a=:" + x));
         assertEquals("--task a=:" + x + ": the X file name is empty", e.getMessage());
+        // No name at all: both forms are named.
+        e = assertThrows(UserInputException.class, () -> TaskLoader.split(x));
+        assertEquals("--task: expected NAME=X.npy:y.npy or NAME=TASK.npz, got '" + x + "'", e.getMessage());
     }
 
     @Test
