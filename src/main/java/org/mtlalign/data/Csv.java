@@ -295,7 +295,8 @@ public final class Csv {
                 if (integral && !(labels && Float.isNaN(v)) && (!Float.isFinite(v) || v != Math.rint(v))) {
                     integral = false;
                 }
-                if (Math.abs(v) > 16777216f && v == Math.rint(v) && Float.isFinite(v)) {
+                // >= : 16777217 rounds onto 16777216f itself, which must be noted to see the merge.
+                if (Math.abs(v) >= 16777216f && v == Math.rint(v) && Float.isFinite(v)) {
                     noteRounded(collisions, n - 1, line, cells.start, cells.end, v);
                 }
                 if (bigColumn == 0 && Float.isInfinite(v) && !num.literal) {

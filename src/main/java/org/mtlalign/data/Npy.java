@@ -384,7 +384,7 @@ public final class Npy {
                     dst[off + i] = f;
                     if (Float.isInfinite(f) && !Double.isInfinite(v)) {
                         outOfRange.note(filePos + i, v);
-                    } else if (Math.abs(v) > 16777216 && Math.abs(v) < 9.2e18 && v == Math.rint(v)) {
+                    } else if (Math.abs(v) >= 16777216 && Math.abs(v) < 9.2e18 && v == Math.rint(v)) {
                         outOfRange.rounded(filePos + i, (long) v, f);
                     }
                     outOfRange.precision.note((long) filePos + i, v, f);
@@ -425,7 +425,7 @@ public final class Npy {
                 for (int i = 0; i < m; i++) {
                     int v = buf.getInt(i << 2);
                     dst[off + i] = v;
-                    if (v > 16777216 || v < -16777216) {
+                    if (v >= 16777216 || v <= -16777216) {
                         outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
@@ -434,7 +434,7 @@ public final class Npy {
                 for (int i = 0; i < m; i++) {
                     long v = buf.getInt(i << 2) & 0xFFFFFFFFL;
                     dst[off + i] = v;
-                    if (v > 16777216) {
+                    if (v >= 16777216) {
                         outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
@@ -443,7 +443,7 @@ public final class Npy {
                 for (int i = 0; i < m; i++) {
                     long v = buf.getLong(i << 3);
                     dst[off + i] = v;
-                    if (dst[off + i] != 9.223372E18f && (v > 16777216 || v < -16777216)) {
+                    if (dst[off + i] != 9.223372E18f && (v >= 16777216 || v <= -16777216)) {
                         outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
@@ -452,7 +452,7 @@ public final class Npy {
                 for (int i = 0; i < m; i++) {
                     long v = buf.getLong(i << 3);
                     dst[off + i] = unsignedLongToFloat(v);
-                    if (v > 16777216 && dst[off + i] != 9.223372E18f) {
+                    if (v >= 16777216 && dst[off + i] != 9.223372E18f) {
                         outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }

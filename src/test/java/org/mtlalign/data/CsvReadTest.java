@@ -629,6 +629,18 @@ class CsvReadTest {
         assertEquals(odd + " becomes " + (float) odd + " in float32", Csv.read(changed).integerCollision(),
                 "seed=" + seed);
     }
+    /** 16777217 rounds onto 2^24 itself: the merge with a 16777216 in the file is seen, as in .npy. */
+    @Test
+    void integerLabelsMergedOntoTwoToThe24AreNoted() throws Exception {
+        Path p = Files.writeString(dir.resolve("ids-2p24.csv"), "label\n16777217\n5\n16777216\n");
+        assertEquals("16777216 and 16777217 both become 1.6777216E7 in float32", Csv.read(p).integerCollision());
+        Path n = Files.writeString(dir.resolve("ids-2p24n.csv"), "label\n-16777216\n5\n-16777217\n");
+        assertEquals("-16777217 and -16777216 both become -1.6777216E7 in float32", Csv.read(n).integerCollision());
+        Path one = Files.writeString(dir.resolve("ids-2p24one.csv"), "label\n5\n16777217\n");
+        assertEquals("16777217 becomes 1.6777216E7 in float32", Csv.read(one).integerCollision());
+        Path ok = Files.writeString(dir.resolve("ids-2p24ok.csv"), "label\n5\n16777216\n16777215\n");
+        assertEquals(null, Csv.read(ok).integerCollision());
+    }
     /** Timestamps such as 1.7e9 + N(0, 1) seconds lose all their variation in float32: named. */
     @Test
     void columnsWhoseDigitsFloat32DropsAreNamed() throws Exception {

@@ -738,6 +738,26 @@ class NpyReadTest {
         assertEquals(null, oa.integerCollision());
         assertEquals(3, EncodedLabels.encode(Task.fromArrays("ok", xa, "X.npy", oa, ok.toString()), null).outputs());
     }
+    /** 16777217 rounds onto 2^24 itself: the file's 16777216 is noted too, so the pair is named. */
+    @ParameterizedTest
+    @ValueSource(strings = {"<i8", "<u8", "<f8", "<i4", "<u4"})
+    void classIdsMergedOntoTwoToThe24AreNamedAsAPair(String descr) throws IOException {
+        long[] ids = {16777217, 5, 16777216};
+        int size = descr.endsWith("4") ? 4 : 8;
+        ByteBuffer data = ByteBuffer.allocate(ids.length * size).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : ids) {
+            if (descr.endsWith("f8")) {
+                data.putDouble(v);
+            } else if (size == 4) {
+                data.putInt((int) v);
+            } else {
+                data.putLong(v);
+            }
+        }
+        Path y = dir.resolve("ids2p24-" + descr.replaceAll("[<>]", "") + ".npy");
+        Files.write(y, NpyBytes.file(1, NpyBytes.dict(descr, false, new int[] {ids.length}), data.array()));
+        assertEquals("16777216 and 16777217 both become 1.6777216E7 in float32", Npy.read(y).integerCollision());
+    }
     /**
      * Class ids beyond 2^24 that float32 merges onto an exact one (k * 2^24 and k * 2^24 + 1 are
      * both k * 2^24 there), or rounds to a whole number the file does not have (an odd id between
