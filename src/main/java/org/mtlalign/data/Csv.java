@@ -392,6 +392,7 @@ public final class Csv {
             }
         }
         array.precisionLoss = precision.describe();
+        array.precision = precision;
         array.pandasHeaderRow = headerLine == null && rows >= 2 && cols <= 2 && firstLine != null
                 && pandasNames(firstLine, delim, cells, cols);
         array.columnNames = header.isEmpty() ? null : header.toArray(new String[0]);

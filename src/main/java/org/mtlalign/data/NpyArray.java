@@ -118,6 +118,9 @@ public final class NpyArray {
      */
     String precisionLoss;
 
+    /** The measurement behind {@link #precisionLoss} per file column (CSV), for {@link #columns}; or null. */
+    PrecisionLoss precision;
+
     /** See {@link #precisionLoss}: a column whose variation float32 could not keep, or null. */
     public String precisionLoss() {
         return precisionLoss;
@@ -260,7 +263,8 @@ public final class NpyArray {
                 a.columnNames[j] = columnNames[keep[j]];
             }
         }
-        a.precisionLoss = precisionLoss;
+        // Only the columns kept: a left-out id column (timestamps) that float32 flattens is no concern.
+        a.precisionLoss = precision != null ? precision.describe(keep) : precisionLoss;
         return a;
     }
 

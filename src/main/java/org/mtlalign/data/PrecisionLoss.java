@@ -76,10 +76,16 @@ final class PrecisionLoss {
      * round-off (0.1 * 3 next to 0.3), not data, and is not counted.
      */
     String describe() {
+        return describe(null);
+    }
+
+    /** As {@link #describe()}, among the columns {@code only} (file column indices; null: all). */
+    String describe(int[] only) {
         int worst = -1;
         double worstLoss = 0;
         int lossy = 0;
-        for (int j = 0; j < cols; j++) {
+        for (int at = 0; at < (only == null ? cols : only.length); at++) {
+            int j = only == null ? at : only[at];
             if (count[j] == 0) {
                 continue;
             }

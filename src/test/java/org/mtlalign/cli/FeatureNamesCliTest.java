@@ -2,6 +2,7 @@ package org.mtlalign.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
@@ -172,6 +173,23 @@ class FeatureNamesCliTest {
         assertTrue(p4.err().contains("columns 'batch', 'label' are not among the model's inputs and were left out"),
                 p4.err());
         assertArrayEquals(Npy.read(pIn).data(), Npy.read(pExtra).data());
+        assertFalse(p4.err().contains("float32"), p4.err());
+        // A left-out timestamp column, which float32 flattens, is not the model's concern: no warning.
+        StringBuilder stamped = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            stamped.append(i == 0 ? "time," + lines.get(i)
+                    : String.format(java.util.Locale.ROOT, "%.6f,%s", 1.7e9 + rnd.nextGaussian(), lines.get(i)))
+                    .append('\n');
+        }
+        Path withStamp = dir.resolve("a_stamp.csv");
+        Files.writeString(withStamp, stamped.toString());
+        Path pStamp = dir.resolve("p_stamp.npy");
+        CliTestSupport.Run p5 = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                withStamp.toString(), "--out", pStamp.toString());
+        assertEquals(0, p5.code(), p5.all());
+        assertTrue(p5.err().contains("column 'time' is not among the model's inputs"), p5.err());
+        assertFalse(p5.err().contains("float32"), p5.err());
+        assertArrayEquals(Npy.read(pIn).data(), Npy.read(pStamp).data());
         // A missing column is named, not only counted, also when others are extra.
         String missing = Files.readString(withExtra).replaceFirst("hue", "colour");
         Path withMissing = dir.resolve("a_missing.csv");

@@ -661,6 +661,11 @@ class CsvReadTest {
         String noise = "a,b\n0.3,1700000000.5\n0.30000000000000004,1700000001.5\n0.3,1700000002.25\n";
         String l = Csv.read(Files.writeString(dir.resolve("noise.csv"), noise)).precisionLoss();
         assertTrue(l != null && l.startsWith("column 1 varies"), l);
+        // Columns taken out of the table (mtl predict leaves out an id beside the model's inputs)
+        // report only their own loss, by their column in the file.
+        NpyArray all = Csv.read(dir.resolve("ts.csv"));
+        assertEquals(null, all.columns(new int[] {2, 0}).precisionLoss());
+        assertEquals(loss, all.columns(new int[] {1, 2}).precisionLoss());
     }
 
     /** Tab-separated, empty cells included, first ones too: two tabs are an empty cell, not one separator. */
