@@ -985,15 +985,18 @@ public final class TrainCommand implements Callable<Integer> {
         if (!flagged.isEmpty()) {
             // Beside the table (a metric such as AUC 0.50 or an MSE near the label variance does
             // not say it by itself), and in the JSON's warnings.
+            List<String> causes = new ArrayList<>(List.of("the task has no signal at r = " + cfg.rank(),
+                    "the training stopped on the plateau it starts on (raise --patience or --epochs)"));
+            if (cfg.activation() == org.mtlalign.model.Activation.RELU) {
+                causes.add("its ReLU units all died (a wider --rank or --activation identity makes that rarer)");
+            }
+            if (res.tasks().size() > 1) {
+                causes.add("in MTL the other tasks took the shared module ('mtl pairs' measures which)");
+            }
             String w = "! marks a model no better than predicting the training labels' mean or class rates on its "
                     + "validation rows (" + String.join("; ", flagged) + "): it learned nothing from the inputs; "
-                    + "either the task has no signal at r = " + cfg.rank() + ", the training stopped on the plateau it "
-                    + "starts on (raise --patience or --epochs)"
-                    + (cfg.activation() == org.mtlalign.model.Activation.RELU
-                            ? ", its ReLU units all died (a wider --rank or --activation identity makes that rarer)" : "")
-                    + (res.tasks().size() > 1 ? ", or in MTL the other tasks took the shared module ('mtl pairs' "
-                            + "measures which)" : "")
-                    + "; a transfer involving it says little";
+                    + "either " + String.join(", ", causes.subList(0, causes.size() - 1)) + ", or "
+                    + causes.get(causes.size() - 1) + "; a transfer involving it says little";
             o.println("warning: " + w);
             warnings.keep(w);
         }

@@ -121,6 +121,22 @@ class CliRunTest {
         assertFalse(noisy.out().contains(note), "seed " + seed + ": " + noisy.out());
     }
 
+    /** With one task (no MTL cause) and the identity (no ReLU cause), the warning's causes still read "either A, or B". */
+    @Test
+    void theNoBetterThanPriorWarningListsItsCausesWithOr() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 2;
+        int mn = 3000;
+        String noise = CliTestSupport.writeTask(dir, "noise", "noise", TestData.gaussian(rnd, mn * d, 1.0), mn, d,
+                TestData.gaussian(rnd, mn, 1.0));
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", noise, "--rank", "1", "--epochs", "10",
+                "--activation", "identity", "--backend", "cpu");
+        assertEquals(0, r.code(), "seed " + seed + ": " + r.all());
+        assertTrue(r.all().contains("either the task has no signal at r = 1, or the training stopped on the plateau "
+                + "it starts on (raise --patience or --epochs); a transfer"), "seed " + seed + ": " + r.all());
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
