@@ -80,9 +80,9 @@ public final class PredictCommand implements Callable<Integer> {
         }
         TaskHead h = m.heads().get(head);
         warnIfUnfinished(loaded.json(), e);
-        NpyArray xa = TaskLoader.readArray(in);
         int d = m.inputDim();
         String[] trainedNames = featureNames(loaded.json());
+        NpyArray xa = readInputs(in, trainedNames);
         if (xa.firstRowMayBePandasHeader() && xa.rank() == 2 && xa.dim(1) == d) {
             // pandas' names for an unnamed frame (0 or 0,1): no partner file to count rows against
             // here, and a file written by to_csv is the likely source.
@@ -158,6 +158,39 @@ public final class PredictCommand implements Callable<Integer> {
                         : String.join(", ", java.util.Arrays.copyOf(columns, 4)) + ", ... (" + columns.length
                                 + " columns)");
         return 0;
+    }
+
+    /**
+     * The input file; a CSV whose extra columns are text or missing values (a test table's label
+     * column: yes/no, NA) is read again as a table with text columns when every column the model
+     * was trained on is named in it once and holds numbers, so that the extra columns can be left
+     * out. Otherwise the first error stands.
+     */
+    private static NpyArray readInputs(Path in, String[] trainedNames) {
+        try {
+            return TaskLoader.readArray(in);
+        } catch (UserInputException ex) {
+            if (trainedNames == null || !TaskLoader.isCsv(in)) {
+                throw ex;
+            }
+            NpyArray wide;
+            try {
+                wide = org.mtlalign.data.Csv.readLabelTable(in).array();
+            } catch (UserInputException again) {
+                throw ex;
+            }
+            int[] keep = wide.rank() == 2
+                    ? org.mtlalign.data.FeatureNames.within(trainedNames, wide.columnNames()) : null;
+            if (keep == null) {
+                throw ex;
+            }
+            for (int j : keep) {
+                if (wide.classNames(j) != null) {
+                    throw ex; // a model column of words: the first error names it
+                }
+            }
+            return wide;
+        }
     }
 
     /** The input columns' names recorded with the model, or null. */

@@ -74,6 +74,12 @@ public final class TaskLoader {
         return s.y() == null ? loadArchive(s.name(), s.x()) : load(s.name(), s.x(), s.y());
     }
 
+    /** Whether the file's name says CSV (.csv, .tsv, .txt, optionally gzipped; any case). */
+    public static boolean isCsv(Path file) {
+        Path n = file.getFileName();
+        return n != null && stem(n.toString()) != null && !n.toString().toLowerCase(Locale.ROOT).endsWith(".npy");
+    }
+
     /** A name ending in .npz (any case). */
     private static boolean isArchive(Path file) {
         Path n = file.getFileName();

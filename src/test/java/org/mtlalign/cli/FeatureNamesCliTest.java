@@ -190,6 +190,31 @@ class FeatureNamesCliTest {
         assertTrue(p5.err().contains("column 'time' is not among the model's inputs"), p5.err());
         assertFalse(p5.err().contains("float32"), p5.err());
         assertArrayEquals(Npy.read(pIn).data(), Npy.read(pStamp).data());
+        // A label column of words or missing values (yes, no, NA, empty) is left out too; a model
+        // column of words is still refused.
+        List<String> plain = Files.readAllLines(aPerm);
+        StringBuilder worded = new StringBuilder();
+        StringBuilder wordInput = new StringBuilder();
+        String[] marks = {"yes", "no", "NA", ""};
+        for (int i = 0; i < plain.size(); i++) {
+            String label = i == 0 ? "label" : marks[rnd.nextInt(marks.length)];
+            worded.append(label).append(',').append(plain.get(i)).append('\n');
+            String[] cells = plain.get(i).split(",", 2);
+            wordInput.append(i == 0 ? cells[0] : i % 2 == 0 ? "yes" : "no").append(',').append(cells[1]).append('\n');
+        }
+        Path withWords = dir.resolve("a_words.csv");
+        Files.writeString(withWords, worded.toString());
+        Path pWords = dir.resolve("p_words.npy");
+        CliTestSupport.Run p6 = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                withWords.toString(), "--out", pWords.toString());
+        assertEquals(0, p6.code(), p6.all());
+        assertTrue(p6.err().contains("column 'label' is not among the model's inputs"), p6.err());
+        assertArrayEquals(Npy.read(pIn).data(), Npy.read(pWords).data());
+        Path wordsIn = dir.resolve("a_word_input.csv");
+        Files.writeString(wordsIn, wordInput.toString());
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                wordsIn.toString(), "--out", dir.resolve("x.npy").toString()), "a_word_input.csv", "line 2, column 1",
+                "cannot parse");
         // A missing column is named, not only counted, also when others are extra.
         String missing = Files.readString(withExtra).replaceFirst("hue", "colour");
         Path withMissing = dir.resolve("a_missing.csv");
