@@ -238,8 +238,8 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         if (t.labelCollision() != null && (requested == null ? distinct.size() <= MAX_CLASSES : requested != Loss.SQUARED)) {
             // Classes would be merged (and inference would count too few of them) or named by a
             // value the file does not have: refuse rather than train on labels the file does not have.
-            throw new UserInputException(t.labelCollision() + " (task '" + t.name() + "'): class ids above "
-                    + "16777216 are not all exact in float32; renumber the classes 0..C-1 (in numpy: "
+            throw new UserInputException(t.labelCollision() + " (task '" + t.name() + "'): class ids of "
+                    + "16777216 (2^24) and more are not all exact in float32; renumber the classes 0..C-1 (in numpy: "
                     + "np.unique(y, return_inverse=True)[1]), or pass --loss squared if they are real values");
         }
         if (loss == null) {
