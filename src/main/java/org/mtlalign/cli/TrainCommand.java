@@ -68,6 +68,13 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Transfer mode: learn B on the other tasks, fine-tune on TASK with and without alignment.")
     String transferTarget;
 
+    @Option(names = "--seeds", paramLabel = "N", defaultValue = "1",
+            description = "Repeat the comparison over N seeds (--seed, --seed + 1, ...; each its own split, "
+                    + "standardisation, initialisation and sampling) and report each method's mean and sd per task, "
+                    + "and where MTL, alignment and reweighting were better or worse in every seed (default: 1). "
+                    + "With N > 1 no model is saved.")
+    int seeds;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -85,6 +92,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (transferTarget != null && (out != null || resume != null)) {
             throw new UserInputException("--transfer-target: transfer mode saves no model, so --out and --resume do not "
                     + "apply; drop them (--json records the results)");
+        }
+        if (seeds < 1 || seeds > SweepCommand.MAX_SEEDS) {
+            throw new UserInputException("--seeds: must be in 1.." + SweepCommand.MAX_SEEDS + ", got " + seeds);
+        }
+        if (seeds > 1 && (out != null || resume != null || transferTarget != null)) {
+            throw new UserInputException("--seeds " + seeds + ": compares the methods over seeds and saves no model; "
+                    + (transferTarget != null ? "--transfer-target" : out != null ? "--out" : "--resume")
+                    + " works on one seed (drop --seeds, and pick the seed with --seed S)");
         }
         ModelIO.Loaded resumed = null;
         int epochsBefore = 0;
@@ -196,11 +211,12 @@ public final class TrainCommand implements Callable<Integer> {
         String[] featureNames = org.mtlalign.data.FeatureNames.common(suite);
         boolean sharedInputs = suite.sharedInputs();
         // From here on only the prepared (standardised) copies are needed: dropping the loaded
-        // arrays halves the heap when the inputs are large.
+        // arrays halves the heap when the inputs are large. (Further seeds prepare them again.)
+        TaskSuite forSeeds = seeds > 1 ? suite : null;
         suite = null;
-        o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d task%s, d = %d%s | seed %d%n",
+        o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d task%s, d = %d%s | seed%s %s%n",
                 org.mtlalign.Version.get(), backend.description(), suiteName, tasks.size(), tasks.size() == 1 ? "" : "s", d,
-                sharedInputs ? ", shared inputs" : "", data.seed);
+                sharedInputs ? ", shared inputs" : "", seeds > 1 ? "s" : "", SweepCommand.seedList(data.seed, seeds));
         for (PreparedTask t : tasks) {
             o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
@@ -239,6 +255,14 @@ public final class TrainCommand implements Callable<Integer> {
 
         if (transferTarget != null) {
             return transfer(o, e, warnings, backend, cfg, tasks, argv, rankSource(rWhy));
+        }
+        if (seeds > 1) {
+            if (tasks.stream().anyMatch(t -> t.test().length == 0)) {
+                e.println("note: a task without test rows (--test 0) has no test metric to compare over seeds");
+            }
+            return TrainSeeds.run(new TrainSeeds.Setup(o, e, stdout, warnings, backend, opts, data, forSeeds, prepCfg,
+                    tasks, r, rankSource(rWhy), suggestion, seeds, json, configJson(cfg, prepCfg, tasks), argv, suiteName,
+                    sharedInputs, progressLog(e, cfg)));
         }
 
         // A CRC over all the data: only worth it when a model is saved or resumed.

@@ -137,6 +137,75 @@ class CliRunTest {
                 + "it starts on (raise --patience or --epochs); a transfer"), "seed " + seed + ": " + r.all());
     }
 
+    /**
+     * --seeds N: each seed's metrics are bitwise those of 'mtl train --seed s'; the means, sds and
+     * sign agreement in the summary follow from them; --out and --resume are refused with it.
+     */
+    @Test
+    void seedsRepeatTheComparisonAsSingleSeedRunsDo() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 131, 7, 21);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 97, 7, 22);
+        Path[] c = CliTestSupport.binaryTask(dir, "c", 61, 7, 23);
+        String[] data = {"--task", "a=" + a[0] + ":" + a[1], "--task", "b=" + b[0] + ":" + b[1], "--task",
+            "c=" + c[0] + ":" + c[1], "--rank", "2", "--epochs", "12", "--backend", "cpu"};
+        Path json = dir.resolve("seeds.json");
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--seeds", "3", "--seed", "4", "--json",
+                json.toString()));
+        args.addAll(List.of(data));
+        CliTestSupport.Run r = CliTestSupport.run(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("mean ± sd over seeds 4..6") || r.out().contains("mean +- sd over seeds 4..6"), r.out());
+        assertTrue(r.out().contains("alignment (Algorithm 1) against MTL: better in every seed for"), r.out());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals("[4,5,6]", j.getAsJsonArray("seeds").toString());
+        String[] keys = {"stl", "mtl", "mtlAlign", "mtlReweight"};
+        String[] summaryKeys = {"stl", "mtl", "mtl_align", "mtl_reweight"};
+        double[][][] m = new double[3][3][4]; // seed, task, run
+        for (int s = 0; s < 3; s++) {
+            Path one = dir.resolve("seed" + s + ".json");
+            List<String> single = new java.util.ArrayList<>(List.of("train", "--seed", Integer.toString(4 + s),
+                    "--json", one.toString()));
+            single.addAll(List.of(data));
+            CliTestSupport.Run rs = CliTestSupport.run(single.toArray(new String[0]));
+            assertEquals(0, rs.code(), rs.all());
+            JsonObject js = JsonParser.parseString(Files.readString(one)).getAsJsonObject();
+            JsonObject run = j.getAsJsonArray("runs").get(s).getAsJsonObject();
+            assertEquals(4 + s, run.get("seed").getAsInt());
+            assertEquals(js.get("tasks"), run.get("tasks"), "seed " + (4 + s));
+            for (int t = 0; t < 3; t++) {
+                for (int q = 0; q < 4; q++) {
+                    m[s][t][q] = js.getAsJsonArray("tasks").get(t).getAsJsonObject().get(keys[q]).getAsDouble();
+                }
+            }
+        }
+        for (int t = 0; t < 3; t++) {
+            JsonObject ts = j.getAsJsonArray("summary").get(t).getAsJsonObject();
+            for (int q = 0; q < 4; q++) {
+                double[] v = {m[0][t][q], m[1][t][q], m[2][t][q]};
+                JsonObject st = ts.getAsJsonObject(summaryKeys[q]);
+                assertEquals(org.mtlalign.experiments.Stats.mean(v), st.get("mean").getAsDouble(), 1e-15);
+                assertEquals(org.mtlalign.experiments.Stats.std(v), st.get("sd").getAsDouble(), 1e-15);
+                assertEquals(3, st.get("n").getAsInt());
+            }
+            // AUC: higher is better, so align - MTL is the plain difference.
+            double[] d = new double[3];
+            boolean pos = true;
+            boolean neg = true;
+            for (int s = 0; s < 3; s++) {
+                d[s] = m[s][t][2] - m[s][t][1];
+                int sign = org.mtlalign.train.PairwiseTransfer.transferSign(d[s], m[s][t][1], m[s][t][2]);
+                pos &= sign > 0;
+                neg &= sign < 0;
+            }
+            JsonObject am = ts.getAsJsonObject("align_minus_mtl");
+            assertEquals(org.mtlalign.experiments.Stats.mean(d), am.get("mean").getAsDouble(), 1e-15);
+            assertEquals(pos ? 1 : neg ? -1 : 0, am.get("same_sign_every_seed").getAsInt());
+        }
+        CliErrorTest.assertUserError(CliTestSupport.run("train", "--seeds", "2", "--out", dir.resolve("m").toString()),
+                "--seeds 2", "--out");
+        CliErrorTest.assertUserError(CliTestSupport.run("train", "--seeds", "0"), "--seeds", "1..");
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);

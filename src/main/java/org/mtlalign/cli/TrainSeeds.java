@@ -1,0 +1,353 @@
+package org.mtlalign.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.mtlalign.analysis.Capacity;
+import org.mtlalign.backend.Backend;
+import org.mtlalign.data.Preparation;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.TaskSuite;
+import org.mtlalign.experiments.Stats;
+import org.mtlalign.model.ModelIO;
+import org.mtlalign.train.ExperimentConfig;
+import org.mtlalign.train.ExperimentResult;
+import org.mtlalign.train.MtlExperiment;
+import org.mtlalign.train.PairwiseTransfer;
+import org.mtlalign.train.TaskReport;
+import org.mtlalign.train.TrainingDivergedException;
+
+/**
+ * {@code mtl train --seeds N}: the comparison of STL, MTL, MTL + alignment and MTL + reweighting
+ * repeated over seeds, each with its own split, standardisation, initialisation and sampling (as
+ * {@code mtl train --seed s} for each s), reported per task as mean and sd with the differences that
+ * answer "does it help": MTL - STL, MTL+align - MTL and MTL+reweight - MTL, marked where every
+ * seed agrees in sign. On the demo one seed's differences are a few thousandths either way, which
+ * one table cannot tell from noise; the agreement over seeds can.
+ */
+final class TrainSeeds {
+    private TrainSeeds() {
+    }
+
+    /** The methods' columns, in TaskReport's order. */
+    static final String[] RUNS = {"STL", "MTL", "MTL+align", "MTL+reweight"};
+    /** The differences: method index minus base index, signed so that + means the method is better. */
+    private static final int[][] DIFFS = {{1, 0}, {2, 1}, {3, 1}};
+    private static final String[] DIFF_NAMES = {"MTL - STL", "align - MTL", "reweight - MTL"};
+    private static final String[] DIFF_KEYS = {"mtl_minus_stl", "align_minus_mtl", "reweight_minus_mtl"};
+
+    /** One seed's result, or why its MTL run diverged (then result is null). */
+    record SeedRun(long seed, ExperimentResult result, String diverged) {
+    }
+
+    /** Everything the command has prepared for the first seed, and what it needs for the others. */
+    record Setup(PrintWriter out, PrintWriter err, PrintWriter stdout, Warnings warnings, Backend backend,
+                 TrainOptions opts, DataOptions data, TaskSuite suite, Preparation.Config prep,
+                 List<PreparedTask> firstTasks, int rank, String rankSource, Capacity.Suggestion capacity, int seeds,
+                 Path json, JsonObject config, String[] argv, String suiteName, boolean sharedInputs,
+                 Consumer<String> log) {
+    }
+
+    static int run(Setup s) {
+        PrintWriter o = s.out();
+        PrintWriter e = s.err();
+        List<String> names = s.firstTasks().stream().map(PreparedTask::name).toList();
+        List<Boolean> higher = s.firstTasks().stream().map(t -> t.loss().higherIsBetter()).toList();
+        List<String> metrics = s.firstTasks().stream().map(t -> t.loss().metricName()).toList();
+        int k = names.size();
+        List<SeedRun> runs = new ArrayList<>();
+        Capacity.Suggestion cap = s.capacity();
+        Set<String> said = new HashSet<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < s.seeds(); i++) {
+            long seed = s.data().seed + i;
+            List<PreparedTask> tasks;
+            if (i == 0) {
+                tasks = s.firstTasks();
+            } else {
+                TaskSuite drawn = s.data().builtinForSeed(seed);
+                Preparation.Result p = Preparation.prepare(drawn != null ? drawn : s.suite(), s.prep().withSeed(seed));
+                tasks = p.tasks();
+                for (String w : p.warnings()) {
+                    if (said.add(w)) {
+                        s.warnings().add("seed " + seed + ": " + w);
+                    }
+                }
+                List<String> now = tasks.stream().map(PreparedTask::name).toList();
+                if (!now.equals(names)) {
+                    // A built-in suite drawn again has the same tasks; anything else is a bug to name.
+                    throw new IllegalStateException("seed " + seed + " prepared tasks " + now + ", not " + names);
+                }
+            }
+            ExperimentConfig cfg = s.opts().experimentConfig(s.rank(), seed);
+            long one = System.nanoTime();
+            // The capacity depends on the training rows only through noise: computed once (or
+            // reused from the width suggestion) rather than once per seed.
+            MtlExperiment exp = new MtlExperiment(s.backend(), cfg).alignLearningRateFactor(s.opts().alignLrFactor)
+                    .capacity(cap).log(m -> s.log().accept("seed " + seed + ": " + m));
+            try {
+                ExperimentResult res = exp.run(tasks, null);
+                cap = res.capacity();
+                runs.add(new SeedRun(seed, res, null));
+            } catch (TrainingDivergedException ex) {
+                runs.add(new SeedRun(seed, null, ex.getMessage()));
+                s.warnings().add("seed " + seed + ": " + ex.getMessage() + "; this seed is left out of the means");
+            }
+            synchronized (e) {
+                e.printf(Locale.ROOT, "  [%d/%d] seed %d: %.1f s%n", i + 1, s.seeds(), seed, (System.nanoTime() - one) / 1e9);
+                e.flush();
+            }
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+
+        // metric[run][task][seed]: NaN where the run did not run, diverged or has no test rows.
+        int n = runs.size();
+        double[][][] metric = new double[RUNS.length][k][n];
+        List<String> chance = new ArrayList<>();
+        boolean[][] anyChance = new boolean[RUNS.length][k];
+        int trainings = 0;
+        List<String> late = new ArrayList<>();
+        List<String> divergedRuns = new ArrayList<>();
+        for (int x = 0; x < n; x++) {
+            SeedRun sr = runs.get(x);
+            for (int t = 0; t < k; t++) {
+                TaskReport rep = sr.result() == null ? null : sr.result().tasks().get(t);
+                double[] v = rep == null ? new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN}
+                        : new double[] {rep.stl(), rep.mtl(), rep.mtlAlign(), rep.mtlReweight()};
+                for (int run = 0; run < RUNS.length; run++) {
+                    metric[run][t][x] = v[run];
+                    if (rep != null && rep.noBetterThanPrior().contains(RUNS[run])) {
+                        anyChance[run][t] = true;
+                        chance.add("seed " + sr.seed() + " " + RUNS[run] + " " + names.get(t));
+                    }
+                }
+            }
+            if (sr.result() != null) {
+                for (ExperimentResult.Training tr : sr.result().trainings()) {
+                    trainings++;
+                    if (tr.diverged() != null) {
+                        divergedRuns.add("seed " + sr.seed() + " " + tr.run());
+                    } else if (tr.hitEpochCap()
+                            && org.mtlalign.train.TrainResult.bestInLastTenth(tr.epochsRun(), tr.bestEpoch())) {
+                        late.add("seed " + sr.seed() + " " + tr.run());
+                    }
+                }
+            }
+        }
+        // diff[d][task][seed] and the agreement of its signs over the seeds that measured it.
+        double[][][] diff = new double[DIFFS.length][k][n];
+        int[][] agree = new int[DIFFS.length][k];
+        int[][] measured = new int[DIFFS.length][k];
+        for (int d = 0; d < DIFFS.length; d++) {
+            for (int t = 0; t < k; t++) {
+                boolean allPos = true;
+                boolean allNeg = true;
+                for (int x = 0; x < n; x++) {
+                    double a = metric[DIFFS[d][1]][t][x];
+                    double b = metric[DIFFS[d][0]][t][x];
+                    double v = PairwiseTransfer.signedTransfer(higher.get(t), a, b);
+                    diff[d][t][x] = v;
+                    if (!Double.isNaN(v)) {
+                        measured[d][t]++;
+                        int sign = PairwiseTransfer.transferSign(v, a, b);
+                        allPos &= sign > 0;
+                        allNeg &= sign < 0;
+                    }
+                }
+                agree[d][t] = measured[d][t] < 2 ? 0 : allPos ? 1 : allNeg ? -1 : 0;
+            }
+        }
+
+        o.println();
+        o.printf(Locale.ROOT, "test metric per task, mean %s sd over seeds %s%n", SweepCommand.PM,
+                SweepCommand.seedList(s.data().seed, s.seeds()));
+        List<List<String>> rows = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            List<String> row = new ArrayList<>(List.of(names.get(t), metrics.get(t)));
+            for (int run = 0; run < RUNS.length; run++) {
+                row.add(meanSd(metric[run][t], s.seeds()) + (anyChance[run][t] ? "!" : ""));
+            }
+            rows.add(row);
+        }
+        List<String> header = new ArrayList<>(List.of("task", "metric"));
+        header.addAll(List.of(RUNS));
+        Tables.print(o, header, rows);
+        o.println();
+        o.println("differences, signed so + means the first is better (* = the same sign in every seed that measured it)");
+        rows = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            List<String> row = new ArrayList<>(List.of(names.get(t)));
+            double scale = Math.abs(Stats.mean(metric[0][t])) > 0 ? Stats.mean(metric[0][t]) : Stats.mean(metric[1][t]);
+            for (int d = 0; d < DIFFS.length; d++) {
+                double[] v = diff[d][t];
+                String cell = Tables.signed(Stats.mean(v), scale);
+                if (measured[d][t] > 1) {
+                    cell += " " + SweepCommand.PM + " " + sd(Stats.std(v), cell);
+                }
+                if (measured[d][t] > 0 && measured[d][t] < s.seeds()) {
+                    cell += " (" + measured[d][t] + ")";
+                }
+                row.add(cell + (agree[d][t] != 0 ? " *" : ""));
+            }
+            rows.add(row);
+        }
+        List<String> dh = new ArrayList<>(List.of("task"));
+        dh.addAll(List.of(DIFF_NAMES));
+        Tables.print(o, dh, rows);
+        o.printf(Locale.ROOT, "(n) = measured in n of %d seeds; with n seeds a difference with no real effect has one "
+                + "sign in every seed 1 time in %d%n", s.seeds(), 1L << Math.min(62, s.seeds() - 1));
+        o.println();
+        for (int d = 0; d < DIFFS.length; d++) {
+            List<String> helped = new ArrayList<>();
+            List<String> hurt = new ArrayList<>();
+            for (int t = 0; t < k; t++) {
+                (agree[d][t] > 0 ? helped : agree[d][t] < 0 ? hurt : new ArrayList<String>()).add(names.get(t));
+            }
+            boolean any = false;
+            for (int t = 0; t < k; t++) {
+                any |= measured[d][t] > 0;
+            }
+            if (!any) {
+                continue;
+            }
+            String what = d == 0 ? "MTL against STL" : d == 1 ? "alignment (Algorithm 1) against MTL"
+                    : "reweighting (Algorithm 2) against MTL";
+            o.printf(Locale.ROOT, "%s: better in every seed for %s; worse in every seed for %s%n", what,
+                    helped.isEmpty() ? "no task" : String.join(", ", helped),
+                    hurt.isEmpty() ? "no task" : String.join(", ", hurt));
+        }
+        if (!chance.isEmpty()) {
+            int shown = Math.min(6, chance.size());
+            String w = "! marks a mean that includes a model no better than predicting the training labels' mean or "
+                    + "class rates on its validation rows (" + String.join("; ", chance.subList(0, shown))
+                    + (shown < chance.size() ? "; and " + (chance.size() - shown) + " more" : "")
+                    + "): it learned nothing from the inputs in that seed, so differences involving it say little";
+            o.println("warning: " + w);
+            s.warnings().keep(w);
+        }
+        if (!late.isEmpty()) {
+            int shown = Math.min(6, late.size());
+            o.println("note: " + late.size() + " of " + trainings + " trainings reached their best epoch near the end of "
+                    + "--epochs (" + String.join("; ", late.subList(0, shown)) + (shown < late.size() ? "; and "
+                    + (late.size() - shown) + " more" : "") + "); raise --epochs for a converged comparison");
+        }
+        if (!divergedRuns.isEmpty()) {
+            String w = String.join("; ", divergedRuns) + " diverged: left out of the means; try a smaller --lr";
+            o.println("warning: " + w);
+            s.warnings().keep(w);
+        }
+        o.printf(Locale.ROOT, "r = %d (%s) in every seed; done in %.1f s (peak heap %.0f MiB)%n", s.rank(),
+                s.rankSource(), seconds, Outputs.peakHeapBytes() / 1048576.0);
+
+        if (s.json() != null) {
+            JsonObject root = new JsonObject();
+            root.add("provenance", Outputs.provenance(s.backend(), s.argv()));
+            JsonArray seedList = new JsonArray();
+            runs.forEach(r -> seedList.add(r.seed()));
+            root.add("seeds", seedList);
+            root.add("config", s.config());
+            root.addProperty("rank_source", s.rankSource());
+            root.addProperty("suite", s.suiteName());
+            root.addProperty("shared_inputs", s.sharedInputs());
+            root.addProperty("status", "complete");
+            JsonArray taskNames = new JsonArray();
+            names.forEach(taskNames::add);
+            root.add("task_names", taskNames);
+            JsonArray summary = new JsonArray();
+            for (int t = 0; t < k; t++) {
+                JsonObject ts = new JsonObject();
+                ts.addProperty("name", names.get(t));
+                ts.addProperty("metric", metrics.get(t));
+                for (int run = 0; run < RUNS.length; run++) {
+                    JsonObject m = stats(metric[run][t]);
+                    m.addProperty("no_better_than_prior_in_some_seed", anyChance[run][t]);
+                    ts.add(jsonKey(RUNS[run]), m);
+                }
+                for (int d = 0; d < DIFFS.length; d++) {
+                    JsonObject m = stats(diff[d][t]);
+                    m.addProperty("same_sign_every_seed", agree[d][t]);
+                    ts.add(DIFF_KEYS[d], m);
+                }
+                summary.add(ts);
+            }
+            root.add("summary", summary);
+            JsonArray perSeed = new JsonArray();
+            for (SeedRun r : runs) {
+                JsonObject one = new JsonObject();
+                one.addProperty("seed", r.seed());
+                one.addProperty("status", r.result() == null ? "diverged" : "complete");
+                if (r.result() == null) {
+                    one.addProperty("error", r.diverged());
+                } else {
+                    JsonElement tree = ModelIO.gson().toJsonTree(r.result());
+                    for (Map.Entry<String, JsonElement> en : tree.getAsJsonObject().entrySet()) {
+                        one.add(en.getKey(), en.getValue());
+                    }
+                }
+                perSeed.add(one);
+            }
+            root.add("runs", perSeed);
+            root.add("warnings", s.warnings().json());
+            Outputs.writeJson(s.json(), ModelIO.toJson(root), s.stdout(), o, "");
+        }
+        List<String> failed = new ArrayList<>(divergedRuns);
+        runs.stream().filter(r -> r.result() == null).forEach(r -> failed.add("seed " + r.seed() + " MTL"));
+        if (!failed.isEmpty()) {
+            throw new TrainingDivergedException(String.join(", ", failed) + " diverged (see the warnings above); the other "
+                    + "results were reported" + (s.json() != null ? " and written" : "") + "; try a smaller --lr",
+                    0, 0, Double.NaN);
+        }
+        return 0;
+    }
+
+    /** "mean ± sd", with "(n)" when only n of the seeds measured it; "-" when none did. */
+    private static String meanSd(double[] v, int seeds) {
+        int n = count(v);
+        if (n == 0) {
+            return "-";
+        }
+        String mean = Tables.num(Stats.mean(v));
+        return mean + (n > 1 ? " " + SweepCommand.PM + " " + sd(Stats.std(v), mean) : "")
+                + (n < seeds ? " (" + n + ")" : "");
+    }
+
+    /** An sd in the form of the value it follows: four decimals beside a fixed-point mean (not 7.722e-04). */
+    private static String sd(double sd, String printedMean) {
+        return printedMean.contains("e") ? Tables.num(sd) : String.format(Locale.ROOT, "%.4f", sd);
+    }
+
+    private static int count(double[] v) {
+        int n = 0;
+        for (double x : v) {
+            n += Double.isNaN(x) ? 0 : 1;
+        }
+        return n;
+    }
+
+    private static JsonObject stats(double[] v) {
+        JsonObject m = new JsonObject();
+        int n = count(v);
+        m.add("mean", SweepCommand.num(n == 0 ? Double.NaN : Stats.mean(v)));
+        m.add("sd", SweepCommand.num(n == 0 ? Double.NaN : Stats.std(v)));
+        m.addProperty("n", n);
+        JsonArray all = new JsonArray();
+        for (double x : v) {
+            all.add(SweepCommand.num(x));
+        }
+        m.add("per_seed", all);
+        return m;
+    }
+
+    private static String jsonKey(String run) {
+        return run.toLowerCase(Locale.ROOT).replace("mtl+", "mtl_");
+    }
+}
