@@ -36,6 +36,7 @@ public final class Evaluator {
 
     /** Mean loss of head {@code task} over rows idx of t. */
     public double meanLoss(MtlModel model, int task, PreparedTask t, int[] idx) {
+        requireHeadFits(model, task, t);
         float[] out = predict(model, task, t, idx);
         int c = model.heads().get(task).outputs();
         float[] target = t.gatherTarget(idx);
@@ -50,8 +51,29 @@ public final class Evaluator {
         return predict(model, task, t.x(), t.dim(), idx);
     }
 
-    /** Raw outputs of head {@code task} for rows idx of the row-major inputs x (d columns). */
+    /**
+     * Raw outputs of head {@code task} for rows idx of the row-major inputs x (d columns).
+     *
+     * @throws IllegalArgumentException for a head the model does not have, d other than the model's
+     *     input dimension, or a row index outside x
+     */
     public float[] predict(MtlModel model, int task, float[] x, int d, int[] idx) {
+        // Unchecked, inputs of another width were read with the model's stride and gave plausible
+        // numbers for the wrong rows (found by a library trial), and a bad index surfaced as an
+        // index error inside the row gather.
+        if (task < 0 || task >= model.taskCount()) {
+            throw new IllegalArgumentException("no head " + task + " in a model of " + model.taskCount());
+        }
+        if (d != model.inputDim()) {
+            throw new IllegalArgumentException("inputs of d = " + d + " columns for a model of d = " + model.inputDim());
+        }
+        long available = x.length / d;
+        for (int r : idx) {
+            if (r < 0 || r >= available) {
+                throw new IllegalArgumentException("row " + r + " outside 0.." + (available - 1) + " of the inputs ("
+                        + x.length + " values, d = " + d + ")");
+            }
+        }
         int c = model.heads().get(task).outputs();
         float[] out = new float[idx.length * c];
         int chunk = Math.min(CHUNK, Math.max(1, idx.length));
@@ -72,9 +94,27 @@ public final class Evaluator {
 
     /** The task's headline metric on rows idx (see {@link Loss#metricName()}). */
     public Metrics metrics(MtlModel model, int task, PreparedTask t, int[] idx) {
+        requireHeadFits(model, task, t);
         float[] out = predict(model, task, t, idx);
         float[] target = t.gatherTarget(idx);
         int c = model.heads().get(task).outputs();
         return Metrics.of(t.loss(), out, target, idx.length, c, t.labels().labelScale());
+    }
+
+    /**
+     * Head {@code task} can read t's targets: a regression head scored as a classifier gave a
+     * plausible accuracy for a model that was never trained on the task, and the converse an
+     * index error. The same rule as {@link Trainer}'s (heads are matched to tasks by position).
+     */
+    private static void requireHeadFits(MtlModel model, int task, PreparedTask t) {
+        if (task < 0 || task >= model.taskCount()) {
+            throw new IllegalArgumentException("no head " + task + " in a model of " + model.taskCount());
+        }
+        Trainer.requireHeadFits(t, task, model);
+        org.mtlalign.model.TaskHead head = model.heads().get(task);
+        if (head.loss() == Loss.SOFTMAX && head.outputs() < t.labels().outputs()) {
+            throw new IllegalArgumentException("task '" + t.name() + "' has " + t.labels().outputs() + " classes but head "
+                    + task + " ('" + head.name() + "') has " + head.outputs() + " outputs");
+        }
     }
 }

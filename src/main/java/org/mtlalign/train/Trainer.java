@@ -252,10 +252,10 @@ public final class Trainer {
     }
 
     /**
-     * What the device path cannot check per step, checked once: the data's shape, the row
-     * indices, and that softmax targets are class indices of the head.
+     * Head i of the model is of task t's kind and width, and t's data fits the model and its own
+     * arrays (Evaluator scores with the same rule).
      */
-    private static void checkTask(PreparedTask t, int i, MtlModel model) {
+    static void requireHeadFits(PreparedTask t, int i, MtlModel model) {
         org.mtlalign.model.TaskHead head = model.heads().get(i);
         // Heads are matched to tasks by position; a head of another kind (or listed in another
         // order) would train on targets it cannot read, e.g. a logistic loss on class 2.
@@ -273,6 +273,14 @@ public final class Trainer {
             throw new IllegalArgumentException("task '" + t.name() + "': " + t.rows() + " x " + t.dim()
                     + " data does not fit the model (d = " + model.inputDim() + ") or its arrays");
         }
+    }
+
+    /**
+     * What the device path cannot check per step, checked once: the data's shape, the row
+     * indices, and that softmax targets are class indices of the head.
+     */
+    private static void checkTask(PreparedTask t, int i, MtlModel model) {
+        requireHeadFits(t, i, model);
         for (int r : t.train()) {
             if (r < 0 || r >= t.rows()) {
                 throw new IllegalArgumentException("task '" + t.name() + "': training row " + r + " outside 0.."

@@ -308,6 +308,40 @@ class LibraryGuardsTest {
         assertThrows(IllegalStateException.class, () -> used.forEachIndependent(4, i -> { }));
     }
 
+    /**
+     * Evaluator (and MtlExperiment.testMetric through it) scored a head on a task of another kind
+     * or read inputs of another width: a regression head gave a classifier's accuracy and inputs
+     * of d - 1 columns plausible outputs, without a word. Refused now, as Trainer refuses them.
+     */
+    @Test
+    void evaluatorRefusesHeadsAndInputsThatDoNotFit() {
+        int d = 5 + rnd.nextInt(4);
+        List<PreparedTask> tasks = prepared(regression("r", 63 + rnd.nextInt(20), d), classes("c", 71 + rnd.nextInt(20), d, 3));
+        MtlModel m = modelFor(List.of(tasks.get(0).head(), tasks.get(1).head()), d);
+        Evaluator ev = new Evaluator(be);
+        PreparedTask r = tasks.get(0);
+        PreparedTask c = tasks.get(1);
+        assertEquals("mse", ev.metrics(m, 0, r, r.test()).name());
+        assertEquals("accuracy", ev.metrics(m, 1, c, c.test()).name());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ev.metrics(m, 0, c, c.test()));
+        assertTrue(e.getMessage().contains("heads must be in the tasks' order"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ev.metrics(m, 1, r, r.test()));
+        assertThrows(IllegalArgumentException.class, () -> ev.meanLoss(m, 1, r, r.test()));
+        assertThrows(IllegalArgumentException.class, () -> MtlExperiment.testMetric(ev, m, List.of(c, r)));
+        assertThrows(IllegalArgumentException.class, () -> ev.metrics(m, 2, r, r.test()));
+        // A softmax head with fewer outputs than the task has classes.
+        MtlModel narrow = modelFor(List.of(r.head(), new TaskHead("c", Loss.SOFTMAX, 2)), d);
+        assertThrows(IllegalArgumentException.class, () -> ev.metrics(narrow, 1, c, c.test()));
+        float[] x = TestData.gaussian(rnd, 4 * (d - 1), 1.0);
+        e = assertThrows(IllegalArgumentException.class, () -> ev.predict(m, 0, x, d - 1, new int[] {0, 1}));
+        assertTrue(e.getMessage().contains("d = " + (d - 1)), e.getMessage());
+        float[] ok = TestData.gaussian(rnd, 3 * d, 1.0);
+        assertEquals(2, ev.predict(m, 0, ok, d, new int[] {0, 2}).length);
+        e = assertThrows(IllegalArgumentException.class, () -> ev.predict(m, 0, ok, d, new int[] {0, 3}));
+        assertTrue(e.getMessage().contains("row 3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ev.predict(m, -1, ok, d, new int[] {0}));
+    }
+
     @Test
     void theClosedFormSharedModuleChecksItsWidth() {
         int m = 12;
