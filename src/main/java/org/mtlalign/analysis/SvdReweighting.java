@@ -66,15 +66,22 @@ public final class SvdReweighting {
 
     /**
      * Weights for k tasks: xs[i] is rows[i] x d, ys[i] is rows[i] x cols[i] (already one-hot for
-     * classes), r the rank. Returns alpha (not rescaled).
+     * classes), r the rank. Returns alpha (not rescaled; {@link #toTrainingWeights} rescales).
+     * theta_i is X_i^T y_i / m_i, with y_i - mean(y_i) in place of y_i when {@code centerLabels}
+     * (as MtlExperiment and mtl train call it; false gives the paper's X_i^T y_i up to the 1 / m_i).
      *
+     * @param variant {@link Variant#PAPER} (||theta_i^T U_r||) or {@link Variant#NORMALIZED} (that
+     *     over ||theta_i||)
      * @throws IllegalArgumentException for arrays that do not match (k inputs, row counts, targets
      *     and column counts; at least rows[i] x d inputs and rows[i] x cols[i] targets, rows[i] and
      *     cols[i] >= 1) or that hold NaN or an infinity
+     * @throws NullPointerException for a null variant
      * @throws org.mtlalign.UserInputException for r outside 1..min(d, total label columns)
      */
     public double[] weights(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int r,
                             Variant variant, boolean centerLabels) {
+        // A null variant was read as NORMALIZED (the else branch below) without a word.
+        java.util.Objects.requireNonNull(variant, "variant (PAPER or NORMALIZED)");
         int k = xs.length;
         TaskArrays.check("reweighting", xs, rows, d, ys, cols, true);
         int total = 0;
@@ -154,8 +161,22 @@ public final class SvdReweighting {
         return alpha;
     }
 
-    /** Rescales weights to mean 1 so that reweighting does not change the effective step size. */
+    /**
+     * Rescales weights to mean 1 so that reweighting does not change the effective step size
+     * (all 1 when every weight is 0).
+     *
+     * @throws IllegalArgumentException for no weights, or one that is negative, NaN or infinite
+     */
     public static float[] toTrainingWeights(double[] alpha) {
+        if (alpha.length == 0) {
+            throw new IllegalArgumentException("no weights to rescale");
+        }
+        for (int i = 0; i < alpha.length; i++) {
+            // A NaN made the mean NaN and every weight 1, as if Algorithm 2 had found nothing.
+            if (!(alpha[i] >= 0 && alpha[i] < Double.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("weight " + i + " is " + alpha[i] + "; weights must be finite and >= 0");
+            }
+        }
         double mean = 0;
         for (double a : alpha) {
             mean += a;

@@ -336,8 +336,16 @@ public final class MtlExperiment {
         return m;
     }
 
-    /** Algorithm 2's alpha on the training rows. */
+    /**
+     * Algorithm 2's alpha on the training rows, with the configuration's variant and rank.
+     *
+     * @throws IllegalStateException when the configuration skips Algorithm 2 (a null variant)
+     */
     public double[] reweightAlpha(List<PreparedTask> tasks) {
+        if (cfg.reweight() == null) {
+            throw new IllegalStateException("this configuration skips Algorithm 2 (no reweighting variant); set one "
+                    + "with ExperimentConfig.withReweighting");
+        }
         return reweightAlpha(TrainingRows.of(tasks));
     }
 

@@ -342,6 +342,44 @@ class LibraryGuardsTest {
         assertThrows(IllegalArgumentException.class, () -> ev.predict(m, -1, ok, d, new int[] {0}));
     }
 
+    /**
+     * Algorithm 2 from the library: a null variant was computed as NORMALIZED without a word,
+     * MtlExperiment.reweightAlpha under a configuration without reweighting did the same, and
+     * toTrainingWeights turned a NaN weight into uniform weights (the mean was NaN).
+     */
+    @Test
+    void reweightingRefusesAMissingVariantAndNonFiniteWeights() {
+        int d = 4 + rnd.nextInt(5);
+        int m = 37 + rnd.nextInt(30);
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[][] xs = {x, x, x};
+        int[] rows = {m, m, m};
+        float[][] ys = {TestData.gaussian(rnd, m, 1.0), TestData.gaussian(rnd, m, 1.0), TestData.gaussian(rnd, m, 1.0)};
+        int[] cols = {1, 1, 1};
+        org.mtlalign.analysis.SvdReweighting sr = new org.mtlalign.analysis.SvdReweighting(be);
+        assertEquals(3, sr.weights(xs, rows, d, ys, cols, 2, org.mtlalign.analysis.SvdReweighting.Variant.PAPER, true)
+                .length);
+        NullPointerException n = assertThrows(NullPointerException.class,
+                () -> sr.weights(xs, rows, d, ys, cols, 2, null, true));
+        assertTrue(n.getMessage().contains("variant"), n.getMessage());
+        List<PreparedTask> tasks = prepared(regression("a", m, d), regression("b", m + 3, d));
+        MtlExperiment none = new MtlExperiment(be, config());  // reweight null: Algorithm 2 skipped
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> none.reweightAlpha(tasks));
+        assertTrue(e.getMessage().contains("withReweighting"), e.getMessage());
+        assertEquals(2, new MtlExperiment(be, ExperimentConfig.defaults(1)).reweightAlpha(tasks).length);
+        for (double bad : new double[] {Double.NaN, -0.5, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
+                    () -> org.mtlalign.analysis.SvdReweighting.toTrainingWeights(new double[] {0.9, bad}));
+            assertTrue(b.getMessage().contains("weight 1"), b.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> org.mtlalign.analysis.SvdReweighting.toTrainingWeights(new double[0]));
+        float[] w = org.mtlalign.analysis.SvdReweighting.toTrainingWeights(new double[] {0.25, 0.75});
+        assertEquals(0.5f, w[0], 1e-6f);
+        assertEquals(1.5f, w[1], 1e-6f);
+        assertEquals(1f, org.mtlalign.analysis.SvdReweighting.toTrainingWeights(new double[] {0, 0})[1]);
+    }
+
     @Test
     void theClosedFormSharedModuleChecksItsWidth() {
         int m = 12;
