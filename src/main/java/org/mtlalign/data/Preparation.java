@@ -46,6 +46,8 @@ public final class Preparation {
                          Standardize standardize, List<LabelNoise> labelNoise, java.util.Map<String, Loss> taskLosses,
                          java.util.Map<String, String> positives, boolean standardizeLabels) {
         public Config {
+            // Null read as NONE for tasks with their own inputs but as standardising a shared X.
+            java.util.Objects.requireNonNull(standardize, "standardize (Standardize.NONE for raw inputs)");
             taskLosses = taskLosses == null ? java.util.Map.of() : java.util.Map.copyOf(taskLosses);
             positives = positives == null ? java.util.Map.of() : java.util.Map.copyOf(positives);
             if (!(validationFraction >= 0 && testFraction >= 0 && validationFraction + testFraction < 0.95)) {

@@ -41,9 +41,15 @@ public final class Task {
      * @param source         where the task came from, for messages and provenance
      * @throws IllegalArgumentException for sizes that do not match, m, d or yCols below 1, NaN or Inf
      *     in x, Inf in y (NaN in y is a missing label, see {@link #unlabelledRows()})
+     * @throws NullPointerException for a null name, x or y
      * @throws UserInputException when every label is missing
      */
     public Task(String name, float[] x, int m, int d, float[] y, int yCols, boolean integralLabels, String source) {
+        // A null name passed here and failed later as a NullPointerException without a message
+        // inside Preparation.prepare; tasks are told apart by name (heads, reports, Predictor).
+        java.util.Objects.requireNonNull(name, "name");
+        java.util.Objects.requireNonNull(x, "x");
+        java.util.Objects.requireNonNull(y, "y");
         if (m < 1 || d < 1 || yCols < 1) {
             throw new IllegalArgumentException("task " + name + ": needs at least one row, one input column and one "
                     + "label column, got m = " + m + ", d = " + d + ", label columns = " + yCols);

@@ -13,6 +13,13 @@ import org.mtlalign.UserInputException;
  */
 public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
     public TaskSuite {
+        java.util.Objects.requireNonNull(tasks, "tasks");
+        for (int i = 0; i < tasks.size(); i++) {
+            // List.copyOf threw a NullPointerException without a message.
+            if (tasks.get(i) == null) {
+                throw new NullPointerException("task " + i + " of the list is null");
+            }
+        }
         tasks = List.copyOf(tasks);
         if (tasks.isEmpty()) {
             throw new UserInputException("no tasks given (use --task, --tasks, --shared-x or --suite)");

@@ -292,6 +292,32 @@ class LibraryGuardsTest {
                 () -> new MtlModel(3, 1, null, true, List.of(new TaskHead("a", Loss.SQUARED, 1))));
     }
 
+    /**
+     * A task without a name was accepted and failed later inside Preparation.prepare with a
+     * NullPointerException without a message; a null in the task list likewise; a null
+     * standardisation was read as none for tasks with their own inputs but standardised a
+     * shared X.
+     */
+    @Test
+    void nullTaskNamesListsAndStandardisationAreNamed() {
+        int d = 3 + rnd.nextInt(4);
+        int m = 29 + rnd.nextInt(20);
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = TestData.gaussian(rnd, m, 1.0);
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> new Task(null, x, m, d, y, 1, false, "memory"));
+        assertTrue("name".equals(e.getMessage()), e.getMessage());
+        e = assertThrows(NullPointerException.class, () -> new Task("a", null, m, d, y, 1, false, "memory"));
+        assertTrue("x".equals(e.getMessage()), e.getMessage());
+        Task a = new Task("a", x, m, d, y, 1, false, "memory");
+        e = assertThrows(NullPointerException.class,
+                () -> new TaskSuite("s", java.util.Arrays.asList(a, null), false));
+        assertTrue(e.getMessage().contains("task 1"), e.getMessage());
+        e = assertThrows(NullPointerException.class,
+                () -> new Preparation.Config(0.2, 0.2, seed, null, null));
+        assertTrue(e.getMessage().contains("standardize"), e.getMessage());
+    }
+
     @Test
     void aClosedCpuBackendSaysSoInsteadOfANullMessage() {
         CpuBackend closed = new CpuBackend(2);
