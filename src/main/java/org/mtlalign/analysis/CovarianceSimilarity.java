@@ -58,7 +58,8 @@ public final class CovarianceSimilarity {
      * whose eigenvectors U give M = X^T U_k directly: m^2 d + m^3 work instead of d^3.
      */
     public Factor factor(float[] x, int rows, int d) {
-        if (d < 1 || rows < 0 || x.length < (long) rows * d) {
+        // Exactly rows x d: a longer array (a row count from another task) was cut without a word.
+        if (d < 1 || rows < 0 || x.length != (long) rows * d) {
             throw new IllegalArgumentException(x.length + " values are not " + rows + " rows of d = " + d
                     + " inputs (d >= 1)");
         }
@@ -144,7 +145,10 @@ public final class CovarianceSimilarity {
         return Math.min(1.0, Math.sqrt(s) / (a.frobenius() * b.frobenius()));
     }
 
-    /** Factors of tasks with inputs xs[i] (rows[i] x d), computed in parallel where the backend allows. */
+    /**
+     * Factors of tasks with inputs xs[i] (rows[i] x d, exactly that many values), computed in
+     * parallel where the backend allows.
+     */
     public Factor[] factors(float[][] xs, int[] rows, int d) {
         if (rows.length != xs.length) {
             throw new IllegalArgumentException(xs.length + " inputs but " + rows.length + " row counts (d = " + d + ")");
@@ -153,7 +157,7 @@ public final class CovarianceSimilarity {
             throw new IllegalArgumentException("d must be >= 1, got " + d);
         }
         for (int i = 0; i < xs.length; i++) {
-            if (rows[i] < 0 || xs[i].length < (long) rows[i] * d) {
+            if (rows[i] < 0 || xs[i].length != (long) rows[i] * d) {
                 throw new IllegalArgumentException("task " + i + ": " + xs[i].length + " values are not " + rows[i]
                         + " rows of d = " + d);
             }

@@ -73,7 +73,7 @@ public final class SvdReweighting {
      * @param variant {@link Variant#PAPER} (||theta_i^T U_r||) or {@link Variant#NORMALIZED} (that
      *     over ||theta_i||)
      * @throws IllegalArgumentException for arrays that do not match (k inputs, row counts, targets
-     *     and column counts; at least rows[i] x d inputs and rows[i] x cols[i] targets, rows[i] and
+     *     and column counts; exactly rows[i] x d inputs and rows[i] x cols[i] targets, rows[i] and
      *     cols[i] >= 1) or that hold NaN or an infinity
      * @throws NullPointerException for a null variant
      * @throws org.mtlalign.UserInputException for r outside 1..min(d, total label columns)

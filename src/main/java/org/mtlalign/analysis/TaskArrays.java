@@ -17,7 +17,9 @@ final class TaskArrays {
                     + "each and d >= 1");
         }
         for (int i = 0; i < k; i++) {
-            if (rows[i] < 1 || cols[i] < 1 || xs[i].length < (long) rows[i] * d || ys[i].length < (long) rows[i] * cols[i]) {
+            // Exactly: with "at least", a row count copied from a smaller task (rows = {m0, m0, m0}
+            // for tasks of m0, m1, m2 rows) silently used the first m0 rows of the others.
+            if (rows[i] < 1 || cols[i] < 1 || xs[i].length != (long) rows[i] * d || ys[i].length != (long) rows[i] * cols[i]) {
                 throw new IllegalArgumentException(who + ": task " + i + " has " + xs[i].length + " input and "
                         + ys[i].length + " target values for " + rows[i] + " rows, d = " + d + ", " + cols[i]
                         + " target column(s)");

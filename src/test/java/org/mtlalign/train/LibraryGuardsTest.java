@@ -283,6 +283,42 @@ class LibraryGuardsTest {
         assertTrue(e.getMessage().contains("[1, 1]"), e.getMessage());
     }
 
+    /**
+     * Tasks of different sizes given one row count (rows = {m0, m0} for tasks of m0 and m1 > m0
+     * rows): the analyses took "at least rows x d values" and silently used the first m0 rows of
+     * the larger task. Arrays must now hold exactly rows[i] x d (and rows[i] x cols[i]) values.
+     */
+    @Test
+    void analysesRefuseArraysLongerThanTheirRowCounts() {
+        int d = 3 + rnd.nextInt(5);
+        int m0 = 23 + rnd.nextInt(10);
+        int m1 = m0 + 1 + rnd.nextInt(9);
+        float[] x0 = TestData.gaussian(rnd, m0 * d, 1.0);
+        float[] x1 = TestData.gaussian(rnd, m1 * d, 1.0);
+        float[] y0 = TestData.gaussian(rnd, m0, 1.0);
+        float[] y1 = TestData.gaussian(rnd, m1, 1.0);
+        float[][] xs = {x0, x1};
+        float[][] ys = {y0, y1};
+        int[] right = {m0, m1};
+        int[] copied = {m0, m0};
+        int[] cols = {1, 1};
+        CovarianceSimilarity cs = new CovarianceSimilarity(be, 0.99);
+        assertEquals(2, cs.matrix(xs, right, d).length);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cs.matrix(xs, copied, d));
+        assertTrue(e.getMessage().contains("task 1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> cs.factor(x1, m0, d));
+        org.mtlalign.analysis.SvdReweighting sr = new org.mtlalign.analysis.SvdReweighting(be);
+        assertEquals(2, sr.weights(xs, right, d, ys, cols, 1, org.mtlalign.analysis.SvdReweighting.Variant.PAPER, true)
+                .length);
+        assertThrows(IllegalArgumentException.class,
+                () -> sr.weights(xs, copied, d, ys, cols, 1, org.mtlalign.analysis.SvdReweighting.Variant.PAPER, true));
+        Capacity cap = new Capacity(be);
+        assertThrows(IllegalArgumentException.class, () -> cap.suggest(xs, copied, d, ys, cols, 1e-3, 0.99));
+        // Targets longer than their rows (two label columns given as one) likewise.
+        float[][] wideY = {TestData.gaussian(rnd, 2 * m0, 1.0), y1};
+        assertThrows(IllegalArgumentException.class, () -> cap.suggest(xs, right, d, wideY, cols, 1e-3, 0.99));
+    }
+
     @Test
     void nullSettingsAreNamedAtConstruction() {
         NullPointerException e = assertThrows(NullPointerException.class,
