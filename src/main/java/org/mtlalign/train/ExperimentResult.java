@@ -8,6 +8,16 @@ import org.mtlalign.analysis.Capacity;
  * each model's training ended (epochs, best epoch, best validation loss, whether the epoch cap
  * rather than early stopping ended it), in the order MTL, MTL + alignment, MTL + reweighting,
  * then the STL baselines.
+ *
+ * <p>The analyses read each task's training rows as prepared (standardised as the
+ * {@link org.mtlalign.data.Preparation.Config} says), not the raw inputs: a
+ * {@link org.mtlalign.analysis.CovarianceSimilarity} of the raw arrays gives other scores.
+ *
+ * @param similarity        the k x k covariance similarity of the training rows (diagonal: each
+ *                          task's self-score, below 1 beyond rank 1)
+ * @param similarityAligned the same of X_i R_i, or null when alignment did not run
+ * @param similarityRanks   each task's rank kept by the energy rule
+ * @param reweightAlpha     Algorithm 2's alpha (not rescaled), or null when reweighting did not run
  */
 public record ExperimentResult(List<TaskReport> tasks, double[][] similarity, double[][] similarityAligned,
                                int[] similarityRanks, double[] reweightAlpha, Capacity.Suggestion capacity,
