@@ -53,6 +53,43 @@ class CovarianceSimilarityTest {
         assertTrue(e.getMessage().contains("overflows") && e.getMessage().contains("--standardize"), e.getMessage());
     }
 
+    /**
+     * The matrix's k(k + 1)/2 scores run in parallel (at d = 768 and k = 40 they were 820
+     * serial products of about 700 x 700 x 768): every entry is still bitwise the score of its
+     * pair, whatever the number of workers, for k = 1 to 9.
+     */
+    @Test
+    void parallelMatrixIsBitwiseThePairScores() {
+        Random rnd = new Random(TestData.seed());
+        int d = 6;
+        CovarianceSimilarity one = new CovarianceSimilarity(new CpuBackend(1), 0.99);
+        CovarianceSimilarity three = new CovarianceSimilarity(new CpuBackend(3), 0.99);
+        for (int k = 1; k <= 9; k++) {
+            CovarianceSimilarity.Factor[] f = new CovarianceSimilarity.Factor[k];
+            for (int i = 0; i < k; i++) {
+                int m = 2 + rnd.nextInt(12);
+                float[] x = TestData.gaussian(rnd, m * d, 1.0);
+                for (int a = 0; a < m; a++) {
+                    for (int j = 0; j < d; j++) {
+                        x[a * d + j] *= (float) (1 + j * rnd.nextDouble());
+                    }
+                }
+                f[i] = one.factor(x, m, d);
+            }
+            double[][] serial = one.matrix(f);
+            double[][] parallel = three.matrix(f);
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    double want = one.score(f[Math.min(i, j)], f[Math.max(i, j)]);
+                    assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(serial[i][j]),
+                            "k = " + k + ", entry " + i + ", " + j);
+                    assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(parallel[i][j]),
+                            "k = " + k + ", entry " + i + ", " + j);
+                }
+            }
+        }
+    }
+
     @Test
     void symmetricAndWithinUnitInterval() {
         long seed = TestData.seed();
