@@ -496,21 +496,57 @@ public final class ModelIO {
         System.arraycopy(v, 0, dst, 0, v.length);
     }
 
+    /**
+     * Deletes {@code p} and everything in it. The shutdown hook runs while the training thread may
+     * still be writing a checkpoint into the folder (each file beside its name, then renamed), so
+     * entries that vanish during the walk are skipped, and a folder that gained an entry before it
+     * could be removed is walked again (a few times; the writer fails once its folder is gone).
+     */
     private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Files.walkFileTree(p, new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a)
+                            throws IOException {
+                        Files.deleteIfExists(f);
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                        if (e instanceof java.nio.file.NoSuchFileException) {
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+                        throw e;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                        if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+                            throw e;
+                        }
+                        Files.deleteIfExists(d);
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                });
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException | java.nio.file.NoSuchFileException e) {
+                if (attempt >= 50) {
+                    throw e;
+                }
             }
         }
     }
 
-    private static void deleteQuietly(Path p) {
+    static void deleteQuietly(Path p) {
         try {
             if (Files.exists(p)) {
                 deleteTree(p);
             }
-        } catch (IOException ignored) {
-            // Best effort: a leftover temporary directory is harmless and clearly named.
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // Best effort: a leftover temporary directory is harmless and clearly named (the next
+            // save or load of the model removes it once this process has ended).
         }
     }
 

@@ -64,4 +64,42 @@ class ModelSaveRecoveryTest {
         assertArrayEquals(model(2).shared().value(), back.model().shared().value());
         assertTrue(names().equals(List.of("m")), names().toString());
     }
+
+    /**
+     * Ctrl-C during a checkpoint: the shutdown hook deletes the save's temporary folder while the
+     * training thread is still writing files into it (each written beside its name and renamed,
+     * as Npy.write does). A file that vanished between listing and deleting made the hook die of
+     * an UncheckedIOException (a 30-line stack trace after ^C) and leave the folder behind.
+     */
+    @Test
+    void aFolderBeingWrittenIntoIsDeletedWithoutAnError() throws Exception {
+        for (int round = 0; round < 40; round++) {
+            Path tmp = Files.createDirectories(dir.resolve(".m.tmp-churn-" + round));
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread writer = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    try {
+                        Path part = tmp.resolve(".A_" + i + ".npy." + i + ".tmp");
+                        Files.write(part, new byte[64]);
+                        Files.move(part, tmp.resolve("A_" + i + ".npy"));
+                    } catch (java.io.IOException e) {
+                        Thread.onSpinWait();  // the folder is gone: as a save's writes fail then
+                    }
+                }
+            });
+            for (int i = 0; i < 200; i++) {
+                Files.write(tmp.resolve("B_" + i + ".npy"), new byte[64]);
+            }
+            writer.start();
+            try {
+                Thread.sleep(2);
+                ModelIO.deleteQuietly(tmp);
+            } finally {
+                stop.set(true);
+                writer.join();
+            }
+            ModelIO.deleteQuietly(tmp);
+            assertFalse(Files.exists(tmp), names().toString());
+        }
+    }
 }
