@@ -214,6 +214,13 @@ public final class CovarianceSimilarity {
                 + "score cannot tell these inputs apart", lowest, highest);
     }
 
+    /** "covariance similarity: 40 task covariances (d = 768) and 820 pair scores", the progress line of the step (mtl analyze, mtl train). */
+    public static String progressLine(int k, int d) {
+        long pairs = (long) k * (k - 1) / 2;
+        return "covariance similarity: " + k + " task covariance" + (k == 1 ? "" : "s") + " (d = " + d + ") and "
+                + pairs + " pair score" + (pairs == 1 ? "" : "s");
+    }
+
     public double energy() {
         return energy;
     }

@@ -102,6 +102,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "suite '%s': %d task%s, d = %d%s | %s%n", suiteName, k, k == 1 ? "" : "s", d,
                 sharedInputs ? ", shared inputs" : "", backend.description());
+        // Progress on standard error: at d = 768 and k = 40 the steps below take a minute or more.
+        PrintWriter e = spec.commandLine().getErr();
+        e.println("  .. " + CovarianceSimilarity.progressLine(k, d));
+        e.flush();
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);
         CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);
         double[][] sim = cs.matrix(factors);
@@ -112,6 +116,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",
                 energy * 100, java.util.Arrays.toString(ranks)), names, sim);
 
+        e.println("  .. capacity: ridge fits of " + k + " task" + (k == 1 ? "" : "s") + " (5 folds each) and their "
+                + "held-out error by width");
+        e.flush();
         Capacity.Suggestion cap = new Capacity(backend).suggest(xs, rows, d, ys, cols, 1e-3, 0.9);
         int sharedRank = rank != null ? rank : Math.min(cap.suggestedRank(), d);
         // The same rank rule as 'mtl train', so both commands print the same weights.
@@ -119,6 +126,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         double[] wn = null;
         double[] wp = null;
         if (k > 1) {
+            e.println("  .. SVD task weights (Algorithm 2)");
+            e.flush();
             SvdReweighting rw = new SvdReweighting(backend);
             wn = rw.weights(xs, rows, d, ys, cols, r, SvdReweighting.Variant.NORMALIZED, true);
             wp = rw.weights(xs, rows, d, ys, cols, r, SvdReweighting.Variant.PAPER, true);

@@ -257,7 +257,9 @@ public final class MtlExperiment {
             }
         });
 
-        log.accept("covariance similarity and capacity");
+        // At d = 768 and k = 40 this step can outlast a short training: say what it computes.
+        log.accept(CovarianceSimilarity.progressLine(k, d) + (alignedModel != null
+                ? ", before and after alignment" : "") + (knownCapacity != null ? "" : "; capacity"));
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
         float[][] xs = trainRows.xs();
         int[] rows = trainRows.rows();

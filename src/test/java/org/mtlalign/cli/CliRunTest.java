@@ -493,6 +493,13 @@ class CliRunTest {
                 "--names", "p,q,s", "--json", json.toString());
         assertEquals(0, r.code(), r.all());
         assertTrue(r.out().contains("shared inputs") && r.out().contains("suggested r"), r.out());
+        // Each step says what it computes on standard error, before it runs (40 tasks at d = 768
+        // printed nothing for a minute); standard output keeps the report alone.
+        String steps = r.err().lines().filter(l -> l.startsWith("  .. ")).toList().toString();
+        assertEquals("[  .. covariance similarity: 3 task covariances (d = 6) and 3 pair scores, "
+                + "  .. capacity: ridge fits of 3 tasks (5 folds each) and their held-out error by width, "
+                + "  .. SVD task weights (Algorithm 2)]", steps, r.err());
+        assertTrue(!r.out().contains("  .. "), r.out());
         JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals(3, j.getAsJsonArray("weights_normalized").size());
         // The same Algorithm 2 rank rule as 'mtl train': min(r, k - 1), so not every weight is 1.
