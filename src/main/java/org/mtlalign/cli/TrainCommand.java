@@ -311,6 +311,8 @@ public final class TrainCommand implements Callable<Integer> {
         // Each save records the standardisation and the label value of each class index, so that
         // `mtl predict` applies the model to raw inputs and names its columns.
         int[] epochsRun = {0};
+        // Epochs done in the last checkpoint written, for the message if the run is interrupted.
+        java.util.concurrent.atomic.AtomicReference<String> onDisk = new java.util.concurrent.atomic.AtomicReference<>();
         if (saveTo != null) {
             JsonObject m = meta;
             int before = epochsBefore;
@@ -327,6 +329,8 @@ public final class TrainCommand implements Callable<Integer> {
                 m.addProperty("epochs_done", before + epoch);
                 m.addProperty("status", "checkpoint");
                 ModelIO.save(saveTo, model, prep, m);
+                onDisk.set("the MTL model's checkpoint after " + (before + epoch) + " epoch" + (before + epoch == 1 ? "" : "s")
+                        + ": continue it with mtl train --resume " + saveTo);
             });
         }
         if (saveTo != null) {
@@ -337,12 +341,27 @@ public final class TrainCommand implements Callable<Integer> {
                 meta.addProperty("epochs_done", before + epochsRun[0]);
                 meta.addProperty("status", "trained (the other methods were still running)");
                 ModelIO.save(saveTo, model, prep, meta);
+                onDisk.set("the trained MTL model (" + (before + epochsRun[0]) + " epochs; the other methods had not "
+                        + "finished): mtl predict --model " + saveTo + " applies it, mtl train --resume " + saveTo
+                        + " trains it further");
             });
+        }
+        // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
+        Thread interrupted = saveTo == null ? null : new Thread(() -> {
+            String what = onDisk.get();
+            e.println();
+            e.println(what != null ? "mtl: interrupted; " + saveTo + " holds " + what
+                    : "mtl: interrupted before the first checkpoint; nothing was saved to " + saveTo);
+            e.flush();
+        }, "mtl-interrupted-note");
+        if (interrupted != null) {
+            Runtime.getRuntime().addShutdownHook(interrupted);
         }
         ExperimentResult res;
         try {
             res = exp.run(tasks, start);
         } catch (TrainingDivergedException ex) {
+            unhook(interrupted);
             if (saveTo != null && exp.mtlModel() != null) {
                 // The trainer restored the best epoch's parameters; keep those, not the last
                 // (finite but possibly huge) checkpoint, and drop the optimiser state that led to
@@ -371,6 +390,9 @@ public final class TrainCommand implements Callable<Integer> {
                 Outputs.writeJson(json, ModelIO.toJson(root), stdout, e, " (status diverged)");
             }
             throw ex;
+        } catch (RuntimeException | Error ex) {
+            unhook(interrupted);
+            throw ex;
         }
         printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0);
         if (saveTo != null) {
@@ -379,6 +401,7 @@ public final class TrainCommand implements Callable<Integer> {
             ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
             o.println("saved the MTL model to " + saveTo);
         }
+        unhook(interrupted);
         if (json != null) {
             JsonObject root = new JsonObject();
             root.add("provenance", Outputs.provenance(backend, argv));
@@ -418,6 +441,18 @@ public final class TrainCommand implements Callable<Integer> {
                     0, 0, Double.NaN);
         }
         return 0;
+    }
+
+    /** Removes the interruption note once the run has ended on its own (no-op while the JVM is shutting down). */
+    private static void unhook(Thread note) {
+        if (note == null) {
+            return;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(note);
+        } catch (IllegalStateException shuttingDown) {
+            // The note is running or about to: it says what is on disk.
+        }
     }
 
     private int transfer(PrintWriter o, PrintWriter e, Warnings warnings, Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks,

@@ -206,6 +206,40 @@ class CliRunTest {
         CliErrorTest.assertUserError(CliTestSupport.run("train", "--seeds", "0"), "--seeds", "1..");
     }
 
+    /**
+     * A run with --out stopped from outside (SIGTERM, as Ctrl-C's SIGINT, runs the shutdown hooks)
+     * says what its folder holds and how to continue; a run that ends on its own says nothing of it.
+     */
+    @Test
+    void anInterruptedRunSaysWhatItsFolderHolds() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 4001, 31, 5);
+        Path model = dir.resolve("interrupted");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), "org.mtlalign.cli.Main", "train", "--task",
+                "a=" + a[0] + ":" + a[1], "--rank", "3", "--epochs", "100000", "--patience", "100000", "--no-stl",
+                "--batch", "8", "--backend", "cpu", "--out", model.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("err.txt").toFile()).start();
+        try {
+            long until = System.nanoTime() + 120_000_000_000L;
+            while (!Files.isRegularFile(model.resolve("model.json")) && p.isAlive() && System.nanoTime() < until) {
+                Thread.sleep(100);
+            }
+            assertTrue(p.isAlive(), "the run ended before its first checkpoint: " + Files.readString(dir.resolve("err.txt")));
+            p.destroy();
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "did not stop");
+        } finally {
+            p.destroyForcibly();
+        }
+        String err = Files.readString(dir.resolve("err.txt"));
+        assertTrue(err.contains("mtl: interrupted; " + model + " holds the MTL model's checkpoint after ")
+                && err.contains("continue it with mtl train --resume " + model), err);
+        CliTestSupport.Run done = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--rank", "3",
+                "--epochs", "2", "--no-stl", "--backend", "cpu", "--out", dir.resolve("done").toString());
+        assertEquals(0, done.code(), done.all());
+        assertFalse(done.all().contains("interrupted"), done.all());
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
