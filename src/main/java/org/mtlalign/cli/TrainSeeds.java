@@ -65,7 +65,6 @@ final class TrainSeeds {
         List<String> metrics = s.firstTasks().stream().map(t -> t.loss().metricName()).toList();
         int k = names.size();
         List<SeedRun> runs = new ArrayList<>();
-        Capacity.Suggestion cap = s.capacity();
         Set<String> said = new HashSet<>();
         long t0 = System.nanoTime();
         for (int i = 0; i < s.seeds(); i++) {
@@ -90,13 +89,13 @@ final class TrainSeeds {
             }
             ExperimentConfig cfg = s.opts().experimentConfig(s.rank(), seed);
             long one = System.nanoTime();
-            // The capacity depends on the training rows only through noise: computed once (or
-            // reused from the width suggestion) rather than once per seed.
+            // Each seed's capacity is of its own training rows (another split, or another draw of
+            // a built-in suite), as 'mtl train --seed s' reports it; only the first seed's may be
+            // the width suggestion already computed.
             MtlExperiment exp = new MtlExperiment(s.backend(), cfg).alignLearningRateFactor(s.opts().alignLrFactor)
-                    .capacity(cap).log(m -> s.log().accept("seed " + seed + ": " + m));
+                    .capacity(i == 0 ? s.capacity() : null).log(m -> s.log().accept("seed " + seed + ": " + m));
             try {
                 ExperimentResult res = exp.run(tasks, null);
-                cap = res.capacity();
                 runs.add(new SeedRun(seed, res, null));
             } catch (TrainingDivergedException ex) {
                 runs.add(new SeedRun(seed, null, ex.getMessage()));

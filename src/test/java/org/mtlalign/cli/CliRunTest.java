@@ -238,6 +238,33 @@ class CliRunTest {
                 "--epochs", "2", "--no-stl", "--backend", "cpu", "--out", dir.resolve("done").toString());
         assertEquals(0, done.code(), done.all());
         assertFalse(done.all().contains("interrupted"), done.all());
+
+     * --seeds N: each seed's capacity in runs[] is of that seed's training rows, as
+     * 'mtl train --seed s' reports it (it was the first seed's, copied into every later seed).
+     */
+    @Test
+    void seedsReportEachSeedsOwnCapacity() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 131, 7, 21);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 97, 7, 22);
+        String[] data = {"--task", "a=" + a[0] + ":" + a[1], "--task", "b=" + b[0] + ":" + b[1], "--rank", "2",
+            "--epochs", "3", "--no-stl", "--align", "none", "--reweight", "none", "--backend", "cpu"};
+        Path json = dir.resolve("seeds.json");
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--seeds", "2", "--json", json.toString()));
+        args.addAll(List.of(data));
+        CliTestSupport.Run r = CliTestSupport.run(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.all());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        for (int s = 0; s < 2; s++) {
+            Path one = dir.resolve("seed" + s + ".json");
+            List<String> single = new java.util.ArrayList<>(List.of("train", "--seed", Integer.toString(1 + s),
+                    "--json", one.toString()));
+            single.addAll(List.of(data));
+            CliTestSupport.Run rs = CliTestSupport.run(single.toArray(new String[0]));
+            assertEquals(0, rs.code(), rs.all());
+            JsonObject js = JsonParser.parseString(Files.readString(one)).getAsJsonObject();
+            assertEquals(js.get("capacity"), j.getAsJsonArray("runs").get(s).getAsJsonObject().get("capacity"),
+                    "seed " + (1 + s));
+        }
     }
 
     @Test
