@@ -70,7 +70,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--seeds", paramLabel = "N", defaultValue = "1",
             description = "Repeat the comparison over N seeds (--seed, --seed + 1, ...; each its own split, "
-                    + "standardisation, initialisation and sampling) and report each method's mean and sd per task, "
+                    + "standardisation, initialisation and sampling, and its own draw of a synthetic --suite; all at "
+                    + "one width r: --rank, or the first seed's suggestion) and report each method's mean and sd per task, "
                     + "and where MTL, alignment and reweighting were better or worse in every seed (default: 1). "
                     + "With N > 1 no model is saved.")
     int seeds;

@@ -244,8 +244,13 @@ final class TrainSeeds {
             o.println("warning: " + w);
             s.warnings().keep(w);
         }
+        String otherWidths = otherSuggestions(runs, s.rank(), s.rankSource(), s.firstTasks().get(0).dim());
+        if (otherWidths != null) {
+            o.println("note: " + otherWidths);
+        }
         o.printf(Locale.ROOT, "r = %d (%s) in every seed; done in %.1f s (peak heap %.0f MiB)%n", s.rank(),
-                s.rankSource(), seconds, Outputs.peakHeapBytes() / 1048576.0);
+                s.rankSource().equals("suggested") ? "suggested for seed " + s.data().seed : s.rankSource(), seconds,
+                Outputs.peakHeapBytes() / 1048576.0);
 
         if (s.json() != null) {
             JsonObject root = new JsonObject();
@@ -306,6 +311,36 @@ final class TrainSeeds {
                     0, 0, Double.NaN);
         }
         return 0;
+    }
+
+    /**
+     * Where r was suggested (for the first seed) and a later seed's own capacity suggestion is
+     * another width: every seed trains at the first seed's r, so that seed's numbers are those of
+     * 'mtl train --rank r --seed s', not of 'mtl train --seed s' (which would train at its own
+     * suggestion). Null when there is nothing to say.
+     */
+    static String otherSuggestions(List<SeedRun> runs, int rank, String rankSource, int d) {
+        if (!rankSource.equals("suggested") || runs.isEmpty()) {
+            return null;
+        }
+        List<String> other = new ArrayList<>();
+        for (SeedRun r : runs.subList(1, runs.size())) {
+            if (r.result() != null && r.result().capacity() != null) {
+                int own = Math.min(d, r.result().capacity().suggestedRank());
+                if (own != rank) {
+                    other.add("seed " + r.seed() + ": r = " + own);
+                }
+            }
+        }
+        if (other.isEmpty()) {
+            return null;
+        }
+        long first = runs.get(0).seed();
+        return "the capacity suggestion on some seeds' own training rows is another width (" + String.join(", ", other)
+                + "); every seed here trains at seed " + first + "'s r = " + rank + ", so that the seeds compare "
+                + "models of one width, and such a seed's numbers are those of 'mtl train --rank " + rank
+                + " --seed S', not of 'mtl train --seed S' (which trains at its own suggestion); --rank R chooses "
+                + "the width for every seed";
     }
 
     /** "mean ± sd", with "(n)" when only n of the seeds measured it; "-" when none did. */

@@ -267,6 +267,33 @@ class CliRunTest {
         }
     }
 
+    /**
+     * --seeds N trains every seed at the first seed's suggested width; a seed whose own suggestion
+     * is another width (task-covariance: seed 1 suggests r = 1, seed 2 alone r = 2) is named, since
+     * its numbers are then those of 'mtl train --rank r --seed s', not of 'mtl train --seed s'.
+     */
+    @Test
+    void seedsNameTheSeedsWhoseOwnSuggestionIsAnotherWidth() throws Exception {
+        String[] common = {"--suite", "task-covariance", "--epochs", "2", "--no-stl", "--align", "none", "--reweight",
+            "none", "--backend", "cpu"};
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--seeds", "2"));
+        args.addAll(List.of(common));
+        CliTestSupport.Run r = CliTestSupport.run(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.all());
+        List<String> single = new java.util.ArrayList<>(List.of("train", "--seed", "2"));
+        single.addAll(List.of(common));
+        CliTestSupport.Run alone = CliTestSupport.run(single.toArray(new String[0]));
+        assertEquals(0, alone.code(), alone.all());
+        assertTrue(r.out().contains("r = 1 (suggested capacity"), r.out());
+        assertTrue(alone.out().contains("r = 2 (suggested capacity"), alone.out());
+        assertTrue(r.out().contains("(seed 2: r = 2)") && r.out().contains("'mtl train --rank 1 --seed S'")
+                && r.out().contains("r = 1 (suggested for seed 1) in every seed"), r.out());
+        args.addAll(List.of("--rank", "1"));
+        CliTestSupport.Run ranked = CliTestSupport.run(args.toArray(new String[0]));
+        assertEquals(0, ranked.code(), ranked.all());
+        assertFalse(ranked.out().contains("seed 2: r = 2"), ranked.out());
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
