@@ -65,7 +65,11 @@ final class TrainSeeds {
         List<String> metrics = s.firstTasks().stream().map(t -> t.loss().metricName()).toList();
         int k = names.size();
         List<SeedRun> runs = new ArrayList<>();
+        // The data warnings of a later seed are said once: those the first seed's data gave (the
+        // same warning with its own numbers, such as a loss scale or a count of rows) are not
+        // repeated for every seed.
         Set<String> said = new HashSet<>();
+        s.warnings().texts().forEach(w -> said.add(form(w, names)));
         long t0 = System.nanoTime();
         for (int i = 0; i < s.seeds(); i++) {
             long seed = s.data().seed + i;
@@ -76,8 +80,13 @@ final class TrainSeeds {
                 TaskSuite drawn = s.data().builtinForSeed(seed);
                 Preparation.Result p = Preparation.prepare(drawn != null ? drawn : s.suite(), s.prep().withSeed(seed));
                 tasks = p.tasks();
-                for (String w : p.warnings()) {
-                    if (said.add(w)) {
+                List<String> ws = new ArrayList<>(p.warnings());
+                ws.addAll(TrainCommand.splitWarnings(tasks));
+                if (s.prep().standardize() != Preparation.Standardize.PER_TASK) {
+                    ws.addAll(TrainCommand.crossTaskOverlap(tasks));
+                }
+                for (String w : ws) {
+                    if (said.add(form(w, names))) {
                         s.warnings().add("seed " + seed + ": " + w);
                     }
                 }
@@ -341,6 +350,19 @@ final class TrainSeeds {
                 + "models of one width, and such a seed's numbers are those of 'mtl train --rank " + rank
                 + " --seed S', not of 'mtl train --seed S' (which trains at its own suggestion); --rank R chooses "
                 + "the width for every seed";
+    }
+
+    /**
+     * A warning with its numbers masked and its task names kept ("task 'linear-0': its loss
+     * starts at 1.01e+04" and the next seed's "... 1.13e+04" are one warning; those of 'linear-0'
+     * and 'linear-1' are two).
+     */
+    static String form(String warning, List<String> names) {
+        String w = warning;
+        for (int t = 0; t < names.size(); t++) {
+            w = w.replace("'" + names.get(t) + "'", "'@task" + t + "'");
+        }
+        return w.replaceAll("(?<![\\w.-])[-+]?\\d+(\\.\\d+)?([eE][-+]?\\d+)?(?![\\w-])", "#");
     }
 
     /** "mean ± sd", with "(n)" when only n of the seeds measured it; "-" when none did. */

@@ -29,6 +29,11 @@ final class Warnings {
         said.add(text);
     }
 
+    /** The warnings so far, in the order they were printed. */
+    List<String> texts() {
+        return List.copyOf(said);
+    }
+
     /** The warnings so far, in the order they were printed, for {@code "warnings"} in the JSON. */
     JsonArray json() {
         JsonArray a = new JsonArray();

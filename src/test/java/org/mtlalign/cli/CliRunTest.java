@@ -294,6 +294,44 @@ class CliRunTest {
         assertFalse(ranked.out().contains("seed 2: r = 2"), ranked.out());
     }
 
+    /**
+     * --seeds N: a data warning that each seed gives with its own numbers (a regression task's
+     * loss scale, prepared again for every split) is said once, not once per seed; warnings of
+     * other tasks stay apart.
+     */
+    @Test
+    void seedsSayADataWarningOnceNotOncePerSeed() throws Exception {
+        Random rnd = new Random(5);
+        int m = 90;
+        int d = 4;
+        String[] specs = new String[3];
+        for (int t = 0; t < 3; t++) {
+            float[] x = new float[m * d];
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < d; j++) {
+                    x[i * d + j] = (float) rnd.nextGaussian();
+                }
+                y[i] = (float) ((t == 2 ? 50 : 1) * (x[i * d] + 0.3 * rnd.nextGaussian()));
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "t" + t, "t" + t, x, m, d, y);
+        }
+        Path json = dir.resolve("w.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--seeds", "3", "--task", specs[0], "--task", specs[1],
+                "--task", specs[2], "--rank", "1", "--epochs", "2", "--no-stl", "--align", "none", "--reweight",
+                "none", "--backend", "cpu", "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        String scale = "its squared loss starts at";
+        assertEquals(1, r.err().split(scale, -1).length - 1, r.err());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals(1, j.getAsJsonArray("warnings").toString().split(scale, -1).length - 1, j.toString());
+        List<String> names = List.of("linear-0", "linear-1");
+        assertEquals(TrainSeeds.form("task 'linear-0': starts at 1.01e+04, 716 times (14.1); 3 of 40 rows", names),
+                TrainSeeds.form("task 'linear-0': starts at 1.13e+04, 741 times (15.2); 8 of 40 rows", names));
+        assertFalse(TrainSeeds.form("task 'linear-0': starts at 1.01e+04", names)
+                .equals(TrainSeeds.form("task 'linear-1': starts at 1.01e+04", names)));
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
