@@ -43,6 +43,9 @@ final class TrainSeeds {
     /** The differences: method index minus base index, signed so that + means the method is better. */
     private static final int[][] DIFFS = {{1, 0}, {2, 1}, {3, 1}};
     private static final String[] DIFF_NAMES = {"MTL - STL", "align - MTL", "reweight - MTL"};
+    /** Why a metric or difference can be missing from some seeds. */
+    private static final String WHY_PARTIAL = "a run diverged, or its metric was undefined, such as an AUC on test "
+            + "rows of one class";
     private static final String[] DIFF_KEYS = {"mtl_minus_stl", "align_minus_mtl", "reweight_minus_mtl"};
 
     /** One seed's result, or why its MTL run diverged (then result is null). */
@@ -189,30 +192,56 @@ final class TrainSeeds {
         List<String> header = new ArrayList<>(List.of("task", "metric"));
         header.addAll(List.of(RUNS));
         Tables.print(o, header, rows);
-        o.println();
-        o.println("differences, signed so + means the first is better (* = the same sign in every seed that measured it)");
-        rows = new ArrayList<>();
+        boolean partial = false;  // a cell measured in only some of the seeds
         for (int t = 0; t < k; t++) {
-            List<String> row = new ArrayList<>(List.of(names.get(t)));
-            double scale = Math.abs(Stats.mean(metric[0][t])) > 0 ? Stats.mean(metric[0][t]) : Stats.mean(metric[1][t]);
-            for (int d = 0; d < DIFFS.length; d++) {
-                double[] v = diff[d][t];
-                String cell = Tables.signed(Stats.mean(v), scale);
-                if (measured[d][t] > 1) {
-                    cell += " " + SweepCommand.PM + " " + sd(Stats.std(v), cell);
-                }
-                if (measured[d][t] > 0 && measured[d][t] < s.seeds()) {
-                    cell += " (" + measured[d][t] + ")";
-                }
-                row.add(cell + (agree[d][t] != 0 ? " *" : ""));
+            for (int run = 0; run < RUNS.length; run++) {
+                int c = count(metric[run][t]);
+                partial |= c > 0 && c < s.seeds();
             }
-            rows.add(row);
         }
-        List<String> dh = new ArrayList<>(List.of("task"));
-        dh.addAll(List.of(DIFF_NAMES));
-        Tables.print(o, dh, rows);
-        o.printf(Locale.ROOT, "(n) = measured in n of %d seeds; with n seeds a difference with no real effect has one "
-                + "sign in every seed 1 time in %d%n", s.seeds(), 1L << Math.min(62, s.seeds() - 1));
+        int mostMeasured = 0;
+        for (int[] md : measured) {
+            for (int c : md) {
+                mostMeasured = Math.max(mostMeasured, c);
+                partial |= c > 0 && c < s.seeds();
+            }
+        }
+        o.println();
+        if (mostMeasured == 0) {
+            o.println("differences: none measured (each needs MTL's test metric and STL's, MTL+align's or "
+                    + "MTL+reweight's in the same seed: test rows, and not all of --no-stl, --align none and "
+                    + "--reweight none)");
+            if (partial) {
+                o.printf(Locale.ROOT, "(n) = measured in only n of the %d seeds (%s)%n", s.seeds(), WHY_PARTIAL);
+            }
+        } else {
+            o.println("differences, signed so + means the first is better (* = the same sign in every seed that "
+                    + "measured it, two at least)");
+            rows = new ArrayList<>();
+            for (int t = 0; t < k; t++) {
+                List<String> row = new ArrayList<>(List.of(names.get(t)));
+                double scale = Math.abs(Stats.mean(metric[0][t])) > 0 ? Stats.mean(metric[0][t])
+                        : Stats.mean(metric[1][t]);
+                for (int d = 0; d < DIFFS.length; d++) {
+                    double[] v = diff[d][t];
+                    String cell = Tables.signed(Stats.mean(v), scale);
+                    if (measured[d][t] > 1) {
+                        cell += " " + SweepCommand.PM + " " + sd(Stats.std(v), cell);
+                    }
+                    if (measured[d][t] > 0 && measured[d][t] < s.seeds()) {
+                        cell += " (" + measured[d][t] + ")";
+                    }
+                    row.add(cell + (agree[d][t] != 0 ? " *" : ""));
+                }
+                rows.add(row);
+            }
+            List<String> dh = new ArrayList<>(List.of("task"));
+            dh.addAll(List.of(DIFF_NAMES));
+            Tables.print(o, dh, rows);
+            o.printf(Locale.ROOT, "a difference with no real effect has the same sign in all %d seeds by chance 1 time "
+                    + "in %d%s%n", s.seeds(), 1L << Math.min(62, s.seeds() - 1), partial
+                    ? "; (n) = measured in only n of them (" + WHY_PARTIAL + "), 1 time in 2^(n-1)" : "");
+        }
         o.println();
         for (int d = 0; d < DIFFS.length; d++) {
             List<String> helped = new ArrayList<>();

@@ -332,6 +332,29 @@ class CliRunTest {
                 .equals(TrainSeeds.form("task 'linear-1': starts at 1.01e+04", names)));
     }
 
+    /**
+     * --seeds N's differences: the footnote gives the chance of one sign in all N seeds, and
+     * explains "(n)" only where a cell has it (it used "n" for both and printed it always); with
+     * only MTL trained there is no table of dashes but a line that says why.
+     */
+    @Test
+    void seedsExplainTheirDifferencesAndSayWhenThereAreNone() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 131, 7, 21);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 97, 7, 22);
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--seeds", "3", "--task", "a=" + a[0] + ":" + a[1],
+                "--task", "b=" + b[0] + ":" + b[1], "--rank", "2", "--epochs", "3", "--backend", "cpu"));
+        CliTestSupport.Run r = CliTestSupport.run(args.toArray(new String[0]));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("align - MTL") && r.out().contains("the same sign in all 3 seeds by chance 1 time "
+                + "in 4"), r.out());
+        assertFalse(r.out().contains("(n) ="), r.out());
+        args.addAll(List.of("--no-stl", "--align", "none", "--reweight", "none"));
+        CliTestSupport.Run only = CliTestSupport.run(args.toArray(new String[0]));
+        assertEquals(0, only.code(), only.all());
+        assertTrue(only.out().contains("differences: none measured"), only.out());
+        assertFalse(only.out().contains("MTL - STL") || only.out().contains("by chance"), only.out());
+    }
+
     @Test
     void trainWritesJsonAndModelAndResumes() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 7, 11);
