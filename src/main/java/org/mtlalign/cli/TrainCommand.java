@@ -97,10 +97,14 @@ public final class TrainCommand implements Callable<Integer> {
         if (seeds < 1 || seeds > SweepCommand.MAX_SEEDS) {
             throw new UserInputException("--seeds: must be in 1.." + SweepCommand.MAX_SEEDS + ", got " + seeds);
         }
-        if (seeds > 1 && (out != null || resume != null || transferTarget != null)) {
+        if (seeds > 1 && transferTarget != null) {
+            throw new UserInputException("--seeds " + seeds + ": transfer mode (--transfer-target) runs on one seed; "
+                    + "drop --seeds, and pick the seed with --seed S");
+        }
+        if (seeds > 1 && (out != null || resume != null)) {
             throw new UserInputException("--seeds " + seeds + ": compares the methods over seeds and saves no model; "
-                    + (transferTarget != null ? "--transfer-target" : out != null ? "--out" : "--resume")
-                    + " works on one seed (drop --seeds, and pick the seed with --seed S)");
+                    + (out != null ? "--out" : "--resume") + " works on one seed (drop --seeds, and pick the seed "
+                    + "with --seed S)");
         }
         ModelIO.Loaded resumed = null;
         int epochsBefore = 0;
