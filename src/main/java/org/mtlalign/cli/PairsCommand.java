@@ -107,9 +107,7 @@ public final class PairsCommand implements Callable<Integer> {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
         }
-        if (seeds < 1 || seeds > SweepCommand.MAX_SEEDS) {
-            throw new UserInputException("--seeds: must be in 1.." + SweepCommand.MAX_SEEDS + ", got " + seeds);
-        }
+        SweepCommand.checkSeeds(data.seed, seeds);
         if (rank != null && rank < 1) {
             throw new UserInputException("--rank: must be >= 1, got " + rank);
         }
@@ -223,7 +221,8 @@ public final class PairsCommand implements Callable<Integer> {
                     ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
             PairwiseTransfer.Result res = new PairwiseTransfer(backend, cfg).run(tasks, targets, what -> {
                 done[0]++;
-                e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%n", done[0], total, seed, what);
+                e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%s%n", done[0], total, seed, what,
+                        remaining(System.nanoTime() - t0, done[0], total));
                 e.flush();
             });
             double[][] tr = new double[k][k];
@@ -645,6 +644,23 @@ public final class PairsCommand implements Callable<Integer> {
             }
             o.println("  " + line.apply(pairs.get(n)[0], pairs.get(n)[1]));
         }
+    }
+
+    /**
+     * ", about 3 min left": the elapsed time per finished training times the trainings left, once a
+     * tenth (at least 3) have finished and the rest would take 20 s or more; else "".
+     */
+    static String remaining(long elapsedNanos, int done, int total) {
+        if (done < Math.max(3, total / 10) || done >= total) {
+            return "";
+        }
+        double left = elapsedNanos / 1e9 / done * (total - done);
+        if (left < 20) {
+            return "";
+        }
+        return left < 120 ? String.format(Locale.ROOT, ", about %.0f s left", left)
+                : left < 7200 ? String.format(Locale.ROOT, ", about %.0f min left", left / 60)
+                : String.format(Locale.ROOT, ", about %.1f h left", left / 3600);
     }
 
     private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {

@@ -104,9 +104,7 @@ public final class SweepCommand implements Callable<Integer> {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
         }
-        if (seeds < 1 || seeds > MAX_SEEDS) {
-            throw new UserInputException("--seeds: must be in 1.." + MAX_SEEDS + ", got " + seeds);
-        }
+        checkSeeds(data.seed, seeds);
         List<Integer> requested = ranks == null ? null : parseRanks(ranks);
         TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
         org.mtlalign.model.Activation activation = org.mtlalign.model.Activation.parse(fit.activation);
@@ -480,6 +478,20 @@ public final class SweepCommand implements Callable<Integer> {
         }
         out.add(Math.max(1, max));
         return out;
+    }
+
+    /**
+     * --seeds N in 1..{@link #MAX_SEEDS}, and --seed S such that S + N - 1 is still a long (the
+     * seeds S, S + 1, ... printed as "9223372036854775807..-9223372036854775808" otherwise).
+     */
+    static void checkSeeds(long seed, int seeds) {
+        if (seeds < 1 || seeds > MAX_SEEDS) {
+            throw new UserInputException("--seeds: must be in 1.." + MAX_SEEDS + ", got " + seeds);
+        }
+        if (seed > Long.MAX_VALUE - (seeds - 1)) {
+            throw new UserInputException("--seed " + seed + " with --seeds " + seeds + ": the seeds run from --seed to --seed + "
+                    + (seeds - 1) + ", past the largest seed (" + Long.MAX_VALUE + "); choose a smaller --seed");
+        }
     }
 
     static String seedList(long first, int count) {

@@ -94,9 +94,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--transfer-target: transfer mode saves no model, so --out and --resume do not "
                     + "apply; drop them (--json records the results)");
         }
-        if (seeds < 1 || seeds > SweepCommand.MAX_SEEDS) {
-            throw new UserInputException("--seeds: must be in 1.." + SweepCommand.MAX_SEEDS + ", got " + seeds);
-        }
+        SweepCommand.checkSeeds(data.seed, seeds);
         if (seeds > 1 && transferTarget != null) {
             throw new UserInputException("--seeds " + seeds + ": transfer mode (--transfer-target) runs on one seed; "
                     + "drop --seeds, and pick the seed with --seed S");

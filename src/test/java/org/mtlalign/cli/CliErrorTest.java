@@ -81,6 +81,16 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--backend", "tpu"), "--backend", "tpu");
         assertUserError(CliTestSupport.run("train", "--task", t, "--suite", "digits-ovr"), "one way");
         assertUserError(CliTestSupport.run("analyze", "--shared-x", dir.resolve("a/X.npy").toString()), "--labels");
+        // Seeds past the largest long are refused, not wrapped to negative ones.
+        for (String cmd : new String[] {"train", "sweep", "pairs"}) {
+            assertUserError(CliTestSupport.run(cmd, "--seed", Long.toString(Long.MAX_VALUE), "--seeds", "2"),
+                    "--seed " + Long.MAX_VALUE + " with --seeds 2", "smaller --seed");
+        }
+        assertEquals("", PairsCommand.remaining(5_000_000_000L, 2, 100), "too few done to say");
+        assertEquals(", about 45 s left", PairsCommand.remaining(5_000_000_000L, 10, 100));
+        assertEquals(", about 8 min left", PairsCommand.remaining(50_000_000_000L, 10, 100));
+        assertEquals("", PairsCommand.remaining(1_000_000_000L, 10, 100), "under 20 s left");
+        assertEquals("", PairsCommand.remaining(50_000_000_000L, 100, 100), "finished");
         // --energy is checked before the data are read: a missing file is not reached.
         for (String cmd : new String[] {"analyze", "train", "pairs"}) {
             assertUserError(CliTestSupport.run(cmd, "--task", "a=" + dir.resolve("missing.npz"), "--energy", "1.5"),
