@@ -245,6 +245,10 @@ public final class TrainCommand implements Callable<Integer> {
             r = resumed.model().rank();
             rWhy = "from " + resume;
         } else {
+            // Seconds at k = 40, d = 768 with nothing printed: say what runs.
+            e.println("  .. choosing the width r: ridge fits of " + tasks.size() + " task" + (tasks.size() == 1 ? "" : "s")
+                    + " (5 folds each) and their held-out error by width (--rank skips this)");
+            e.flush();
             suggestion = suggestCapacity(backend, tasks);
             r = Math.min(d, suggestion.suggestedRank());
             rWhy = "suggested capacity; set --rank to override";

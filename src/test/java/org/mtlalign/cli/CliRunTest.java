@@ -111,6 +111,9 @@ class CliRunTest {
         assertEquals(0, relu.code(), relu.all());
         assertTrue(relu.out().contains(note) && relu.out().contains("--activation identity"), "seed " + seed + ": "
                 + relu.out());
+        // The width is chosen without --rank: that step says so on standard error.
+        assertTrue(relu.err().contains("  .. choosing the width r: ridge fits of 2 tasks") && !relu.out().contains(
+                "choosing the width"), relu.all());
         CliTestSupport.Run identity = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs",
                 "3", "--no-stl", "--activation", "identity", "--backend", "cpu");
         assertEquals(0, identity.code(), identity.all());
