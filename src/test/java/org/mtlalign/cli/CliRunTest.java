@@ -220,8 +220,8 @@ class CliRunTest {
     void anInterruptedRunSaysWhatItsFolderHolds() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 4001, 31, 5);
         Path model = dir.resolve("interrupted");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-cp",
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-cp",
                 System.getProperty("java.class.path"), "org.mtlalign.cli.Main", "train", "--task",
                 "a=" + a[0] + ":" + a[1], "--rank", "3", "--epochs", "100000", "--patience", "100000", "--no-stl",
                 "--batch", "8", "--backend", "cpu", "--out", model.toString())
@@ -244,7 +244,9 @@ class CliRunTest {
                 "--epochs", "2", "--no-stl", "--backend", "cpu", "--out", dir.resolve("done").toString());
         assertEquals(0, done.code(), done.all());
         assertFalse(done.all().contains("interrupted"), done.all());
+    }
 
+    /**
      * --seeds N: each seed's capacity in runs[] is of that seed's training rows, as
      * 'mtl train --seed s' reports it (it was the first seed's, copied into every later seed).
      */
