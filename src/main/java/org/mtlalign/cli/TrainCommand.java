@@ -401,14 +401,18 @@ public final class TrainCommand implements Callable<Integer> {
             unhook(interrupted);
             throw ex;
         }
-        printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0);
-        if (saveTo != null) {
-            meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
-            meta.addProperty("status", "complete");
-            ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
-            o.println("saved the MTL model to " + saveTo);
+        try {
+            printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0);
+            if (saveTo != null) {
+                meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
+                meta.addProperty("status", "complete");
+                ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
+                o.println("saved the MTL model to " + saveTo);
+            }
+        } finally {
+            // Also when the final save fails (a user error, exit 2): the run was not interrupted.
+            unhook(interrupted);
         }
-        unhook(interrupted);
         if (json != null) {
             JsonObject root = new JsonObject();
             root.add("provenance", Outputs.provenance(backend, argv));

@@ -247,6 +247,45 @@ class CliRunTest {
     }
 
     /**
+     * A run whose final save fails (its folder's model.json replaced while the other methods ran)
+     * ends with that error, not with the note of an interrupted run that holds the trained model.
+     */
+    @Test
+    void aFailedFinalSaveIsNotReportedAsAnInterruption() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 3001, 31, 6);
+        Path model = dir.resolve("replaced");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), "org.mtlalign.cli.Main", "train", "--task",
+                "a=" + a[0] + ":" + a[1], "--rank", "3", "--epochs", "40", "--patience", "100000", "--batch", "8",
+                "--backend", "cpu", "--out", model.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("err2.txt").toFile()).start();
+        try {
+            long until = System.nanoTime() + 300_000_000_000L;
+            Path json = model.resolve("model.json");
+            boolean replaced = false;
+            while (!replaced && p.isAlive() && System.nanoTime() < until) {
+                String text = Files.isRegularFile(json) ? Files.readString(json) : "";
+                if (text.contains("\"status\": \"trained")) {
+                    Files.writeString(json, "{}");
+                    replaced = true;
+                } else {
+                    Thread.sleep(20);
+                }
+            }
+            assertTrue(replaced, "the MTL model was never saved as trained while the other methods ran: "
+                    + Files.readString(dir.resolve("err2.txt")));
+            assertTrue(p.waitFor(300, java.util.concurrent.TimeUnit.SECONDS), "did not end");
+        } finally {
+            p.destroyForcibly();
+        }
+        String err = Files.readString(dir.resolve("err2.txt"));
+        assertEquals(Main.EXIT_USER_ERROR, p.exitValue(), err);
+        assertTrue(err.contains("model.json is not a saved model's"), err);
+        assertFalse(err.contains("interrupted"), err);
+    }
+
+    /**
      * --seeds N: each seed's capacity in runs[] is of that seed's training rows, as
      * 'mtl train --seed s' reports it (it was the first seed's, copied into every later seed).
      */
