@@ -211,12 +211,17 @@ public final class CovarianceSimilarity {
         return (long) a.rank() * b.rank() > 4L * a.d();
     }
 
-    /** Memory for the C = M M^T matrices of one similarity matrix (float32, d x d each). */
-    static final long TRACE_BYTES = 512L << 20;
+    /**
+     * Memory for the C = M M^T matrices of one similarity matrix (float32, d x d each): 512 MiB,
+     * or a quarter of the heap if that is less (-Xmx1g at d = 4000: the direct products need none).
+     */
+    static long traceBytes() {
+        return Math.min(512L << 20, Runtime.getRuntime().maxMemory() / 4);
+    }
 
     /**
      * C = M M^T (d x d) of every factor that some pair scores by trace (see {@link #byTrace}),
-     * null for the others; all null when they would take more than {@link #TRACE_BYTES}.
+     * null for the others; all null when they would take more than {@link #traceBytes()}.
      */
     private float[][] covariances(Factor[] f) {
         int k = f.length;
@@ -234,7 +239,7 @@ public final class CovarianceSimilarity {
             need[i] = f[i].rank() > 0 && (long) f[i].rank() * maxRank > 4L * f[i].d();
             bytes += need[i] ? 4L * f[i].d() * f[i].d() : 0;
         }
-        if (bytes == 0 || bytes > TRACE_BYTES) {
+        if (bytes == 0 || bytes > traceBytes()) {
             return c;
         }
         backend.forEachIndependent(k, i -> {
@@ -292,7 +297,7 @@ public final class CovarianceSimilarity {
                 + "score cannot tell these inputs apart", lowest, highest);
     }
 
-    /** "covariance similarity: 40 task covariances (d = 768) and 820 pair scores", the progress line of the step (mtl analyze, mtl train). */
+    /** "covariance similarity: 40 task covariances (d = 768) and 780 pair scores", the progress line of the step (mtl analyze, mtl train). */
     public static String progressLine(int k, int d) {
         long pairs = (long) k * (k - 1) / 2;
         return "covariance similarity: " + k + " task covariance" + (k == 1 ? "" : "s") + " (d = " + d + ") and "

@@ -354,11 +354,13 @@ public final class TrainCommand implements Callable<Integer> {
             });
         }
         // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
+        boolean hadModel = saveTo != null && Files.isRegularFile(saveTo.resolve(ModelIO.MODEL_JSON));
         Thread interrupted = saveTo == null ? null : new Thread(() -> {
             String what = onDisk.get();
             e.println();
             e.println(what != null ? "mtl: interrupted; " + saveTo + " holds " + what
-                    : "mtl: interrupted before the first checkpoint; nothing was saved to " + saveTo);
+                    : "mtl: interrupted before the first checkpoint; nothing new was saved to " + saveTo
+                            + (hadModel ? ", which still holds the model it held before this run" : ""));
             e.flush();
         }, "mtl-interrupted-note");
         if (interrupted != null) {
