@@ -330,7 +330,7 @@ public final class PairsCommand implements Callable<Integer> {
                 + "metric minus the task's STL metric, positive = the partner helps (%s%s)%n",
                 seeds > 1 ? "mean over seeds " + SweepCommand.seedList(data.seed, seeds) : "seed " + data.seed,
                 seeds > 1 ? "; * = the same sign in every seed, which a cell without a real effect also shows 1 time in "
-                        + (1L << Math.min(62, seeds - 1)) + "; (n) = measured in n seeds only" : "");
+                        + SweepCommand.oneIn(seeds) + "; (n) = measured in n seeds only" : "");
         List<String> header = new ArrayList<>();
         header.add("target \\ partner");
         for (int j = 0; j < k; j++) {

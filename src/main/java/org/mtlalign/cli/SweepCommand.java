@@ -494,6 +494,11 @@ public final class SweepCommand implements Callable<Integer> {
         }
     }
 
+    /** "4", "512", ..., then "2^63" and up: how rarely n seeds all agree in sign by chance (1 in 2^(n-1)). */
+    static String oneIn(int seeds) {
+        return seeds - 1 <= 62 ? Long.toString(1L << (seeds - 1)) : "2^" + (seeds - 1);
+    }
+
     static String seedList(long first, int count) {
         return count == 1 ? Long.toString(first) : first + ".." + (first + count - 1);
     }

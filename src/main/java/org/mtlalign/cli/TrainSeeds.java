@@ -239,7 +239,7 @@ final class TrainSeeds {
             dh.addAll(List.of(DIFF_NAMES));
             Tables.print(o, dh, rows);
             o.printf(Locale.ROOT, "a difference with no real effect has the same sign in all %d seeds by chance 1 time "
-                    + "in %d%s%n", s.seeds(), 1L << Math.min(62, s.seeds() - 1), partial
+                    + "in %s%s%n", s.seeds(), SweepCommand.oneIn(s.seeds()), partial
                     ? "; (n) = measured in only n of them (" + WHY_PARTIAL + "), 1 time in 2^(n-1)" : "");
         }
         o.println();

@@ -86,6 +86,9 @@ class CliErrorTest {
             assertUserError(CliTestSupport.run(cmd, "--seed", Long.toString(Long.MAX_VALUE), "--seeds", "2"),
                     "--seed " + Long.MAX_VALUE + " with --seeds 2", "smaller --seed");
         }
+        assertEquals("4", SweepCommand.oneIn(3));
+        assertEquals("4611686018427387904", SweepCommand.oneIn(63));
+        assertEquals("2^99", SweepCommand.oneIn(100));
         assertEquals("", PairsCommand.remaining(5_000_000_000L, 2, 100), "too few done to say");
         assertEquals(", about 45 s left", PairsCommand.remaining(5_000_000_000L, 10, 100));
         assertEquals(", about 8 min left", PairsCommand.remaining(50_000_000_000L, 10, 100));
