@@ -255,6 +255,15 @@ public final class DataOptions {
         return org.mtlalign.data.FeatureNames.align(builtin(suite, s)).suite();
     }
 
+    /**
+     * The tasks of seed {@code s} for a command trying several seeds: the loaded suite (or the
+     * built-in one drawn again for s, see {@link #builtinForSeed}) split and standardised with s.
+     */
+    Preparation.Result prepareForSeed(TaskSuite loaded, Preparation.Config prep, long s) {
+        TaskSuite drawn = builtinForSeed(s);
+        return Preparation.prepare(drawn != null ? drawn : loaded, prep.withSeed(s));
+    }
+
     /** What matching the tasks' X columns by name did or found (see FeatureNames.align). */
     private List<String> alignWarnings = List.of();
 

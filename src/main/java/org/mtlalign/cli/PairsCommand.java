@@ -204,8 +204,7 @@ public final class PairsCommand implements Callable<Integer> {
             if (s == 0) {
                 tasks = first;
             } else {
-                TaskSuite drawn = data.builtinForSeed(seed);
-                tasks = Preparation.prepare(drawn != null ? drawn : suite, prep0.withSeed(seed)).tasks();
+                tasks = data.prepareForSeed(suite, prep0, seed).tasks();
                 for (String w : TrainCommand.splitWarnings(tasks)) {
                     if (said.add(w)) {
                         warnings.add("seed " + seed + ": " + w);
@@ -259,13 +258,13 @@ public final class PairsCommand implements Callable<Integer> {
                     .toArray();
             stlMean[i] = Stats.mean(v); // over the seeds that did not diverge (NaN)
             stlSd[i] = Stats.std(v);
-            stlN[i] = countFinite(v);
+            stlN[i] = Stats.count(v);
             for (int j = 0; j < k; j++) {
                 int jj = j;
                 double[] t = results.stream().mapToDouble(x -> x.transfer()[ii][jj]).toArray();
                 tMean[i][j] = Stats.mean(t);
                 tSd[i][j] = Stats.std(t);
-                tN[i][j] = countFinite(t);
+                tN[i][j] = Stats.count(t);
                 simMean[i][j] = SweepCommand.mean(results.stream().mapToDouble(x -> x.similarity()[ii][jj]).toArray());
                 boolean allPos = true;
                 boolean allNeg = true;
@@ -666,14 +665,6 @@ public final class PairsCommand implements Callable<Integer> {
     private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {
         return String.format(Locale.ROOT, "%s, seed %d: validation loss %.4g, not 1%% below the constant's %.4g", run, seed, r.taskLoss()[t],
                 r.priorLoss()[t]);
-    }
-
-    private static int countFinite(double[] v) {
-        int n = 0;
-        for (double x : v) {
-            n += Double.isFinite(x) ? 1 : 0;
-        }
-        return n;
     }
 
     private static JsonObject runJson(long seed, PairwiseTransfer.Run r) {

@@ -171,8 +171,7 @@ public final class SweepCommand implements Callable<Integer> {
                 tasks = first;
             } else {
                 // A synthetic suite is drawn from the seed too, as 'mtl train --seed s' draws it.
-                TaskSuite drawn = data.builtinForSeed(seed);
-                tasks = Preparation.prepare(drawn != null ? drawn : suite, prep0.withSeed(seed)).tasks();
+                tasks = data.prepareForSeed(suite, prep0, seed).tasks();
                 requireValidationRows(tasks, prep0, seed);
                 // Another split: duplicates and tiny test sets are checked again.
                 for (String w : TrainCommand.splitWarnings(tasks)) {

@@ -224,11 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
         }
-        splitWarnings(tasks).forEach(warnings::add);
-        if (prepCfg.standardize() != Preparation.Standardize.PER_TASK) {
-            // (Per-task standardisation gives one raw row other values in each task: not comparable.)
-            crossTaskOverlap(tasks).forEach(warnings::add);
-        }
+        splitWarnings(tasks, prepCfg).forEach(warnings::add);
 
         if (resumed != null) {
             // Before the width is checked against d: data of another d (or task count) is the
@@ -922,6 +918,16 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Splits that make a task's test metric undefined or unreliable, in one line each. */
+    /** {@link #splitWarnings(List)} and, unless standardised per task, {@link #crossTaskOverlap}. */
+    static List<String> splitWarnings(List<PreparedTask> tasks, Preparation.Config prep) {
+        List<String> w = new ArrayList<>(splitWarnings(tasks));
+        if (prep.standardize() != Preparation.Standardize.PER_TASK) {
+            // (Per-task standardisation gives one raw row other values in each task: not comparable.)
+            w.addAll(crossTaskOverlap(tasks));
+        }
+        return w;
+    }
+
     static List<String> splitWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
         List<PreparedTask> checked = new ArrayList<>();
@@ -1079,7 +1085,7 @@ public final class TrainCommand implements Callable<Integer> {
         boolean alignKeptStart = false;
         for (ExperimentResult.Training t : res.trainings()) {
             // "still improving": the best epoch lies in the last tenth of the run.
-            boolean late = t.hitEpochCap() && org.mtlalign.train.TrainResult.bestInLastTenth(t.epochsRun(), t.bestEpoch());
+            boolean late = t.stillImproving();
             String end = t.diverged() != null ? "diverged" : !t.hitEpochCap() ? "patience" : late ? "cap, improving" : "cap";
             // A resumed MTL model's epochs are this run's; the ones before the resume are said.
             boolean continued = epochsBefore > 0 && t.run().equals("MTL");

@@ -80,14 +80,10 @@ final class TrainSeeds {
             if (i == 0) {
                 tasks = s.firstTasks();
             } else {
-                TaskSuite drawn = s.data().builtinForSeed(seed);
-                Preparation.Result p = Preparation.prepare(drawn != null ? drawn : s.suite(), s.prep().withSeed(seed));
+                Preparation.Result p = s.data().prepareForSeed(s.suite(), s.prep(), seed);
                 tasks = p.tasks();
                 List<String> ws = new ArrayList<>(p.warnings());
-                ws.addAll(TrainCommand.splitWarnings(tasks));
-                if (s.prep().standardize() != Preparation.Standardize.PER_TASK) {
-                    ws.addAll(TrainCommand.crossTaskOverlap(tasks));
-                }
+                ws.addAll(TrainCommand.splitWarnings(tasks, s.prep()));
                 for (String w : ws) {
                     if (said.add(form(w, names))) {
                         s.warnings().add("seed " + seed + ": " + w);
@@ -147,8 +143,7 @@ final class TrainSeeds {
                     trainings++;
                     if (tr.diverged() != null) {
                         divergedRuns.add("seed " + sr.seed() + " " + tr.run());
-                    } else if (tr.hitEpochCap()
-                            && org.mtlalign.train.TrainResult.bestInLastTenth(tr.epochsRun(), tr.bestEpoch())) {
+                    } else if (tr.stillImproving()) {
                         late.add("seed " + sr.seed() + " " + tr.run());
                     }
                 }
@@ -195,7 +190,7 @@ final class TrainSeeds {
         boolean partial = false;  // a cell measured in only some of the seeds
         for (int t = 0; t < k; t++) {
             for (int run = 0; run < RUNS.length; run++) {
-                int c = count(metric[run][t]);
+                int c = Stats.count(metric[run][t]);
                 partial |= c > 0 && c < s.seeds();
             }
         }
@@ -396,7 +391,7 @@ final class TrainSeeds {
 
     /** "mean ± sd", with "(n)" when only n of the seeds measured it; "-" when none did. */
     private static String meanSd(double[] v, int seeds) {
-        int n = count(v);
+        int n = Stats.count(v);
         if (n == 0) {
             return "-";
         }
@@ -410,17 +405,9 @@ final class TrainSeeds {
         return printedMean.contains("e") ? Tables.num(sd) : String.format(Locale.ROOT, "%.4f", sd);
     }
 
-    private static int count(double[] v) {
-        int n = 0;
-        for (double x : v) {
-            n += Double.isNaN(x) ? 0 : 1;
-        }
-        return n;
-    }
-
     private static JsonObject stats(double[] v) {
         JsonObject m = new JsonObject();
-        int n = count(v);
+        int n = Stats.count(v);
         m.add("mean", SweepCommand.num(n == 0 ? Double.NaN : Stats.mean(v)));
         m.add("sd", SweepCommand.num(n == 0 ? Double.NaN : Stats.std(v)));
         m.addProperty("n", n);

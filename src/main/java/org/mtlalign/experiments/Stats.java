@@ -19,6 +19,15 @@ public final class Stats {
         return n == 0 ? Double.NaN : s / n;
     }
 
+    /** How many values {@link #mean} and {@link #std} use: those that are not NaN. */
+    public static int count(double[] a) {
+        int n = 0;
+        for (double v : a) {
+            n += Double.isNaN(v) ? 0 : 1;
+        }
+        return n;
+    }
+
     /** Sample standard deviation (n - 1); 0 for a single value. */
     public static double std(double[] a) {
         double m = mean(a);

@@ -35,6 +35,11 @@ public record ExperimentResult(List<TaskReport> tasks, double[][] similarity, do
                     TransferExperiment.hitEpochCap(r, tc), null);
         }
 
+        /** "Cap, improving": the cap ended it with its best epoch in the last tenth (see {@link TrainResult#stillImproving}). */
+        public boolean stillImproving() {
+            return hitEpochCap && TrainResult.bestInLastTenth(epochsRun, bestEpoch);
+        }
+
         static Training diverged(String run, TrainingDivergedException e) {
             double best = Double.isFinite(e.bestValidationLoss()) ? e.bestValidationLoss() : Double.NaN;
             return new Training(run, e.epoch(), e.bestEpoch(), best, false, e.getMessage());

@@ -365,7 +365,7 @@ public final class MtlExperiment {
      * (its training rows when it has none), as {@code mtl pairs} scores its runs.
      */
     boolean learnedNothing(Evaluator ev, MtlModel m, int head, PreparedTask t) {
-        int[] rows = t.validation().length > 0 ? t.validation() : t.train();
+        int[] rows = PairwiseTransfer.scoringRows(t);
         return PairwiseTransfer.noBetterThanPrior(ev.meanLoss(m, head, t, rows),
                 PairwiseTransfer.priorLoss(backend, t, rows));
     }

@@ -199,7 +199,7 @@ public final class PairwiseTransfer {
             double[] test = MtlExperiment.testMetric(ev, model, sub);
             for (int t = 0; t < n; t++) {
                 PreparedTask p = sub.get(t);
-                int[] rows = p.validation().length > 0 ? p.validation() : p.train();
+                int[] rows = scoringRows(p);
                 taskLoss[t] = ev.meanLoss(model, t, p, rows);
                 priorLoss[t] = priorLoss(backend, p, rows);
             }
@@ -221,6 +221,11 @@ public final class PairwiseTransfer {
      */
     public static boolean noBetterThanPrior(double taskLoss, double priorLoss) {
         return !(taskLoss < 0.99 * priorLoss);
+    }
+
+    /** The rows a trained model's loss is compared with the prior's on: validation, else training. */
+    static int[] scoringRows(PreparedTask t) {
+        return t.validation().length > 0 ? t.validation() : t.train();
     }
 
     /**
