@@ -176,28 +176,101 @@ public final class CovarianceSimilarity {
      * The k x k matrix of scores of the given factors. The k(k + 1)/2 scores (each a rank_i x
      * rank_j x d product, about 0.4 G multiply-adds for near-isotropic tasks at d = 768) are
      * independent and computed in parallel where the backend allows; each is the same product
-     * whichever worker computes it, so the matrix does not depend on the number of workers.
+     * whichever worker computes it, so the matrix does not depend on the number of workers. Nor
+     * does it depend on the heap: which pairs are scored by trace is decided by the ranks alone
+     * ({@link #byTrace}), and when their d x d matrices do not fit in {@link #traceBytes()} at
+     * once they are formed block by block, each the same bits as when all fit.
      */
     public double[][] matrix(Factor[] f) {
+        return matrix(f, traceBytes());
+    }
+
+    /** {@link #matrix(Factor[])} holding at most {@code budget} bytes of C matrices (but at least two) at once. */
+    double[][] matrix(Factor[] f, long budget) {
         int k = f.length;
         double[][] s = new double[k][k];
+        // Pairs i <= j, split by how they are scored; the split depends on the ranks alone.
         int pairs = k * (k + 1) / 2;
-        float[][] cov = covariances(f);
-        backend.forEachIndependent(pairs, p -> {
-            // p = i * k - i * (i - 1) / 2 + (j - i) for i <= j: row i of the upper triangle.
-            int i = 0;
-            int start = 0;
-            while (start + (k - i) <= p) {
-                start += k - i;
-                i++;
+        int[] direct = new int[pairs];
+        int[] traced = new int[pairs];
+        int nd = 0;
+        int nt = 0;
+        boolean[] need = new boolean[k];
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                if (byTrace(f[i], f[j])) {
+                    traced[nt++] = i * k + j;
+                    need[i] = true;
+                    need[j] = true;
+                } else {
+                    direct[nd++] = i * k + j;
+                }
             }
-            int j = i + (p - start);
+        }
+        final int[] dp = direct;
+        backend.forEachIndependent(nd, p -> {
+            int i = dp[p] / k;
+            int j = dp[p] % k;
             // Not 1 on the diagonal in general: a task's score with itself is ||D||_F / trace(D), 1 only at rank 1.
-            double v = cov[i] != null && cov[j] != null && byTrace(f[i], f[j]) ? scoreByTrace(f[i], f[j], cov[i], cov[j])
-                    : score(f[i], f[j]);
+            double v = score(f[i], f[j]);
             s[i][j] = v;
             s[j][i] = v;
         });
+        if (nt == 0) {
+            return s;
+        }
+        // The tasks whose C = M M^T some pair needs, in index order, in blocks of h: block a's C
+        // matrices are held while each later block b >= a is formed in turn, so at most 2h at once.
+        int[] tasks = new int[k];
+        int n = 0;
+        long per = 1;
+        for (int i = 0; i < k; i++) {
+            if (need[i]) {
+                tasks[n++] = i;
+                per = Math.max(per, 4L * f[i].d() * f[i].d());
+            }
+        }
+        long fit = Math.max(2, budget / per);
+        int h = fit >= n ? n : (int) Math.max(1, fit / 2);
+        int[] block = new int[k];
+        for (int t = 0; t < n; t++) {
+            block[tasks[t]] = t / h;
+        }
+        int blocks = (n + h - 1) / h;
+        float[][] cov = new float[k][];
+        for (int a = 0; a < blocks; a++) {
+            formCovariances(f, tasks, a * h, Math.min(n, (a + 1) * h), cov);
+            for (int b = a; b < blocks; b++) {
+                if (b != a) {
+                    formCovariances(f, tasks, b * h, Math.min(n, (b + 1) * h), cov);
+                }
+                int[] now = new int[nt];
+                int nn = 0;
+                for (int p = 0; p < nt; p++) {
+                    int i = traced[p] / k;
+                    int j = traced[p] % k;
+                    if (block[i] == a && block[j] == b) {
+                        now[nn++] = traced[p];
+                    }
+                }
+                final int[] np = now;
+                backend.forEachIndependent(nn, p -> {
+                    int i = np[p] / k;
+                    int j = np[p] % k;
+                    double v = scoreByTrace(f[i], f[j], cov[i], cov[j]);
+                    s[i][j] = v;
+                    s[j][i] = v;
+                });
+                if (b != a) {
+                    for (int t = b * h; t < Math.min(n, (b + 1) * h); t++) {
+                        cov[tasks[t]] = null;
+                    }
+                }
+            }
+            for (int t = a * h; t < Math.min(n, (a + 1) * h); t++) {
+                cov[tasks[t]] = null;
+            }
+        }
         return s;
     }
 
@@ -213,52 +286,30 @@ public final class CovarianceSimilarity {
 
     /**
      * Memory for the C = M M^T matrices of one similarity matrix (float32, d x d each): 512 MiB,
-     * or a quarter of the heap if that is less (-Xmx1g at d = 4000: the direct products need none).
+     * or a quarter of the heap if that is less (-Xmx1g at d = 4000: four at a time). When the
+     * matrices that the trace pairs need take more, they are formed in blocks (see
+     * {@link #matrix(Factor[])}), never fewer than two at once.
      */
     static long traceBytes() {
         return Math.min(512L << 20, Runtime.getRuntime().maxMemory() / 4);
     }
 
-    /**
-     * C = M M^T (d x d) of every factor that some pair scores by trace (see {@link #byTrace}),
-     * null for the others; all null when they would take more than {@link #traceBytes()}.
-     */
-    private float[][] covariances(Factor[] f) {
-        int k = f.length;
-        float[][] c = new float[k][];
-        if (k == 0) {
-            return c;
-        }
-        int maxRank = 0;
-        for (Factor x : f) {
-            maxRank = Math.max(maxRank, x.rank());
-        }
-        boolean[] need = new boolean[k];
-        long bytes = 0;
-        for (int i = 0; i < k; i++) {
-            need[i] = f[i].rank() > 0 && (long) f[i].rank() * maxRank > 4L * f[i].d();
-            bytes += need[i] ? 4L * f[i].d() * f[i].d() : 0;
-        }
-        if (bytes == 0 || bytes > traceBytes()) {
-            return c;
-        }
-        backend.forEachIndependent(k, i -> {
-            if (need[i]) {
-                Factor x = f[i];
-                int d = x.d();
-                int r = x.rank();
-                float[] mt = new float[r * d]; // M^T (rank x d): gram forms (M^T)^T M^T = M M^T
-                for (int a = 0; a < d; a++) {
-                    for (int j = 0; j < r; j++) {
-                        mt[j * d + a] = x.m()[a * r + j];
-                    }
+    /** cov[tasks[t]] = M M^T (d x d) for t in [from, to), in parallel where the backend allows. */
+    private void formCovariances(Factor[] f, int[] tasks, int from, int to, float[][] cov) {
+        backend.forEachIndependent(to - from, q -> {
+            Factor x = f[tasks[from + q]];
+            int d = x.d();
+            int r = x.rank();
+            float[] mt = new float[r * d]; // M^T (rank x d): gram forms (M^T)^T M^T = M M^T
+            for (int a = 0; a < d; a++) {
+                for (int j = 0; j < r; j++) {
+                    mt[j * d + a] = x.m()[a * r + j];
                 }
-                float[] out = new float[d * d];
-                backend.gram(mt, r, d, false, out);
-                c[i] = out;
             }
+            float[] out = new float[d * d];
+            backend.gram(mt, r, d, false, out);
+            cov[tasks[from + q]] = out;
         });
-        return c;
     }
 
     /** {@link #score} as sqrt(trace(C_a C_b)) / (||M_a||_F ||M_b||_F), C symmetric, summed in float64. */

@@ -442,6 +442,75 @@ class CovarianceSimilarityTest {
         assertTrue(checked >= 4, report + ": too few high-rank non-borderline draws");
     }
 
+    /**
+     * The matrix is the same bits whatever memory the trace path may use: the C matrices of the
+     * high-rank pairs were all formed at once, or, when they took more than a quarter of the heap,
+     * every pair fell back to the direct product, whose float32 rounding differs, so the same
+     * inputs gave other similarities under a smaller -Xmx (seen: analyze at d = 1001 under
+     * -Xmx64m and -Xmx1g, every entry different around 1e-8). Now a small budget forms them in
+     * blocks; checked for budgets of two to all of them, on odd d and mixed ranks (some pairs
+     * direct, some by trace), and against the float64 reference.
+     */
+    @Test
+    void matrixDoesNotDependOnTheMemoryForTheTracePath() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 29;
+        int k = 5 + rnd.nextInt(3);
+        float[][] xs = new float[k][];
+        int[] rows = new int[k];
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        for (int i = 0; i < k; i++) {
+            // Ranks from a few (direct pairs) to nearly d (trace pairs: rank_a rank_b > 4d).
+            int from = rnd.nextInt(8);
+            int to = i < 2 ? from + 3 + rnd.nextInt(3) : Math.min(d, from + 15 + rnd.nextInt(d - 15 - from + 1));
+            rows[i] = 41 + rnd.nextInt(30);
+            xs[i] = inSubspace(rnd, q, from, to, rows[i], d);
+        }
+        CovarianceSimilarity.Factor[] f = cs.factors(xs, rows, d);
+        double[][] all = cs.matrix(f, Long.MAX_VALUE);
+        long per = 4L * d * d;
+        int traced = 0;
+        int differsFromDirect = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                if (CovarianceSimilarity.byTrace(f[i], f[j])) {
+                    traced++;
+                    if (Double.doubleToLongBits(cs.score(f[i], f[j])) != Double.doubleToLongBits(all[i][j])) {
+                        differsFromDirect++;
+                    }
+                }
+            }
+        }
+        String ctx = "seed=" + seed + ", k = " + k;
+        assertTrue(traced >= 3, ctx + ": only " + traced + " trace pairs");
+        // Otherwise this test could not tell the old fallback (direct products) from the blocks.
+        assertTrue(differsFromDirect > 0, ctx + ": the direct products happen to give the trace path's bits");
+        CpuBackend three = new CpuBackend(3);
+        for (long budget : new long[] {0, 2 * per, 3 * per, 4 * per + 1, 5 * per, Long.MAX_VALUE}) {
+            for (CovarianceSimilarity c : new CovarianceSimilarity[] {cs, new CovarianceSimilarity(three, 0.99)}) {
+                double[][] got = c.matrix(f, budget);
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        assertEquals(Double.doubleToLongBits(all[i][j]), Double.doubleToLongBits(got[i][j]),
+                                ctx + ", budget " + budget + " bytes, entry " + i + ", " + j);
+                    }
+                }
+            }
+        }
+        int checked = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = i + 1; j < k; j++) {
+                double[] ref = reference(xs[i], rows[i], xs[j], rows[j], d, 0.99);
+                if (ref != null) {
+                    assertEquals(ref[0], all[i][j], 1e-4 * ref[0] + 1e-6, ctx + ", pair " + i + ", " + j);
+                    checked++;
+                }
+            }
+        }
+        assertTrue(checked >= 3, ctx + ": too few non-borderline pairs");
+    }
+
     /** m rows of d inputs in the span of columns from..to-1 of q, with uneven scales, plus a little noise. */
     private static float[] inSubspace(Random rnd, DMatrixRMaj q, int from, int to, int m, int d) {
         float[] x = new float[m * d];
