@@ -47,7 +47,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     int reweightRank;
 
     @Option(names = "--energy", defaultValue = "0.99",
-            description = "Similarity score: keep the rank holding this share of singular values (default: ${DEFAULT-VALUE}).")
+            description = "Similarity score (eq. 5): keep the smallest rank of each task's X^T X holding this share "
+                    + "of the sum of its singular values (its eigenvalues, the squares of X's singular values; default: "
+                    + "${DEFAULT-VALUE}).")
     double energy;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically); - writes it to standard output and the tables to standard error.")

@@ -67,7 +67,8 @@ public final class PairsCommand implements Callable<Integer> {
     int seeds;
 
     @Option(names = "--energy", defaultValue = "0.99",
-            description = "Similarity score: keep the rank holding this share of singular values (default: "
+            description = "Similarity score (eq. 5): keep the smallest rank of each task's X^T X holding this share "
+                    + "of the sum of its singular values (its eigenvalues, the squares of X's singular values; default: "
                     + "${DEFAULT-VALUE}).")
     double energy;
 

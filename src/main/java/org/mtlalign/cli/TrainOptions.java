@@ -31,7 +31,9 @@ public final class TrainOptions extends FitOptions {
     int reweightRank;
 
     @Option(names = "--energy", defaultValue = "0.99",
-            description = "Similarity score: keep the rank holding this share of singular values (default: ${DEFAULT-VALUE}).")
+            description = "Similarity score (eq. 5): keep the smallest rank of each task's X^T X holding this share "
+                    + "of the sum of its singular values (its eigenvalues, the squares of X's singular values; default: "
+                    + "${DEFAULT-VALUE}).")
     double energy;
 
     @Option(names = "--no-stl", description = "Skip the single-task baselines.")
