@@ -78,4 +78,39 @@ class SimilarityVsTransferExperimentTest {
         UserInputException e = assertThrows(UserInputException.class, () -> new SimilarityVsTransferExperiment(0));
         assertTrue(e.getMessage().contains("r must be >= 1"), e.getMessage());
     }
+
+    /**
+     * A suite supported the claim on any Spearman above 0. Now only beyond the one-sided 5% level
+     * for unrelated scores: on shuffled rankings (fresh seed) of 6, 10 and 15 pairs, about 5% pass
+     * (a bare rho > 0 passes half of them).
+     */
+    @Test
+    void aSuiteSupportsTheClaimOnlyBeyondChance() {
+        assertTrue(SimilarityVsTransferExperiment.beyondChance(0.725, 15));
+        assertTrue(!SimilarityVsTransferExperiment.beyondChance(0.3, 10), "rho 0.3 over 10 pairs is within chance");
+        assertTrue(!SimilarityVsTransferExperiment.beyondChance(-0.515, 10));
+        assertTrue(!SimilarityVsTransferExperiment.beyondChance(1.0, 2));
+        java.util.Random rnd = new java.util.Random(org.mtlalign.analysis.TestData.seed());
+        for (int n : new int[] {6, 10, 15}) {
+            double[] x = new double[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = i;
+            }
+            int trials = 20000;
+            int passed = 0;
+            for (int t = 0; t < trials; t++) {
+                double[] y = x.clone();
+                for (int i = n - 1; i > 0; i--) {
+                    int j = rnd.nextInt(i + 1);
+                    double v = y[i];
+                    y[i] = y[j];
+                    y[j] = v;
+                }
+                passed += SimilarityVsTransferExperiment.beyondChance(Stats.spearman(x, y), n) ? 1 : 0;
+            }
+            double rate = passed / (double) trials;
+            // About 5% (the normal approximation is conservative for small n), never the 50% of rho > 0.
+            assertTrue(rate > 0.02 && rate < 0.075, "n = " + n + ": unrelated rankings pass " + rate);
+        }
+    }
 }
