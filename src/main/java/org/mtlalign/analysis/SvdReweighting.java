@@ -14,6 +14,9 @@ import org.mtlalign.backend.Backend;
  * in the shared subspace, and a task with the same signal plus label noise keeps that part, so
  * it is not down-weighted (and label scale alone changes it). The cosine falls as noise
  * spreads theta_i outside the subspace. {@code SvdReweightingTest} checks both statements.
+ * Below full rank neither variant is invariant to one task's label units: labels c times larger
+ * scale theta_i by c and pull U_r towards it, so its cosine rises towards 1 and the others move;
+ * one common scale of all tasks' labels changes no cosine.
  *
  * <p>Labels are centred (y - mean y) before forming theta_i: then theta_i is the cross-covariance
  * of inputs and labels, the same up to a factor 2 for 0/1 and -1/+1 encodings, and the class

@@ -357,39 +357,60 @@ class SvdReweightingTest {
 
     /**
      * Scaling task j's labels by c scales theta_j by c. With r = k the span of U_r does not
-     * change, so PAPER alpha_j scales by exactly c (the others stay), while NORMALIZED stays 1.
+     * change, so PAPER alpha_j scales by exactly c (the others stay); NORMALIZED is 1 for every
+     * task at r = k whatever the labels, so that says nothing about it. Below full rank (r = k - 1,
+     * the default): scaling every task's labels by one c scales every PAPER weight by c and leaves
+     * NORMALIZED as it was, but scaling one task's labels turns U_r towards its theta_j, so its
+     * NORMALIZED weight rises towards 1 and the others' move: neither variant is invariant to one
+     * task's label units (the test claimed NORMALIZED was, from the r = k case alone).
      */
     @Test
-    void paperWeightsFollowLabelScaleNormalizedDoNot() {
+    void paperWeightsFollowLabelScaleNormalizedOnlyACommonOne() {
         long seed = TestData.seed();
         Random rnd = new Random(seed);
         int k = 4;
         Suite s = randomShared(rnd, 47, 9, k, 0.3);
         double c = 7.5;
         int j = 2;
-        float[][] scaled = s.ys().clone();
-        scaled[j] = s.ys()[j].clone();
-        for (int a = 0; a < scaled[j].length; a++) {
-            scaled[j][a] *= (float) c;
-        }
-        Suite t = new Suite(s.xs(), s.rows(), s.d(), scaled, s.cols());
+        Suite t = scaled(s, j, c);
         double[] p0 = weights(s, k, Variant.PAPER, true);
         double[] p1 = weights(t, k, Variant.PAPER, true);
-        double[] n0 = weights(s, k, Variant.NORMALIZED, true);
-        double[] n1 = weights(t, k, Variant.NORMALIZED, true);
-        String ctx = "seed=" + seed + " PAPER " + Arrays.toString(p0) + " -> " + Arrays.toString(p1)
-                + " NORMALIZED " + Arrays.toString(n0) + " -> " + Arrays.toString(n1);
-        System.out.println("[SvdReweighting] label scale x" + c + " on task " + j + ": " + ctx);
+        String ctx = "seed=" + seed + " PAPER " + Arrays.toString(p0) + " -> " + Arrays.toString(p1);
         for (int i = 0; i < k; i++) {
             double expect = i == j ? c * p0[i] : p0[i];
             assertEquals(expect, p1[i], 1e-5 * expect, ctx + ": PAPER weight of task " + i);
-            assertEquals(n0[i], n1[i], 1e-5, ctx + ": NORMALIZED weight of task " + i);
         }
-        // Below full rank the PAPER weights still move with the scale (printed for r = 1).
-        System.out.println("[SvdReweighting] r=1: PAPER " + Arrays.toString(weights(s, 1, Variant.PAPER, true))
-                + " -> " + Arrays.toString(weights(t, 1, Variant.PAPER, true)) + ", NORMALIZED "
-                + Arrays.toString(weights(s, 1, Variant.NORMALIZED, true)) + " -> "
-                + Arrays.toString(weights(t, 1, Variant.NORMALIZED, true)));
+        int r = k - 1;
+        Suite all = s;
+        for (int i = 0; i < k; i++) {
+            all = scaled(all, i, c);
+        }
+        double[] pr0 = weights(s, r, Variant.PAPER, true);
+        double[] pr1 = weights(all, r, Variant.PAPER, true);
+        double[] nr0 = weights(s, r, Variant.NORMALIZED, true);
+        double[] nr1 = weights(all, r, Variant.NORMALIZED, true);
+        ctx = "seed=" + seed + ", r = " + r + ", all labels x" + c + ": PAPER " + Arrays.toString(pr0) + " -> "
+                + Arrays.toString(pr1) + ", NORMALIZED " + Arrays.toString(nr0) + " -> " + Arrays.toString(nr1);
+        for (int i = 0; i < k; i++) {
+            assertEquals(c * pr0[i], pr1[i], 1e-4 * c * pr0[i], ctx + ": PAPER weight of task " + i);
+            assertEquals(nr0[i], nr1[i], 1e-5, ctx + ": NORMALIZED weight of task " + i);
+        }
+        // One task's labels in units 1000 times larger: U_r follows its theta.
+        Suite one = scaled(s, j, 1000);
+        double[] nj = weights(one, r, Variant.NORMALIZED, true);
+        ctx = "seed=" + seed + ", r = " + r + ", task " + j + " x1000: NORMALIZED " + Arrays.toString(nr0) + " -> "
+                + Arrays.toString(nj);
+        System.out.println("[SvdReweighting] " + ctx);
+        assertTrue(nj[j] > 0.9999, ctx);
+    }
+
+    private static Suite scaled(Suite s, int j, double c) {
+        float[][] ys = s.ys().clone();
+        ys[j] = s.ys()[j].clone();
+        for (int a = 0; a < ys[j].length; a++) {
+            ys[j][a] *= (float) c;
+        }
+        return new Suite(s.xs(), s.rows(), s.d(), ys, s.cols());
     }
 
     /** Binary tasks as 0/1 and as -1/+1 labels (y' = 2 y - 1) on the same X. */
