@@ -9,6 +9,11 @@ final class Tables {
     private Tables() {
     }
 
+    /** A share as a percentage without rounding it to another rule: 0.99 -> "99", 0.995 -> "99.5" (not "100"). */
+    static String percent(double share) {
+        return new java.math.BigDecimal(Double.toString(share)).movePointRight(2).stripTrailingZeros().toPlainString();
+    }
+
     static String num(double v) {
         if (Double.isNaN(v)) {
             return "-";

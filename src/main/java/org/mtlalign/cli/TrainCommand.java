@@ -1148,8 +1148,8 @@ public final class TrainCommand implements Callable<Integer> {
                 + "weights), so compare them within a row's model, not across models");
         List<String> names = tasks.stream().map(PreparedTask::name).toList();
         o.println();
-        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %.0f%% rank rule; ranks %s)",
-                cfg.energy() * 100, java.util.Arrays.toString(res.similarityRanks())), names, res.similarity());
+        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %s%% rank rule; ranks %s)",
+                Tables.percent(cfg.energy()), java.util.Arrays.toString(res.similarityRanks())), names, res.similarity());
         if (res.similarityAligned() != null) {
             o.println();
             Tables.matrix(o, "covariance similarity after alignment (X_i R_i)", names, res.similarityAligned());
