@@ -52,7 +52,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     double energy;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically); - writes it to standard output and the tables to standard error.")
+    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
     Path json;
 
     @CommandLine.Spec

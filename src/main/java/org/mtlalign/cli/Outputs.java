@@ -20,10 +20,23 @@ final class Outputs {
      * Fails early (before any work) when {@code file} cannot be an output file: an empty name, a
      * directory, a path under a file, or a folder in which nothing can be created.
      */
-    /** Whether a --json target is "-": the JSON goes to standard output, the tables to standard error. */
+    /**
+     * Whether a --json target is standard output: "-", or a name of this process's standard output
+     * ({@code /dev/stdout}, {@code /dev/fd/1}, {@code /proc/self/fd/1}, the spellings scripts use
+     * where a tool has no "-"). The JSON then goes to standard output alone and the tables to
+     * standard error; before, {@code --json /dev/stdout} wrote the JSON after the tables on the one
+     * stream, and {@code mtl ... --json /dev/stdout | python3 -c 'json.load(sys.stdin)'} failed.
+     */
     static boolean isStdout(Path file) {
-        return file != null && file.toString().equals("-");
+        if (file == null) {
+            return false;
+        }
+        String s = file.toString();
+        return s.equals("-") || STDOUT_NAMES.contains(s);
     }
+
+    private static final java.util.Set<String> STDOUT_NAMES = java.util.Set.of("/dev/stdout", "/dev/fd/1",
+            "/proc/self/fd/1");
 
     /**
      * Writes a command's JSON: to {@code stdout} alone when the target is "-" (so that a script

@@ -62,7 +62,7 @@ public final class SweepCommand implements Callable<Integer> {
     BackendOption backendOption = new BackendOption();
 
     @Option(names = "--json", paramLabel = "FILE",
-            description = "Write every result as JSON (atomically); - writes it to standard output and the tables to "
+            description = "Write every result as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to "
                     + "standard error.")
     Path json;
 

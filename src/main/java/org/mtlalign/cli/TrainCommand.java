@@ -50,7 +50,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write all results as JSON (atomically); - writes it to standard output and the tables to standard error.")
+    @Option(names = "--json", paramLabel = "FILE", description = "Write all results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
     Path json;
 
     @Option(names = "--out", paramLabel = "DIR",

@@ -154,6 +154,27 @@ class CliOutputSafetyTest {
         }
     }
 
+    /**
+     * --json /dev/stdout (and /dev/fd/1) is --json -: standard output holds the JSON alone and the
+     * tables go to standard error, so `mtl train --json /dev/stdout | python3 -c 'json.load(...)'`
+     * parses. Before, the tables were printed to standard output ahead of the JSON.
+     */
+    @Test
+    void jsonToDevStdoutIsStandardOutputAlone() throws Exception {
+        String t = task("a", 60, 5);
+        for (String target : new String[] {"/dev/stdout", "/dev/fd/1"}) {
+            CliTestSupport.Run r = CliTestSupport.run(quick("--task", t, "--json", target));
+            assertEquals(0, r.code(), r.all());
+            JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+            assertEquals("complete", o.get("status").getAsString(), r.out());
+            assertTrue(r.err().contains("task"), "the tables go to standard error: " + r.err());
+            assertFalse(r.err().contains("wrote " + target), r.err());
+        }
+        CliTestSupport.Run a = CliTestSupport.run("analyze", "--task", t, "--json", "/dev/stdout");
+        assertEquals(0, a.code(), a.all());
+        assertTrue(JsonParser.parseString(a.out()).getAsJsonObject().has("similarity"), a.out());
+    }
+
     @Test
     void noTestRowsMeansNoTestMetricAndJsonNull() throws Exception {
         String t = task("a", 60, 5);
