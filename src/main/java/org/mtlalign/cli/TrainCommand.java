@@ -761,6 +761,10 @@ public final class TrainCommand implements Callable<Integer> {
             } catch (UserInputException ex) {
                 c.addProperty("reweight_rank_used", (Number) null); // the run that needs it reports the error
             }
+        } else {
+            // No reweighted model (--reweight none, or one task): null, not a missing key, so that a
+            // script reading config["reweight_rank_used"] finds the documented key in every run.
+            c.addProperty("reweight_rank_used", (Number) null);
         }
         return c;
     }

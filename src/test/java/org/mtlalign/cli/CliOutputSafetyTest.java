@@ -175,6 +175,29 @@ class CliOutputSafetyTest {
         assertTrue(JsonParser.parseString(a.out()).getAsJsonObject().has("similarity"), a.out());
     }
 
+    /**
+     * config.reweight_rank_used is in every mtl train JSON (docs/json.md lists it unconditionally):
+     * the rank Algorithm 2 ran with, or null when no reweighted model was trained (--reweight none,
+     * one task). It was left out then, and config["reweight_rank_used"] was a KeyError.
+     */
+    @Test
+    void reweightRankUsedIsNullWithoutAReweightedModel() throws Exception {
+        String a = task("a", 60, 5);
+        String b = task("b", 60, 5);
+        for (String[] args : new String[][] {quick("--task", a, "--task", b, "--json", "-"),
+            quick("--task", a, "--json", "-"), quick("--task", a, "--task", b, "--seeds", "2", "--json", "-")}) {
+            CliTestSupport.Run r = CliTestSupport.run(args);
+            assertEquals(0, r.code(), r.all());
+            JsonObject config = JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("config");
+            assertTrue(config.has("reweight_rank_used") && config.get("reweight_rank_used").isJsonNull(), config.toString());
+        }
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "2", "--epochs", "2",
+                "--no-stl", "--align", "none", "--backend", "cpu", "--json", "-");
+        assertEquals(0, r.code(), r.all());
+        assertEquals(1, JsonParser.parseString(r.out()).getAsJsonObject().getAsJsonObject("config")
+                .get("reweight_rank_used").getAsInt(), r.out());
+    }
+
     @Test
     void noTestRowsMeansNoTestMetricAndJsonNull() throws Exception {
         String t = task("a", 60, 5);
