@@ -48,6 +48,9 @@ class CliPredictTest {
                 "b=" + bx + ":" + by, "--rank", "2", "--epochs", "5", "--no-stl", "--align", "none", "--reweight",
                 "none", "--standardize", "per-task", "--out", model.toString());
         assertEquals(0, t.code(), t.all());
+        // model.json records whole-number labels as integers (Python's json reads 4, not 4.0).
+        assertEquals("{\"a\":[0,1],\"b\":[4,5,9]}",
+                ModelIO.load(model).json().getAsJsonObject("class_values").toString());
 
         Path out = dir.resolve("pb.npy");
         CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "b", "--in",
