@@ -387,6 +387,13 @@ public final class TrainCommand implements Callable<Integer> {
                 root.addProperty("status", "diverged");
                 root.addProperty("rank_source", rankSource(rWhy));
                 root.addProperty("error", ex.getMessage());
+                // Which data it was: a script collecting many runs' JSON (a grid over --lr) can
+                // still tell a diverged run's tasks, as every complete run's JSON says them.
+                root.addProperty("suite", suiteName);
+                root.addProperty("shared_inputs", sharedInputs);
+                JsonArray names = new JsonArray();
+                tasks.forEach(t -> names.add(t.name()));
+                root.add("task_names", names);
                 root.add("warnings", warnings.json());
                 if (resume != null) {
                     root.addProperty("resumed_from", resume.toAbsolutePath().toString());

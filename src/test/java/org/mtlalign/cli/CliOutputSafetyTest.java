@@ -198,6 +198,26 @@ class CliOutputSafetyTest {
                 .get("reweight_rank_used").getAsInt(), r.out());
     }
 
+    /**
+     * A diverged mtl train writes its JSON (exit 3) with the data it ran on, suite, shared_inputs
+     * and task_names, beside status, error and config; it said neither the suite nor the tasks.
+     */
+    @Test
+    void aDivergedRunsJsonNamesItsTasks() throws Exception {
+        String a = task("a", 60, 5);
+        String b = task("b", 60, 5);
+        CliTestSupport.Run r = CliTestSupport.run(quick("--task", a, "--task", b, "--lr", "1e30", "--optimizer", "sgd",
+                "--json", "-"));
+        assertEquals(Main.EXIT_DIVERGED, r.code(), r.all());
+        JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("diverged", o.get("status").getAsString(), r.out());
+        assertTrue(o.get("error").getAsString().contains("diverged"), r.out());
+        assertEquals("tasks", o.get("suite").getAsString(), r.out());
+        assertFalse(o.get("shared_inputs").getAsBoolean(), r.out());
+        assertEquals("[\"a\",\"b\"]", o.get("task_names").toString(), r.out());
+        assertFalse(o.has("tasks") || o.has("similarity"), r.out());
+    }
+
     @Test
     void noTestRowsMeansNoTestMetricAndJsonNull() throws Exception {
         String t = task("a", 60, 5);
