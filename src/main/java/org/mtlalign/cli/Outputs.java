@@ -44,12 +44,39 @@ final class Outputs {
      */
     static void writeJson(Path file, String text, PrintWriter stdout, PrintWriter msg, String suffix) {
         if (isStdout(file)) {
+            // ASCII only, non-ASCII characters as \\uXXXX escapes (the same JSON): standard output
+            // is encoded in the locale's charset, and under LANG=C (containers, cron, CI) the JVM
+            // wrote a task or class named 'ünï' as '?n?', while a --json file is always UTF-8.
+            text = asciiOnly(text);
             stdout.print(text.endsWith("\n") ? text : text + "\n");
             stdout.flush();
             return;
         }
         writeAtomically(file, text, "--json");
         msg.println("wrote " + file + suffix);
+    }
+
+    /**
+     * JSON text with every character outside ASCII written as a JSON escape (a character beyond
+     * the BMP as its two UTF-16 escapes), so that it reads the same in any charset; outside
+     * strings JSON has ASCII only, so only string contents change, and only in form.
+     */
+    static String asciiOnly(String json) {
+        StringBuilder b = null;
+        for (int i = 0; i < json.length(); i++) {
+            char ch = json.charAt(i);
+            if (ch < 0x80) {
+                if (b != null) {
+                    b.append(ch);
+                }
+                continue;
+            }
+            if (b == null) {
+                b = new StringBuilder(json.length() + 16).append(json, 0, i);
+            }
+            b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) ch));
+        }
+        return b == null ? json : b.toString();
     }
 
     static void checkTarget(Path file, String option) {

@@ -218,6 +218,34 @@ class CliOutputSafetyTest {
         assertFalse(o.has("tasks") || o.has("similarity"), r.out());
     }
 
+    /**
+     * --json - writes ASCII only (non-ASCII characters as JSON escapes): standard output is in the
+     * locale's charset, and under LANG=C a task named 'café' reached a script as 'caf?'. The
+     * parsed JSON is the same as the UTF-8 file's.
+     */
+    @Test
+    void jsonOnStandardOutputIsAsciiWithEscapes() throws Exception {
+        String t = "café" + task("a", 60, 5).substring(1);
+        Path json = dir.resolve("r.json");
+        CliTestSupport.Run file = CliTestSupport.run(quick("--task", t, "--json", json.toString()));
+        assertEquals(0, file.code(), file.all());
+        CliTestSupport.Run r = CliTestSupport.run(quick("--task", t, "--json", "-"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().chars().allMatch(c -> c < 0x80), r.out());
+        assertTrue(r.out().contains("caf\\u00e9"), r.out());
+        JsonObject fromStdout = JsonParser.parseString(r.out()).getAsJsonObject();
+        assertEquals("café", fromStdout.getAsJsonArray("task_names").get(0).getAsString());
+        JsonObject fromFile = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8)).getAsJsonObject();
+        assertTrue(Files.readString(json, StandardCharsets.UTF_8).contains("\"café\""), "the file stays UTF-8");
+        for (String timing : new String[] {"provenance", "seconds"}) {
+            fromStdout.remove(timing);
+            fromFile.remove(timing);
+        }
+        assertEquals(fromFile, fromStdout);
+        assertEquals("a\\ud83d\\ude00b", Outputs.asciiOnly("a\ud83d\ude00b"));
+        assertEquals("plain", Outputs.asciiOnly("plain"));
+    }
+
     @Test
     void noTestRowsMeansNoTestMetricAndJsonNull() throws Exception {
         String t = task("a", 60, 5);
