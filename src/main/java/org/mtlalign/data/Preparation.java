@@ -476,7 +476,17 @@ public final class Preparation {
         }).toArray();
     }
 
-    /** Seeded split into {train, validation, test}; stratified by class when labels given. */
+    /**
+     * Seeded split into {train, validation, test}; stratified by class when labels given. Each
+     * class's rows are shuffled and its test and validation counts are its share of them, rounded,
+     * with at least one row left for training. Rounding per class can move a part far from its
+     * share when there are many small classes (a thousand classes of two rows: round(0.4) = 0 test
+     * rows each, so no test rows at all; of three rows: one each, a third instead of a fifth), so a
+     * part whose total is then more than one row off its share of all the rows is brought to it,
+     * by moving rows of the classes whose rounding went furthest the other way (ties in a seeded
+     * random order). Splits of a few large classes, whose totals are always within a row of their
+     * shares, are as per-class rounding makes them.
+     */
     static int[][] split(int m, EncodedLabels labels, double valFrac, double testFrac, long seed) {
         Random rnd = new Random(seed);
         List<List<Integer>> groups = new ArrayList<>();
@@ -498,24 +508,92 @@ public final class Preparation {
                 }
             }
         }
+        int g = groups.size();
+        int[] size = new int[g];
+        int[] nTest = new int[g];
+        int[] nVal = new int[g];
+        int total = 0;
+        for (int c = 0; c < g; c++) {
+            java.util.Collections.shuffle(groups.get(c), rnd);
+            int n = groups.get(c).size();
+            size[c] = n;
+            total += n;
+            nTest[c] = (int) Math.round(n * testFrac);
+            nVal[c] = (int) Math.round(n * valFrac);
+            if (n - nTest[c] - nVal[c] < 1 && n > 0) {
+                // Tiny groups: training gets the first row before the held-out splits do.
+                nTest[c] = Math.max(0, Math.min(nTest[c], n - 1));
+                nVal[c] = Math.max(0, Math.min(nVal[c], n - 1 - nTest[c]));
+            }
+        }
+        if (g > 1) {
+            int[] ties = toShare(nTest, nVal, size, testFrac, total, null, rnd);
+            toShare(nVal, nTest, size, valFrac, total, ties, rnd);
+        }
         List<Integer> train = new ArrayList<>();
         List<Integer> val = new ArrayList<>();
         List<Integer> test = new ArrayList<>();
-        for (List<Integer> g : groups) {
-            java.util.Collections.shuffle(g, rnd);
-            int n = g.size();
-            int nTest = (int) Math.round(n * testFrac);
-            int nVal = (int) Math.round(n * valFrac);
-            if (n - nTest - nVal < 1 && n > 0) {
-                // Tiny groups: training gets the first row before the held-out splits do.
-                nTest = Math.max(0, Math.min(nTest, n - 1));
-                nVal = Math.max(0, Math.min(nVal, n - 1 - nTest));
-            }
-            test.addAll(g.subList(0, nTest));
-            val.addAll(g.subList(nTest, nTest + nVal));
-            train.addAll(g.subList(nTest + nVal, n));
+        for (int c = 0; c < g; c++) {
+            List<Integer> rows = groups.get(c);
+            test.addAll(rows.subList(0, nTest[c]));
+            val.addAll(rows.subList(nTest[c], nTest[c] + nVal[c]));
+            train.addAll(rows.subList(nTest[c] + nVal[c], size[c]));
         }
         return new int[][] {toSortedArray(train), toSortedArray(val), toSortedArray(test)};
+    }
+
+    /**
+     * Brings one held-out part's per-class counts {@code part} to round(total * frac) rows when
+     * they sum to more than one row away from it: rows are added to the classes furthest below
+     * their exact share (keeping one row per class for training beside {@code other}, the other
+     * held-out part's counts) or taken from those furthest above it. Ties are broken by
+     * one seeded random order of the classes, drawn here on first need and returned for reuse.
+     */
+    private static int[] toShare(int[] part, int[] other, int[] size, double frac, int total, int[] ties, Random rnd) {
+        int want = (int) Math.round(total * frac);
+        int have = java.util.Arrays.stream(part).sum();
+        if (Math.abs(want - have) <= 1) {
+            return ties;
+        }
+        int g = part.length;
+        if (ties == null) {
+            List<Integer> order = new ArrayList<>(g);
+            for (int c = 0; c < g; c++) {
+                order.add(c);
+            }
+            java.util.Collections.shuffle(order, rnd);
+            ties = new int[g];
+            for (int i = 0; i < g; i++) {
+                ties[order.get(i)] = i;
+            }
+        }
+        int[] rank = ties;
+        boolean add = want > have;
+        // Rounding each class fixes its count to within one row of its share, so one pass over the
+        // classes in order of need moves every row there is room for.
+        Integer[] order = new Integer[g];
+        for (int c = 0; c < g; c++) {
+            order[c] = c;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            double ga = size[a] * frac - part[a];
+            double gb = size[b] * frac - part[b];
+            int cmp = add ? Double.compare(gb, ga) : Double.compare(ga, gb);
+            return cmp != 0 ? cmp : Integer.compare(rank[a], rank[b]);
+        });
+        for (int i = 0; i < g && have != want; i++) {
+            int c = order[i];
+            if (add) {
+                if (size[c] - part[c] - other[c] > 1) {
+                    part[c]++;
+                    have++;
+                }
+            } else if (part[c] > 0) {
+                part[c]--;
+                have--;
+            }
+        }
+        return ties;
     }
 
     private static int[] toSortedArray(List<Integer> l) {
