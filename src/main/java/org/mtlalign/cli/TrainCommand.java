@@ -923,6 +923,18 @@ public final class TrainCommand implements Callable<Integer> {
         return n + (n == 1 ? " test row" : " test rows");
     }
 
+    /** Fewer test rows of a binary task's rarer class than this make its AUC noisy enough to warn. */
+    static final int FEW_OF_A_CLASS = 10;
+
+    /** A binary task's rows of class 0 and class 1 among {@code rows}. */
+    private static int[] binaryCounts(PreparedTask t, int[] rows) {
+        int[] c = new int[2];
+        for (float v : t.gatherTarget(rows)) {
+            c[v > 0.5f ? 1 : 0]++;
+        }
+        return c;
+    }
+
     /** "3 of its 20 test rows", "1 of its 20 test rows", or "its only test row" (k = n = 1). */
     static String ofItsTestRows(int k, int n) {
         return k == 1 && n == 1 ? "its only test row" : k + " of its " + testRows(n);
@@ -946,6 +958,15 @@ public final class TrainCommand implements Callable<Integer> {
             if (t.validation().length == 0) {
                 w.add("task '" + t.name() + "' has no validation rows, so early stopping and its 'best val loss' "
                         + "use its training loss (which rewards overfitting); raise --val or give more rows");
+            } else if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
+                int[] c = binaryCounts(t, t.validation());
+                if (c[0] == 0 || c[1] == 0) {
+                    int v = t.validation().length;
+                    w.add("task '" + t.name() + "': its " + v + (v == 1 ? " validation row holds" : " validation rows hold")
+                            + " only class '" + t.labels().classLabel(c[1] == 0 ? 0 : 1) + "', so early stopping and the "
+                            + "'!' check judge it by how surely it predicts that class, not by how it separates the two; "
+                            + "the task needs more examples of its rarer class");
+                }
             }
             int n = t.test().length;
             if (n == 0) {
@@ -966,18 +987,21 @@ public final class TrainCommand implements Callable<Integer> {
                                 + " sharing its inputs and split" : ""));
             }
             if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
-                float[] y = t.gatherTarget(t.test());
-                boolean pos = false;
-                boolean neg = false;
-                for (float v : y) {
-                    pos |= v > 0.5f;
-                    neg |= v <= 0.5f;
-                }
-                if (!(pos && neg)) {
+                int[] c = binaryCounts(t, t.test());
+                if (c[0] == 0 || c[1] == 0) {
                     w.add("task '" + t.name() + "': its " + testRows(n) + (n == 1 ? " holds" : " hold")
                             + " one class only, so AUC is undefined "
                             + "(shown as -); the task needs more examples of its rarer class");
                     continue;
+                }
+                int rare = c[1] <= c[0] ? 1 : 0;
+                if (c[rare] < FEW_OF_A_CLASS) {
+                    // AUC is the share of (rare, other) row pairs ranked right: with 3 rare rows,
+                    // one row's rank moves it by up to a third.
+                    w.add("task '" + t.name() + "': its " + testRows(n) + " hold only " + c[rare] + " of class '"
+                            + t.labels().classLabel(rare) + "', so its AUC rests on " + (c[rare] == 1 ? "that row" : "those "
+                            + c[rare]) + " and is noisy (one row's rank moves it by up to " + (c[rare] == 1 ? "1" : "1/"
+                            + c[rare]) + "); compare over several --seed values, or give more examples of that class");
                 }
             }
             if (n < 20) {

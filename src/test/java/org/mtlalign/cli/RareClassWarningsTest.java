@@ -1,0 +1,100 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.data.EncodedLabels;
+import org.mtlalign.data.PreparedTask;
+import org.mtlalign.data.Task;
+import org.mtlalign.model.Loss;
+
+/**
+ * A binary task with few examples of one class: an AUC that rests on one or a few test rows, and
+ * validation rows of one class (early stopping then judges how surely the model predicts it), are
+ * said in a warning, with the class named.
+ */
+class RareClassWarningsTest {
+    /** 200 rows, class 1 at the rows in {@code positives}; split train/val/test as given by row ranges. */
+    private static PreparedTask task(int[] positives, int[] train, int[] val, int[] test) {
+        int m = 200;
+        int d = 2;
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m * d; i++) {
+            x[i] = i;
+        }
+        for (int p : positives) {
+            y[p] = 1;
+        }
+        Task t = new Task("rare", x, m, d, y, 1, true, "test");
+        return new PreparedTask("rare", x, m, d, EncodedLabels.encode(t, null), train, val, test);
+    }
+
+    private static int[] range(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).toArray();
+    }
+
+    @Test
+    void fewTestRowsOfTheRarerClassAndOneClassValidationAreWarned() {
+        // Positives at rows 0 (training), 150 (test) only: 50 test rows with 1 positive, validation all negative.
+        PreparedTask t = task(new int[] {0, 150}, range(0, 100), range(100, 150), range(150, 200));
+        List<String> w = TrainCommand.splitWarnings(List.of(t));
+        assertTrue(w.contains("task 'rare': its 50 validation rows hold only class '0', so early stopping and the '!' "
+                + "check judge it by how surely it predicts that class, not by how it separates the two; the task needs "
+                + "more examples of its rarer class"), w.toString());
+        assertTrue(w.contains("task 'rare': its 50 test rows hold only 1 of class '1', so its AUC rests on that row and is "
+                + "noisy (one row's rank moves it by up to 1); compare over several --seed values, or give more examples "
+                + "of that class"), w.toString());
+
+        // 3 positives in test: "those 3", "1/3".
+        t = task(new int[] {0, 120, 150, 151, 152}, range(0, 100), range(100, 150), range(150, 200));
+        w = TrainCommand.splitWarnings(List.of(t));
+        assertTrue(w.stream().anyMatch(s -> s.contains("hold only 3 of class '1', so its AUC rests on those 3 and is noisy "
+                + "(one row's rank moves it by up to 1/3)")), w.toString());
+        assertFalse(w.stream().anyMatch(s -> s.contains("validation rows hold only")), w.toString());
+
+        // The rarer class may be class 0.
+        int[] many = range(0, 197);
+        t = task(many, range(0, 100), range(100, 150), range(150, 200));
+        w = TrainCommand.splitWarnings(List.of(t));
+        assertTrue(w.stream().anyMatch(s -> s.contains("hold only 3 of class '0'")), w.toString());
+
+        // Ten of each: no warning.
+        int[] ten = java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, 20),
+                java.util.stream.IntStream.range(150, 160)).toArray();
+        t = task(ten, range(0, 100), range(100, 150), range(150, 200));
+        w = TrainCommand.splitWarnings(List.of(t));
+        assertTrue(w.stream().noneMatch(s -> s.contains("AUC rests on")), w.toString());
+        assertTrue(w.stream().anyMatch(s -> s.contains("validation rows hold only class '0'")), w.toString());
+    }
+
+    @Test
+    void aTaskWithThreePositivesSaysSoInTheJson(@TempDir Path dir) throws Exception {
+        // 3 positives in 300 rows: the stratified split gives test and validation one each.
+        int m = 300;
+        int d = 3;
+        Random rnd = new Random(5);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m * d; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        y[3] = y[77] = y[200] = 1;
+        String spec = CliTestSupport.writeTask(dir, "rare", "rare", x, m, d, y);
+        String other = CliTestSupport.taskSpec(dir, "other", 200, d);
+        Path json = dir.resolve("r.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", spec, "--task", other, "--epochs", "1", "--rank", "1",
+                "--no-stl", "--align", "none", "--reweight", "none", "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("warning: task 'rare': its 60 test rows hold only 1 of class '1', so its AUC rests on "
+                + "that row"), r.err());
+        String text = java.nio.file.Files.readString(json);
+        assertTrue(text.contains("its 60 test rows hold only 1 of class '1'"), text);
+    }
+}
