@@ -276,14 +276,15 @@ public final class PairwiseTransfer {
         return backend.lossAndGradient(p.loss(), out, rows.length, c, p.gatherTarget(rows), 1f, new float[out.length]);
     }
 
-    private static String describe(Run r, List<PreparedTask> sub) {
+    static String describe(Run r, List<PreparedTask> sub) {
         if (r.diverged() != null) {
             return "diverged (" + r.diverged() + ")";
         }
         StringBuilder b = new StringBuilder();
         for (int t = 0; t < sub.size(); t++) {
             b.append(t == 0 ? "" : ", ").append(sub.get(t).loss().metricName().toUpperCase(java.util.Locale.ROOT))
-                    .append(' ').append(String.format(java.util.Locale.ROOT, "%.4g", r.test()[t]));
+                    .append(' ').append(Double.isNaN(r.test()[t]) ? "-" // undefined: one class in its test rows
+                            : String.format(java.util.Locale.ROOT, "%.4g", r.test()[t]));
         }
         return b + String.format(java.util.Locale.ROOT, " after %d epochs (best %d)", r.epochsRun(), r.bestEpoch());
     }

@@ -171,4 +171,13 @@ class PairwiseTransferTest {
                 new double[] {0.68}, new double[] {0.70});
         assertFalse(learned.noBetterThanPrior(0));
     }
+
+    /** A progress line shows an undefined metric (one class in the test rows) as '-', as the tables do, never NaN. */
+    @Test
+    void anUndefinedMetricIsADashInTheProgressLine() {
+        List<PreparedTask> sub = tasks(3).subList(1, 3);
+        PairwiseTransfer.Run r = new PairwiseTransfer.Run(new double[] {Double.NaN, 0.75}, 0.5, 7, 4, false, null,
+                new double[] {0.1, 0.2}, new double[] {0.3, 0.4});
+        assertEquals("AUC -, ACCURACY 0.7500 after 7 epochs (best 4)", PairwiseTransfer.describe(r, sub));
+    }
 }
