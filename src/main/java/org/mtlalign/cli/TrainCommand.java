@@ -64,6 +64,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "decay, sampling, patience) unless given; saves back into DIR unless --out is given.")
     Path resume;
 
+    @Option(names = "--save-split", paramLabel = "FILE",
+            description = "Write each task's split as CSV (task,row,part: the 0-based row of the task's data, and "
+                    + "train, validation or test; rows without a label are left out), to score predictions yourself.")
+    Path saveSplit;
+
     @Option(names = "--transfer-target", paramLabel = "TASK",
             description = "Transfer mode: learn B on the other tasks, fine-tune on TASK with and without alignment.")
     String transferTarget;
@@ -103,6 +108,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--seeds " + seeds + ": compares the methods over seeds and saves no model; "
                     + (out != null ? "--out" : "--resume") + " works on one seed (drop --seeds, and pick the seed "
                     + "with --seed S)");
+        }
+        if (saveSplit != null) {
+            if (seeds > 1) {
+                throw new UserInputException("--save-split: writes one seed's split; with --seeds " + seeds + " each seed "
+                        + "has its own (drop --seeds, and pick the seed with --seed S)");
+            }
+            Outputs.checkTarget(saveSplit, "--save-split");
         }
         ModelIO.Loaded resumed = null;
         int epochsBefore = 0;
@@ -171,6 +183,13 @@ public final class TrainCommand implements Callable<Integer> {
                 e.println("note: --out " + out + " holds a saved model; it will be replaced (use --resume to continue it)");
             }
         }
+        if (saveSplit != null) {
+            Outputs.checkNotInput(saveSplit, "--save-split", data.inputs());
+            if (saveTo != null && saveSplit.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
+                throw new UserInputException("--save-split " + saveSplit + ": is inside the model folder " + saveTo
+                        + ", which every save replaces; write it elsewhere");
+            }
+        }
         if (json != null && !Outputs.isStdout(json)) {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
@@ -225,6 +244,10 @@ public final class TrainCommand implements Callable<Integer> {
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
         }
         splitWarnings(tasks, prepCfg).forEach(warnings::add);
+        if (saveSplit != null) {
+            Outputs.writeAtomically(saveSplit, splitCsv(tasks), "--save-split");
+            e.println("wrote the split of " + tasks.size() + (tasks.size() == 1 ? " task" : " tasks") + " to " + saveSplit);
+        }
 
         if (resumed != null) {
             // Before the width is checked against d: data of another d (or task count) is the
@@ -921,6 +944,31 @@ public final class TrainCommand implements Callable<Integer> {
     /** "1 test row", "5 test rows": counts in warnings, which a tiny task makes 1. */
     static String testRows(int n) {
         return n + (n == 1 ? " test row" : " test rows");
+    }
+
+    /**
+     * Every task's split as CSV lines task,row,part (part train, validation or test; the task's
+     * name quoted), rows in increasing order; unlabelled rows are in no part and not listed.
+     */
+    static String splitCsv(List<PreparedTask> tasks) {
+        StringBuilder b = new StringBuilder("task,row,part\n");
+        String[] parts = {"train", "validation", "test"};
+        for (PreparedTask t : tasks) {
+            String name = "\"" + t.name().replace("\"", "\"\"") + "\"";
+            String[] part = new String[t.rows()];
+            int[][] split = {t.train(), t.validation(), t.test()};
+            for (int p = 0; p < 3; p++) {
+                for (int r : split[p]) {
+                    part[r] = parts[p];
+                }
+            }
+            for (int r = 0; r < part.length; r++) {
+                if (part[r] != null) {
+                    b.append(name).append(',').append(r).append(',').append(part[r]).append('\n');
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** Fewer test rows of a binary task's rarer class than this make its AUC noisy enough to warn. */
