@@ -1113,6 +1113,32 @@ public final class TrainCommand implements Callable<Integer> {
                 + "model) or a wider --rank", cfg.rank(), 100 * (1 - atR));
     }
 
+    /** A binary task whose test rows hold fewer positives than this share gets its average precision printed. */
+    static final double RARE_POSITIVES = 0.1;
+
+    /**
+     * For binary tasks whose positive class is rare in the test rows, the average precision of
+     * each run beside the positive rate (what a random ranking scores): an AUC of 0.99 on 0.1%
+     * positives can still bring many false positives with each true one, which AUC does not show.
+     */
+    static void printAveragePrecision(PrintWriter o, ExperimentResult res) {
+        List<List<String>> rows = new ArrayList<>();
+        for (TaskReport t : res.tasks()) {
+            TaskReport.AveragePrecision ap = t.averagePrecision();
+            if (ap != null && ap.positiveRate() > 0 && ap.positiveRate() < RARE_POSITIVES) {
+                rows.add(List.of(t.name(), String.format(Locale.ROOT, "%.3g%%", 100 * ap.positiveRate()),
+                        Tables.num(ap.stl()), Tables.num(ap.mtl()), Tables.num(ap.mtlAlign()), Tables.num(ap.mtlReweight())));
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        o.println();
+        o.println("average precision of binary tasks with under " + Math.round(100 * RARE_POSITIVES) + "% positives in "
+                + "their test rows (area under the precision-recall curve; a random ranking scores the positive rate)");
+        Tables.print(o, List.of("task", "positives", "STL", "MTL", "MTL+align", "MTL+reweight"), rows);
+    }
+
     /** Below this held-out error (over the variance) at the run's width, the tasks count as linear. */
     static final double LINEAR_ERROR = 0.2;
 
@@ -1161,6 +1187,7 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("warning: " + w);
             warnings.keep(w);
         }
+        printAveragePrecision(o, res);
         o.println();
         o.println("how each training ended (early stopping on the weighted validation loss; 'cap' = all epochs ran)");
         List<List<String>> tr = new ArrayList<>();

@@ -4,10 +4,10 @@ import java.util.Arrays;
 import org.mtlalign.model.Loss;
 
 /**
- * Task metrics: MSE for regression; accuracy and ROC AUC for binary tasks; accuracy for
- * multi-class. {@code primary} is the one reported as the task's metric.
+ * Task metrics: MSE for regression; accuracy, ROC AUC and average precision for binary tasks;
+ * accuracy for multi-class. {@code primary} is the one reported as the task's metric.
  */
-public record Metrics(String name, double primary, double mse, double accuracy, double auc) {
+public record Metrics(String name, double primary, double mse, double accuracy, double auc, double averagePrecision) {
 
     public static Metrics of(Loss loss, float[] out, float[] target, int rows, int outputs) {
         return of(loss, out, target, rows, outputs, null);
@@ -27,7 +27,7 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
                     s += r * r;
                 }
                 double mse = rows == 0 ? Double.NaN : s / (rows * (double) outputs);
-                return new Metrics("mse", mse, mse, Double.NaN, Double.NaN);
+                return new Metrics("mse", mse, mse, Double.NaN, Double.NaN, Double.NaN);
             }
             case LOGISTIC: {
                 int correct = 0;
@@ -35,7 +35,8 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
                     correct += ((out[i] > 0f) == (target[i] > 0.5f)) ? 1 : 0;
                 }
                 double auc = auc(out, target, rows);
-                return new Metrics("auc", auc, Double.NaN, rows == 0 ? Double.NaN : (double) correct / rows, auc);
+                return new Metrics("auc", auc, Double.NaN, rows == 0 ? Double.NaN : (double) correct / rows, auc,
+                        averagePrecision(out, target, rows));
             }
             case SOFTMAX: {
                 int correct = 0;
@@ -49,7 +50,7 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
                     correct += best == (int) target[i] ? 1 : 0;
                 }
                 double acc = rows == 0 ? Double.NaN : (double) correct / rows;
-                return new Metrics("accuracy", acc, Double.NaN, acc, Double.NaN);
+                return new Metrics("accuracy", acc, Double.NaN, acc, Double.NaN, Double.NaN);
             }
             default:
                 throw new IllegalArgumentException(String.valueOf(loss));
@@ -88,5 +89,41 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
             return Double.NaN;
         }
         return (rankSumPos - pos * (pos + 1) / 2.0) / ((double) pos * neg);
+    }
+
+    /**
+     * Average precision (the area under the precision-recall curve as scikit-learn's
+     * {@code average_precision_score} computes it): the mean over thresholds of the precision,
+     * each weighted by the recall it adds, rows of equal score entering together; NaN without
+     * positives. A random ranking scores about the positive rate, so unlike ROC AUC it shows
+     * how many false positives come with the positives of a rare class.
+     */
+    public static double averagePrecision(float[] score, float[] label, int n) {
+        Integer[] idx = new Integer[n];
+        long pos = 0;
+        for (int i = 0; i < n; i++) {
+            idx[i] = i;
+            pos += label[i] > 0.5f ? 1 : 0;
+        }
+        if (pos == 0) {
+            return Double.NaN;
+        }
+        Arrays.sort(idx, (a, b) -> Float.compare(score[b], score[a]));
+        double ap = 0;
+        long tp = 0;
+        int i = 0;
+        while (i < n) {
+            int j = i;
+            while (j + 1 < n && score[idx[j + 1]] == score[idx[i]]) {
+                j++;
+            }
+            long before = tp;
+            for (int t = i; t <= j; t++) {
+                tp += label[idx[t]] > 0.5f ? 1 : 0;
+            }
+            ap += (tp - before) / (double) pos * (tp / (double) (j + 1));
+            i = j + 1;
+        }
+        return ap;
     }
 }

@@ -9,6 +9,7 @@ import org.mtlalign.analysis.SvdReweighting;
 import org.mtlalign.backend.Backend;
 import org.mtlalign.data.PreparedTask;
 import org.mtlalign.data.TrainingRows;
+import org.mtlalign.model.Loss;
 import org.mtlalign.model.MtlModel;
 import org.mtlalign.model.TaskHead;
 import org.mtlalign.model.Tensor;
@@ -172,6 +173,8 @@ public final class MtlExperiment {
         double[] mtl = nanArray(k);
         double[] aligned = nanArray(k);
         double[] reweighted = nanArray(k);
+        // Binary tasks' average precision per run (STL, MTL, MTL+align, MTL+reweight) and task.
+        double[][] ap = {nanArray(k), nanArray(k), nanArray(k), nanArray(k)};
         // Per run (STL, MTL, MTL+align, MTL+reweight) and task: its model learned nothing from the
         // inputs (see PairwiseTransfer.noBetterThanPrior).
         boolean[][] chance = new boolean[4][k];
@@ -212,14 +215,14 @@ public final class MtlExperiment {
                 }
                 trainings[0] = ExperimentResult.Training.of("MTL", tr, cfg.train());
                 mtlTrainedHook.accept(mtlModel);
-                System.arraycopy(testMetric(ev, mtlModel, tasks), 0, mtl, 0, k);
+                testMetrics(ev, mtlModel, tasks, mtl, ap[1]);
                 markChance(ev, mtlModel, tasks, chance[1]);
                 if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
                     log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
                     try {
                         alignedModel = align(mtlModel, tasks, quiet);
                         trainings[1] = lastAlignTraining;
-                        System.arraycopy(testMetric(ev, alignedModel, tasks), 0, aligned, 0, k);
+                        testMetrics(ev, alignedModel, tasks, aligned, ap[2]);
                         markChance(ev, alignedModel, tasks, chance[2]);
                     } catch (TrainingDivergedException e) {
                         trainings[1] = ExperimentResult.Training.diverged("MTL+align", e.in("MTL+align"));
@@ -233,7 +236,7 @@ public final class MtlExperiment {
                             SvdReweighting.toTrainingWeights(alphaFinal));
                     trainings[2] = ExperimentResult.Training.of("MTL+reweight", tr, scratch);
                     reweightedModel = m;
-                    System.arraycopy(testMetric(ev, m, tasks), 0, reweighted, 0, k);
+                    testMetrics(ev, m, tasks, reweighted, ap[3]);
                     markChance(ev, m, tasks, chance[3]);
                 } catch (TrainingDivergedException e) {
                     // The other runs' results stand; this one is reported as diverged.
@@ -248,8 +251,11 @@ public final class MtlExperiment {
                 try {
                     TrainResult tr = new Trainer(backend, scratch).train(m, one, null);
                     trainings[3 + i] = ExperimentResult.Training.of(run, tr, scratch);
-                    stl[i] = tasks.get(i).test().length > 0
-                            ? ev.metrics(m, 0, tasks.get(i), tasks.get(i).test()).primary() : Double.NaN;
+                    if (tasks.get(i).test().length > 0) {
+                        Metrics mt = ev.metrics(m, 0, tasks.get(i), tasks.get(i).test());
+                        stl[i] = mt.primary();
+                        ap[0][i] = mt.averagePrecision();
+                    }
                     chance[0][i] = learnedNothing(ev, m, 0, tasks.get(i));
                 } catch (TrainingDivergedException e) {
                     trainings[3 + i] = ExperimentResult.Training.diverged(run, e.in(run));
@@ -297,7 +303,9 @@ public final class MtlExperiment {
             reports.add(new TaskReport(t.name(), t.loss().cliName(), t.labels().reason(), t.train().length,
                     t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
                     stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign,
-                    classLabels(t.labels()), chanceRuns(chance, i)));
+                    classLabels(t.labels()), chanceRuns(chance, i), t.loss() == Loss.LOGISTIC
+                            ? new TaskReport.AveragePrecision(positiveRate(t), ap[0][i], ap[1][i], ap[2][i], ap[3][i])
+                            : null));
         }
         List<ExperimentResult.Training> ran = new ArrayList<>();
         for (ExperimentResult.Training t : trainings) {
@@ -386,6 +394,32 @@ public final class MtlExperiment {
             }
         }
         return List.copyOf(runs);
+    }
+
+    /**
+     * Each task's headline metric on its test rows into {@code primary}, and a binary task's
+     * average precision into {@code averagePrecision} (both left NaN for a task without test rows).
+     */
+    private static void testMetrics(Evaluator ev, MtlModel m, List<PreparedTask> tasks, double[] primary,
+                                    double[] averagePrecision) {
+        for (int i = 0; i < tasks.size(); i++) {
+            PreparedTask t = tasks.get(i);
+            if (t.test().length > 0) {
+                Metrics mt = ev.metrics(m, i, t, t.test());
+                primary[i] = mt.primary();
+                averagePrecision[i] = mt.averagePrecision();
+            }
+        }
+    }
+
+    /** The share of a binary task's test rows in its positive class (NaN without test rows). */
+    private static double positiveRate(PreparedTask t) {
+        float[] y = t.gatherTarget(t.test());
+        int pos = 0;
+        for (float v : y) {
+            pos += v > 0.5f ? 1 : 0;
+        }
+        return y.length == 0 ? Double.NaN : pos / (double) y.length;
     }
 
     /** Each task's headline metric on its test rows (NaN for a task without test rows). */

@@ -13,9 +13,18 @@ package org.mtlalign.train;
  *                labels' mean or class rates: it learned nothing from the inputs (no signal at
  *                this width, a ReLU layer that died, a training that stopped on its starting
  *                plateau, or, in MTL, the other tasks took the shared module)
+ * @param averagePrecision a binary task's average precision on its test rows, per run; null for
+ *                other tasks
  */
 public record TaskReport(String name, String loss, String lossReason, int trainRows, int validationRows, int testRows,
                          int outputs, String metric, double stl, double mtl, double mtlAlign, double mtlReweight,
                          double weight, double transfer, String transferSign, java.util.List<String> classes,
-                         java.util.List<String> noBetterThanPrior) {
+                         java.util.List<String> noBetterThanPrior, AveragePrecision averagePrecision) {
+    /**
+     * A binary task's average precision (area under the precision-recall curve) on its test rows
+     * for each run, NaN where the run did not run or the test rows hold no positive; {@code
+     * positiveRate} is the share of positives among them, what a random ranking scores.
+     */
+    public record AveragePrecision(double positiveRate, double stl, double mtl, double mtlAlign, double mtlReweight) {
+    }
 }

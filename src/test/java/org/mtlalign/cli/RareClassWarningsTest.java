@@ -96,5 +96,15 @@ class RareClassWarningsTest {
                 + "that row"), r.err());
         String text = java.nio.file.Files.readString(json);
         assertTrue(text.contains("its 60 test rows hold only 1 of class '1'"), text);
+        // 1 positive in 60 test rows: its average precision beside the positive rate, in the table and the JSON.
+        assertTrue(r.out().contains("average precision of binary tasks with under 10% positives"), r.out());
+        assertTrue(r.out().matches("(?s).*\\nrare +1\\.67% +- +[01]\\.\\d{4} +- +-\\n.*"), r.out());
+        com.google.gson.JsonObject root = com.google.gson.JsonParser.parseString(text).getAsJsonObject();
+        com.google.gson.JsonObject ap = root.getAsJsonArray("tasks").get(0).getAsJsonObject()
+                .getAsJsonObject("averagePrecision");
+        assertEquals(1 / 60.0, ap.get("positiveRate").getAsDouble(), 1e-12);
+        double mtl = ap.get("mtl").getAsDouble();
+        assertTrue(mtl > 0 && mtl <= 1, ap.toString());
+        assertTrue(ap.get("stl").isJsonNull(), ap.toString());
     }
 }

@@ -141,4 +141,46 @@ class MetricsTest {
         assertEquals(2.5, Metrics.of(Loss.SQUARED, new float[] {1, 2}, new float[] {0, 4}, 1, 2).mse(), 1e-12);
         assertTrue(Double.isNaN(Metrics.of(Loss.SQUARED, new float[0], new float[0], 0, 1).mse()));
     }
+
+    /** Average precision as scikit-learn computes it: tied scores enter together; NaN without positives. */
+    @Test
+    void averagePrecisionMatchesScikitLearn() {
+        // sklearn.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.8333...
+        assertEquals(5.0 / 6, Metrics.averagePrecision(new float[] {0.1f, 0.4f, 0.35f, 0.8f}, new float[] {0, 0, 1, 1}, 4),
+                1e-12);
+        // A tie at the top: precision 1/2 at recall 1/2, then 2/3 at recall 1.
+        assertEquals(0.5 * 0.5 + 0.5 * 2 / 3.0,
+                Metrics.averagePrecision(new float[] {0.5f, 0.5f, 0.2f}, new float[] {1, 0, 1}, 3), 1e-12);
+        assertEquals(1.0, Metrics.averagePrecision(new float[] {0.3f, 0.1f}, new float[] {1, 1}, 2), 1e-12);
+        assertTrue(Double.isNaN(Metrics.averagePrecision(new float[] {0.3f, 0.1f}, new float[] {0, 0}, 2)));
+        // Without ties: the mean over positives of the precision at each one's rank.
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int n = 50 + rnd.nextInt(200);
+        float[] score = new float[n];
+        float[] label = new float[n];
+        for (int i = 0; i < n; i++) {
+            score[i] = (float) rnd.nextGaussian() + i * 1e-3f;
+            label[i] = rnd.nextInt(20) == 0 || i == 0 ? 1 : 0;
+        }
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> Float.compare(score[b], score[a]));
+        double sum = 0;
+        int tp = 0;
+        int pos = 0;
+        for (int k = 0; k < n; k++) {
+            if (label[order[k]] > 0.5f) {
+                tp++;
+                sum += tp / (double) (k + 1);
+                pos++;
+            }
+        }
+        assertEquals(sum / pos, Metrics.averagePrecision(score, label, n), 1e-12, "seed=" + seed);
+        Metrics m = Metrics.of(Loss.LOGISTIC, score, label, n, 1);
+        assertEquals(sum / pos, m.averagePrecision(), 1e-12, "seed=" + seed);
+        assertTrue(Double.isNaN(Metrics.of(Loss.SOFTMAX, new float[] {1, 0}, new float[] {0}, 1, 2).averagePrecision()));
+    }
 }
