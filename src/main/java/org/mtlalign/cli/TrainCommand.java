@@ -282,6 +282,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (transferTarget != null) {
             return transfer(o, e, warnings, backend, cfg, tasks, argv, rankSource(rWhy));
         }
+        String sizes = sizeWarning(tasks, cfg.train().sampling());
+        if (sizes != null) {
+            warnings.add(sizes);
+        }
         if (seeds > 1) {
             if (tasks.stream().anyMatch(t -> t.test().length == 0)) {
                 e.println("note: a task without test rows (--test 0) has no test metric to compare over seeds");
@@ -1111,6 +1115,39 @@ public final class TrainCommand implements Callable<Integer> {
                 + "variance (capacity above): these tasks look linear, and a ReLU module of width r cannot represent a "
                 + "rank-r linear map (that takes 2r units); compare with --activation identity (the paper's linear "
                 + "model) or a wider --rank", cfg.rank(), 100 * (1 - atR));
+    }
+
+    /** Under round-robin sampling, tasks whose training rows differ by this factor or more get a warning. */
+    static final int SIZE_RATIO = 100;
+
+    /**
+     * The warning for tasks of very different sizes under round-robin sampling (or null): every task
+     * gets the same number of steps and its mean validation loss counts alike in early stopping, so
+     * the smallest task is passed over hundreds of times per pass over the largest, overfits, and
+     * can stop the training while the large tasks are far from fitted (a 1%-positive task of 20000
+     * rows beside one of 50 rows ended at AUC 0.83 in MTL, 0.9997 with --sampling proportional).
+     */
+    static String sizeWarning(List<PreparedTask> tasks, org.mtlalign.train.TrainConfig.Sampling sampling) {
+        if (sampling != org.mtlalign.train.TrainConfig.Sampling.ROUND_ROBIN || tasks.size() < 2) {
+            return null;
+        }
+        PreparedTask small = tasks.get(0);
+        PreparedTask large = tasks.get(0);
+        for (PreparedTask t : tasks) {
+            small = t.train().length < small.train().length ? t : small;
+            large = t.train().length > large.train().length ? t : large;
+        }
+        long few = small.train().length;
+        long many = large.train().length;
+        if (many < SIZE_RATIO * Math.max(1, few)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "task '%s' has %d training rows and task '%s' %d (%d times as many): under "
+                + "--sampling round-robin (the default) every task gets the same number of steps, so '%s' is revisited "
+                + "about %d times per pass over '%s' and may overfit early, and as early stopping sums the tasks' mean "
+                + "validation losses alike, it can end the training before the larger tasks are fitted; --sampling "
+                + "proportional steps each task by its size", small.name(), few, large.name(), many,
+                many / Math.max(1, few), small.name(), many / Math.max(1, few), large.name());
     }
 
     /** A binary task whose test rows hold fewer positives than this share gets its average precision printed. */
