@@ -134,6 +134,10 @@ public final class SweepCommand implements Callable<Integer> {
             // As 'mtl train': another task's training inputs among a task's test rows.
             TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
         }
+        String sizes = TrainCommand.sizeWarning(first, base.sampling());
+        if (sizes != null) {
+            warnings.add(sizes);
+        }
         String suiteName = suite.name();
         int k = first.size();
         int outputs = first.stream().mapToInt(t -> t.labels().outputs()).sum();

@@ -35,4 +35,16 @@ class TaskSizeWarningTest {
                 TrainConfig.Sampling.ROUND_ROBIN));
         assertNull(TrainCommand.sizeWarning(List.of(task("one", 30)), TrainConfig.Sampling.ROUND_ROBIN));
     }
+
+    @Test
+    void mtlSweepWarnsToo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // 60/20/20 splits: 90 and 9000 training rows.
+        String small = CliTestSupport.taskSpec(dir, "small", 150, 3);
+        String big = CliTestSupport.taskSpec(dir, "big", 15000, 3);
+        CliTestSupport.Run r = CliTestSupport.run("sweep", "--task", small, "--task", big, "--ranks", "1", "--seeds", "1",
+                "--epochs", "1");
+        assertEquals(0, r.code(), r.all());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("warning: task 'small' has 90 training rows and task "
+                + "'big' 9000 (100 times as many): under --sampling round-robin"), r.err());
+    }
 }
