@@ -1160,20 +1160,27 @@ public final class TrainCommand implements Callable<Integer> {
      */
     static void printAveragePrecision(PrintWriter o, ExperimentResult res) {
         List<List<String>> rows = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
         for (TaskReport t : res.tasks()) {
             TaskReport.AveragePrecision ap = t.averagePrecision();
             if (ap != null && ap.positiveRate() > 0 && ap.positiveRate() < RARE_POSITIVES) {
                 rows.add(List.of(t.name(), String.format(Locale.ROOT, "%.3g%%", 100 * ap.positiveRate()),
                         Tables.num(ap.stl()), Tables.num(ap.mtl()), Tables.num(ap.mtlAlign()), Tables.num(ap.mtlReweight())));
+            } else if (ap != null && ap.positiveRate() < 1 && ap.positiveRate() > 1 - RARE_POSITIVES && t.classes() != null) {
+                // The rare class is the negative one (text labels sort 'ok' after 'fraud'): its
+                // average precision is what matters, and --positive gives it.
+                notes.add(String.format(Locale.ROOT, "note: task '%s': its positive class '%s' is %.3g%% of its test rows; "
+                        + "for the average precision of finding the rare class '%s', pass --positive %s=%s", t.name(),
+                        t.classes().get(1), 100 * ap.positiveRate(), t.classes().get(0), t.name(), t.classes().get(0)));
             }
         }
-        if (rows.isEmpty()) {
-            return;
+        if (!rows.isEmpty()) {
+            o.println();
+            o.println("average precision of binary tasks with under " + Math.round(100 * RARE_POSITIVES) + "% positives in "
+                    + "their test rows (area under the precision-recall curve; a random ranking scores the positive rate)");
+            Tables.print(o, List.of("task", "positives", "STL", "MTL", "MTL+align", "MTL+reweight"), rows);
         }
-        o.println();
-        o.println("average precision of binary tasks with under " + Math.round(100 * RARE_POSITIVES) + "% positives in "
-                + "their test rows (area under the precision-recall curve; a random ranking scores the positive rate)");
-        Tables.print(o, List.of("task", "positives", "STL", "MTL", "MTL+align", "MTL+reweight"), rows);
+        notes.forEach(o::println);
     }
 
     /** Below this held-out error (over the variance) at the run's width, the tasks count as linear. */

@@ -107,4 +107,37 @@ class RareClassWarningsTest {
         assertTrue(mtl > 0 && mtl <= 1, ap.toString());
         assertTrue(ap.get("stl").isJsonNull(), ap.toString());
     }
+
+    /** When the positive class (the later name) is the common one, the run says how to score the rare class. */
+    @Test
+    void aRareNegativeClassIsNamedWithTheOptionThatScoresIt(@TempDir Path dir) throws Exception {
+        int m = 400;
+        int d = 3;
+        Random rnd = new Random(9);
+        StringBuilder y = new StringBuilder("label\n");
+        float[] x = new float[m * d];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y.append(i % 25 == 0 ? "fraud" : "ok").append('\n');
+        }
+        Path td = dir.resolve("fraud");
+        java.nio.file.Files.createDirectories(td);
+        org.mtlalign.data.Npy.write(td.resolve("X.npy"), new int[] {m, d}, x);
+        java.nio.file.Files.writeString(td.resolve("y.csv"), y.toString());
+        String other = CliTestSupport.taskSpec(dir, "other", 200, d);
+        String spec = "fraud=" + td.resolve("X.npy") + ":" + td.resolve("y.csv");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", spec, "--task", other, "--epochs", "1", "--rank", "1",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("note: task 'fraud': its positive class 'ok' is 96.3% of its test rows; for the "
+                + "average precision of finding the rare class 'fraud', pass --positive fraud=fraud"), r.out());
+        assertFalse(r.out().contains("average precision of binary tasks"), r.out());
+        r = CliTestSupport.run("train", "--task", spec, "--task", other, "--epochs", "1", "--rank", "1",
+                "--no-stl", "--align", "none", "--reweight", "none", "--positive", "fraud=fraud");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().matches("(?s).*\\nfraud +3\\.75% +- +[01]\\.\\d{4} +- +-\\n.*"), r.out());
+        assertFalse(r.out().contains("note: task 'fraud': its positive class"), r.out());
+    }
 }
