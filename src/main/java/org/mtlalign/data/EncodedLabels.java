@@ -244,8 +244,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
         if (loss == null) {
             if (distinct.size() == 1) {
-                throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + singleValue(t, distinct.first()
-                        .toString()));
+                throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + singleValue(t, format(distinct.first())));
             } else if (distinct.size() == 2) {
                 loss = Loss.LOGISTIC;
                 reason = "2 distinct label values: logistic loss";

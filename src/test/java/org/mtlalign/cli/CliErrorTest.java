@@ -306,7 +306,8 @@ class CliErrorTest {
         float[] ones = new float[20];
         java.util.Arrays.fill(ones, 1f);
         Npy.write(y, new int[] {20}, ones);
-        assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y), "single label value");
+        // The value as written (1, not 1.0), as the other label messages print it.
+        assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y), "single label value (1);");
         assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y, "--loss", "logistic"), "exactly 2");
     }
 
