@@ -207,6 +207,7 @@ public final class MtlExperiment {
                 TrainResult tr;
                 try {
                     tr = new Trainer(backend, cfg.train()).onEpoch(e -> mtlEpochHook.accept(training, e))
+                            .logEpochs("MTL", log)
                             .train(mtlModel, tasks, null);
                 } catch (TrainingDivergedException e) {
                     // MTL is what the other results are measured against (and what --out saves):
@@ -232,7 +233,7 @@ public final class MtlExperiment {
                 log.accept("training MTL + SVD reweighting (Algorithm 2, " + cfg.reweight().cliName() + ")");
                 MtlModel m = newModel(tasks);
                 try {
-                    TrainResult tr = new Trainer(backend, scratch).train(m, tasks,
+                    TrainResult tr = new Trainer(backend, scratch).logEpochs("MTL + reweighting", log).train(m, tasks,
                             SvdReweighting.toTrainingWeights(alphaFinal));
                     trainings[2] = ExperimentResult.Training.of("MTL+reweight", tr, scratch);
                     reweightedModel = m;
@@ -249,7 +250,7 @@ public final class MtlExperiment {
                 MtlModel m = newModel(one);
                 String run = "STL " + tasks.get(i).name();
                 try {
-                    TrainResult tr = new Trainer(backend, scratch).train(m, one, null);
+                    TrainResult tr = new Trainer(backend, scratch).logEpochs(run, log).train(m, one, null);
                     trainings[3 + i] = ExperimentResult.Training.of(run, tr, scratch);
                     if (tasks.get(i).test().length > 0) {
                         Metrics mt = ev.metrics(m, 0, tasks.get(i), tasks.get(i).test());
@@ -337,7 +338,8 @@ public final class MtlExperiment {
         // overshoots and the validation loss never recovers (measured on digits-pairs: 0.43 ->
         // 0.49 after one epoch at lr 0.005; 0.43 -> 0.39 at lr 0.0005). Hence a tenth of it.
         TrainConfig alignTc = tc.withLearningRate(tc.learningRate() * alignLrFactor);
-        lastAlignTraining = ExperimentResult.Training.of("MTL+align", new Trainer(backend, alignTc).train(m, tasks, null),
+        lastAlignTraining = ExperimentResult.Training.of("MTL+align", new Trainer(backend, alignTc)
+                .logEpochs("MTL + alignment", log).train(m, tasks, null),
                 alignTc);
         m.shared().setTrainable(true);
         if (m.sharedBias() != null) {

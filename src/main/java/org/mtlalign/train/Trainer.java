@@ -33,6 +33,35 @@ public final class Trainer {
         this.cfg = cfg;
     }
 
+    /** At most one epoch line per this interval (see {@link #logEpochs}). */
+    static final long EPOCH_LINE_NANOS = 30_000_000_000L;
+
+    private String epochLogName;
+    private java.util.function.Consumer<String> epochLog;
+    // The clock of the epoch lines; tests replace it.
+    java.util.function.LongSupplier clock = System::nanoTime;
+
+    /**
+     * Says how a training without a progress bar is going (standard error sent to a log file, or
+     * the trainings that run beside the one with the bar): after an epoch that ends 30 s or more
+     * after the last such line (or the start), one line such as "MTL: epoch 3 of at most 200,
+     * 1.2 min an epoch (at most 3.9 h more); validation loss 0.4123, best 0.4101 at epoch 2".
+     * On 670k training rows of d = 384 an epoch took minutes, and nothing was printed between
+     * "training MTL" and its end.
+     */
+    public Trainer logEpochs(String name, java.util.function.Consumer<String> sink) {
+        this.epochLogName = name;
+        this.epochLog = sink;
+        return this;
+    }
+
+    /** "12 s", "3.4 min", "2.1 h". */
+    static String duration(double seconds) {
+        return seconds < 120 ? String.format(java.util.Locale.ROOT, "%.0f s", seconds)
+                : seconds < 7200 ? String.format(java.util.Locale.ROOT, "%.1f min", seconds / 60)
+                : String.format(java.util.Locale.ROOT, "%.1f h", seconds / 3600);
+    }
+
     /** Called after every epoch with its number (used for checkpoints). */
     public Trainer onEpoch(IntConsumer listener) {
         this.epochListener = listener;
@@ -141,6 +170,8 @@ public final class Trainer {
                 ? new ProgressBarBuilder().setTaskName("train").setInitialMax(cfg.epochs() * stepsPerEpoch)
                         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build()
                 : null;
+        long started = epochLog != null ? clock.getAsLong() : 0;
+        long lastLine = started;
         try {
             for (epoch = 1; epoch <= cfg.epochs(); epoch++) {
                 double epochLoss = 0;
@@ -215,6 +246,17 @@ public final class Trainer {
                     best = model.snapshot();
                 }
                 epochListener.accept(epoch);
+                if (bar == null && epochLog != null && epoch < cfg.epochs() && epoch - bestEpoch <= cfg.patience()) {
+                    long now = clock.getAsLong();
+                    if (now - lastLine >= EPOCH_LINE_NANOS) {
+                        lastLine = now;
+                        double perEpoch = (now - started) / 1e9 / epoch;
+                        epochLog.accept(String.format(java.util.Locale.ROOT, "%s: epoch %d of at most %d, %s an epoch "
+                                + "(at most %s more); validation loss %.4g, best %.4g at epoch %d", epochLogName, epoch,
+                                cfg.epochs(), duration(perEpoch), duration(perEpoch * (cfg.epochs() - epoch)), valLoss,
+                                bestLoss, bestEpoch));
+                    }
+                }
                 if (bar != null) {
                     bar.setExtraMessage(String.format(" val %.4g", valLoss));
                 }

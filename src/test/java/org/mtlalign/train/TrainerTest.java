@@ -295,4 +295,39 @@ class TrainerTest {
         assertTrue(after < 0.5 * before, ctx.toString());
         assertTrue(r.steps() > 0, ctx.toString());
     }
+    /**
+     * Without a progress bar, an epoch line comes after the first epoch that ends 30 s or more
+     * after the last one (a clock that advances 11 s a read: epochs 3, 6, 9, ...), with the time an
+     * epoch takes, the most left at the cap, and the validation losses; never after the last epoch.
+     */
+    @Test
+    void epochLinesSayHowALongTrainingIsGoing() {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = mixedTasks(new Random(seed));
+        TrainConfig cfg = new TrainConfig(9, 8, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f,
+                TrainConfig.Sampling.ROUND_ROBIN, 100, seed, false);
+        MtlModel m = model(tasks, 2, Activation.RELU, true, seed);
+        List<String> lines = new ArrayList<>();
+        Trainer tr = new Trainer(be, cfg).logEpochs("MTL", lines::add);
+        long[] now = {0};
+        tr.clock = () -> now[0] += 11_000_000_000L;
+        tr.train(m, tasks, null);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("MTL: epoch 3 of at most 9, 11 s an epoch (at most 66 s more); validation "
+                + "loss "), lines.get(0));
+        assertTrue(lines.get(1).startsWith("MTL: epoch 6 of at most 9, 11 s an epoch (at most 33 s more)"), lines.get(1));
+        assertTrue(lines.get(1).matches(".*; validation loss [0-9.e+-]+, best [0-9.e+-]+ at epoch [0-6]"), lines.get(1));
+
+        // The same training without the sink: bitwise the same model.
+        MtlModel quiet = model(tasks, 2, Activation.RELU, true, seed);
+        new Trainer(be, cfg).train(quiet, tasks, null);
+        assertTrue(sameParameters(m, quiet), "seed=" + seed);
+    }
+
+    @Test
+    void durationsReadAsSecondsMinutesOrHours() {
+        assertEquals("12 s", Trainer.duration(12.2));
+        assertEquals("3.4 min", Trainer.duration(204));
+        assertEquals("2.1 h", Trainer.duration(7560));
+    }
 }
