@@ -71,7 +71,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             throw new UserInputException("--energy: must be in (0, 1], got " + energy);
         }
         Backend backend = backendOption.select(spec.commandLine().getErr()::println);
-        TaskSuite suite = data.load();
+        TaskSuite suite = data.load(spec.commandLine().getErr());
         Warnings warnings = new Warnings(spec.commandLine().getErr());
         data.warnAboutInputs(suite, warnings);
         Preparation.Result prep = Preparation.prepare(suite, data.preparation());

@@ -119,7 +119,7 @@ public final class PairsCommand implements Callable<Integer> {
         Activation activation = Activation.parse(fit.activation);
         Preparation.Config prep0 = data.preparation();
         Backend backend = backendOption.select(e::println);
-        TaskSuite suite = data.load();
+        TaskSuite suite = data.load(e);
         data.warnAboutInputs(suite, warnings);
         if (data.noneGiven()) {
             e.println("no data given: measuring the built-in demo (--suite " + DataOptions.DEFAULT_SUITE

@@ -114,7 +114,7 @@ public final class SweepCommand implements Callable<Integer> {
                     + "rows (--val above 0)");
         }
         Backend backend = backendOption.select(e::println);
-        TaskSuite suite = data.load();
+        TaskSuite suite = data.load(e);
         data.warnAboutInputs(suite, warnings);
         if (data.noneGiven()) {
             e.println("no data given: sweeping the built-in demo (--suite " + DataOptions.DEFAULT_SUITE

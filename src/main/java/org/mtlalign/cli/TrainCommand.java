@@ -210,7 +210,7 @@ public final class TrainCommand implements Callable<Integer> {
         Backend backend = backendOption.select(e::println);
         TaskSuite suite;
         try {
-            suite = data.load();
+            suite = data.load(e);
             data.warnAboutInputs(suite, warnings);
         } catch (UserInputException ex) {
             if (!dataFromSaved) {
