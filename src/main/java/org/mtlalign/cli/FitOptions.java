@@ -30,7 +30,7 @@ public class FitOptions {
     @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     float momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}): decoupled (AdamW) under adam, added to the gradient under sgd; it pulls B, the heads and the biases toward 0 and an alignment matrix R_i toward the identity it starts from.")
     float weightDecay;
 
     @Option(names = "--sampling", defaultValue = "round-robin", paramLabel = "round-robin|proportional|all",

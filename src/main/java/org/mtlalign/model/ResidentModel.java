@@ -22,6 +22,8 @@ public final class ResidentModel {
     private final int r;
     private final Params params;
     private final Buffers buf;
+    /** d ones, made on the first weight-decay step of an alignment matrix. */
+    private Floats ones;
 
     private static final class Param {
         final Tensor t;
@@ -271,7 +273,9 @@ public final class ResidentModel {
     /**
      * Adam step (weight decay decoupled) on the trainable parameters a step on {@code task}
      * touched (every one for -1); each tensor counts its own steps, so a head's moments advance
-     * with its own task's steps only.
+     * with its own task's steps only. Weight decay pulls each parameter toward 0, except an
+     * alignment matrix R_i, which it pulls toward the identity it starts from: toward 0 it would
+     * shrink the inputs of the frozen shared module, which is no prior of Algorithm 1's.
      */
     public void adam(int task, float lr, float beta1, float beta2, float eps, float weightDecay) {
         for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
@@ -279,18 +283,51 @@ public final class ResidentModel {
                 settle(p);
                 p.t.steps++;
                 dev.adam(p.value, p.grad, p.m1, p.m2, p.t.size(), lr, beta1, beta2, eps, weightDecay, p.t.steps);
+                if (weightDecay > 0f && isAlignment(p)) {
+                    // The step took lr wd R; giving back lr wd I makes it lr wd (R - I).
+                    addToDiagonal(p.value, lr * weightDecay);
+                }
             }
         }
     }
 
-    /** Heavy-ball SGD step on the trainable parameters a step on {@code task} touched (-1: all). */
+    /**
+     * Heavy-ball SGD step on the trainable parameters a step on {@code task} touched (-1: all).
+     * Weight decay adds wd p to the gradient, wd (R - I) for an alignment matrix (see
+     * {@link #adam}).
+     */
     public void sgdMomentum(int task, float lr, float momentum, float weightDecay) {
         for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             if (p.t.trainable) {
                 settle(p);
+                if (weightDecay > 0f && isAlignment(p)) {
+                    addToDiagonal(p.grad, -weightDecay);
+                }
                 dev.sgdMomentum(p.value, p.grad, p.m1, p.t.size(), lr, momentum, weightDecay);
             }
         }
+    }
+
+    private boolean isAlignment(Param p) {
+        for (Param a : params.alignment) {
+            if (a == p) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * a[i][i] += c for the d x d matrix a: a gemm of the d x 1 ones by the 1 x 1 one into the
+     * diagonal, read as a column with leading dimension d + 1 (d operations, on any backend).
+     */
+    private void addToDiagonal(Floats a, float c) {
+        if (ones == null) {
+            float[] h = new float[d];
+            java.util.Arrays.fill(h, 1f);
+            ones = dev.upload(h);
+        }
+        dev.gemm(false, false, d, 1, 1, c, ones, 0, 1, ones, 0, 1, 1f, a, 0, d + 1);
     }
 
     /** Copies parameter values and optimiser state back into the model's host tensors. */

@@ -2,6 +2,7 @@ package org.mtlalign.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
@@ -44,6 +45,60 @@ class ResidentModelTest {
             rm.sgdMomentum(0, 0.1f, 0f, 0f);
             rm.download();
             assertArrayEquals(before, m.shared().value(), "seed=" + seed + ": a stale gradient was applied");
+        }
+    }
+
+    /**
+     * Weight decay pulls B, heads and biases toward 0 and an alignment matrix R_i toward the
+     * identity it starts from (toward 0 it shrank the frozen module's inputs): with a zero
+     * gradient, one step from fresh moments moves p by lr wd p and R by lr wd (R - I), for Adam
+     * (decoupled) and for SGD. Odd d, R off the identity; float64 reference, relative error.
+     */
+    @Test
+    void weightDecayPullsAlignmentTowardTheIdentity() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        float lr = 0.05f;
+        float wd = 0.3f;
+        for (int d : new int[] {1, 7}) {
+            for (String opt : new String[] {"adam", "sgd"}) {
+                MtlModel m = new MtlModel(d, 3, Activation.RELU, true,
+                        List.of(new TaskHead("a", Loss.SQUARED, 1), new TaskHead("b", Loss.LOGISTIC, 1)));
+                m.initialize(seed);
+                m.enableAlignment();
+                float[] r0 = m.alignment(1).value();
+                for (int i = 0; i < r0.length; i++) {
+                    r0[i] = (float) (rnd.nextGaussian() + (i % (d + 1) == 0 ? 1.5 : 0));
+                }
+                r0 = r0.clone();
+                float[] b0 = m.shared().value().clone();
+                try (Resident dev = new HostResident(new CpuBackend(), true)) {
+                    ResidentModel rm = ResidentModel.upload(m, dev, 4);
+                    rm.startGradients(1);
+                    if (opt.equals("adam")) {
+                        rm.adam(1, lr, 0.9f, 0.999f, 1e-8f, wd);
+                    } else {
+                        rm.sgdMomentum(1, lr, 0.9f, wd);
+                    }
+                    rm.download();
+                }
+                float[] r1 = m.alignment(1).value();
+                double worst = 0;
+                for (int i = 0; i < d; i++) {
+                    for (int j = 0; j < d; j++) {
+                        double eye = i == j ? 1 : 0;
+                        double want = r0[i * d + j] - (double) lr * wd * (r0[i * d + j] - eye);
+                        worst = Math.max(worst, Math.abs(r1[i * d + j] - want) / Math.max(1e-3, Math.abs(want)));
+                    }
+                }
+                assertTrue(worst < 1e-6, opt + " d=" + d + " seed=" + seed + ": R off by " + worst);
+                float[] b1 = m.shared().value();
+                for (int i = 0; i < b0.length; i++) {
+                    double want = b0[i] * (1 - (double) lr * wd);
+                    assertTrue(Math.abs(b1[i] - want) <= 1e-6 * Math.max(1e-3, Math.abs(want)),
+                            opt + " d=" + d + " seed=" + seed + ": B[" + i + "] " + b1[i] + " vs " + want);
+                }
+            }
         }
     }
 }
