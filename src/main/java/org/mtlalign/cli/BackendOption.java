@@ -32,7 +32,7 @@ public final class BackendOption {
         validate();
         int cores = Runtime.getRuntime().availableProcessors();
         if (threads != null && threads > 2 * cores) {
-            notice.accept("note: --threads " + threads + " on " + cores + " cores: the extra workers only add overhead");
+            notice.accept("note: --threads " + threads + " on " + org.mtlalign.backend.cpu.CpuBackend.cores(cores) + ": the extra workers only add overhead");
         }
         return Backends.select(backend, threads == null ? 0 : threads, notice);
     }

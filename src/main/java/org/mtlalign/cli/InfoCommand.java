@@ -26,7 +26,7 @@ public final class InfoCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.println("mtl-align " + Version.get());
         o.println("java: " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
-                + Runtime.getRuntime().availableProcessors() + " cores, max heap "
+                + org.mtlalign.backend.cpu.CpuBackend.cores(Runtime.getRuntime().availableProcessors()) + ", max heap "
                 + Runtime.getRuntime().maxMemory() / (1024 * 1024) + " MiB");
         CpuBackend cpu = backendOption.threads != null && backendOption.threads > 0
                 ? new CpuBackend(backendOption.threads) : new CpuBackend();

@@ -111,12 +111,16 @@ public final class CpuBackend implements Backend {
         return "cpu";
     }
 
+    /** "1 core", "2 cores". */
+    public static String cores(int n) {
+        return n + (n == 1 ? " core" : " cores");
+    }
+
     @Override
     public String description() {
         int bt = blasThreads();
         return "cpu (BLAS: " + blas.getClass().getSimpleName() + ", LAPACK: "
-                + lapack.getClass().getSimpleName() + ", " + Runtime.getRuntime().availableProcessors()
-                + " cores, " + (nativeBlas() ? (bt > 0 ? bt + " BLAS thread" + (bt == 1 ? "" : "s")
+                + lapack.getClass().getSimpleName() + ", " + cores(Runtime.getRuntime().availableProcessors()) + ", " + (nativeBlas() ? (bt > 0 ? bt + " BLAS thread" + (bt == 1 ? "" : "s")
                         : "BLAS threads: OpenBLAS default") + ", " : "")
                 + workers + " worker" + (workers == 1 ? "" : "s") + ")";
     }

@@ -33,7 +33,17 @@ class CpuBackendTest {
             assertTrue(cpu.description().contains("BLAS: " + blas), cpu.description());
             assertTrue(cpu.description().contains("LAPACK: " + lapack), cpu.description());
             assertEquals(blas.startsWith("JNI"), cpu.nativeBlas(), blas);
+            assertTrue(cpu.description().contains(CpuBackend.cores(Runtime.getRuntime().availableProcessors()) + ", "),
+                    cpu.description());
         }
+    }
+
+    /** On one core the provenance and mtl info said "1 cores". */
+    @Test
+    void coresAreCountedInEnglish() {
+        assertEquals("1 core", CpuBackend.cores(1));
+        assertEquals("2 cores", CpuBackend.cores(2));
+        assertEquals("16 cores", CpuBackend.cores(16));
     }
 
     /**
