@@ -143,6 +143,11 @@ public final class PairsCommand implements Callable<Integer> {
         if (prep0.standardize() != Preparation.Standardize.PER_TASK) {
             TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
         }
+        // The pair of the smallest and the largest task trains as mtl train's MTL would.
+        String sizes = TrainCommand.sizeWarning(first, base.sampling());
+        if (sizes != null) {
+            warnings.add(sizes);
+        }
         int maxOutputs = first.stream().mapToInt(t -> t.labels().outputs()).max().orElse(1);
         int r = rank != null ? rank : Math.min(d, maxOutputs);
         if (r > d) {

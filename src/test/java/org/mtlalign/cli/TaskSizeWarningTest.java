@@ -37,14 +37,20 @@ class TaskSizeWarningTest {
     }
 
     @Test
-    void mtlSweepWarnsToo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void mtlSweepAndPairsWarnToo(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         // 60/20/20 splits: 90 and 9000 training rows.
         String small = CliTestSupport.taskSpec(dir, "small", 150, 3);
         String big = CliTestSupport.taskSpec(dir, "big", 15000, 3);
-        CliTestSupport.Run r = CliTestSupport.run("sweep", "--task", small, "--task", big, "--ranks", "1", "--seeds", "1",
-                "--epochs", "1");
+        for (String command : new String[] {"sweep", "pairs"}) {
+            CliTestSupport.Run r = CliTestSupport.run(command, "--task", small, "--task", big, "--seeds", "1",
+                    "--epochs", "1");
+            assertEquals(0, r.code(), command + ": " + r.all());
+            org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("warning: task 'small' has 90 training rows and "
+                    + "task 'big' 9000 (100 times as many): under --sampling round-robin"), command + ": " + r.err());
+        }
+        CliTestSupport.Run r = CliTestSupport.run("pairs", "--task", small, "--task", big, "--seeds", "1", "--epochs", "1",
+                "--sampling", "proportional");
         assertEquals(0, r.code(), r.all());
-        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("warning: task 'small' has 90 training rows and task "
-                + "'big' 9000 (100 times as many): under --sampling round-robin"), r.err());
+        org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("times as many"), r.err());
     }
 }
