@@ -101,6 +101,103 @@ class CliPredictTest {
                 bx.toString(), "--out", bx.toString()), "--out", "input");
     }
 
+    /**
+     * The saved files are what docs/json.md ("Reading a saved model with numpy") says, so a
+     * script can predict without the CLI: B d x r, b r, A_i r x c, c_i c, the per-task
+     * standardisation and label scale as d and c vectors, head i the i-th task; the output is
+     * g((x - mean_i) / scale_i B + b) A_i + c_i, a softmax's probabilities in class_values order
+     * and a regression's values times label_scale_i plus label_mean_i. Computed here from the
+     * files alone, in doubles, and compared with mtl predict.
+     */
+    @Test
+    void theDocumentedFormulaOverTheSavedFilesIsWhatPredictWrites() throws Exception {
+        Random rnd = new Random(71);
+        int m = 90;
+        int d = 4;
+        float[] x = new float[m * d];
+        float[] yc = new float[m];
+        float[] yr = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) (3 + 2 * rnd.nextGaussian());
+            }
+            yc[i] = x[i * d] < 2 ? 7 : x[i * d] < 4 ? 8 : 9;
+            yr[i] = (float) (500 + 40 * x[i * d + 1] + rnd.nextGaussian());
+        }
+        String c = CliTestSupport.writeTask(dir, "c", "c", x, m, d, yc);
+        String r = CliTestSupport.writeTask(dir, "r", "r", x, m, d, yr);
+        Path model = dir.resolve("model");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", c, "--task", r, "--rank", "3", "--epochs", "5",
+                "--no-stl", "--align", "none", "--reweight", "none", "--standardize", "per-task",
+                "--standardize-labels", "--out", model.toString(), "--backend", "cpu");
+        assertEquals(0, t.code(), t.all());
+        com.google.gson.JsonObject meta = com.google.gson.JsonParser.parseString(
+                Files.readString(model.resolve("model.json"))).getAsJsonObject();
+        com.google.gson.JsonObject arch = meta.getAsJsonObject("architecture");
+        assertEquals("relu", arch.get("activation").getAsString());
+        assertEquals("[7,8,9]", meta.getAsJsonObject("class_values").get("c").toString());
+        NpyArray b = Npy.read(model.resolve("B.npy"));
+        NpyArray bias = Npy.read(model.resolve("b.npy"));
+        assertArrayEquals(new int[] {d, 3}, b.shape());
+        assertArrayEquals(new int[] {3}, bias.shape());
+        for (int head = 0; head < 2; head++) {
+            int outputs = head == 0 ? 3 : 1;
+            NpyArray a = Npy.read(model.resolve("A_" + head + ".npy"));
+            NpyArray ci = Npy.read(model.resolve("c_" + head + ".npy"));
+            NpyArray mean = Npy.read(model.resolve("standardize_mean_" + head + ".npy"));
+            NpyArray scale = Npy.read(model.resolve("standardize_scale_" + head + ".npy"));
+            assertArrayEquals(new int[] {3, outputs}, a.shape());
+            assertArrayEquals(new int[] {outputs}, ci.shape());
+            assertArrayEquals(new int[] {d}, mean.shape());
+            assertArrayEquals(new int[] {d}, scale.shape());
+            double[] want = new double[m * outputs];
+            for (int i = 0; i < m; i++) {
+                double[] h = new double[3];
+                for (int k = 0; k < 3; k++) {
+                    double v = bias.data()[k];
+                    for (int j = 0; j < d; j++) {
+                        v += (x[i * d + j] - mean.data()[j]) / scale.data()[j] * b.data()[j * 3 + k];
+                    }
+                    h[k] = Math.max(0, v);
+                }
+                for (int o = 0; o < outputs; o++) {
+                    double v = ci.data()[o];
+                    for (int k = 0; k < 3; k++) {
+                        v += h[k] * a.data()[k * outputs + o];
+                    }
+                    want[i * outputs + o] = v;
+                }
+                if (head == 0) {
+                    double max = Math.max(want[i * 3], Math.max(want[i * 3 + 1], want[i * 3 + 2]));
+                    double sum = 0;
+                    for (int o = 0; o < 3; o++) {
+                        want[i * 3 + o] = Math.exp(want[i * 3 + o] - max);
+                        sum += want[i * 3 + o];
+                    }
+                    for (int o = 0; o < 3; o++) {
+                        want[i * 3 + o] /= sum;
+                    }
+                } else {
+                    want[i] = want[i] * Npy.read(model.resolve("label_scale_1.npy")).data()[0]
+                            + Npy.read(model.resolve("label_mean_1.npy")).data()[0];
+                }
+            }
+            Path out = dir.resolve("p" + head + ".npy");
+            CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", head == 0 ? "c" : "r",
+                    "--in", dir.resolve(head == 0 ? "c" : "r").resolve("X.npy").toString(), "--out", out.toString(),
+                    "--backend", "cpu");
+            assertEquals(0, p.code(), p.all());
+            float[] got = Npy.read(out).data();
+            double top = 0;
+            for (double v : want) {
+                top = Math.max(top, Math.abs(v));
+            }
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-5 * top, "head " + head + ", value " + i);
+            }
+        }
+    }
+
     @Test
     void aModelOfATrainingThatDidNotCompleteIsUsedWithAWarning() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 61);
