@@ -280,7 +280,7 @@ public final class TrainCommand implements Callable<Integer> {
         ExperimentConfig cfg = opts.experimentConfig(r, data.seed);
 
         if (transferTarget != null) {
-            return transfer(o, e, warnings, backend, cfg, tasks, argv, rankSource(rWhy));
+            return transfer(o, e, warnings, backend, cfg, tasks, argv, rankSource(rWhy), suiteName, sharedInputs);
         }
         String sizes = sizeWarning(tasks, cfg.train().sampling());
         if (sizes != null) {
@@ -499,7 +499,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     private int transfer(PrintWriter o, PrintWriter e, Warnings warnings, Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks,
-                         String[] argv, String rankSource) {
+                         String[] argv, String rankSource, String suiteName, boolean sharedInputs) {
         int target = -1;
         for (int i = 0; i < tasks.size(); i++) {
             if (tasks.get(i).name().equals(transferTarget)) {
@@ -549,6 +549,9 @@ public final class TrainCommand implements Callable<Integer> {
             JsonArray dataArgs = new JsonArray();
             data.toArgs().forEach(dataArgs::add);
             root.add("data_args", dataArgs);
+            // As every other mtl train JSON: which data (a script reading many runs' JSON keys on it).
+            root.addProperty("suite", suiteName);
+            root.addProperty("shared_inputs", sharedInputs);
             JsonArray names = new JsonArray();
             tasks.forEach(t -> names.add(t.name()));
             root.add("task_names", names);

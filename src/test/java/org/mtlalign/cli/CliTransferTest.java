@@ -31,7 +31,12 @@ class CliTransferTest {
         assertTrue(r.out().contains("frozen B + new head + alignment R") && r.out().contains("epochs run (best)")
                 && r.out().contains(" cap"), r.out());
         assertTrue(r.err().contains("raise --epochs"), r.err());
-        JsonObject t = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("transfer");
+        JsonObject root = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        // The data it ran on, as in every mtl train JSON.
+        assertEquals("tasks", root.get("suite").getAsString());
+        assertTrue(!root.get("shared_inputs").getAsBoolean());
+        assertEquals("[\"a\",\"b\"]", root.get("task_names").toString());
+        JsonObject t = root.getAsJsonObject("transfer");
         assertEquals(1, t.get("epochCap").getAsInt());
         for (String v : new String[] {"fineTuneTraining", "alignedTraining"}) {
             JsonObject run = t.getAsJsonObject(v);
