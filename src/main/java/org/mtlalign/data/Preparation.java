@@ -482,10 +482,12 @@ public final class Preparation {
      * with at least one row left for training. Rounding per class can move a part far from its
      * share when there are many small classes (a thousand classes of two rows: round(0.4) = 0 test
      * rows each, so no test rows at all; of three rows: one each, a third instead of a fifth), so a
-     * part whose total is then more than one row off its share of all the rows is brought to it,
-     * by moving rows of the classes whose rounding went furthest the other way (ties in a seeded
-     * random order). Splits of a few large classes, whose totals are always within a row of their
-     * shares, are as per-class rounding makes them.
+     * part whose total is then more than a tenth (and more than one row) off its share of all the
+     * rows is brought to it, by moving rows of the classes whose rounding went furthest the other
+     * way (ties in a seeded random order). Splits of classes of a few dozen rows or more, whose
+     * roundings can sum a few rows off but not a tenth of the share (ten classes of 102 rows: 200
+     * test rows for 204), are as per-class rounding makes them, as they were before this rule, so
+     * that their results and the checksums that --resume compares do not move.
      */
     static int[][] split(int m, EncodedLabels labels, double valFrac, double testFrac, long seed) {
         Random rnd = new Random(seed);
@@ -544,7 +546,7 @@ public final class Preparation {
 
     /**
      * Brings one held-out part's per-class counts {@code part} to round(total * frac) rows when
-     * they sum to more than one row away from it: rows are added to the classes furthest below
+     * they sum to more than one row and more than a tenth of it away from it: rows are added to the classes furthest below
      * their exact share (keeping one row per class for training beside {@code other}, the other
      * held-out part's counts) or taken from those furthest above it. Ties are broken by
      * one seeded random order of the classes, drawn here on first need and returned for reuse.
@@ -552,7 +554,7 @@ public final class Preparation {
     private static int[] toShare(int[] part, int[] other, int[] size, double frac, int total, int[] ties, Random rnd) {
         int want = (int) Math.round(total * frac);
         int have = java.util.Arrays.stream(part).sum();
-        if (Math.abs(want - have) <= 1) {
+        if (Math.abs(want - have) <= Math.max(1, want / 10.0)) {
             return ties;
         }
         int g = part.length;
