@@ -183,4 +183,28 @@ class MetricsTest {
         assertEquals(sum / pos, m.averagePrecision(), 1e-12, "seed=" + seed);
         assertTrue(Double.isNaN(Metrics.of(Loss.SOFTMAX, new float[] {1, 0}, new float[] {0}, 1, 2).averagePrecision()));
     }
+
+    @Test
+    void rowsAreOrderedAsFloatCompareOrdersTheirScores() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE,
+                -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1f, -1f};
+        for (int trial = 0; trial < 50; trial++) {
+            int n = rnd.nextInt(300);
+            float[] score = new float[n];
+            for (int i = 0; i < n; i++) {
+                score[i] = rnd.nextInt(3) == 0 ? special[rnd.nextInt(special.length)]
+                        : (float) rnd.nextGaussian() * (rnd.nextBoolean() ? 1e-30f : 1e3f);
+            }
+            Integer[] boxed = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                boxed[i] = i;
+            }
+            java.util.Arrays.sort(boxed, (a, b) -> Float.compare(score[a], score[b])); // stable: ties by row
+            int[] expect = java.util.Arrays.stream(boxed).mapToInt(Integer::intValue).toArray();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expect, Metrics.ascending(score, n),
+                    "trial " + trial + "; seed=" + seed);
+        }
+    }
 }
