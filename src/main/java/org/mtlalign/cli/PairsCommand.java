@@ -144,7 +144,7 @@ public final class PairsCommand implements Callable<Integer> {
             TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
         }
         // The pair of the smallest and the largest task trains as mtl train's MTL would.
-        String sizes = TrainCommand.sizeWarning(first, base.sampling());
+        String sizes = TrainCommand.sizeWarning(first, base);
         if (sizes != null) {
             warnings.add(sizes);
         }

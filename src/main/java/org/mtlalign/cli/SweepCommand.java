@@ -134,7 +134,7 @@ public final class SweepCommand implements Callable<Integer> {
             // As 'mtl train': another task's training inputs among a task's test rows.
             TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
         }
-        String sizes = TrainCommand.sizeWarning(first, base.sampling());
+        String sizes = TrainCommand.sizeWarning(first, base);
         if (sizes != null) {
             warnings.add(sizes);
         }

@@ -21,19 +21,36 @@ class TaskSizeWarningTest {
                 new int[] {trainRows}, new int[] {trainRows + 1});
     }
 
+    private static TrainConfig sampling(TrainConfig.Sampling s) {
+        return TrainConfig.defaults(1).withBatchSize(32).withSampling(s);
+    }
+
     @Test
     void aHundredfoldDifferenceIsWarnedUnderRoundRobinOnly() {
         List<PreparedTask> tasks = List.of(task("big", 3000), task("mid", 400), task("small", 30));
         assertEquals("task 'small' has 30 training rows and task 'big' 3000 (100 times as many): under --sampling "
-                + "round-robin (the default) every task gets the same number of steps, so 'small' is revisited about 100 "
+                + "round-robin (the default) every task gets the same number of steps, so 'small' is revisited about 94 "
                 + "times per pass over 'big' and may overfit early, and as early stopping sums the tasks' mean validation "
                 + "losses alike, it can end the training before the larger tasks are fitted; --sampling proportional "
-                + "steps each task by its size", TrainCommand.sizeWarning(tasks, TrainConfig.Sampling.ROUND_ROBIN));
-        assertNull(TrainCommand.sizeWarning(tasks, TrainConfig.Sampling.PROPORTIONAL));
-        assertNull(TrainCommand.sizeWarning(tasks, TrainConfig.Sampling.ALL));
+                + "steps each task by its size", TrainCommand.sizeWarning(tasks, sampling(TrainConfig.Sampling.ROUND_ROBIN)));
+        assertNull(TrainCommand.sizeWarning(tasks, sampling(TrainConfig.Sampling.PROPORTIONAL)));
+        assertNull(TrainCommand.sizeWarning(tasks, sampling(TrainConfig.Sampling.ALL)));
         assertNull(TrainCommand.sizeWarning(List.of(task("big", 2999), task("small", 30)),
-                TrainConfig.Sampling.ROUND_ROBIN));
-        assertNull(TrainCommand.sizeWarning(List.of(task("one", 30)), TrainConfig.Sampling.ROUND_ROBIN));
+                sampling(TrainConfig.Sampling.ROUND_ROBIN)));
+        assertNull(TrainCommand.sizeWarning(List.of(task("one", 30)), sampling(TrainConfig.Sampling.ROUND_ROBIN)));
+    }
+
+    @Test
+    void theRevisitsAreCountedInSteps() {
+        // A task smaller than a batch is one step a pass: 9 rows beside 1200 at --batch 32 are
+        // passed over 38 times (ceil(1200 / 32) steps) per pass over the large task, not 133.
+        String w = TrainCommand.sizeWarning(List.of(task("small", 9), task("big", 1200)),
+                sampling(TrainConfig.Sampling.ROUND_ROBIN));
+        org.junit.jupiter.api.Assertions.assertTrue(w.contains("(133 times as many)") && w.contains("revisited about 38 "
+                + "times per pass over 'big'"), w);
+        w = TrainCommand.sizeWarning(List.of(task("small", 9), task("big", 1200)),
+                TrainConfig.defaults(1).withBatchSize(4).withSampling(TrainConfig.Sampling.ROUND_ROBIN));
+        org.junit.jupiter.api.Assertions.assertTrue(w.contains("revisited about 100 times"), w); // 300 steps to 3
     }
 
     @Test
