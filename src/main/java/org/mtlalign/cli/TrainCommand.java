@@ -185,18 +185,18 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (saveSplit != null) {
             Outputs.checkNotInput(saveSplit, "--save-split", data.inputs());
-            if (saveTo != null && saveSplit.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
-                throw new UserInputException("--save-split " + saveSplit + ": is inside the model folder " + saveTo
-                        + ", which every save replaces; write it elsewhere");
+            checkNotInModelFolder(saveSplit, "--save-split", saveTo);
+            // The JSON, written last, would replace the split (or mix into it on standard output).
+            if (json != null && (Outputs.isStdout(json) ? Outputs.isStdout(saveSplit)
+                    : json.toAbsolutePath().normalize().equals(saveSplit.toAbsolutePath().normalize()))) {
+                throw new UserInputException("--save-split " + saveSplit + ": is also the --json target " + json
+                        + "; write the split to another file");
             }
         }
         if (json != null && !Outputs.isStdout(json)) {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
-            if (saveTo != null && json.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
-                throw new UserInputException("--json " + json + ": is inside the model folder " + saveTo
-                        + ", which every save replaces; write it elsewhere");
-            }
+            checkNotInModelFolder(json, "--json", saveTo);
         }
         // Option values are checked before the (possibly long) data loading; r against d later.
         opts.experimentConfig(opts.rank != null && opts.rank >= 1 ? opts.rank : 1, data.seed);
@@ -765,6 +765,14 @@ public final class TrainCommand implements Callable<Integer> {
                 e.flush();
             }
         };
+    }
+
+    /** Refuses an output file inside the model folder {@code saveTo} (null: none), which every save replaces. */
+    private static void checkNotInModelFolder(Path file, String option, Path saveTo) {
+        if (saveTo != null && file.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
+            throw new UserInputException(option + " " + file + ": is inside the model folder " + saveTo
+                    + ", which every save replaces; write it elsewhere");
+        }
     }
 
     /** Epochs before the resume plus this run's cap, saturating (an --epochs near the int limit must not wrap). */

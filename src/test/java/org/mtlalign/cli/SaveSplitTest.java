@@ -115,4 +115,22 @@ class SaveSplitTest {
         assertTrue(r.err().startsWith("mtl: --save-split: writes one seed's split; with --seeds 2 each seed has its own"),
                 r.err());
     }
+
+    @Test
+    void notWhereTheJsonOrTheModelGoes() {
+        // The JSON is written after the split and replaced it, after 'wrote the split to ...'.
+        String f = dir.resolve("out.json").toString();
+        CliTestSupport.Run r = CliTestSupport.run("train", "--epochs", "1", "--save-split", f, "--json", f);
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().startsWith("mtl: --save-split " + f + ": is also the --json target"), r.err());
+        r = CliTestSupport.run("train", "--epochs", "1", "--save-split", "/dev/stdout", "--json", "-");
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().startsWith("mtl: --save-split /dev/stdout: is also the --json target -"), r.err());
+        String model = dir.resolve("model").toString();
+        r = CliTestSupport.run("train", "--epochs", "1", "--out", model, "--save-split", dir.resolve("model/split.csv")
+                .toString());
+        assertEquals(2, r.code(), r.all());
+        assertTrue(r.err().startsWith("mtl: --save-split " + dir.resolve("model/split.csv") + ": is inside the model "
+                + "folder " + model), r.err());
+    }
 }
