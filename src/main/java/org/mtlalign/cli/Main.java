@@ -101,12 +101,45 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError oom) {
             // Thrown past picocli's handler (an Error, not an Exception): one line, not a trace.
             PrintWriter w = cl.getErr();
-            w.printf(java.util.Locale.ROOT, "mtl: out of memory: the Java heap (at most %d MiB) is too small for this "
-                    + "input; give the JVM more, e.g. MTL_JAVA_OPTS=-Xmx%dg%n", Runtime.getRuntime().maxMemory() >> 20,
-                    Math.max(2, 2 * ((Runtime.getRuntime().maxMemory() >> 30) + 1)));
+            w.println(outOfMemory(Runtime.getRuntime().maxMemory(), physicalMemory()));
             w.flush();
             return EXIT_USER_ERROR;
         }
+    }
+
+    /** The machine's memory in bytes, 0 where the JVM does not say. */
+    private static long physicalMemory() {
+        try {
+            return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getTotalMemorySize();
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The out-of-memory line for a heap of at most {@code heap} bytes on a machine of {@code
+     * physical} bytes (0: unknown). ./mtl gives the heap three quarters of the memory, so twice
+     * the heap is often more than the machine has (it suggested -Xmx38g on 24 GiB): the
+     * suggestion stays under nine tenths of the memory, and where the heap has most of it already
+     * the line says that the input needs more memory than the machine has.
+     */
+    static String outOfMemory(long heap, long physical) {
+        long want = Math.max(2, 2 * ((heap >> 30) + 1));
+        String head = String.format(java.util.Locale.ROOT, "mtl: out of memory: the Java heap (at most %d MiB) is too "
+                + "small for this input", heap >> 20);
+        long most = physical * 9 / 10 >> 30;
+        if (physical > 0 && want > most) {
+            String share = String.format(java.util.Locale.ROOT, "it has %d%% of this machine's %d GiB",
+                    Math.round(100.0 * heap / physical), physical >> 30);
+            return most <= heap >> 30
+                    ? String.format(java.util.Locale.ROOT, "%s, and %s already: the input needs a machine with more "
+                            + "memory, or fewer or narrower tasks per run", head, share)
+                    : String.format(java.util.Locale.ROOT, "%s (%s); the most to give it here is about "
+                            + "MTL_JAVA_OPTS=-Xmx%dg, else a machine with more memory, or fewer or narrower tasks per run",
+                            head, share, most);
+        }
+        return String.format(java.util.Locale.ROOT, "%s; give the JVM more, e.g. MTL_JAVA_OPTS=-Xmx%dg", head, want);
     }
 
     /**
