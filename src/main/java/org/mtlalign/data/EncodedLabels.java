@@ -371,7 +371,20 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
 
     /** A label as the user would write it: 3 rather than 3.0. */
     private static String format(float v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e7f ? Long.toString((long) v) : Float.toString(v);
+        return formatValue(v);
+    }
+
+    /**
+     * Whether a label value is written as a whole number (4, 20000000), as --json's classes, the
+     * messages, model.json's class_values and mtl predict's columns all write it.
+     */
+    public static boolean isWhole(float v) {
+        return v == Math.rint(v) && Math.abs(v) < 1e15f;
+    }
+
+    /** A numeric label as written: "4" for 4.0 and "20000000" for 2e7 (see {@link #isWhole}), else "0.5". */
+    public static String formatValue(float v) {
+        return isWhole(v) ? Long.toString((long) v) : Float.toString(v);
     }
 
     /** Number of target values stored per row (outputs for squared loss, else one). */

@@ -274,7 +274,7 @@ public final class ModelIO {
                 for (int c = 0; c < values.length; c++) {
                     if (names != null) {
                         v.add(names[c]);
-                    } else if (values[c] == Math.rint(values[c]) && Math.abs(values[c]) < 1e15f) {
+                    } else if (org.mtlalign.data.EncodedLabels.isWhole(values[c])) {
                         // Whole numbers as integers (4, not 4.0): what the user's labels were, as the
                         // predictions' columns ("p(y = 4)") and --json's classes ("4") write them.
                         v.add((long) values[c]);

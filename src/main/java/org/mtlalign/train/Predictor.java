@@ -54,8 +54,7 @@ public final class Predictor {
                 if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isString()) {
                     labels.add(v.getAsString());
                 } else if (v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()) {
-                    float f = v.getAsFloat();
-                    labels.add(f == Math.rint(f) && Math.abs(f) < 1e15 ? Long.toString((long) f) : Float.toString(f));
+                    labels.add(org.mtlalign.data.EncodedLabels.formatValue(v.getAsFloat()));
                 } else {
                     labels = null;
                     break;

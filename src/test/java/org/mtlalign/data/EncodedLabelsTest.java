@@ -202,4 +202,15 @@ class EncodedLabelsTest {
             assertTrue(seen[c], "class " + c);
         }
     }
+
+    @Test
+    void largeWholeLabelsAreWrittenAsModelJsonAndPredictWriteThem() {
+        // --json's classes said '2.0E7' where model.json's class_values and mtl predict's columns
+        // said 20000000 (a limit of 1e7 here, 1e15 there).
+        EncodedLabels e = EncodedLabels.encode(task(3, 2e7f, 2e7f, 3), null);
+        assertEquals("3", e.classLabel(0));
+        assertEquals("20000000", e.classLabel(1));
+        assertEquals("0.5", EncodedLabels.formatValue(0.5f));
+        assertEquals("-4", EncodedLabels.formatValue(-4f));
+    }
 }
