@@ -682,6 +682,7 @@ public final class TrainCommand implements Callable<Integer> {
         // A task whose row count changed is named first: the fingerprints are over standardised
         // inputs, and with --standardize global a change to one task's file moves every task's.
         List<String> contents = new ArrayList<>();
+        String splitNote = null;
         for (int i = 0; i < Math.min(was.size(), now.size()); i++) {
             JsonObject a = was.get(i).getAsJsonObject();
             JsonObject b = now.get(i).getAsJsonObject();
@@ -693,6 +694,16 @@ public final class TrainCommand implements Callable<Integer> {
             }
             if (!sameFingerprint(a, b)) {
                 contents.add("'" + name + "'");
+                String was3 = a.get("train") + "/" + a.get("validation") + "/" + a.get("test");
+                String now3 = b.get("train") + "/" + b.get("validation") + "/" + b.get("test");
+                if (splitNote == null && !was3.equals(now3)) {
+                    // Same rows, other part sizes: other labels (missing ones are in no part), or a
+                    // split of many small classes made before they were brought to their shares.
+                    splitNote = "; task '" + name + "' is split " + now3 + " (train/validation/test rows), the model's "
+                            + "data " + was3 + ": its labels changed, or it has many small classes, whose stratified "
+                            + "split is now brought to the --val and --test shares (a model trained on the earlier "
+                            + "split cannot be resumed on this one)";
+                }
             }
         }
         if (!contents.isEmpty()) {
@@ -703,7 +714,7 @@ public final class TrainCommand implements Callable<Integer> {
                             ? "; with --standardize global a change to one task's inputs changes every task's "
                                     + "standardised inputs, so the file that changed may be any of them"
                             : "")
-                    + "); resume on the same data or start a new run");
+                    + (splitNote == null ? "" : splitNote) + "); resume on the same data or start a new run");
         }
     }
 

@@ -329,6 +329,41 @@ class CliOutputSafetyTest {
         assertEquals(0, after.code(), "a model saved by a diverged run resumes with a smaller --lr: " + after.all());
     }
 
+    /**
+     * A model trained before b065854 on a task of many small classes had another split (per-class
+     * rounding: 100/100/100 for 100 classes of three rows); --resume says so rather than only
+     * that the contents changed. The saved fingerprint is set to such a model's.
+     */
+    @Test
+    void resumeOnAnotherSplitSaysWhy() throws Exception {
+        int m = 300;
+        int d = 3;
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        java.util.Random rnd = new java.util.Random(5);
+        for (int i = 0; i < m; i++) {
+            y[i] = i % 100;
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+        }
+        String t = CliTestSupport.writeTask(dir, "many", "many", x, m, d, y);
+        Path model = dir.resolve("m");
+        assertEquals(0, CliTestSupport.run(quick("--task", t, "--loss", "softmax", "--out", model.toString())).code());
+        Path mj = model.resolve("model.json");
+        com.google.gson.JsonObject root = com.google.gson.JsonParser.parseString(Files.readString(mj)).getAsJsonObject();
+        com.google.gson.JsonObject fp = root.getAsJsonArray("data_fingerprint").get(0).getAsJsonObject();
+        assertEquals(180, fp.get("train").getAsInt());
+        fp.addProperty("train", 100);
+        fp.addProperty("validation", 100);
+        fp.addProperty("test", 100);
+        fp.addProperty("checksum", "crc32:12345678");
+        Files.writeString(mj, root.toString());
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "contents changed; task 'many' is "
+                + "split 180/60/60 (train/validation/test rows), the model's data 100/100/100: its labels changed, or it "
+                + "has many small classes");
+    }
+
     /** --resume refuses data files that changed under the saved model (rows or contents). */
     @Test
     void resumeNoticesChangedData() throws Exception {
