@@ -484,10 +484,11 @@ public final class Preparation {
      * rows each, so no test rows at all; of three rows: one each, a third instead of a fifth), so a
      * part whose total is then more than a tenth (and more than one row) off its share of all the
      * rows is brought to it, by moving rows of the classes whose rounding went furthest the other
-     * way (ties in a seeded random order). Splits of classes of a few dozen rows or more, whose
-     * roundings can sum a few rows off but not a tenth of the share (ten classes of 102 rows: 200
-     * test rows for 204), are as per-class rounding makes them, as they were before this rule, so
-     * that their results and the checksums that --resume compares do not move.
+     * way (ties in a seeded random order). Splits of larger classes (25 rows or more at the
+     * default fraction 0.2), whose roundings can sum a few rows off but not a tenth of the share
+     * (ten classes of 102 rows: 200 test rows for 204), are as per-class rounding makes them, as
+     * they were before this rule, so that their results and the checksums that --resume compares
+     * do not move.
      */
     static int[][] split(int m, EncodedLabels labels, double valFrac, double testFrac, long seed) {
         Random rnd = new Random(seed);

@@ -147,4 +147,27 @@ class StratifiedSplitTest {
             assertArrayEquals(expectVal, val, java.util.Arrays.toString(perClass) + " validation");
         }
     }
+
+    @Test
+    void classesOfTwentyFiveRowsOrMoreAreRoundedPerClassAtTheDefaultFractions() {
+        Random rnd = new Random(SEED);
+        for (int trial = 0; trial < 100; trial++) {
+            int classes = 2 + rnd.nextInt(60);
+            int[] perClass = new int[classes];
+            int m = 0;
+            for (int c = 0; c < classes; c++) {
+                perClass[c] = 25 + rnd.nextInt(rnd.nextBoolean() ? 10 : 400);
+                m += perClass[c];
+            }
+            EncodedLabels l = labels(perClass);
+            int[][] s = Preparation.split(m, l, 0.2, 0.2, rnd.nextLong());
+            int[] test = counts(s[2], l, classes);
+            int[] val = counts(s[1], l, classes);
+            for (int c = 0; c < classes; c++) {
+                int want = (int) Math.round(perClass[c] * 0.2);
+                assertEquals(want, test[c], "trial " + trial + ", class " + c + " of " + perClass[c] + "; seed=" + SEED);
+                assertEquals(want, val[c], "trial " + trial + ", class " + c + " of " + perClass[c] + "; seed=" + SEED);
+            }
+        }
+    }
 }
