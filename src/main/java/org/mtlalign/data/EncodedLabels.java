@@ -2,6 +2,7 @@ package org.mtlalign.data;
 
 import java.util.Arrays;
 import java.util.TreeSet;
+import org.mtlalign.ShellWords;
 import org.mtlalign.UserInputException;
 import org.mtlalign.model.Loss;
 
@@ -253,11 +254,12 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 loss = Loss.SQUARED;
                 reason = distinct.size() + " distinct integer values in " + (y.length - t.unlabelledRows())
                         + " rows (too few rows per value "
-                        + "for classes): squared loss; pass --loss " + t.name() + "=softmax to treat them as classes";
+                        + "for classes): squared loss; pass --loss " + ShellWords.quote(t.name() + "=softmax")
+                        + " to treat them as classes";
             } else if (integers && distinct.size() <= MAX_CLASSES) {
                 loss = Loss.SOFTMAX;
-                reason = distinct.size() + " integer classes: softmax loss (--loss " + t.name()
-                        + "=squared if they are quantities such as counts or ratings)";
+                reason = distinct.size() + " integer classes: softmax loss (--loss " + ShellWords.quote(t.name() + "=squared")
+                        + " if they are quantities such as counts or ratings)";
             } else if (integers) {
                 loss = Loss.SQUARED;
                 reason = distinct.size() > MAX_FORCED_CLASSES
