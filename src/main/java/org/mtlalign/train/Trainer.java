@@ -171,6 +171,7 @@ public final class Trainer {
                         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).continuousUpdate().build()
                 : null;
         long started = epochLog != null ? clock.getAsLong() : 0;
+        String lossName = stoppingLossName(tasks);
         long lastLine = started;
         try {
             for (epoch = 1; epoch <= cfg.epochs(); epoch++) {
@@ -252,8 +253,8 @@ public final class Trainer {
                         lastLine = now;
                         double perEpoch = (now - started) / 1e9 / epoch;
                         epochLog.accept(String.format(java.util.Locale.ROOT, "%s: epoch %d of at most %d, %s an epoch "
-                                + "(at most %s more); validation loss %.4g, best %.4g at epoch %d", epochLogName, epoch,
-                                cfg.epochs(), duration(perEpoch), duration(perEpoch * (cfg.epochs() - epoch)), valLoss,
+                                + "(at most %s more); %s %.4g, best %.4g at epoch %d", epochLogName, epoch,
+                                cfg.epochs(), duration(perEpoch), duration(perEpoch * (cfg.epochs() - epoch)), lossName, valLoss,
                                 bestLoss, bestEpoch));
                     }
                 }
@@ -271,6 +272,20 @@ public final class Trainer {
         }
         model.restore(best);
         return new TrainResult(Math.min(epoch, cfg.epochs()), bestEpoch, bestLoss, trainLoss, step);
+    }
+
+    /**
+     * What early stopping judges, as the epoch lines name it: the validation loss, the training
+     * loss when no task has validation rows, and the loss on validation rows where a task has
+     * them (training rows for the others) in between.
+     */
+    static String stoppingLossName(List<PreparedTask> tasks) {
+        int without = 0;
+        for (PreparedTask t : tasks) {
+            without += t.validation().length == 0 ? 1 : 0;
+        }
+        return without == 0 ? "validation loss" : without == tasks.size() ? "training loss (no validation rows)"
+                : "loss on validation rows (training rows for " + without + " of " + tasks.size() + " tasks)";
     }
 
     private void batchStep(Resident dev, ResidentModel rm, PreparedTask t, int task, int[][] order,

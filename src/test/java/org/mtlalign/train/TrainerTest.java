@@ -313,15 +313,40 @@ class TrainerTest {
         tr.clock = () -> now[0] += 11_000_000_000L;
         tr.train(m, tasks, null);
         assertEquals(2, lines.size(), lines.toString());
-        assertTrue(lines.get(0).startsWith("MTL: epoch 3 of at most 9, 11 s an epoch (at most 66 s more); validation "
-                + "loss "), lines.get(0));
+        // mixedTasks has a task without validation rows: early stopping reads its training rows.
+        String loss = "loss on validation rows (training rows for 1 of 3 tasks)";
+        assertEquals(loss, Trainer.stoppingLossName(tasks));
+        assertTrue(lines.get(0).startsWith("MTL: epoch 3 of at most 9, 11 s an epoch (at most 66 s more); " + loss + " "),
+                lines.get(0));
         assertTrue(lines.get(1).startsWith("MTL: epoch 6 of at most 9, 11 s an epoch (at most 33 s more)"), lines.get(1));
-        assertTrue(lines.get(1).matches(".*; validation loss [0-9.e+-]+, best [0-9.e+-]+ at epoch [0-6]"), lines.get(1));
+        assertTrue(lines.get(1).matches(".*; " + java.util.regex.Pattern.quote(loss)
+                + " [0-9.e+-]+, best [0-9.e+-]+ at epoch [0-6]"), lines.get(1));
 
         // The same training without the sink: bitwise the same model.
         MtlModel quiet = model(tasks, 2, Activation.RELU, true, seed);
         new Trainer(be, cfg).train(quiet, tasks, null);
         assertTrue(sameParameters(m, quiet), "seed=" + seed);
+    }
+
+    /** The epoch lines name what early stopping judges when tasks have no validation rows. */
+    @Test
+    void epochLinesNameTheLossEarlyStoppingJudges() {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = mixedTasks(new Random(seed));
+        List<PreparedTask> all = new ArrayList<>();
+        List<PreparedTask> none = new ArrayList<>();
+        for (PreparedTask t : tasks) {
+            if (t.validation().length > 0) {
+                all.add(t);
+            }
+            none.add(new PreparedTask(t.name(), t.x(), t.rows(), t.dim(), t.labels(), t.train(), new int[0], t.test()));
+        }
+        assertEquals("validation loss", Trainer.stoppingLossName(all));
+        assertEquals("training loss (no validation rows)", Trainer.stoppingLossName(none));
+        List<PreparedTask> some = new ArrayList<>(all);
+        some.add(none.get(0));
+        assertEquals("loss on validation rows (training rows for 1 of " + some.size() + " tasks)",
+                Trainer.stoppingLossName(some));
     }
 
     @Test
