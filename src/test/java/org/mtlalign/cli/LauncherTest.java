@@ -19,7 +19,8 @@ class LauncherTest {
     @TempDir
     Path dir;
 
-    private List<String> javaArgs(String mtlJavaOpts) throws Exception {
+    /** The launcher in a repo whose jar is up to date, with a stand-in java running {@code javaScript}. */
+    private ProcessBuilder launcher(String javaScript) throws Exception {
         Path repo = dir.resolve("repo");
         Files.createDirectories(repo.resolve("target/lib"));
         Path launcher = repo.resolve("mtl");
@@ -28,10 +29,15 @@ class LauncherTest {
         Files.writeString(repo.resolve("target/mtl-align-0.1.0.jar"), "not a jar");
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done\n");
+        Files.writeString(java, "#!/bin/sh\n" + javaScript + "\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         ProcessBuilder pb = new ProcessBuilder("bash", launcher.toString(), "info").redirectErrorStream(true);
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        return pb;
+    }
+
+    private List<String> javaArgs(String mtlJavaOpts) throws Exception {
+        ProcessBuilder pb = launcher("for a in \"$@\"; do echo \"$a\"; done");
         if (mtlJavaOpts == null) {
             pb.environment().remove("MTL_JAVA_OPTS");
         } else {
@@ -58,5 +64,32 @@ class LauncherTest {
         List<String> own = javaArgs("-Xmx3g -XX:MaxRAMPercentage=50");
         int ours = own.indexOf("-XX:MaxRAMPercentage=75");
         assertTrue(own.indexOf("-Xmx3g") > ours && own.indexOf("-XX:MaxRAMPercentage=50") > ours, own.toString());
+    }
+
+    /**
+     * Maven writes the jar before it copies the dependencies to target/lib, so a launcher that
+     * found the new jar up to date in the middle of another launcher's build ran it without
+     * picocli (NoClassDefFoundError). An up-to-date jar now waits for the build's lock: with the
+     * lock held by a stand-in build that leaves a mark as it ends, the stand-in java sees the mark.
+     */
+    @Test
+    void anUpToDateJarWaitsForABuildInProgress() throws Exception {
+        assertTrue(new ProcessBuilder("sh", "-c", "command -v flock").start().waitFor() == 0, "flock is part of util-linux");
+        Path done = dir.resolve("build-done");
+        Path held = dir.resolve("lock-held");
+        ProcessBuilder pb = launcher("if [ -e '" + done + "' ]; then echo after-build; else echo during-build; fi");
+        Path lock = dir.resolve("repo/target/.mtl-build.lock");
+        Process build = new ProcessBuilder("flock", lock.toString(), "sh", "-c",
+                "touch '" + held + "'; sleep 2; touch '" + done + "'").start();
+        for (int i = 0; i < 600 && !Files.exists(held); i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(held), "the stand-in build never took the lock");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals(List.of("after-build"), out.lines().toList());
+        assertTrue(build.waitFor(60, TimeUnit.SECONDS));
     }
 }
