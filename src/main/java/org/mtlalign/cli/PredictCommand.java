@@ -43,7 +43,8 @@ public final class PredictCommand implements Callable<Integer> {
     Path in;
 
     @Option(names = "--out", required = true, paramLabel = "FILE",
-            description = "Predictions: .npy (float32, m or m x c) or .csv (with a header row).")
+            description = "Predictions: .npy (float32, m or m x c) or .csv (with a header row); '-' writes the CSV to "
+                    + "standard output (and the summary line to standard error).")
     Path out;
 
     @Mixin
@@ -57,12 +58,15 @@ public final class PredictCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter e = spec.commandLine().getErr();
         String name = out.getFileName() == null ? "" : out.getFileName().toString().toLowerCase(Locale.ROOT);
-        boolean csv = name.endsWith(".csv");
+        boolean toStdout = out.toString().equals("-");
+        boolean csv = toStdout || name.endsWith(".csv");
         if (!csv && !name.endsWith(".npy")) {
-            throw new UserInputException("--out " + out + ": give a .npy or .csv file name");
+            throw new UserInputException("--out " + out + ": give a .npy or .csv file name, or - for CSV on standard output");
         }
-        Outputs.checkTarget(out, "--out");
-        Outputs.checkNotInput(out, "--out", List.of(in, model));
+        if (!toStdout) {
+            Outputs.checkTarget(out, "--out");
+            Outputs.checkNotInput(out, "--out", List.of(in, model));
+        }
         ModelIO.Loaded loaded = ModelIO.load(model);
         MtlModel m = loaded.model();
         Predictor predictor;
@@ -152,9 +156,16 @@ public final class PredictCommand implements Callable<Integer> {
             pred = predictor.predict(backend, head, xa.data(), rows);
         }
         String[] columns = columns(h, predictor.classLabels(head));
-        write(csv, pred, rows, columns, csv ? predictedClasses(h, predictor.classLabels(head), pred, rows) : null);
-        o.printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head): wrote %s (%s)%n", rows, rows == 1 ? "row" : "rows",
-                task, h.loss().cliName(), out, columns.length <= 8 ? String.join(", ", columns)
+        String[] predicted = csv ? predictedClasses(h, predictor.classLabels(head), pred, rows) : null;
+        if (toStdout) {
+            o.print(csvText(pred, rows, columns, predicted));
+            o.flush();
+        } else {
+            write(csv, pred, rows, columns, predicted);
+        }
+        (toStdout ? e : o).printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head): wrote %s (%s)%n", rows,
+                rows == 1 ? "row" : "rows", task, h.loss().cliName(), toStdout ? "standard output" : out,
+                columns.length <= 8 ? String.join(", ", columns)
                         : String.join(", ", java.util.Arrays.copyOf(columns, 4)) + ", ... (" + columns.length
                                 + " columns)");
         return 0;
@@ -256,6 +267,12 @@ public final class PredictCommand implements Callable<Integer> {
             Npy.write(out, c == 1 ? new int[] {rows} : new int[] {rows, c}, pred);
             return;
         }
+        Outputs.writeAtomically(out, csvText(pred, rows, columns, predicted), "--out");
+    }
+
+    /** The predictions as CSV: a header of the column names (and "predicted"), a line per row. */
+    private static String csvText(float[] pred, int rows, String[] columns, String[] predicted) {
+        int c = columns.length;
         StringBuilder b = new StringBuilder();
         for (int k = 0; k < c; k++) {
             b.append(k == 0 ? "" : ",").append('"').append(columns[k].replace("\"", "\"\"")).append('"');
@@ -273,7 +290,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
             b.append('\n');
         }
-        Outputs.writeAtomically(out, b.toString(), "--out");
+        return b.toString();
     }
 
     /**

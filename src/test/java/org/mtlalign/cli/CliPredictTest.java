@@ -198,6 +198,30 @@ class CliPredictTest {
         }
     }
 
+    /**
+     * --out - writes the CSV to standard output, nothing else there (the summary line goes to
+     * standard error), so 'mtl predict ... --out - | python3 ...' reads the predictions alone;
+     * the text is the .csv file's.
+     */
+    @Test
+    void dashWritesTheCsvAloneToStandardOutput() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 70, 3, 83);
+        Path model = dir.resolve("m");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--rank", "1", "--epochs",
+                "3", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        Path file = dir.resolve("p.csv");
+        CliTestSupport.Run f = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                a[0].toString(), "--out", file.toString());
+        assertEquals(0, f.code(), f.all());
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                a[0].toString(), "--out", "-");
+        assertEquals(0, p.code(), p.all());
+        assertEquals(Files.readString(file), p.out());
+        assertTrue(p.err().contains("predicted 70 rows of task 'a' (logistic head): wrote standard output"), p.err());
+        assertTrue(p.out().lines().count() == 71, p.out());
+    }
+
     @Test
     void aModelOfATrainingThatDidNotCompleteIsUsedWithAWarning() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 61);
