@@ -224,7 +224,10 @@ public final class PairsCommand implements Callable<Integer> {
             }
             ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
                     ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
-            PairwiseTransfer.Result res = new PairwiseTransfer(backend, cfg).run(tasks, targets, what -> {
+            PairwiseTransfer.Result res = new PairwiseTransfer(backend, cfg).logEpochs(m -> {
+                e.printf(Locale.ROOT, "  .. seed %d, %s%n", seed, m);
+                e.flush();
+            }).run(tasks, targets, what -> {
                 done[0]++;
                 e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%s%n", done[0], total, seed, what,
                         remaining(System.nanoTime() - t0, done[0], total));

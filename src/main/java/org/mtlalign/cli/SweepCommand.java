@@ -194,7 +194,12 @@ public final class SweepCommand implements Callable<Integer> {
                 }
                 ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
                         ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
-                Cell c = train(backend, cfg, tasks, seed);
+                Cell c = train(backend, cfg, tasks, seed, m -> {
+                    synchronized (done) {
+                        e.printf(Locale.ROOT, "  .. r = %d, seed %d: %s%n", r, seed, m);
+                        e.flush();
+                    }
+                });
                 cells[i * seeds + si] = c;
                 synchronized (done) {
                     done[0]++;
@@ -414,10 +419,16 @@ public final class SweepCommand implements Callable<Integer> {
      * initialisation (MtlExperiment.newModel), trainer and test metric.
      */
     static Cell train(Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks, long seed) {
+        return train(backend, cfg, tasks, seed, null);
+    }
+
+    /** {@link #train(Backend, ExperimentConfig, List, long)}, saying how a long training goes (Trainer.logEpochs) to epochLog. */
+    static Cell train(Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks, long seed,
+                      java.util.function.Consumer<String> epochLog) {
         MtlExperiment exp = new MtlExperiment(backend, cfg);
         MtlModel model = exp.newModel(tasks);
         try {
-            TrainResult tr = new Trainer(backend, cfg.train()).train(model, tasks, null);
+            TrainResult tr = new Trainer(backend, cfg.train()).logEpochs("MTL", epochLog).train(model, tasks, null);
             double[] test = MtlExperiment.testMetric(new Evaluator(backend), model, tasks);
             // As 'mtl train' marks "cap, improving".
             return new Cell(cfg.rank(), seed, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(),

@@ -23,10 +23,20 @@ import org.mtlalign.model.MtlModel;
 public final class PairwiseTransfer {
     private final Backend backend;
     private final ExperimentConfig cfg;
+    private java.util.function.Consumer<String> epochLog;
 
     public PairwiseTransfer(Backend backend, ExperimentConfig cfg) {
         this.backend = backend;
         this.cfg = cfg;
+    }
+
+    /**
+     * Where a long training says how it goes (Trainer.logEpochs: a line at most every 30 s, named
+     * "STL a" or "a + b"), one call at a time; null (the default) for none.
+     */
+    public PairwiseTransfer logEpochs(java.util.function.Consumer<String> sink) {
+        this.epochLog = sink;
+        return this;
     }
 
     /**
@@ -155,15 +165,14 @@ public final class PairwiseTransfer {
             int[] job = jobs.get(n - k);
             List<PreparedTask> sub = job.length == 1 ? List.of(tasks.get(job[0]))
                     : List.of(tasks.get(job[0]), tasks.get(job[1]));
-            Run r = train(exp, sub);
-            String what;
+            String what = job.length == 1 ? "STL " + tasks.get(job[0]).name()
+                    : tasks.get(job[0]).name() + " + " + tasks.get(job[1]).name();
+            Run r = train(exp, sub, what, lock);
             if (job.length == 1) {
                 stl[job[0]] = r;
-                what = "STL " + tasks.get(job[0]).name();
             } else {
                 pairs[job[0]][job[1]] = r;
                 pairs[job[1]][job[0]] = r;
-                what = tasks.get(job[0]).name() + " + " + tasks.get(job[1]).name();
             }
             if (onRun != null) {
                 synchronized (lock) {
@@ -188,13 +197,18 @@ public final class PairwiseTransfer {
         return n;
     }
 
-    private Run train(MtlExperiment exp, List<PreparedTask> sub) {
+    private Run train(MtlExperiment exp, List<PreparedTask> sub, String what, Object lock) {
         MtlModel model = exp.newModel(sub);
         int n = sub.size();
         double[] taskLoss = new double[n];
         double[] priorLoss = new double[n];
+        java.util.function.Consumer<String> sink = epochLog == null ? null : m -> {
+            synchronized (lock) {
+                epochLog.accept(m);
+            }
+        };
         try {
-            TrainResult tr = new Trainer(backend, cfg.train()).train(model, sub, null);
+            TrainResult tr = new Trainer(backend, cfg.train()).logEpochs(what, sink).train(model, sub, null);
             Evaluator ev = new Evaluator(backend);
             double[] test = MtlExperiment.testMetric(ev, model, sub);
             for (int t = 0; t < n; t++) {

@@ -38,8 +38,10 @@ public final class Trainer {
 
     private String epochLogName;
     private java.util.function.Consumer<String> epochLog;
-    // The clock of the epoch lines; tests replace it.
-    java.util.function.LongSupplier clock = System::nanoTime;
+    // The clock of the epoch lines; tests replace it (defaultClock: for the trainers that
+    // PairwiseTransfer and the experiments make).
+    static volatile java.util.function.LongSupplier defaultClock = System::nanoTime;
+    java.util.function.LongSupplier clock = defaultClock;
 
     /**
      * Says how a training without a progress bar is going (standard error sent to a log file, or

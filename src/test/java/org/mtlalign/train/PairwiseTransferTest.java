@@ -180,4 +180,44 @@ class PairwiseTransferTest {
                 new double[] {0.1, 0.2}, new double[] {0.3, 0.4});
         assertEquals("AUC -, ACCURACY 0.7500 after 7 epochs (best 4)", PairwiseTransfer.describe(r, sub));
     }
+
+    /**
+     * A long pair or baseline training says how it goes, as mtl train's do: lines named by the
+     * run ("STL t0", "t0 + t1"), one at a time, from a clock that advances 40 s a read; the
+     * results are bitwise those of a run without lines.
+     */
+    @Test
+    void longTrainingsSayHowTheyGo() {
+        long seed = TestData.seed();
+        List<PreparedTask> ts = tasks(seed);
+        ExperimentConfig cfg = ExperimentConfig.defaults(1).withTrain(TrainConfig.defaults(seed).withEpochs(4)
+                .withProgress(false));
+        List<String> lines = new java.util.ArrayList<>();
+        long[] now = {0};
+        java.util.function.LongSupplier before = Trainer.defaultClock;
+        PairwiseTransfer.Result r;
+        try {
+            Trainer.defaultClock = () -> {
+                synchronized (now) {
+                    return now[0] += 40_000_000_000L;
+                }
+            };
+            r = new PairwiseTransfer(new CpuBackend(1), cfg).logEpochs(lines::add).run(ts, null, null);
+        } finally {
+            Trainer.defaultClock = before;
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("STL t1: epoch 1 of at most 4, ")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("t0 + t2: epoch ")), lines.toString());
+        assertTrue(lines.stream().allMatch(l -> l.matches("(STL t\\d|t\\d \\+ t\\d): epoch [1-3] of at most 4, .*")),
+                lines.toString());
+        PairwiseTransfer.Result quiet = new PairwiseTransfer(new CpuBackend(1), cfg).run(ts, null, null);
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                if (i != j) {
+                    assertEquals(Double.doubleToLongBits(quiet.transfer(i, j)), Double.doubleToLongBits(r.transfer(i, j)),
+                            "seed=" + seed);
+                }
+            }
+        }
+    }
 }
