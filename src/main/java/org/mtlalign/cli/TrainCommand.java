@@ -1211,6 +1211,29 @@ public final class TrainCommand implements Callable<Integer> {
         notes.forEach(o::println);
     }
 
+    /**
+     * For multi-class tasks whose largest class holds over half their test rows, the balanced
+     * accuracy of each run (the mean over the classes of each class's recall): there, always
+     * predicting the largest class has an accuracy over 0.5 but a balanced accuracy of 1 / classes.
+     */
+    static void printBalancedAccuracy(PrintWriter o, ExperimentResult res) {
+        List<List<String>> rows = new ArrayList<>();
+        for (TaskReport t : res.tasks()) {
+            TaskReport.BalancedAccuracy ba = t.balancedAccuracy();
+            if (ba != null && ba.largestClassRate() > 0.5 && ba.classesInTest() > 1) {
+                rows.add(List.of(t.name(), String.format(Locale.ROOT, "%.3g%%", 100 * ba.largestClassRate()),
+                        Integer.toString(ba.classesInTest()), Tables.num(ba.stl()), Tables.num(ba.mtl()),
+                        Tables.num(ba.mtlAlign()), Tables.num(ba.mtlReweight())));
+            }
+        }
+        if (!rows.isEmpty()) {
+            o.println();
+            o.println("balanced accuracy of multi-class tasks whose largest class is over half their test rows (the mean "
+                    + "of each class's recall; always predicting the largest class scores 1 / classes)");
+            Tables.print(o, List.of("task", "largest class", "classes", "STL", "MTL", "MTL+align", "MTL+reweight"), rows);
+        }
+    }
+
     /** Below this held-out error (over the variance) at the run's width, the tasks count as linear. */
     static final double LINEAR_ERROR = 0.2;
 
@@ -1260,6 +1283,7 @@ public final class TrainCommand implements Callable<Integer> {
             warnings.keep(w);
         }
         printAveragePrecision(o, res);
+        printBalancedAccuracy(o, res);
         o.println();
         o.println("how each training ended (early stopping on the weighted validation loss; 'cap' = all epochs ran)");
         List<List<String>> tr = new ArrayList<>();

@@ -5,9 +5,11 @@ import org.mtlalign.model.Loss;
 
 /**
  * Task metrics: MSE for regression; accuracy, ROC AUC and average precision for binary tasks;
- * accuracy for multi-class. {@code primary} is the one reported as the task's metric.
+ * accuracy and balanced accuracy for multi-class. {@code primary} is the one reported as the
+ * task's metric.
  */
-public record Metrics(String name, double primary, double mse, double accuracy, double auc, double averagePrecision) {
+public record Metrics(String name, double primary, double mse, double accuracy, double auc, double averagePrecision,
+                      double balancedAccuracy) {
 
     public static Metrics of(Loss loss, float[] out, float[] target, int rows, int outputs) {
         return of(loss, out, target, rows, outputs, null);
@@ -27,7 +29,7 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
                     s += r * r;
                 }
                 double mse = rows == 0 ? Double.NaN : s / (rows * (double) outputs);
-                return new Metrics("mse", mse, mse, Double.NaN, Double.NaN, Double.NaN);
+                return new Metrics("mse", mse, mse, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
             }
             case LOGISTIC: {
                 int correct = 0;
@@ -36,10 +38,12 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
                 }
                 double auc = auc(out, target, rows);
                 return new Metrics("auc", auc, Double.NaN, rows == 0 ? Double.NaN : (double) correct / rows, auc,
-                        averagePrecision(out, target, rows));
+                        averagePrecision(out, target, rows), Double.NaN);
             }
             case SOFTMAX: {
                 int correct = 0;
+                int[] count = new int[outputs];
+                int[] hit = new int[outputs];
                 for (int i = 0; i < rows; i++) {
                     int best = 0;
                     for (int j = 1; j < outputs; j++) {
@@ -47,10 +51,13 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
                             best = j;
                         }
                     }
-                    correct += best == (int) target[i] ? 1 : 0;
+                    int c = (int) target[i];
+                    correct += best == c ? 1 : 0;
+                    count[c]++;
+                    hit[c] += best == c ? 1 : 0;
                 }
                 double acc = rows == 0 ? Double.NaN : (double) correct / rows;
-                return new Metrics("accuracy", acc, Double.NaN, acc, Double.NaN, Double.NaN);
+                return new Metrics("accuracy", acc, Double.NaN, acc, Double.NaN, Double.NaN, balancedAccuracy(count, hit));
             }
             default:
                 throw new IllegalArgumentException(String.valueOf(loss));
@@ -85,6 +92,24 @@ public record Metrics(String name, double primary, double mse, double accuracy, 
             return Double.NaN;
         }
         return (rankSumPos - pos * (pos + 1) / 2.0) / ((double) pos * neg);
+    }
+
+    /**
+     * The mean over the classes present in the rows of the share of each class's rows predicted
+     * as that class (scikit-learn's {@code balanced_accuracy_score}); NaN without rows. Always
+     * predicting one class scores 1 / (classes present), whatever the class sizes, where its plain
+     * accuracy is that class's share.
+     */
+    static double balancedAccuracy(int[] count, int[] hit) {
+        double sum = 0;
+        int present = 0;
+        for (int c = 0; c < count.length; c++) {
+            if (count[c] > 0) {
+                sum += hit[c] / (double) count[c];
+                present++;
+            }
+        }
+        return present == 0 ? Double.NaN : sum / present;
     }
 
     /**

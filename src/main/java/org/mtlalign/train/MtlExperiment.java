@@ -173,7 +173,8 @@ public final class MtlExperiment {
         double[] mtl = nanArray(k);
         double[] aligned = nanArray(k);
         double[] reweighted = nanArray(k);
-        // Binary tasks' average precision per run (STL, MTL, MTL+align, MTL+reweight) and task.
+        // Per run (STL, MTL, MTL+align, MTL+reweight) and task: the secondary metric, a binary
+        // task's average precision or a multi-class task's balanced accuracy.
         double[][] ap = {nanArray(k), nanArray(k), nanArray(k), nanArray(k)};
         // Per run (STL, MTL, MTL+align, MTL+reweight) and task: its model learned nothing from the
         // inputs (see PairwiseTransfer.noBetterThanPrior).
@@ -255,7 +256,7 @@ public final class MtlExperiment {
                     if (tasks.get(i).test().length > 0) {
                         Metrics mt = ev.metrics(m, 0, tasks.get(i), tasks.get(i).test());
                         stl[i] = mt.primary();
-                        ap[0][i] = mt.averagePrecision();
+                        ap[0][i] = secondary(tasks.get(i), mt);
                     }
                     chance[0][i] = learnedNothing(ev, m, 0, tasks.get(i));
                 } catch (TrainingDivergedException e) {
@@ -306,7 +307,7 @@ public final class MtlExperiment {
                     stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign,
                     classLabels(t.labels()), chanceRuns(chance, i), t.loss() == Loss.LOGISTIC
                             ? new TaskReport.AveragePrecision(positiveRate(t), ap[0][i], ap[1][i], ap[2][i], ap[3][i])
-                            : null));
+                            : null, t.loss() == Loss.SOFTMAX ? balancedAccuracy(t, ap, i) : null));
         }
         List<ExperimentResult.Training> ran = new ArrayList<>();
         for (ExperimentResult.Training t : trainings) {
@@ -399,19 +400,42 @@ public final class MtlExperiment {
     }
 
     /**
-     * Each task's headline metric on its test rows into {@code primary}, and a binary task's
-     * average precision into {@code averagePrecision} (both left NaN for a task without test rows).
+     * Each task's headline metric on its test rows into {@code primary}, and its {@link #secondary}
+     * metric into {@code secondary} (both left NaN for a task without test rows).
      */
     private static void testMetrics(Evaluator ev, MtlModel m, List<PreparedTask> tasks, double[] primary,
-                                    double[] averagePrecision) {
+                                    double[] secondary) {
         for (int i = 0; i < tasks.size(); i++) {
             PreparedTask t = tasks.get(i);
             if (t.test().length > 0) {
                 Metrics mt = ev.metrics(m, i, t, t.test());
                 primary[i] = mt.primary();
-                averagePrecision[i] = mt.averagePrecision();
+                secondary[i] = secondary(t, mt);
             }
         }
+    }
+
+    /** What the report adds to a task's headline metric: a binary task's average precision, a multi-class task's balanced accuracy. */
+    private static double secondary(PreparedTask t, Metrics mt) {
+        return t.loss() == Loss.LOGISTIC ? mt.averagePrecision() : t.loss() == Loss.SOFTMAX ? mt.balancedAccuracy()
+                : Double.NaN;
+    }
+
+    /** A multi-class task's balanced accuracy per run ({@code ba[run][task]}) with its test rows' class sizes. */
+    private static TaskReport.BalancedAccuracy balancedAccuracy(PreparedTask t, double[][] ba, int i) {
+        float[] y = t.gatherTarget(t.test());
+        int[] count = new int[t.labels().outputs()];
+        for (float v : y) {
+            count[(int) v]++;
+        }
+        int largest = 0;
+        int present = 0;
+        for (int c : count) {
+            largest = Math.max(largest, c);
+            present += c > 0 ? 1 : 0;
+        }
+        return new TaskReport.BalancedAccuracy(y.length == 0 ? Double.NaN : largest / (double) y.length, present,
+                ba[0][i], ba[1][i], ba[2][i], ba[3][i]);
     }
 
     /** The share of a binary task's test rows in its positive class (NaN without test rows). */

@@ -15,16 +15,29 @@ package org.mtlalign.train;
  *                plateau, or, in MTL, the other tasks took the shared module)
  * @param averagePrecision a binary task's average precision on its test rows, per run; null for
  *                other tasks
+ * @param balancedAccuracy a multi-class (softmax) task's balanced accuracy on its test rows, per
+ *                run; null for other tasks
  */
 public record TaskReport(String name, String loss, String lossReason, int trainRows, int validationRows, int testRows,
                          int outputs, String metric, double stl, double mtl, double mtlAlign, double mtlReweight,
                          double weight, double transfer, String transferSign, java.util.List<String> classes,
-                         java.util.List<String> noBetterThanPrior, AveragePrecision averagePrecision) {
+                         java.util.List<String> noBetterThanPrior, AveragePrecision averagePrecision,
+                         BalancedAccuracy balancedAccuracy) {
     /**
      * A binary task's average precision (area under the precision-recall curve) on its test rows
      * for each run, NaN where the run did not run or the test rows hold no positive; {@code
      * positiveRate} is the share of positives among them, what a random ranking scores.
      */
     public record AveragePrecision(double positiveRate, double stl, double mtl, double mtlAlign, double mtlReweight) {
+    }
+
+    /**
+     * A multi-class task's balanced accuracy (the mean over the classes in its test rows of each
+     * class's recall) for each run, NaN where the run did not run or there are no test rows;
+     * {@code largestClassRate} is the share of its test rows in its largest class (the plain
+     * accuracy of always predicting it, whose balanced accuracy is 1 / {@code classesInTest}).
+     */
+    public record BalancedAccuracy(double largestClassRate, int classesInTest, double stl, double mtl, double mtlAlign,
+                                   double mtlReweight) {
     }
 }

@@ -140,4 +140,35 @@ class RareClassWarningsTest {
         assertTrue(r.out().matches("(?s).*\\nfraud +3\\.75% +- +[01]\\.\\d{4} +- +-\\n.*"), r.out());
         assertFalse(r.out().contains("note: task 'fraud': its positive class"), r.out());
     }
+
+    /**
+     * A multi-class task whose largest class is over half its test rows gets its balanced accuracy
+     * printed (a model that always predicts the largest class has an accuracy over 0.5 there, and
+     * a balanced accuracy of 1 / classes); a balanced one does not.
+     */
+    @Test
+    void anImbalancedMultiClassTaskGetsItsBalancedAccuracyPrinted(@TempDir Path dir) throws Exception {
+        int m = 300;
+        int d = 3;
+        Random rnd = new Random(11);
+        float[] x = new float[m * d];
+        float[] skewed = new float[m];
+        float[] even = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            skewed[i] = i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2;
+            even[i] = i % 3;
+        }
+        String a = CliTestSupport.writeTask(dir, "skewed", "skewed", x, m, d, skewed);
+        String b = CliTestSupport.writeTask(dir, "even", "even", x, m, d, even);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--epochs", "2", "--rank", "1",
+                "--no-stl", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("balanced accuracy of multi-class tasks whose largest class is over half their test rows"),
+                r.out());
+        assertTrue(r.out().matches("(?s).*\\nskewed +70(\\.0)?% +3 +- +[01]\\.\\d{4} +- +-\\n.*"), r.out());
+        assertFalse(r.out().matches("(?s).*\\neven +\\d.*% +3 .*"), r.out());
+    }
 }

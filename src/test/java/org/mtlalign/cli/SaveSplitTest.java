@@ -93,16 +93,39 @@ class SaveSplitTest {
             double mine;
             if (task == 0) {
                 mine = Metrics.auc(pred, yt, n);
+                assertTrue(rep.get("balancedAccuracy").isJsonNull(), name);
             } else {
                 int right = 0;
+                int[] count = new int[3];
+                int[] hit = new int[3];
                 for (int i = 0; i < n; i++) {
                     int best = 0;
                     for (int c = 1; c < 3; c++) {
                         best = pred[i * 3 + c] > pred[i * 3 + best] ? c : best;
                     }
                     right += ids[best] == yt[i] ? 1 : 0;
+                    int truth = java.util.Arrays.binarySearch(ids, yt[i]);
+                    count[truth]++;
+                    hit[truth] += best == truth ? 1 : 0;
                 }
                 mine = right / (double) n;
+                // Balanced accuracy: the mean of the classes' recalls, from the same predictions.
+                double recall = 0;
+                int present = 0;
+                int largest = 0;
+                for (int c = 0; c < 3; c++) {
+                    if (count[c] > 0) {
+                        recall += hit[c] / (double) count[c];
+                        present++;
+                    }
+                    largest = Math.max(largest, count[c]);
+                }
+                JsonObject ba = rep.getAsJsonObject("balancedAccuracy");
+                assertEquals(recall / present, ba.get("mtl").getAsDouble(), 1e-9, "balanced accuracy, from predict");
+                assertEquals(present, ba.get("classesInTest").getAsInt());
+                assertEquals(largest / (double) n, ba.get("largestClassRate").getAsDouble(), 1e-12);
+                assertTrue(ba.get("stl").isJsonNull(), "--no-stl: " + ba);
+                assertTrue(rep.get("averagePrecision").isJsonNull(), name);
             }
             assertEquals(rep.get("mtl").getAsDouble(), mine, 1e-9, name + ": the reported metric, from predict");
         }

@@ -207,4 +207,59 @@ class MetricsTest {
                     "trial " + trial + "; seed=" + seed);
         }
     }
+
+    /**
+     * Balanced accuracy (scikit-learn's balanced_accuracy_score): the mean over the classes present
+     * in the rows of each class's recall, against its definition in float64 on random outputs with
+     * odd class counts and absent classes; always predicting one class scores 1 / (classes present).
+     */
+    @Test
+    void balancedAccuracyIsTheMeanRecallOverThePresentClasses() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        for (int c : new int[] {3, 7, 13}) {
+            for (int n : new int[] {1, 5, 97}) {
+                float[] out = new float[n * c];
+                float[] y = new float[n];
+                for (int i = 0; i < n; i++) {
+                    // Class c - 1 never occurs: absent classes do not count.
+                    y[i] = rnd.nextInt(c - 1);
+                    for (int j = 0; j < c; j++) {
+                        out[i * c + j] = (float) rnd.nextGaussian() + (j == (int) y[i] && rnd.nextBoolean() ? 1.5f : 0f);
+                    }
+                }
+                double sum = 0;
+                int present = 0;
+                for (int k = 0; k < c; k++) {
+                    int rows = 0;
+                    int right = 0;
+                    for (int i = 0; i < n; i++) {
+                        if ((int) y[i] == k) {
+                            rows++;
+                            int best = 0;
+                            for (int j = 1; j < c; j++) {
+                                best = out[i * c + j] > out[i * c + best] ? j : best;
+                            }
+                            right += best == k ? 1 : 0;
+                        }
+                    }
+                    if (rows > 0) {
+                        sum += right / (double) rows;
+                        present++;
+                    }
+                }
+                Metrics m = Metrics.of(Loss.SOFTMAX, out, y, n, c);
+                String ctx = "seed=" + seed + " c=" + c + " n=" + n;
+                assertEquals(sum / present, m.balancedAccuracy(), 1e-12, ctx);
+                assertTrue(Double.isNaN(Metrics.of(Loss.LOGISTIC, new float[n], new float[n], n, 1).balancedAccuracy()), ctx);
+
+                float[] constant = new float[n * c];
+                for (int i = 0; i < n; i++) {
+                    constant[i * c + (int) y[0]] = 1f;  // always a class that occurs
+                }
+                assertEquals(1.0 / present, Metrics.of(Loss.SOFTMAX, constant, y, n, c).balancedAccuracy(), 1e-12, ctx);
+            }
+        }
+        assertTrue(Double.isNaN(Metrics.of(Loss.SOFTMAX, new float[0], new float[0], 0, 3).balancedAccuracy()));
+    }
 }
