@@ -28,12 +28,13 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class,
-        description = {"Applies a model saved by 'mtl train --out DIR' to new inputs of one of its tasks.",
+        description = {"Applies a model saved by 'mtl train --out DIR' (the MTL model) or '--out-aligned DIR' (MTL + "
+                + "alignment: X enters B as X R_i) to new inputs of one of its tasks.",
                 "The inputs are standardised as at training time. Writes, per row: for a regression head its "
                         + "predicted value(s); for a binary head the probability of the positive class; for a "
                         + "softmax head the probability of each class (in the order of the class values printed)."})
 public final class PredictCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder (mtl train --out).")
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A model folder (mtl train --out or --out-aligned).")
     Path model;
 
     @Option(names = "--task", required = true, paramLabel = "NAME", description = "Which task's head to use.")
@@ -163,9 +164,10 @@ public final class PredictCommand implements Callable<Integer> {
         } else {
             write(csv, pred, rows, columns, predicted);
         }
-        (toStdout ? e : o).printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head): wrote %s (%s)%n", rows,
-                rows == 1 ? "row" : "rows", task, h.loss().cliName(), toStdout ? "standard output" : out,
-                columns.length <= 8 ? String.join(", ", columns)
+        (toStdout ? e : o).printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head%s): wrote %s (%s)%n", rows,
+                rows == 1 ? "row" : "rows", task, h.loss().cliName(),
+                loaded.model().hasAlignment() ? ", MTL + alignment model: X R_i enters B" : "",
+                toStdout ? "standard output" : out, columns.length <= 8 ? String.join(", ", columns)
                         : String.join(", ", java.util.Arrays.copyOf(columns, 4)) + ", ... (" + columns.length
                                 + " columns)");
         return 0;

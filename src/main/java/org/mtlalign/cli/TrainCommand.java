@@ -54,9 +54,18 @@ public final class TrainCommand implements Callable<Integer> {
     Path json;
 
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Save the MTL model (parameters as .npy, model.json with config and provenance); "
+            description = "Save the MTL model (parameters as .npy, model.json with config and provenance; not the "
+                    + "aligned model: see --out-aligned); "
                     + "checkpointed during training. DIR must be new, empty or an earlier saved model.")
     Path out;
+
+    @Option(names = "--out-aligned", paramLabel = "DIR",
+            description = "Also save the MTL + alignment model (Algorithm 1) once its alignment phase has ended: B, "
+                    + "the heads and biases it trained, and each task's R_i (R_<i>.npy, d x d), so that 'mtl predict "
+                    + "--model DIR' applies it (X_i R_i enters B) and the learned R_i can be read with numpy. Not a "
+                    + "model to --resume (that continues the MTL model of --out). DIR must be new, empty or an "
+                    + "earlier saved model.")
+    Path outAligned;
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue training the MTL model saved in DIR for --epochs more epochs, with the data options "
@@ -95,19 +104,19 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter o = Outputs.isStdout(json) ? e : stdout;
         Warnings warnings = new Warnings(e);
         String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
-        if (transferTarget != null && (out != null || resume != null)) {
-            throw new UserInputException("--transfer-target: transfer mode saves no model, so --out and --resume do not "
-                    + "apply; drop them (--json records the results)");
+        if (transferTarget != null && (out != null || resume != null || outAligned != null)) {
+            throw new UserInputException("--transfer-target: transfer mode saves no model, so --out, --out-aligned and "
+                    + "--resume do not apply; drop them (--json records the results)");
         }
         SweepCommand.checkSeeds(data.seed, seeds);
         if (seeds > 1 && transferTarget != null) {
             throw new UserInputException("--seeds " + seeds + ": transfer mode (--transfer-target) runs on one seed; "
                     + "drop --seeds, and pick the seed with --seed S");
         }
-        if (seeds > 1 && (out != null || resume != null)) {
+        if (seeds > 1 && (out != null || resume != null || outAligned != null)) {
             throw new UserInputException("--seeds " + seeds + ": compares the methods over seeds and saves no model; "
-                    + (out != null ? "--out" : "--resume") + " works on one seed (drop --seeds, and pick the seed "
-                    + "with --seed S)");
+                    + (out != null ? "--out" : resume != null ? "--resume" : "--out-aligned") + " works on one seed "
+                    + "(drop --seeds, and pick the seed with --seed S)");
         }
         if (saveSplit != null) {
             if (seeds > 1) {
@@ -122,6 +131,12 @@ public final class TrainCommand implements Callable<Integer> {
         boolean dataFromSaved = false;
         if (resume != null) {
             resumed = ModelIO.load(resume);
+            if (resumed.model().hasAlignment()) {
+                // Resumed, its R_i would train along with B as if they were the MTL model's, and
+                // the alignment phase would then start again from R_i = I.
+                throw new UserInputException("--resume " + resume + ": holds an MTL + alignment model (R_i, saved by "
+                        + "--out-aligned), which is not resumed; --resume continues the MTL model saved by --out");
+            }
             DataOptions saved;
             try {
                 saved = dataFromSavedModel(resumed.json(), resume);
@@ -183,8 +198,25 @@ public final class TrainCommand implements Callable<Integer> {
                 e.println("note: --out " + out + " holds a saved model; it will be replaced (use --resume to continue it)");
             }
         }
+        if (outAligned != null) {
+            if (opts.align.equalsIgnoreCase("none")) {
+                throw new UserInputException("--out-aligned " + outAligned + ": saves the MTL + alignment model, which "
+                        + "--align none does not train; use --align fixed-b or joint");
+            }
+            Path a = outAligned.toAbsolutePath().normalize();
+            if (saveTo != null && a.equals(saveTo.toAbsolutePath().normalize())) {
+                throw new UserInputException("--out-aligned " + outAligned + ": is also where the MTL model is saved ("
+                        + (out != null ? "--out" : "--resume") + "); give the aligned model its own folder");
+            }
+            ModelIO.checkTarget(outAligned);
+            Outputs.checkNotInput(outAligned, "--out-aligned", data.inputs());
+            if (Files.isRegularFile(outAligned.resolve(ModelIO.MODEL_JSON))) {
+                e.println("note: --out-aligned " + outAligned + " holds a saved model; it will be replaced");
+            }
+        }
         if (saveSplit != null) {
             Outputs.checkNotInput(saveSplit, "--save-split", data.inputs());
+            checkNotInModelFolder(saveSplit, "--save-split", outAligned);
             checkNotInModelFolder(saveSplit, "--save-split", saveTo);
             // The JSON, written last, would replace the split (or mix into it on standard output).
             if (json != null && (Outputs.isStdout(json) ? Outputs.isStdout(saveSplit)
@@ -197,6 +229,7 @@ public final class TrainCommand implements Callable<Integer> {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
             checkNotInModelFolder(json, "--json", saveTo);
+            checkNotInModelFolder(json, "--json", outAligned);
         }
         // Option values are checked before the (possibly long) data loading; r against d later.
         opts.experimentConfig(opts.rank != null && opts.rank >= 1 ? opts.rank : 1, data.seed);
@@ -441,6 +474,9 @@ public final class TrainCommand implements Callable<Integer> {
                 ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
                 o.println("saved the MTL model to " + saveTo);
             }
+            if (outAligned != null) {
+                saveAligned(o, warnings, exp, res, cfg, prep, meta, epochsBefore + epochsRun[0]);
+            }
         } finally {
             // Also when the final save fails (a user error, exit 2): the run was not interrupted.
             unhook(interrupted);
@@ -484,6 +520,40 @@ public final class TrainCommand implements Callable<Integer> {
                     0, 0, Double.NaN);
         }
         return 0;
+    }
+
+    /**
+     * Saves the MTL + alignment model to --out-aligned: its model.json records what it is (model
+     * MTL+align, the alignment mode and learning rate, how the alignment phase ended) beside the
+     * MTL model's metadata. A diverged alignment phase leaves nothing to save: a warning says so.
+     */
+    private void saveAligned(PrintWriter o, Warnings warnings, MtlExperiment exp, ExperimentResult res,
+                             ExperimentConfig cfg, Preparation.Result prep, JsonObject mtlMeta, int mtlEpochs) {
+        ExperimentResult.Training at = res.trainings().stream().filter(t -> t.run().equals("MTL+align")).findFirst()
+                .orElse(null);
+        if (exp.alignedModel() == null || at == null || at.diverged() != null) {
+            String w = "--out-aligned " + outAligned + ": the alignment phase did not produce a model"
+                    + (at != null && at.diverged() != null ? " (it diverged)" : "") + ", so none was saved";
+            o.println("warning: " + w);
+            warnings.keep(w);
+            return;
+        }
+        JsonObject meta = mtlMeta.deepCopy();
+        meta.addProperty("model", "MTL+align");
+        meta.addProperty("status", "complete");
+        meta.addProperty("epochs_done", mtlEpochs);
+        JsonObject al = new JsonObject();
+        al.addProperty("mode", cfg.alignMode().cliName());
+        al.addProperty("lr_factor", opts.alignLrFactor);
+        // As MtlExperiment.align computes it (float times float).
+        al.addProperty("learning_rate", cfg.train().learningRate() * opts.alignLrFactor);
+        al.addProperty("epochs_run", at.epochsRun());
+        al.addProperty("best_epoch", at.bestEpoch());
+        al.addProperty("best_validation_loss", at.bestValidationLoss());
+        al.addProperty("mtl_epochs", mtlEpochs);
+        meta.add("alignment", al);
+        ModelIO.save(outAligned, exp.alignedModel(), prep, meta);
+        o.println("saved the MTL + alignment model (R_i) to " + outAligned);
     }
 
     /** Removes the interruption note once the run has ended on its own (no-op while the JVM is shutting down). */

@@ -1,0 +1,170 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.data.Npy;
+import org.mtlalign.data.NpyArray;
+import org.mtlalign.model.ModelIO;
+
+/**
+ * {@code mtl train --out-aligned DIR} saves the MTL + alignment model (Algorithm 1), R_i
+ * included, and {@code mtl predict} applies it: X_i R_i enters the shared module. Before, the
+ * learned R_i could not be got out of a run and predict only ever applied the MTL model.
+ */
+class CliAlignedModelTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void outAlignedSavesTheRiThatPredictApplies() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        String why = "seed " + seed;
+        int d = 5 + rnd.nextInt(5);
+        // One planted linear task seen through a different rotation (and scale) per task: the case
+        // Algorithm 1 is for.
+        double[] w = new double[d];
+        for (int j = 0; j < d; j++) {
+            w[j] = rnd.nextGaussian();
+        }
+        String[] specs = new String[2];
+        float[][] xs = new float[2][];
+        int[] ms = new int[2];
+        for (int t = 0; t < 2; t++) {
+            int m = 71 + rnd.nextInt(40);
+            double[][] q = randomOrthogonal(d, rnd);
+            float[] x = new float[m * d];
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                double[] z = new double[d];
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    z[j] = rnd.nextGaussian();
+                    s += z[j] * w[j];
+                }
+                for (int j = 0; j < d; j++) {
+                    double v = 0;
+                    for (int l = 0; l < d; l++) {
+                        v += z[l] * q[l][j];
+                    }
+                    x[i * d + j] = (float) (v * (1 + j));
+                }
+                y[i] = (float) (s + 0.1 * rnd.nextGaussian());
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "t" + t, "t" + t, x, m, d, y);
+            xs[t] = x;
+            ms[t] = m;
+        }
+        Path mtl = dir.resolve("mtl");
+        Path aligned = dir.resolve("aligned");
+        CliTestSupport.Run run = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--rank", "1",
+                "--activation", "identity", "--epochs", "40", "--no-stl", "--reweight", "none", "--seed",
+                Long.toString(seed & 0xffff), "--out", mtl.toString(), "--out-aligned", aligned.toString());
+        assertEquals(0, run.code(), why + "\n" + run.all());
+        assertTrue(run.out().contains("saved the MTL + alignment model (R_i) to " + aligned), run.out());
+
+        ModelIO.Loaded a = ModelIO.load(aligned);
+        ModelIO.Loaded plain = ModelIO.load(mtl);
+        assertTrue(a.model().hasAlignment(), why);
+        assertFalse(plain.model().hasAlignment(), why);
+        assertEquals("MTL+align", a.json().get("model").getAsString());
+        JsonObject al = a.json().getAsJsonObject("alignment");
+        assertEquals("fixed-b", al.get("mode").getAsString());
+        assertEquals(0.0005, al.get("learning_rate").getAsDouble(), 1e-9);
+        assertEquals(0.1, al.get("lr_factor").getAsDouble(), 1e-7);
+        // fixed-b (the default): the aligned model's B is the MTL model's, bit for bit.
+        assertArrayEquals(plain.model().shared().value(), a.model().shared().value(), why);
+        NpyArray r0 = Npy.read(aligned.resolve("R_0.npy"));
+        assertArrayEquals(new int[] {d, d}, r0.shape());
+        boolean moved = false;
+        for (int t = 0; t < 2; t++) {
+            float[] r = a.model().alignment(t).value();
+            for (int i = 0; i < d * d; i++) {
+                moved |= r[i] != (i / d == i % d ? 1f : 0f);
+            }
+        }
+        assertEquals(al.get("best_epoch").getAsInt() > 0, moved, why + ": R_i moved exactly when an epoch improved");
+
+        // mtl predict on the aligned model is X R B + b, A + c in float64 from the saved arrays.
+        int t = 1;
+        Path pa = dir.resolve("pa.npy");
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", aligned.toString(), "--task", "t1", "--in",
+                dir.resolve("t1").resolve("X.npy").toString(), "--out", pa.toString());
+        assertEquals(0, p.code(), p.all());
+        assertTrue(p.out().contains("MTL + alignment model"), p.out());
+        float[] got = Npy.read(pa).data();
+        float[] mean = a.extras().get("standardize_mean_" + t).data();
+        float[] scale = a.extras().get("standardize_scale_" + t).data();
+        float[] rr = a.model().alignment(t).value();
+        float[] bb = a.model().shared().value();
+        double b0 = a.model().sharedBias().value()[0];
+        double a0 = a.model().headWeight(t).value()[0];
+        double c0 = a.model().headBias(t).value()[0];
+        double maxAbs = 0;
+        double maxErr = 0;
+        for (int i = 0; i < ms[t]; i++) {
+            double h = b0;
+            for (int l = 0; l < d; l++) {
+                double zl = 0;
+                for (int j = 0; j < d; j++) {
+                    zl += (xs[t][i * d + j] - (double) mean[j]) / scale[j] * rr[j * d + l];
+                }
+                h += zl * bb[l];
+            }
+            double want = h * a0 + c0;
+            maxAbs = Math.max(maxAbs, Math.abs(want));
+            maxErr = Math.max(maxErr, Math.abs(want - got[i]));
+        }
+        assertTrue(maxErr <= 1e-4 * Math.max(1, maxAbs), why + ": max error " + maxErr);
+
+        // An aligned model is not resumed (its R_i would train as MTL parameters).
+        CliTestSupport.Run res = CliTestSupport.run("train", "--resume", aligned.toString(), "--epochs", "1");
+        assertEquals(2, res.code(), res.all());
+        assertTrue(res.err().contains("--out-aligned") && res.err().contains("not resumed"), res.err());
+        // Nothing to save without alignment, and not into the MTL model's folder.
+        CliTestSupport.Run none = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--align", "none",
+                "--out-aligned", dir.resolve("x").toString());
+        assertEquals(2, none.code(), none.all());
+        assertTrue(none.err().contains("--align none"), none.err());
+        CliTestSupport.Run same = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--out",
+                mtl.toString(), "--out-aligned", mtl.toString());
+        assertEquals(2, same.code(), same.all());
+        assertTrue(same.err().contains("its own folder"), same.err());
+        assertFalse(Files.exists(dir.resolve("x")));
+    }
+
+    private static double[][] randomOrthogonal(int d, Random rnd) {
+        double[][] q = new double[d][d];
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) {
+                q[i][j] = rnd.nextGaussian();
+            }
+            for (int k = 0; k < i; k++) {
+                double dot = 0;
+                for (int j = 0; j < d; j++) {
+                    dot += q[i][j] * q[k][j];
+                }
+                for (int j = 0; j < d; j++) {
+                    q[i][j] -= dot * q[k][j];
+                }
+            }
+            double n = 0;
+            for (int j = 0; j < d; j++) {
+                n += q[i][j] * q[i][j];
+            }
+            for (int j = 0; j < d; j++) {
+                q[i][j] /= Math.sqrt(n);
+            }
+        }
+        return q;
+    }
+}
