@@ -159,6 +159,8 @@ class CliRunTest {
         assertEquals(0, r.code(), r.all());
         assertTrue(r.out().contains("mean ± sd over seeds 4..6") || r.out().contains("mean +- sd over seeds 4..6"), r.out());
         assertTrue(r.out().contains("alignment (Algorithm 1) against MTL: better in every seed for"), r.out());
+        assertTrue(r.out().contains("align - STL") && r.out().contains("alignment (Algorithm 1) against STL: better in "
+                + "every seed for"), r.out());
         JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
         assertEquals("[4,5,6]", j.getAsJsonArray("seeds").toString());
         String[] keys = {"stl", "mtl", "mtlAlign", "mtlReweight"};
@@ -203,6 +205,14 @@ class CliRunTest {
             JsonObject am = ts.getAsJsonObject("align_minus_mtl");
             assertEquals(org.mtlalign.experiments.Stats.mean(d), am.get("mean").getAsDouble(), 1e-15);
             assertEquals(pos ? 1 : neg ? -1 : 0, am.get("same_sign_every_seed").getAsInt());
+            // align - STL: what alignment adds beyond fitting each task alone (R_i B is any d x r matrix).
+            double[] ds = new double[3];
+            for (int s = 0; s < 3; s++) {
+                ds[s] = m[s][t][2] - m[s][t][0];
+            }
+            JsonObject as = ts.getAsJsonObject("align_minus_stl");
+            assertEquals(org.mtlalign.experiments.Stats.mean(ds), as.get("mean").getAsDouble(), 1e-15);
+            assertEquals(3, as.get("n").getAsInt());
         }
         CliErrorTest.assertUserError(CliTestSupport.run("train", "--seeds", "2", "--out", dir.resolve("m").toString()),
                 "--seeds 2", "--out");
