@@ -130,6 +130,8 @@ final class TrainSeeds {
         int trainings = 0;
         List<String> late = new ArrayList<>();
         List<String> divergedRuns = new ArrayList<>();
+        // Seeds whose alignment phase never improved on the MTL model: MTL+align is MTL there.
+        List<String> alignKeptStart = new ArrayList<>();
         for (int x = 0; x < n; x++) {
             SeedRun sr = runs.get(x);
             for (int t = 0; t < k; t++) {
@@ -151,6 +153,9 @@ final class TrainSeeds {
                         divergedRuns.add("seed " + sr.seed() + " " + tr.run());
                     } else if (tr.stillImproving()) {
                         late.add("seed " + sr.seed() + " " + tr.run());
+                    }
+                    if (tr.diverged() == null && tr.run().equals("MTL+align") && tr.bestEpoch() == 0) {
+                        alignKeptStart.add(Long.toString(sr.seed()));
                     }
                 }
             }
@@ -276,6 +281,13 @@ final class TrainSeeds {
             o.println("note: " + late.size() + " of " + trainings + " trainings reached their best epoch near the end of "
                     + "--epochs (" + String.join("; ", late.subList(0, shown)) + (shown < late.size() ? "; and "
                     + (late.size() - shown) + " more" : "") + "); raise --epochs for a converged comparison");
+        }
+        if (!alignKeptStart.isEmpty()) {
+            // Otherwise a column of +0.0000 reads as "alignment makes no difference", measured.
+            o.println("note: the alignment phase never improved the validation loss in seed" + (alignKeptStart.size() == 1
+                    ? " " : "s ") + String.join(", ", alignKeptStart) + " (best epoch 0), so MTL+align kept the MTL "
+                    + "model there (every R_i = I) and its align - MTL is 0 by construction, not a measured effect; "
+                    + "--align-lr-factor sets the phase's learning rate");
         }
         if (!divergedRuns.isEmpty()) {
             String w = String.join("; ", divergedRuns) + " diverged: left out of the means; try a smaller --lr";

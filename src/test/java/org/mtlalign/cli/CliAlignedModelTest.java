@@ -142,6 +142,49 @@ class CliAlignedModelTest {
         assertFalse(Files.exists(dir.resolve("x")));
     }
 
+    /**
+     * --seeds N says in which seeds the alignment phase kept the MTL model (best epoch 0): there
+     * align - MTL is 0 by construction. A learning-rate factor of 1e-30 moves no parameter, so
+     * no epoch can improve; the default run's note must match its own per-seed trainings.
+     */
+    @Test
+    void seedsNameTheSeedsWhoseAlignmentKeptTheMtlModel() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        int d = 3 + rnd.nextInt(6);
+        String[] data = {"--task", CliTestSupport.taskSpec(dir, "p" + rnd.nextInt(1000), 60 + rnd.nextInt(50), d),
+            "--task", CliTestSupport.taskSpec(dir, "q" + rnd.nextInt(1000), 60 + rnd.nextInt(50), d), "--rank", "1",
+            "--epochs", "8", "--no-stl", "--reweight", "none", "--seeds", "2", "--seed",
+            Integer.toString(1 + rnd.nextInt(100))};
+        for (String factor : new String[] {"1e-30", "0.1"}) {
+            Path json = dir.resolve("s" + factor + ".json");
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--align-lr-factor",
+                    factor, "--json", json.toString()));
+            args.addAll(java.util.List.of(data));
+            CliTestSupport.Run r = CliTestSupport.run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), "seed " + seed + "\n" + r.all());
+            java.util.List<String> kept = new java.util.ArrayList<>();
+            for (com.google.gson.JsonElement run : com.google.gson.JsonParser.parseString(Files.readString(json))
+                    .getAsJsonObject().getAsJsonArray("runs")) {
+                for (com.google.gson.JsonElement t : run.getAsJsonObject().getAsJsonArray("trainings")) {
+                    JsonObject o = t.getAsJsonObject();
+                    if (o.get("run").getAsString().equals("MTL+align") && o.get("bestEpoch").getAsInt() == 0) {
+                        kept.add(run.getAsJsonObject().get("seed").getAsString());
+                    }
+                }
+            }
+            if (factor.equals("1e-30")) {
+                assertEquals(2, kept.size(), r.out());
+            }
+            String note = "note: the alignment phase never improved the validation loss in seed";
+            assertEquals(!kept.isEmpty(), r.out().contains(note), "seed " + seed + " factor " + factor + "\n" + r.out());
+            if (!kept.isEmpty()) {
+                assertTrue(r.out().contains(note + (kept.size() == 1 ? " " : "s ") + String.join(", ", kept)
+                        + " (best epoch 0)"), r.out());
+            }
+        }
+    }
+
     private static double[][] randomOrthogonal(int d, Random rnd) {
         double[][] q = new double[d][d];
         for (int i = 0; i < d; i++) {
