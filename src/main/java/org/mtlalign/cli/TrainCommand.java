@@ -1429,6 +1429,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (res.similarityAligned() != null) {
             o.println();
             Tables.matrix(o, "covariance similarity after alignment (X_i R_i)", names, res.similarityAligned());
+            // Measured: 4 rotated copies of one anisotropic linear task (d 30, r 1): alignment took
+            // MTL's MSE from 0.03-0.06 to STL's 0.011-0.013 while no pair's score moved by 0.002.
+            o.println("note: the loss sees R_i only through R_i B, so R_i - I is of rank about r and X_i R_i differs "
+                    + "from X_i in few directions: this score can stay flat (or fall) while alignment fits the "
+                    + "tasks, and rises only when that shared part carries much of each task's input variance");
         }
         o.println();
         Capacity.Suggestion c = res.capacity();

@@ -71,6 +71,9 @@ class CliAlignedModelTest {
                 Long.toString(seed & 0xffff), "--out", mtl.toString(), "--out-aligned", aligned.toString());
         assertEquals(0, run.code(), why + "\n" + run.all());
         assertTrue(run.out().contains("saved the MTL + alignment model (R_i) to " + aligned), run.out());
+        // Beside the aligned similarity: what the score after alignment can and cannot show.
+        assertTrue(run.out().contains("covariance similarity after alignment (X_i R_i)") && run.out().contains(
+                "R_i - I is of rank about r and X_i R_i differs from X_i in few directions"), run.out());
 
         ModelIO.Loaded a = ModelIO.load(aligned);
         ModelIO.Loaded plain = ModelIO.load(mtl);
