@@ -604,6 +604,18 @@ public final class TrainCommand implements Callable<Integer> {
         rows.add(List.of("frozen B + new head + alignment R", Tables.num(rep.fineTuneAligned()),
                 epochsCell(rep.alignedTraining())));
         Tables.print(o, List.of("method", rep.metric(), "epochs run (best)"), rows);
+        TransferExperiment.Training src = rep.sourceTraining();
+        o.printf(Locale.ROOT, "B: MTL on the %d source task%s, epochs run (best) %s, best validation loss %s (summed over "
+                + "the sources; %s at the start)%n", rep.sources().size(), rep.sources().size() == 1 ? "" : "s",
+                epochsCell(src), Tables.num(src.bestValidationLoss()), Tables.num(src.startValidationLoss()));
+        o.println("note: R is d x d and trains at --lr here, so frozen B + R can be any d x r module: a fine-tune + "
+                + "alignment result at the target's STL level is what the target reaches alone, not transfer from the "
+                + "sources; only a gain over STL measures that");
+        if (src.hitEpochCap()) {
+            warnings.add(String.format(Locale.ROOT, "the source model that supplied B ran all %d epochs with its "
+                    + "validation loss still improving within --patience %d: B may be undertrained; raise --epochs",
+                    src.epochs(), rep.patience()));
+        }
         if (rep.anyHitEpochCap()) {
             warnings.add(String.format(Locale.ROOT, "a training marked 'cap' ran all %d epochs with its validation loss "
                     + "still improving within --patience %d, so the comparison may reflect the budget rather than what "

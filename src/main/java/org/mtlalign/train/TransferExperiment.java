@@ -38,10 +38,15 @@ public final class TransferExperiment {
                            boolean hitEpochCap) {
     }
 
-    /** The target's test metric under each method, and how each target-side training ended. */
+    /**
+     * The target's test metric under each method, how each target-side training ended, and how
+     * the source model that supplied B ended ({@code sourceTraining}: its validation loss is the
+     * sum over the source tasks, as MTL's; its epoch cap is {@link #sourceTraining(TrainConfig)}'s
+     * when set).
+     */
     public record Report(String target, List<String> sources, String metric, double stl, double fineTune,
                          double fineTuneAligned, int epochCap, int patience, Training stlTraining,
-                         Training fineTuneTraining, Training alignedTraining) {
+                         Training fineTuneTraining, Training alignedTraining, Training sourceTraining) {
         /** True when any of the three target-side trainings ran into the epoch cap. */
         public boolean anyHitEpochCap() {
             return stlTraining.hitEpochCap() || fineTuneTraining.hitEpochCap() || alignedTraining.hitEpochCap();
@@ -108,7 +113,8 @@ public final class TransferExperiment {
         }
         log.accept("transfer: training the shared module on " + names.size() + " source task(s)");
         sourceModel = helper.newModel(sources);
-        new Trainer(backend, sourceTraining != null ? sourceTraining : cfg.train()).train(sourceModel, sources, null);
+        Training source = train(new Evaluator(backend), sourceModel, sources,
+                sourceTraining != null ? sourceTraining : cfg.train());
 
         List<PreparedTask> one = List.of(t);
         int[] testIdx = t.test();
@@ -131,12 +137,12 @@ public final class TransferExperiment {
             metric[i] = ev.metrics(models[i], 0, t, testIdx).primary();
         });
         return new Report(t.name(), names, t.loss().metricName(), metric[0], metric[1], metric[2],
-                cfg.train().epochs(), cfg.train().patience(), runs[0], runs[1], runs[2]);
+                cfg.train().epochs(), cfg.train().patience(), runs[0], runs[1], runs[2], source);
     }
 
-    private Training train(Evaluator ev, MtlModel m, List<PreparedTask> one, TrainConfig tc) {
-        double start = ev.weightedLoss(m, one, null, true);
-        TrainResult r = new Trainer(backend, tc).train(m, one, null);
+    private Training train(Evaluator ev, MtlModel m, List<PreparedTask> tasks, TrainConfig tc) {
+        double start = ev.weightedLoss(m, tasks, null, true);
+        TrainResult r = new Trainer(backend, tc).train(m, tasks, null);
         return new Training(r.epochsRun(), r.bestEpoch(), start, r.bestValidationLoss(), hitEpochCap(r, tc));
     }
 

@@ -43,5 +43,12 @@ class CliTransferTest {
             assertEquals(Math.log(2), run.get("startValidationLoss").getAsDouble(), 1e-6, v + " starts at zero");
             assertTrue(run.get("hitEpochCap").getAsBoolean(), v);
         }
+        // The source model that supplied B: one epoch, the cap, said in the text and the warnings.
+        JsonObject src = t.getAsJsonObject("sourceTraining");
+        assertEquals(1, src.get("epochs").getAsInt());
+        assertTrue(src.get("hitEpochCap").getAsBoolean());
+        assertTrue(r.out().contains("B: MTL on the 1 source task, epochs run (best) 1 (1) cap"), r.out());
+        assertTrue(r.out().contains("frozen B + R can be any d x r module"), r.out());
+        assertTrue(r.err().contains("the source model that supplied B ran all 1 epochs"), r.err());
     }
 }

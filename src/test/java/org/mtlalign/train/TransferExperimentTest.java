@@ -106,6 +106,19 @@ class TransferExperimentTest {
         new Trainer(new CpuBackend(), source).train(expected, src, null);
         assertArrayEquals(expected.shared().value(), e.sourceModel().shared().value(), "seed " + seed);
         assertEquals(20, r.epochCap(), "the target side keeps the configuration's budget");
+        // How the source model ended is reported, under its own budget: 3 epochs, patience 0.
+        TransferExperiment.Training st = r.sourceTraining();
+        TrainResult byHand = new Trainer(new CpuBackend(), source).train(
+                new MtlExperiment(new CpuBackend(), cfg).newModel(src), src, null);
+        assertEquals(byHand.epochsRun(), st.epochs(), "seed " + seed);
+        assertEquals(byHand.bestEpoch(), st.bestEpoch(), "seed " + seed);
+        assertEquals(TransferExperiment.hitEpochCap(byHand, source), st.hitEpochCap(), "seed " + seed);
+        // Its best validation loss is the kept B's (the best epoch's parameters are restored).
+        Evaluator ev = new Evaluator(new CpuBackend());
+        assertEquals(ev.weightedLoss(e.sourceModel(), src, null, true), st.bestValidationLoss(), 1e-6,
+                "seed " + seed);
+        assertEquals(ev.weightedLoss(new MtlExperiment(new CpuBackend(), cfg).newModel(src), src, null, true),
+                st.startValidationLoss(), 1e-12, "seed " + seed);
     }
 
     @Test
