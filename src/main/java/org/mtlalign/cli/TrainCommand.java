@@ -467,7 +467,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw ex;
         }
         try {
-            printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0);
+            printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0, opts.alignLrFactor);
             if (saveTo != null) {
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "complete");
@@ -642,6 +642,11 @@ public final class TrainCommand implements Callable<Integer> {
             Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
         }
         return 0;
+    }
+
+    /** A float as written, without exponent or float-to-double noise (0.0005, not 5.0E-4 or 5.000000237e-4). */
+    static String plain(float v) {
+        return new java.math.BigDecimal(Float.toString(v)).stripTrailingZeros().toPlainString();
     }
 
     /** "epochs run (best epoch)", marked when the run ran into the epoch cap. */
@@ -1321,7 +1326,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** @param epochsBefore epochs the resumed MTL model had trained before this run (0: not resumed) */
     private static void printResult(PrintWriter o, Warnings warnings, ExperimentResult res, ExperimentConfig cfg,
-                                    List<PreparedTask> tasks, int epochsBefore) {
+                                    List<PreparedTask> tasks, int epochsBefore, float alignLrFactor) {
         o.println();
         o.println("test metric per task (transfer = MTL - STL, signed so + means MTL helps)");
         List<List<String>> rows = new ArrayList<>();
@@ -1393,6 +1398,15 @@ public final class TrainCommand implements Callable<Integer> {
         if (improving) {
             o.println("note: a model marked 'cap, improving' reached its best epoch near the end of --epochs; raise "
                     + "--epochs for a converged comparison");
+        }
+        if (res.trainings().stream().anyMatch(t -> t.run().equals("MTL+align"))) {
+            // The phase's own settings, which the table does not show (the JSON's config has the factor).
+            o.println("note: MTL+align is the MTL model's best epoch trained further from R_i = I ("
+                    + cfg.alignMode().cliName() + (cfg.alignMode() == ExperimentConfig.AlignMode.FIXED_B
+                            ? ": B fixed, R_i and the heads trained" : ": B, R_i and the heads trained")
+                    + ") at lr " + plain(cfg.train().learningRate() * alignLrFactor) + " (--lr "
+                    + plain(cfg.train().learningRate()) + " x --align-lr-factor " + plain(alignLrFactor)
+                    + "), a fresh optimiser state, and the same early stopping; its epochs are counted from there");
         }
         if (res.similarityAligned() != null) {
             o.println("note: MTL+align adds a d x d matrix R_i per task, so R_i B can fit a task on its own: compare it "

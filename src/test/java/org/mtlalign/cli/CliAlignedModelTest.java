@@ -71,6 +71,10 @@ class CliAlignedModelTest {
                 Long.toString(seed & 0xffff), "--out", mtl.toString(), "--out-aligned", aligned.toString());
         assertEquals(0, run.code(), why + "\n" + run.all());
         assertTrue(run.out().contains("saved the MTL + alignment model (R_i) to " + aligned), run.out());
+        // The alignment phase's own learning rate and start, beside how it ended.
+        assertTrue(run.out().contains("note: MTL+align is the MTL model's best epoch trained further from R_i = I "
+                + "(fixed-b: B fixed, R_i and the heads trained) at lr 0.0005 (--lr 0.005 x --align-lr-factor 0.1)"),
+                run.out());
         // Beside the aligned similarity: what the score after alignment can and cannot show.
         assertTrue(run.out().contains("covariance similarity after alignment (X_i R_i)") && run.out().contains(
                 "R_i - I is of rank about r and X_i R_i differs from X_i in few directions"), run.out());
