@@ -192,6 +192,41 @@ class CliAlignedModelTest {
         }
     }
 
+    /**
+     * With fewer training rows than inputs X_i R_i B can fit any training labels, and only early
+     * stopping holds R_i back: mtl train warns, naming the tasks; not when every task has d rows.
+     */
+    @Test
+    void warnsWhenATaskHasFewerTrainingRowsThanInputs() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        int d = 31 + rnd.nextInt(10);
+        int small = 30 + rnd.nextInt(10);   // 60% of it trains: fewer rows than d
+        String[] data = {"--task", CliTestSupport.taskSpec(dir, "few", small, d), "--task",
+            CliTestSupport.taskSpec(dir, "many", 3 * d, d), "--rank", "1", "--epochs", "3", "--no-stl", "--reweight",
+            "none"};
+        String[] args = new String[data.length + 1];
+        args[0] = "train";
+        System.arraycopy(data, 0, args, 1, data.length);
+        CliTestSupport.Run r = CliTestSupport.run(args);
+        assertEquals(0, r.code(), "seed " + seed + "\n" + r.all());
+        int trainRows = 0;
+        for (String line : r.all().split("\n")) {
+            if (line.contains("task few ") && line.contains("rows train ")) {
+                trainRows = Integer.parseInt(line.replaceAll(".*rows train (\\d+).*", "$1"));
+            }
+        }
+        assertTrue(trainRows > 0 && trainRows < d, r.all());
+        assertTrue(r.out().contains("warning: MTL+align trains " + d + " x " + d + " = " + (d * d) + " entries of R_i "
+                + "per task, and task 'few' (" + trainRows + " training rows, d = " + d + ") has fewer training rows "
+                + "than inputs"), "seed " + seed + "\n" + r.out());
+        CliTestSupport.Run none = CliTestSupport.run("train", "--task", CliTestSupport.taskSpec(dir, "big", 2 * d, d),
+                "--task", CliTestSupport.taskSpec(dir, "many", 3 * d, d), "--rank", "1", "--epochs", "3", "--no-stl",
+                "--reweight", "none");
+        assertEquals(0, none.code(), none.all());
+        assertFalse(none.out().contains("entries of R_i per task"), none.out());
+    }
+
     private static double[][] randomOrthogonal(int d, Random rnd) {
         double[][] q = new double[d][d];
         for (int i = 0; i < d; i++) {
