@@ -282,6 +282,16 @@ final class TrainSeeds {
                     + "--epochs (" + String.join("; ", late.subList(0, shown)) + (shown < late.size() ? "; and "
                     + (late.size() - shown) + " more" : "") + "); raise --epochs for a converged comparison");
         }
+        String few = s.opts().align.equalsIgnoreCase("none") ? null : TrainCommand.fewerRowsThanInputs(s.firstTasks());
+        if (few != null) {
+            // As a single-seed run warns (the split sizes are those of every seed).
+            int d = s.firstTasks().get(0).dim();
+            String w = "MTL+align trains " + d + " x " + d + " = " + (long) d * d + " entries of R_i per task, and "
+                    + few + " fewer training rows than inputs, where X_i R_i B can fit any training labels: only "
+                    + "early stopping on the validation rows holds R_i back";
+            o.println("warning: " + w);
+            s.warnings().keep(w);
+        }
         if (!alignKeptStart.isEmpty()) {
             // Otherwise a column of +0.0000 reads as "alignment makes no difference", measured.
             o.println("note: the alignment phase never improved the validation loss in seed" + (alignKeptStart.size() == 1

@@ -220,6 +220,15 @@ class CliAlignedModelTest {
         assertTrue(r.out().contains("warning: MTL+align trains " + d + " x " + d + " = " + (d * d) + " entries of R_i "
                 + "per task, and task 'few' (" + trainRows + " training rows, d = " + d + ") has fewer training rows "
                 + "than inputs"), "seed " + seed + "\n" + r.out());
+        // --seeds says it too (each seed splits the same sizes).
+        String[] seeds = java.util.Arrays.copyOf(args, args.length + 2);
+        seeds[args.length] = "--seeds";
+        seeds[args.length + 1] = "2";
+        CliTestSupport.Run rs = CliTestSupport.run(seeds);
+        assertEquals(0, rs.code(), "seed " + seed + "\n" + rs.all());
+        assertTrue(rs.out().contains("warning: MTL+align trains " + d + " x " + d + " = " + (d * d) + " entries of R_i "
+                + "per task, and task 'few' (" + trainRows + " training rows, d = " + d + ") has fewer training rows "
+                + "than inputs"), "seed " + seed + "\n" + rs.out());
         CliTestSupport.Run none = CliTestSupport.run("train", "--task", CliTestSupport.taskSpec(dir, "big", 2 * d, d),
                 "--task", CliTestSupport.taskSpec(dir, "many", 3 * d, d), "--rank", "1", "--epochs", "3", "--no-stl",
                 "--reweight", "none");
