@@ -198,6 +198,7 @@ final class TrainSeeds {
         List<String> header = new ArrayList<>(List.of("task", "metric"));
         header.addAll(List.of(RUNS));
         Tables.print(o, header, rows);
+        printSecondary(o, runs, names, s.seeds());
         boolean partial = false;  // a cell measured in only some of the seeds
         for (int t = 0; t < k; t++) {
             for (int run = 0; run < RUNS.length; run++) {
@@ -417,6 +418,72 @@ final class TrainSeeds {
     }
 
     /** "mean ± sd", with "(n)" when only n of the seeds measured it; "-" when none did. */
+    /**
+     * The single-seed run's average precision (binary tasks with under 10% positives in their test
+     * rows) and balanced accuracy (multi-class tasks whose largest class is over half of them), as
+     * mean ± sd over the seeds: which tasks get one is decided by the first seed that ran.
+     */
+    private static void printSecondary(PrintWriter o, List<SeedRun> runs, List<String> names, int seeds) {
+        ExperimentResult first = null;
+        for (SeedRun r : runs) {
+            if (r.result() != null) {
+                first = r.result();
+                break;
+            }
+        }
+        if (first == null) {
+            return;
+        }
+        List<List<String>> rows = new ArrayList<>();
+        for (int t = 0; t < names.size(); t++) {
+            TaskReport rep = first.tasks().get(t);
+            TaskReport.AveragePrecision ap = rep.averagePrecision();
+            TaskReport.BalancedAccuracy ba = rep.balancedAccuracy();
+            boolean rare = ap != null && ap.positiveRate() > 0 && ap.positiveRate() < TrainCommand.RARE_POSITIVES;
+            boolean skewed = ba != null && ba.largestClassRate() > 0.5 && ba.classesInTest() > 1;
+            if (!rare && !skewed) {
+                continue;
+            }
+            double[][] v = new double[RUNS.length][runs.size()];
+            for (int x = 0; x < runs.size(); x++) {
+                ExperimentResult res = runs.get(x).result();
+                for (int run = 0; run < RUNS.length; run++) {
+                    v[run][x] = Double.NaN;
+                }
+                if (res == null) {
+                    continue;
+                }
+                TaskReport r = res.tasks().get(t);
+                double[] w = rare && r.averagePrecision() != null ? new double[] {r.averagePrecision().stl(),
+                        r.averagePrecision().mtl(), r.averagePrecision().mtlAlign(), r.averagePrecision().mtlReweight()}
+                        : skewed && r.balancedAccuracy() != null ? new double[] {r.balancedAccuracy().stl(),
+                        r.balancedAccuracy().mtl(), r.balancedAccuracy().mtlAlign(), r.balancedAccuracy().mtlReweight()}
+                        : null;
+                if (w != null) {
+                    for (int run = 0; run < RUNS.length; run++) {
+                        v[run][x] = w[run];
+                    }
+                }
+            }
+            List<String> row = new ArrayList<>(List.of(names.get(t), rare ? "average precision" : "balanced accuracy"));
+            for (int run = 0; run < RUNS.length; run++) {
+                row.add(meanSd(v[run], seeds));
+            }
+            rows.add(row);
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        o.println();
+        o.println("for binary tasks with under " + Math.round(100 * TrainCommand.RARE_POSITIVES) + "% positives in their "
+                + "test rows, the average precision (a random ranking scores the positive rate), and for multi-class "
+                + "tasks whose largest class is over half of them, the balanced accuracy (always predicting it scores "
+                + "1 / classes), mean " + SweepCommand.PM + " sd over the seeds");
+        List<String> header = new ArrayList<>(List.of("task", "metric"));
+        header.addAll(List.of(RUNS));
+        Tables.print(o, header, rows);
+    }
+
     private static String meanSd(double[] v, int seeds) {
         int n = Stats.count(v);
         if (n == 0) {

@@ -171,4 +171,43 @@ class RareClassWarningsTest {
         assertTrue(r.out().matches("(?s).*\\nskewed +70(\\.0)?% +3 +- +[01]\\.\\d{4} +- +-\\n.*"), r.out());
         assertFalse(r.out().matches("(?s).*\\neven +\\d.*% +3 .*"), r.out());
     }
+
+    /**
+     * --seeds prints the same secondary metric over the seeds: a skewed multi-class task's
+     * balanced accuracy as the mean of the seeds' own values (their JSON), a balanced one's none.
+     */
+    @Test
+    void seedsSummariseTheBalancedAccuracyOfASkewedTask(@TempDir Path dir) throws Exception {
+        int m = 300;
+        int d = 3;
+        Random rnd = new Random(13);
+        float[] x = new float[m * d];
+        float[] skewed = new float[m];
+        float[] even = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            skewed[i] = x[i * d] < 0.5 ? 0 : x[i * d] < 1.2 ? 1 : 2;
+            even[i] = i % 3;
+        }
+        String a = CliTestSupport.writeTask(dir, "skewed", "skewed", x, m, d, skewed);
+        String b = CliTestSupport.writeTask(dir, "even", "even", x, m, d, even);
+        Path json = dir.resolve("s.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--epochs", "3", "--rank", "2",
+                "--no-stl", "--align", "none", "--reweight", "none", "--seeds", "2", "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        com.google.gson.JsonObject res = com.google.gson.JsonParser.parseString(java.nio.file.Files.readString(json))
+                .getAsJsonObject();
+        double sum = 0;
+        for (com.google.gson.JsonElement run : res.getAsJsonArray("runs")) {
+            sum += run.getAsJsonObject().getAsJsonArray("tasks").get(0).getAsJsonObject()
+                    .getAsJsonObject("balancedAccuracy").get("mtl").getAsDouble();
+        }
+        String mean = String.format(java.util.Locale.ROOT, "%.4f", sum / 2);
+        assertTrue(r.out().contains("the balanced accuracy (always predicting it scores 1 / classes), mean"), r.out());
+        assertTrue(r.out().matches("(?s).*\\nskewed +balanced accuracy +- +" + java.util.regex.Pattern.quote(mean)
+                + " " + java.util.regex.Pattern.quote(SweepCommand.PM) + " [01]\\.\\d{4} +- +-\\n.*"), mean + "\n" + r.out());
+        assertFalse(r.out().matches("(?s).*\\neven +balanced accuracy.*"), r.out());
+    }
 }
