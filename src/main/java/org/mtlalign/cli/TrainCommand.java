@@ -204,9 +204,18 @@ public final class TrainCommand implements Callable<Integer> {
                         + "--align none does not train; use --align fixed-b or joint");
             }
             Path a = outAligned.toAbsolutePath().normalize();
-            if (saveTo != null && a.equals(saveTo.toAbsolutePath().normalize())) {
+            Path m = saveTo == null ? null : saveTo.toAbsolutePath().normalize();
+            if (m != null && a.equals(m)) {
                 throw new UserInputException("--out-aligned " + outAligned + ": is also where the MTL model is saved ("
                         + (out != null ? "--out" : "--resume") + "); give the aligned model its own folder");
+            }
+            if (m != null && (a.startsWith(m) || m.startsWith(a))) {
+                // Either save would find the other model in its folder: the aligned save, last,
+                // refused after the whole run (a folder that is not empty and holds no model), or
+                // the MTL folder could no longer be replaced by a later --out.
+                throw new UserInputException("--out-aligned " + outAligned + " and " + (out != null ? "--out " : "--resume ")
+                        + saveTo + ": one folder is inside the other, and each save replaces its whole folder; give "
+                        + "the two models folders side by side");
             }
             ModelIO.checkTarget(outAligned);
             Outputs.checkNotInput(outAligned, "--out-aligned", data.inputs());

@@ -150,6 +150,48 @@ class CliAlignedModelTest {
     }
 
     /**
+     * --out-aligned inside --out's folder, or --out inside --out-aligned's: each save replaces its
+     * whole folder, so one would find the other model there. Before, --out D/m --out-aligned D
+     * trained to the end and then failed the aligned save (D not empty, no model.json), and
+     * --out D --out-aligned D/al left D unreplaceable by the next --out D. Refused up front.
+     */
+    @Test
+    void nestedModelFoldersAreRefusedBeforeTraining() throws Exception {
+        Random rnd = new Random(5);
+        String[] specs = new String[2];
+        for (int t = 0; t < 2; t++) {
+            int m = 40;
+            int d = 3;
+            float[] x = new float[m * d];
+            float[] y = new float[m];
+            for (int i = 0; i < m * d; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            for (int i = 0; i < m; i++) {
+                y[i] = x[i * d] + 0.5f * x[i * d + 1];
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "t" + t, "t" + t, x, m, d, y);
+        }
+        Path outer = dir.resolve("outer");
+        String[][] cases = {{"--out", outer.resolve("m").toString(), "--out-aligned", outer.toString()},
+            {"--out", outer.toString(), "--out-aligned", outer.resolve("al").toString()},
+            {"--out", outer.toString(), "--out-aligned", outer.resolve("x").resolve("..").resolve("y").toString()}};
+        for (String[] c : cases) {
+            CliTestSupport.Run run = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs",
+                    "2", "--no-stl", "--reweight", "none", c[0], c[1], c[2], c[3]);
+            assertEquals(2, run.code(), String.join(" ", c) + "\n" + run.all());
+            assertTrue(run.err().contains("one folder is inside the other"), run.err());
+            assertFalse(Files.exists(outer), String.join(" ", c) + ": refused before anything was saved");
+        }
+        // Side by side is fine.
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs", "2",
+                "--no-stl", "--reweight", "none", "--out", dir.resolve("m").toString(), "--out-aligned",
+                dir.resolve("ma").toString());
+        assertEquals(0, ok.code(), ok.all());
+        assertTrue(Files.isRegularFile(dir.resolve("ma").resolve(ModelIO.MODEL_JSON)), ok.all());
+    }
+
+    /**
      * --seeds N says in which seeds the alignment phase kept the MTL model (best epoch 0): there
      * align - MTL is 0 by construction. A learning-rate factor of 1e-30 moves no parameter, so
      * no epoch can improve; the default run's note must match its own per-seed trainings.
