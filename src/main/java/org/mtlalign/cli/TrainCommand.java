@@ -195,7 +195,10 @@ public final class TrainCommand implements Callable<Integer> {
             ModelIO.checkTarget(saveTo);
             Outputs.checkNotInput(saveTo, out != null ? "--out" : "--resume", data.inputs());
             if (out != null && !out.equals(resume) && Files.isRegularFile(out.resolve(ModelIO.MODEL_JSON))) {
-                e.println("note: --out " + out + " holds a saved model; it will be replaced (use --resume to continue it)");
+                // --resume refuses an aligned model: pointing there would only lead to a refusal.
+                e.println("note: --out " + out + (holdsAlignedModel(out)
+                        ? " holds an MTL + alignment model (saved by --out-aligned); the MTL model will replace it"
+                        : " holds a saved model; it will be replaced (use --resume to continue it)"));
             }
         }
         if (outAligned != null) {
@@ -905,6 +908,21 @@ public final class TrainCommand implements Callable<Integer> {
         if (saveTo != null && file.toAbsolutePath().normalize().startsWith(saveTo.toAbsolutePath().normalize())) {
             throw new UserInputException(option + " " + file + ": is inside the model folder " + saveTo
                     + ", which every save replaces; write it elsewhere");
+        }
+    }
+
+    /** Whether DIR's model.json says it holds an MTL + alignment model (--out-aligned); false if unreadable. */
+    static boolean holdsAlignedModel(Path dir) {
+        try {
+            JsonElement j = com.google.gson.JsonParser.parseString(Files.readString(dir.resolve(ModelIO.MODEL_JSON)));
+            if (!j.isJsonObject() || !j.getAsJsonObject().has("architecture")
+                    || !j.getAsJsonObject().get("architecture").isJsonObject()) {
+                return false;
+            }
+            JsonElement a = j.getAsJsonObject().getAsJsonObject("architecture").get("alignment");
+            return a != null && a.isJsonPrimitive() && a.getAsJsonPrimitive().isBoolean() && a.getAsBoolean();
+        } catch (java.io.IOException | RuntimeException ex) {
+            return false;
         }
     }
 

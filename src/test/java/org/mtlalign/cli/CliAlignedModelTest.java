@@ -137,6 +137,24 @@ class CliAlignedModelTest {
         CliTestSupport.Run res = CliTestSupport.run("train", "--resume", aligned.toString(), "--epochs", "1");
         assertEquals(2, res.code(), res.all());
         assertTrue(res.err().contains("--out-aligned") && res.err().contains("not resumed"), res.err());
+        // --out over an aligned model says what it replaces, not "use --resume" (which refuses it).
+        Path copy = dir.resolve("aligned-copy");
+        Files.createDirectories(copy);
+        try (var files = Files.list(aligned)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        CliTestSupport.Run over = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs", "1",
+                "--no-stl", "--align", "none", "--reweight", "none", "--out", copy.toString());
+        assertEquals(0, over.code(), over.all());
+        assertTrue(over.err().contains("note: --out " + copy + " holds an MTL + alignment model (saved by "
+                + "--out-aligned); the MTL model will replace it"), over.err());
+        assertFalse(over.err().contains("use --resume"), over.err());
+        CliTestSupport.Run overMtl = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs",
+                "1", "--no-stl", "--align", "none", "--reweight", "none", "--out", copy.toString());
+        assertTrue(overMtl.err().contains("holds a saved model; it will be replaced (use --resume to continue it)"),
+                overMtl.err());
         // Nothing to save without alignment, and not into the MTL model's folder.
         CliTestSupport.Run none = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--align", "none",
                 "--out-aligned", dir.resolve("x").toString());
