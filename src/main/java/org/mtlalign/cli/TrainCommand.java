@@ -528,8 +528,8 @@ public final class TrainCommand implements Callable<Integer> {
             // Every result was printed and written; the exit status still says a run failed.
             List<String> runs = diverged.stream().map(ExperimentResult.Training::run).toList();
             throw new TrainingDivergedException(String.join(", ", runs) + " diverged (see the warnings above); the "
-                    + "other results were reported" + (json != null ? " and written" : "") + "; try a smaller --lr",
-                    0, 0, Double.NaN);
+                    + "other results were reported" + (json != null ? " and written" : "") + "; "
+                    + divergenceAdvice(runs), 0, 0, Double.NaN);
         }
         return 0;
     }
@@ -909,6 +909,18 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException(option + " " + file + ": is inside the model folder " + saveTo
                     + ", which every save replaces; write it elsewhere");
         }
+    }
+
+    /**
+     * What to try after the named runs diverged: the alignment phase runs at --lr x
+     * --align-lr-factor, so where only it diverged a smaller --lr would change the MTL model too,
+     * and the factor is the setting to lower.
+     */
+    static String divergenceAdvice(List<String> runs) {
+        long align = runs.stream().filter(r -> r.endsWith("MTL+align")).count();
+        return align == 0 ? "try a smaller --lr"
+                : align == runs.size() ? "try a smaller --align-lr-factor (the alignment phase runs at --lr times it)"
+                : "try a smaller --lr (for MTL+align, a smaller --align-lr-factor)";
     }
 
     /** Whether DIR's model.json says it holds an MTL + alignment model (--out-aligned); false if unreadable. */
@@ -1443,8 +1455,12 @@ public final class TrainCommand implements Callable<Integer> {
         Tables.print(o, List.of("model", "epochs", "best epoch", "best val loss", "ended by"), tr);
         for (ExperimentResult.Training t : res.divergedRuns()) {
             // Beside the tables it concerns (standard output), and in the JSON's warnings too.
-            String w = t.diverged().replace("parameters restored to the last good epoch",
-                    "its model is not used (its best epoch was") + "; its test metrics are shown as -";
+            String w = t.diverged().replace("parameters restored to the last good epoch (",
+                    "its model is not used (its best epoch was ") + "; its test metrics are shown as -";
+            if (t.run().equals("MTL+align")) {
+                // The phase ran at --lr x --align-lr-factor: the factor is what to lower.
+                w = w.replace("try a smaller --lr", divergenceAdvice(List.of(t.run())));
+            }
             o.println("warning: " + w);
             warnings.keep(w);
         }

@@ -301,7 +301,8 @@ final class TrainSeeds {
                     + "--align-lr-factor sets the phase's learning rate");
         }
         if (!divergedRuns.isEmpty()) {
-            String w = String.join("; ", divergedRuns) + " diverged: left out of the means; try a smaller --lr";
+            String w = String.join("; ", divergedRuns) + " diverged: left out of the means; "
+                    + TrainCommand.divergenceAdvice(divergedRuns);
             o.println("warning: " + w);
             s.warnings().keep(w);
         }
@@ -368,8 +369,8 @@ final class TrainSeeds {
         runs.stream().filter(r -> r.result() == null).forEach(r -> failed.add("seed " + r.seed() + " MTL"));
         if (!failed.isEmpty()) {
             throw new TrainingDivergedException(String.join(", ", failed) + " diverged (see the warnings above); the other "
-                    + "results were reported" + (s.json() != null ? " and written" : "") + "; try a smaller --lr",
-                    0, 0, Double.NaN);
+                    + "results were reported" + (s.json() != null ? " and written" : "") + "; "
+                    + TrainCommand.divergenceAdvice(failed), 0, 0, Double.NaN);
         }
         return 0;
     }

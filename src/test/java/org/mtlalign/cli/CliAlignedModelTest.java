@@ -210,6 +210,43 @@ class CliAlignedModelTest {
     }
 
     /**
+     * A diverged alignment phase (it runs at --lr x --align-lr-factor) points to the factor: a
+     * smaller --lr, which every message used to suggest, would change the MTL model too. The
+     * per-run warning's parentheses close ('its best epoch was 0)', not 'was (0);').
+     */
+    @Test
+    void aDivergedAlignmentPhasePointsToItsFactor() throws Exception {
+        Random rnd = new Random(11);
+        String[] specs = new String[2];
+        for (int t = 0; t < 2; t++) {
+            int m = 60;
+            int d = 4;
+            float[] x = new float[m * d];
+            float[] y = new float[m];
+            for (int i = 0; i < m * d; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            for (int i = 0; i < m; i++) {
+                y[i] = x[i * d] - x[i * d + 1 + t] + 0.1f * (float) rnd.nextGaussian();
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "t" + t, "t" + t, x, m, d, y);
+        }
+        for (String seeds : new String[] {"1", "2"}) {
+            CliTestSupport.Run run = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--epochs", "3",
+                    "--no-stl", "--reweight", "none", "--optimizer", "sgd", "--lr", "0.01", "--align-lr-factor",
+                    "1e7", "--seeds", seeds);
+            assertEquals(3, run.code(), run.all());
+            assertTrue(run.err().contains("MTL+align diverged (see the warnings above)") && run.err().contains(
+                    "try a smaller --align-lr-factor (the alignment phase runs at --lr times it)"), run.all());
+            assertFalse(run.all().contains("try a smaller --lr"), run.all());
+            if (seeds.equals("1")) {
+                assertTrue(run.out().matches("(?s).*warning: MTL\\+align: training diverged at epoch \\d+.*its model "
+                        + "is not used \\(its best epoch was \\d+\\); try a smaller --align-lr-factor.*"), run.out());
+            }
+        }
+    }
+
+    /**
      * --seeds N says in which seeds the alignment phase kept the MTL model (best epoch 0): there
      * align - MTL is 0 by construction. A learning-rate factor of 1e-30 moves no parameter, so
      * no epoch can improve; the default run's note must match its own per-seed trainings.
