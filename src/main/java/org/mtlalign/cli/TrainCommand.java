@@ -212,13 +212,16 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UserInputException("--out-aligned " + outAligned + ": is also where the MTL model is saved ("
                         + (out != null ? "--out" : "--resume") + "); give the aligned model its own folder");
             }
-            if (m != null && (a.startsWith(m) || m.startsWith(a))) {
-                // Either save would find the other model in its folder: the aligned save, last,
-                // refused after the whole run (a folder that is not empty and holds no model), or
-                // the MTL folder could no longer be replaced by a later --out.
-                throw new UserInputException("--out-aligned " + outAligned + " and " + (out != null ? "--out " : "--resume ")
-                        + saveTo + ": one folder is inside the other, and each save replaces its whole folder; give "
-                        + "the two models folders side by side");
+            for (Path other : new Path[] {out, resume}) {
+                Path n = other == null ? null : other.toAbsolutePath().normalize();
+                if (n != null && !a.equals(n) && (a.startsWith(n) || n.startsWith(a))) {
+                    // Either save would find the other model in its folder: the aligned save, last,
+                    // refused after the whole run (a folder that is not empty and holds no model),
+                    // or the MTL folder could no longer be replaced by a later --out.
+                    throw new UserInputException("--out-aligned " + outAligned + " and " + (other == out ? "--out "
+                            : "--resume ") + other + ": one folder is inside the other, and each save replaces its "
+                            + "whole folder; give the two models folders side by side");
+                }
             }
             ModelIO.checkTarget(outAligned);
             Outputs.checkNotInput(outAligned, "--out-aligned", data.inputs());

@@ -207,6 +207,14 @@ class CliAlignedModelTest {
                 dir.resolve("ma").toString());
         assertEquals(0, ok.code(), ok.all());
         assertTrue(Files.isRegularFile(dir.resolve("ma").resolve(ModelIO.MODEL_JSON)), ok.all());
+        // The resumed model's folder counts too, when --out saves elsewhere.
+        Path resumed = dir.resolve("m");
+        CliTestSupport.Run inResumed = CliTestSupport.run("train", "--resume", resumed.toString(), "--epochs", "1",
+                "--out", dir.resolve("m2").toString(), "--out-aligned", resumed.resolve("al").toString());
+        assertEquals(2, inResumed.code(), inResumed.all());
+        assertTrue(inResumed.err().contains("--resume " + resumed + ": one folder is inside the other"),
+                inResumed.err());
+        assertFalse(Files.exists(resumed.resolve("al")) || Files.exists(dir.resolve("m2")), inResumed.all());
     }
 
     /**
