@@ -33,6 +33,8 @@ public final class ResidentModel {
         final Floats m2;
         /** Set by startGradients: the next write of this step's gradient overwrites. */
         boolean fresh;
+        /** An alignment matrix R_i: weight decay pulls it toward the identity. */
+        boolean alignment;
 
         Param(Tensor t, Resident dev, boolean optimizerState) {
             this.t = t;
@@ -71,6 +73,9 @@ public final class ResidentModel {
                 heads[i] = of.get(model.headWeight(i));
                 headBiases[i] = model.hasBias() ? of.get(model.headBias(i)) : null;
                 alignment[i] = model.alignment(i) == null ? null : of.get(model.alignment(i));
+                if (alignment[i] != null) {
+                    alignment[i].alignment = true;
+                }
                 List<Param> u = new ArrayList<>();
                 for (Tensor t : model.parametersUsedBy(i)) {
                     u.add(of.get(t));
@@ -283,7 +288,7 @@ public final class ResidentModel {
                 settle(p);
                 p.t.steps++;
                 dev.adam(p.value, p.grad, p.m1, p.m2, p.t.size(), lr, beta1, beta2, eps, weightDecay, p.t.steps);
-                if (weightDecay > 0f && isAlignment(p)) {
+                if (weightDecay > 0f && p.alignment) {
                     // The step took lr wd R; giving back lr wd I makes it lr wd (R - I).
                     addToDiagonal(p.value, lr * weightDecay);
                 }
@@ -300,21 +305,12 @@ public final class ResidentModel {
         for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             if (p.t.trainable) {
                 settle(p);
-                if (weightDecay > 0f && isAlignment(p)) {
+                if (weightDecay > 0f && p.alignment) {
                     addToDiagonal(p.grad, -weightDecay);
                 }
                 dev.sgdMomentum(p.value, p.grad, p.m1, p.t.size(), lr, momentum, weightDecay);
             }
         }
-    }
-
-    private boolean isAlignment(Param p) {
-        for (Param a : params.alignment) {
-            if (a == p) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
