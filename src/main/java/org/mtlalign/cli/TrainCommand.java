@@ -212,6 +212,10 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UserInputException("--out-aligned " + outAligned + ": is also where the MTL model is saved ("
                         + (out != null ? "--out" : "--resume") + "); give the aligned model its own folder");
             }
+            if (resume != null && a.equals(resume.toAbsolutePath().normalize())) {
+                throw new UserInputException("--out-aligned " + outAligned + ": is the folder of the model --resume "
+                        + "continues, which the aligned model would replace; give the aligned model its own folder");
+            }
             for (Path other : new Path[] {out, resume}) {
                 Path n = other == null ? null : other.toAbsolutePath().normalize();
                 if (n != null && !a.equals(n) && (a.startsWith(n) || n.startsWith(a))) {
@@ -661,7 +665,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /**
      * "task 'a' (30 rows, d = 300) has" / "tasks 'a', 'b' (30-41 rows, d = 300) have" for the tasks
-     * with fewer training rows than inputs, or null when none has.
+     * with no more training rows than inputs (m_i <= d: X_i R_i B can then fit any training
+     * labels), or null when none has.
      */
     static String fewerRowsThanInputs(List<PreparedTask> tasks) {
         int d = tasks.get(0).dim();
@@ -670,7 +675,7 @@ public final class TrainCommand implements Callable<Integer> {
         int hi = 0;
         for (PreparedTask t : tasks) {
             int m = t.train().length;
-            if (m < d) {
+            if (m <= d) {
                 names.add("'" + t.name() + "'");
                 lo = Math.min(lo, m);
                 hi = Math.max(hi, m);
@@ -1490,7 +1495,7 @@ public final class TrainCommand implements Callable<Integer> {
                 // test MSE rose.
                 String w = "MTL+align trains " + tasks.get(0).dim() + " x " + tasks.get(0).dim() + " = "
                         + (long) tasks.get(0).dim() * tasks.get(0).dim() + " entries of R_i per task, and " + few
-                        + " fewer training rows than inputs, where X_i R_i B can fit any training labels: only early "
+                        + " no more training rows than inputs, where X_i R_i B can fit any training labels: only early "
                         + "stopping on the validation rows holds R_i back, so a gain over MTL may be chosen by noise "
                         + "in those rows (compare several --seeds)";
                 o.println("warning: " + w);

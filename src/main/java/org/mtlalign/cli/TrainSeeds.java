@@ -288,7 +288,7 @@ final class TrainSeeds {
             // As a single-seed run warns (the split sizes are those of every seed).
             int d = s.firstTasks().get(0).dim();
             String w = "MTL+align trains " + d + " x " + d + " = " + (long) d * d + " entries of R_i per task, and "
-                    + few + " fewer training rows than inputs, where X_i R_i B can fit any training labels: only "
+                    + few + " no more training rows than inputs, where X_i R_i B can fit any training labels: only "
                     + "early stopping on the validation rows holds R_i back";
             o.println("warning: " + w);
             s.warnings().keep(w);

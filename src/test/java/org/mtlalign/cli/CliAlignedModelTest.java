@@ -215,6 +215,15 @@ class CliAlignedModelTest {
         assertTrue(inResumed.err().contains("--resume " + resumed + ": one folder is inside the other"),
                 inResumed.err());
         assertFalse(Files.exists(resumed.resolve("al")) || Files.exists(dir.resolve("m2")), inResumed.all());
+        // Nor may the aligned model replace the model being continued (--out saving elsewhere).
+        String before = Files.readString(resumed.resolve("model.json"));
+        CliTestSupport.Run over = CliTestSupport.run("train", "--resume", resumed.toString(), "--epochs", "1",
+                "--out", dir.resolve("m3").toString(), "--out-aligned", resumed.toString());
+        assertEquals(2, over.code(), over.all());
+        assertTrue(over.err().contains("--out-aligned " + resumed + ": is the folder of the model --resume continues"),
+                over.err());
+        assertEquals(before, Files.readString(resumed.resolve("model.json")));
+        assertFalse(Files.exists(dir.resolve("m3")), over.all());
     }
 
     /**
@@ -323,7 +332,7 @@ class CliAlignedModelTest {
         }
         assertTrue(trainRows > 0 && trainRows < d, r.all());
         assertTrue(r.out().contains("warning: MTL+align trains " + d + " x " + d + " = " + (d * d) + " entries of R_i "
-                + "per task, and task 'few' (" + trainRows + " training rows, d = " + d + ") has fewer training rows "
+                + "per task, and task 'few' (" + trainRows + " training rows, d = " + d + ") has no more training rows "
                 + "than inputs"), "seed " + seed + "\n" + r.out());
         // --seeds says it too (each seed splits the same sizes).
         String[] seeds = java.util.Arrays.copyOf(args, args.length + 2);
@@ -332,13 +341,29 @@ class CliAlignedModelTest {
         CliTestSupport.Run rs = CliTestSupport.run(seeds);
         assertEquals(0, rs.code(), "seed " + seed + "\n" + rs.all());
         assertTrue(rs.out().contains("warning: MTL+align trains " + d + " x " + d + " = " + (d * d) + " entries of R_i "
-                + "per task, and task 'few' (" + trainRows + " training rows, d = " + d + ") has fewer training rows "
+                + "per task, and task 'few' (" + trainRows + " training rows, d = " + d + ") has no more training rows "
                 + "than inputs"), "seed " + seed + "\n" + rs.out());
         CliTestSupport.Run none = CliTestSupport.run("train", "--task", CliTestSupport.taskSpec(dir, "big", 2 * d, d),
                 "--task", CliTestSupport.taskSpec(dir, "many", 3 * d, d), "--rank", "1", "--epochs", "3", "--no-stl",
                 "--reweight", "none");
         assertEquals(0, none.code(), none.all());
         assertFalse(none.out().contains("entries of R_i per task"), none.out());
+    }
+
+    /** m_i = d training rows is as bad as fewer (X_i R_i B interpolates them): named; d + 1 is not. */
+    @Test
+    void aTaskWithAsManyTrainingRowsAsInputsIsNamedToo() {
+        int d = 7;
+        Random rnd = new Random(5);
+        java.util.List<org.mtlalign.data.PreparedTask> tasks = new java.util.ArrayList<>();
+        for (int m : new int[] {d + 3, d + 4}) {
+            float[] x = org.mtlalign.analysis.TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = org.mtlalign.analysis.TestData.gaussian(rnd, m, 1.0);
+            int train = m == d + 3 ? d : d + 1;
+            tasks.add(org.mtlalign.analysis.TestData.regression(m == d + 3 ? "edge" : "fine", x, m, d, y, 1,
+                    org.mtlalign.analysis.TestData.range(train), org.mtlalign.analysis.TestData.range(train, m), new int[0]));
+        }
+        assertEquals("task 'edge' (7 training rows, d = 7) has", TrainCommand.fewerRowsThanInputs(tasks));
     }
 
     private static double[][] randomOrthogonal(int d, Random rnd) {
