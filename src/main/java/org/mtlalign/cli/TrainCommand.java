@@ -617,12 +617,36 @@ public final class TrainCommand implements Callable<Integer> {
                 + "fine-tuning variants start from the "
                 + "same function);%nevery training stops early on its validation loss (--patience %d, at most --epochs "
                 + "%d) and keeps its best epoch%n", rep.patience(), rep.epochCap());
+        // A skewed target: the headline metric can read well for a model that predicts the common
+        // class (accuracy 0.9 on 90% of one class), so the column that shows it comes beside it.
+        TransferExperiment.Secondary sec = rep.secondary() != null && rep.secondary().skewed() ? rep.secondary() : null;
         List<List<String>> rows = new ArrayList<>();
-        rows.add(List.of("single-task (target only)", Tables.num(rep.stl()), epochsCell(rep.stlTraining())));
-        rows.add(List.of("frozen B + new head", Tables.num(rep.fineTune()), epochsCell(rep.fineTuneTraining())));
-        rows.add(List.of("frozen B + new head + alignment R", Tables.num(rep.fineTuneAligned()),
-                epochsCell(rep.alignedTraining())));
-        Tables.print(o, List.of("method", rep.metric(), "epochs run (best)"), rows);
+        String[] methods = {"single-task (target only)", "frozen B + new head", "frozen B + new head + alignment R"};
+        double[] values = {rep.stl(), rep.fineTune(), rep.fineTuneAligned()};
+        double[] second = sec == null ? null : new double[] {sec.stl(), sec.fineTune(), sec.fineTuneAligned()};
+        TransferExperiment.Training[] runs = {rep.stlTraining(), rep.fineTuneTraining(), rep.alignedTraining()};
+        for (int i = 0; i < 3; i++) {
+            List<String> row = new ArrayList<>(List.of(methods[i], Tables.num(values[i])));
+            if (sec != null) {
+                row.add(Tables.num(second[i]));
+            }
+            row.add(epochsCell(runs[i]));
+            rows.add(row);
+        }
+        List<String> header = new ArrayList<>(List.of("method", rep.metric()));
+        if (sec != null) {
+            header.add(sec.name().equals("averagePrecision") ? "average precision" : "balanced accuracy");
+        }
+        header.add("epochs run (best)");
+        Tables.print(o, header, rows);
+        if (sec != null) {
+            o.println(sec.name().equals("averagePrecision")
+                    ? String.format(Locale.ROOT, "note: '%s' has %.3g%% positives in its test rows: a random ranking's "
+                            + "average precision is that rate, whatever its AUC", rep.target(), 100 * sec.share())
+                    : String.format(Locale.ROOT, "note: '%s' has %.3g%% of its test rows in one class: always predicting "
+                            + "it scores that accuracy, and a balanced accuracy (the mean of the classes' recalls) of "
+                            + "1/%d", rep.target(), 100 * sec.share(), sec.classes()));
+        }
         TransferExperiment.Training src = rep.sourceTraining();
         o.printf(Locale.ROOT, "B: MTL on the %d source task%s, epochs run (best) %s, best validation loss %s (summed over "
                 + "the sources; %s at the start)%n", rep.sources().size(), rep.sources().size() == 1 ? "" : "s",

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.mtlalign.backend.Backend;
 import org.mtlalign.data.PreparedTask;
+import org.mtlalign.model.Loss;
 import org.mtlalign.model.MtlModel;
 
 /**
@@ -46,10 +47,26 @@ public final class TransferExperiment {
      */
     public record Report(String target, List<String> sources, String metric, double stl, double fineTune,
                          double fineTuneAligned, int epochCap, int patience, Training stlTraining,
-                         Training fineTuneTraining, Training alignedTraining, Training sourceTraining) {
+                         Training fineTuneTraining, Training alignedTraining, Training sourceTraining,
+                         Secondary secondary) {
         /** True when any of the three target-side trainings ran into the epoch cap. */
         public boolean anyHitEpochCap() {
             return stlTraining.hitEpochCap() || fineTuneTraining.hitEpochCap() || alignedTraining.hitEpochCap();
+        }
+    }
+
+    /**
+     * What the target's headline metric can hide when its classes are skewed, per method: a binary
+     * target's average precision ({@code share}: its test rows' positive rate, what a random
+     * ranking scores) or a multi-class target's balanced accuracy ({@code share}: its largest
+     * class's share of the test rows; always predicting it scores 1 / {@code classes}); null for
+     * a regression target.
+     */
+    public record Secondary(String name, double share, int classes, double stl, double fineTune,
+                            double fineTuneAligned) {
+        /** Under 10% positives, or a largest class over half the test rows: the headline metric can mislead. */
+        public boolean skewed() {
+            return name.equals("averagePrecision") ? share > 0 && share < 0.1 : share > 0.5 && classes > 1;
         }
     }
 
@@ -127,6 +144,7 @@ public final class TransferExperiment {
             "fine-tuning a new head (from zero) plus alignment R (from I) on the frozen shared module"};
         Training[] runs = new Training[3];
         double[] metric = new double[3];
+        double[] second = new double[3];
         // Three independent trainings, each seeded from the configuration: in parallel where the
         // backend allows it, with the same results as one after the other.
         TrainConfig tc = backend.concurrency() > 1 ? cfg.train().withProgress(false) : cfg.train();
@@ -134,10 +152,35 @@ public final class TransferExperiment {
             log.accept("transfer: " + what[i]);
             Evaluator ev = new Evaluator(backend);
             runs[i] = train(ev, models[i], one, tc);
-            metric[i] = ev.metrics(models[i], 0, t, testIdx).primary();
+            Metrics mt = ev.metrics(models[i], 0, t, testIdx);
+            metric[i] = mt.primary();
+            second[i] = t.loss() == Loss.LOGISTIC ? mt.averagePrecision() : mt.balancedAccuracy();
         });
         return new Report(t.name(), names, t.loss().metricName(), metric[0], metric[1], metric[2],
-                cfg.train().epochs(), cfg.train().patience(), runs[0], runs[1], runs[2], source);
+                cfg.train().epochs(), cfg.train().patience(), runs[0], runs[1], runs[2], source,
+                secondary(t, second));
+    }
+
+    /** The target's {@link Secondary} metric from each method's value (null for regression). */
+    private static Secondary secondary(PreparedTask t, double[] v) {
+        if (t.loss() == Loss.SQUARED) {
+            return null;
+        }
+        float[] y = t.gatherTarget(t.test());
+        int[] count = new int[t.loss() == Loss.LOGISTIC ? 2 : t.labels().outputs()];
+        for (float c : y) {
+            count[t.loss() == Loss.LOGISTIC ? (c > 0.5f ? 1 : 0) : (int) c]++;
+        }
+        int largest = 0;
+        int present = 0;
+        for (int c : count) {
+            largest = Math.max(largest, c);
+            present += c > 0 ? 1 : 0;
+        }
+        double share = y.length == 0 ? Double.NaN
+                : (t.loss() == Loss.LOGISTIC ? count[1] : largest) / (double) y.length;
+        return new Secondary(t.loss() == Loss.LOGISTIC ? "averagePrecision" : "balancedAccuracy", share, present,
+                v[0], v[1], v[2]);
     }
 
     private Training train(Evaluator ev, MtlModel m, List<PreparedTask> tasks, TrainConfig tc) {

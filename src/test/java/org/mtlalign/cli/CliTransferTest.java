@@ -50,5 +50,46 @@ class CliTransferTest {
         assertTrue(r.out().contains("B: MTL on the 1 source task, epochs run (best) 1 (1) cap"), r.out());
         assertTrue(r.out().contains("frozen B + R can be any d x r module"), r.out());
         assertTrue(r.err().contains("the source model that supplied B ran all 1 epochs"), r.err());
+        // A balanced binary target: the average precision is in the JSON, not in the table.
+        JsonObject sec = t.getAsJsonObject("secondary");
+        assertEquals("averagePrecision", sec.get("name").getAsString());
+        assertTrue(!r.out().contains("average precision"), r.out());
+    }
+
+    /**
+     * A target with most of its test rows in one class gets the balanced accuracy beside its
+     * accuracy (a model that always predicts that class reads well on accuracy alone), the
+     * values of the JSON's transfer.secondary.
+     */
+    @Test
+    void aSkewedTargetShowsItsBalancedAccuracy() throws Exception {
+        int m = 240;
+        int d = 4;
+        java.util.Random rnd = new java.util.Random(17);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = i % 10 < 8 ? 0 : i % 10 < 9 ? 1 : 2;
+        }
+        String target = CliTestSupport.writeTask(dir, "skewed", "skewed", x, m, d, y);
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 150, d, 33);
+        Path json = dir.resolve("s.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task", target,
+                "--rank", "2", "--epochs", "2", "--transfer-target", "skewed", "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        JsonObject sec = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("transfer")
+                .getAsJsonObject("secondary");
+        assertEquals("balancedAccuracy", sec.get("name").getAsString());
+        assertEquals(3, sec.get("classes").getAsInt());
+        assertEquals(0.8, sec.get("share").getAsDouble(), 0.03);
+        assertTrue(r.out().contains("balanced accuracy  epochs run (best)"), r.out());
+        String ft = String.format(java.util.Locale.ROOT, "%.4f", sec.get("fineTune").getAsDouble());
+        assertTrue(r.out().matches("(?s).*\\nfrozen B \\+ new head +[0-9.]+ +" + java.util.regex.Pattern.quote(ft)
+                + " .*"), ft + "\n" + r.out());
+        assertTrue(r.out().contains("of its test rows in one class: always predicting it scores that accuracy, and a "
+                + "balanced accuracy (the mean of the classes' recalls) of 1/3"), r.out());
     }
 }
