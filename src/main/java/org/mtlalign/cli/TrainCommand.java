@@ -1361,8 +1361,8 @@ public final class TrainCommand implements Callable<Integer> {
                 many / Math.max(1, few), small.name(), passes, large.name());
     }
 
-    /** A binary task whose test rows hold fewer positives than this share gets its average precision printed. */
-    static final double RARE_POSITIVES = 0.1;
+    /** See {@link TaskReport#RARE_POSITIVES}. */
+    static final double RARE_POSITIVES = TaskReport.RARE_POSITIVES;
 
     /**
      * For binary tasks whose positive class is rare in the test rows, the average precision of
@@ -1374,7 +1374,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<String> notes = new ArrayList<>();
         for (TaskReport t : res.tasks()) {
             TaskReport.AveragePrecision ap = t.averagePrecision();
-            if (ap != null && ap.positiveRate() > 0 && ap.positiveRate() < RARE_POSITIVES) {
+            if (ap != null && ap.rare()) {
                 rows.add(List.of(t.name(), String.format(Locale.ROOT, "%.3g%%", 100 * ap.positiveRate()),
                         Tables.num(ap.stl()), Tables.num(ap.mtl()), Tables.num(ap.mtlAlign()), Tables.num(ap.mtlReweight())));
             } else if (ap != null && ap.positiveRate() < 1 && ap.positiveRate() > 1 - RARE_POSITIVES && t.classes() != null) {
@@ -1404,7 +1404,7 @@ public final class TrainCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (TaskReport t : res.tasks()) {
             TaskReport.BalancedAccuracy ba = t.balancedAccuracy();
-            if (ba != null && ba.largestClassRate() > 0.5 && ba.classesInTest() > 1) {
+            if (ba != null && ba.skewed()) {
                 rows.add(List.of(t.name(), String.format(Locale.ROOT, "%.3g%%", 100 * ba.largestClassRate()),
                         Integer.toString(ba.classesInTest()), Tables.num(ba.stl()), Tables.num(ba.mtl()),
                         Tables.num(ba.mtlAlign()), Tables.num(ba.mtlReweight())));

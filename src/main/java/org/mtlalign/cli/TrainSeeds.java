@@ -440,8 +440,8 @@ final class TrainSeeds {
             TaskReport rep = first.tasks().get(t);
             TaskReport.AveragePrecision ap = rep.averagePrecision();
             TaskReport.BalancedAccuracy ba = rep.balancedAccuracy();
-            boolean rare = ap != null && ap.positiveRate() > 0 && ap.positiveRate() < TrainCommand.RARE_POSITIVES;
-            boolean skewed = ba != null && ba.largestClassRate() > 0.5 && ba.classesInTest() > 1;
+            boolean rare = ap != null && ap.rare();
+            boolean skewed = ba != null && ba.skewed();
             if (!rare && !skewed) {
                 continue;
             }

@@ -416,36 +416,55 @@ public final class MtlExperiment {
     }
 
     /** What the report adds to a task's headline metric: a binary task's average precision, a multi-class task's balanced accuracy. */
-    private static double secondary(PreparedTask t, Metrics mt) {
+    static double secondary(PreparedTask t, Metrics mt) {
         return t.loss() == Loss.LOGISTIC ? mt.averagePrecision() : t.loss() == Loss.SOFTMAX ? mt.balancedAccuracy()
                 : Double.NaN;
     }
 
-    /** A multi-class task's balanced accuracy per run ({@code ba[run][task]}) with its test rows' class sizes. */
-    private static TaskReport.BalancedAccuracy balancedAccuracy(PreparedTask t, double[][] ba, int i) {
-        float[] y = t.gatherTarget(t.test());
-        int[] count = new int[t.labels().outputs()];
-        for (float v : y) {
-            count[(int) v]++;
+    /**
+     * How many of a classification task's test rows are in each class (a binary task: negative,
+     * positive), for the shares its secondary metric is read against.
+     */
+    static int[] testClassCounts(PreparedTask t) {
+        boolean binary = t.loss() == Loss.LOGISTIC;
+        int[] count = new int[binary ? 2 : t.labels().outputs()];
+        for (float v : t.gatherTarget(t.test())) {
+            count[binary ? (v > 0.5f ? 1 : 0) : (int) v]++;
         }
+        return count;
+    }
+
+    /** The largest of {@code count} over their sum, NaN for none. */
+    static double largestShare(int[] count) {
         int largest = 0;
-        int present = 0;
+        long n = 0;
         for (int c : count) {
             largest = Math.max(largest, c);
-            present += c > 0 ? 1 : 0;
+            n += c;
         }
-        return new TaskReport.BalancedAccuracy(y.length == 0 ? Double.NaN : largest / (double) y.length, present,
-                ba[0][i], ba[1][i], ba[2][i], ba[3][i]);
+        return n == 0 ? Double.NaN : largest / (double) n;
+    }
+
+    /** How many of {@code count} are not zero. */
+    static int present(int[] count) {
+        int p = 0;
+        for (int c : count) {
+            p += c > 0 ? 1 : 0;
+        }
+        return p;
+    }
+
+    /** A multi-class task's balanced accuracy per run ({@code ba[run][task]}) with its test rows' class sizes. */
+    private static TaskReport.BalancedAccuracy balancedAccuracy(PreparedTask t, double[][] ba, int i) {
+        int[] count = testClassCounts(t);
+        return new TaskReport.BalancedAccuracy(largestShare(count), present(count), ba[0][i], ba[1][i], ba[2][i],
+                ba[3][i]);
     }
 
     /** The share of a binary task's test rows in its positive class (NaN without test rows). */
     private static double positiveRate(PreparedTask t) {
-        float[] y = t.gatherTarget(t.test());
-        int pos = 0;
-        for (float v : y) {
-            pos += v > 0.5f ? 1 : 0;
-        }
-        return y.length == 0 ? Double.NaN : pos / (double) y.length;
+        int[] c = testClassCounts(t);
+        return c[0] + c[1] == 0 ? Double.NaN : c[1] / (double) (c[0] + c[1]);
     }
 
     /** Each task's headline metric on its test rows (NaN for a task without test rows). */

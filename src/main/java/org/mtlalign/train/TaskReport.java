@@ -29,6 +29,26 @@ public record TaskReport(String name, String loss, String lossReason, int trainR
      * positiveRate} is the share of positives among them, what a random ranking scores.
      */
     public record AveragePrecision(double positiveRate, double stl, double mtl, double mtlAlign, double mtlReweight) {
+        /** Under {@link #RARE_POSITIVES} positives in the test rows: where ROC AUC can hide many false positives. */
+        public boolean rare() {
+            return rarePositives(positiveRate);
+        }
+    }
+
+    /** A binary task whose test rows hold fewer positives than this share gets its average precision shown. */
+    public static final double RARE_POSITIVES = 0.1;
+
+    /** See {@link AveragePrecision#rare()}. */
+    public static boolean rarePositives(double positiveRate) {
+        return positiveRate > 0 && positiveRate < RARE_POSITIVES;
+    }
+
+    /**
+     * A largest class over half the test rows (and a second class there): always predicting it
+     * scores an accuracy over 0.5, so the balanced accuracy is shown beside.
+     */
+    public static boolean skewedClasses(double largestClassRate, int classesInTest) {
+        return largestClassRate > 0.5 && classesInTest > 1;
     }
 
     /**
@@ -39,5 +59,9 @@ public record TaskReport(String name, String loss, String lossReason, int trainR
      */
     public record BalancedAccuracy(double largestClassRate, int classesInTest, double stl, double mtl, double mtlAlign,
                                    double mtlReweight) {
+        /** See {@link TaskReport#skewedClasses}. */
+        public boolean skewed() {
+            return skewedClasses(largestClassRate, classesInTest);
+        }
     }
 }

@@ -64,9 +64,10 @@ public final class TransferExperiment {
      */
     public record Secondary(String name, double share, int classes, double stl, double fineTune,
                             double fineTuneAligned) {
-        /** Under 10% positives, or a largest class over half the test rows: the headline metric can mislead. */
+        /** Rare positives or a dominant class, by the rules of {@link TaskReport}: the headline metric can mislead. */
         public boolean skewed() {
-            return name.equals("averagePrecision") ? share > 0 && share < 0.1 : share > 0.5 && classes > 1;
+            return name.equals("averagePrecision") ? TaskReport.rarePositives(share)
+                    : TaskReport.skewedClasses(share, classes);
         }
     }
 
@@ -154,7 +155,7 @@ public final class TransferExperiment {
             runs[i] = train(ev, models[i], one, tc);
             Metrics mt = ev.metrics(models[i], 0, t, testIdx);
             metric[i] = mt.primary();
-            second[i] = t.loss() == Loss.LOGISTIC ? mt.averagePrecision() : mt.balancedAccuracy();
+            second[i] = MtlExperiment.secondary(t, mt);
         });
         return new Report(t.name(), names, t.loss().metricName(), metric[0], metric[1], metric[2],
                 cfg.train().epochs(), cfg.train().patience(), runs[0], runs[1], runs[2], source,
@@ -166,20 +167,11 @@ public final class TransferExperiment {
         if (t.loss() == Loss.SQUARED) {
             return null;
         }
-        float[] y = t.gatherTarget(t.test());
-        int[] count = new int[t.loss() == Loss.LOGISTIC ? 2 : t.labels().outputs()];
-        for (float c : y) {
-            count[t.loss() == Loss.LOGISTIC ? (c > 0.5f ? 1 : 0) : (int) c]++;
-        }
-        int largest = 0;
-        int present = 0;
-        for (int c : count) {
-            largest = Math.max(largest, c);
-            present += c > 0 ? 1 : 0;
-        }
-        double share = y.length == 0 ? Double.NaN
-                : (t.loss() == Loss.LOGISTIC ? count[1] : largest) / (double) y.length;
-        return new Secondary(t.loss() == Loss.LOGISTIC ? "averagePrecision" : "balancedAccuracy", share, present,
+        boolean binary = t.loss() == Loss.LOGISTIC;
+        int[] count = MtlExperiment.testClassCounts(t);
+        int n = Arrays.stream(count).sum();
+        double share = binary ? (n == 0 ? Double.NaN : count[1] / (double) n) : MtlExperiment.largestShare(count);
+        return new Secondary(binary ? "averagePrecision" : "balancedAccuracy", share, MtlExperiment.present(count),
                 v[0], v[1], v[2]);
     }
 

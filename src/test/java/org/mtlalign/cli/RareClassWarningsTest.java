@@ -148,21 +148,9 @@ class RareClassWarningsTest {
      */
     @Test
     void anImbalancedMultiClassTaskGetsItsBalancedAccuracyPrinted(@TempDir Path dir) throws Exception {
-        int m = 300;
-        int d = 3;
-        Random rnd = new Random(11);
-        float[] x = new float[m * d];
-        float[] skewed = new float[m];
-        float[] even = new float[m];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < d; j++) {
-                x[i * d + j] = (float) rnd.nextGaussian();
-            }
-            skewed[i] = i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2;
-            even[i] = i % 3;
-        }
-        String a = CliTestSupport.writeTask(dir, "skewed", "skewed", x, m, d, skewed);
-        String b = CliTestSupport.writeTask(dir, "even", "even", x, m, d, even);
+        String[] ab = skewedAndEven(dir, 11, false);
+        String a = ab[0];
+        String b = ab[1];
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--epochs", "2", "--rank", "1",
                 "--no-stl", "--align", "none", "--reweight", "none");
         assertEquals(0, r.code(), r.all());
@@ -178,21 +166,9 @@ class RareClassWarningsTest {
      */
     @Test
     void seedsSummariseTheBalancedAccuracyOfASkewedTask(@TempDir Path dir) throws Exception {
-        int m = 300;
-        int d = 3;
-        Random rnd = new Random(13);
-        float[] x = new float[m * d];
-        float[] skewed = new float[m];
-        float[] even = new float[m];
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < d; j++) {
-                x[i * d + j] = (float) rnd.nextGaussian();
-            }
-            skewed[i] = x[i * d] < 0.5 ? 0 : x[i * d] < 1.2 ? 1 : 2;
-            even[i] = i % 3;
-        }
-        String a = CliTestSupport.writeTask(dir, "skewed", "skewed", x, m, d, skewed);
-        String b = CliTestSupport.writeTask(dir, "even", "even", x, m, d, even);
+        String[] ab = skewedAndEven(dir, 13, true);
+        String a = ab[0];
+        String b = ab[1];
         Path json = dir.resolve("s.json");
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--epochs", "3", "--rank", "2",
                 "--no-stl", "--align", "none", "--reweight", "none", "--seeds", "2", "--json", json.toString());
@@ -209,5 +185,28 @@ class RareClassWarningsTest {
         assertTrue(r.out().matches("(?s).*\\nskewed +balanced accuracy +- +" + java.util.regex.Pattern.quote(mean)
                 + " " + java.util.regex.Pattern.quote(SweepCommand.PM) + " [01]\\.\\d{4} +- +-\\n.*"), mean + "\n" + r.out());
         assertFalse(r.out().matches("(?s).*\\neven +balanced accuracy.*"), r.out());
+    }
+
+    /**
+     * Two 3-class tasks of 300 rows on the same Gaussian inputs (d = 3): 'skewed', with its
+     * largest class about 70% of the rows (by row number, or by the first input when
+     * {@code byInput}), and 'even', a third each. Returns their --task specs.
+     */
+    private static String[] skewedAndEven(Path dir, long seed, boolean byInput) throws Exception {
+        int m = 300;
+        int d = 3;
+        Random rnd = new Random(seed);
+        float[] x = new float[m * d];
+        float[] skewed = new float[m];
+        float[] even = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            skewed[i] = byInput ? (x[i * d] < 0.5 ? 0 : x[i * d] < 1.2 ? 1 : 2) : (i % 10 < 7 ? 0 : i % 10 < 9 ? 1 : 2);
+            even[i] = i % 3;
+        }
+        return new String[] {CliTestSupport.writeTask(dir, "skewed", "skewed", x, m, d, skewed),
+            CliTestSupport.writeTask(dir, "even", "even", x, m, d, even)};
     }
 }
