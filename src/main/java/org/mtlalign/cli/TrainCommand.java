@@ -1184,15 +1184,6 @@ public final class TrainCommand implements Callable<Integer> {
     /** Fewer test rows of a binary task's rarer class than this make its AUC noisy enough to warn. */
     static final int FEW_OF_A_CLASS = 10;
 
-    /** A binary task's rows of class 0 and class 1 among {@code rows}. */
-    private static int[] binaryCounts(PreparedTask t, int[] rows) {
-        int[] c = new int[2];
-        for (float v : t.gatherTarget(rows)) {
-            c[v > 0.5f ? 1 : 0]++;
-        }
-        return c;
-    }
-
     /** "3 of its 20 test rows", "1 of its 20 test rows", or "its only test row" (k = n = 1). */
     static String ofItsTestRows(int k, int n) {
         return k == 1 && n == 1 ? "its only test row" : k + " of its " + testRows(n);
@@ -1217,7 +1208,7 @@ public final class TrainCommand implements Callable<Integer> {
                 w.add("task '" + t.name() + "' has no validation rows, so early stopping and its 'best val loss' "
                         + "use its training loss (which rewards overfitting); raise --val or give more rows");
             } else if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
-                int[] c = binaryCounts(t, t.validation());
+                int[] c = MtlExperiment.classCounts(t, t.validation());
                 if (c[0] == 0 || c[1] == 0) {
                     int v = t.validation().length;
                     w.add("task '" + t.name() + "': its " + v + (v == 1 ? " validation row holds" : " validation rows hold")
@@ -1245,7 +1236,7 @@ public final class TrainCommand implements Callable<Integer> {
                                 + " sharing its inputs and split" : ""));
             }
             if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
-                int[] c = binaryCounts(t, t.test());
+                int[] c = MtlExperiment.classCounts(t, t.test());
                 if (c[0] == 0 || c[1] == 0) {
                     w.add("task '" + t.name() + "': its " + testRows(n) + (n == 1 ? " holds" : " hold")
                             + " one class only, so AUC is undefined "

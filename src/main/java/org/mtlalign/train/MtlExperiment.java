@@ -422,16 +422,21 @@ public final class MtlExperiment {
     }
 
     /**
-     * How many of a classification task's test rows are in each class (a binary task: negative,
-     * positive), for the shares its secondary metric is read against.
+     * How many of a classification task's {@code rows} are in each class (a binary task:
+     * negative, positive).
      */
-    static int[] testClassCounts(PreparedTask t) {
+    public static int[] classCounts(PreparedTask t, int[] rows) {
         boolean binary = t.loss() == Loss.LOGISTIC;
         int[] count = new int[binary ? 2 : t.labels().outputs()];
-        for (float v : t.gatherTarget(t.test())) {
+        for (float v : t.gatherTarget(rows)) {
             count[binary ? (v > 0.5f ? 1 : 0) : (int) v]++;
         }
         return count;
+    }
+
+    /** {@link #classCounts} of the test rows, which the secondary metrics' shares are read against. */
+    static int[] testClassCounts(PreparedTask t) {
+        return classCounts(t, t.test());
     }
 
     /** The largest of {@code count} over their sum, NaN for none. */
