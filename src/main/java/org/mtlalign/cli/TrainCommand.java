@@ -395,6 +395,9 @@ public final class TrainCommand implements Callable<Integer> {
         int[] epochsRun = {0};
         // Epochs done in the last checkpoint written, for the message if the run is interrupted.
         java.util.concurrent.atomic.AtomicReference<String> onDisk = new java.util.concurrent.atomic.AtomicReference<>();
+        // The save in progress: its description and model.json's time before it. A run stopped
+        // after the save's rename but before onDisk was set said "nothing new was saved".
+        java.util.concurrent.atomic.AtomicReference<Object[]> saving = new java.util.concurrent.atomic.AtomicReference<>();
         if (saveTo != null) {
             JsonObject m = meta;
             int before = epochsBefore;
@@ -410,9 +413,11 @@ public final class TrainCommand implements Callable<Integer> {
                 lastSave[0] = now;
                 m.addProperty("epochs_done", before + epoch);
                 m.addProperty("status", "checkpoint");
+                String what = "the MTL model's checkpoint after " + (before + epoch) + " epoch"
+                        + (before + epoch == 1 ? "" : "s") + ": continue it with mtl train --resume " + saveTo;
+                saving.set(new Object[] {what, modelTime(saveTo)});
                 ModelIO.save(saveTo, model, prep, m);
-                onDisk.set("the MTL model's checkpoint after " + (before + epoch) + " epoch" + (before + epoch == 1 ? "" : "s")
-                        + ": continue it with mtl train --resume " + saveTo);
+                onDisk.set(what);
             });
         }
         if (saveTo != null) {
@@ -422,16 +427,22 @@ public final class TrainCommand implements Callable<Integer> {
             exp.onMtlTrained(model -> {
                 meta.addProperty("epochs_done", before + epochsRun[0]);
                 meta.addProperty("status", "trained (the other methods were still running)");
-                ModelIO.save(saveTo, model, prep, meta);
-                onDisk.set("the trained MTL model (" + (before + epochsRun[0]) + " epochs; the other methods had not "
+                String what = "the trained MTL model (" + (before + epochsRun[0]) + " epochs; the other methods had not "
                         + "finished): mtl predict --model " + saveTo + " applies it, mtl train --resume " + saveTo
-                        + " trains it further");
+                        + " trains it further";
+                saving.set(new Object[] {what, modelTime(saveTo)});
+                ModelIO.save(saveTo, model, prep, meta);
+                onDisk.set(what);
             });
         }
         // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
         boolean hadModel = saveTo != null && Files.isRegularFile(saveTo.resolve(ModelIO.MODEL_JSON));
         Thread interrupted = saveTo == null ? null : new Thread(() -> {
             String what = onDisk.get();
+            Object[] last = saving.get();
+            if (last != null && !java.util.Objects.equals(last[1], modelTime(saveTo))) {
+                what = (String) last[0];  // that save's rename landed
+            }
             e.println();
             e.println(what != null ? "mtl: interrupted; " + saveTo + " holds " + what
                     : "mtl: interrupted before the first checkpoint; nothing new was saved to " + saveTo
@@ -584,6 +595,15 @@ public final class TrainCommand implements Callable<Integer> {
             Runtime.getRuntime().removeShutdownHook(note);
         } catch (IllegalStateException shuttingDown) {
             // The note is running or about to: it says what is on disk.
+        }
+    }
+
+    /** model.json's modification time in DIR, null when there is none. */
+    private static java.nio.file.attribute.FileTime modelTime(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir.resolve(ModelIO.MODEL_JSON));
+        } catch (java.io.IOException none) {
+            return null;
         }
     }
 
