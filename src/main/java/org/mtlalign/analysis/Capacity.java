@@ -499,7 +499,6 @@ public final class Capacity {
         return choleskySolve(g, d, shift, xty, c);
     }
 
-    private static final dev.ludovic.netlib.lapack.LAPACK LAPACK = dev.ludovic.netlib.lapack.LAPACK.getInstance();
 
     /**
      * Z (n x c, row-major) solving (S + shift I) Z = B for the symmetric n x n matrix S and the
@@ -519,7 +518,7 @@ public final class Capacity {
         }
         org.netlib.util.intW info = new org.netlib.util.intW(0);
         // Symmetric, so row-major is column-major: the lower triangle either way.
-        LAPACK.dpotrf("L", n, a, 0, n, info);
+        org.mtlalign.backend.cpu.Lapack.call(org.mtlalign.backend.cpu.Lapack.instance(), l -> l.dpotrf("L", n, a, 0, n, info));
         if (info.val != 0) {
             return null;
         }
@@ -529,7 +528,7 @@ public final class Capacity {
                 b[r + o * n] = rhs[r * c + o];
             }
         }
-        LAPACK.dpotrs("L", n, c, a, 0, n, b, 0, n, info);
+        org.mtlalign.backend.cpu.Lapack.call(org.mtlalign.backend.cpu.Lapack.instance(), l -> l.dpotrs("L", n, c, a, 0, n, b, 0, n, info));
         if (info.val != 0) {
             return null;
         }

@@ -43,7 +43,7 @@ public final class CpuBackend implements Backend {
     private static final long GRAM_PARTIALS_MAX_FLOATS = 16L << 20;
 
     private final BLAS blas = BLAS.getInstance();
-    private final LAPACK lapack = LAPACK.getInstance();
+    private final LAPACK lapack;
     private final int workers;
     private volatile ForkJoinPool pool;
 
@@ -54,10 +54,16 @@ public final class CpuBackend implements Backend {
 
     /** With {@code workers} threads for independent work (1: all on the calling thread). */
     public CpuBackend(int workers) {
+        this(workers, Lapack.instance());
+    }
+
+    /** With a given LAPACK, so tests can run the Java one where the native one loads. */
+    CpuBackend(int workers, LAPACK lapack) {
         if (workers < 1 || workers > MAX_WORKERS) {
             throw new IllegalArgumentException("workers must be in 1.." + MAX_WORKERS + ", got " + workers);
         }
         this.workers = workers;
+        this.lapack = lapack;
     }
 
     /**
@@ -492,8 +498,8 @@ public final class CpuBackend implements Backend {
         int[] iwork = new int[8 * p];
         intW info = new intW(0);
         float[] query = new float[1];
-        lapack.sgesdd("S", rows, cols, work1, 0, rows, s, 0, w, 0, rows, tall ? v : u, 0, p,
-                query, 0, -1, iwork, 0, info);
+        Lapack.call(lapack, l -> l.sgesdd("S", rows, cols, work1, 0, rows, s, 0, w, 0, rows, tall ? v : u, 0, p,
+                query, 0, -1, iwork, 0, info));
         float[] work = new float[Math.max(1, (int) query[0])];
         for (int b = from; b < to; b++) {
             int aOff = b * m * n;
@@ -509,8 +515,10 @@ public final class CpuBackend implements Backend {
                 System.arraycopy(a, aOff, work1, 0, m * n);
             }
             info.val = 0;
-            lapack.sgesdd("S", rows, cols, work1, 0, rows, s, b * p, w, 0, rows,
-                    tall ? v : u, tall ? vOff : uOff, p, work, 0, work.length, iwork, 0, info);
+            int sOff = b * p;
+            int factorOff = tall ? vOff : uOff;
+            Lapack.call(lapack, l -> l.sgesdd("S", rows, cols, work1, 0, rows, s, sOff, w, 0, rows,
+                    tall ? v : u, factorOff, p, work, 0, work.length, iwork, 0, info));
             if (info.val != 0) {
                 throw new ArithmeticException("sgesdd failed on matrix " + b + " (info=" + info.val + ")");
             }
@@ -570,10 +578,10 @@ public final class CpuBackend implements Backend {
         double[] q = new double[1];
         int[] iq = new int[1];
         // Row-major upper triangle = column-major lower triangle.
-        lapack.dsyevd("V", "L", n, z, 0, n, wd, 0, q, 0, -1, iq, 0, -1, info);
+        Lapack.call(lapack, l -> l.dsyevd("V", "L", n, z, 0, n, wd, 0, q, 0, -1, iq, 0, -1, info));
         double[] work = new double[Math.max(1, (int) q[0])];
         int[] iwork = new int[Math.max(1, iq[0])];
-        lapack.dsyevd("V", "L", n, z, 0, n, wd, 0, work, 0, work.length, iwork, 0, iwork.length, info);
+        Lapack.call(lapack, l -> l.dsyevd("V", "L", n, z, 0, n, wd, 0, work, 0, work.length, iwork, 0, iwork.length, info));
         if (info.val != 0) {
             throw new ArithmeticException("dsyevd failed (info=" + info.val + ")");
         }
