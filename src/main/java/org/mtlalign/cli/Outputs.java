@@ -142,6 +142,18 @@ final class Outputs {
         return sum;
     }
 
+    /**
+     * ISO 8601 in UTC with microseconds and an explicit offset, 2026-11-30T21:30:31.975201+00:00:
+     * Python's datetime.fromisoformat reads it from 3.7 on (Instant's own form, a Z and up to nine
+     * fraction digits, only from 3.11), as do pandas and JavaScript's Date.
+     */
+    static String created(Instant t) {
+        return CREATED.format(t.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+    }
+
+    private static final java.time.format.DateTimeFormatter CREATED = java.time.format.DateTimeFormatter
+            .ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'+00:00'", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+
     /** Version, backend, runtime, time and peak heap of a result. */
     static JsonObject provenance(Backend backend, String[] commandLine) {
         JsonObject p = new JsonObject();
@@ -151,7 +163,7 @@ final class Outputs {
         p.addProperty("backend_detail", backend.description());
         p.addProperty("java", Runtime.version().toString());
         p.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        p.addProperty("created", Instant.now().toString());
+        p.addProperty("created", created(Instant.now()));
         p.addProperty("peak_heap_mib", Math.round(peakHeapBytes() / 1048576.0 * 10) / 10.0);
         p.addProperty("max_heap_mib", Math.round(Runtime.getRuntime().maxMemory() / 1048576.0 * 10) / 10.0);
         if (commandLine != null) {

@@ -456,6 +456,12 @@ class CliRunTest {
         int best = mtlTraining.get("bestEpoch").getAsInt();
         assertTrue(epochs >= 1 && epochs <= 15 && best >= 0 && best <= epochs, mtlTraining.toString());
         assertEquals("cpu", j.getAsJsonObject("provenance").get("backend").getAsString());
+        // Python 3.7-3.10's fromisoformat reads exactly this shape (no Z, 6 fraction digits)
+        String created = j.getAsJsonObject("provenance").get("created").getAsString();
+        assertTrue(created.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}\\+00:00"), created);
+        java.time.Duration age = java.time.Duration.between(java.time.OffsetDateTime.parse(created).toInstant(),
+                java.time.Instant.now());
+        assertTrue(!age.isNegative() && age.toMinutes() < 30, created + " is not the time of the run");
         double peak = j.getAsJsonObject("provenance").get("peak_heap_mib").getAsDouble();
         double max = j.getAsJsonObject("provenance").get("max_heap_mib").getAsDouble();
         assertTrue(peak > 0 && peak <= max + 1, "peak heap " + peak + " MiB, max " + max + " MiB");
