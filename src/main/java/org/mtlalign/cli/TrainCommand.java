@@ -368,7 +368,8 @@ public final class TrainCommand implements Callable<Integer> {
                         + totalEpochs(epochsBefore, cfg) + " epochs) so the comparison is like for like");
             }
         }
-        MtlExperiment exp = new MtlExperiment(backend, cfg).alignLearningRateFactor(opts.alignLrFactor)
+        MtlExperiment exp = new MtlExperiment(backend, cfg)
+                .alignLearningRateFactor(opts.alignLrFactor(tasks.get(0).dim()))
                 .capacity(suggestion).log(progressLog(e, cfg));
         if (resumed != null && epochsBefore > 0) {
             exp.scratchEpochs(totalEpochs(epochsBefore, cfg));
@@ -497,7 +498,8 @@ public final class TrainCommand implements Callable<Integer> {
             throw ex;
         }
         try {
-            printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0, opts.alignLrFactor);
+            printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0,
+                    opts.alignLrFactor(tasks.get(0).dim()));
             if (saveTo != null) {
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "complete");
@@ -574,9 +576,10 @@ public final class TrainCommand implements Callable<Integer> {
         meta.addProperty("epochs_done", mtlEpochs);
         JsonObject al = new JsonObject();
         al.addProperty("mode", cfg.alignMode().cliName());
-        al.addProperty("lr_factor", opts.alignLrFactor);
+        float factor = opts.alignLrFactor(prep.tasks().get(0).dim());
+        al.addProperty("lr_factor", factor);
         // As MtlExperiment.align computes it (float times float).
-        al.addProperty("learning_rate", cfg.train().learningRate() * opts.alignLrFactor);
+        al.addProperty("learning_rate", cfg.train().learningRate() * factor);
         al.addProperty("epochs_run", at.epochsRun());
         al.addProperty("best_epoch", at.bestEpoch());
         al.addProperty("best_validation_loss", at.bestValidationLoss());
@@ -1012,7 +1015,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         c.add("label_noise", noise);
-        c.addProperty("align_lr_factor", opts.alignLrFactor);
+        c.addProperty("align_lr_factor", opts.alignLrFactor(tasks.get(0).dim()));
         if (cfg.reweight() != null && tasks.size() > 1) {
             int total = tasks.stream().mapToInt(t -> t.labels().outputs()).sum();
             try {
@@ -1559,7 +1562,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (alignKeptStart) {
             o.println("note: the alignment phase never improved the validation loss, so MTL+align kept the MTL "
-                    + "model (R = I) and its similarities equal those before alignment");
+                    + "model (R = I) and its similarities equal those before alignment; --align-lr-factor sets the "
+                    + "phase's learning rate");
         }
         if (cfg.reweight() != null && res.tasks().size() == 1) {
             o.println("note: MTL+reweight needs at least two tasks (Algorithm 2 weighs the tasks against each "

@@ -16,9 +16,15 @@ public final class TrainOptions extends FitOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     String align;
 
-    @Option(names = "--align-lr-factor", defaultValue = "0.1",
-            description = "Learning rate of the alignment phase relative to --lr (default: ${DEFAULT-VALUE}).")
-    float alignLrFactor;
+    @Option(names = "--align-lr-factor",
+            description = "Learning rate of the alignment phase relative to --lr (default: 0.1, and 0.1 x 64 / d "
+                    + "for inputs of d > 64 dimensions).")
+    Float alignLrFactor;
+
+    /** --align-lr-factor, or its default for inputs of d dimensions. */
+    float alignLrFactor(int d) {
+        return alignLrFactor != null ? alignLrFactor : org.mtlalign.train.MtlExperiment.alignLrFactor(d);
+    }
 
     @Option(names = "--reweight", defaultValue = "normalized", paramLabel = "normalized|paper|none",
             description = "Algorithm 2 weights: normalized (cosine, default) or paper (||theta_i^T U_r||); none skips "

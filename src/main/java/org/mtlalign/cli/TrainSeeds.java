@@ -106,7 +106,8 @@ final class TrainSeeds {
             // Each seed's capacity is of its own training rows (another split, or another draw of
             // a built-in suite), as 'mtl train --seed s' reports it; only the first seed's may be
             // the width suggestion already computed.
-            MtlExperiment exp = new MtlExperiment(s.backend(), cfg).alignLearningRateFactor(s.opts().alignLrFactor)
+            MtlExperiment exp = new MtlExperiment(s.backend(), cfg)
+                    .alignLearningRateFactor(s.opts().alignLrFactor(tasks.get(0).dim()))
                     .capacity(i == 0 ? s.capacity() : null).log(m -> s.log().accept("seed " + seed + ": " + m));
             try {
                 ExperimentResult res = exp.run(tasks, null);
