@@ -742,6 +742,12 @@ public final class TrainCommand implements Callable<Integer> {
         return new java.math.BigDecimal(Float.toString(v)).stripTrailingZeros().toPlainString();
     }
 
+    /** v to four significant digits, without exponent or trailing zeros (0.1 x 64 / 768 is 0.008333). */
+    static String fourDigits(float v) {
+        return new java.math.BigDecimal(Float.toString(v)).round(new java.math.MathContext(4)).stripTrailingZeros()
+                .toPlainString();
+    }
+
     /** "epochs run (best epoch)", marked when the run ran into the epoch cap. */
     static String epochsCell(TransferExperiment.Training t) {
         return t.epochs() + " (" + t.bestEpoch() + ")" + (t.hitEpochCap() ? " cap" : "");
@@ -1516,11 +1522,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (res.trainings().stream().anyMatch(t -> t.run().equals("MTL+align"))) {
             // The phase's own settings, which the table does not show (the JSON's config has the factor).
+            int d = tasks.get(0).dim();
             o.println("note: MTL+align is the MTL model's best epoch trained further from R_i = I ("
                     + cfg.alignMode().cliName() + (cfg.alignMode() == ExperimentConfig.AlignMode.FIXED_B
                             ? ": B fixed, R_i and the heads trained" : ": B, R_i and the heads trained")
-                    + ") at lr " + plain(cfg.train().learningRate() * alignLrFactor) + " (--lr "
-                    + plain(cfg.train().learningRate()) + " x --align-lr-factor " + plain(alignLrFactor)
+                    + ") at lr " + fourDigits(cfg.train().learningRate() * alignLrFactor) + " (--lr "
+                    + plain(cfg.train().learningRate()) + " x --align-lr-factor " + fourDigits(alignLrFactor)
+                    + (d > MtlExperiment.ALIGN_LR_DIM && alignLrFactor == MtlExperiment.alignLrFactor(d)
+                            ? ", its default at d = " + d + ": 0.1 x 64 / d" : "")
                     + "), a fresh optimiser state, and the same early stopping; its epochs are counted from there");
         }
         if (res.similarityAligned() != null) {

@@ -433,7 +433,9 @@ class CliAlignedModelTest {
             double factor = given == null ? want : 0.1;
             assertEquals(factor, al.get("lr_factor").getAsDouble(), 1e-7 * factor, why);
             assertEquals(0.005 * factor, al.get("learning_rate").getAsDouble(), 1e-7 * factor, why);
-            assertTrue(run.out().contains("x --align-lr-factor " + (given == null ? "" : "0.1)")), why);
+            assertTrue(run.out().contains("x --align-lr-factor " + (given == null
+                    ? new java.math.BigDecimal(want).round(new java.math.MathContext(4)).stripTrailingZeros()
+                            .toPlainString() + ", its default at d = " + d + ": 0.1 x 64 / d)" : "0.1)")), why);
         }
     }
 }
