@@ -1,6 +1,7 @@
 package org.mtlalign.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +23,11 @@ class LauncherTest {
 
     /** The launcher in a repo whose jar is up to date, with a stand-in java running {@code javaScript}. */
     private ProcessBuilder launcher(String javaScript) throws Exception {
-        Path repo = dir.resolve("repo");
+        return launcher("repo", javaScript);
+    }
+
+    private ProcessBuilder launcher(String repoName, String javaScript) throws Exception {
+        Path repo = dir.resolve(repoName);
         Files.createDirectories(repo.resolve("target/lib"));
         Path launcher = repo.resolve("mtl");
         Files.copy(Path.of("mtl"), launcher, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -36,8 +42,13 @@ class LauncherTest {
         return pb;
     }
 
+    private static final String PRINT_ARGS = "for a in \"$@\"; do echo \"$a\"; done";
+
     private List<String> javaArgs(String mtlJavaOpts) throws Exception {
-        ProcessBuilder pb = launcher("for a in \"$@\"; do echo \"$a\"; done");
+        return run(launcher(PRINT_ARGS), mtlJavaOpts);
+    }
+
+    private static List<String> run(ProcessBuilder pb, String mtlJavaOpts) throws Exception {
         if (mtlJavaOpts == null) {
             pb.environment().remove("MTL_JAVA_OPTS");
         } else {
@@ -91,5 +102,63 @@ class LauncherTest {
         assertEquals(0, p.exitValue(), out);
         assertEquals(List.of("after-build"), out.lines().toList());
         assertTrue(build.waitFor(60, TimeUnit.SECONDS));
+    }
+
+    /**
+     * Debian keeps ldconfig in /sbin, which a normal user's PATH lacks; the launcher then found no
+     * BLAS and added the Vector API module, whose "WARNING: Using incubator modules" every run
+     * printed beside a native OpenBLAS.
+     */
+    @Test
+    void findsTheNativeBlasWithoutSbinOnThePath() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ldconfig")) && !Files.exists(Path.of("/usr/bin/ldconfig")),
+                "ldconfig in /usr/sbin only, as on Debian");
+        Process probe = new ProcessBuilder("/usr/sbin/ldconfig", "-p").start();
+        String cache = new String(probe.getInputStream().readAllBytes());
+        probe.waitFor();
+        Assumptions.assumeTrue(cache.contains("libblas.so.3"), "needs a native BLAS installed");
+        ProcessBuilder pb = launcher(PRINT_ARGS);
+        pb.environment().put("PATH", dir.resolve("bin") + ":/usr/bin:/bin");
+        List<String> args = run(pb, null);
+        assertFalse(args.contains("--add-modules"), args.toString());
+    }
+
+    /** A checkout whose target/ cannot be written (read-only, another user's) runs its jar in place. */
+    @Test
+    void runsTheJarInPlaceWhenNoSnapshotCanBeMade() throws Exception {
+        ProcessBuilder pb = launcher(PRINT_ARGS);
+        Files.writeString(dir.resolve("repo/target/run"), "a file where the snapshot folder would be");
+        List<String> args = run(pb, null);
+        assertEquals(dir.resolve("repo/target/mtl-align-0.1.0.jar").toString(), args.get(args.indexOf("-jar") + 1), args.toString());
+    }
+
+    /** macOS has BSD's stat, whose -c is an error: the snapshot is named with stat -f there. */
+    @Test
+    void namesTheSnapshotWithBsdStat() throws Exception {
+        ProcessBuilder pb = launcher(PRINT_ARGS);
+        Path stat = dir.resolve("bin/stat");
+        Files.writeString(stat, "#!/bin/sh\n[ \"$1\" = -f ] || { echo 'stat: illegal option -- c' >&2; exit 1; }\n"
+                + "exec /usr/bin/stat -c %Y-%s \"$3\"\n");
+        Files.setPosixFilePermissions(stat, PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<String> args = run(pb, null);
+        String jar = args.get(args.indexOf("-jar") + 1);
+        assertTrue(jar.matches(".*/target/run/mtl-align-0\\.1\\.0-[0-9]+-9\\.jar"), jar);
+    }
+
+    /**
+     * Under LANG=C the JVM decodes file names as ASCII and could not open a jar in a checkout whose
+     * path goes beyond it, saying only "An unexpected error occurred while trying to open file".
+     */
+    @Test
+    void aNonAsciiCheckoutUnderLangCSaysToUseAUtf8Locale() throws Exception {
+        Assumptions.assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")), "the test names a folder beyond ASCII");
+        ProcessBuilder pb = launcher("d\u00e9p\u00f4t", "echo java-ran");
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.startsWith("mtl: ") && out.contains("LC_ALL=C.UTF-8"), out);
     }
 }
