@@ -236,11 +236,6 @@ class Proposition3Test {
         assertTrue(maxAngle(c, TestData.mat(e, D, R)) < 1e-3, "seed=" + seed + ": alpha vs 7 alpha");
     }
 
-    /**
-     * An X with dependent columns has no closed form: dividing by its float32 zero singular value
-     * gave a B of entries near 1e6 pointing into X's null space (X B about 0), returned silently;
-     * it is refused, and so are arrays that do not fit (an ArrayIndexOutOfBoundsException before).
-     */
     /** More columns than rows (no full column rank) failed with an IndexOutOfBoundsException. */
     @Test
     void principalAnglesRefuseMoreColumnsThanRows() {
@@ -255,6 +250,11 @@ class Proposition3Test {
         assertThrows(IllegalArgumentException.class, () -> ss.principalAngles(b, 3, 2, new float[5], 2));
     }
 
+    /**
+     * An X with dependent columns has no closed form: dividing by its float32 zero singular value
+     * gave a B of entries near 1e6 pointing into X's null space (X B about 0), returned silently;
+     * it is refused, and so are arrays that do not fit (an ArrayIndexOutOfBoundsException before).
+     */
     @Test
     void rankDeficientXAndMisfitArraysAreRefused() {
         long seed = TestData.seed();

@@ -22,7 +22,6 @@ public final class TestData {
     private TestData() {
     }
 
-    /** A fresh seed per run (printed by the tests in their failure messages). */
     /** A fresh seed per call, printed by the tests with their failures; -Dmtlalign.test.seed=N replays one. */
     public static long seed() {
         Long fixed = Long.getLong("mtlalign.test.seed");
