@@ -41,12 +41,36 @@ public class FitOptions {
             description = "Early stopping: epochs without validation improvement (default: ${DEFAULT-VALUE}).")
     int patience;
 
-    @Option(names = "--progress", negatable = true, description = "Show a progress bar on long runs (default: when a terminal is attached).")
+    @Option(names = "--progress", negatable = true, description = "Show a progress bar on long runs (default: on a terminal, unless TERM=dumb).")
     Boolean progress;
 
     TrainConfig trainConfig(long seed) {
-        boolean bar = progress != null ? progress : System.console() != null;
+        boolean bar = progress != null ? progress : barByDefault(onTerminal(), System.getenv("TERM"));
         return new TrainConfig(epochs, batch, TrainConfig.Optimizer.parse(optimizer), lr, momentum, weightDecay,
                 TrainConfig.Sampling.parse(sampling), patience, seed, bar);
+    }
+
+    /**
+     * A terminal that cannot redraw a line (TERM=dumb: Emacs' shell, some CI logs) showed the bar's
+     * redraws and the escape that erases it as text, so it gets none unless asked.
+     */
+    static boolean barByDefault(boolean terminal, String term) {
+        return terminal && !"dumb".equals(term);
+    }
+
+    /**
+     * Java 22 to 24 return a console also when the output is redirected, and say which it is with
+     * Console.isTerminal (Java 22+, hence reflection).
+     */
+    private static boolean onTerminal() {
+        java.io.Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
     }
 }

@@ -261,7 +261,7 @@ public final class Trainer {
                     }
                 }
                 if (bar != null) {
-                    bar.setExtraMessage(String.format(" val %.4g", valLoss));
+                    bar.setExtraMessage(String.format(java.util.Locale.ROOT, " val %.4g", valLoss));
                 }
                 if (epoch - bestEpoch > cfg.patience()) {
                     break;

@@ -226,6 +226,34 @@ class CliRunTest {
     }
 
     /**
+     * The bar's validation loss was formatted in the default locale: under a German one it read
+     * "val 0,4172" beside the tables' decimal points.
+     */
+    @Test
+    void theProgressBarWritesADecimalPointInAGermanLocale() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-Duser.language=de",
+                "-Duser.country=DE", "-cp", System.getProperty("java.class.path"), "org.mtlalign.cli.Main", "train",
+                "--progress", "--threads", "1", "--epochs", "60", "--patience", "100", "--rank", "2", "--no-stl",
+                "--align", "none", "--reweight", "none", "--seed", "1", "--backend", "cpu")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("err.txt").toFile()).start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "did not end");
+        String err = Files.readString(dir.resolve("err.txt"));
+        assertEquals(0, p.exitValue(), err);
+        assertTrue(java.util.regex.Pattern.compile("val [0-9]+\\.[0-9]").matcher(err).find(), err);
+        assertFalse(java.util.regex.Pattern.compile("val [0-9]+,[0-9]").matcher(err).find(), err);
+    }
+
+    /** No bar by default off a terminal, nor on one that cannot redraw a line. */
+    @Test
+    void aDumbTerminalGetsNoBarByDefault() {
+        assertTrue(FitOptions.barByDefault(true, "xterm-256color"));
+        assertTrue(FitOptions.barByDefault(true, null));
+        assertFalse(FitOptions.barByDefault(true, "dumb"));
+        assertFalse(FitOptions.barByDefault(false, "xterm"));
+    }
+
+    /**
      * A run with --out stopped from outside (SIGTERM, as Ctrl-C's SIGINT, runs the shutdown hooks)
      * says what its folder holds and how to continue; a run that ends on its own says nothing of it.
      */
