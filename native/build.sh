@@ -28,6 +28,12 @@ if [ -z "$nvcc_bin" ]; then
 fi
 
 mkdir -p "$out" "$reports"
+# nvcc writes its intermediate files to $TMPDIR; one that names no writable folder (a setting
+# carried over from another machine) failed every kernel with "Could not open output file".
+if [ -n "${TMPDIR:-}" ] && ! { [ -d "$TMPDIR" ] && [ -w "$TMPDIR" ]; }; then
+  echo "[native] TMPDIR=$TMPDIR is not a writable folder: nvcc's temporary files go to $reports instead"
+  export TMPDIR="$reports"
+fi
 
 archs=(
   -gencode arch=compute_80,code=sm_80
