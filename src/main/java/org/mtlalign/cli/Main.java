@@ -48,7 +48,7 @@ public final class Main implements Runnable {
     /** Runs the CLI in-process (used by the tests) and returns the exit code. */
     public static int run(PrintStream out, PrintStream err, String... args) {
         CommandLine cl = new CommandLine(new Main());
-        cl.setOut(new PrintWriter(out, true));
+        cl.setOut(new Outputs.StdoutWriter(out));
         cl.setErr(new PrintWriter(err, true));
         // Path options: a name the JVM cannot encode (LANG=C) is said as such, not as a conversion failure.
         cl.registerConverter(java.nio.file.Path.class, v -> {

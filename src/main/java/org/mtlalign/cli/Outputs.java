@@ -39,6 +39,36 @@ final class Outputs {
             "/proc/self/fd/1");
 
     /**
+     * Standard output's writer, which also reaches its bytes: text in the locale's charset turned
+     * a class named 'été' into '?t?' under LANG=C, and CSV on standard output is data, UTF-8 as in
+     * its file.
+     */
+    static final class StdoutWriter extends PrintWriter {
+        private final java.io.OutputStream bytes;
+
+        StdoutWriter(java.io.OutputStream bytes) {
+            super(bytes, true);
+            this.bytes = bytes;
+        }
+    }
+
+    /** Prints {@code text} on {@code w}, as UTF-8 where {@code w} is standard output's writer. */
+    static void printUtf8(PrintWriter w, String text) {
+        w.flush();
+        if (w instanceof StdoutWriter s) {
+            try {
+                s.bytes.write(text.getBytes(StandardCharsets.UTF_8));
+                s.bytes.flush();
+            } catch (IOException e) {
+                // Ignored as PrintWriter ignores it: a reader that stops early (| head) is no error.
+            }
+        } else {
+            w.print(text);
+            w.flush();
+        }
+    }
+
+    /**
      * Writes a command's JSON: to {@code stdout} alone when the target is "-" (so that a script
      * can parse the whole of standard output), else atomically to the file, saying so on {@code msg}.
      */

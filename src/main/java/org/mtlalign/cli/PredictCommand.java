@@ -159,8 +159,7 @@ public final class PredictCommand implements Callable<Integer> {
         String[] columns = columns(h, predictor.classLabels(head));
         String[] predicted = csv ? predictedClasses(h, predictor.classLabels(head), pred, rows) : null;
         if (toStdout) {
-            o.print(csvText(pred, rows, columns, predicted));
-            o.flush();
+            Outputs.printUtf8(o, csvText(pred, rows, columns, predicted));
         } else {
             write(csv, pred, rows, columns, predicted);
         }

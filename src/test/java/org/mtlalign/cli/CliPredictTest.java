@@ -222,6 +222,43 @@ class CliPredictTest {
         assertTrue(p.out().lines().count() == 71, p.out());
     }
 
+    /**
+     * Under LANG=C standard output is ASCII, and --out - wrote a class named 'été' as '?t?' where
+     * the .csv file has it right: the CSV on standard output is UTF-8 too.
+     */
+    @Test
+    void dashWritesUtf8UnderLangC() throws Exception {
+        int m = 80;
+        float[] x = new float[m * 2];
+        StringBuilder y = new StringBuilder("saison\n");
+        Random rnd = new Random(7);
+        for (int i = 0; i < m; i++) {
+            x[2 * i] = (float) rnd.nextGaussian();
+            x[2 * i + 1] = (float) rnd.nextGaussian();
+            y.append(x[2 * i] > 0 ? "\u00e9t\u00e9" : "hiver").append('\n');
+        }
+        Path xf = dir.resolve("X.npy");
+        Npy.write(xf, new int[] {m, 2}, x);
+        Path yf = dir.resolve("y.csv");
+        Files.writeString(yf, y.toString());
+        Path model = dir.resolve("m");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "s=" + xf + ":" + yf, "--rank", "1", "--epochs", "3",
+                "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), "org.mtlalign.cli.Main", "predict", "--model", model.toString(),
+                "--task", "s", "--in", xf.toString(), "--out", "-").redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().remove("LANG");
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("\"p(y = \u00e9t\u00e9)\",\"predicted\"", out.lines().findFirst().orElse(""), out);
+        assertTrue(out.contains(",\"\u00e9t\u00e9\"\n"), out);
+    }
+
     @Test
     void aModelOfATrainingThatDidNotCompleteIsUsedWithAWarning() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 61);
