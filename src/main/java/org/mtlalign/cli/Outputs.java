@@ -17,10 +17,6 @@ final class Outputs {
     }
 
     /**
-     * Fails early (before any work) when {@code file} cannot be an output file: an empty name, a
-     * directory, a path under a file, or a folder in which nothing can be created.
-     */
-    /**
      * Whether a --json target is standard output: "-", or a name of this process's standard output
      * ({@code /dev/stdout}, {@code /dev/fd/1}, {@code /proc/self/fd/1}, the spellings scripts use
      * where a tool has no "-"). The JSON then goes to standard output alone and the tables to
@@ -109,6 +105,10 @@ final class Outputs {
         return b == null ? json : b.toString();
     }
 
+    /**
+     * Fails early (before any work) when {@code file} cannot be an output file: an empty name, a
+     * directory, a path under a file, or a folder in which nothing can be created.
+     */
     static void checkTarget(Path file, String option) {
         if (file.toString().isEmpty()) {
             throw new UserInputException(option + ": empty file name");

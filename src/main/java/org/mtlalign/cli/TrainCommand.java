@@ -1218,7 +1218,6 @@ public final class TrainCommand implements Callable<Integer> {
         return k == 1 && n == 1 ? "its only test row" : k + " of its " + testRows(n);
     }
 
-    /** Splits that make a task's test metric undefined or unreliable, in one line each. */
     /** {@link #splitWarnings(List)} and, unless standardised per task, {@link #crossTaskOverlap}. */
     static List<String> splitWarnings(List<PreparedTask> tasks, Preparation.Config prep) {
         List<String> w = new ArrayList<>(splitWarnings(tasks));
@@ -1229,6 +1228,7 @@ public final class TrainCommand implements Callable<Integer> {
         return w;
     }
 
+    /** Splits that make a task's test metric undefined or unreliable, in one line each. */
     static List<String> splitWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
         List<PreparedTask> checked = new ArrayList<>();

@@ -419,7 +419,6 @@ final class TrainSeeds {
         return w.replaceAll("(?<![\\w.-])[-+]?\\d+(\\.\\d+)?([eE][-+]?\\d+)?(?![\\w-])", "#");
     }
 
-    /** "mean ± sd", with "(n)" when only n of the seeds measured it; "-" when none did. */
     /**
      * The single-seed run's average precision (binary tasks with under 10% positives in their test
      * rows) and balanced accuracy (multi-class tasks whose largest class is over half of them), as
@@ -486,6 +485,7 @@ final class TrainSeeds {
         Tables.print(o, header, rows);
     }
 
+    /** "mean ± sd", with "(n)" when only n of the seeds measured it; "-" when none did. */
     private static String meanSd(double[] v, int seeds) {
         int n = Stats.count(v);
         if (n == 0) {

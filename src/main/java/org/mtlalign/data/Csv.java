@@ -178,7 +178,6 @@ public final class Csv {
         }
     }
 
-    /** Parses the lines; {@code fixedDelim} is the delimiter, or 0 to guess it from the first data line. */
     /**
      * Why the file's first bytes are not CSV text, or null if they may be: decoded as UTF-8, a
      * binary file would only fail later with a column count that makes no sense.
@@ -218,6 +217,7 @@ public final class Csv {
         return "looks binary, not CSV (it has NUL bytes)";
     }
 
+    /** Parses the lines; {@code fixedDelim} is the delimiter, or 0 to guess it from the first data line. */
     private static CsvTable parse(String where, BufferedReader reader, char fixedDelim, boolean labels)
             throws IOException {
         Cells cells = new Cells();
@@ -985,10 +985,6 @@ public final class Csv {
     }
 
     /**
-     * The text of a field: for a quoted one, what is inside the quotes with {@code ""} read as one
-     * quote (text after the closing quote, which RFC 4180 does not allow, is kept as is).
-     */
-    /**
      * A whole number beyond 2^24 was read as {@code v}: notes its exact value (from the text) so
      * that two class ids float32 merges can be refused later. Text that is not an exact integer
      * within the long range (e.g. "1e30") is skipped: no class id is written that way.
@@ -1003,6 +999,10 @@ public final class Csv {
         }
     }
 
+    /**
+     * The text of a field: for a quoted one, what is inside the quotes with {@code ""} read as one
+     * quote (text after the closing quote, which RFC 4180 does not allow, is kept as is).
+     */
     static String unquote(String line, int start, int end) {
         if (start == end || line.charAt(start) != '"') {
             return line.substring(start, end);

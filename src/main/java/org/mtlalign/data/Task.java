@@ -86,10 +86,6 @@ public final class Task {
         this.source = source;
     }
 
-    /**
-     * Builds a task from arrays read from files, checking what users get wrong: ranks, row
-     * counts, empty tasks and NaN/Inf (reported with the file and the first bad index).
-     */
     /** "t.npz" for the arrays t.npz[X] and t.npz[y] of one archive, else "X:y". */
     private static String pairSource(String xSource, String ySource) {
         int bx = xSource.lastIndexOf('[');
@@ -101,6 +97,10 @@ public final class Task {
         return xSource + ":" + ySource;
     }
 
+    /**
+     * Builds a task from arrays read from files, checking what users get wrong: ranks, row
+     * counts, empty tasks and NaN/Inf (reported with the file and the first bad index).
+     */
     public static Task fromArrays(String name, NpyArray xa, String xSource, NpyArray ya, String ySource) {
         if (xa.rank() != 2) {
             throw new UserInputException(xSource + ": X must be 2-D (m x d), got shape " + shape(xa.shape()));

@@ -47,7 +47,6 @@ public final class MtlExperiment {
         this.cfg = cfg;
     }
 
-    /** Progress lines ("training MTL ...") go here. */
     /**
      * The capacity suggestion for these tasks' training rows, if the caller computed it already
      * (mtl train does, to choose r): run() then reuses it instead of computing it again.
@@ -57,6 +56,7 @@ public final class MtlExperiment {
         return this;
     }
 
+    /** Progress lines ("training MTL ...") go here. */
     public MtlExperiment log(Consumer<String> sink) {
         this.log = sink;
         return this;
