@@ -167,8 +167,10 @@ public final class Capacity {
         return out;
     }
 
-    /** [W_1 .. W_k] (d x total): each task's ridge fit on centred data, scaled to unit norm. */
-    /** Task i's inputs and targets come from xs/ys when asked (one task's copy at a time when they are gathered). */
+    /**
+     * [W_1 .. W_k] (d x total): each task's ridge fit on centred data, scaled to unit norm. Task
+     * i's inputs and targets come from xs/ys when asked (one task's copy at a time when they are gathered).
+     */
     private float[] normalisedFits(int k, java.util.function.IntFunction<float[]> xs, int[] rows, int d,
                                    java.util.function.IntFunction<float[]> ys, int[] cols, int total, double lambda) {
         float[] g = new float[d * d];
