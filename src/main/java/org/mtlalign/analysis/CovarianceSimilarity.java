@@ -147,7 +147,9 @@ public final class CovarianceSimilarity {
 
     /**
      * Factors of tasks with inputs xs[i] (rows[i] x d, exactly that many values), computed in
-     * parallel where the backend allows.
+     * parallel where the backend allows. An array given for several tasks (tasks of a shared X
+     * with the same training rows: {@link org.mtlalign.data.TrainingRows}) is factored once and
+     * its factor given to each: the same bits as factoring it again, at 1/k of the work.
      */
     public Factor[] factors(float[][] xs, int[] rows, int d) {
         if (rows.length != xs.length) {
@@ -162,9 +164,29 @@ public final class CovarianceSimilarity {
                         + " rows of d = " + d);
             }
         }
+        int[] owner = owners(xs);
+        int[] distinct = java.util.stream.IntStream.range(0, xs.length).filter(i -> owner[i] == i).toArray();
         Factor[] f = new Factor[xs.length];
-        backend.forEachIndependent(xs.length, i -> f[i] = factor(xs[i], rows[i], d));
+        backend.forEachIndependent(distinct.length, q -> f[distinct[q]] = factor(xs[distinct[q]], rows[distinct[q]], d));
+        for (int i = 0; i < xs.length; i++) {
+            f[i] = f[owner[i]];
+        }
         return f;
+    }
+
+    /** Per item, the index of the first item that is the same object (itself when none before it is). */
+    static int[] owners(Object[] items) {
+        int[] owner = new int[items.length];
+        for (int i = 0; i < items.length; i++) {
+            owner[i] = i;
+            for (int j = 0; j < i; j++) {
+                if (items[j] == items[i]) {
+                    owner[i] = j;
+                    break;
+                }
+            }
+        }
+        return owner;
     }
 
     /** The k x k matrix of scores for tasks with inputs xs[i] (rows[i] x d). */
@@ -294,10 +316,20 @@ public final class CovarianceSimilarity {
         return Math.min(512L << 20, Runtime.getRuntime().maxMemory() / 4);
     }
 
-    /** cov[tasks[t]] = M M^T (d x d) for t in [from, to), in parallel where the backend allows. */
+    /**
+     * cov[tasks[t]] = M M^T (d x d) for t in [from, to), in parallel where the backend allows; a
+     * factor shared by several of these tasks (see {@link #factors}) is multiplied out once.
+     */
     private void formCovariances(Factor[] f, int[] tasks, int from, int to, float[][] cov) {
-        backend.forEachIndependent(to - from, q -> {
-            Factor x = f[tasks[from + q]];
+        Factor[] here = new Factor[to - from];
+        for (int q = 0; q < here.length; q++) {
+            here[q] = f[tasks[from + q]];
+        }
+        int[] owner = owners(here);
+        int[] distinct = java.util.stream.IntStream.range(0, here.length).filter(q -> owner[q] == q).toArray();
+        backend.forEachIndependent(distinct.length, n -> {
+            int q = distinct[n];
+            Factor x = here[q];
             int d = x.d();
             int r = x.rank();
             float[] mt = new float[r * d]; // M^T (rank x d): gram forms (M^T)^T M^T = M M^T
@@ -310,6 +342,9 @@ public final class CovarianceSimilarity {
             backend.gram(mt, r, d, false, out);
             cov[tasks[from + q]] = out;
         });
+        for (int q = 0; q < here.length; q++) {
+            cov[tasks[from + q]] = cov[tasks[from + owner[q]]];
+        }
     }
 
     /** {@link #score} as sqrt(trace(C_a C_b)) / (||M_a||_F ||M_b||_F), C symmetric, summed in float64. */

@@ -16,6 +16,7 @@ final class TaskArrays {
                     + " targets and " + cols.length + " column counts (d = " + d + "); need the same number (>= 1) of "
                     + "each and d >= 1");
         }
+        int[] owner = CovarianceSimilarity.owners(xs);
         for (int i = 0; i < k; i++) {
             // Exactly: with "at least", a row count copied from a smaller task (rows = {m0, m0, m0}
             // for tasks of m0, m1, m2 rows) silently used the first m0 rows of the others.
@@ -24,7 +25,8 @@ final class TaskArrays {
                         + ys[i].length + " target values for " + rows[i] + " rows, d = " + d + ", " + cols[i]
                         + " target column(s)");
             }
-            if (finiteInputs) {
+            if (finiteInputs && owner[i] == i) {
+                // An array shared by several tasks (a shared X: TrainingRows) is checked once.
                 org.mtlalign.backend.cpu.CpuBackend.requireFinite(who + ": inputs of task " + i, xs[i], (long) rows[i] * d);
             }
             org.mtlalign.backend.cpu.CpuBackend.requireFinite(who + ": targets of task " + i, ys[i],

@@ -5,7 +5,10 @@ import java.util.List;
 /**
  * The training rows of k prepared tasks as dense arrays, the form the analyses take:
  * xs[i] (rows[i] x d), ys[i] (rows[i] x cols[i], one-hot for classes; see
- * {@link PreparedTask#labelMatrix}).
+ * {@link PreparedTask#labelMatrix}). Tasks with one X array and the same training rows (a shared X
+ * without missing labels) share one gathered copy, xs[i] == xs[j], which the analyses then
+ * factor once ({@link org.mtlalign.analysis.CovarianceSimilarity#factors}): k copies of a large X
+ * were k times its memory and k identical covariances. The arrays are read, never written.
  */
 public record TrainingRows(float[][] xs, float[][] ys, int[] rows, int[] cols, int dim) {
 
@@ -20,7 +23,16 @@ public record TrainingRows(float[][] xs, float[][] ys, int[] rows, int[] cols, i
         int[] cols = new int[k];
         for (int i = 0; i < k; i++) {
             PreparedTask t = tasks.get(i);
-            xs[i] = t.gatherX(t.train());
+            xs[i] = null;
+            for (int j = 0; j < i && xs[i] == null; j++) {
+                PreparedTask u = tasks.get(j);
+                if (u.x() == t.x() && java.util.Arrays.equals(u.train(), t.train())) {
+                    xs[i] = xs[j];
+                }
+            }
+            if (xs[i] == null) {
+                xs[i] = t.gatherX(t.train());
+            }
             ys[i] = t.labelMatrix(t.train());
             rows[i] = t.train().length;
             cols[i] = t.labels().outputs();

@@ -155,14 +155,30 @@ public final class PairwiseTransfer {
         CovarianceSimilarity.Factor[] factors = new CovarianceSimilarity.Factor[k];
         MtlExperiment exp = new MtlExperiment(backend, cfg);
         Object lock = new Object();
-        // Factors first (k jobs), then the trainings; one pool so that neither waits on the other.
-        backend.forEachIndependent(k + jobs.size(), n -> {
-            if (n < k) {
-                PreparedTask t = tasks.get(n);
-                factors[n] = cs.factor(t.gatherX(t.train()), t.train().length, d);
+        // Tasks of one X with the same training rows (a shared X without missing labels) have one
+        // factor: it is computed for the first of them and given to the others.
+        int[] owner = new int[k];
+        List<Integer> distinct = new ArrayList<>();
+        for (int i = 0; i < k; i++) {
+            owner[i] = i;
+            for (int j = 0; j < i && owner[i] == i; j++) {
+                if (tasks.get(j).x() == tasks.get(i).x() && java.util.Arrays.equals(tasks.get(j).train(), tasks.get(i).train())) {
+                    owner[i] = owner[j];
+                }
+            }
+            if (owner[i] == i) {
+                distinct.add(i);
+            }
+        }
+        int nf = distinct.size();
+        // Factors first (one job each), then the trainings; one pool so that neither waits on the other.
+        backend.forEachIndependent(nf + jobs.size(), n -> {
+            if (n < nf) {
+                PreparedTask t = tasks.get(distinct.get(n));
+                factors[distinct.get(n)] = cs.factor(t.gatherX(t.train()), t.train().length, d);
                 return;
             }
-            int[] job = jobs.get(n - k);
+            int[] job = jobs.get(n - nf);
             List<PreparedTask> sub = job.length == 1 ? List.of(tasks.get(job[0]))
                     : List.of(tasks.get(job[0]), tasks.get(job[1]));
             String what = job.length == 1 ? "STL " + tasks.get(job[0]).name()
@@ -180,6 +196,9 @@ public final class PairwiseTransfer {
                 }
             }
         });
+        for (int i = 0; i < k; i++) {
+            factors[i] = factors[owner[i]];
+        }
         double[][] sim = cs.matrix(factors);
         return new Result(List.copyOf(tasks), tg, stl, pairs, sim);
     }
