@@ -128,8 +128,17 @@ public final class Trainer {
             order[i] = t.train().clone();
             shuffle(order[i], rnd);
             int b = Math.min(cfg.batchSize(), order[i].length);
-            // Every task's data goes to the backend once; a step then moves no data.
-            xDev[i] = dev.upload(t.x());
+            // Every task's data goes to the backend once; a step then moves no data. Tasks of a
+            // shared X read one copy (the steps only gather from it): on a GPU, k uploads were k
+            // copies of X in device memory.
+            for (int j = 0; j < i && xDev[i] == null; j++) {
+                if (tasks.get(j).x() == t.x()) {
+                    xDev[i] = xDev[j];
+                }
+            }
+            if (xDev[i] == null) {
+                xDev[i] = dev.upload(t.x());
+            }
             targetDev[i] = dev.upload(t.target());
             orderDev[i] = dev.upload(order[i]);
             xb[i] = dev.floats(Math.multiplyExact(b, d));

@@ -132,6 +132,33 @@ class ResidentTrainingTest {
         }
     }
 
+    /** Tasks of one X array read one upload of it (a GPU held k copies of a shared X): the same training. */
+    @Test
+    void tasksOfOneXTrainBitwiseAsTheCpuPath() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 5 + rnd.nextInt(4);
+        int m = 31 + rnd.nextInt(40);
+        float[] x = TestData.gaussian(rnd, m * d, 1.0);
+        List<PreparedTask> tasks = new ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            float[] y = new float[m];
+            for (int a = 0; a < m; a++) {
+                y[a] = x[a * d + t] + 0.3f * x[a * d + (t + 1) % d] > 0 ? 1f : 0f;
+            }
+            tasks.add(TestData.classification("t" + t, x, m, d, y, Loss.LOGISTIC));
+        }
+        TrainConfig cfg = new TrainConfig(6, 8, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f,
+                TrainConfig.Sampling.ROUND_ROBIN, 100, seed, false);
+        MtlModel a = model(tasks, 2, Activation.RELU, true, seed);
+        MtlModel b = model(tasks, 2, Activation.RELU, true, seed);
+        String why = "seed=" + seed;
+        TrainResult ra = train(new CpuBackend(), a, tasks, cfg, null, new ArrayList<>());
+        TrainResult rb = train(new CopyingBackend(), b, tasks, cfg, null, new ArrayList<>());
+        assertEquals(ra, rb, why);
+        assertSameState(a, b, why);
+    }
+
     /**
      * A learning rate that blows up: both paths name the same step and task, and both return the
      * last good epoch's parameters, although the windowed path ran updates past the bad step.
