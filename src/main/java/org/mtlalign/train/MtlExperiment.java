@@ -219,7 +219,30 @@ public final class MtlExperiment {
         }
         double[] alphaFinal = alpha;
         ExperimentResult.Training[] trainings = new ExperimentResult.Training[3 + k];
-        backend.forEachIndependent(jobs, job -> {
+        // The similarity of the inputs and the capacity do not depend on the trainings: they are
+        // one more job beside them, for a worker that the shorter trainings leave idle. With the
+        // width given (mtl train --rank) the capacity's 5-fold ridge fits took a fifth to a quarter
+        // of a run on a large shared X after the trainings, while with --no-stl one of two workers
+        // had idled through most of MTL + alignment. Last, so that on one worker the order is as before.
+        int analysisJob = jobs;
+        CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
+        float[][] xs = trainRows.xs();
+        int[] rows = trainRows.rows();
+        CovarianceSimilarity.Factor[][] factorsOut = new CovarianceSimilarity.Factor[1][];
+        double[][][] simOut = new double[1][][];
+        Capacity.Suggestion[] capOut = {knownCapacity};
+        backend.forEachIndependent(jobs + 1, job -> {
+            if (job == analysisJob) {
+                // At d = 768 and k = 40 this step can outlast a short training: say what it computes.
+                log.accept(CovarianceSimilarity.progressLine(k, d) + (knownCapacity != null ? "" : "; capacity")
+                        + (parallel ? ", beside the trainings" : ""));
+                factorsOut[0] = cs.factors(xs, rows, d);
+                simOut[0] = cs.matrix(factorsOut[0]);
+                if (knownCapacity == null) {
+                    capOut[0] = new Capacity(backend).suggest(xs, rows, d, trainRows.ys(), trainRows.cols(), 1e-3, 0.9);
+                }
+                return;
+            }
             Evaluator ev = new Evaluator(backend);
             if (job == 0) {
                 log.accept("training MTL (k = " + k + ", r = " + cfg.rank() + ", " + cfg.activation().cliName() + ")");
@@ -284,20 +307,16 @@ public final class MtlExperiment {
             }
         });
 
-        // At d = 768 and k = 40 this step can outlast a short training: say what it computes.
-        log.accept(CovarianceSimilarity.progressLine(k, d) + (alignedModel != null
-                ? ", before and after alignment" : "") + (knownCapacity != null ? "" : "; capacity"));
-        CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
-        float[][] xs = trainRows.xs();
-        int[] rows = trainRows.rows();
-        CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);
+        CovarianceSimilarity.Factor[] factors = factorsOut[0];
         int[] ranks = new int[k];
         for (int i = 0; i < k; i++) {
             ranks[i] = factors[i].rank();
         }
-        double[][] sim = cs.matrix(factors);
+        double[][] sim = simOut[0];
         double[][] simAligned = null;
         if (alignedModel != null) {
+            log.accept("covariance similarity after alignment: " + k + " task covariance" + (k == 1 ? "" : "s")
+                    + " (d = " + d + ")");
             // One Z_i = X_i R_i at a time (as many workers as run at once), each reduced to its
             // d x rank factor before the next: all of them at once would be another copy of every
             // task's training rows, at the end of a run whose results are not yet written.
@@ -310,8 +329,7 @@ public final class MtlExperiment {
             });
             simAligned = cs.matrix(alignedFactors);
         }
-        Capacity.Suggestion cap = knownCapacity != null ? knownCapacity
-                : new Capacity(backend).suggest(xs, rows, d, trainRows.ys(), trainRows.cols(), 1e-3, 0.9);
+        Capacity.Suggestion cap = capOut[0];
 
         List<TaskReport> reports = new ArrayList<>();
         for (int i = 0; i < k; i++) {

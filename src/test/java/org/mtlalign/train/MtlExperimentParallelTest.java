@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.mtlalign.analysis.Capacity;
 import org.mtlalign.analysis.SvdReweighting;
 import org.mtlalign.backend.cpu.CpuBackend;
 import org.mtlalign.data.Preparation;
@@ -48,6 +49,20 @@ class MtlExperimentParallelTest {
         for (int i = 0; i < seq.similarity().length; i++) {
             assertArrayEquals(seq.similarity()[i], par.similarity()[i], "similarity row " + i + at);
             assertArrayEquals(seq.similarityAligned()[i], par.similarityAligned()[i], "aligned row " + i + at);
+        }
+        // The capacity runs beside the trainings now: the bits of computing it on its own, before them.
+        org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(tasks);
+        Capacity.Suggestion own;
+        try (CpuBackend two = new CpuBackend(2)) {
+            own = new Capacity(two).suggest(tr.xs(), tr.rows(), tr.dim(), tr.ys(), tr.cols(), 1e-3, 0.9);
+        }
+        for (ExperimentResult r : List.of(seq, par)) {
+            Capacity.Suggestion c = r.capacity();
+            assertEquals(own.suggestedRank(), c.suggestedRank(), at);
+            assertEquals(own.energyRank(), c.energyRank(), at);
+            assertEquals(own.weak(), c.weak(), at);
+            assertArrayEquals(own.singularValues(), c.singularValues(), at);
+            assertArrayEquals(own.validationError(), c.validationError(), at);
         }
     }
 }
