@@ -161,4 +161,32 @@ class LauncherTest {
         assertEquals(1, out.lines().count(), out);
         assertTrue(out.startsWith("mtl: ") && out.contains("LC_ALL=C.UTF-8"), out);
     }
+
+    /**
+     * The same checkout without a jar (a fresh clone): the check came after the build, whose smoke
+     * test ('java -jar JAR --version') then failed under LANG=C, so the new jar was deleted and the
+     * run ended with "the freshly built jar does not start (was another build running ...?)";
+     * every later run rebuilt and deleted it again, and the hint to use a UTF-8 locale never showed.
+     */
+    @Test
+    void aNonAsciiCheckoutWithoutAJarSaysToUseAUtf8LocaleBeforeBuilding() throws Exception {
+        Assumptions.assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")), "the test names a folder beyond ASCII");
+        // A stand-in java that, as Java does under LANG=C, cannot open a jar whose path goes beyond ASCII.
+        ProcessBuilder pb = launcher("d\u00e9p\u00f4t", "if printf '%s' \"$*\" | LC_ALL=C grep -q '[^ -~]'; then "
+                + "echo 'Error: An unexpected error occurred while trying to open file'; exit 1; fi; echo java-ran");
+        Path repo = dir.resolve("d\u00e9p\u00f4t");
+        Files.delete(repo.resolve("target/mtl-align-0.1.0.jar"));
+        Path built = dir.resolve("mvn-ran");
+        Path mvn = dir.resolve("bin/mvn");
+        Files.writeString(mvn, "#!/bin/sh\ntouch '" + built + "'\necho jar > target/mtl-align-0.1.0.jar\n");
+        Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.startsWith("mtl: ") && out.contains("LC_ALL=C.UTF-8"), out);
+        assertFalse(Files.exists(built), "built under a locale whose jar Java cannot open: " + out);
+    }
 }
