@@ -189,4 +189,23 @@ class LauncherTest {
         assertTrue(out.startsWith("mtl: ") && out.contains("LC_ALL=C.UTF-8"), out);
         assertFalse(Files.exists(built), "built under a locale whose jar Java cannot open: " + out);
     }
+
+    /**
+     * macOS's Java decodes file names as UTF-8 whatever the locale (its sun.jnu.encoding is fixed),
+     * and there 'locale charmap' under LANG=C says US-ASCII: the launcher refused a checkout beyond
+     * ASCII (exit 2) that Java opens. A stand-in uname says Darwin.
+     */
+    @Test
+    void aNonAsciiCheckoutUnderLangCRunsOnMacOs() throws Exception {
+        Assumptions.assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")), "the test names a folder beyond ASCII");
+        ProcessBuilder pb = launcher("d\u00e9p\u00f4t-mac", "echo java-ran");
+        Path uname = dir.resolve("bin/uname");
+        Files.writeString(uname, "#!/bin/sh\necho Darwin\n");
+        Files.setPosixFilePermissions(uname, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path locale = dir.resolve("bin/locale");
+        Files.writeString(locale, "#!/bin/sh\necho US-ASCII\n");
+        Files.setPosixFilePermissions(locale, PosixFilePermissions.fromString("rwxr-xr-x"));
+        pb.environment().put("LC_ALL", "C");
+        assertEquals(List.of("java-ran"), run(pb, null));
+    }
 }
