@@ -383,11 +383,21 @@ public final class CovarianceSimilarity {
                 + "score cannot tell these inputs apart", lowest, highest);
     }
 
-    /** "covariance similarity: 40 task covariances (d = 768) and 780 pair scores", the progress line of the step (mtl analyze, mtl train). */
-    public static String progressLine(int k, int d) {
+    /**
+     * "covariance similarity: 40 task covariances (d = 768) and 780 pair scores", the progress line
+     * of the step (mtl analyze, mtl train), for tasks with inputs xs as {@link #factors} takes them:
+     * tasks that share an array are counted as the one covariance computed for them ("10 tasks
+     * sharing one input covariance"; it said "10 task covariances" of a shared X).
+     */
+    public static String progressLine(float[][] xs, int d) {
+        int k = xs.length;
+        long distinct = java.util.Arrays.stream(owners(xs)).distinct().count();
         long pairs = (long) k * (k - 1) / 2;
-        return "covariance similarity: " + k + " task covariance" + (k == 1 ? "" : "s") + " (d = " + d + ") and "
-                + pairs + " pair score" + (pairs == 1 ? "" : "s");
+        String covariances = distinct == k ? k + " task covariance" + (k == 1 ? "" : "s")
+                : distinct == 1 ? k + " tasks sharing one input covariance"
+                : k + " tasks with " + distinct + " distinct input covariances";
+        return "covariance similarity: " + covariances + " (d = " + d + ") and " + pairs + " pair score"
+                + (pairs == 1 ? "" : "s");
     }
 
     public double energy() {

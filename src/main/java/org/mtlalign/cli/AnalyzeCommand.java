@@ -106,7 +106,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 sharedInputs ? ", shared inputs" : "", backend.description());
         // Progress on standard error: at d = 768 and k = 40 the steps below take a minute or more.
         PrintWriter e = spec.commandLine().getErr();
-        e.println("  .. " + CovarianceSimilarity.progressLine(k, d));
+        e.println("  .. " + CovarianceSimilarity.progressLine(xs, d));
         e.flush();
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, energy);
         CovarianceSimilarity.Factor[] factors = cs.factors(xs, rows, d);

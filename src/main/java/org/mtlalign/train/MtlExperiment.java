@@ -234,7 +234,7 @@ public final class MtlExperiment {
         backend.forEachIndependent(jobs + 1, job -> {
             if (job == analysisJob) {
                 // At d = 768 and k = 40 this step can outlast a short training: say what it computes.
-                log.accept(CovarianceSimilarity.progressLine(k, d) + (knownCapacity != null ? "" : "; capacity")
+                log.accept(CovarianceSimilarity.progressLine(xs, d) + (knownCapacity != null ? "" : "; capacity")
                         + (parallel ? ", beside the trainings" : ""));
                 factorsOut[0] = cs.factors(xs, rows, d);
                 simOut[0] = cs.matrix(factorsOut[0]);

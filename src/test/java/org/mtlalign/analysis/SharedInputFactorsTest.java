@@ -147,4 +147,19 @@ class SharedInputFactorsTest {
                     + Arrays.deepToString(sim) + " vs " + Arrays.deepToString(want));
         }
     }
+
+    /** The progress line counts what {@link CovarianceSimilarity#factors} computes: one covariance per distinct array. */
+    @Test
+    void theProgressLineCountsTheCovariancesComputed() {
+        float[] a = new float[6];
+        float[] b = new float[6];
+        assertEquals("covariance similarity: 3 task covariances (d = 2) and 3 pair scores",
+                CovarianceSimilarity.progressLine(new float[][] {a, b, a.clone()}, 2));
+        assertEquals("covariance similarity: 4 tasks sharing one input covariance (d = 2) and 6 pair scores",
+                CovarianceSimilarity.progressLine(new float[][] {a, a, a, a}, 2));
+        assertEquals("covariance similarity: 3 tasks with 2 distinct input covariances (d = 2) and 3 pair scores",
+                CovarianceSimilarity.progressLine(new float[][] {a, b, a}, 2));
+        assertEquals("covariance similarity: 1 task covariance (d = 2) and 0 pair scores",
+                CovarianceSimilarity.progressLine(new float[][] {a}, 2));
+    }
 }

@@ -739,7 +739,8 @@ class CliRunTest {
         // Each step says what it computes on standard error, before it runs (40 tasks at d = 768
         // printed nothing for a minute); standard output keeps the report alone.
         String steps = r.err().lines().filter(l -> l.startsWith("  .. ")).toList().toString();
-        assertEquals("[  .. covariance similarity: 3 task covariances (d = 6) and 3 pair scores, "
+        // (one X, every row labelled for every task: one covariance, computed once)
+        assertEquals("[  .. covariance similarity: 3 tasks sharing one input covariance (d = 6) and 3 pair scores, "
                 + "  .. capacity: ridge fits of 3 tasks (5 folds each) and their held-out error by width, "
                 + "  .. SVD task weights (Algorithm 2)]", steps, r.err());
         assertTrue(!r.out().contains("  .. "), r.out());
