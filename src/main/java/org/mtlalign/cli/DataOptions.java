@@ -180,6 +180,7 @@ public final class DataOptions {
     void warnAboutInputs(TaskSuite suite, Warnings warnings) {
         alignWarnings.forEach(warnings::add);
         java.util.Set<String> said = new java.util.HashSet<>();
+        List<org.mtlalign.data.Task> unlabelled = new java.util.ArrayList<>();
         for (org.mtlalign.data.Task t : suite.tasks()) {
             // One X shared by several tasks is one warning.
             if (t.inputPrecisionLoss() != null && said.add(t.inputPrecisionLoss())) {
@@ -195,12 +196,35 @@ public final class DataOptions {
                 warnings.add(t.idColumnNote());
             }
             if (t.unlabelledRows() > 0) {
+                unlabelled.add(t);
+            }
+        }
+        if (unlabelled.size() <= SUMMARISED_FROM - 1) {
+            for (org.mtlalign.data.Task t : unlabelled) {
                 boolean one = t.unlabelledRows() == 1;
                 warnings.add("task '" + t.name() + "': " + t.unlabelledRows() + " of " + t.rows() + " rows "
                         + (one ? "has" : "have") + " no label (an empty cell, NA or NaN) and "
                         + (one ? "is" : "are") + " left out of it");
             }
+        } else {
+            // Tox21-style data lacks labels in every task: one line a task drowned the other
+            // warnings (40 of them for 40 tasks). Each task's labelled rows are in its split line.
+            java.util.Comparator<org.mtlalign.data.Task> share = java.util.Comparator.comparingDouble(
+                    t -> t.unlabelledRows() / (double) t.rows());
+            org.mtlalign.data.Task lo = java.util.Collections.min(unlabelled, share);
+            org.mtlalign.data.Task hi = java.util.Collections.max(unlabelled, share);
+            warnings.add(unlabelled.size() + " of " + suite.tasks().size() + " tasks have rows with no label (an empty "
+                    + "cell, NA or NaN), left out of that task: from " + unlabelledShare(lo) + " to "
+                    + unlabelledShare(hi));
         }
+    }
+
+    /** Per-task warnings of one kind are one line from this many tasks on. */
+    static final int SUMMARISED_FROM = 4;
+
+    private static String unlabelledShare(org.mtlalign.data.Task t) {
+        return t.unlabelledRows() + " of " + t.rows() + " rows (" + Math.round(100.0 * t.unlabelledRows() / t.rows())
+                + "%, '" + t.name() + "')";
     }
 
     /** Inputs at least this large get a line before they are read. */

@@ -167,9 +167,10 @@ public final class PairsCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d tasks, d = %d | seeds %s%n",
                 org.mtlalign.Version.get(), backend.description(), suiteName, k, d,
                 SweepCommand.seedList(data.seed, seeds));
+        int nameWidth = Tables.nameWidth(names);
         for (int i = 0; i < k; i++) {
             PreparedTask t = first.get(i);
-            o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d (seed %d)%s%n", t.name(),
+            o.printf(Locale.ROOT, "  task %-" + nameWidth + "s %s; rows train %d / val %d / test %d (seed %d)%s%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length, data.seed,
                     targets[i] || nTargets == k ? "" : "; partner only");
         }
@@ -350,7 +351,8 @@ public final class PairsCommand implements Callable<Integer> {
                 continue;
             }
             List<String> row = new ArrayList<>();
-            row.add(i + " " + names.get(i) + " (" + metricNames.get(i).toUpperCase(Locale.ROOT) + ")");
+            row.add(i + " " + Tables.shortName(names.get(i), Tables.MATRIX_NAME) + " ("
+                    + metricNames.get(i).toUpperCase(Locale.ROOT) + ")");
             for (int j = 0; j < k; j++) {
                 if (i == j) {
                     row.add(".");
@@ -361,7 +363,7 @@ public final class PairsCommand implements Callable<Integer> {
             }
             rows.add(row);
         }
-        Tables.print(o, header, rows);
+        Tables.printWrapped(o, header, rows);
         if (!collapsed.isEmpty()) {
             o.println("! = in some seed the task's STL baseline learned nothing from the inputs (see the warning): the "
                     + "transfer is measured against a failed baseline");

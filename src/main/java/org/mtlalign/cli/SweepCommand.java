@@ -154,8 +154,9 @@ public final class SweepCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d task%s, d = %d | seeds %s%n",
                 org.mtlalign.Version.get(), backend.description(), suiteName, k, k == 1 ? "" : "s", d,
                 seedList(data.seed, seeds));
+        int nameWidth = Tables.nameWidth(first.stream().map(PreparedTask::name).toList());
         for (PreparedTask t : first) {
-            o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d (seed %d)%n", t.name(),
+            o.printf(Locale.ROOT, "  task %-" + nameWidth + "s %s; rows train %d / val %d / test %d (seed %d)%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length, data.seed);
         }
         o.printf(Locale.ROOT, "sweeping r = %s%s: %d trainings of MTL (%s%s, up to %d epochs, patience %d)%n",

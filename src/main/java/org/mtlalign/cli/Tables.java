@@ -50,7 +50,74 @@ final class Tables {
         return String.format(Locale.ROOT, "%+.4f", v);
     }
 
+    /**
+     * The widest line {@link #printWrapped} prints: a k x k matrix is 7 characters a column, so
+     * 40 tasks made lines of 2,200 that no terminal shows. Fixed rather than read from the
+     * terminal so that the output of a run does not depend on the window it ran in.
+     */
+    static final int WIDTH = 120;
+
+    /** Matrix row labels keep at most this many characters of a task's name (the index names it too). */
+    static final int MATRIX_NAME = 30;
+
     static void print(PrintWriter out, List<String> header, List<List<String>> rows) {
+        int[] w = widths(header, rows);
+        int[] all = new int[w.length];
+        for (int j = 0; j < all.length; j++) {
+            all[j] = j;
+        }
+        print(out, header, rows, w, all);
+    }
+
+    /**
+     * As {@link #print}, but when the lines would be wider than {@link #WIDTH} the columns after
+     * the first are printed in blocks that fit, each under its own header and with the first
+     * column repeated, as R and numpy print wide matrices.
+     */
+    static void printWrapped(PrintWriter out, List<String> header, List<List<String>> rows) {
+        int[] w = widths(header, rows);
+        int j = 1;
+        while (j < w.length) {
+            int width = w[0];
+            int end = j;
+            // At least one column a block, however wide.
+            do {
+                width += 2 + w[end];
+                end++;
+            } while (end < w.length && width + 2 + w[end] <= WIDTH);
+            int[] cols = new int[end - j + 1];
+            for (int c = j; c < end; c++) {
+                cols[c - j + 1] = c;
+            }
+            if (j > 1) {
+                out.println();
+            }
+            print(out, header, rows, w, cols);
+            j = end;
+        }
+        if (w.length == 1) {
+            print(out, header, rows);
+        }
+    }
+
+    /**
+     * The width of a column of task names: the longest name, at least 14 (the column the names of
+     * the built-in suites fit), so that a name with spaces or a long one does not run into the text after it.
+     */
+    static int nameWidth(List<String> names) {
+        int w = 14;
+        for (String n : names) {
+            w = Math.max(w, n.length());
+        }
+        return w;
+    }
+
+    /** {@code name}, or its first characters and "..." when it is longer than {@code max}. */
+    static String shortName(String name, int max) {
+        return name.length() <= max ? name : name.substring(0, max - 3) + "...";
+    }
+
+    private static int[] widths(List<String> header, List<List<String>> rows) {
         int[] w = new int[header.size()];
         for (int j = 0; j < w.length; j++) {
             w[j] = header.get(j).length();
@@ -58,20 +125,24 @@ final class Tables {
                 w[j] = Math.max(w[j], r.get(j).length());
             }
         }
-        line(out, header, w);
+        return w;
+    }
+
+    private static void print(PrintWriter out, List<String> header, List<List<String>> rows, int[] w, int[] cols) {
+        line(out, header, w, cols);
         StringBuilder sep = new StringBuilder();
-        for (int j = 0; j < w.length; j++) {
-            sep.append(j == 0 ? "" : "  ").append("-".repeat(w[j]));
+        for (int c = 0; c < cols.length; c++) {
+            sep.append(c == 0 ? "" : "  ").append("-".repeat(w[cols[c]]));
         }
         out.println(sep);
         for (List<String> r : rows) {
-            line(out, r, w);
+            line(out, r, w, cols);
         }
     }
 
-    private static void line(PrintWriter out, List<String> cells, int[] w) {
+    private static void line(PrintWriter out, List<String> cells, int[] w, int[] cols) {
         StringBuilder b = new StringBuilder();
-        for (int j = 0; j < cells.size(); j++) {
+        for (int j : cols) {
             String c = cells.get(j);
             if (j == 0) {
                 b.append(c).append(" ".repeat(w[j] - c.length()));
@@ -92,12 +163,12 @@ final class Tables {
         List<List<String>> rows = new java.util.ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             List<String> r = new java.util.ArrayList<>();
-            r.add(i + " " + names.get(i));
+            r.add(i + " " + shortName(names.get(i), MATRIX_NAME));
             for (int j = 0; j < names.size(); j++) {
                 r.add(String.format(Locale.ROOT, "%.3f", m[i][j]));
             }
             rows.add(r);
         }
-        print(out, header, rows);
+        printWrapped(out, header, rows);
     }
 }

@@ -291,8 +291,9 @@ public final class TrainCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d task%s, d = %d%s | seed%s %s%n",
                 org.mtlalign.Version.get(), backend.description(), suiteName, tasks.size(), tasks.size() == 1 ? "" : "s", d,
                 sharedInputs ? ", shared inputs" : "", seeds > 1 ? "s" : "", SweepCommand.seedList(data.seed, seeds));
+        int nameWidth = Tables.nameWidth(tasks.stream().map(PreparedTask::name).toList());
         for (PreparedTask t : tasks) {
-            o.printf(Locale.ROOT, "  task %-14s %s; rows train %d / val %d / test %d%n", t.name(),
+            o.printf(Locale.ROOT, "  task %-" + nameWidth + "s %s; rows train %d / val %d / test %d%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length);
         }
         splitWarnings(tasks, prepCfg).forEach(warnings::add);

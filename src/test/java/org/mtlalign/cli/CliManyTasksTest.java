@@ -1,0 +1,117 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.data.Npy;
+
+/**
+ * Tox21-style data at many tasks: one shared X, a label CSV of k columns with empty cells and
+ * long names or names with spaces. What a user reads must stay readable at k = 20-30.
+ */
+class CliManyTasksTest {
+    @TempDir
+    Path dir;
+
+    /** Shared X (m x d) and a label CSV of k binary tasks, each missing some labels; returns the names. */
+    private List<String> write(Random rnd, int m, int d, int k) throws Exception {
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = rnd.nextDouble() < 0.3 ? 1f : 0f;
+        }
+        Npy.write(dir.resolve("X.npy"), new int[] {m, d}, x);
+        List<String> names = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            names.add(t % 5 == 1 ? "assay " + t + " with spaces"
+                    : t % 5 == 3 ? "CHEMBL" + (1000 + t) + "_a_rather_long_target_assay_name" : "NR-" + t);
+        }
+        StringBuilder csv = new StringBuilder(String.join(",", names)).append('\n');
+        for (int i = 0; i < m; i++) {
+            for (int t = 0; t < k; t++) {
+                double s = x[i * d + t % d] + x[i * d + (t * 7 + 3) % d] + 0.5 * rnd.nextGaussian();
+                // Row 0 is labelled everywhere and row 1 nowhere, so each task has both classes and misses labels.
+                String cell = i == 1 || (i > 1 && rnd.nextDouble() < 0.3) ? "" : s > 1.2 ? "1" : "0";
+                csv.append(t == 0 ? "" : ",").append(cell);
+            }
+            csv.append('\n');
+        }
+        Files.writeString(dir.resolve("Y.csv"), csv, StandardCharsets.UTF_8);
+        return names;
+    }
+
+    /**
+     * The similarity matrix of 20-30 tasks was printed k columns wide (7 characters each, 2,200 a
+     * line at k = 40) and one missing-label warning came per task. Now the matrix comes in blocks
+     * no wider than Tables.WIDTH, each row once per block, and the warnings are one line.
+     */
+    @Test
+    void analyzeWrapsTheMatrixAndSummarisesMissingLabels() throws Exception {
+        Random rnd = new Random();
+        int k = 20 + rnd.nextInt(11);
+        List<String> names = write(rnd, 200 + rnd.nextInt(50), 9 + rnd.nextInt(5), k);
+        CliTestSupport.Run a = CliTestSupport.run("analyze", "--shared-x", dir.resolve("X.npy").toString(), "--labels",
+                dir.resolve("Y.csv").toString(), "--backend", "cpu");
+        assertEquals(0, a.code(), a.all());
+        long noLabel = a.err().lines().filter(l -> l.contains("no label")).count();
+        assertEquals(1, noLabel, a.err());
+        assertTrue(a.err().contains(k + " of " + k + " tasks have rows with no label"), a.err());
+
+        List<String> lines = a.out().lines().toList();
+        int start = 0;
+        while (!lines.get(start).startsWith("covariance similarity")) {
+            start++;
+        }
+        int[] seen = new int[k];
+        int blocks = 0;
+        int columns = 0;
+        for (int i = start + 1; i < lines.size(); i++) {
+            String l = lines.get(i);
+            if (!l.isEmpty() && " -0123456789".indexOf(l.charAt(0)) < 0) {
+                break;
+            }
+            assertTrue(l.length() <= Tables.WIDTH, "line of " + l.length() + ": " + l);
+            if (l.startsWith(" ")) {
+                blocks++;
+                columns += l.trim().split(" +").length;
+            } else if (!l.isEmpty() && Character.isDigit(l.charAt(0))) {
+                int row = Integer.parseInt(l.substring(0, l.indexOf(' ')));
+                seen[row]++;
+                String name = names.get(row);
+                assertTrue(l.startsWith(row + " " + Tables.shortName(name, Tables.MATRIX_NAME) + " "), l);
+            }
+        }
+        assertTrue(blocks > 1, a.out());
+        assertEquals(k, columns, "every column in one block: " + a.out());
+        for (int row = 0; row < k; row++) {
+            assertEquals(blocks, seen[row], "row " + row + " once per block");
+        }
+    }
+
+    /** The split lines of 'mtl train' align the text after names that are long or hold spaces. */
+    @Test
+    void trainAlignsTheTaskLines() throws Exception {
+        Random rnd = new Random();
+        int k = 6 + rnd.nextInt(5);
+        List<String> names = write(rnd, 150 + rnd.nextInt(50), 5 + rnd.nextInt(4), k);
+        CliTestSupport.Run t = CliTestSupport.run("train", "--shared-x", dir.resolve("X.npy").toString(), "--labels",
+                dir.resolve("Y.csv").toString(), "--rank", "2", "--epochs", "2", "--no-stl", "--align", "none",
+                "--reweight", "none", "--backend", "cpu");
+        assertEquals(0, t.code(), t.all());
+        int column = -1;
+        for (String name : names) {
+            String line = t.out().lines().filter(l -> l.startsWith("  task " + name + " ")).findFirst().orElseThrow();
+            int at = line.indexOf("2 distinct label values");
+            assertTrue(at > 0, line);
+            assertTrue(column < 0 || column == at, "misaligned: " + t.out());
+            column = at;
+        }
+    }
+}
