@@ -1233,6 +1233,9 @@ public final class TrainCommand implements Callable<Integer> {
     static List<String> splitWarnings(List<PreparedTask> tasks) {
         List<String> w = new ArrayList<>();
         List<PreparedTask> checked = new ArrayList<>();
+        // Under 20 test rows is common among many small tasks (the 'school' data: 20 of 50 tasks),
+        // where a line a task drowned the rest: from DataOptions.SUMMARISED_FROM tasks on, one line.
+        List<PreparedTask> fewTestRows = new ArrayList<>();
         for (PreparedTask t : tasks) {
             if (t.validation().length == 0) {
                 w.add("task '" + t.name() + "' has no validation rows, so early stopping and its 'best val loss' "
@@ -1284,7 +1287,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             if (n < 20) {
-                w.add("task '" + t.name() + "' has only " + testRows(n) + "; its metrics and transfer are noisy");
+                fewTestRows.add(t);
             }
             if (t.loss() == org.mtlalign.model.Loss.SQUARED) {
                 double max = 0;
@@ -1297,6 +1300,18 @@ public final class TrainCommand implements Callable<Integer> {
                             + "--standardize-labels", t.name(), max));
                 }
             }
+        }
+        if (fewTestRows.size() < DataOptions.SUMMARISED_FROM) {
+            for (PreparedTask t : fewTestRows) {
+                w.add("task '" + t.name() + "' has only " + testRows(t.test().length) + "; its metrics and transfer are noisy");
+            }
+        } else {
+            StringBuilder b = new StringBuilder();
+            for (PreparedTask t : fewTestRows) {
+                b.append(b.length() == 0 ? "" : ", ").append(t.name()).append(" (").append(t.test().length).append(')');
+            }
+            w.add(fewTestRows.size() + " of " + tasks.size() + " tasks have fewer than 20 test rows, so their metrics "
+                    + "and transfers are noisy: " + b);
         }
         return w;
     }

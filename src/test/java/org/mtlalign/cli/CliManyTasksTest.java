@@ -114,4 +114,40 @@ class CliManyTasksTest {
             column = at;
         }
     }
+    /** Many small tasks with their own X (the 'school' data): their under-20-test-rows warnings are one line. */
+    @Test
+    void fewTestRowsInManyTasksAreOneWarning() throws Exception {
+        Random rnd = new Random();
+        int k = 8 + rnd.nextInt(5);
+        int d = 3 + rnd.nextInt(4);
+        Path tasks = dir.resolve("schools");
+        List<String> small = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            // Tasks 0-4 of 20-60 rows (4-12 test rows), the others of 150-200.
+            int m = t < 5 ? 20 + rnd.nextInt(41) : 150 + rnd.nextInt(51);
+            float[] x = new float[m * d];
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < d; j++) {
+                    x[i * d + j] = (float) rnd.nextGaussian();
+                    y[i] += x[i * d + j] * (j + 1);
+                }
+                y[i] += (float) rnd.nextGaussian();
+            }
+            String name = "school " + t;
+            CliTestSupport.writeTask(tasks, name, name, x, m, d, y);
+            if (t < 5) {
+                small.add(name);
+            }
+        }
+        CliTestSupport.Run r = CliTestSupport.run("train", "--tasks", tasks.toString(), "--rank", "1", "--epochs", "1",
+                "--no-stl", "--align", "none", "--reweight", "none", "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        List<String> lines = r.err().lines().filter(l -> l.contains("test rows")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("warning: 5 of " + k + " tasks have fewer than 20 test rows"), lines.get(0));
+        for (String name : small) {
+            assertTrue(lines.get(0).contains(name + " ("), name + ": " + lines.get(0));
+        }
+    }
 }
