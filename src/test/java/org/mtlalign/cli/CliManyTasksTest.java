@@ -27,6 +27,10 @@ class CliManyTasksTest {
         for (int i = 0; i < x.length; i++) {
             x[i] = rnd.nextDouble() < 0.3 ? 1f : 0f;
         }
+        // Column d - 1 is 1 in one row of 200, as many fingerprint bits are (standardised: about 14).
+        for (int i = 0; i < m; i++) {
+            x[i * d + d - 1] = i % 200 == 7 ? 1f : 0f;
+        }
         Npy.write(dir.resolve("X.npy"), new int[] {m, d}, x);
         List<String> names = new ArrayList<>();
         for (int t = 0; t < k; t++) {
@@ -149,5 +153,28 @@ class CliManyTasksTest {
         for (String name : small) {
             assertTrue(lines.get(0).contains(name + " ("), name + ": " + lines.get(0));
         }
+    }
+
+    /**
+     * 0/1 inputs with a column that is 1 in one row of 200: standardised, those 1s are 10 units or
+     * more, and such models trained badly; the run says so, and not under --standardize none.
+     */
+    @Test
+    void rareBinaryColumnsGetAWarningUnlessUnstandardised() throws Exception {
+        Random rnd = new Random();
+        // 10-12 such rows: at least one (all but surely) and at most 12 of the 1200 or more training rows.
+        write(rnd, 2000 + rnd.nextInt(400), 5 + rnd.nextInt(4), 4);
+        String[] base = {"train", "--shared-x", dir.resolve("X.npy").toString(), "--labels", dir.resolve("Y.csv").toString(),
+            "--rank", "1", "--epochs", "1", "--no-stl", "--align", "none", "--reweight", "none", "--backend", "cpu"};
+        CliTestSupport.Run r = CliTestSupport.run(base);
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("the inputs are all 0 or 1 and") && r.err().contains("--standardize global turns"),
+                r.err());
+        String[] none = java.util.Arrays.copyOf(base, base.length + 2);
+        none[base.length] = "--standardize";
+        none[base.length + 1] = "none";
+        r = CliTestSupport.run(none);
+        assertEquals(0, r.code(), r.all());
+        assertTrue(!r.err().contains("the inputs are all 0 or 1"), r.err());
     }
 }
