@@ -261,7 +261,8 @@ public final class SweepCommand implements Callable<Integer> {
 
         List<String> header = new ArrayList<>(List.of("r", "val loss" + (seeds > 1 ? " (mean " + PM + " sd)" : "")));
         for (int t = 0; t < k; t++) {
-            header.add(taskNames.get(t) + " " + losses.get(t).metricName().toUpperCase(Locale.ROOT));
+            header.add(Tables.shortName(taskNames.get(t), Tables.MATRIX_NAME) + " "
+                    + losses.get(t).metricName().toUpperCase(Locale.ROOT));
         }
         header.add("epochs");
         List<List<String>> rows = new ArrayList<>();
@@ -286,7 +287,7 @@ public final class SweepCommand implements Callable<Integer> {
         o.println();
         o.printf(Locale.ROOT, "MTL by width r (%s; test metrics for information, chosen by validation loss)%n",
                 seeds > 1 ? "mean " + PM + " sd over seeds " + seedList(data.seed, seeds) : "seed " + data.seed);
-        Tables.print(o, header, rows);
+        Tables.printWrapped(o, header, rows, 2);
         o.println();
         if (best < 0) {
             o.println("no width trained without diverging; try a smaller --lr");

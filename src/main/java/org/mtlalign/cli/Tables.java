@@ -75,28 +75,41 @@ final class Tables {
      * column repeated, as R and numpy print wide matrices.
      */
     static void printWrapped(PrintWriter out, List<String> header, List<List<String>> rows) {
+        printWrapped(out, header, rows, 1);
+    }
+
+    /** As {@link #printWrapped(PrintWriter, List, List)}, repeating the first {@code fixed} columns in every block. */
+    static void printWrapped(PrintWriter out, List<String> header, List<List<String>> rows, int fixed) {
         int[] w = widths(header, rows);
-        int j = 1;
+        if (w.length <= fixed) {
+            print(out, header, rows);
+            return;
+        }
+        int lead = -2;
+        for (int c = 0; c < fixed; c++) {
+            lead += 2 + w[c];
+        }
+        int j = fixed;
         while (j < w.length) {
-            int width = w[0];
+            int width = lead;
             int end = j;
             // At least one column a block, however wide.
             do {
                 width += 2 + w[end];
                 end++;
             } while (end < w.length && width + 2 + w[end] <= WIDTH);
-            int[] cols = new int[end - j + 1];
-            for (int c = j; c < end; c++) {
-                cols[c - j + 1] = c;
+            int[] cols = new int[fixed + end - j];
+            for (int c = 0; c < fixed; c++) {
+                cols[c] = c;
             }
-            if (j > 1) {
+            for (int c = j; c < end; c++) {
+                cols[fixed + c - j] = c;
+            }
+            if (j > fixed) {
                 out.println();
             }
             print(out, header, rows, w, cols);
             j = end;
-        }
-        if (w.length == 1) {
-            print(out, header, rows);
         }
     }
 

@@ -153,6 +153,21 @@ class CliManyTasksTest {
         for (String name : small) {
             assertTrue(lines.get(0).contains(name + " ("), name + ": " + lines.get(0));
         }
+
+        // The sweep's table has a column per task (about 20 characters each): in blocks that fit.
+        r = CliTestSupport.run("sweep", "--tasks", tasks.toString(), "--ranks", "1,2", "--seeds", "1", "--epochs", "1",
+                "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        String table = r.out().substring(r.out().indexOf("MTL by width r"), r.out().indexOf("best r by validation loss"));
+        int blocks = 0;
+        for (String l : table.lines().toList()) {
+            assertTrue(l.length() <= Tables.WIDTH, "line of " + l.length() + ": " + l);
+            blocks += l.startsWith("r ") ? 1 : 0;
+        }
+        assertTrue(blocks > 1, table);
+        for (int t = 0; t < k; t++) {
+            assertTrue(table.contains("school " + t + " MSE"), table);
+        }
     }
 
     /**
