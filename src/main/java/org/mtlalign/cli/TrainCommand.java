@@ -1236,6 +1236,9 @@ public final class TrainCommand implements Callable<Integer> {
         // Under 20 test rows is common among many small tasks (the 'school' data: 20 of 50 tasks),
         // where a line a task drowned the rest: from DataOptions.SUMMARISED_FROM tasks on, one line.
         List<PreparedTask> fewTestRows = new ArrayList<>();
+        // So are rare positives among many binary tasks (Tox21-style data).
+        List<String> fewRare = new ArrayList<>();
+        List<String> fewRareLines = new ArrayList<>();
         for (PreparedTask t : tasks) {
             if (t.validation().length == 0) {
                 w.add("task '" + t.name() + "' has no validation rows, so early stopping and its 'best val loss' "
@@ -1278,9 +1281,10 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 int rare = c[1] <= c[0] ? 1 : 0;
                 if (c[rare] < FEW_OF_A_CLASS) {
+                    fewRare.add(t.name() + " (" + c[rare] + " '" + t.labels().classLabel(rare) + "' of " + n + ")");
                     // AUC is the share of (rare, other) row pairs ranked right: with 3 rare rows,
                     // one row's rank moves it by up to a third.
-                    w.add("task '" + t.name() + "': its " + testRows(n) + " hold only " + c[rare] + " of class '"
+                    fewRareLines.add("task '" + t.name() + "': its " + testRows(n) + " hold only " + c[rare] + " of class '"
                             + t.labels().classLabel(rare) + "', so its AUC rests on " + (c[rare] == 1 ? "that row" : "those "
                             + c[rare]) + " and is noisy (one row's rank moves it by up to " + (c[rare] == 1 ? "1" : "1/"
                             + c[rare]) + "); compare over several --seed values, or give more examples of that class");
@@ -1300,6 +1304,14 @@ public final class TrainCommand implements Callable<Integer> {
                             + "--standardize-labels", t.name(), max));
                 }
             }
+        }
+        if (fewRare.size() < DataOptions.SUMMARISED_FROM) {
+            w.addAll(fewRareLines);
+        } else {
+            w.add(fewRare.size() + " of " + tasks.size() + " tasks have fewer than " + FEW_OF_A_CLASS + " test rows of "
+                    + "their rarer class, so their AUCs rest on those rows and are noisy (with n of them, one row's rank "
+                    + "moves the AUC by up to 1/n); compare over several --seed values, or give more examples of those "
+                    + "classes: " + String.join(", ", fewRare));
         }
         if (fewTestRows.size() < DataOptions.SUMMARISED_FROM) {
             for (PreparedTask t : fewTestRows) {

@@ -192,4 +192,39 @@ class CliManyTasksTest {
         assertEquals(0, r.code(), r.all());
         assertTrue(!r.err().contains("the inputs are all 0 or 1"), r.err());
     }
+
+    /** Rare positives in many binary tasks: one warning naming the tasks, not one a task. */
+    @Test
+    void fewRareTestRowsInManyTasksAreOneWarning() throws Exception {
+        Random rnd = new Random();
+        int m = 2000 + rnd.nextInt(500);
+        int d = 4 + rnd.nextInt(4);
+        int k = 8 + rnd.nextInt(5);
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        Npy.write(dir.resolve("X.npy"), new int[] {m, d}, x);
+        // 12 positives a task: in its about 400 test rows 0 to 9 of them, all but surely (1e-6 for 10).
+        float[] y = new float[m * k];
+        for (int t = 0; t < k; t++) {
+            for (int p = 0; p < 12; ) {
+                int row = rnd.nextInt(m);
+                if (y[row * k + t] == 0f) {
+                    y[row * k + t] = 1f;
+                    p++;
+                }
+            }
+        }
+        Npy.write(dir.resolve("Y.npy"), new int[] {m, k}, y);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--shared-x", dir.resolve("X.npy").toString(), "--labels",
+                dir.resolve("Y.npy").toString(), "--rank", "1", "--epochs", "1", "--no-stl", "--align", "none",
+                "--reweight", "none", "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().lines().noneMatch(l -> l.contains("so its AUC rests on")), r.err());
+        List<String> lines = r.err().lines().filter(l -> l.contains("rarer class, so their AUCs rest on")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).matches("warning: \\d+ of " + k + " tasks have fewer than 10 test rows of their rarer .*"),
+                lines.get(0));
+    }
 }
