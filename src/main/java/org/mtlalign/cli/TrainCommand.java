@@ -1239,6 +1239,10 @@ public final class TrainCommand implements Callable<Integer> {
         // So are rare positives among many binary tasks (Tox21-style data).
         List<String> fewRare = new ArrayList<>();
         List<String> fewRareLines = new ArrayList<>();
+        List<String> oneClassVal = new ArrayList<>();
+        List<String> oneClassValLines = new ArrayList<>();
+        List<String> oneClassTest = new ArrayList<>();
+        List<String> oneClassTestLines = new ArrayList<>();
         for (PreparedTask t : tasks) {
             if (t.validation().length == 0) {
                 w.add("task '" + t.name() + "' has no validation rows, so early stopping and its 'best val loss' "
@@ -1247,7 +1251,8 @@ public final class TrainCommand implements Callable<Integer> {
                 int[] c = MtlExperiment.classCounts(t, t.validation());
                 if (c[0] == 0 || c[1] == 0) {
                     int v = t.validation().length;
-                    w.add("task '" + t.name() + "': its " + v + (v == 1 ? " validation row holds" : " validation rows hold")
+                    oneClassVal.add(t.name() + " (" + v + " '" + t.labels().classLabel(c[1] == 0 ? 0 : 1) + "')");
+                    oneClassValLines.add("task '" + t.name() + "': its " + v + (v == 1 ? " validation row holds" : " validation rows hold")
                             + " only class '" + t.labels().classLabel(c[1] == 0 ? 0 : 1) + "', so early stopping and the "
                             + "'!' check judge it by how surely it predicts that class, not by how it separates the two; "
                             + "the task needs more examples of its rarer class");
@@ -1274,7 +1279,8 @@ public final class TrainCommand implements Callable<Integer> {
             if (t.loss() == org.mtlalign.model.Loss.LOGISTIC) {
                 int[] c = MtlExperiment.classCounts(t, t.test());
                 if (c[0] == 0 || c[1] == 0) {
-                    w.add("task '" + t.name() + "': its " + testRows(n) + (n == 1 ? " holds" : " hold")
+                    oneClassTest.add(t.name() + " (" + n + " '" + t.labels().classLabel(c[1] == 0 ? 0 : 1) + "')");
+                    oneClassTestLines.add("task '" + t.name() + "': its " + testRows(n) + (n == 1 ? " holds" : " hold")
                             + " one class only, so AUC is undefined "
                             + "(shown as -); the task needs more examples of its rarer class");
                     continue;
@@ -1305,14 +1311,14 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
-        if (fewRare.size() < DataOptions.SUMMARISED_FROM) {
-            w.addAll(fewRareLines);
-        } else {
-            w.add(fewRare.size() + " of " + tasks.size() + " tasks have fewer than " + FEW_OF_A_CLASS + " test rows of "
-                    + "their rarer class, so their AUCs rest on those rows and are noisy (with n of them, one row's rank "
-                    + "moves the AUC by up to 1/n); compare over several --seed values, or give more examples of those "
-                    + "classes: " + String.join(", ", fewRare));
-        }
+        perTask(w, oneClassValLines, oneClassVal, tasks.size(), "have validation rows of one class only, so early "
+                + "stopping and the '!' check judge them by how surely they predict that class, not by how they separate "
+                + "the two; they need more examples of their rarer class");
+        perTask(w, oneClassTestLines, oneClassTest, tasks.size(), "have test rows of one class only, so their AUC is "
+                + "undefined (shown as -); they need more examples of their rarer class");
+        perTask(w, fewRareLines, fewRare, tasks.size(), "have fewer than " + FEW_OF_A_CLASS + " test rows of their rarer "
+                + "class, so their AUCs rest on those rows and are noisy (with n of them, one row's rank moves the AUC by "
+                + "up to 1/n); compare over several --seed values, or give more examples of those classes");
         if (fewTestRows.size() < DataOptions.SUMMARISED_FROM) {
             for (PreparedTask t : fewTestRows) {
                 w.add("task '" + t.name() + "' has only " + testRows(t.test().length) + "; its metrics and transfer are noisy");
@@ -1326,6 +1332,18 @@ public final class TrainCommand implements Callable<Integer> {
                     + "and transfers are noisy: " + b);
         }
         return w;
+    }
+
+    /**
+     * Adds a warning of one kind: each task's own line, or from DataOptions.SUMMARISED_FROM tasks
+     * on one line, "N of k tasks WHAT: name (detail), ...".
+     */
+    private static void perTask(List<String> w, List<String> lines, List<String> entries, int k, String what) {
+        if (entries.size() < DataOptions.SUMMARISED_FROM) {
+            w.addAll(lines);
+        } else {
+            w.add(entries.size() + " of " + k + " tasks " + what + ": " + String.join(", ", entries));
+        }
     }
 
     /**

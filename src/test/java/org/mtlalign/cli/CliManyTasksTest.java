@@ -227,4 +227,38 @@ class CliManyTasksTest {
         assertTrue(lines.get(0).matches("warning: \\d+ of " + k + " tasks have fewer than 10 test rows of their rarer .*"),
                 lines.get(0));
     }
+
+    /**
+     * Tasks of their own X with two positives each: stratified, both go to training and validation,
+     * so every task's test rows hold one class; one warning names them all.
+     */
+    @Test
+    void oneClassTestRowsInManyTasksAreOneWarning() throws Exception {
+        Random rnd = new Random();
+        int k = 5 + rnd.nextInt(5);
+        int d = 3 + rnd.nextInt(3);
+        Path tasks = dir.resolve("assays");
+        for (int t = 0; t < k; t++) {
+            int m = 60 + rnd.nextInt(60);
+            float[] x = new float[m * d];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] y = new float[m];
+            y[rnd.nextInt(m / 2)] = 1f;
+            y[m / 2 + rnd.nextInt(m / 2)] = 1f;
+            CliTestSupport.writeTask(tasks, "assay " + t, "assay " + t, x, m, d, y);
+        }
+        CliTestSupport.Run r = CliTestSupport.run("train", "--tasks", tasks.toString(), "--rank", "1", "--epochs", "1",
+                "--no-stl", "--align", "none", "--reweight", "none", "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().lines().noneMatch(l -> l.contains("hold one class only")), r.err());
+        List<String> lines = r.err().lines().filter(l -> l.contains("have test rows of one class only")).toList();
+        assertEquals(1, lines.size(), r.err());
+        assertTrue(lines.get(0).startsWith("warning: " + k + " of " + k + " tasks have test rows of one class only"),
+                lines.get(0));
+        for (int t = 0; t < k; t++) {
+            assertTrue(lines.get(0).contains("assay " + t + " ("), lines.get(0));
+        }
+    }
 }
