@@ -154,9 +154,37 @@ class ResidentTrainingTest {
         MtlModel b = model(tasks, 2, Activation.RELU, true, seed);
         String why = "seed=" + seed;
         TrainResult ra = train(new CpuBackend(), a, tasks, cfg, null, new ArrayList<>());
-        TrainResult rb = train(new CopyingBackend(), b, tasks, cfg, null, new ArrayList<>());
+        // The copying sessions, watched: the X the three tasks share goes to the device once (on a
+        // GPU each upload is a copy of X in device memory).
+        java.util.concurrent.atomic.AtomicInteger uploadsOfX = new java.util.concurrent.atomic.AtomicInteger();
+        Backend copying = new CopyingBackend();
+        Backend watched = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                new Class<?>[] {Backend.class}, (proxy, method, args) -> {
+                    Object r = invoke(method, copying, args);
+                    if (!method.getName().equals("resident")) {
+                        return r;
+                    }
+                    org.mtlalign.backend.Resident session = (org.mtlalign.backend.Resident) r;
+                    return java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(),
+                            new Class<?>[] {org.mtlalign.backend.Resident.class}, (p2, m2, a2) -> {
+                                if (m2.getName().equals("upload") && a2 != null && a2.length == 1 && a2[0] == x) {
+                                    uploadsOfX.incrementAndGet();
+                                }
+                                return invoke(m2, session, a2);
+                            });
+                });
+        TrainResult rb = train(watched, b, tasks, cfg, null, new ArrayList<>());
         assertEquals(ra, rb, why);
         assertSameState(a, b, why);
+        assertEquals(1, uploadsOfX.get(), why + ": uploads of the shared X");
+    }
+
+    private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+        try {
+            return m.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     /**
