@@ -1,6 +1,7 @@
 package org.mtlalign.analysis;
 
 import org.mtlalign.backend.Backend;
+import org.mtlalign.backend.cpu.Lapack;
 
 /**
  * How wide the shared module should be. Proposition 1: with r at least the sum of the
@@ -520,7 +521,7 @@ public final class Capacity {
         }
         org.netlib.util.intW info = new org.netlib.util.intW(0);
         // Symmetric, so row-major is column-major: the lower triangle either way.
-        org.mtlalign.backend.cpu.Lapack.call(org.mtlalign.backend.cpu.Lapack.instance(), l -> l.dpotrf("L", n, a, 0, n, info));
+        Lapack.call(l -> l.dpotrf("L", n, a, 0, n, info));
         if (info.val != 0) {
             return null;
         }
@@ -530,7 +531,7 @@ public final class Capacity {
                 b[r + o * n] = rhs[r * c + o];
             }
         }
-        org.mtlalign.backend.cpu.Lapack.call(org.mtlalign.backend.cpu.Lapack.instance(), l -> l.dpotrs("L", n, c, a, 0, n, b, 0, n, info));
+        Lapack.call(l -> l.dpotrs("L", n, c, a, 0, n, b, 0, n, info));
         if (info.val != 0) {
             return null;
         }

@@ -38,6 +38,11 @@ public final class Lapack {
         return lapack.getClass().getSimpleName().startsWith("JNI");
     }
 
+    /** {@link #call(LAPACK, Consumer)} on the process's LAPACK. */
+    public static void call(Consumer<LAPACK> call) {
+        call(INSTANCE, call);
+    }
+
     /**
      * Runs {@code call} on {@code lapack}: directly when it is reentrant, else under the lock. Keep
      * a call to LAPACK routines only: nothing in it may wait for another thread that could need the lock.
