@@ -579,8 +579,7 @@ public final class TrainCommand implements Callable<Integer> {
         al.addProperty("mode", cfg.alignMode().cliName());
         float factor = opts.alignLrFactor(prep.tasks().get(0).dim());
         al.addProperty("lr_factor", factor);
-        // As MtlExperiment.align computes it (float times float).
-        al.addProperty("learning_rate", cfg.train().learningRate() * factor);
+        al.addProperty("learning_rate", exp.alignLearningRate());
         al.addProperty("epochs_run", at.epochsRun());
         al.addProperty("best_epoch", at.bestEpoch());
         al.addProperty("best_validation_loss", at.bestValidationLoss());

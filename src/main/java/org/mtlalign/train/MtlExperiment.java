@@ -37,6 +37,7 @@ public final class MtlExperiment {
     private java.util.function.Consumer<MtlModel> mtlTrainedHook = m -> { };
     private int scratchEpochs;
     private ExperimentResult.Training lastAlignTraining;
+    private float alignLearningRate = Float.NaN;
     private MtlModel mtlModel;
     private MtlModel alignedModel;
     private Capacity.Suggestion knownCapacity;
@@ -116,6 +117,14 @@ public final class MtlExperiment {
 
     public MtlModel reweightedModel() {
         return reweightedModel;
+    }
+
+    /**
+     * The learning rate the last alignment phase of this experiment trained at (the MTL rate times
+     * the factor), NaN before one ran. Saved models record this, not a recomputation of it.
+     */
+    public float alignLearningRate() {
+        return alignLearningRate;
     }
 
     /**
@@ -378,6 +387,7 @@ public final class MtlExperiment {
         // less at larger d (alignLrFactor(d)).
         float factor = Float.isNaN(alignLrFactor) ? alignLrFactor(m.inputDim()) : alignLrFactor;
         TrainConfig alignTc = tc.withLearningRate(tc.learningRate() * factor);
+        alignLearningRate = alignTc.learningRate();
         lastAlignTraining = ExperimentResult.Training.of("MTL+align", new Trainer(backend, alignTc)
                 .logEpochs("MTL + alignment", log).train(m, tasks, null),
                 alignTc);
