@@ -115,8 +115,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         for (int i = 0; i < k; i++) {
             ranks[i] = factors[i].rank();
         }
-        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %s%% rank rule; ranks %s)",
-                Tables.percent(energy), java.util.Arrays.toString(ranks)), names, sim);
+        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %s%% rank rule; %s)",
+                Tables.percent(energy), Tables.ranks(ranks)), names, sim);
 
         e.println("  .. capacity: ridge fits of " + k + " task" + (k == 1 ? "" : "s") + " (5 folds each) and their "
                 + "held-out error by width");

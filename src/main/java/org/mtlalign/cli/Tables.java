@@ -166,6 +166,24 @@ final class Tables {
         out.println(b.toString().stripTrailing());
     }
 
+    /**
+     * The similarity title's ranks: each task's when the list is short, else their range and
+     * median (40 tasks made a 200-character title line, which the matrix's own 120-column
+     * wrapping then did not match).
+     */
+    static String ranks(int[] ranks) {
+        String all = java.util.Arrays.toString(ranks);
+        if (all.length() <= 48) {
+            return "ranks " + all;
+        }
+        int[] s = ranks.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        long twice = n % 2 == 1 ? 2L * s[n / 2] : (long) s[n / 2 - 1] + s[n / 2];
+        String median = twice / 2 + (twice % 2 == 0 ? "" : ".5");
+        return "ranks " + s[0] + " to " + s[n - 1] + ", median " + median + "; each task's in --json";
+    }
+
     static void matrix(PrintWriter out, String title, List<String> names, double[][] m) {
         out.println(title);
         List<String> header = new java.util.ArrayList<>();

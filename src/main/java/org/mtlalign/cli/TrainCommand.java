@@ -1486,6 +1486,26 @@ public final class TrainCommand implements Callable<Integer> {
     /** Below this held-out error (over the variance) at the run's width, the tasks count as linear. */
     static final double LINEAR_ERROR = 0.2;
 
+    /** Runs flagged '!' on more tasks than this are counted in the warning, not listed. */
+    static final int FLAGGED_NAMES = 6;
+
+    /**
+     * The '!' warning's list, a run and its flagged tasks each. Forty tasks of which half learned
+     * nothing made it one line of 900 characters: past a few names a run's tasks are counted, as
+     * the table's marks (and the JSON's noBetterThanPrior) name them.
+     */
+    static List<String> flaggedRuns(Map<String, List<String>> tasksByRun, int k) {
+        List<String> flagged = new ArrayList<>();
+        tasksByRun.forEach((run, names) -> {
+            if (names.size() > FLAGGED_NAMES) {
+                flagged.add(run + " on " + names.size() + " of " + k + " tasks");
+            } else if (!names.isEmpty()) {
+                flagged.add(run + " " + String.join(", ", names));
+            }
+        });
+        return flagged;
+    }
+
     /** @param epochsBefore epochs the resumed MTL model had trained before this run (0: not resumed) */
     private static void printResult(PrintWriter o, Warnings warnings, ExperimentResult res, ExperimentConfig cfg,
                                     List<PreparedTask> tasks, int epochsBefore, float alignLrFactor) {
@@ -1507,12 +1527,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Tables.print(o, List.of("task", "metric", "STL", "MTL", "MTL+align", "MTL+reweight", "alpha", "transfer", "sign"),
                 rows);
-        List<String> flagged = new ArrayList<>();
-        chance.forEach((run, names) -> {
-            if (!names.isEmpty()) {
-                flagged.add(run + " " + String.join(", ", names));
-            }
-        });
+        List<String> flagged = flaggedRuns(chance, res.tasks().size());
         if (!flagged.isEmpty()) {
             // Beside the table (a metric such as AUC 0.50 or an MSE near the label variance does
             // not say it by itself), and in the JSON's warnings.
@@ -1633,8 +1648,8 @@ public final class TrainCommand implements Callable<Integer> {
                 + "weights), so compare them within a row's model, not across models");
         List<String> names = tasks.stream().map(PreparedTask::name).toList();
         o.println();
-        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %s%% rank rule; ranks %s)",
-                Tables.percent(cfg.energy()), java.util.Arrays.toString(res.similarityRanks())), names, res.similarity());
+        Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %s%% rank rule; %s)",
+                Tables.percent(cfg.energy()), Tables.ranks(res.similarityRanks())), names, res.similarity());
         if (res.similarityAligned() != null) {
             o.println();
             Tables.matrix(o, "covariance similarity after alignment (X_i R_i)", names, res.similarityAligned());

@@ -73,6 +73,9 @@ class CliManyTasksTest {
         while (!lines.get(start).startsWith("covariance similarity")) {
             start++;
         }
+        // 20-30 ranks made a title of 130-160 characters above a matrix wrapped at Tables.WIDTH.
+        assertTrue(lines.get(start).length() <= Tables.WIDTH, lines.get(start));
+        assertTrue(lines.get(start).contains(" to ") && lines.get(start).contains("median"), lines.get(start));
         int[] seen = new int[k];
         int blocks = 0;
         int columns = 0;
@@ -97,6 +100,29 @@ class CliManyTasksTest {
         for (int row = 0; row < k; row++) {
             assertEquals(blocks, seen[row], "row " + row + " once per block");
         }
+    }
+
+    /** The similarity title lists the ranks while they are short, else their range and median. */
+    @Test
+    void theRanksAreListedWhileShort() {
+        assertEquals("ranks [36, 40, 41, 39, 43]", Tables.ranks(new int[] {36, 40, 41, 39, 43}));
+        int[] many = new int[14];
+        for (int i = 0; i < many.length; i++) {
+            many[i] = 100 + (i * 37) % 23;
+        }
+        assertEquals("ranks 100 to 121, median 110.5; each task's in --json", Tables.ranks(many));
+        assertEquals("ranks 100 to 120, median 110; each task's in --json",
+                Tables.ranks(java.util.Arrays.copyOf(many, 13)));
+    }
+
+    /** The '!' warning names a run's tasks up to TrainCommand.FLAGGED_NAMES, and counts them past that. */
+    @Test
+    void manyFlaggedTasksAreCounted() {
+        java.util.Map<String, List<String>> byRun = new java.util.LinkedHashMap<>();
+        byRun.put("STL", List.of("a", "b", "c", "d", "e", "f", "g"));
+        byRun.put("MTL", List.of("a", "b", "c", "d", "e", "f"));
+        byRun.put("MTL+align", List.of());
+        assertEquals(List.of("STL on 7 of 40 tasks", "MTL a, b, c, d, e, f"), TrainCommand.flaggedRuns(byRun, 40));
     }
 
     /** The split lines of 'mtl train' align the text after names that are long or hold spaces. */
