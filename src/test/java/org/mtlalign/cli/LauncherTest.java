@@ -78,6 +78,32 @@ class LauncherTest {
     }
 
     /**
+     * MTL_JAVA_OPTS is split as a shell splits words: a quoted option keeps its space (unquoted
+     * splitting cut '-Djava.io.tmpdir=/my scratch' in two), a word with '*' reaches java as written
+     * even where it matches files, and an unmatched quote is a one-line error (exit 2).
+     */
+    @Test
+    void quotedJavaOptionsKeepTheirSpaces() throws Exception {
+        Files.writeString(dir.resolve("repo-gc.log"), "");
+        ProcessBuilder pb = launcher(PRINT_ARGS);
+        pb.directory(dir.toFile());
+        List<String> args = run(pb, "-Xmx1g '-Djava.io.tmpdir=/my scratch'  \"-Dq=it's\" repo-*");
+        int at = args.indexOf("-Xmx1g");
+        assertTrue(at >= 0, args.toString());
+        assertEquals(List.of("-Xmx1g", "-Djava.io.tmpdir=/my scratch", "-Dq=it's", "repo-*"),
+                args.subList(at, at + 4));
+
+        ProcessBuilder bad = launcher(PRINT_ARGS);
+        bad.environment().put("MTL_JAVA_OPTS", "-Xmx1g '-Dx=a b");
+        Process p = bad.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertEquals("mtl: MTL_JAVA_OPTS: cannot split it into options (an unmatched quote?): -Xmx1g '-Dx=a b",
+                out.strip());
+    }
+
+    /**
      * Maven writes the jar before it copies the dependencies to target/lib, so a launcher that
      * found the new jar up to date in the middle of another launcher's build ran it without
      * picocli (NoClassDefFoundError). An up-to-date jar now waits for the build's lock: with the
