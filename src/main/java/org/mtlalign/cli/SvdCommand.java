@@ -86,8 +86,8 @@ public final class SvdCommand implements Callable<Integer> {
         writeSet(targets, new int[][] {stacked ? new int[] {b, m, p} : new int[] {m, p},
                 stacked ? new int[] {b, p} : new int[] {p}, stacked ? new int[] {b, n, p} : new int[] {n, p}},
                 new float[][] {u, s, v});
-        o.printf(Locale.ROOT, "svd of %d matrix(es) %d x %d on %s in %.1f ms: wrote U.npy, S.npy, V.npy to %s%n",
-                b, m, n, backend.name(), ms, out);
+        o.printf(Locale.ROOT, "svd of %d %s %d x %d on %s in %.1f ms: wrote U.npy, S.npy, V.npy to %s%n",
+                b, b == 1 ? "matrix" : "matrices", m, n, backend.name(), ms, out);
         return 0;
     }
 
