@@ -24,6 +24,11 @@ import org.mtlalign.backend.cpu.Lapack;
  * no-transfer bound. With fewer than 4 rows in some task there is nothing to validate on, and
  * the energy rule is the suggestion.
  *
+ * <p>Beside it come the best width, the fold-to-fold standard error of its error, and the widest
+ * width that validates as well as the best within max(that margin, one standard error): where that
+ * is above the suggestion, the curve is flat there and the linear fits cannot choose (see
+ * {@link #choose}, which says why the smallest stays the suggestion).
+ *
  * <p>Known limits (measured 2026-11-30 against trainings at several widths): the fits are
  * linear, and with ReLU a regression suite often trained best one width above the suggestion.
  */
@@ -65,12 +70,38 @@ public final class Capacity {
      *                        averaged over tasks and folds; null where not validated
      * @param weak            validated, but no width explains {@value #WEAK_SHARE} of the held-out
      *                        variance: the linear fits see little signal, and the suggestion says little
+     * @param bestRank        the width of the least held-out error (suggestedRank where not validated)
+     * @param standardError   the standard error of the held-out error at bestRank between the folds
+     *                        (the standard deviation of the folds' errors over the square root of their
+     *                        number); null where not validated
+     * @param widestAsGood    the widest r whose held-out error is within max(the margin of the
+     *                        suggestion, standardError) of the best: the linear fits cannot tell the
+     *                        widths from suggestedRank to it apart (suggestedRank where not validated)
      */
     public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy,
-                             int energyRank, double[] validationError, boolean weak) {
+                             int energyRank, double[] validationError, boolean weak, int bestRank,
+                             Double standardError, int widestAsGood) {
         /** Whether the suggestion was validated on held-out rows (else it is the energy rule's). */
         public boolean validated() {
             return validationError != null;
+        }
+
+        /**
+         * How far above the best held-out error a width still counts as good as the best for
+         * widestAsGood: max(the suggestion's margin, standardError); NaN where not validated.
+         */
+        public double asGoodTolerance() {
+            if (!validated()) {
+                return Double.NaN;
+            }
+            double best = validationError[bestRank - 1];
+            return Math.max(Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * best),
+                    standardError == null ? 0 : standardError);
+        }
+
+        /** Validated, and some width above the suggestion validates as well (see widestAsGood). */
+        public boolean flat() {
+            return validated() && widestAsGood > suggestedRank;
         }
     }
 
@@ -114,28 +145,89 @@ public final class Capacity {
             sv[i] = s[i];
         }
         int energyRank = Math.max(1, r);
-        double[] err = validationError(xs, rows, d, scaled, cols, total, lambda);
-        int suggested = energyRank;
-        if (err != null) {
-            double best = Double.POSITIVE_INFINITY;
-            for (double e : err) {
-                best = Math.min(best, e);
-            }
-            suggested = 1;
-            double margin = Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * best);
-            while (suggested < p && !(err[suggested - 1] <= best + margin)) {
-                suggested++;
+        Curve curve = validationError(xs, rows, d, scaled, cols, total, lambda);
+        if (curve == null) {
+            return new Suggestion(energyRank, Math.min(total, d), sv, energy, energyRank, null, false, energyRank,
+                    null, energyRank);
+        }
+        double[] err = curve.mean();
+        Choice c = choose(err, curve.foldMeans());
+        boolean weak = err[c.bestRank() - 1] > 1 - WEAK_SHARE;
+        return new Suggestion(c.suggestedRank(), Math.min(total, d), sv, energy, energyRank, err, weak, c.bestRank(),
+                c.standardError(), c.widestAsGood());
+    }
+
+    /** The held-out error by width: the mean over tasks and folds, and each fold's mean over its tasks. */
+    record Curve(double[] mean, double[][] foldMeans) {
+    }
+
+    /** What {@link #choose} reads off a curve (see {@link Suggestion} for the fields). */
+    record Choice(int suggestedRank, int bestRank, Double standardError, int widestAsGood) {
+    }
+
+    /**
+     * The suggestion from the held-out curve err (r = 1, 2, ...) and each fold's own curve (a row
+     * per fold; a row of NaN for a fold that scored no task): the smallest width within
+     * max({@value #ABSOLUTE_TOLERANCE}, {@value #RELATIVE_TOLERANCE} x best) of the best, and, to say
+     * how much that choice rests on, the best width, the standard error of its error between folds
+     * and the widest width within max(that margin, one standard error) of the best.
+     *
+     * <p>Why the smallest stays the suggestion on a flat curve (measured 2026-12-01): on the
+     * anisotropic embedding example at d = 768 (docs/examples/anisotropic_embeddings.py) the curve
+     * falls to 0.516 at r = 3 and stays within 0.005 of its best (0.514) up to r = 23, with a
+     * fold-to-fold standard error of 0.005; at d = 1024 it falls to 0.544 at r = 6 and then slowly,
+     * by 0.011 to r = 15, and the 1% margin ends at 13. The one-standard-error rule (the smallest
+     * width within one standard error of the best) picks the same widths (3 and 13; 15 at d = 512,
+     * as now), since the standard error is about 1% of the error there, so it would not have
+     * changed what the user saw. Taking the best width instead (22, 15 and 18) follows the noise of
+     * a flat stretch. The linear fits simply cannot tell those widths apart, while ReLU trainings
+     * at r = 3, 6, 13 and 23 on the same data were best at 13, 23 and 13: so the flat range is
+     * reported (widestAsGood, printed as a note that names a sweep over it) instead of being hidden
+     * behind one number.
+     */
+    static Choice choose(double[] err, double[][] foldMeans) {
+        int p = err.length;
+        int bestIndex = 0;
+        for (int j = 1; j < p; j++) {
+            if (err[j] < err[bestIndex]) {
+                bestIndex = j;
             }
         }
-        boolean weak = false;
-        if (err != null) {
-            double best = Double.POSITIVE_INFINITY;
-            for (double e : err) {
-                best = Math.min(best, e);
-            }
-            weak = best > 1 - WEAK_SHARE;
+        double best = err[bestIndex];
+        double margin = Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * best);
+        int suggested = 1;
+        while (suggested < p && !(err[suggested - 1] <= best + margin)) {
+            suggested++;
         }
-        return new Suggestion(suggested, Math.min(total, d), sv, energy, energyRank, err, weak);
+        // The fold-to-fold spread at the best width: the standard error of a mean over the folds.
+        double sum = 0;
+        int n = 0;
+        for (double[] f : foldMeans) {
+            if (!Double.isNaN(f[bestIndex])) {
+                sum += f[bestIndex];
+                n++;
+            }
+        }
+        Double se = null;
+        if (n >= 2) {
+            double mean = sum / n;
+            double ss = 0;
+            for (double[] f : foldMeans) {
+                if (!Double.isNaN(f[bestIndex])) {
+                    ss += (f[bestIndex] - mean) * (f[bestIndex] - mean);
+                }
+            }
+            se = Math.sqrt(ss / (n - 1) / n);
+        }
+        double tolerance = Math.max(margin, se == null ? 0 : se);
+        int widest = bestIndex + 1;
+        for (int j = p - 1; j > bestIndex; j--) {
+            if (err[j] <= best + tolerance) {
+                widest = j + 1;
+                break;
+            }
+        }
+        return new Choice(suggested, bestIndex + 1, se, Math.max(widest, suggested));
     }
 
     /**
@@ -243,8 +335,8 @@ public final class Capacity {
      * The held-out error of every width r = 1..min(d, total) (see the class comment), or null
      * when a task has fewer than 4 rows or no task has varying targets.
      */
-    private double[] validationError(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int total,
-                                     double lambda) {
+    private Curve validationError(float[][] xs, int[] rows, int d, float[][] ys, int[] cols, int total,
+                                  double lambda) {
         int k = xs.length;
         int p = Math.min(d, total);
         for (int m : rows) {
@@ -314,7 +406,9 @@ public final class Capacity {
             java.util.Arrays.fill(weight, 1);
         }
         // Pass 2: per fold, the shared directions of the weighted fits, and every width scored.
+        double[][] foldMeans = new double[folds][p];
         for (int fold = 0; fold < folds; fold++) {
+            int foldScored = 0;
             float[] w = stack(fits[fold], weight, d, cols, total);
             float[] u = new float[d * p];
             backend.svd(w, 1, d, total, u, new float[p], new float[total * p]);
@@ -326,9 +420,14 @@ public final class Capacity {
                 if (taskErr != null) {
                     for (int j = 0; j < p; j++) {
                         err[j] += taskErr[j];
+                        foldMeans[fold][j] += taskErr[j];
                     }
                     scored++;
+                    foldScored++;
                 }
+            }
+            for (int j = 0; j < p; j++) {
+                foldMeans[fold][j] = foldScored == 0 ? Double.NaN : foldMeans[fold][j] / foldScored;
             }
         }
         if (scored == 0) {
@@ -337,7 +436,7 @@ public final class Capacity {
         for (int j = 0; j < p; j++) {
             err[j] /= scored;
         }
-        return err;
+        return new Curve(err, foldMeans);
     }
 
     /**

@@ -63,6 +63,9 @@ class MtlExperimentParallelTest {
             assertEquals(own.weak(), c.weak(), at);
             assertArrayEquals(own.singularValues(), c.singularValues(), at);
             assertArrayEquals(own.validationError(), c.validationError(), at);
+            assertEquals(own.bestRank(), c.bestRank(), at);
+            assertEquals(own.standardError(), c.standardError(), at);
+            assertEquals(own.widestAsGood(), c.widestAsGood(), at);
         }
     }
 }
