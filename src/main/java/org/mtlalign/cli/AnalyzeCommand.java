@@ -158,6 +158,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
             }
             o.println("  held-out error by width r = 1, 2, ... (squared error over the variance): " + ve
                     + (cap.validationError().length > 12 ? " ..." : ""));
+            String flat = TrainCommand.flatNote(cap);
+            if (flat != null) {
+                o.println("note: " + flat);
+            }
         }
         if (k > 1 && sharedInputs && !anyUnlabelled) {
             o.println();

@@ -772,6 +772,29 @@ public final class TrainCommand implements Callable<Integer> {
         return line;
     }
 
+    /**
+     * The note for a flat held-out curve (or null): some width above the suggestion validates
+     * as well as it (Capacity.Suggestion.widestAsGood), so the linear fits cannot choose and the
+     * suggestion is only the smallest of those widths. On anisotropic embeddings at d = 768 the
+     * suggestion was 3 with r = 23 as good (within 0.005, one standard error between folds), and
+     * ReLU MTL at r = 3 lost to the single-task models on 7 of 8 tasks while r = 13 trained best.
+     * The sweep named spans the range: its ends and its middle.
+     */
+    static String flatNote(Capacity.Suggestion c) {
+        if (!c.flat()) {
+            return null;
+        }
+        int s = c.suggestedRank();
+        int w = c.widestAsGood();
+        String ranks = s + (w - s >= 2 ? "," + (s + w) / 2 : "") + "," + w;
+        double best = c.validationError()[c.bestRank() - 1];
+        return String.format(Locale.ROOT, "the held-out curve is flat: r = %d validates as well as r = %d (both within "
+                + "%.4f of the best, %.4f at r = %d; standard error between folds %s), so the linear fits cannot "
+                + "choose among these widths and the smallest is suggested; 'mtl sweep --ranks %s' measures which "
+                + "trains best", s, w, c.asGoodTolerance(), best, c.bestRank(),
+                c.standardError() == null ? "n/a" : String.format(Locale.ROOT, "%.4f", c.standardError()), ranks);
+    }
+
     /** Where r came from, for the JSON: "--rank", "suggested" or "resumed model". */
     private static String rankSource(String rWhy) {
         return rWhy.startsWith("suggested") ? "suggested" : rWhy.startsWith("from ") ? "resumed model" : "--rank";
@@ -1662,10 +1685,15 @@ public final class TrainCommand implements Callable<Integer> {
         o.println();
         Capacity.Suggestion c = res.capacity();
         o.println(capacityLine(c));
+        String flat = flatNote(c);
+        boolean relu = cfg.activation() == org.mtlalign.model.Activation.RELU;
+        if (flat != null) {
+            o.println("note: " + flat + (relu ? " (ReLU modules often train best above the linear suggestion)" : ""));
+        }
         String linear = linearTasksNote(c, cfg, tasks);
         if (linear != null) {
             o.println("note: " + linear);
-        } else if (cfg.activation() == org.mtlalign.model.Activation.RELU && c.validated()
+        } else if (flat == null && relu && c.validated()
                 && cfg.rank() == c.suggestedRank() && c.suggestedRank() < c.noTransferRank()) {
             // Measured on 27 suites (docs/results/capacity-suggestion.md): the suggestion comes
             // from linear fits, and ReLU modules often trained best a width or more above it.

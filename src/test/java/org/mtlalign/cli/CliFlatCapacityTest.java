@@ -1,0 +1,97 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.analysis.Capacity;
+import org.mtlalign.data.Npy;
+
+/**
+ * A flat held-out curve is said to be flat: on eight anisotropic embedding tasks at d = 768 the
+ * capacity line said r = 3 and nothing else, while r = 23 validated as well (within 0.005 of the
+ * best) and ReLU MTL at r = 3 lost to the single-task models on 7 of 8 tasks. Failed before (no
+ * such note, no flatNote).
+ */
+class CliFlatCapacityTest {
+
+    private static Capacity.Suggestion suggestion(int suggested, int best, Double se, int widest, double[] err) {
+        return new Capacity.Suggestion(suggested, err.length, new double[err.length], 0.9, 11, err, false, best, se,
+                widest);
+    }
+
+    @Test
+    void theNoteNamesTheFlatRangeAndASweepOverIt() {
+        double[] err = new double[23];
+        java.util.Arrays.fill(err, 0.515);
+        err[0] = 0.621;
+        err[1] = 0.570;
+        err[2] = 0.516;
+        err[21] = 0.5144;
+        String note = TrainCommand.flatNote(suggestion(3, 22, 0.0047, 23, err));
+        assertEquals("the held-out curve is flat: r = 3 validates as well as r = 23 (both within 0.0051 of the best, "
+                + "0.5144 at r = 22; standard error between folds 0.0047), so the linear fits cannot choose among "
+                + "these widths and the smallest is suggested; 'mtl sweep --ranks 3,13,23' measures which trains best",
+                note);
+        // Two widths: no middle one; a standard error above the 1% margin is the tolerance.
+        String two = TrainCommand.flatNote(suggestion(2, 2, 0.02, 3, new double[] {0.3, 0.1, 0.11}));
+        assertTrue(two.contains("r = 2 validates as well as r = 3 (both within 0.0200 of the best, 0.1000 at r = 2;")
+                && two.contains("'mtl sweep --ranks 2,3'"), two);
+        // Not flat, or not validated: no note.
+        assertNull(TrainCommand.flatNote(suggestion(3, 3, 0.001, 3, new double[] {0.5, 0.2, 0.1, 0.2})));
+        assertNull(TrainCommand.flatNote(new Capacity.Suggestion(2, 4, new double[4], 0.9, 2, null, false, 2, null,
+                2)));
+    }
+
+    /**
+     * mtl analyze on four tasks of one shared X (4000 rows, d = 8) whose labels share one direction
+     * under noise of the signal's variance: widths 2 to 4 add only noise, so the curve is flat from
+     * r = 1 and the note follows the held-out errors; the JSON holds bestRank, standardError and
+     * widestAsGood.
+     */
+    @Test
+    void analyzePrintsTheFlatNoteAndTheJsonHoldsTheRange(@TempDir Path dir) throws Exception {
+        int m = 4000;
+        int d = 8;
+        int k = 4;
+        Random rnd = new Random(20261201);
+        float[] x = new float[m * d];
+        float[] y = new float[m * k];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            for (int t = 0; t < k; t++) {
+                y[i * k + t] = (float) ((1 + 0.2 * t) * (x[i * d] + x[i * d + 1]) / Math.sqrt(2)
+                        + (1 + 0.2 * t) * rnd.nextGaussian());
+            }
+        }
+        Path xf = dir.resolve("X.npy");
+        Path yf = dir.resolve("Y.npy");
+        Npy.write(xf, new int[] {m, d}, x);
+        Npy.write(yf, new int[] {m, k}, y);
+        Path json = dir.resolve("an.json");
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--shared-x", xf.toString(), "--labels", yf.toString(),
+                "--json", json.toString());
+        assertEquals(0, r.code(), r.all());
+        JsonObject cap = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("capacity");
+        assertEquals(1, cap.get("suggestedRank").getAsInt(), cap.toString());
+        int widest = cap.get("widestAsGood").getAsInt();
+        int best = cap.get("bestRank").getAsInt();
+        double se = cap.get("standardError").getAsDouble();
+        assertTrue(widest >= 3 && best >= 1 && best <= widest && se > 0 && se < 0.05, cap.toString());
+        String out = r.out();
+        int held = out.indexOf("  held-out error by width");
+        int note = out.indexOf("note: the held-out curve is flat: r = 1 validates as well as r = " + widest + " ");
+        assertTrue(held >= 0 && note > held && out.contains("'mtl sweep --ranks 1,"), out);
+        assertFalse(out.contains("smallest is suggested; 'mtl sweep --ranks 1,1"), out);
+    }
+}
