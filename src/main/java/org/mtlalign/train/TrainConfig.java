@@ -48,6 +48,9 @@ public record TrainConfig(int epochs, int batchSize, Optimizer optimizer, float 
     }
 
     public TrainConfig {
+        // A null optimizer trained with SGD and a null sampling as PROPORTIONAL, without a word.
+        java.util.Objects.requireNonNull(optimizer, "optimizer (Optimizer.ADAM or Optimizer.SGD)");
+        java.util.Objects.requireNonNull(sampling, "sampling (Sampling.ROUND_ROBIN, PROPORTIONAL or ALL)");
         if (epochs < 1) {
             throw new UserInputException("--epochs: must be >= 1, got " + epochs);
         }

@@ -454,4 +454,18 @@ class LibraryGuardsTest {
         }
         assertEquals(d * 2, ss.optimalShared(x, m, d, y, 2, new double[] {1, 1}, 2).length);
     }
+
+    /**
+     * Found embedding the library: a TrainConfig built with a null optimizer trained with SGD,
+     * and one with a null sampling drew tasks in proportion to their rows, without a word.
+     */
+    @Test
+    void trainConfigNamesANullOptimizerOrSampling() {
+        NullPointerException e = assertThrows(NullPointerException.class, () -> new TrainConfig(5, 8, null, 0.01f,
+                0.9f, 0f, TrainConfig.Sampling.ROUND_ROBIN, 2, seed, false));
+        assertTrue(e.getMessage().contains("optimizer"), e.getMessage());
+        e = assertThrows(NullPointerException.class, () -> new TrainConfig(5, 8, TrainConfig.Optimizer.ADAM, 0.01f,
+                0.9f, 0f, null, 2, seed, false));
+        assertTrue(e.getMessage().contains("sampling"), e.getMessage());
+    }
 }
