@@ -87,6 +87,16 @@ public final class Trainer {
                             + "; weights must be finite and >= 0");
                 }
             }
+            // Every weight zero: no gradient reached any parameter, and the run "succeeded" with a
+            // best validation loss of 0 at epoch 0.
+            boolean any = false;
+            for (float w : weights) {
+                any |= w > 0;
+            }
+            if (k > 0 && !any) {
+                throw new IllegalArgumentException("every task weight is 0: nothing would be trained; give at least "
+                        + "one task a positive weight (null weighs every task 1)");
+            }
         }
         if (isAllZero(model)) {
             // Zero B and zero heads get zero gradients: training would "succeed" and learn nothing.

@@ -468,4 +468,19 @@ class LibraryGuardsTest {
                 0.9f, 0f, null, 2, seed, false));
         assertTrue(e.getMessage().contains("sampling"), e.getMessage());
     }
+
+    /**
+     * Task weights that are all zero trained nothing and returned a result of best validation
+     * loss 0 at epoch 0; one zero among positive weights stays allowed.
+     */
+    @Test
+    void trainerRefusesTaskWeightsThatAreAllZero() {
+        List<PreparedTask> tasks = prepared(classes("c", 60, 6, 3), regression("r", 50, 6));
+        Trainer trainer = new Trainer(be, TrainConfig.defaults(1).withEpochs(1));
+        MtlModel fits = modelFor(List.of(tasks.get(0).head(), tasks.get(1).head()), 6);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer.train(fits, tasks, new float[] {0, 0}));
+        assertTrue(e.getMessage().contains("every task weight is 0"), e.getMessage());
+        assertDoesNotThrow(() -> trainer.train(fits, tasks, new float[] {0, 1}));
+    }
 }
