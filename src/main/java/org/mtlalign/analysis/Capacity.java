@@ -56,7 +56,7 @@ public final class Capacity {
     boolean fitFromRows = true;
 
     public Capacity(Backend backend) {
-        this.backend = backend;
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
     }
 
     /**

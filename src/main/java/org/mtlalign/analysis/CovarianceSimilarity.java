@@ -21,7 +21,7 @@ public final class CovarianceSimilarity {
         if (!(energy > 0 && energy <= 1)) {
             throw new org.mtlalign.UserInputException("--energy: must be in (0, 1], got " + energy);
         }
-        this.backend = backend;
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
         this.energy = energy;
     }
 

@@ -13,7 +13,7 @@ public final class SharedSubspace {
     private final Backend backend;
 
     public SharedSubspace(Backend backend) {
-        this.backend = backend;
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
     }
 
     /**

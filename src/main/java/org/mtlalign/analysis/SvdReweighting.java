@@ -64,7 +64,7 @@ public final class SvdReweighting {
     }
 
     public SvdReweighting(Backend backend) {
-        this.backend = backend;
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
     }
 
     /**

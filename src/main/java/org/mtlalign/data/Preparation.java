@@ -126,6 +126,8 @@ public final class Preparation {
     }
 
     public static Result prepare(TaskSuite suite, Config cfg) {
+        java.util.Objects.requireNonNull(suite, "suite");
+        java.util.Objects.requireNonNull(cfg, "cfg (Config.defaults(seed) for mtl train's)");
         List<Task> tasks = suite.tasks();
         int k = tasks.size();
         int d = suite.dim();

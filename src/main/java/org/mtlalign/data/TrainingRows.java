@@ -13,6 +13,7 @@ import java.util.List;
 public record TrainingRows(float[][] xs, float[][] ys, int[] rows, int[] cols, int dim) {
 
     public static TrainingRows of(List<PreparedTask> tasks) {
+        java.util.Objects.requireNonNull(tasks, "tasks");
         int k = tasks.size();
         if (k == 0) {
             throw new IllegalArgumentException("no tasks");

@@ -20,7 +20,7 @@ public final class Evaluator {
     private float[] grad = new float[0];
 
     public Evaluator(Backend backend) {
-        this.backend = backend;
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
     }
 
     /** sum_i w_i * mean loss_i on validation rows (or training rows when a task has none). */

@@ -44,8 +44,9 @@ public final class MtlExperiment {
     private MtlModel reweightedModel;
 
     public MtlExperiment(Backend backend, ExperimentConfig cfg) {
-        this.backend = backend;
-        this.cfg = cfg;
+        // Null here failed only at run(), as a NullPointerException deep inside an analysis.
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
+        this.cfg = java.util.Objects.requireNonNull(cfg, "cfg");
     }
 
     /**
@@ -191,6 +192,7 @@ public final class MtlExperiment {
      */
     public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
         long t0 = System.nanoTime();
+        java.util.Objects.requireNonNull(tasks, "tasks");
         int k = tasks.size();
         if (k == 0) {
             throw new IllegalArgumentException("no tasks to run");

@@ -26,8 +26,8 @@ public final class PairwiseTransfer {
     private java.util.function.Consumer<String> epochLog;
 
     public PairwiseTransfer(Backend backend, ExperimentConfig cfg) {
-        this.backend = backend;
-        this.cfg = cfg;
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
+        this.cfg = java.util.Objects.requireNonNull(cfg, "cfg");
     }
 
     /**

@@ -142,6 +142,8 @@ public final class Predictor {
      * mtl predict refuses such files).
      */
     public float[] predict(Backend backend, int head, float[] x, int rows) {
+        java.util.Objects.requireNonNull(backend, "backend");
+        java.util.Objects.requireNonNull(x, "x");
         int d = model.inputDim();
         if (head < 0 || head >= model.heads().size()) {
             throw new IllegalArgumentException("no head " + head + " in a model of " + model.heads().size());

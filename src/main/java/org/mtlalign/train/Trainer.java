@@ -29,8 +29,9 @@ public final class Trainer {
     private IntConsumer epochListener = e -> { };
 
     public Trainer(Backend backend, TrainConfig cfg) {
-        this.backend = backend;
-        this.cfg = cfg;
+        // Null here failed only at train(), as a NullPointerException deep inside.
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
+        this.cfg = java.util.Objects.requireNonNull(cfg, "cfg");
     }
 
     /** At most one epoch line per this interval (see {@link #logEpochs}). */
@@ -71,6 +72,8 @@ public final class Trainer {
     }
 
     public TrainResult train(MtlModel model, List<PreparedTask> tasks, float[] weights) {
+        java.util.Objects.requireNonNull(model, "model");
+        java.util.Objects.requireNonNull(tasks, "tasks");
         int k = tasks.size();
         if (k != model.taskCount()) {
             throw new IllegalArgumentException(k + " tasks for a model with " + model.taskCount() + " heads");

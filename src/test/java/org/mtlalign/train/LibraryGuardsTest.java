@@ -483,4 +483,44 @@ class LibraryGuardsTest {
         assertTrue(e.getMessage().contains("every task weight is 0"), e.getMessage());
         assertDoesNotThrow(() -> trainer.train(fits, tasks, new float[] {0, 1}));
     }
+
+    /**
+     * A null backend or configuration was accepted by the constructors and failed later as a
+     * NullPointerException deep inside (MtlExperiment.run: in SvdReweighting.weights; Predictor:
+     * in Evaluator.predict after standardising); now each is named where it is passed.
+     */
+    @Test
+    void nullBackendsAndConfigurationsAreNamedWhereTheyArePassed() {
+        ExperimentConfig cfg = ExperimentConfig.defaults(1);
+        List<org.junit.jupiter.api.function.Executable> nullBackend = List.of(
+                () -> new MtlExperiment(null, cfg), () -> new PairwiseTransfer(null, cfg),
+                () -> new Trainer(null, cfg.train()), () -> new Evaluator(null),
+                () -> new CovarianceSimilarity(null, 0.99), () -> new Capacity(null),
+                () -> new org.mtlalign.analysis.SvdReweighting(null),
+                () -> new org.mtlalign.analysis.SharedSubspace(null));
+        for (org.junit.jupiter.api.function.Executable x : nullBackend) {
+            NullPointerException e = assertThrows(NullPointerException.class, x);
+            assertEquals("backend", e.getMessage());
+        }
+        for (org.junit.jupiter.api.function.Executable x : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> new MtlExperiment(be, null), () -> new PairwiseTransfer(be, null), () -> new Trainer(be, null))) {
+            NullPointerException e = assertThrows(NullPointerException.class, x);
+            assertEquals("cfg", e.getMessage());
+        }
+        NullPointerException e = assertThrows(NullPointerException.class,
+                () -> Preparation.prepare(null, Preparation.Config.defaults(seed)));
+        assertEquals("suite", e.getMessage());
+        TaskSuite suite = new TaskSuite("s", List.of(regression("a", 40, 4)), false);
+        e = assertThrows(NullPointerException.class, () -> Preparation.prepare(suite, null));
+        assertTrue(e.getMessage().startsWith("cfg"), e.getMessage());
+        e = assertThrows(NullPointerException.class, () -> new MtlExperiment(be, cfg).run(null, null));
+        assertEquals("tasks", e.getMessage());
+        e = assertThrows(NullPointerException.class, () -> TrainingRows.of(null));
+        assertEquals("tasks", e.getMessage());
+        Predictor p = new Predictor(modelFor(List.of(new TaskHead("a", Loss.SQUARED, 1)), 4), Map.of());
+        e = assertThrows(NullPointerException.class, () -> p.predict(null, 0, new float[4], 1));
+        assertEquals("backend", e.getMessage());
+        e = assertThrows(NullPointerException.class, () -> p.predict(be, 0, null, 1));
+        assertEquals("x", e.getMessage());
+    }
 }
