@@ -523,4 +523,35 @@ class LibraryGuardsTest {
         e = assertThrows(NullPointerException.class, () -> p.predict(be, 0, null, 1));
         assertEquals("x", e.getMessage());
     }
+
+    /**
+     * A closed CPU backend refused only its parallel work: a Predictor (and Trainer, Evaluator)
+     * kept computing on it after close(), while the CUDA backend refuses every call, so code that
+     * worked on the CPU failed on a GPU.
+     */
+    @Test
+    void aClosedCpuBackendRefusesEveryOperation() {
+        Predictor p = new Predictor(modelFor(List.of(new TaskHead("a", Loss.SQUARED, 1)), 4), Map.of());
+        CpuBackend closed = new CpuBackend(1);
+        float[] x = TestData.gaussian(rnd, 8, 1.0);
+        assertEquals(2, p.predict(closed, 0, x, 2).length);
+        closed.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.predict(closed, 0, x, 2));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        float[] c = new float[4];
+        List<org.junit.jupiter.api.function.Executable> ops = List.of(
+                () -> closed.gemm(false, false, 2, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, c, 0, 2),
+                () -> closed.gram(x, 4, 2, false, c),
+                () -> closed.biasActivation(Activation.RELU, x, 4, 2, new float[2], new float[8]),
+                () -> closed.activationBackward(Activation.RELU, x, x, new float[8], 8),
+                () -> closed.lossAndGradient(Loss.SQUARED, x, 8, 1, x, 1f, new float[8]),
+                () -> closed.columnSums(x, 4, 2, c, false),
+                () -> closed.gatherRows(x, 2, new int[] {1, 0}, 0, 2, c),
+                () -> closed.sgdMomentum(c, c, new float[4], 4, 0.1f, 0.9f, 0f),
+                () -> closed.adam(c, c, new float[4], new float[4], 4, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, 1),
+                () -> closed.symmetricEigen(new float[] {2, 0, 0, 1}, 2, new float[2], new float[4]));
+        for (org.junit.jupiter.api.function.Executable op : ops) {
+            assertThrows(IllegalStateException.class, op);
+        }
+    }
 }

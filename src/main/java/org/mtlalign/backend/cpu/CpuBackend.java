@@ -193,6 +193,11 @@ public final class CpuBackend implements Backend {
 
     private volatile boolean closed;
 
+    /**
+     * Every operation checks it: before, only the parallel ones (forEachIndependent, and what runs
+     * through it) refused a closed backend, so a Predictor or a Trainer on one backend kept working
+     * after close() on the CPU and failed on the CUDA backend, which refuses every call.
+     */
     private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("the CPU backend is closed");
@@ -239,6 +244,7 @@ public final class CpuBackend implements Backend {
     public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc) {
+        requireOpen();
         if (m == 0 || n == 0) {
             return;
         }
@@ -263,6 +269,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gram(float[] x, int m, int d, boolean center, float[] c) {
+        requireOpen();
         if (d == 0) {
             return;
         }
@@ -346,6 +353,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void biasActivation(Activation g, float[] h, int rows, int cols, float[] bias, float[] out) {
+        requireOpen();
         for (int i = 0; i < rows; i++) {
             int base = i * cols;
             for (int j = 0; j < cols; j++) {
@@ -357,6 +365,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void activationBackward(Activation g, float[] pre, float[] dOut, float[] dPre, int n) {
+        requireOpen();
         if (g == Activation.IDENTITY) {
             if (dPre != dOut) {
                 System.arraycopy(dOut, 0, dPre, 0, n);
@@ -371,11 +380,13 @@ public final class CpuBackend implements Backend {
     @Override
     public double lossAndGradient(Loss loss, float[] out, int rows, int outputs, float[] target,
                                   float weight, float[] grad) {
+        requireOpen();
         return LossKernels.lossAndGradient(loss, out, rows, outputs, target, weight, grad);
     }
 
     @Override
     public void columnSums(float[] a, int rows, int cols, float[] out, boolean accumulate) {
+        requireOpen();
         if (!accumulate) {
             java.util.Arrays.fill(out, 0, cols, 0f);
         }
@@ -389,6 +400,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void gatherRows(float[] src, int cols, int[] idx, int from, int count, float[] dst) {
+        requireOpen();
         for (int i = 0; i < count; i++) {
             System.arraycopy(src, idx[from + i] * cols, dst, i * cols, cols);
         }
@@ -396,6 +408,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void sgdMomentum(float[] p, float[] g, float[] v, int n, float lr, float momentum, float weightDecay) {
+        requireOpen();
         for (int i = 0; i < n; i++) {
             float vi = momentum * v[i] + g[i] + weightDecay * p[i];
             v[i] = vi;
@@ -406,6 +419,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void adam(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2,
                      float eps, float weightDecay, int t) {
+        requireOpen();
         // Bias corrections folded into the step size, as in the paper's Algorithm 1 form.
         double c1 = 1.0 - Math.pow(beta1, t);
         double c2 = 1.0 - Math.pow(beta2, t);
@@ -423,6 +437,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void svd(float[] a, int batch, int m, int n, float[] u, float[] s, float[] v) {
+        requireOpen();
         if (batch < 0 || m < 0 || n < 0) {
             throw new IllegalArgumentException("svd: negative size batch=" + batch + " m=" + m + " n=" + n);
         }
@@ -558,6 +573,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void symmetricEigen(float[] a, int n, float[] w, float[] vectors) {
+        requireOpen();
         if (n < 0) {
             throw new IllegalArgumentException("symmetricEigen: negative n " + n);
         }
