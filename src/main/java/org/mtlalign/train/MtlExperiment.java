@@ -188,7 +188,9 @@ public final class MtlExperiment {
      * metrics are NaN and it has no training record), the similarities and the capacity.
      *
      * @param start an MTL model to continue from (as --resume does), trained in place, or null
-     *              for a fresh one (see {@link #mtlModel()} afterwards)
+     *              for a fresh one (see {@link #mtlModel()} afterwards); its width, activation and
+     *              bias must be the configuration's, which the baselines and the reweighted model use
+     * @throws IllegalArgumentException for a {@code start} of another architecture than the configuration's
      */
     public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
         long t0 = System.nanoTime();
@@ -198,6 +200,15 @@ public final class MtlExperiment {
             throw new IllegalArgumentException("no tasks to run");
         }
         requireDistinctNames(tasks);
+        if (start != null && (start.rank() != cfg.rank() || start.activation() != cfg.activation()
+                || start.hasBias() != cfg.bias())) {
+            // It was trained as it was while the STL baselines and the reweighted model were built
+            // from the configuration: an MTL column of r = 3 beside baselines of r = 1, no word.
+            throw new IllegalArgumentException("the start model (r = " + start.rank() + ", " + start.activation()
+                    + (start.hasBias() ? " with" : " without") + " biases) is not the configuration's (r = " + cfg.rank()
+                    + ", " + cfg.activation() + (cfg.bias() ? " with" : " without") + " biases); set them with "
+                    + "ExperimentConfig.withRank and withActivation");
+        }
         int d = tasks.get(0).dim();
         double[] stl = nanArray(k);
         double[] mtl = nanArray(k);

@@ -554,4 +554,25 @@ class LibraryGuardsTest {
             assertThrows(IllegalStateException.class, op);
         }
     }
+
+    /**
+     * MtlExperiment.run trained a start model of another width (or activation, or bias) than
+     * its configuration as it was, beside STL baselines and a reweighted model built from the
+     * configuration: an MTL column of r = 3 next to baselines of r = 1, without a word. (mtl
+     * train --resume sets the configuration from the saved model, so it always matched.)
+     */
+    @Test
+    void aStartModelOfAnotherArchitectureIsRefused() {
+        List<PreparedTask> tasks = prepared(classes("c", 60, 6, 3), regression("r", 50, 6));
+        ExperimentConfig cfg = ExperimentConfig.defaults(1).withTrain(TrainConfig.defaults(seed).withEpochs(1))
+                .withStlBaselines(false);
+        MtlModel wide = modelFor(List.of(tasks.get(0).head(), tasks.get(1).head()), 6);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MtlExperiment(be, cfg).run(tasks, wide));
+        assertTrue(e.getMessage().contains("r = 2") && e.getMessage().contains("r = 1"), e.getMessage());
+        MtlModel linear = new MtlModel(6, 1, Activation.IDENTITY, true, List.of(tasks.get(0).head(), tasks.get(1).head()));
+        linear.initialize(3);
+        assertThrows(IllegalArgumentException.class, () -> new MtlExperiment(be, cfg).run(tasks, linear));
+        assertDoesNotThrow(() -> new MtlExperiment(be, cfg.withRank(2)).run(tasks, wide));
+    }
 }
