@@ -575,4 +575,36 @@ class LibraryGuardsTest {
         assertThrows(IllegalArgumentException.class, () -> new MtlExperiment(be, cfg).run(tasks, linear));
         assertDoesNotThrow(() -> new MtlExperiment(be, cfg.withRank(2)).run(tasks, wide));
     }
+
+    /**
+     * CovarianceSimilarity.score multiplied factors of different input dimensions as if both had
+     * the first one's d: 0.74 for tasks of d = 2 and d = 3 (found calling the API); matrix(Factor[])
+     * likewise.
+     */
+    @Test
+    void similarityRefusesFactorsOfDifferentDimensions() {
+        CovarianceSimilarity cs = new CovarianceSimilarity(be, 0.99);
+        int m = 10 + rnd.nextInt(10);
+        CovarianceSimilarity.Factor two = cs.factor(TestData.gaussian(rnd, m * 2, 1.0), m, 2);
+        CovarianceSimilarity.Factor three = cs.factor(TestData.gaussian(rnd, m * 3, 1.0), m, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cs.score(two, three));
+        assertTrue(e.getMessage().contains("d = 2 and d = 3"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> cs.matrix(new CovarianceSimilarity.Factor[] {two, three}));
+        // (A task's self-score is below 1 beyond rank 1; it is a score all the same.)
+        double self = cs.score(two, two);
+        assertTrue(self > 0 && self <= 1, "self-score " + self);
+    }
+
+    /** Task's size check said "array sizes do not match the shape", naming neither the array nor the sizes. */
+    @Test
+    void taskSaysWhichArrayHasTheWrongSize() {
+        int m = 20 + rnd.nextInt(10);
+        float[] x = TestData.gaussian(rnd, m * 3, 1.0);
+        float[] y = TestData.gaussian(rnd, m, 1.0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Task("a", x, m, 4, y, 1, false, "memory"));
+        assertTrue(e.getMessage().contains("x has " + 3 * m + " values, not m x d = " + m + " x 4"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Task("a", x, m, 3, y, 2, false, "memory"));
+        assertTrue(e.getMessage().contains("y has " + m + " values, not m x q = " + m + " x 2"), e.getMessage());
+    }
 }
