@@ -54,8 +54,15 @@ public final class Task {
             throw new IllegalArgumentException("task " + name + ": needs at least one row, one input column and one "
                     + "label column, got m = " + m + ", d = " + d + ", label columns = " + yCols);
         }
-        if (x.length != (long) m * d || y.length != (long) m * yCols) {
-            throw new IllegalArgumentException("task " + name + ": array sizes do not match the shape");
+        // The message said "array sizes do not match the shape", naming neither the array nor the sizes.
+        if (x.length != (long) m * d) {
+            throw new IllegalArgumentException("task " + name + ": x has " + x.length + " values, not m x d = " + m
+                    + " x " + d + " = " + (long) m * d + " (row-major inputs)");
+        }
+        if (y.length != (long) m * yCols) {
+            throw new IllegalArgumentException("task " + name + ": y has " + y.length + " values, not m x q = " + m
+                    + " x " + yCols + " = " + (long) m * yCols + " (one row of " + yCols + " label"
+                    + (yCols == 1 ? "" : "s") + " per input row)");
         }
         // A NaN here would become every task's NaN standardisation mean and surface much later as
         // a "diverged" training; files are checked with their own indices by fromArrays already.
