@@ -27,11 +27,13 @@ class ReadmeExampleTest {
     /** What a user adds above the block (the README leaves imports out). */
     private static final String IMPORTS = String.join("\n",
             "import java.nio.file.Path;",
+            "import java.util.Arrays;",
             "import java.util.List;",
             "import org.mtlalign.analysis.CovarianceSimilarity;",
             "import org.mtlalign.backend.Backend;",
             "import org.mtlalign.backend.Backends;",
             "import org.mtlalign.data.*;",
+            "import org.mtlalign.model.ModelIO;",
             "import org.mtlalign.train.*;",
             "");
 
@@ -82,7 +84,8 @@ class ReadmeExampleTest {
         }
         String printed = out.toString(StandardCharsets.UTF_8);
         System.out.println("[ReadmeExample] seed=" + TestDataSeed.SEED + "\n" + printed);
-        assertTrue(printed.contains("a auc: STL") && printed.contains("b auc: STL") && printed.contains("covariance similarity of a and b: "),
+        assertTrue(printed.contains("a auc: STL") && printed.contains("b auc: STL") && printed.contains("covariance similarity of a and b: ")
+                && printed.contains("P(a = 1) of the first row: "),
                 printed);
     }
 

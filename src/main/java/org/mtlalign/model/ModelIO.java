@@ -243,12 +243,42 @@ public final class ModelIO {
      * saves.
      */
     public static void save(Path dir, MtlModel model, org.mtlalign.data.Preparation.Result preparation, JsonObject meta) {
+        Map<String, float[]> extras = new java.util.LinkedHashMap<>();
+        JsonObject root = describe(model, preparation, meta, extras);
+        save(dir, root, model, extras);
+    }
+
+    /**
+     * The model and extras as {@link #load} returns them after {@link #save(Path, MtlModel,
+     * org.mtlalign.data.Preparation.Result, JsonObject) save(dir, model, preparation, null)} (the
+     * JSON without the architecture and optimiser entries, which the model holds), without writing files: {@code new Predictor(ModelIO.inMemory(model, preparation))} applies a model just
+     * trained to new raw inputs in the same process (standardisation, class labels and, for
+     * standardised labels, their units included). The model itself is kept, not copied: train it
+     * further and the predictions follow.
+     *
+     * @throws IllegalArgumentException when the preparation's tasks are not the model's heads, in order
+     */
+    public static Loaded inMemory(MtlModel model, org.mtlalign.data.Preparation.Result preparation) {
+        Map<String, float[]> extras = new java.util.LinkedHashMap<>();
+        JsonObject root = describe(model, preparation, null, extras);
+        Map<String, NpyArray> arrays = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : extras.entrySet()) {
+            // As save writes and load reads them: one-dimensional float32 copies.
+            arrays.put(e.getKey(), new NpyArray(new int[] {e.getValue().length}, e.getValue().clone(), "<f4", false));
+        }
+        return new Loaded(model, root, arrays);
+    }
+
+    /** model.json's description beyond the architecture (meta, class values, standardisation), filling {@code extras}. */
+    private static JsonObject describe(MtlModel model, org.mtlalign.data.Preparation.Result preparation, JsonObject meta,
+                                       Map<String, float[]> extras) {
+        java.util.Objects.requireNonNull(model, "model");
+        java.util.Objects.requireNonNull(preparation, "preparation");
         List<org.mtlalign.data.PreparedTask> tasks = preparation.tasks();
         if (tasks.size() != model.taskCount()) {
             throw new IllegalArgumentException(tasks.size() + " prepared tasks for a model with " + model.taskCount()
                     + " heads");
         }
-        Map<String, float[]> extras = new java.util.LinkedHashMap<>();
         JsonObject classValues = new JsonObject();
         boolean standardised = false;
         for (int i = 0; i < tasks.size(); i++) {
@@ -288,7 +318,7 @@ public final class ModelIO {
         JsonObject root = meta == null ? new JsonObject() : meta.deepCopy();
         root.add("class_values", classValues);
         root.addProperty(STANDARDISATION, standardised ? "per-task arrays" : "none");
-        save(dir, root, model, extras);
+        return root;
     }
 
     /**

@@ -607,4 +607,41 @@ class LibraryGuardsTest {
         e = assertThrows(IllegalArgumentException.class, () -> new Task("a", x, m, 3, y, 2, false, "memory"));
         assertTrue(e.getMessage().contains("y has " + m + " values, not m x q = " + m + " x 2"), e.getMessage());
     }
+
+    /**
+     * A model just trained could be applied to new raw inputs only through files (save, then
+     * load) or by building Predictor's extras map by hand from the preparation's arrays and
+     * ModelIO's key names. ModelIO.inMemory gives what load gives after save: the same
+     * predictions, bit for bit, with the class labels and the labels' units of standardised
+     * regression labels.
+     */
+    @Test
+    void aModelJustTrainedPredictsWithoutFilesAsAfterSaveAndLoad(@TempDir Path tmp) {
+        int d = 4;
+        Task a = classes("a", 70, d, 2);
+        Task b = regression("b", 60, d);
+        for (int i = 0; i < b.y().length; i++) {
+            b.y()[i] = b.y()[i] * 5 + 290;
+        }
+        Preparation.Result prep = Preparation.prepare(new TaskSuite("t", List.of(a, b), false),
+                Preparation.Config.defaults(seed).withStandardizedLabels(true));
+        List<TaskHead> heads = new ArrayList<>();
+        prep.tasks().forEach(t -> heads.add(t.head()));
+        MtlModel model = modelFor(heads, d);
+        new Trainer(be, TrainConfig.defaults(1).withEpochs(2)).train(model, prep.tasks(), null);
+        Predictor mem = new Predictor(ModelIO.inMemory(model, prep));
+        ModelIO.save(tmp.resolve("m"), model, prep, null);
+        Predictor disk = new Predictor(ModelIO.load(tmp.resolve("m")));
+        float[] x = TestData.gaussian(rnd, 9 * d, 3.0);
+        for (String task : List.of("a", "b")) {
+            assertTrue(java.util.Arrays.equals(disk.predict(be, disk.requireHead(task), x, 9),
+                    mem.predict(be, mem.requireHead(task), x, 9)), task);
+        }
+        assertEquals(List.of("0", "1"), mem.classLabels(0));
+        float[] level = mem.predict(be, 1, x, 9);
+        assertTrue(level[0] > 200, "regression predictions in the labels' units, got " + level[0]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelIO.inMemory(modelFor(List.of(heads.get(1), heads.get(0)), d), prep));
+        assertTrue(e.getMessage().contains("head 0"), e.getMessage());
+    }
 }
