@@ -74,7 +74,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
         TaskSuite suite = data.load(spec.commandLine().getErr());
         Warnings warnings = new Warnings(spec.commandLine().getErr());
         data.warnAboutInputs(suite, warnings);
-        Preparation.Result prep = Preparation.prepare(suite, data.preparation());
+        Preparation.Result prep = data.prepareOnce(suite, data.preparation());
         prep.warnings().forEach(warnings::add);
         int k = prep.tasks().size();
         int d = suite.dim();
@@ -83,8 +83,8 @@ public final class AnalyzeCommand implements Callable<Integer> {
         // With missing labels the tasks of a shared X train on different rows: their similarities differ.
         boolean anyUnlabelled = suite.tasks().stream().anyMatch(t -> t.unlabelledRows() > 0);
         List<String> names = prep.tasks().stream().map(PreparedTask::name).toList();
-        // The analyses read the training rows only: the loaded and the standardised copies of the
-        // inputs are dropped once those are gathered (a third of the heap on large inputs).
+        // The analyses read the training rows only: the standardised inputs (for data from files,
+        // the loaded arrays standardised in place) are dropped once those are gathered.
         suite = null;
         org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(prep.tasks());
         prep = null;

@@ -127,7 +127,8 @@ public final class PairsCommand implements Callable<Integer> {
         }
         int d = suite.dim();
         String suiteName = suite.name();
-        Preparation.Result p0 = Preparation.prepare(suite, prep0);
+        // Further seeds prepare the loaded data again, so only a single seed may standardise it in place.
+        Preparation.Result p0 = seeds > 1 ? Preparation.prepare(suite, prep0) : data.prepareOnce(suite, prep0);
         p0.warnings().forEach(warnings::add);
         List<PreparedTask> first = p0.tasks();
         p0 = null;

@@ -123,7 +123,8 @@ public final class SweepCommand implements Callable<Integer> {
         int d = suite.dim();
         // Seed by seed, each its own split as 'mtl train --seed s' makes it; only one seed's prepared
         // copy of the data is held at a time (three would triple the memory on large inputs).
-        Preparation.Result p0 = Preparation.prepare(suite, prep0);
+        // Further seeds prepare the loaded data again, so only a single seed may standardise it in place.
+        Preparation.Result p0 = seeds > 1 ? Preparation.prepare(suite, prep0) : data.prepareOnce(suite, prep0);
         p0.warnings().forEach(warnings::add);
         List<PreparedTask> first = p0.tasks();
         p0 = null;

@@ -277,15 +277,17 @@ public final class TrainCommand implements Callable<Integer> {
                     + ", UCI handwritten digits)");
         }
         Preparation.Config prepCfg = data.preparation();
-        Preparation.Result prep = Preparation.prepare(suite, prepCfg);
+        // Further seeds prepare the loaded data again, so only a single seed may standardise it in place.
+        Preparation.Result prep = seeds > 1 ? Preparation.prepare(suite, prepCfg) : data.prepareOnce(suite, prepCfg);
         prep.warnings().forEach(warnings::add);
         List<PreparedTask> tasks = prep.tasks();
         int d = suite.dim();
         String suiteName = suite.name();
         String[] featureNames = org.mtlalign.data.FeatureNames.common(suite);
         boolean sharedInputs = suite.sharedInputs();
-        // From here on only the prepared (standardised) copies are needed: dropping the loaded
-        // arrays halves the heap when the inputs are large. (Further seeds prepare them again.)
+        // From here on only the prepared (standardised) inputs are needed. With one seed the files'
+        // arrays were standardised in place, so they are the prepared ones; with several, the
+        // loaded arrays are kept for the further seeds' preparations.
         TaskSuite forSeeds = seeds > 1 ? suite : null;
         suite = null;
         o.printf(Locale.ROOT, "mtl-align %s | %s | suite '%s': %d task%s, d = %d%s | seed%s %s%n",

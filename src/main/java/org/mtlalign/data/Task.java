@@ -31,6 +31,9 @@ public final class Task {
     String[] classNames;
     // Set when a float64 input column lost its variation in float32 (see NpyArray.precisionLoss).
     String inputPrecisionLoss;
+    // Set by Preparation.prepareInPlace once x holds standardised values rather than the data as
+    // loaded: the task is not prepared again.
+    boolean standardizedInPlace;
 
     /**
      * @param x              m x d inputs, row-major (kept, not copied)
@@ -390,7 +393,10 @@ public final class Task {
         return name;
     }
 
-    /** Row-major m x d inputs (the live array). */
+    /**
+     * Row-major m x d inputs (the live array): the data as loaded, unless the task was given to
+     * {@link Preparation#prepareInPlace}, which overwrites them with their standardised values.
+     */
     public float[] x() {
         return x;
     }
