@@ -9,7 +9,6 @@ import org.mtlalign.data.Digits;
 import org.mtlalign.data.LabelNoise;
 import org.mtlalign.data.Preparation;
 import org.mtlalign.data.Synthetic;
-import org.mtlalign.data.Task;
 import org.mtlalign.data.TaskLoader;
 import org.mtlalign.data.TaskSuite;
 import org.mtlalign.model.Loss;
@@ -297,11 +296,7 @@ public final class DataOptions {
         }
         TaskSuite s;
         if (!taskSpecs.isEmpty()) {
-            List<Task> tasks = new ArrayList<>();
-            for (String spec : taskSpecs) {
-                tasks.add(TaskLoader.fromSpec(spec));
-            }
-            s = new TaskSuite("tasks", tasks, false);
+            s = new TaskSuite("tasks", TaskLoader.fromSpecs(taskSpecs), false);
         } else if (tasksDir != null) {
             s = TaskLoader.fromDirectory(tasksDir);
         } else if (sharedX != null) {
