@@ -84,10 +84,13 @@ public final class AnalyzeCommand implements Callable<Integer> {
         boolean anyUnlabelled = suite.tasks().stream().anyMatch(t -> t.unlabelledRows() > 0);
         List<String> names = prep.tasks().stream().map(PreparedTask::name).toList();
         // The analyses read the training rows only: the standardised inputs (for data from files,
-        // the loaded arrays standardised in place) are dropped once those are gathered.
+        // the loaded arrays standardised in place) are dropped, each task's once its rows are
+        // gathered (ofReleasing), so the inputs are not held beside all their gathered rows.
         suite = null;
-        org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.of(prep.tasks());
+        List<PreparedTask> prepared = new java.util.ArrayList<>(prep.tasks());
         prep = null;
+        org.mtlalign.data.TrainingRows tr = org.mtlalign.data.TrainingRows.ofReleasing(prepared);
+        prepared = null;
         float[][] xs = tr.xs();
         float[][] ys = tr.ys();
         int[] rows = tr.rows();
