@@ -63,10 +63,19 @@ public final class Main implements Runnable {
             PrintWriter w = where.getErr();
             String sub = where.getParent() == null ? "" : " " + where.getCommandName();
             String msg = oneLine(ex.getMessage());
-            if (ex instanceof CommandLine.UnmatchedArgumentException u && where.getParent() == null
+            if (ex instanceof CommandLine.MissingParameterException && !where.getUnmatchedArguments().isEmpty()) {
+                // picocli checks required options before it reports unmatched arguments, so a typo
+                // of a required option ('--taks') read as "Missing required option '--task=NAME'"
+                // without naming what was typed: name the typo first.
+                CommandLine.UnmatchedArgumentException u =
+                        new CommandLine.UnmatchedArgumentException(where, where.getUnmatchedArguments());
+                msg = oneLine(u.getMessage()) + didYouMean(u) + "; " + msg;
+            } else if (ex instanceof CommandLine.UnmatchedArgumentException u && where.getParent() == null
                     && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
                 msg = "unknown command '" + u.getUnmatched().get(0) + "' (expected one of "
                         + String.join(", ", where.getSubcommands().keySet()) + ")";
+            } else if (ex instanceof CommandLine.UnmatchedArgumentException u) {
+                msg += didYouMean(u);
             }
             w.println("mtl: " + msg + " (see 'mtl" + sub + " --help')");
             w.flush();
@@ -105,6 +114,24 @@ public final class Main implements Runnable {
             w.flush();
             return EXIT_USER_ERROR;
         }
+    }
+
+    /**
+     * " (did you mean '--ranks'?)" for an unknown option close to a known one (picocli's own
+     * suggestions, which its default handler prints on lines of their own), else "".
+     */
+    static String didYouMean(CommandLine.UnmatchedArgumentException u) {
+        java.util.List<String> s;
+        try {
+            s = u.getSuggestions();
+        } catch (RuntimeException e) {
+            return "";
+        }
+        if (s == null || s.isEmpty() || u.getUnmatched().isEmpty() || !u.getUnmatched().get(0).startsWith("-")) {
+            return "";
+        }
+        java.util.List<String> shown = s.subList(0, Math.min(3, s.size()));
+        return " (did you mean " + String.join(" or ", shown.stream().map(x -> "'" + x + "'").toList()) + "?)";
     }
 
     /** The machine's memory in bytes, 0 where the JVM does not say. */

@@ -57,6 +57,23 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("bogus-command"), "bogus-command");
     }
 
+    /**
+     * A typo of a required option ('mtl predict --taks MR') said only "Missing required option
+     * '--task=NAME'", never naming '--taks': picocli checks required options before it reports
+     * unmatched arguments. The typo is named first, with picocli's suggestion, and an unknown
+     * option close to a known one ('mtl sweep --rank', which takes --ranks) names it too.
+     */
+    @Test
+    void typoOfARequiredOptionIsNamed() {
+        CliTestSupport.Run r = CliTestSupport.run("predict", "--model", dir.toString(), "--taks", "MR",
+                "--in", "x.csv", "--out", "o.csv");
+        assertUserError(r, "'--taks'", "did you mean '--task'?", "--task=NAME");
+        CliTestSupport.Run sweep = CliTestSupport.run("sweep", "--suite", "digits-pairs", "--rank", "1,2");
+        assertUserError(sweep, "'--rank'", "did you mean '--ranks'");
+        CliTestSupport.Run epoch = CliTestSupport.run("train", "--epoch", "5");
+        assertUserError(epoch, "'--epoch'", "'--epochs'");
+    }
+
     @Test
     void badOptionValues() throws Exception {
         String t = task("a", 40, 5);
