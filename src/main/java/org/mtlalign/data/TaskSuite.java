@@ -24,16 +24,22 @@ public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
         if (tasks.isEmpty()) {
             throw new UserInputException("no tasks given (use --task, --tasks, --shared-x or --suite)");
         }
-        int d = tasks.get(0).dim();
+        int d = commonDim(tasks);
         Set<String> names = new HashSet<>();
         for (Task t : tasks) {
             if (t.dim() != d) {
-                // One column more is most often pandas' index written as a column: say so, since
-                // the warning that would name it comes only after loading succeeds.
-                Task wider = t.dim() > d ? t : tasks.get(0);
+                // The task blamed is one whose d differs from most tasks' (before, the first
+                // task's d was the reference, so a first task of another width had every other
+                // task named instead of it). One column more is most often pandas' index written
+                // as a column: say so, since the warning that would name it comes only after
+                // loading succeeds.
+                List<String> agreeing = tasks.stream().filter(u -> u.dim() == d).map(Task::name).toList();
+                Task wider = t.dim() > d ? t : tasks.stream().filter(u -> u.dim() == d).findFirst().orElseThrow();
+                String others = agreeing.size() == 1 ? "task '" + agreeing.get(0) + "' has d = " + d
+                        : agreeing.size() + " of the " + tasks.size() + " tasks have d = " + d + " ("
+                                + names(agreeing) + ")";
                 throw new UserInputException(t.source() + ": task '" + t.name() + "' has d = " + t.dim()
-                        + " features but task '" + tasks.get(0).name() + "' has d = " + d
-                        + "; all tasks must share the input dimension"
+                        + " features but " + others + "; all tasks must share the input dimension"
                         + (wider.idColumnNote() != null ? "; " + wider.idColumnNote() : ""));
             }
             if (!names.add(t.name())) {
@@ -52,6 +58,26 @@ public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
                 }
             }
         }
+    }
+
+    /** The d most tasks have (on a tie, the first task's among the tied): the reference a differing task is named against. */
+    private static int commonDim(List<Task> tasks) {
+        java.util.Map<Integer, Integer> count = new java.util.HashMap<>();
+        for (Task t : tasks) {
+            count.merge(t.dim(), 1, Integer::sum);
+        }
+        int best = tasks.get(0).dim();
+        for (Task t : tasks) {
+            if (count.get(t.dim()) > count.get(best)) {
+                best = t.dim();
+            }
+        }
+        return best;
+    }
+
+    private static String names(List<String> names) {
+        List<String> shown = names.subList(0, Math.min(3, names.size()));
+        return "'" + String.join("', '", shown) + "'" + (names.size() > 3 ? " and " + (names.size() - 3) + " more" : "");
     }
 
     public int dim() {

@@ -75,6 +75,27 @@ class TaskLoaderTest {
         return s.tasks().stream().map(Task::name).toList();
     }
 
+    /**
+     * Of four tasks, the first in name order ('a') has one column fewer: the error named task
+     * 'b' ("task 'b' has d = 2 features but task 'a' has d = 1"), since the first task's d was
+     * the reference, sending the user to a file that is fine. The task whose d differs from
+     * most tasks' is named, with the others' d.
+     */
+    @Test
+    void theTaskWhoseWidthDiffersFromMostIsNamed() throws IOException {
+        Path a = folder("w", "a");
+        text(a.resolve("X.csv"), "f0\n1\n2\n3\n4\n");
+        npyY(a, "y.npy");
+        for (String n : new String[] {"b", "c", "d"}) {
+            Path f = folder("w", n);
+            npyX(f, "X.npy", 1f);
+            npyY(f, "y.npy");
+        }
+        UserInputException e = fails(dir.resolve("w"), "task 'a' has d = 1 features but 3 of the 4 tasks have d = 2 ('b', 'c', 'd')",
+                "share the input dimension");
+        assertTrue(e.getMessage().startsWith(a.resolve("X.csv").toString()), e::getMessage);
+    }
+
     @Test
     void hiddenEntriesAndTopLevelFilesAreSkipped() throws IOException {
         Path a = folder("tasks", "a");
