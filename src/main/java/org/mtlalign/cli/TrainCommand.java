@@ -651,7 +651,8 @@ public final class TrainCommand implements Callable<Integer> {
         double[] second = sec == null ? null : new double[] {sec.stl(), sec.fineTune(), sec.fineTuneAligned()};
         TransferExperiment.Training[] runs = {rep.stlTraining(), rep.fineTuneTraining(), rep.alignedTraining()};
         for (int i = 0; i < 3; i++) {
-            List<String> row = new ArrayList<>(List.of(methods[i], Tables.num(values[i])));
+            boolean nothing = rep.noBetterThanPrior().contains(TransferExperiment.RUNS[i]);
+            List<String> row = new ArrayList<>(List.of(methods[i], Tables.num(values[i]) + (nothing ? "!" : "")));
             if (sec != null) {
                 row.add(Tables.num(second[i]));
             }
@@ -679,6 +680,15 @@ public final class TrainCommand implements Callable<Integer> {
         o.println("note: R is d x d and trains at --lr here, so frozen B + R can be any d x r module: a fine-tune + "
                 + "alignment result at the target's STL level is what the target reaches alone, not transfer from the "
                 + "sources; only a gain over STL measures that");
+        if (!rep.noBetterThanPrior().isEmpty()) {
+            // mtl train marks such runs '!' in its table; transfer mode printed them unmarked, so a
+            // target whose STL learned nothing read as a large gain from the sources.
+            warnings.add("! marks a model no better than predicting the target's training labels' mean or class rates "
+                    + "on its validation rows (" + String.join(", ", rep.noBetterThanPrior()) + "): it learned "
+                    + "nothing from the inputs, so a difference involving it says little; either '" + rep.target()
+                    + "' has no signal at r = " + cfg.rank() + ", or the training stopped on the plateau it starts on "
+                    + "(raise --patience or --epochs)");
+        }
         if (src.hitEpochCap()) {
             warnings.add(String.format(Locale.ROOT, "the source model that supplied B ran all %d epochs with its "
                     + "validation loss still improving within --patience %d: B may be undertrained; raise --epochs",

@@ -48,7 +48,16 @@ public final class TransferExperiment {
     public record Report(String target, List<String> sources, String metric, double stl, double fineTune,
                          double fineTuneAligned, int epochCap, int patience, Training stlTraining,
                          Training fineTuneTraining, Training alignedTraining, Training sourceTraining,
-                         Secondary secondary) {
+                         Secondary secondary, List<String> noBetterThanPrior) {
+        /** The report without the no-better-than-prior check (none marked). */
+        public Report(String target, List<String> sources, String metric, double stl, double fineTune,
+                      double fineTuneAligned, int epochCap, int patience, Training stlTraining,
+                      Training fineTuneTraining, Training alignedTraining, Training sourceTraining,
+                      Secondary secondary) {
+            this(target, sources, metric, stl, fineTune, fineTuneAligned, epochCap, patience, stlTraining,
+                    fineTuneTraining, alignedTraining, sourceTraining, secondary, List.of());
+        }
+
         /** True when any of the three target-side trainings ran into the epoch cap. */
         public boolean anyHitEpochCap() {
             return stlTraining.hitEpochCap() || fineTuneTraining.hitEpochCap() || alignedTraining.hitEpochCap();
@@ -117,6 +126,9 @@ public final class TransferExperiment {
         return alignedModel;
     }
 
+    /** The names of the three target-side runs in {@link Report#noBetterThanPrior()}. */
+    public static final String[] RUNS = {"STL", "fine-tune", "fine-tune+align"};
+
     public Report run(List<PreparedTask> tasks, int target) {
         if (tasks.size() < 2) {
             throw new org.mtlalign.UserInputException("--transfer-target: needs at least one source task besides the target");
@@ -146,6 +158,9 @@ public final class TransferExperiment {
         Training[] runs = new Training[3];
         double[] metric = new double[3];
         double[] second = new double[3];
+        boolean[] nothing = new boolean[3];
+        int[] scoring = PairwiseTransfer.scoringRows(t);
+        double prior = PairwiseTransfer.priorLoss(backend, t, scoring);
         // Three independent trainings, each seeded from the configuration: in parallel where the
         // backend allows it, with the same results as one after the other.
         TrainConfig tc = backend.concurrency() > 1 ? cfg.train().withProgress(false) : cfg.train();
@@ -156,10 +171,19 @@ public final class TransferExperiment {
             Metrics mt = ev.metrics(models[i], 0, t, testIdx);
             metric[i] = mt.primary();
             second[i] = MtlExperiment.secondary(t, mt);
+            // As mtl train's '!': a target model no better than the constant prediction on its
+            // validation rows learned nothing, and a gain over it measures nothing.
+            nothing[i] = PairwiseTransfer.noBetterThanPrior(ev.meanLoss(models[i], 0, t, scoring), prior);
         });
+        List<String> none = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            if (nothing[i]) {
+                none.add(RUNS[i]);
+            }
+        }
         return new Report(t.name(), names, t.loss().metricName(), metric[0], metric[1], metric[2],
                 cfg.train().epochs(), cfg.train().patience(), runs[0], runs[1], runs[2], source,
-                secondary(t, second));
+                secondary(t, second), List.copyOf(none));
     }
 
     /** The target's {@link Secondary} metric from each method's value (null for regression). */

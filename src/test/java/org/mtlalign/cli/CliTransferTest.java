@@ -57,6 +57,54 @@ class CliTransferTest {
     }
 
     /**
+     * A target whose labels do not depend on its inputs: its STL model learns nothing (mtl train
+     * marks such a metric '!'), but transfer mode printed its STL and fine-tuning metrics
+     * unmarked and warned of nothing, so a fine-tune ahead of a failed baseline read as transfer
+     * from the sources (6 text tasks: STL AUC 0.49, fine-tune 0.62, every variant within 1% of
+     * the constant's validation loss). Each run no better than the constant is marked '!', warned
+     * about and listed in the JSON's transfer.noBetterThanPrior; a target with signal has none.
+     */
+    @Test
+    void targetRunsThatLearnedNothingAreMarked() throws Exception {
+        int m = 300;
+        int d = 6;
+        java.util.Random rnd = new java.util.Random(23);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = rnd.nextBoolean() ? 1 : 0;
+        }
+        String noise = CliTestSupport.writeTask(dir, "noise", "noise", x, m, d, y);
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 200, d, 35);
+        Path json = dir.resolve("n.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task", noise,
+                "--rank", "2", "--epochs", "30", "--patience", "5", "--transfer-target", "noise", "--json",
+                json.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        JsonObject t = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("transfer");
+        var none = t.getAsJsonArray("noBetterThanPrior");
+        assertTrue(none.toString().contains("\"STL\""), t.toString());
+        String stlRow = r.out().lines().filter(l -> l.startsWith("single-task (target only)")).findFirst().orElseThrow();
+        assertTrue(stlRow.matches(".*\\d!\\s.*"), stlRow);
+        assertTrue(r.err().contains("warning: ! marks a model no better than predicting the target's training labels' "
+                + "mean or class rates on its validation rows (" + String.join(", ",
+                        none.asList().stream().map(e -> e.getAsString()).toList()) + ")"), r.err());
+
+        // The learnable task as the target: nothing marked, nothing warned.
+        Path json2 = dir.resolve("a.json");
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task", noise,
+                "--rank", "2", "--epochs", "30", "--patience", "5", "--transfer-target", "a", "--json",
+                json2.toString(), "--backend", "cpu");
+        assertEquals(0, ok.code(), ok.all());
+        JsonObject t2 = JsonParser.parseString(Files.readString(json2)).getAsJsonObject().getAsJsonObject("transfer");
+        assertEquals(0, t2.getAsJsonArray("noBetterThanPrior").size(), t2.toString());
+        assertTrue(!ok.err().contains("! marks"), ok.err());
+    }
+
+    /**
      * A target with most of its test rows in one class gets the balanced accuracy beside its
      * accuracy (a model that always predicts that class reads well on accuracy alone), the
      * values of the JSON's transfer.secondary.
@@ -87,7 +135,7 @@ class CliTransferTest {
         assertEquals(0.8, sec.get("share").getAsDouble(), 0.03);
         assertTrue(r.out().contains("balanced accuracy  epochs run (best)"), r.out());
         String ft = String.format(java.util.Locale.ROOT, "%.4f", sec.get("fineTune").getAsDouble());
-        assertTrue(r.out().matches("(?s).*\\nfrozen B \\+ new head +[0-9.]+ +" + java.util.regex.Pattern.quote(ft)
+        assertTrue(r.out().matches("(?s).*\\nfrozen B \\+ new head +[0-9.]+!? +" + java.util.regex.Pattern.quote(ft)
                 + " .*"), ft + "\n" + r.out());
         assertTrue(r.out().contains("of its test rows in one class: always predicting it scores that accuracy, and a "
                 + "balanced accuracy (the mean of the classes' recalls) of 1/3"), r.out());
