@@ -194,6 +194,10 @@ public final class DataOptions {
             if (t.idColumnNote() != null && said.add(t.idColumnNote())) {
                 warnings.add(t.idColumnNote());
             }
+            String cases = caseVariants(t);
+            if (cases != null) {
+                warnings.add(cases);
+            }
             if (t.unlabelledRows() > 0) {
                 unlabelled.add(t);
             }
@@ -216,6 +220,35 @@ public final class DataOptions {
                     + "cell, NA or NaN), left out of that task: from " + unlabelledShare(lo) + " to "
                     + unlabelledShare(hi));
         }
+    }
+
+    /**
+     * A warning when a task's text labels hold names that differ only in case ('pos' and 'Pos'):
+     * they are different classes, so a binary task written partly in capitals trained silently
+     * as a 4-class softmax task ('4 text classes: softmax loss', no AUC). Null when there are none.
+     */
+    static String caseVariants(org.mtlalign.data.Task t) {
+        String[] names = t.classNames();
+        if (names == null) {
+            return null;
+        }
+        java.util.Map<String, List<String>> byFolded = new java.util.LinkedHashMap<>();
+        for (String n : names) {
+            byFolded.computeIfAbsent(n.toLowerCase(Locale.ROOT), k -> new java.util.ArrayList<>()).add(n);
+        }
+        List<String> groups = new java.util.ArrayList<>();
+        for (List<String> g : byFolded.values()) {
+            if (g.size() > 1) {
+                groups.add("'" + String.join("', '", g) + "'");
+            }
+        }
+        if (groups.isEmpty()) {
+            return null;
+        }
+        return "task '" + t.name() + "': its labels " + String.join(" and ", groups.subList(0, Math.min(3, groups.size())))
+                + (groups.size() > 3 ? " and " + (groups.size() - 3) + " more such groups" : "")
+                + " differ only in case and are different classes here (" + names.length
+                + " classes in all); write each class alike if they are one";
     }
 
     /** Per-task warnings of one kind are one line from this many tasks on. */

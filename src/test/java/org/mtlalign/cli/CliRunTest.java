@@ -1027,6 +1027,44 @@ class CliRunTest {
     }
 
     /**
+     * Text labels written partly in capitals ('pos'/'neg' with some 'Pos'/'Neg', as when two
+     * sources are merged) are four classes: the task trained silently as a 4-class softmax task
+     * (accuracy, no AUC), with nothing but '4 text classes' in its line to say why. A warning
+     * names the names that differ only in case; a task whose names differ otherwise gets none.
+     */
+    @Test
+    void textLabelsThatDifferOnlyInCaseAreWarned() throws Exception {
+        Random rnd = new Random(5);
+        int m = 120;
+        int d = 4;
+        for (String task : new String[] {"cr", "mr"}) {
+            StringBuilder x = new StringBuilder("f0,f1,f2,f3\n");
+            StringBuilder y = new StringBuilder("label\n");
+            for (int i = 0; i < m; i++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    double v = rnd.nextGaussian();
+                    s += v;
+                    x.append(j == 0 ? "" : ",").append(v);
+                }
+                x.append('\n');
+                String label = s > 0 ? "pos" : "neg";
+                y.append(task.equals("cr") && i % 5 == 0 ? Character.toUpperCase(label.charAt(0)) + label.substring(1) : label)
+                        .append('\n');
+            }
+            Path f = dir.resolve("cases").resolve(task);
+            Files.createDirectories(f);
+            Files.writeString(f.resolve("X.csv"), x);
+            Files.writeString(f.resolve("y.csv"), y);
+        }
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--tasks", dir.resolve("cases").toString());
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("warning: task 'cr': its labels 'Neg', 'neg' and 'Pos', 'pos' differ only in case"
+                + " and are different classes here (4 classes in all)"), r.err());
+        assertFalse(r.err().contains("task 'mr': its labels"), r.err());
+    }
+
+    /**
      * A tiny task's warnings count in the singular: 'only 1 test rows' (a new-user trial with
      * mtl train) now reads 'only 1 test row', and so do the other counts that a task of a few rows
      * makes 1 (rows without a label, one-class test rows).
