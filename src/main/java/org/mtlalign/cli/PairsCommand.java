@@ -415,7 +415,27 @@ public final class PairsCommand implements Callable<Integer> {
             }
         }
         if (targetMetrics.size() > 1) {
-            spearmanWhy = "the targets' metrics differ (" + String.join(", ", targetMetrics) + ")";
+            // Which targets have which metric, and the --target that computes it for the largest
+            // group: "(auc, accuracy)" alone left the user to find the tasks behind each.
+            java.util.Map<String, List<String>> byMetric = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < k; i++) {
+                if (targets[i]) {
+                    byMetric.computeIfAbsent(metricNames.get(i), x -> new ArrayList<>()).add(names.get(i));
+                }
+            }
+            List<String> groups = new ArrayList<>();
+            List<String> largest = List.of();
+            for (var metricTasks : byMetric.entrySet()) {
+                List<String> g = metricTasks.getValue();
+                groups.add(metricTasks.getKey() + ": " + (g.size() <= 4 ? String.join(", ", g)
+                        : String.join(", ", g.subList(0, 3)) + " and " + (g.size() - 3) + " more"));
+                if (g.size() > largest.size()) {
+                    largest = g;
+                }
+            }
+            spearmanWhy = "the targets' metrics differ (" + String.join("; ", groups) + ")"
+                    + (largest.size() >= 2 ? "; --target " + String.join(",", largest) + " ranks the pairs of the "
+                            + "tasks of one metric" : "");
         } else {
             List<double[]> pts = new ArrayList<>();
             for (int i = 0; i < k; i++) {

@@ -366,6 +366,35 @@ class CliPairsTest {
     }
 
     /**
+     * Targets of different metrics (five AUC text tasks and TREC's accuracy in a new-user trial)
+     * leave the Spearman uncomputed: the reason said only "(auc, accuracy)"; it now names the
+     * tasks of each metric and the --target that computes it for the largest group.
+     */
+    @Test
+    void mixedMetricsNameTheTasksAndTheTargetThatRanksThem() throws Exception {
+        Random rnd = new Random(41);
+        int d = 3;
+        int m = 150;
+        String[] specs = new String[3];
+        for (int t = 0; t < 3; t++) {
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = t == 2 ? (x[i * d] > 0.5 ? 2 : x[i * d] > -0.5 ? 1 : 0) : (x[i * d + t] > 0 ? 1 : 0);
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "t" + t, "t" + t, x, m, d, y);
+        }
+        Path pj = dir.resolve("mixed.json");
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", specs[0], "--task", specs[1], "--task", specs[2],
+                "--seeds", "1", "--epochs", "2", "--backend", "cpu", "--json", pj.toString());
+        assertEquals(0, p.code(), p.all());
+        String why = read(pj).getAsJsonObject("similarity_vs_transfer").get("not_computed").getAsString();
+        assertEquals("the targets' metrics differ (auc: t0, t1; accuracy: t2); --target t0,t1 ranks the pairs of the "
+                + "tasks of one metric", why);
+        assertTrue(p.out().contains("similarity vs transfer: not computed: " + why), p.out());
+    }
+
+    /**
      * Trainings whose best epoch is the starting point are named, as 'mtl train' names them: at
      * --lr 1e4 (Adam) 44 of 45 trainings on the demo never improved, their metrics those of the
      * random initialisation, and pairs printed them as transfers with no word beyond the STL
