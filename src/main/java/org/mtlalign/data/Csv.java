@@ -351,10 +351,20 @@ public final class Csv {
                 if (labels && (isText(word) || NAME_MARKERS.contains(word.toLowerCase(Locale.ROOT)))) {
                     throw new TextFound();
                 }
-                throw error(where, "line " + lineNo + ", column " + badColumn + ": "
+                // A word in the first data row under a named column is most often a label or text
+                // column left among the inputs: name the column and say so ('column 301: cannot
+                // parse 'neg'' left the user to count 301 columns to find 'sentiment').
+                boolean wordInNamedColumn = count == 0 && header != null && badColumn <= header.size()
+                        && !header.get(badColumn - 1).isBlank() && isText(word) && !isMissingMarker(word)
+                        && !decimalComma(word);
+                String named = wordInNamedColumn ? " ('" + clip(header.get(badColumn - 1)) + "')" : "";
+                String wordNote = wordInNamedColumn
+                        ? "; inputs are numbers only: a column of labels or text belongs in the label file, not among "
+                                + "the inputs (drop it, e.g. df.drop(columns=[...]))" : "";
+                throw error(where, "line " + lineNo + ", column " + badColumn + named + ": "
                         + badCell(text, lineNo, firstContent, badColumn == n && count == 0 && endsWith(line, delim)
                                 && restEndsWith(reader, delim), delim, commaReading(line, cells, num),
-                                headerLine == null));
+                                headerLine == null) + wordNote);
             }
             if (bigColumn != 0 && tooLargeAt < 0) {
                 tooLargeAt = count + bigColumn - 1;

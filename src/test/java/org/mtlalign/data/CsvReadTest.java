@@ -493,6 +493,22 @@ class CsvReadTest {
         fails(file("r4.csv", "a,b,c\n1,2\n"), "line 1 (header) has 3 columns, expected 2");
     }
 
+    /**
+     * X still holding its label column (df.to_csv of the whole table, 300 features and
+     * 'sentiment'): "line 2, column 301: cannot parse 'neg' as a number" left the user to count
+     * columns. A word in the first data row under a named column names the column and says that
+     * labels and text belong in the label file; a stray word further down keeps the plain message.
+     */
+    @Test
+    void aWordColumnAmongTheInputsIsNamed() throws IOException {
+        Path p = file("xl.csv", "f0,f1,sentiment\n0.5,0,neg\n0,1.5,pos\n");
+        assertEquals(p + ": line 2, column 3 ('sentiment'): cannot parse 'neg' as a number; inputs are numbers only: a "
+                + "column of labels or text belongs in the label file, not among the inputs (drop it, e.g. "
+                + "df.drop(columns=[...]))", fails(p).getMessage());
+        Path later = file("xw.csv", "f0,f1\n0.5,0\n0,pos\n");
+        assertEquals(later + ": line 3, column 2: cannot parse 'pos' as a number", fails(later).getMessage());
+    }
+
     @Test
     void badCells() throws IOException {
         Path p = file("b.csv", "x,y\n1,2\n3,4\n\n5,abc\n");
