@@ -12,7 +12,7 @@ import org.mtlalign.UserInputException;
 /**
  * The names of the input columns, from CSV headers: a user who writes X with pandas expects
  * columns to be matched by name, not by position. Tasks whose files list the same names in
- * another order are reordered to the first task's order; a model records the names, and inputs
+ * another order are reordered to the order of the first task with the names most tasks share; a model records the names, and inputs
  * given to it for prediction are matched to them (see `mtl predict`). Only meaningful names count:
  * pandas' default names 0, 1, ..., d-1 say nothing about what a column holds.
  */
@@ -54,19 +54,18 @@ public final class FeatureNames {
     }
 
     /**
-     * Matches the tasks' input columns by name: a task whose header has the first named task's
-     * names in another order is reordered to that order (and said); a task whose names differ is
+     * Matches the tasks' input columns by name: a task whose header has the reference task's
+     * names (see {@link #reference}) in another order is reordered to that order (and said); a task whose names differ is
      * left in its order with a warning, since its columns are then matched by position.
      */
     public static Aligned align(TaskSuite suite) {
         List<String> warnings = new ArrayList<>();
-        Task ref = null;
+        Task ref = reference(suite.tasks());
         List<Task> out = new ArrayList<>();
         boolean changed = false;
         for (Task t : suite.tasks()) {
             String[] names = t.featureNames;
-            if (names == null || ref == null) {
-                ref = ref == null && names != null ? t : ref;
+            if (names == null || t == ref) {
                 out.add(t);
                 continue;
             }
@@ -90,6 +89,33 @@ public final class FeatureNames {
         }
         TaskSuite s = changed ? new TaskSuite(suite.name(), out, suite.sharedInputs()) : suite;
         return new Aligned(s, warnings);
+    }
+
+    /**
+     * The task whose names the others are matched to: the first of those whose set of names most
+     * named tasks share (on a tie, the earliest such set), so that one task with other names is
+     * the one warned about. Before, the first named task was the reference, and when it was the
+     * odd one every other task was warned about instead. Null when no task has names.
+     */
+    private static Task reference(List<Task> tasks) {
+        Map<Set<String>, Integer> count = new HashMap<>();
+        for (Task t : tasks) {
+            if (t.featureNames != null) {
+                count.merge(new HashSet<>(Arrays.asList(t.featureNames)), 1, Integer::sum);
+            }
+        }
+        Task best = null;
+        int bestCount = 0;
+        for (Task t : tasks) {
+            if (t.featureNames != null) {
+                int c = count.get(new HashSet<>(Arrays.asList(t.featureNames)));
+                if (c > bestCount) {
+                    best = t;
+                    bestCount = c;
+                }
+            }
+        }
+        return best;
     }
 
     /** The names every named task of the suite has (after {@link #align}), or null if none or they differ. */

@@ -254,6 +254,40 @@ class FeatureNamesCliTest {
                 + "expected 'ethanol'); columns are matched by position"), r.err());
     }
 
+    /**
+     * Of four tasks, the first ('a') has other names: each of the three others was warned about
+     * ("task 'b': its X column names differ from task 'a''s", three such lines), pointing away
+     * from the one file that differs. The names most tasks share are the reference: 'a' alone is
+     * warned about, and a task listing those names in another order is reordered to them.
+     */
+    @Test
+    void theTaskWithOtherNamesThanMostIsTheOneWarnedAbout() throws Exception {
+        Random rnd = new Random(seed);
+        int m = 60;
+        float[] x = new float[m * NAMES.length];
+        float[] y = new float[m];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < m; i++) {
+            y[i] = x[i * NAMES.length] > 0 ? 1 : 0;
+        }
+        Path yf = dir.resolve("y.npy");
+        Npy.write(yf, new int[] {m}, y);
+        Path b = csv(dir.resolve("b.csv"), x, m, new int[] {0, 1, 2, 3, 4});
+        Path c = csv(dir.resolve("c.csv"), x, m, new int[] {0, 1, 2, 3, 4});
+        Path d = csv(dir.resolve("d.csv"), x, m, new int[] {1, 0, 2, 3, 4});
+        Path a = dir.resolve("a.csv");
+        Files.writeString(a, Files.readString(b).replaceFirst("alcohol", "ethanol"));
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", "a=" + a + ":" + yf, "--task", "b=" + b + ":" + yf,
+                "--task", "c=" + c + ":" + yf, "--task", "d=" + d + ":" + yf);
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("task 'a': its X column names differ from task 'b''s (missing 'alcohol'; not "
+                + "expected 'ethanol'); columns are matched by position"), r.err());
+        assertTrue(r.err().contains("task 'd': its X columns are those of task 'b' in another order"), r.err());
+        assertEquals(2, r.err().lines().filter(l -> l.startsWith("warning: task ")).count(), r.err());
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
