@@ -124,8 +124,15 @@ public final class PredictCommand implements Callable<Integer> {
             org.mtlalign.data.FeatureNames.match(trainedNames, xa.columnNames(), in.toString());
         }
         if (xa.rank() != 2 || xa.dim(1) != d) {
+            // More columns than inputs, without names to pick them by: most often the label or an
+            // id column kept beside the inputs (a named file has them left out).
+            int extra = xa.rank() == 2 ? xa.dim(1) - d : 0;
             throw new UserInputException(in + ": expected an m x " + d + " array (the model's d), got shape "
-                    + java.util.Arrays.toString(xa.shape()));
+                    + java.util.Arrays.toString(xa.shape()) + (extra > 0 ? "; " + (extra == 1 ? "one column" : extra
+                            + " columns") + " more than the model's inputs (a label or id column?): drop "
+                            + (extra == 1 ? "it" : "them") + (trainedNames != null ? ", or give the file a header "
+                                    + "with the model's column names (feature_names in model.json), which leaves other "
+                                    + "columns out" : "") : ""));
         }
         int rows = xa.dim(0);
         if (rows == 0) {

@@ -97,6 +97,13 @@ class CliPredictTest {
         Npy.write(narrow, new int[] {3, 4}, new float[12]);
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
                 narrow.toString(), "--out", dir.resolve("q.npy").toString()), "narrow.npy", "m x 5");
+        // One column more (a label kept beside the inputs, no header to leave it out by) says what
+        // it likely is; before, only the shapes were named.
+        Path wide = dir.resolve("wide.npy");
+        Npy.write(wide, new int[] {3, 6}, new float[18]);
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                wide.toString(), "--out", dir.resolve("q.npy").toString()), "wide.npy", "m x 5",
+                "one column more than the model's inputs (a label or id column?): drop it");
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
                 bx.toString(), "--out", bx.toString()), "--out", "input");
     }
