@@ -272,6 +272,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + ex.getMessage() + "); if the files moved, give the data options again (" + String.join(" ",
                     data.toArgs().subList(0, Math.min(2, data.toArgs().size()))) + " ...)", ex);
         }
+        if (transferTarget != null && suite.tasks().stream().noneMatch(t -> t.name().equals(transferTarget))) {
+            // Checked as soon as the names are known, as --loss and --positive are: it was checked
+            // after the split, the task table and the capacity's ridge fits.
+            throw new UserInputException("--transfer-target: no task named '" + transferTarget + "' (tasks: "
+                    + String.join(", ", suite.tasks().stream().map(org.mtlalign.data.Task::name).toList()) + ")");
+        }
         if (data.noneGiven() && resume == null) {
             e.println("no data given: running the built-in demo (--suite " + DataOptions.DEFAULT_SUITE
                     + ", UCI handwritten digits)");

@@ -105,6 +105,20 @@ class CliTransferTest {
     }
 
     /**
+     * A misspelt --transfer-target is refused as soon as the task names are known, before the
+     * task table and the width's ridge fits (it was refused after both: 12 s of a 6-task run).
+     */
+    @Test
+    void anUnknownTargetIsRefusedBeforeAnyWork() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 6, 31);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 100, 6, 32);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "b=" + b[0] + ":" + b[1], "--transfer-target", "B", "--backend", "cpu");
+        CliErrorTest.assertUserError(r, "--transfer-target: no task named 'B' (tasks: a, b)");
+        assertTrue(!r.out().contains("task a") && !r.all().contains("choosing the width"), r.all());
+    }
+
+    /**
      * A target with most of its test rows in one class gets the balanced accuracy beside its
      * accuracy (a model that always predicts that class reads well on accuracy alone), the
      * values of the JSON's transfer.secondary.
