@@ -1,6 +1,7 @@
 package org.mtlalign.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -55,6 +56,49 @@ public abstract class BackendContractTest {
     void closeBackend() {
         if (be != null) {
             be.close();
+        }
+    }
+
+    /**
+     * A closed backend refuses every operation with IllegalStateException (README: "a closed
+     * backend refuses every call"), whatever path the call would take: the CUDA backend ran
+     * gatherRows, and an svd or eigen decomposition above maxJacobiN, on its CPU twin without
+     * checking, so those kept working after close() while the CPU backend refused them.
+     */
+    @Test
+    void aClosedBackendRefusesEveryOperation() {
+        be.close();
+        float[] x = {1, 2, 3, 4, 5, 6, 7, 8};
+        float[] c = new float[8];
+        java.util.Map<String, org.junit.jupiter.api.function.Executable> ops = new java.util.LinkedHashMap<>();
+        ops.put("gemm", () -> be.gemm(false, false, 2, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, c, 0, 2));
+        ops.put("gram", () -> be.gram(x, 4, 2, false, c));
+        ops.put("biasActivation", () -> be.biasActivation(Activation.RELU, x, 4, 2, new float[2], new float[8]));
+        ops.put("activationBackward", () -> be.activationBackward(Activation.RELU, x, x, new float[8], 8));
+        ops.put("lossAndGradient", () -> be.lossAndGradient(Loss.SQUARED, x, 8, 1, x, 1f, new float[8]));
+        ops.put("columnSums", () -> be.columnSums(x, 4, 2, c, false));
+        ops.put("gatherRows", () -> be.gatherRows(x, 2, new int[] {1, 0}, 0, 2, c));
+        ops.put("sgdMomentum", () -> be.sgdMomentum(c, c, new float[8], 8, 0.1f, 0.9f, 0f));
+        ops.put("adam", () -> be.adam(c, c, new float[8], new float[8], 8, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+        ops.put("svd", () -> be.svd(new float[] {2, 0, 0, 1}, 1, 2, 2, new float[4], new float[2], new float[4]));
+        ops.put("symmetricEigen", () -> be.symmetricEigen(new float[] {2, 0, 0, 1}, 2, new float[2], new float[4]));
+        for (java.util.Map.Entry<String, org.junit.jupiter.api.function.Executable> op : ops.entrySet()) {
+            assertThrows(IllegalStateException.class, op.getValue(), at(op.getKey() + " after close()"));
+        }
+        // Again with the CUDA backend's path for matrices above maxJacobiN (its CPU twin).
+        String key = "mtlalign.cuda.maxJacobiN";
+        String old = System.getProperty(key);
+        System.setProperty(key, "1");
+        try {
+            assertThrows(IllegalStateException.class, ops.get("svd"), at("svd above maxJacobiN after close()"));
+            assertThrows(IllegalStateException.class, ops.get("symmetricEigen"),
+                    at("symmetricEigen above maxJacobiN after close()"));
+        } finally {
+            if (old == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, old);
+            }
         }
     }
 

@@ -484,6 +484,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void gatherRows(float[] src, int cols, int[] idx, int from, int count, float[] dst) {
+        requireOpen();
         // Source and destination are both host arrays here, so the gather is a host copy of
         // count rows: running the kernel would first ship up to all of src (the whole X_i, MBs
         // per step) to the device. The kernel serves the device-resident path and is checked
@@ -578,6 +579,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void svd(float[] a, int batch, int m, int n, float[] u, float[] s, float[] v) {
+        requireOpen();
         if (batch < 0 || m < 0 || n < 0) {
             throw new IllegalArgumentException("svd: negative size batch=" + batch + " m=" + m + " n=" + n);
         }
@@ -621,6 +623,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void symmetricEigen(float[] a, int n, float[] w, float[] vectors) {
+        requireOpen();
         if (n < 0) {
             throw new IllegalArgumentException("symmetricEigen: negative n " + n);
         }
@@ -703,10 +706,19 @@ public final class CudaBackend implements Backend {
     // plumbing
     // ------------------------------------------------------------------------------------------
 
-    void enter() {
+    /**
+     * The calls that may run on the CPU twin (gatherRows always, svd and symmetricEigen above
+     * maxJacobiN) check this themselves: they never reach {@link #enter}, so they kept working
+     * after close() while every other call, and every call of a closed CPU backend, refused.
+     */
+    private void requireOpen() {
         if (closed) {
             throw new IllegalStateException("the CUDA backend is closed");
         }
+    }
+
+    void enter() {
+        requireOpen();
         // The current context is per thread; this library is the only one setting it here, so a
         // thread whose last context set was this backend's need not set it again (a training step
         // enters some twenty times, and each JNI call costs). Per thread, not per backend: two
