@@ -282,6 +282,14 @@ public final class Preparation {
         } else {
             java.util.Arrays.fill(own, inPlace);
         }
+        if (inPlace) {
+            // Marked before the first array is overwritten: a task's label noise can still be
+            // refused below (a regression task), and a caller that catches that must not prepare
+            // the partly standardised arrays again as if they were the data as loaded.
+            for (int i = 0; i < k; i++) {
+                tasks.get(i).standardizedInPlace = means[i] != null;
+            }
+        }
         List<PreparedTask> out = new ArrayList<>(k);
         float[] sharedX = null;
         for (int i = 0; i < k; i++) {
@@ -297,11 +305,6 @@ public final class Preparation {
             }
             PreparedTask p = new PreparedTask(t.name(), x, t.rows(), d, enc[i], splits[i][0], splits[i][1], splits[i][2]);
             out.add(noise[i] == null ? p : noise[i].apply(p, noiseSeed(cfg.seed(), i)));
-        }
-        if (inPlace) {
-            for (int i = 0; i < k; i++) {
-                tasks.get(i).standardizedInPlace = means[i] != null;
-            }
         }
         warnings.addAll(lossScaleWarnings(out));
         return new Result(out, means, scales, warnings);

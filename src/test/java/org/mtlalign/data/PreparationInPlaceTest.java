@@ -170,4 +170,17 @@ class PreparationInPlaceTest {
         Preparation.prepareInPlace(raw, cfg(Preparation.Standardize.NONE));
         assertFalse(Preparation.prepare(raw, cfg(Preparation.Standardize.GLOBAL)).tasks().isEmpty());
     }
+
+    @Test
+    void aFailureAfterTheFirstTaskWasStandardisedLeavesTheSuiteRefused() {
+        // Label noise on a regression task is refused while the tasks are standardised one by
+        // one (t1 is ownInputs' regression task): t0's array was already overwritten then, so a
+        // caller that catches the error and prepares the suite again would get t0 standardised
+        // twice, silently. The suite must count as spent from the first overwrite on.
+        TaskSuite s = ownInputs(SEED);
+        Preparation.Config noisy = new Preparation.Config(0.2, 0.2, 5, null, Preparation.Standardize.PER_TASK,
+                List.of(new LabelNoise("t1", 0.2)));
+        assertThrows(org.mtlalign.UserInputException.class, () -> Preparation.prepareInPlace(s, noisy));
+        assertThrows(IllegalStateException.class, () -> Preparation.prepare(s, cfg(Preparation.Standardize.PER_TASK)));
+    }
 }
