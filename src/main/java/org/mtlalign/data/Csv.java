@@ -356,7 +356,7 @@ public final class Csv {
                 // parse 'neg'' left the user to count 301 columns to find 'sentiment').
                 boolean wordInNamedColumn = count == 0 && header != null && badColumn <= header.size()
                         && !header.get(badColumn - 1).isBlank() && isText(word) && !isMissingMarker(word)
-                        && !decimalComma(word);
+                        && !decimalComma(word) && looksLikeWord(word);
                 String named = wordInNamedColumn ? " ('" + clip(header.get(badColumn - 1)) + "')" : "";
                 String wordNote = wordInNamedColumn
                         ? "; inputs are numbers only: a column of labels or text belongs in the label file, not among "
@@ -450,6 +450,15 @@ public final class Csv {
             }
         }
         return true;
+    }
+
+    /**
+     * A cell of letters without digits ('neg', 'spam'): a label or text column's value, unlike a
+     * number written with a unit or separator ('12%', '$5.00', '2020-01-01'), which is a feature
+     * to clean rather than a column to move to the label file.
+     */
+    private static boolean looksLikeWord(String text) {
+        return text.chars().anyMatch(Character::isLetter) && text.chars().noneMatch(Character::isDigit);
     }
 
     /**

@@ -509,6 +509,19 @@ class CsvReadTest {
         assertEquals(later + ": line 3, column 2: cannot parse 'pos' as a number", fails(later).getMessage());
     }
 
+    /**
+     * A number written with a unit or a separator in the first data row ('12%', '$5.00', a date)
+     * is a feature to clean, not a label or text column: its message must not say that labels
+     * and text belong in the label file or advise dropping the column.
+     */
+    @Test
+    void aFormattedNumberAmongTheInputsIsNotCalledText() throws IOException {
+        for (String cell : new String[] {"12%", "$5.00", "2020-01-01", "O.5", "-"}) {
+            Path p = file("xf.csv", "f0,f1,price\n0.5,0," + cell + "\n0,1.5,3\n");
+            assertEquals(p + ": line 2, column 3: cannot parse '" + cell + "' as a number", fails(p).getMessage(), cell);
+        }
+    }
+
     @Test
     void badCells() throws IOException {
         Path p = file("b.csv", "x,y\n1,2\n3,4\n\n5,abc\n");
