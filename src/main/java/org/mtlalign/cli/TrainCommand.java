@@ -96,8 +96,26 @@ public final class TrainCommand implements Callable<Integer> {
     /** model.json's key for the input columns' names, when the training data had them. */
     static final String FEATURE_NAMES = "feature_names";
 
+    // The model folders this run saves to, claimed until it ends (ModelIO.lock).
+    private final List<ModelIO.FolderLock> locks = new ArrayList<>();
+
+    private void hold(ModelIO.FolderLock lock) {
+        if (lock != null) {
+            locks.add(lock);
+        }
+    }
+
     @Override
     public Integer call() {
+        try {
+            return train();
+        } finally {
+            locks.forEach(ModelIO.FolderLock::close);
+            locks.clear();
+        }
+    }
+
+    private Integer train() {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter e = spec.commandLine().getErr();
         // With --json -, standard output carries the JSON alone and the tables go to standard error.
@@ -249,6 +267,13 @@ public final class TrainCommand implements Callable<Integer> {
             Outputs.checkNotInput(json, "--json", data.inputs());
             checkNotInModelFolder(json, "--json", saveTo);
             checkNotInModelFolder(json, "--json", outAligned);
+        }
+        // Claimed once the options have passed their checks, so a refused run creates nothing.
+        if (saveTo != null) {
+            hold(ModelIO.lock(saveTo, out != null ? "--out" : "--resume"));
+        }
+        if (outAligned != null) {
+            hold(ModelIO.lock(outAligned, "--out-aligned"));
         }
         // Option values are checked before the (possibly long) data loading; r against d later.
         opts.experimentConfig(opts.rank != null && opts.rank >= 1 ? opts.rank : 1, data.seed);

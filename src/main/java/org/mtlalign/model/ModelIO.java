@@ -130,14 +130,174 @@ public final class ModelIO {
     private static final String HOST = hostName();
     private static final String OWNER = HOST + "-" + ProcessHandle.current().pid();
 
+    private static final Set<FolderLock> HELD_LOCKS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             synchronized (SAVE_LOCK) {
                 shuttingDown = true;
                 PENDING_TMP.forEach(ModelIO::deleteQuietly);
                 PENDING_OLD.forEach(ModelIO::putBack);
+                // No save renames anything from here on: the folders' lock files can go (the
+                // kernel releases the locks themselves when the process ends).
+                HELD_LOCKS.forEach(FolderLock::deleteFile);
             }
         }, "mtl-model-save-cleanup"));
+    }
+
+    /**
+     * A model folder claimed by this process for the length of a run (see {@link #lock}): an
+     * OS lock on {@code .NAME.lock} beside the folder, which the kernel releases if the process
+     * is killed; the file itself is removed on {@link #close} and at exit.
+     */
+    public static final class FolderLock implements AutoCloseable {
+        private final Path file;
+        private final java.nio.channels.FileChannel channel;
+        private final java.nio.channels.FileLock lock;
+        // Folders made to hold the lock file (deepest first), removed with it if still empty.
+        private final List<Path> made;
+
+        private FolderLock(Path file, java.nio.channels.FileChannel channel, java.nio.channels.FileLock lock,
+                List<Path> made) {
+            this.file = file;
+            this.channel = channel;
+            this.lock = lock;
+            this.made = made;
+        }
+
+        private void deleteFile() {
+            try {
+                Files.deleteIfExists(file);
+                for (Path d : made) {
+                    Files.deleteIfExists(d);  // fails once a save has put the model there: kept
+                }
+            } catch (IOException ignored) {
+                // A lock file left behind is harmless: the next run locks it again.
+            }
+        }
+
+        /** Removes the lock file, then releases the lock (in that order: see {@link #lock}). */
+        @Override
+        public void close() {
+            synchronized (SAVE_LOCK) {
+                if (!HELD_LOCKS.remove(this)) {
+                    return;
+                }
+                deleteFile();
+                try {
+                    lock.release();
+                    channel.close();
+                } catch (IOException ignored) {
+                    // Closing the channel releases the lock; the process's end does in any case.
+                }
+            }
+        }
+    }
+
+    /**
+     * Claims the model folder {@code dir} for this run, so that a second run saving to the same
+     * folder (two {@code mtl train --out DIR} at once, or {@code --resume DIR} while DIR trains)
+     * is refused at its start instead of both saving over each other and each reporting its
+     * model as saved. {@code option} names the folder in the refusal. On file systems without
+     * locks, nothing is claimed and null is returned.
+     */
+    public static FolderLock lock(Path dir, String option) {
+        Path abs;
+        try {
+            abs = org.mtlalign.data.SafeWrite.followLinks(dir.toAbsolutePath()).normalize();
+        } catch (IOException e) {
+            return null;  // checkTarget reports unusable paths
+        }
+        Path parent = abs.getParent();
+        if (parent == null || abs.getFileName() == null) {
+            return null;
+        }
+        Path file = parent.resolve("." + abs.getFileName() + ".lock");
+        // Held in this process already: refused without opening the file, since closing any
+        // channel of a file drops the process's POSIX locks on it, the held one included.
+        for (FolderLock held : HELD_LOCKS) {
+            if (held.file.equals(file)) {
+                throw inUse(dir, option, "in this process");
+            }
+        }
+        List<Path> made = new ArrayList<>();
+        for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) {
+            made.add(p);
+        }
+        for (int attempt = 0; attempt < 10; attempt++) {
+            java.nio.channels.FileChannel ch;
+            Object opened;
+            try {
+                Files.createDirectories(parent);
+                ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+                opened = fileKey(file);
+            } catch (IOException e) {
+                return null;  // cannot even create a lock file: the save itself will say why
+            }
+            java.nio.channels.FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                closeQuietly(ch);
+                throw inUse(dir, option, "in this process");
+            } catch (IOException e) {
+                closeQuietly(ch);
+                return null;  // no locks on this file system: carry on unguarded
+            }
+            if (l == null) {
+                String owner = null;
+                try {
+                    owner = Files.readString(file, StandardCharsets.UTF_8).strip();
+                } catch (IOException | RuntimeException ignored) {
+                    // unnamed owner
+                }
+                closeQuietly(ch);
+                throw inUse(dir, option, owner == null || owner.isEmpty() ? null : owner);
+            }
+            try {
+                // A holder deletes the file before it releases the lock, so a lock won on a file
+                // deleted meanwhile is no claim: the name must still lead to the file opened.
+                // (Compared by stat, not by reading the file: that would open and close it again.)
+                if (opened != null && opened.equals(fileKey(file))) {
+                    // The owner's name, for a refused run to print.
+                    ch.truncate(0);
+                    ch.write(java.nio.ByteBuffer.wrap((OWNER_DESCRIPTION + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                    FolderLock held = new FolderLock(file, ch, l, made);
+                    HELD_LOCKS.add(held);
+                    return held;
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // try again
+            }
+            closeQuietly(ch);
+        }
+        return null;
+    }
+
+    /** The file's identity (device and inode) without opening it, or null. */
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static final String OWNER_DESCRIPTION = "pid " + ProcessHandle.current().pid() + " on " + hostName();
+
+    private static UserInputException inUse(Path dir, String option, String owner) {
+        return new UserInputException(option + " " + dir + ": another mtl run" + (owner == null ? "" : " (" + owner + ")")
+                + " is saving a model to this folder; wait for it to end, or choose another folder (two runs saving "
+                + "to one folder would replace each other's model)");
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // nothing to add
+        }
     }
 
     /** This host's name as leftovers spell it (letters, digits and '_'). */
