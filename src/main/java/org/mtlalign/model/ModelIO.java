@@ -122,7 +122,8 @@ public final class ModelIO {
     // folder while it is being moved into place; after the hook no save starts its renames.
     private static final Set<Path> PENDING_TMP = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final Map<Path, Path> PENDING_OLD = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final java.util.concurrent.atomic.AtomicLong SAVES = new java.util.concurrent.atomic.AtomicLong();
+    // Package-private for tests, which predict the next save's temporary folder.
+    static final java.util.concurrent.atomic.AtomicLong SAVES = new java.util.concurrent.atomic.AtomicLong();
     private static final Object SAVE_LOCK = new Object();
     private static volatile boolean shuttingDown;
     // Leftover names carry their owner (host and pid), so recovery only touches leftovers of dead
@@ -579,7 +580,10 @@ public final class ModelIO {
                     PENDING_OLD.remove(old);
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | UserInputException e) {
+            // UserInputException: a parameter file could not be written (Npy.write), e.g. on a
+            // full disk; it skipped this clean-up (the temporary folder stayed until exit), and its
+            // message named the file in the temporary folder, a path the user never gave.
             synchronized (SAVE_LOCK) {
                 deleteQuietly(tmp);
                 PENDING_TMP.remove(tmp);
@@ -590,8 +594,27 @@ public final class ModelIO {
                     }
                 });
             }
-            throw new UserInputException(dir + ": cannot write the model (" + e.getMessage() + ")", e);
+            throw new UserInputException(dir + ": cannot write the model ("
+                    + (e instanceof UserInputException ? whyNotWritten(e) : e.getMessage()) + ")"
+                    + (Files.isRegularFile(abs.resolve(MODEL_JSON)) ? "; it still holds the model saved before" : ""), e);
         }
+    }
+
+    /**
+     * Why Npy.write failed, without the path of the temporary file it wrote: its I/O error's
+     * reason (No space left on device), or the text after "FILE: " of its own checks.
+     */
+    private static String whyNotWritten(Exception e) {
+        Throwable c = e.getCause();
+        if (c instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        if (c instanceof IOException && c.getMessage() != null) {
+            return c.getMessage();
+        }
+        String m = String.valueOf(e.getMessage());
+        int at = m.indexOf(": ");
+        return at >= 0 ? m.substring(at + 2) : m;
     }
 
     public static Loaded load(Path dir) {

@@ -1,6 +1,7 @@
 package org.mtlalign.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,5 +102,31 @@ class ModelSaveRecoveryTest {
             ModelIO.deleteQuietly(tmp);
             assertFalse(Files.exists(tmp), names().toString());
         }
+    }
+
+    /**
+     * A checkpoint whose parameter file cannot be written (a full disk: "No space left on
+     * device" from the tmpfs of 64 KiB tried by hand) names the model folder, not the file in the
+     * save's temporary folder ('mtl: /data/.m.tmp-host-4242-1/B.adam_v.npy: cannot write: ...',
+     * a path the user never gave), says the folder keeps its earlier model, and removes the
+     * temporary folder at once rather than at the process's exit (until then its partial files
+     * kept the disk full).
+     */
+    @Test
+    void aParameterFileThatCannotBeWrittenNamesTheModelFolderAndKeepsTheEarlierModel() throws Exception {
+        Path target = dir.resolve("m");
+        ModelIO.save(target, model(1), new JsonObject(), null);
+        // The next save's temporary folder, with a folder where B.npy goes: its write fails.
+        Path tmp = dir.resolve(".m.tmp-" + ModelIO.host() + "-" + ProcessHandle.current().pid() + "-"
+                + (ModelIO.SAVES.get() + 1));
+        Files.createDirectories(tmp.resolve("B.npy"));
+        org.mtlalign.UserInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.mtlalign.UserInputException.class, () -> ModelIO.save(target, model(2), new JsonObject(), null));
+        assertTrue(e.getMessage().startsWith(target + ": cannot write the model (")
+                && e.getMessage().endsWith("; it still holds the model saved before"), e.getMessage());
+        assertFalse(e.getMessage().contains(".tmp-"), e.getMessage());
+        assertFalse(Files.exists(tmp), names().toString());
+        assertEquals(List.of("m"), names());
+        assertArrayEquals(model(1).shared().value(), ModelIO.load(target).model().shared().value());
     }
 }
