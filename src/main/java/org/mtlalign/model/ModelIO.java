@@ -261,14 +261,18 @@ public final class ModelIO {
                 // deleted meanwhile is no claim: the name must still lead to the file opened.
                 // (Compared by stat, not by reading the file: that would open and close it again.)
                 if (opened != null && opened.equals(fileKey(file))) {
-                    // The owner's name, for a refused run to print.
-                    ch.truncate(0);
-                    ch.write(java.nio.ByteBuffer.wrap((OWNER_DESCRIPTION + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                    try {
+                        // The owner's name, for a refused run to print (not on a full disk).
+                        ch.truncate(0);
+                        ch.write(java.nio.ByteBuffer.wrap((OWNER_DESCRIPTION + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+                    } catch (IOException ignored) {
+                        // the lock holds without it
+                    }
                     FolderLock held = new FolderLock(file, ch, l, made);
                     HELD_LOCKS.add(held);
                     return held;
                 }
-            } catch (IOException | RuntimeException ignored) {
+            } catch (RuntimeException ignored) {
                 // try again
             }
             closeQuietly(ch);
