@@ -148,6 +148,40 @@ final class Outputs {
         }
     }
 
+    /**
+     * A note for a run of many trainings stopped from outside (Ctrl-C, SIGTERM) before its results
+     * are written: how far it got and that nothing was saved. Without it, a sweep or pairs run
+     * killed after 13 of 21 trainings ended on a progress line, and a batch log could not tell
+     * an interruption from a crash, nor say whether --json had been written. Registered as a
+     * shutdown hook until {@link #endInterruptedNote} removes it, once the trainings have ended.
+     */
+    static Thread interruptedNote(PrintWriter e, int[] done, int total, Path json) {
+        boolean hadJson = json != null && !isStdout(json) && java.nio.file.Files.isRegularFile(json);
+        Thread t = new Thread(() -> {
+            int n;
+            synchronized (done) {
+                n = done[0];
+            }
+            e.println();
+            e.println("mtl: interrupted after " + n + " of " + total + " trainings; their results were not saved"
+                    + (json == null || isStdout(json) ? ""
+                            : " (--json " + json + " is written when all have ended" + (hadJson
+                                    ? "; it keeps its earlier contents)" : ")")));
+            e.flush();
+        }, "mtl-interrupted-note");
+        Runtime.getRuntime().addShutdownHook(t);
+        return t;
+    }
+
+    /** Removes the note of {@link #interruptedNote}: the trainings have ended. */
+    static void endInterruptedNote(Thread note) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(note);
+        } catch (IllegalStateException shuttingDown) {
+            // The note is running or about to.
+        }
+    }
+
     /** Writes text completely or not at all, following links and sparing devices (see SafeWrite). */
     static void writeAtomically(Path file, String text, String option) {
         try {

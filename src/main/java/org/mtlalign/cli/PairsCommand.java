@@ -206,49 +206,56 @@ public final class PairsCommand implements Callable<Integer> {
         List<String> metricNames = first.stream().map(t -> t.loss().metricName()).toList();
         List<Boolean> higher = first.stream().map(t -> t.loss().higherIsBetter()).toList();
         long t0 = System.nanoTime();
-        for (int s = 0; s < seeds; s++) {
-            long seed = data.seed + s;
-            List<PreparedTask> tasks;
-            if (s == 0) {
-                tasks = first;
-            } else {
-                tasks = data.prepareForSeed(suite, prep0, seed).tasks();
-                for (String w : TrainCommand.splitWarnings(tasks)) {
-                    if (said.add(w)) {
-                        warnings.add("seed " + seed + ": " + w);
+        Thread note = Outputs.interruptedNote(e, done, total, json);
+        try {
+            for (int s = 0; s < seeds; s++) {
+                long seed = data.seed + s;
+                List<PreparedTask> tasks;
+                if (s == 0) {
+                    tasks = first;
+                } else {
+                    tasks = data.prepareForSeed(suite, prep0, seed).tasks();
+                    for (String w : TrainCommand.splitWarnings(tasks)) {
+                        if (said.add(w)) {
+                            warnings.add("seed " + seed + ": " + w);
+                        }
                     }
                 }
-            }
-            first = null;
-            TrainConfig tc = fit.trainConfig(seed);
-            if (parallel) {
-                tc = tc.withProgress(false);
-            }
-            ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
-                    ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
-            PairwiseTransfer.Result res = new PairwiseTransfer(backend, cfg).logEpochs(m -> {
-                e.printf(Locale.ROOT, "  .. seed %d, %s%n", seed, m);
-                e.flush();
-            }).run(tasks, targets, what -> {
-                done[0]++;
-                e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%s%n", done[0], total, seed, what,
-                        remaining(System.nanoTime() - t0, done[0], total));
-                e.flush();
-            });
-            double[][] tr = new double[k][k];
-            int[][] sg = new int[k][k];
-            boolean[][] chance = new boolean[k][k];
-            for (int i = 0; i < k; i++) {
-                for (int j = 0; j < k; j++) {
-                    boolean measured = i != j && targets[i];
-                    tr[i][j] = measured ? res.transfer(i, j) : Double.NaN; // NaN after a divergence
-                    sg[i][j] = measured ? PairwiseTransfer.transferSign(tr[i][j], res.stlMetric(i), res.pairMetric(i, j)) : 0;
-                    // Only the baseline: a task that learns nothing in a pair lost the shared module to its
-                    // partner, which is the pair's (negative) transfer, not a failed measurement.
-                    chance[i][j] = measured && res.stl()[i].noBetterThanPrior(0);
+                first = null;
+                TrainConfig tc = fit.trainConfig(seed);
+                if (parallel) {
+                    tc = tc.withProgress(false);
                 }
+                ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
+                        ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
+                PairwiseTransfer.Result res = new PairwiseTransfer(backend, cfg).logEpochs(m -> {
+                    e.printf(Locale.ROOT, "  .. seed %d, %s%n", seed, m);
+                    e.flush();
+                }).run(tasks, targets, what -> {
+                    synchronized (done) {
+                        done[0]++;
+                    }
+                    e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%s%n", done[0], total, seed, what,
+                            remaining(System.nanoTime() - t0, done[0], total));
+                    e.flush();
+                });
+                double[][] tr = new double[k][k];
+                int[][] sg = new int[k][k];
+                boolean[][] chance = new boolean[k][k];
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        boolean measured = i != j && targets[i];
+                        tr[i][j] = measured ? res.transfer(i, j) : Double.NaN; // NaN after a divergence
+                        sg[i][j] = measured ? PairwiseTransfer.transferSign(tr[i][j], res.stlMetric(i), res.pairMetric(i, j)) : 0;
+                        // Only the baseline: a task that learns nothing in a pair lost the shared module to its
+                        // partner, which is the pair's (negative) transfer, not a failed measurement.
+                        chance[i][j] = measured && res.stl()[i].noBetterThanPrior(0);
+                    }
+                }
+                results.add(new SeedResult(seed, res.stl(), res.pairs(), res.similarity(), tr, sg, chance));
             }
-            results.add(new SeedResult(seed, res.stl(), res.pairs(), res.similarity(), tr, sg, chance));
+        } finally {
+            Outputs.endInterruptedNote(note);
         }
         suite = null;
         double seconds = (System.nanoTime() - t0) / 1e9;

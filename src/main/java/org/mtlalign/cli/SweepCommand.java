@@ -170,48 +170,53 @@ public final class SweepCommand implements Callable<Integer> {
         boolean parallel = backend.concurrency() > 1;
         int[] done = {0};
         long t0 = System.nanoTime();
-        for (int s = 0; s < seeds; s++) {
-            long seed = data.seed + s;
-            List<PreparedTask> tasks;
-            if (s == 0) {
-                tasks = first;
-            } else {
-                // A synthetic suite is drawn from the seed too, as 'mtl train --seed s' draws it.
-                tasks = data.prepareForSeed(suite, prep0, seed).tasks();
-                requireValidationRows(tasks, prep0, seed);
-                // Another split: duplicates and tiny test sets are checked again.
-                for (String w : TrainCommand.splitWarnings(tasks)) {
-                    if (said.add(w)) {
-                        warnings.add("seed " + seed + ": " + w);
+        Thread note = Outputs.interruptedNote(e, done, cells.length, json);
+        try {
+            for (int s = 0; s < seeds; s++) {
+                long seed = data.seed + s;
+                List<PreparedTask> tasks;
+                if (s == 0) {
+                    tasks = first;
+                } else {
+                    // A synthetic suite is drawn from the seed too, as 'mtl train --seed s' draws it.
+                    tasks = data.prepareForSeed(suite, prep0, seed).tasks();
+                    requireValidationRows(tasks, prep0, seed);
+                    // Another split: duplicates and tiny test sets are checked again.
+                    for (String w : TrainCommand.splitWarnings(tasks)) {
+                        if (said.add(w)) {
+                            warnings.add("seed " + seed + ": " + w);
+                        }
                     }
                 }
-            }
-            first = null;
-            int si = s;
-            backend.forEachIndependent(rs.size(), i -> {
-                int r = rs.get(i);
-                TrainConfig tc = fit.trainConfig(seed);
-                if (parallel) {
-                    tc = tc.withProgress(false);
-                }
-                ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
-                        ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
-                Cell c = train(backend, cfg, tasks, seed, m -> {
+                first = null;
+                int si = s;
+                backend.forEachIndependent(rs.size(), i -> {
+                    int r = rs.get(i);
+                    TrainConfig tc = fit.trainConfig(seed);
+                    if (parallel) {
+                        tc = tc.withProgress(false);
+                    }
+                    ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
+                            ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
+                    Cell c = train(backend, cfg, tasks, seed, m -> {
+                        synchronized (done) {
+                            e.printf(Locale.ROOT, "  .. r = %d, seed %d: %s%n", r, seed, m);
+                            e.flush();
+                        }
+                    });
+                    cells[i * seeds + si] = c;
                     synchronized (done) {
-                        e.printf(Locale.ROOT, "  .. r = %d, seed %d: %s%n", r, seed, m);
+                        done[0]++;
+                        e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
+                                c.diverged() != null ? "diverged (" + c.diverged() + ")"
+                                        : String.format(Locale.ROOT, "val loss %.4g after %d epochs (best %d)",
+                                                c.validationLoss(), c.epochsRun(), c.bestEpoch()));
                         e.flush();
                     }
                 });
-                cells[i * seeds + si] = c;
-                synchronized (done) {
-                    done[0]++;
-                    e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
-                            c.diverged() != null ? "diverged (" + c.diverged() + ")"
-                                    : String.format(Locale.ROOT, "val loss %.4g after %d epochs (best %d)",
-                                            c.validationLoss(), c.epochsRun(), c.bestEpoch()));
-                    e.flush();
-                }
-            });
+            }
+        } finally {
+            Outputs.endInterruptedNote(note);
         }
         suite = null;
         double seconds = (System.nanoTime() - t0) / 1e9;

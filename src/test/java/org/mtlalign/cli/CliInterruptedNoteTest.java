@@ -1,0 +1,69 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * mtl sweep and mtl pairs stopped from outside (SIGTERM here; Ctrl-C's SIGINT runs the same
+ * shutdown hooks) say how far they got and that nothing was saved. Before, a pairs run killed
+ * after 13 of 21 trainings ended its log on a progress line: no word of the interruption, nor of
+ * --json, which is written only at the end (an earlier file there is kept, as it should be).
+ */
+class CliInterruptedNoteTest {
+    @TempDir
+    Path dir;
+
+    /** Runs the CLI in a JVM of its own and stops it (SIGTERM) once its trainings have started. */
+    private String stopOnceTraining(List<String> args, String started, String name) throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "--add-modules", "jdk.incubator.vector", "-cp",
+                System.getProperty("java.class.path"), "org.mtlalign.cli.Main"));
+        cmd.addAll(args);
+        Path out = dir.resolve(name + ".out");
+        Path err = dir.resolve(name + ".err");
+        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        try {
+            long until = System.nanoTime() + 120_000_000_000L;
+            while (!(Files.isRegularFile(out) && Files.readString(out).contains(started)) && p.isAlive()
+                    && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(1000);
+            assertTrue(p.isAlive(), "the run ended before it was stopped: " + Files.readString(err));
+            p.destroy();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS), "did not stop");
+        } finally {
+            p.destroyForcibly();
+        }
+        return Files.readString(err);
+    }
+
+    @Test
+    void sweepAndPairsSayTheyWereInterruptedAndWhatWasNotWritten() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 3001, 31);
+        String b = CliTestSupport.taskSpec(dir, "b", 3001, 31);
+        List<String> common = List.of("--task", a, "--task", b, "--epochs", "100000", "--patience", "100000",
+                "--batch", "8", "--backend", "cpu");
+        Path json = dir.resolve("sweep.json");
+        Files.writeString(json, "{\"earlier\": true}");
+        List<String> sweep = new ArrayList<>(List.of("sweep", "--ranks", "1,2", "--seeds", "1", "--json", json.toString()));
+        sweep.addAll(common);
+        String err = stopOnceTraining(sweep, "trainings of MTL", "sweep");
+        assertTrue(err.contains("mtl: interrupted after 0 of 2 trainings; their results were not saved (--json " + json
+                + " is written when all have ended; it keeps its earlier contents)"), err);
+        assertEquals("{\"earlier\": true}", Files.readString(json));
+
+        List<String> pairs = new ArrayList<>(List.of("pairs", "--seeds", "1"));
+        pairs.addAll(common);
+        String perr = stopOnceTraining(pairs, "3 trainings", "pairs");
+        assertTrue(perr.contains("mtl: interrupted after 0 of 3 trainings; their results were not saved\n"), perr);
+    }
+}
