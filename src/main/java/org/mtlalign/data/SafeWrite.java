@@ -106,6 +106,62 @@ public final class SafeWrite {
         }
     }
 
+    /**
+     * Writes files that belong together (a report's CSV, figure and text) so that a failure or a
+     * kill while writing leaves the earlier set whole: each regular (or new) target is written
+     * completely to a temporary sibling first, then all are renamed over their targets. Targets
+     * that {@link #write} would write in place (FIFOs, devices) are written after the renames.
+     */
+    public static void writeTogether(Path[] files, byte[][] contents) throws IOException {
+        Path[] targets = new Path[files.length];
+        Path[] temps = new Path[files.length];
+        try {
+            for (int i = 0; i < files.length; i++) {
+                Path abs = files[i].toAbsolutePath();
+                if (Files.isDirectory(abs)) {
+                    throw new IOException(files[i] + ": is a directory");
+                }
+                if (Files.exists(abs) && (!Files.isRegularFile(abs) || standardStream(abs) > 0 || abs.startsWith("/dev")
+                        || abs.startsWith("/proc") || abs.toRealPath().startsWith("/proc"))) {
+                    continue;  // in place, below
+                }
+                targets[i] = Files.exists(abs) ? abs.toRealPath() : followLinks(abs);
+                Path dir = targets[i].getParent();
+                Files.createDirectories(dir);
+                temps[i] = createTemp(dir, targets[i].getFileName().toString());
+                try (FileChannel ch = FileChannel.open(temps[i], StandardOpenOption.WRITE)) {
+                    writeFully(ch, ByteBuffer.wrap(contents[i]));
+                    ch.force(false);
+                }
+            }
+            for (int i = 0; i < files.length; i++) {
+                if (temps[i] != null) {
+                    try {
+                        Files.move(temps[i], targets[i], StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(temps[i], targets[i], StandardCopyOption.REPLACE_EXISTING);
+                    }
+                    temps[i] = null;
+                }
+            }
+        } finally {
+            for (Path t : temps) {
+                if (t != null) {
+                    try {
+                        Files.deleteIfExists(t);
+                    } catch (IOException ignored) {
+                        // the original error is the one worth reporting
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < files.length; i++) {
+            if (targets[i] == null) {
+                write(files[i], contents[i]);
+            }
+        }
+    }
+
     /** 1 or 2 when {@code p} names this process's stdout or stderr, else 0. */
     private static int standardStream(Path p) {
         for (int fd = 1; fd <= 2; fd++) {

@@ -27,11 +27,17 @@ public final class ResultWriter {
     public static void write(Path dir, Experiment e, Report r, String command) {
         try {
             Files.createDirectories(dir);
-            atomic(dir.resolve(e.name() + ".csv"), csv(r).getBytes(StandardCharsets.UTF_8));
-            if (!r.panels().isEmpty()) {
-                atomic(dir.resolve(e.name() + ".png"), png(r.panels()));
+            // As one set: a full disk or a kill between the files left a new CSV beside the
+            // figure and text of an earlier run, which the .md's link then described.
+            byte[] csv = csv(r).getBytes(StandardCharsets.UTF_8);
+            byte[] md = markdown(e, r, command).getBytes(StandardCharsets.UTF_8);
+            if (r.panels().isEmpty()) {
+                org.mtlalign.data.SafeWrite.writeTogether(new Path[] {dir.resolve(e.name() + ".csv"),
+                    dir.resolve(e.name() + ".md")}, new byte[][] {csv, md});
+            } else {
+                org.mtlalign.data.SafeWrite.writeTogether(new Path[] {dir.resolve(e.name() + ".csv"),
+                    dir.resolve(e.name() + ".png"), dir.resolve(e.name() + ".md")}, new byte[][] {csv, png(r.panels()), md});
             }
-            atomic(dir.resolve(e.name() + ".md"), markdown(e, r, command).getBytes(StandardCharsets.UTF_8));
         } catch (IOException ex) {
             throw new UserInputException("--out " + dir + ": cannot write results (" + ex.getMessage() + ")", ex);
         }
@@ -109,9 +115,5 @@ public final class ResultWriter {
         b.append("Raw numbers (one row per point and seed): [").append(e.name()).append(".csv](")
                 .append(e.name()).append(".csv)\n");
         return b.toString();
-    }
-
-    private static void atomic(Path file, byte[] bytes) throws IOException {
-        org.mtlalign.data.SafeWrite.write(file, bytes);
     }
 }

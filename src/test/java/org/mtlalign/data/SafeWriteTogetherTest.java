@@ -1,0 +1,88 @@
+package org.mtlalign.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files written together (mtl reproduce's NAME.csv, NAME.png and NAME.md) are replaced as a set.
+ * Before, ResultWriter wrote them one by one, so a failure on the third (a full disk) left the new
+ * CSV beside the earlier run's figure and text, whose numbers it no longer matched.
+ */
+class SafeWriteTogetherTest {
+    @TempDir
+    Path dir;
+
+    private List<String> names(Path d) throws Exception {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aFailureOnOneFileLeavesTheEarlierSetWhole() throws Exception {
+        Path csv = Files.writeString(dir.resolve("x.csv"), "old csv");
+        Path png = Files.writeString(dir.resolve("x.png"), "old png");
+        Path md = Files.createDirectories(dir.resolve("x.md"));  // cannot be replaced by a file
+        assertThrows(java.io.IOException.class, () -> SafeWrite.writeTogether(new Path[] {csv, png, md},
+                new byte[][] {bytes("new csv"), bytes("new png"), bytes("new md")}));
+        assertEquals("old csv", Files.readString(csv));
+        assertEquals("old png", Files.readString(png));
+        assertEquals(List.of("x.csv", "x.md", "x.png"), names(dir), "temporary files left");
+
+        Files.delete(md);
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Files.createSymbolicLink(md, real.resolve("x.md"));
+        SafeWrite.writeTogether(new Path[] {csv, png, md}, new byte[][] {bytes("new csv"), bytes("new png"), bytes("new md")});
+        assertEquals("new csv", Files.readString(csv));
+        assertEquals("new png", Files.readString(png));
+        assertTrue(Files.isSymbolicLink(md), "the link was replaced");
+        assertEquals("new md", Files.readString(real.resolve("x.md")));
+        assertEquals(List.of("real", "x.csv", "x.md", "x.png"), names(dir));
+    }
+
+    @Test
+    void reproducesReportIsWrittenAsASet() throws Exception {
+        // ResultWriter goes through writeTogether: its .md being unwritable keeps the earlier CSV.
+        org.mtlalign.experiments.Report r = new org.mtlalign.experiments.Report(List.of("a", "b")).row(1, 2.0);
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Files.writeString(out.resolve("demo.csv"), "earlier");
+        Files.createDirectories(out.resolve("demo.md"));
+        org.mtlalign.experiments.Experiment e = new org.mtlalign.experiments.Experiment() {
+            @Override
+            public String name() {
+                return "demo";
+            }
+
+            @Override
+            public String title() {
+                return "Demo";
+            }
+
+            @Override
+            public String paperClaim() {
+                return "a claim";
+            }
+
+            @Override
+            public org.mtlalign.experiments.Report run(org.mtlalign.experiments.ExperimentContext ctx) {
+                return r;
+            }
+        };
+        assertThrows(org.mtlalign.UserInputException.class, () -> org.mtlalign.experiments.ResultWriter.write(out, e, r, "t"));
+        assertEquals("earlier", Files.readString(out.resolve("demo.csv")));
+        assertEquals(List.of("demo.csv", "demo.md"), names(out));
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
