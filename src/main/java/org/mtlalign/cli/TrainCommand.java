@@ -472,7 +472,20 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
         boolean hadModel = saveTo != null && Files.isRegularFile(saveTo.resolve(ModelIO.MODEL_JSON));
-        Thread interrupted = saveTo == null ? null : new Thread(() -> {
+        Path jsonFile = json;
+        boolean hadJson = json != null && !Outputs.isStdout(json) && Files.isRegularFile(json);
+        Thread interrupted = new Thread(() -> {
+            if (saveTo == null) {
+                // Without --out a stopped run ended on a progress line (exit 130 or 143): a batch
+                // log could not tell it from a crash, nor whether --json had been written.
+                e.println();
+                e.println("mtl: interrupted during the trainings; nothing was saved"
+                        + (jsonFile == null || Outputs.isStdout(jsonFile) ? "" : " (--json " + jsonFile
+                                + " is written when they have ended" + (hadJson ? "; it keeps its earlier contents" : "")
+                                + ")") + "; --out DIR checkpoints the MTL model while it trains");
+                e.flush();
+                return;
+            }
             String what = onDisk.get();
             Object[] last = saving.get();
             if (last != null && !java.util.Objects.equals(last[1], modelTime(saveTo))) {
@@ -484,9 +497,7 @@ public final class TrainCommand implements Callable<Integer> {
                             + (hadModel ? ", which still holds the model it held before this run" : ""));
             e.flush();
         }, "mtl-interrupted-note");
-        if (interrupted != null) {
-            Runtime.getRuntime().addShutdownHook(interrupted);
-        }
+        Runtime.getRuntime().addShutdownHook(interrupted);
         ExperimentResult res;
         try {
             res = exp.run(tasks, start);

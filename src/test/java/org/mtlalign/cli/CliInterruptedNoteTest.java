@@ -66,4 +66,18 @@ class CliInterruptedNoteTest {
         String perr = stopOnceTraining(pairs, "3 trainings", "pairs");
         assertTrue(perr.contains("mtl: interrupted after 0 of 3 trainings; their results were not saved\n"), perr);
     }
+
+    /** mtl train without --out said nothing either (exit 143 after a progress line); with --out it names what DIR holds. */
+    @Test
+    void trainWithoutOutSaysNothingWasSaved() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 3001, 31);
+        String b = CliTestSupport.taskSpec(dir, "b", 3001, 31);
+        Path json = dir.resolve("train.json");
+        String err = stopOnceTraining(List.of("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "100000",
+                "--patience", "100000", "--batch", "8", "--backend", "cpu", "--json", json.toString()),
+                "shared module: r = 1", "train");
+        assertTrue(err.contains("mtl: interrupted during the trainings; nothing was saved (--json " + json + " is written "
+                + "when they have ended); --out DIR checkpoints the MTL model while it trains"), err);
+        assertTrue(!Files.exists(json), "no --json of a stopped run");
+    }
 }
