@@ -261,7 +261,9 @@ public final class Preparation {
             noise[i] = n;
         }
         // These read the inputs as loaded: before the standardisation, which may overwrite them.
-        List<String> warnings = scaleWarnings(cfg, suite, tasks, splits, means, scales);
+        boolean[] constant = constantInputs(suite, tasks, splits);
+        List<String> warnings = constantInputWarnings(suite, tasks, splits, constant);
+        warnings.addAll(scaleWarnings(cfg, suite, tasks, splits, means, scales, constant));
         String rare = rareBinaryWarning(cfg, suite, tasks, splits, means, scales);
         if (rare != null) {
             warnings.add(rare);
@@ -424,7 +426,7 @@ public final class Preparation {
      * per such task, with the remedy.
      */
     private static List<String> scaleWarnings(Config cfg, TaskSuite suite, List<Task> tasks, int[][][] splits,
-                                              float[][] means, float[][] scales) {
+                                              float[][] means, float[][] scales, boolean[] constant) {
         List<String> w = new ArrayList<>();
         if (cfg.standardize() != Standardize.GLOBAL || suite.sharedInputs() || tasks.size() < 2) {
             return w;
@@ -454,11 +456,69 @@ public final class Preparation {
             largest = Math.max(largest, rms[i]);
         }
         for (int i = 0; i < tasks.size(); i++) {
-            if (rms[i] > 0 && rms[i] < 1e-2 * largest) {
+            // A task whose inputs do not vary has its own warning: per-task standardisation, the
+            // remedy named here, would only turn its inputs into zeros.
+            if (!constant[i] && rms[i] > 0 && rms[i] < 1e-2 * largest) {
                 w.add(String.format(java.util.Locale.ROOT, "task '%s': after --standardize global its inputs are "
                         + "%.2g of the largest task's spread (one fit over all tasks, dominated by the largest), so they "
                         + "barely reach the shared module; --standardize per-task puts every task on one scale",
                         tasks.get(i).name(), rms[i] / largest));
+            }
+        }
+        return w;
+    }
+
+    /**
+     * Per task, whether its inputs are the same in every one of its (two or more) training rows.
+     * Such inputs carry nothing to learn from or to transfer; before, under --standardize global
+     * they drew the scale warning ("2.0e-08 of the largest task's spread": rounding, not a
+     * spread) with per-task standardisation as its remedy, and under none or per-task no word.
+     */
+    private static boolean[] constantInputs(TaskSuite suite, List<Task> tasks, int[][][] splits) {
+        int d = suite.dim();
+        boolean[] constant = new boolean[tasks.size()];
+        for (int i = 0; i < tasks.size(); i++) {
+            float[] x = tasks.get(i).x();
+            int[] rows = splits[i][0];
+            boolean same = rows.length >= 2;
+            for (int t = 1; t < rows.length && same; t++) {
+                for (int j = 0; j < d; j++) {
+                    // != rather than compare: -0.0 and 0.0 are the same input
+                    if (x[rows[t] * d + j] != x[rows[0] * d + j]) {
+                        same = false;
+                        break;
+                    }
+                }
+            }
+            constant[i] = same;
+        }
+        return constant;
+    }
+
+    /**
+     * "task 'z': its inputs are the same in all 48 of its training rows: ...", one line per such
+     * task (one for a shared X whose training rows are all alike).
+     */
+    private static List<String> constantInputWarnings(TaskSuite suite, List<Task> tasks, int[][][] splits,
+                                                      boolean[] constant) {
+        List<String> w = new ArrayList<>();
+        String consequence = "they carry nothing to learn from or to transfer: its models can only predict a constant, and its "
+                + "covariance similarity scores describe no spread of inputs";
+        if (suite.sharedInputs()) {
+            boolean all = true;
+            for (boolean c : constant) {
+                all &= c;
+            }
+            if (all && !tasks.isEmpty()) {
+                w.add("the shared inputs X are the same in all " + splits[0][0].length + " training rows: "
+                        + consequence.replace("its models", "every task's models").replace("its covariance", "the covariance"));
+            }
+            return w;
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            if (constant[i]) {
+                w.add("task '" + tasks.get(i).name() + "': its inputs are the same in all " + splits[i][0].length
+                        + " of its training rows: " + consequence);
             }
         }
         return w;

@@ -48,6 +48,45 @@ class PreparationScaleWarningTest {
                 task("b", rnd, 50, 3, 1, -5)), "seed=" + SEED);
     }
 
+    /**
+     * A task whose inputs are the same in every training row (all zeros, or one row repeated)
+     * has nothing to learn from. Under --standardize global it drew the scale warning ("2.5e-09 of
+     * the largest task's spread", float rounding) whose remedy, per-task standardisation, would
+     * turn its inputs into zeros; under none and per-task nothing was said. Now each mode says
+     * what it is, and the scale warning leaves such a task alone.
+     */
+    @Test
+    void aTaskWhoseInputsDoNotVaryIsNamedAsSuchInEveryMode() {
+        Random rnd = new Random(SEED);
+        Task normal = task("normal", rnd, 90, 6, 1, 0);
+        Task zeros = new Task("zeros", new float[80 * 6], 80, 6, task("y", rnd, 80, 1, 1, 0).x(), 1, false, "zeros.npy");
+        float[] row = {1.5f, -2f, 0.25f, 7f, 3f, -0.5f};
+        float[] rep = new float[70 * 6];
+        for (int i = 0; i < 70; i++) {
+            System.arraycopy(row, 0, rep, i * 6, 6);
+        }
+        Task repeated = new Task("repeated", rep, 70, 6, task("y", rnd, 70, 1, 1, 0).x(), 1, false, "repeated.npy");
+        for (Preparation.Standardize std : Preparation.Standardize.values()) {
+            List<String> w = warnings(std, normal, zeros, repeated);
+            assertEquals(2, w.size(), std + ", seed=" + SEED + ": " + w);
+            assertTrue(w.get(0).startsWith("task 'zeros': its inputs are the same in all 48 of its training rows"),
+                    std + ": " + w.get(0));
+            assertTrue(w.get(1).startsWith("task 'repeated': its inputs are the same in all 42 of its training rows"),
+                    std + ": " + w.get(1));
+        }
+        // One shared X whose rows are all alike: said once, of X.
+        float[] shared = new float[50 * 3];
+        java.util.Arrays.fill(shared, 2f);
+        float[] y0 = task("y", rnd, 50, 1, 1, 0).x();
+        float[] y1 = task("y", rnd, 50, 1, 1, 0).x();
+        TaskSuite suite = new TaskSuite("s", List.of(new Task("a", shared, 50, 3, y0, 1, false, "X.npy"),
+                new Task("b", shared, 50, 3, y1, 1, false, "X.npy")), true);
+        List<String> w = Preparation.prepare(suite, new Preparation.Config(0.2, 0.2, 1, null,
+                Preparation.Standardize.GLOBAL)).warnings();
+        assertEquals(1, w.size(), "seed=" + SEED + ": " + w);
+        assertTrue(w.get(0).startsWith("the shared inputs X are the same in all 30 training rows"), w.get(0));
+    }
+
     private static Task labelled(String name, Random rnd, int m, int d, java.util.function.DoubleUnaryOperator label) {
         float[] x = new float[m * d];
         float[] y = new float[m];
