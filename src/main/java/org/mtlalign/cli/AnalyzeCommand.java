@@ -105,6 +105,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             throw new UserInputException("--reweight-rank: must be >= 1 (or 0 for the default min(r, k - 1)), got "
                     + reweightRank);
         }
+        if (reweightRank > 0) {
+            // Its upper bound (d and the label columns) too: it was checked only when Algorithm 2
+            // ran, after the similarity matrix had been printed.
+            SvdReweighting.rank(reweightRank, 1, k, d, total);
+        }
         o.printf(Locale.ROOT, "suite '%s': %d task%s, d = %d%s | %s%n", suiteName, k, k == 1 ? "" : "s", d,
                 sharedInputs ? ", shared inputs" : "", backend.description());
         // Progress on standard error: at d = 768 and k = 40 the steps below take a minute or more.

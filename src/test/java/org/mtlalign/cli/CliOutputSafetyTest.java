@@ -426,4 +426,21 @@ class CliOutputSafetyTest {
         assertUserError(CliTestSupport.run("train", "--task", t, "--task", b, "--epochs", "1", "--reweight-rank", "9"),
                 "--reweight-rank", "1..2");
     }
+
+    /**
+     * mtl analyze checks its options before the first table, so that an error leaves no half
+     * report on standard output. --reweight-rank above its bound (d and the label columns) was
+     * checked only when Algorithm 2 ran, after the similarity matrix had been printed.
+     */
+    @Test
+    void analyzeRefusesAReweightRankAboveItsBoundBeforePrintingAnything() throws Exception {
+        String t = task("a", 60, 5);
+        String b = task("b", 60, 5);
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", t, "--task", b, "--reweight-rank", "9");
+        assertUserError(r, "--reweight-rank", "1..2");
+        assertEquals("", r.out(), "printed before failing");
+        CliTestSupport.Run ok = CliTestSupport.run("analyze", "--task", t, "--task", b, "--reweight-rank", "2");
+        assertEquals(0, ok.code(), ok.all());
+        assertTrue(ok.out().contains("Algorithm 2, r = 2;"), ok.out());
+    }
 }
