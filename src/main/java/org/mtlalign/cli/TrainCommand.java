@@ -1495,11 +1495,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         long b = tc.batchSize();
         long passes = Math.round((double) ((many + b - 1) / b) / Math.max(1, (few + b - 1) / b));
-        return String.format(Locale.ROOT, "task '%s' has %d training rows and task '%s' %d (%d times as many): under "
+        return String.format(Locale.ROOT, "task '%s' has %d training row%s and task '%s' %d (%d times as many): under "
                 + "--sampling round-robin (the default) every task gets the same number of steps, so '%s' is revisited "
                 + "about %d times per pass over '%s' and may overfit early, and as early stopping sums the tasks' mean "
                 + "validation losses alike, it can end the training before the larger tasks are fitted; --sampling "
-                + "proportional steps each task by its size", small.name(), few, large.name(), many,
+                + "proportional steps each task by its size", small.name(), few, few == 1 ? "" : "s", large.name(), many,
                 many / Math.max(1, few), small.name(), passes, large.name());
     }
 

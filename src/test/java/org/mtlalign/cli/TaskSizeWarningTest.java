@@ -41,6 +41,15 @@ class TaskSizeWarningTest {
     }
 
     @Test
+    void oneTrainingRowIsSingular() {
+        // A 3-row task keeps 1 training row under the 60/20/20 split: it said "has 1 training rows".
+        String w = TrainCommand.sizeWarning(List.of(task("tiny", 1), task("big", 3000)),
+                sampling(TrainConfig.Sampling.ROUND_ROBIN));
+        org.junit.jupiter.api.Assertions.assertTrue(w.startsWith("task 'tiny' has 1 training row and task 'big' 3000 "
+                + "(3000 times as many)"), w);
+    }
+
+    @Test
     void theRevisitsAreCountedInSteps() {
         // A task smaller than a batch is one step a pass: 9 rows beside 1200 at --batch 32 are
         // passed over 38 times (ceil(1200 / 32) steps) per pass over the large task, not 133.
