@@ -340,6 +340,13 @@ public final class TrainCommand implements Callable<Integer> {
             // problem to name, not the saved width that no longer fits it.
             checkShape(resumed.model(), tasks, resume);
         }
+        if (opts.reweightRank > 0 && transferTarget == null && tasks.size() > 1
+                && !opts.reweight.equalsIgnoreCase("none")) {
+            // Its bound (d and the label columns) before the width is chosen: it was checked only when
+            // Algorithm 2 ran, after the capacity's ridge fits had chosen the width.
+            org.mtlalign.analysis.SvdReweighting.rank(opts.reweightRank, 1, tasks.size(), d,
+                    tasks.stream().mapToInt(t -> t.labels().outputs()).sum());
+        }
         int r;
         String rWhy;
         Capacity.Suggestion suggestion = null;  // reused by the experiment's capacity report

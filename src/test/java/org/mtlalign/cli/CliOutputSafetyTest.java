@@ -439,6 +439,11 @@ class CliOutputSafetyTest {
         CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", t, "--task", b, "--reweight-rank", "9");
         assertUserError(r, "--reweight-rank", "1..2");
         assertEquals("", r.out(), "printed before failing");
+        // mtl train refuses it before choosing the width (the capacity's ridge fits) and training.
+        CliTestSupport.Run tr = CliTestSupport.run("train", "--task", t, "--task", b, "--epochs", "1", "--reweight-rank", "9");
+        assertUserError(tr, "--reweight-rank", "1..2");
+        assertFalse(tr.err().contains("choosing the width r"), tr.err());
+        assertFalse(tr.out().contains("shared module: r ="), tr.out());
         CliTestSupport.Run ok = CliTestSupport.run("analyze", "--task", t, "--task", b, "--reweight-rank", "2");
         assertEquals(0, ok.code(), ok.all());
         assertTrue(ok.out().contains("Algorithm 2, r = 2;"), ok.out());
