@@ -3,9 +3,7 @@ package org.mtlalign.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -83,7 +81,8 @@ public final class SvdCommand implements Callable<Integer> {
                     + "); divide the array by a power of two and multiply S by it afterwards");
         }
         boolean stacked = a.rank() == 3;
-        writeSet(targets, new int[][] {stacked ? new int[] {b, m, p} : new int[] {m, p},
+        // As one set (see Npy.writeTogether): never a new U.npy beside an old S.npy and V.npy.
+        Npy.writeTogether(targets, new int[][] {stacked ? new int[] {b, m, p} : new int[] {m, p},
                 stacked ? new int[] {b, p} : new int[] {p}, stacked ? new int[] {b, n, p} : new int[] {n, p}},
                 new float[][] {u, s, v});
         o.printf(Locale.ROOT, "svd of %d %s %d x %d on %s in %.1f ms: wrote U.npy, S.npy, V.npy to %s%n",
@@ -106,92 +105,5 @@ public final class SvdCommand implements Callable<Integer> {
             max = Math.max(max, Math.abs(v));
         }
         return max;
-    }
-
-    /**
-     * Writes the set as one: each file first to a temporary sibling (complete and flushed), then
-     * all are renamed over their targets, so a failure (a full disk) or a kill while writing
-     * leaves the earlier set whole, never a new U.npy beside an old S.npy and V.npy. Before, the
-     * files were written one by one, and a failure on V had already replaced U and S (only files
-     * this call had created were removed again). A target that is a symbolic link or not a regular
-     * file (a FIFO) is written in place after the renames, as before; if that fails, the files
-     * this call created are removed again.
-     */
-    static void writeSet(Path[] files, int[][] shapes, float[][] data) {
-        List<Path> created = new ArrayList<>();
-        Path[] temps = new Path[files.length];
-        boolean[] existed = new boolean[files.length];
-        try {
-            try {
-                for (int i = 0; i < files.length; i++) {
-                    existed[i] = Files.exists(files[i], LinkOption.NOFOLLOW_LINKS);
-                    if (existed[i] && !Files.isRegularFile(files[i], LinkOption.NOFOLLOW_LINKS)) {
-                        continue;  // a link or a special file: in place, below
-                    }
-                    Path dir = files[i].toAbsolutePath().getParent();
-                    Files.createDirectories(dir);
-                    temps[i] = dir.resolve("." + files[i].getFileName() + "."
-                            + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong()) + ".part");
-                    PENDING.add(temps[i]);
-                    try {
-                        Npy.write(temps[i], shapes[i], data[i]);
-                    } catch (UserInputException e) {
-                        // Named as the file the user asked for, not its temporary sibling.
-                        throw new UserInputException(e.getMessage().replace(temps[i].toString(), files[i].toString()), e);
-                    }
-                }
-                for (int i = 0; i < files.length; i++) {
-                    if (temps[i] != null) {
-                        try {
-                            Files.move(temps[i], files[i], java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                            Files.move(temps[i], files[i], java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                        }
-                        PENDING.remove(temps[i]);
-                        temps[i] = null;
-                        if (!existed[i]) {
-                            created.add(files[i]);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                throw new UserInputException("--out " + files[0].getParent() + ": cannot write ("
-                        + (e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
-                                : e.getMessage()) + ")", e);
-            }
-            for (int i = 0; i < files.length; i++) {
-                if (existed[i] && !Files.isRegularFile(files[i], LinkOption.NOFOLLOW_LINKS)) {
-                    Npy.write(files[i], shapes[i], data[i]);
-                }
-            }
-        } catch (RuntimeException e) {
-            for (Path t : temps) {
-                if (t != null) {
-                    deleteQuietly(t);
-                    PENDING.remove(t);
-                }
-            }
-            for (Path c : created) {
-                deleteQuietly(c);
-            }
-            throw e;
-        }
-    }
-
-    // Temporary files being written, removed by a shutdown hook if the run is stopped (Ctrl-C).
-    private static final java.util.Set<Path> PENDING = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> PENDING.forEach(SvdCommand::deleteQuietly),
-                "mtl-svd-cleanup"));
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // the write error is the one to report
-        }
     }
 }

@@ -1084,21 +1084,52 @@ public final class Npy {
             throw error(where, "is a directory");
         }
         try {
-            SafeWrite.write(file, ch -> {
-                writeFully(ch, ByteBuffer.wrap(header(descr, shape)));
-                int chunkElems = CHUNK_BYTES / itemSize;
-                ByteBuffer buf = ByteBuffer.allocate(chunkElems * itemSize).order(ByteOrder.LITTLE_ENDIAN);
-                for (int done = 0; done < n; ) {
-                    int m = Math.min(chunkElems, n - done);
-                    buf.clear();
-                    filler.fill(buf, done, m);
-                    buf.limit(m * itemSize);
-                    writeFully(ch, buf);
-                    done += m;
-                }
-            });
+            SafeWrite.write(file, body(descr, itemSize, shape, n, filler));
         } catch (IOException e) {
             throw error(where, "cannot write: " + describe(e), e);
+        }
+    }
+
+    /** The header and data of an array, written in chunks. */
+    private static SafeWrite.Body body(String descr, int itemSize, int[] shape, int n, ChunkFiller filler) {
+        return ch -> {
+            writeFully(ch, ByteBuffer.wrap(header(descr, shape)));
+            int chunkElems = CHUNK_BYTES / itemSize;
+            ByteBuffer buf = ByteBuffer.allocate(chunkElems * itemSize).order(ByteOrder.LITTLE_ENDIAN);
+            for (int done = 0; done < n; ) {
+                int m = Math.min(chunkElems, n - done);
+                buf.clear();
+                filler.fill(buf, done, m);
+                buf.limit(m * itemSize);
+                writeFully(ch, buf);
+                done += m;
+            }
+        };
+    }
+
+    /**
+     * Writes float32 arrays that belong together (mtl svd's U, S and V) as one set, through
+     * {@link SafeWrite#writeTogether(Path[], SafeWrite.Body[])}: a failure or a kill while writing
+     * leaves an earlier set whole, and a failure leaves none of the files this call created.
+     *
+     * @throws IllegalArgumentException if a shape does not match its data (before anything is written)
+     * @throws UserInputException naming the file, if one cannot be written
+     */
+    public static void writeTogether(Path[] files, int[][] shapes, float[][] data) {
+        if (files.length != shapes.length || files.length != data.length) {
+            throw new IllegalArgumentException(files.length + " files, " + shapes.length + " shapes, " + data.length
+                    + " arrays");
+        }
+        SafeWrite.Body[] bodies = new SafeWrite.Body[files.length];
+        for (int i = 0; i < files.length; i++) {
+            checkShape(shapes[i], data[i].length);
+            float[] d = data[i];
+            bodies[i] = body("<f4", 4, shapes[i], d.length, (buf, from, count) -> buf.asFloatBuffer().put(d, from, count));
+        }
+        try {
+            SafeWrite.writeTogether(files, bodies);
+        } catch (IOException e) {
+            throw new UserInputException(oneLine("cannot write " + e.getMessage()), e);
         }
     }
 

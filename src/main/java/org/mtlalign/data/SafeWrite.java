@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -89,75 +90,99 @@ public final class SafeWrite {
                 // the final name.
                 ch.force(false);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            rename(tmp, target);
+            forget(tmp);
             tmp = null;
         } finally {
             if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // Best effort: the original error is the one worth reporting.
-                }
+                deleteQuietly(tmp);  // best effort: the original error is the one worth reporting
             }
         }
     }
 
     /**
-     * Writes files that belong together (a report's CSV, figure and text) so that a failure or a
-     * kill while writing leaves the earlier set whole: each regular (or new) target is written
-     * completely to a temporary sibling first, then all are renamed over their targets. Targets
-     * that {@link #write} would write in place (FIFOs, devices) are written after the renames.
+     * Writes files that belong together (a report's CSV, figure and text; mtl svd's U, S and V) so
+     * that a failure or a kill while writing leaves the earlier set whole: each regular (or new)
+     * target is written completely to a temporary sibling first, then all are renamed over their
+     * targets. A symbolic link whose target's folder exists is part of the set (its target is
+     * replaced, the link stays). Written with {@link #write} after the renames instead: targets
+     * written in place (FIFOs, devices), and links into a folder that does not exist yet, which
+     * may be one of the set's own files (V.npy -> U.npy/V.npy): preparing those first created
+     * U.npy as a folder, and the rename of U then failed naming neither V.npy nor the link. If a
+     * write after the renames fails, the files this call created are removed again (files it
+     * replaced cannot be restored). Every error names the file it concerns.
      */
     public static void writeTogether(Path[] files, byte[][] contents) throws IOException {
-        Path[] targets = new Path[files.length];
+        Body[] bodies = new Body[contents.length];
+        for (int i = 0; i < contents.length; i++) {
+            byte[] c = contents[i];
+            bodies[i] = ch -> writeFully(ch, ByteBuffer.wrap(c));
+        }
+        writeTogether(files, bodies);
+    }
+
+    /** {@link #writeTogether(Path[], byte[][])} with each file's contents written by its body. */
+    public static void writeTogether(Path[] files, Body[] bodies) throws IOException {
+        if (files.length != bodies.length) {
+            throw new IllegalArgumentException(files.length + " files but " + bodies.length + " contents");
+        }
+        Path[] targets = new Path[files.length];  // set members, renamed from temps[i]
         Path[] temps = new Path[files.length];
+        java.util.List<Path> created = new java.util.ArrayList<>();
+        boolean done = false;
+        int i = 0;
         try {
-            for (int i = 0; i < files.length; i++) {
+            for (; i < files.length; i++) {
                 Path abs = files[i].toAbsolutePath();
                 if (Files.isDirectory(abs)) {
-                    throw new IOException(files[i] + ": is a directory");
+                    throw new IOException("is a directory");
                 }
                 if (Files.exists(abs) && (!Files.isRegularFile(abs) || standardStream(abs) > 0 || abs.startsWith("/dev")
                         || abs.startsWith("/proc") || abs.toRealPath().startsWith("/proc"))) {
-                    continue;  // in place, below
+                    continue;  // in place, after the renames
                 }
-                targets[i] = Files.exists(abs) ? abs.toRealPath() : followLinks(abs);
-                Path dir = targets[i].getParent();
+                Path target = Files.exists(abs) ? abs.toRealPath() : followLinks(abs);
+                Path dir = target.getParent();
+                if (Files.isSymbolicLink(abs) && !Files.isDirectory(dir)) {
+                    continue;  // its folder is made after the renames, when the set's own files exist
+                }
+                targets[i] = target;
                 Files.createDirectories(dir);
-                temps[i] = createTemp(dir, targets[i].getFileName().toString());
+                temps[i] = createTemp(dir, target.getFileName().toString());
                 try (FileChannel ch = FileChannel.open(temps[i], StandardOpenOption.WRITE)) {
-                    writeFully(ch, ByteBuffer.wrap(contents[i]));
+                    bodies[i].write(ch);
                     ch.force(false);
                 }
             }
-            for (int i = 0; i < files.length; i++) {
+            for (i = 0; i < files.length; i++) {
                 if (temps[i] != null) {
-                    try {
-                        Files.move(temps[i], targets[i], StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(temps[i], targets[i], StandardCopyOption.REPLACE_EXISTING);
-                    }
+                    boolean existed = Files.exists(targets[i], LinkOption.NOFOLLOW_LINKS);
+                    rename(temps[i], targets[i]);
+                    forget(temps[i]);
                     temps[i] = null;
+                    if (!existed) {
+                        created.add(targets[i]);
+                    }
                 }
             }
+            for (i = 0; i < files.length; i++) {
+                if (targets[i] == null) {
+                    write(files[i], bodies[i]);
+                }
+            }
+            done = true;
+        } catch (IOException e) {
+            throw new IOException(files[Math.min(i, files.length - 1)] + ": " + describe(e), e);
         } finally {
             for (Path t : temps) {
                 if (t != null) {
-                    try {
-                        Files.deleteIfExists(t);
-                    } catch (IOException ignored) {
-                        // the original error is the one worth reporting
-                    }
+                    deleteQuietly(t);
                 }
             }
-        }
-        for (int i = 0; i < files.length; i++) {
-            if (targets[i] == null) {
-                write(files[i], contents[i]);
+            if (!done) {
+                for (Path c : created) {
+                    deleteQuietly(c);
+                }
             }
         }
     }
@@ -221,7 +246,12 @@ public final class SafeWrite {
             return dir + " is a file, not a folder";
         }
         try {
-            Files.delete(createTemp(dir, ".mtl-write-check"));
+            Path probe = createTemp(dir, ".mtl-write-check");
+            try {
+                Files.delete(probe);
+            } finally {
+                forget(probe);
+            }
         } catch (IOException e) {
             return "cannot create files in " + dir + " (" + reason(e) + ")";
         }
@@ -259,7 +289,13 @@ public final class SafeWrite {
         for (int attempt = 0; ; attempt++) {
             Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
             try {
-                Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                PENDING.add(tmp);
+                try {
+                    Files.newByteChannel(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                } catch (IOException e) {
+                    PENDING.remove(tmp);
+                    throw e;
+                }
                 return tmp;
             } catch (FileAlreadyExistsException e) {
                 if (attempt >= 10) {
@@ -267,6 +303,54 @@ public final class SafeWrite {
                 }
             }
         }
+    }
+
+    // Temporary files not yet renamed or removed: a shutdown hook removes them when the run is
+    // stopped (Ctrl-C, SIGTERM) while writing, which would otherwise leave hidden .NAME.*.tmp files.
+    private static final java.util.Set<Path> PENDING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> PENDING.forEach(SafeWrite::deleteQuietly),
+                "mtl-write-cleanup"));
+    }
+
+    private static void forget(Path tmp) {
+        PENDING.remove(tmp);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the write error is the one to report
+        }
+        PENDING.remove(p);
+    }
+
+    /** Renames {@code tmp} over {@code target}, atomically where the file system can. */
+    private static void rename(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** A readable reason: {@code FileSystemException.getMessage()} is often just the bare path. */
+    private static String describe(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return "no such file or directory: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof FileAlreadyExistsException f) {
+            return f.getFile() + " exists and is not a directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason() + (f.getFile() != null ? ": " + f.getFile() : "");
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

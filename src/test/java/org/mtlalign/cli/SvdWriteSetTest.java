@@ -30,20 +30,20 @@ class SvdWriteSetTest {
     void aFailureWhileWritingTheSetLeavesTheEarlierSetWhole() throws Exception {
         Path[] files = {dir.resolve("U.npy"), dir.resolve("S.npy"), dir.resolve("V.npy")};
         int[][] shapes = {{2, 1}, {1}, {1, 1}};
-        SvdCommand.writeSet(files, shapes, new float[][] {{1, 2}, {3}, {4}});
+        org.mtlalign.data.Npy.writeTogether(files, shapes, new float[][] {{1, 2}, {3}, {4}});
         byte[][] before = new byte[3][];
         for (int i = 0; i < 3; i++) {
             before[i] = Files.readAllBytes(files[i]);
         }
         // V's data does not fit its shape: its write fails after U's and S's have been made.
         assertThrows(IllegalArgumentException.class,
-                () -> SvdCommand.writeSet(files, shapes, new float[][] {{5, 6}, {7}, {8, 9}}));
+                () -> org.mtlalign.data.Npy.writeTogether(files, shapes, new float[][] {{5, 6}, {7}, {8, 9}}));
         for (int i = 0; i < 3; i++) {
             assertArrayEquals(before[i], Files.readAllBytes(files[i]), files[i] + " was replaced");
         }
         assertEquals(List.of("S.npy", "U.npy", "V.npy"), names());
 
-        SvdCommand.writeSet(files, shapes, new float[][] {{5, 6}, {7}, {8}});
+        org.mtlalign.data.Npy.writeTogether(files, shapes, new float[][] {{5, 6}, {7}, {8}});
         assertArrayEquals(new float[] {5, 6}, org.mtlalign.data.Npy.read(files[0]).data());
         assertEquals(List.of("S.npy", "U.npy", "V.npy"), names());
     }

@@ -49,6 +49,43 @@ class SafeWriteTogetherTest {
         assertEquals(List.of("real", "x.csv", "x.md", "x.png"), names(dir));
     }
 
+    /**
+     * A target that is a link into a path another target makes (V.npy -> U.npy/V.npy): before,
+     * writeTogether followed it while preparing the set and created U.npy as a folder, so the
+     * rename of U then failed with an error naming U.npy's temporary file, not V.npy. Now such a
+     * link is written after the renames (as mtl svd did), fails there naming V.npy, and the files
+     * this call created are removed again.
+     */
+    @Test
+    void aLinkIntoAnotherTargetFailsNamingTheLinkAndLeavesNothing() throws Exception {
+        Path u = dir.resolve("U.npy");
+        Path s = dir.resolve("S.npy");
+        Path v = dir.resolve("V.npy");
+        Files.createSymbolicLink(v, Path.of("U.npy", "V.npy"));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> SafeWrite.writeTogether(
+                new Path[] {u, s, v}, new byte[][] {bytes("u"), bytes("s"), bytes("v")}));
+        assertTrue(e.getMessage().contains(v.toString()), e.getMessage());
+        assertEquals(List.of("V.npy"), names(dir), "files or folders left");
+        assertTrue(Files.isSymbolicLink(v));
+    }
+
+    /** A link whose target folder exists is part of the set: a failure on another file leaves it as it was. */
+    @Test
+    void aLinkWithAnExistingTargetFolderIsReplacedWithTheSet() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Files.writeString(real.resolve("x.csv"), "old csv");
+        Path csv = Files.createSymbolicLink(dir.resolve("x.csv"), real.resolve("x.csv"));
+        Path md = Files.createDirectories(dir.resolve("x.md"));
+        assertThrows(java.io.IOException.class, () -> SafeWrite.writeTogether(new Path[] {md, csv},
+                new byte[][] {bytes("new md"), bytes("new csv")}));
+        assertEquals("old csv", Files.readString(real.resolve("x.csv")));
+        assertEquals(List.of("x.csv"), names(real), "temporary files left");
+        Files.delete(md);
+        SafeWrite.writeTogether(new Path[] {md, csv}, new byte[][] {bytes("new md"), bytes("new csv")});
+        assertEquals("new csv", Files.readString(real.resolve("x.csv")));
+        assertTrue(Files.isSymbolicLink(csv));
+    }
+
     @Test
     void reproducesReportIsWrittenAsASet() throws Exception {
         // ResultWriter goes through writeTogether: its .md being unwritable keeps the earlier CSV.
