@@ -182,6 +182,40 @@ final class Outputs {
         }
     }
 
+    /**
+     * The folders among {@code dir} and its ancestors that do not exist yet, deepest first: those
+     * a command that writes into {@code dir} creates. Taken before it writes, so that
+     * {@link #removeEmptyFolders} can remove them again if it fails.
+     */
+    static List<Path> missingFolders(Path dir) {
+        List<Path> missing = new java.util.ArrayList<>();
+        for (Path p = dir.toAbsolutePath().normalize(); p != null
+                && !java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS); p = p.getParent()) {
+            missing.add(p);
+        }
+        return missing;
+    }
+
+    /**
+     * After a command failed, removes the folders of {@link #missingFolders} (taken before it
+     * wrote) that are still empty, deepest first: a full disk left a new, empty --out folder
+     * behind. A folder that holds anything stops it (deleting a non-empty folder fails, so
+     * nothing is lost even if another process writes there meanwhile), and a folder that
+     * existed before is never in the list.
+     */
+    static void removeEmptyFolders(List<Path> folders) {
+        for (Path p : folders) {
+            if (!java.nio.file.Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                continue;  // never made, or something else is there now
+            }
+            try {
+                java.nio.file.Files.delete(p);
+            } catch (IOException e) {
+                return;  // not empty (or not ours to remove): its parents are not empty either
+            }
+        }
+    }
+
     /** Writes text completely or not at all, following links and sparing devices (see SafeWrite). */
     static void writeAtomically(Path file, String text, String option) {
         try {

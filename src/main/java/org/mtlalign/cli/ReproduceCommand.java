@@ -78,6 +78,17 @@ public final class ReproduceCommand implements Callable<Integer> {
                 }
             }
         }
+        // A failure (a full disk) must not leave a new, empty --out folder behind.
+        List<Path> made = Outputs.missingFolders(out);
+        try {
+            return run(todo, o, e);
+        } catch (RuntimeException ex) {
+            Outputs.removeEmptyFolders(made);
+            throw ex;
+        }
+    }
+
+    private int run(List<Experiment> todo, PrintWriter o, PrintWriter e) {
         Backend backend = backendOption.select(e::println);
         ExperimentContext ctx = new ExperimentContext(backend, quick, seeds, seed, s -> e.println("  .. " + s));
         // Experiments are independent (own data, seeds and output files), so a backend that

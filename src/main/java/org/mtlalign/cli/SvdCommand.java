@@ -82,9 +82,16 @@ public final class SvdCommand implements Callable<Integer> {
         }
         boolean stacked = a.rank() == 3;
         // As one set (see Npy.writeTogether): never a new U.npy beside an old S.npy and V.npy.
-        Npy.writeTogether(targets, new int[][] {stacked ? new int[] {b, m, p} : new int[] {m, p},
-                stacked ? new int[] {b, p} : new int[] {p}, stacked ? new int[] {b, n, p} : new int[] {n, p}},
-                new float[][] {u, s, v});
+        List<Path> made = Outputs.missingFolders(out);
+        try {
+            Npy.writeTogether(targets, new int[][] {stacked ? new int[] {b, m, p} : new int[] {m, p},
+                    stacked ? new int[] {b, p} : new int[] {p}, stacked ? new int[] {b, n, p} : new int[] {n, p}},
+                    new float[][] {u, s, v});
+        } catch (RuntimeException ex) {
+            // A full disk left the new --out folder behind, empty.
+            Outputs.removeEmptyFolders(made);
+            throw ex;
+        }
         o.printf(Locale.ROOT, "svd of %d %s %d x %d on %s in %.1f ms: wrote U.npy, S.npy, V.npy to %s%n",
                 b, b == 1 ? "matrix" : "matrices", m, n, backend.name(), ms, out);
         return 0;
