@@ -440,6 +440,8 @@ public final class TrainCommand implements Callable<Integer> {
         // The save in progress: its description and model.json's time before it. A run stopped
         // after the save's rename but before onDisk was set said "nothing new was saved".
         java.util.concurrent.atomic.AtomicReference<Object[]> saving = new java.util.concurrent.atomic.AtomicReference<>();
+        boolean hadModelBefore = saveTo != null && Files.isRegularFile(saveTo.resolve(ModelIO.MODEL_JSON));
+        Checkpoints checkpoints = new Checkpoints(saveTo, warnings, hadModelBefore, onDisk);
         if (saveTo != null) {
             JsonObject m = meta;
             int before = epochsBefore;
@@ -458,8 +460,7 @@ public final class TrainCommand implements Callable<Integer> {
                 String what = "the MTL model's checkpoint after " + (before + epoch) + " epoch"
                         + (before + epoch == 1 ? "" : "s") + ": continue it with mtl train --resume " + saveTo;
                 saving.set(new Object[] {what, modelTime(saveTo)});
-                ModelIO.save(saveTo, model, prep, m);
-                onDisk.set(what);
+                checkpoints.save(what, before + epoch, () -> ModelIO.save(saveTo, model, prep, m));
             });
         }
         if (saveTo != null) {
@@ -473,12 +474,11 @@ public final class TrainCommand implements Callable<Integer> {
                         + "finished): mtl predict --model " + saveTo + " applies it, mtl train --resume " + saveTo
                         + " trains it further";
                 saving.set(new Object[] {what, modelTime(saveTo)});
-                ModelIO.save(saveTo, model, prep, meta);
-                onDisk.set(what);
+                checkpoints.save(what, before + epochsRun[0], () -> ModelIO.save(saveTo, model, prep, meta));
             });
         }
         // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
-        boolean hadModel = saveTo != null && Files.isRegularFile(saveTo.resolve(ModelIO.MODEL_JSON));
+        boolean hadModel = hadModelBefore;
         Path jsonFile = json;
         boolean hadJson = json != null && !Outputs.isStdout(json) && Files.isRegularFile(json);
         Thread interrupted = new Thread(() -> {
@@ -549,14 +549,21 @@ public final class TrainCommand implements Callable<Integer> {
             unhook(interrupted);
             throw ex;
         }
+        UserInputException finalSaveFailed = null;
         try {
             printResult(o, warnings, res, cfg, tasks, resumed != null ? epochsBefore : 0,
                     opts.alignLrFactor(tasks.get(0).dim()));
             if (saveTo != null) {
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "complete");
-                ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
-                o.println("saved the MTL model to " + saveTo);
+                try {
+                    ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
+                    o.println("saved the MTL model to " + saveTo);
+                } catch (UserInputException ex) {
+                    // The results above are printed; --out-aligned and --json are still written
+                    // (they may be on another disk), and the exit status then says the save failed.
+                    finalSaveFailed = ex;
+                }
             }
             if (outAligned != null) {
                 saveAligned(o, warnings, exp, res, cfg, prep, meta, epochsBefore + epochsRun[0]);
@@ -595,6 +602,9 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("warnings", warnings.json());
             Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
         }
+        if (finalSaveFailed != null) {
+            throw finalSaveFailed;
+        }
         List<ExperimentResult.Training> diverged = res.divergedRuns();
         if (!diverged.isEmpty()) {
             // Every result was printed and written; the exit status still says a run failed.
@@ -604,6 +614,49 @@ public final class TrainCommand implements Callable<Integer> {
                     + divergenceAdvice(runs), 0, 0, Double.NaN);
         }
         return 0;
+    }
+
+    /**
+     * The checkpoints of a run saving to --out (or --resume's folder). One that cannot be written
+     * (a full disk) does not end the run: before, it did, and the results of the trainings so far
+     * were lost with it. The first failure is a warning naming the folder, the cause and what the
+     * folder still holds; training goes on, and the final save at the end is tried as always.
+     */
+    private static final class Checkpoints {
+        private final Path dir;
+        private final Warnings warnings;
+        private final boolean hadModel;
+        private final java.util.concurrent.atomic.AtomicReference<String> onDisk;
+        private final java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        private volatile int goodEpochs = -1;
+
+        Checkpoints(Path dir, Warnings warnings, boolean hadModel,
+                    java.util.concurrent.atomic.AtomicReference<String> onDisk) {
+            this.dir = dir;
+            this.warnings = warnings;
+            this.hadModel = hadModel;
+            this.onDisk = onDisk;
+        }
+
+        /** Runs {@code save} (a checkpoint after {@code epochs} epochs, described as {@code what}). */
+        void save(String what, int epochs, Runnable save) {
+            try {
+                save.run();
+            } catch (UserInputException ex) {
+                if (failed.compareAndSet(false, true)) {
+                    String cause = ex.getMessage().replace("; it still holds the model saved before", "");
+                    String kept = goodEpochs >= 0 ? dir + " keeps its last good checkpoint (after " + goodEpochs
+                            + " epoch" + (goodEpochs == 1 ? "" : "s") + ")"
+                            : hadModel ? dir + " keeps the model it held before this run"
+                            : "nothing is saved in " + dir + " yet";
+                    warnings.add("checkpoint failed: " + cause + "; " + kept + " and training goes on; the final model "
+                            + "is saved when it ends (later checkpoint failures are not reported)");
+                }
+                return;
+            }
+            goodEpochs = epochs;
+            onDisk.set(what);
+        }
     }
 
     /**

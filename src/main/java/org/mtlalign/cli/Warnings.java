@@ -19,23 +19,23 @@ final class Warnings {
     }
 
     /** Prints {@code warning: text} and keeps the text. */
-    void add(String text) {
+    synchronized void add(String text) {
         err.println("warning: " + text);
         said.add(text);
     }
 
     /** Keeps a warning printed elsewhere (beside the table it concerns), for the JSON. */
-    void keep(String text) {
+    synchronized void keep(String text) {
         said.add(text);
     }
 
     /** The warnings so far, in the order they were printed. */
-    List<String> texts() {
+    synchronized List<String> texts() {
         return List.copyOf(said);
     }
 
     /** The warnings so far, in the order they were printed, for {@code "warnings"} in the JSON. */
-    JsonArray json() {
+    synchronized JsonArray json() {
         JsonArray a = new JsonArray();
         said.forEach(a::add);
         return a;

@@ -1,0 +1,77 @@
+package org.mtlalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mtlalign.model.ModelIO;
+
+/**
+ * A checkpoint of mtl train --out DIR that cannot be written (a full disk) no longer ends the run:
+ * before, the first failed checkpoint (after epoch 1) ended it with exit 2, and the results of
+ * every training were lost. Now it warns once and trains on; the final save is tried at the end,
+ * and if it fails too the run exits 2 with its one-line message after printing the tables.
+ * The failures are made as ModelSaveRecoveryTest makes them, without a full disk: the save's
+ * temporary folder (predicted from ModelIO's save counter) holds a folder where B.npy goes.
+ */
+class CliCheckpointFailureTest {
+    @TempDir
+    Path dir;
+
+    /** Makes the next {@code count} saves of this JVM to {@code model} fail. */
+    private void blockNextSaves(Path model, int count) throws Exception {
+        java.lang.reflect.Field f = ModelIO.class.getDeclaredField("SAVES");
+        f.setAccessible(true);
+        long next = ((java.util.concurrent.atomic.AtomicLong) f.get(null)).get() + 1;
+        java.lang.reflect.Method host = ModelIO.class.getDeclaredMethod("host");
+        host.setAccessible(true);
+        for (int i = 0; i < count; i++) {
+            Path tmp = model.resolveSibling("." + model.getFileName() + ".tmp-" + host.invoke(null) + "-"
+                    + ProcessHandle.current().pid() + "-" + (next + i));
+            Files.createDirectories(tmp.resolve("B.npy"));
+        }
+    }
+
+    private CliTestSupport.Run train(Path model) throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 200, 5);
+        String b = CliTestSupport.taskSpec(dir, "b", 200, 5);
+        return CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
+                "--backend", "cpu", "--out", model.toString());
+    }
+
+    private static long count(String text, String fragment) {
+        return text.lines().filter(l -> l.contains(fragment)).count();
+    }
+
+    @Test
+    void failedCheckpointsWarnOnceAndTheFinalSaveStillHappens() throws Exception {
+        Path model = dir.resolve("m");
+        // The checkpoint after epoch 1 and the one when MTL has trained (a slow run's checkpoint
+        // after 10 s would take the second block instead; the final save succeeds either way).
+        blockNextSaves(model, 2);
+        CliTestSupport.Run r = train(model);
+        assertEquals(0, r.code(), r.all());
+        assertEquals(1, count(r.err(), "checkpoint failed"), r.err());
+        assertTrue(r.err().contains("warning: checkpoint failed: " + model + ": cannot write the model (")
+                && r.err().contains("nothing is saved in " + model + " yet and training goes on"), r.err());
+        assertTrue(r.out().contains("test metric per task") && r.out().contains("saved the MTL model to " + model),
+                r.out());
+        assertTrue(Files.readString(model.resolve(ModelIO.MODEL_JSON)).contains("\"status\": \"complete\""));
+    }
+
+    @Test
+    void whenTheFinalSaveFailsTooTheTablesArePrintedFirst() throws Exception {
+        Path model = dir.resolve("m");
+        blockNextSaves(model, 10);
+        CliTestSupport.Run r = train(model);
+        CliErrorTest.assertUserError(r, "mtl: " + model + ": cannot write the model (");
+        assertTrue(r.out().contains("test metric per task"), r.out());
+        assertEquals(1, count(r.err(), "checkpoint failed"), r.err());
+        assertFalse(r.out().contains("saved the MTL model"), r.out());
+        assertFalse(Files.exists(model));
+    }
+}
