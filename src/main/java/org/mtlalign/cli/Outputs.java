@@ -156,6 +156,11 @@ final class Outputs {
      * shutdown hook until {@link #endInterruptedNote} removes it, once the trainings have ended.
      */
     static Thread interruptedNote(PrintWriter e, int[] done, int total, Path json) {
+        return interruptedNote(e, done, total, json, "trainings");
+    }
+
+    /** {@link #interruptedNote(PrintWriter, int[], int, Path)} counting {@code units} (trainings, seeds). */
+    static Thread interruptedNote(PrintWriter e, int[] done, int total, Path json, String units) {
         boolean hadJson = json != null && !isStdout(json) && java.nio.file.Files.isRegularFile(json);
         Thread t = new Thread(() -> {
             int n;
@@ -163,7 +168,7 @@ final class Outputs {
                 n = done[0];
             }
             e.println();
-            e.println("mtl: interrupted after " + n + " of " + total + " trainings; their results were not saved"
+            e.println("mtl: interrupted after " + n + " of " + total + " " + units + "; their results were not saved"
                     + (json == null || isStdout(json) ? ""
                             : " (--json " + json + " is written when all have ended" + (hadJson
                                     ? "; it keeps its earlier contents)" : ")")));

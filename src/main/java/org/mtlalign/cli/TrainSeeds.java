@@ -80,46 +80,57 @@ final class TrainSeeds {
         Set<String> said = new HashSet<>();
         s.warnings().texts().forEach(w -> said.add(form(w, names)));
         long t0 = System.nanoTime();
-        for (int i = 0; i < s.seeds(); i++) {
-            long seed = s.data().seed + i;
-            List<PreparedTask> tasks;
-            if (i == 0) {
-                tasks = s.firstTasks();
-            } else {
-                Preparation.Result p = s.data().prepareForSeed(s.suite(), s.prep(), seed);
-                tasks = p.tasks();
-                List<String> ws = new ArrayList<>(p.warnings());
-                ws.addAll(TrainCommand.splitWarnings(tasks, s.prep()));
-                for (String w : ws) {
-                    if (said.add(form(w, names))) {
-                        s.warnings().add("seed " + seed + ": " + w);
+        // Stopped from outside (Ctrl-C, SIGTERM), the run says after how many seeds, and that
+        // nothing was written; before, it ended on a progress line.
+        int[] done = {0};
+        Thread note = Outputs.interruptedNote(e, done, s.seeds(), s.json(), "seeds");
+        try {
+            for (int i = 0; i < s.seeds(); i++) {
+                long seed = s.data().seed + i;
+                List<PreparedTask> tasks;
+                if (i == 0) {
+                    tasks = s.firstTasks();
+                } else {
+                    Preparation.Result p = s.data().prepareForSeed(s.suite(), s.prep(), seed);
+                    tasks = p.tasks();
+                    List<String> ws = new ArrayList<>(p.warnings());
+                    ws.addAll(TrainCommand.splitWarnings(tasks, s.prep()));
+                    for (String w : ws) {
+                        if (said.add(form(w, names))) {
+                            s.warnings().add("seed " + seed + ": " + w);
+                        }
+                    }
+                    List<String> now = tasks.stream().map(PreparedTask::name).toList();
+                    if (!now.equals(names)) {
+                        // A built-in suite drawn again has the same tasks; anything else is a bug to name.
+                        throw new IllegalStateException("seed " + seed + " prepared tasks " + now + ", not " + names);
                     }
                 }
-                List<String> now = tasks.stream().map(PreparedTask::name).toList();
-                if (!now.equals(names)) {
-                    // A built-in suite drawn again has the same tasks; anything else is a bug to name.
-                    throw new IllegalStateException("seed " + seed + " prepared tasks " + now + ", not " + names);
+                ExperimentConfig cfg = s.opts().experimentConfig(s.rank(), seed);
+                long one = System.nanoTime();
+                // Each seed's capacity is of its own training rows (another split, or another draw of
+                // a built-in suite), as 'mtl train --seed s' reports it; only the first seed's may be
+                // the width suggestion already computed.
+                MtlExperiment exp = new MtlExperiment(s.backend(), cfg)
+                        .alignLearningRateFactor(s.opts().alignLrFactor(tasks.get(0).dim()))
+                        .capacity(i == 0 ? s.capacity() : null).log(m -> s.log().accept("seed " + seed + ": " + m));
+                try {
+                    ExperimentResult res = exp.run(tasks, null);
+                    runs.add(new SeedRun(seed, res, null));
+                } catch (TrainingDivergedException ex) {
+                    runs.add(new SeedRun(seed, null, ex.getMessage()));
+                    s.warnings().add("seed " + seed + ": " + ex.getMessage() + "; this seed is left out of the means");
+                }
+                synchronized (done) {
+                    done[0]++;
+                }
+                synchronized (e) {
+                    e.printf(Locale.ROOT, "  [%d/%d] seed %d: %.1f s%n", i + 1, s.seeds(), seed, (System.nanoTime() - one) / 1e9);
+                    e.flush();
                 }
             }
-            ExperimentConfig cfg = s.opts().experimentConfig(s.rank(), seed);
-            long one = System.nanoTime();
-            // Each seed's capacity is of its own training rows (another split, or another draw of
-            // a built-in suite), as 'mtl train --seed s' reports it; only the first seed's may be
-            // the width suggestion already computed.
-            MtlExperiment exp = new MtlExperiment(s.backend(), cfg)
-                    .alignLearningRateFactor(s.opts().alignLrFactor(tasks.get(0).dim()))
-                    .capacity(i == 0 ? s.capacity() : null).log(m -> s.log().accept("seed " + seed + ": " + m));
-            try {
-                ExperimentResult res = exp.run(tasks, null);
-                runs.add(new SeedRun(seed, res, null));
-            } catch (TrainingDivergedException ex) {
-                runs.add(new SeedRun(seed, null, ex.getMessage()));
-                s.warnings().add("seed " + seed + ": " + ex.getMessage() + "; this seed is left out of the means");
-            }
-            synchronized (e) {
-                e.printf(Locale.ROOT, "  [%d/%d] seed %d: %.1f s%n", i + 1, s.seeds(), seed, (System.nanoTime() - one) / 1e9);
-                e.flush();
-            }
+        } finally {
+            Outputs.endInterruptedNote(note);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
 

@@ -80,4 +80,18 @@ class CliInterruptedNoteTest {
                 + "when they have ended); --out DIR checkpoints the MTL model while it trains"), err);
         assertTrue(!Files.exists(json), "no --json of a stopped run");
     }
+
+    /** mtl train --seeds N said nothing either: it names the seeds done and the --json not written. */
+    @Test
+    void trainWithSeedsSaysAfterHowManySeeds() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 3001, 31);
+        String b = CliTestSupport.taskSpec(dir, "b", 3001, 31);
+        Path json = dir.resolve("seeds.json");
+        String err = stopOnceTraining(List.of("train", "--seeds", "3", "--task", a, "--task", b, "--rank", "1",
+                "--epochs", "100000", "--patience", "100000", "--batch", "8", "--backend", "cpu", "--json",
+                json.toString()), "shared module: r = 1", "seeds");
+        assertTrue(err.contains("mtl: interrupted after 0 of 3 seeds; their results were not saved (--json " + json
+                + " is written when all have ended)"), err);
+        assertTrue(!Files.exists(json), "no --json of a stopped run");
+    }
 }
