@@ -98,6 +98,9 @@ public final class SafeWrite {
                 deleteQuietly(tmp);  // best effort: the original error is the one worth reporting
             }
         }
+        if (!SYNCED_BY_CALLER.contains(dir.toAbsolutePath().normalize())) {
+            syncFolder(dir);  // the rename made durable too
+        }
     }
 
     /**
@@ -165,6 +168,14 @@ public final class SafeWrite {
                     }
                 }
             }
+            // The renames made durable (each file was before its rename), once per folder.
+            java.util.Set<Path> folders = new java.util.LinkedHashSet<>();
+            for (Path t : targets) {
+                if (t != null) {
+                    folders.add(t.getParent());
+                }
+            }
+            folders.forEach(SafeWrite::syncFolder);
             for (i = 0; i < files.length; i++) {
                 if (targets[i] == null) {
                     write(files[i], bodies[i]);
@@ -184,6 +195,34 @@ public final class SafeWrite {
                     deleteQuietly(c);
                 }
             }
+        }
+    }
+
+    // Folders whose entries the caller makes durable itself, once, after writing many files into
+    // them (ModelIO's temporary model folder): write skips its folder sync there.
+    private static final java.util.Set<Path> SYNCED_BY_CALLER = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Says that the caller will {@link #syncFolder} {@code dir} itself after writing files into it,
+     * so that {@link #write} does not sync it after every file (a saved model has dozens).
+     */
+    public static void syncLater(Path dir) {
+        SYNCED_BY_CALLER.add(dir.toAbsolutePath().normalize());
+    }
+
+    /**
+     * Makes the entries of {@code dir} (the renames and creations in it) durable, as fsync on the
+     * folder does on Linux: without it a power loss soon after a rename can bring back the old
+     * file, or none. Ends a {@link #syncLater}. File systems that refuse to sync a folder, and
+     * platforms that cannot open one (Windows), are ignored: the rename itself has happened.
+     */
+    public static void syncFolder(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        SYNCED_BY_CALLER.remove(abs);
+        try (FileChannel ch = FileChannel.open(abs, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // not supported here: nothing more can be done
         }
     }
 

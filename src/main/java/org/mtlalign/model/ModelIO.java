@@ -525,6 +525,9 @@ public final class ModelIO {
         PENDING_TMP.add(tmp);
         try {
             Files.createDirectories(tmp);
+            // Every file is fsynced before its rename; the folder's entries once, below, rather
+            // than after each of its dozens of files.
+            org.mtlalign.data.SafeWrite.syncLater(tmp);
             JsonObject arch = new JsonObject();
             arch.addProperty("d", model.inputDim());
             arch.addProperty("r", model.rank());
@@ -558,7 +561,10 @@ public final class ModelIO {
             arch.add("extras", extraNames);
             JsonObject root = meta == null ? new JsonObject() : meta.deepCopy();
             root.add("architecture", arch);
-            Files.writeString(tmp.resolve(MODEL_JSON), toJson(root), StandardCharsets.UTF_8);
+            // Through SafeWrite, fsynced as the parameter files are (Files.writeString was not).
+            org.mtlalign.data.SafeWrite.write(tmp.resolve(MODEL_JSON), toJson(root).getBytes(StandardCharsets.UTF_8));
+            // The folder complete on disk before it replaces the saved model.
+            org.mtlalign.data.SafeWrite.syncFolder(tmp);
             synchronized (SAVE_LOCK) {
                 if (shuttingDown) {
                     throw new IOException("the program is stopping");
@@ -577,6 +583,8 @@ public final class ModelIO {
                     Files.move(tmp, abs);
                 }
                 PENDING_TMP.remove(tmp);
+                // The renames durable: a power loss soon after must not bring back the old model, or none.
+                org.mtlalign.data.SafeWrite.syncFolder(parent);
                 if (old != null) {
                     // The new model is in place; failing to delete the old one loses nothing (the
                     // next save or load of this folder removes it once this process has ended).
@@ -590,6 +598,7 @@ public final class ModelIO {
             // message named the file in the temporary folder, a path the user never gave.
             synchronized (SAVE_LOCK) {
                 deleteQuietly(tmp);
+                org.mtlalign.data.SafeWrite.syncFolder(tmp);  // ends syncLater (the folder is gone: a no-op)
                 PENDING_TMP.remove(tmp);
                 PENDING_OLD.forEach((o, t) -> {
                     if (t.equals(abs)) {

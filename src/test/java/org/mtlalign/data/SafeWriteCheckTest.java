@@ -31,4 +31,22 @@ class SafeWriteCheckTest {
             assertTrue(left.noneMatch(p -> p.getFileName().toString().contains("write-check")));
         }
     }
+
+    /**
+     * Syncing a folder (after a rename) is best effort: a folder that is gone (a failed save's
+     * temporary folder), a file, or a file system that refuses it is no error; and a write into a
+     * folder whose sync the caller does later (ModelIO) still lands.
+     */
+    @Test
+    void syncFolderIgnoresWhatItCannotSync() throws Exception {
+        SafeWrite.syncFolder(dir);
+        SafeWrite.syncFolder(dir.resolve("gone"));
+        SafeWrite.syncFolder(Files.writeString(dir.resolve("f.txt"), "x"));
+        SafeWrite.syncFolder(Path.of("/proc/self"));
+        Path later = Files.createDirectories(dir.resolve("later"));
+        SafeWrite.syncLater(later);
+        SafeWrite.write(later.resolve("a.json"), "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        SafeWrite.syncFolder(later);
+        assertEquals("{}", Files.readString(later.resolve("a.json")));
+    }
 }
