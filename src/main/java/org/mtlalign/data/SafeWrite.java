@@ -19,7 +19,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * <ul>
  *   <li>A regular (or new) file is written to a temporary sibling, flushed to disk and renamed
  *       over the target, so a crash or a full disk never leaves a half-written file and the old
- *       contents survive until the new ones are complete.</li>
+ *       contents survive until the new ones are complete; the folder is then flushed too, so the
+ *       rename survives a power loss (see {@link #syncFolder}).</li>
  *   <li>A symbolic link is followed: its target is written, the link stays a link.</li>
  *   <li>Anything else that exists (a FIFO, {@code /dev/stdout}, {@code /dev/null}, a device), and
  *       any path under /dev or /proc, is appended to in place, since renaming over it would
