@@ -144,6 +144,10 @@ public final class PairsCommand implements Callable<Integer> {
         if (prep0.standardize() != Preparation.Standardize.PER_TASK) {
             TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
         }
+        // --sampling auto: chosen by all the tasks' sizes (as mtl train chooses it), and said.
+        String samplingWhy = fit.chooseSampling(first);
+        base = fit.trainConfig(data.seed);
+        e.println("sampling: " + samplingWhy);
         // The pair of the smallest and the largest task trains as mtl train's MTL would.
         String sizes = TrainCommand.sizeWarning(first, base);
         if (sizes != null) {
@@ -537,6 +541,7 @@ public final class PairsCommand implements Callable<Integer> {
             config.addProperty("energy", energy);
             config.add("data", ModelIO.gson().toJsonTree(prep0));
             config.addProperty("loss_option", data.loss);
+            config.addProperty("sampling_option", fit.sampling);
             root.add("config", config);
             root.addProperty("rank", r);
             root.addProperty("rank_source", rank != null ? "--rank" : "largest output count");

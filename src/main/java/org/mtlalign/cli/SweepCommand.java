@@ -135,6 +135,10 @@ public final class SweepCommand implements Callable<Integer> {
             // As 'mtl train': another task's training inputs among a task's test rows.
             TrainCommand.crossTaskOverlap(first).forEach(warnings::add);
         }
+        // --sampling auto: chosen by all the tasks' sizes (as mtl train chooses it), and said.
+        String samplingWhy = fit.chooseSampling(first);
+        base = fit.trainConfig(data.seed);
+        e.println("sampling: " + samplingWhy);
         String sizes = TrainCommand.sizeWarning(first, base);
         if (sizes != null) {
             warnings.add(sizes);
@@ -356,6 +360,7 @@ public final class SweepCommand implements Callable<Integer> {
             config.addProperty("bias", !fit.noBias);
             config.add("data", ModelIO.gson().toJsonTree(prep0));
             config.addProperty("loss_option", data.loss);
+            config.addProperty("sampling_option", fit.sampling);
             root.add("config", config);
             JsonArray seedArr = new JsonArray();
             for (int s = 0; s < seeds; s++) {

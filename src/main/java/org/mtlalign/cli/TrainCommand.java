@@ -370,6 +370,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "shared module: r = %d (%s), activation %s%s%n", r, rWhy, opts.activation,
                 opts.noBias ? ", no biases" : "");
+        String samplingWhy = opts.chooseSampling(tasks);
+        if (samplingFromModel) {
+            samplingWhy = opts.sampling + " (recorded in " + resume + ")";
+        }
+        o.printf(Locale.ROOT, "sampling: %s%n", samplingWhy);
         ExperimentConfig cfg = opts.experimentConfig(r, data.seed);
 
         if (transferTarget != null) {
@@ -1150,6 +1155,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         c.add("data", ModelIO.gson().toJsonTree(prep));
         c.addProperty("loss_option", data.loss);
+        c.addProperty("sampling_option", opts.sampling);
         JsonArray noise = new JsonArray();
         List<String> args = data.toArgs();
         for (int i = 0; i + 1 < args.size(); i++) {
@@ -1207,6 +1213,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (!matched("--sampling") && tr.has("sampling")) {
             opts.sampling = tr.get("sampling").getAsString().toLowerCase(Locale.ROOT).replace('_', '-');
+            samplingFromModel = true;
         }
         if (!matched("--patience") && tr.has("patience")) {
             opts.patience = tr.get("patience").getAsInt();
@@ -1224,6 +1231,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return out;
     }
+
+    /** --sampling was taken from the resumed model's record (said so on the sampling line). */
+    private boolean samplingFromModel;
 
     private boolean matched(String option) {
         return spec.commandLine().getParseResult().hasMatchedOption(option);
@@ -1488,14 +1498,21 @@ public final class TrainCommand implements Callable<Integer> {
      * 5000 rows: every task far below its STL baseline), and the tables alone do not say why.
      */
     static String oneEpochNote(ExperimentResult.Training t, int epochsBefore, int tasks) {
+        return oneEpochNote(t, epochsBefore, tasks, org.mtlalign.train.TrainConfig.Sampling.ROUND_ROBIN);
+    }
+
+    /** As above; under proportional sampling the note does not suggest it. */
+    static String oneEpochNote(ExperimentResult.Training t, int epochsBefore, int tasks,
+            org.mtlalign.train.TrainConfig.Sampling sampling) {
         if (!t.run().equals("MTL") || epochsBefore > 0 || t.bestEpoch() != 1 || t.epochsRun() < 10
                 || t.diverged() != null || tasks < 2) {
             return null;
         }
         return "MTL's validation loss (summed over the tasks) was lowest after its first epoch and no later epoch "
                 + "improved on it, so its model had one epoch of training: typically a task with few rows overfits at "
-                + "once, or tasks compete for the shared module; 'mtl pairs' measures which pairs conflict, and "
-                + "--sampling proportional gives the large tasks more of the steps";
+                + "once, or tasks compete for the shared module; 'mtl pairs' measures which pairs conflict"
+                + (sampling == org.mtlalign.train.TrainConfig.Sampling.PROPORTIONAL ? ""
+                        : ", and --sampling proportional gives the large tasks more of the steps");
     }
 
     private static String chanceCell(TaskReport t, String run, double metric) {
@@ -1556,7 +1573,7 @@ public final class TrainCommand implements Callable<Integer> {
         long b = tc.batchSize();
         long passes = Math.round((double) ((many + b - 1) / b) / Math.max(1, (few + b - 1) / b));
         return String.format(Locale.ROOT, "task '%s' has %d training row%s and task '%s' %d (%d times as many): under "
-                + "--sampling round-robin (the default) every task gets the same number of steps, so '%s' is revisited "
+                + "--sampling round-robin every task gets the same number of steps, so '%s' is revisited "
                 + "about %d times per pass over '%s' and may overfit early, and as early stopping sums the tasks' mean "
                 + "validation losses alike, it can end the training before the larger tasks are fitted; --sampling "
                 + "proportional steps each task by its size", small.name(), few, few == 1 ? "" : "s", large.name(), many,
@@ -1761,7 +1778,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "involving it say little; try another --lr or more --epochs");
         }
         for (ExperimentResult.Training t : res.trainings()) {
-            String note = oneEpochNote(t, epochsBefore, tasks.size());
+            String note = oneEpochNote(t, epochsBefore, tasks.size(), cfg.train().sampling());
             if (note != null) {
                 o.println("note: " + note);
             }

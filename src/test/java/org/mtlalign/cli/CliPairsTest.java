@@ -111,7 +111,9 @@ class CliPairsTest {
      * "other" an orthogonal teacher with twice the weight. At r = 1 (identity) the pair with "same"
      * pools rows for the one direction both need, so it helps "few"; the pair with "other" must
      * share one direction between orthogonal teachers, and the larger loss of "other" takes it, so
-     * it hurts "few", in every seed, and is listed so.
+     * it hurts "few", in every seed, and is listed so. Under round-robin: the default (auto) trains
+     * tasks 5 times apart proportionally, and then "few" (a sixth of the pair's steps) had not fitted
+     * its head in 400 epochs (seed 22703002438944: MSE 3.18 in the pair against 1.31 alone).
      */
     @Test
     void aSharedTeacherHelpsAndAnOrthogonalOneHurts() throws Exception {
@@ -147,7 +149,7 @@ class CliPairsTest {
         CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", few, "--task", same, "--task", other,
                 "--activation", "identity", "--val", "0.2", "--test", "0.6", "--seeds", "2",
                 "--seed", Long.toString(1 + rnd.nextInt(1000)), "--epochs", "400", "--patience", "100", "--backend", "cpu",
-                "--json", pj.toString());
+                "--sampling", "round-robin", "--json", pj.toString());
         assertEquals(0, p.code(), "seed " + seed + ": " + p.all());
         JsonObject j = read(pj);
         JsonObject toFew = pair(j, "few", "same").getAsJsonObject("transfer_to").getAsJsonObject("few");

@@ -29,7 +29,7 @@ class TaskSizeWarningTest {
     void aHundredfoldDifferenceIsWarnedUnderRoundRobinOnly() {
         List<PreparedTask> tasks = List.of(task("big", 3000), task("mid", 400), task("small", 30));
         assertEquals("task 'small' has 30 training rows and task 'big' 3000 (100 times as many): under --sampling "
-                + "round-robin (the default) every task gets the same number of steps, so 'small' is revisited about 94 "
+                + "round-robin every task gets the same number of steps, so 'small' is revisited about 94 "
                 + "times per pass over 'big' and may overfit early, and as early stopping sums the tasks' mean validation "
                 + "losses alike, it can end the training before the larger tasks are fitted; --sampling proportional "
                 + "steps each task by its size", TrainCommand.sizeWarning(tasks, sampling(TrainConfig.Sampling.ROUND_ROBIN)));
@@ -69,7 +69,7 @@ class TaskSizeWarningTest {
         String big = CliTestSupport.taskSpec(dir, "big", 15000, 3);
         for (String command : new String[] {"sweep", "pairs"}) {
             CliTestSupport.Run r = CliTestSupport.run(command, "--task", small, "--task", big, "--seeds", "1",
-                    "--epochs", "1");
+                    "--epochs", "1", "--sampling", "round-robin");
             assertEquals(0, r.code(), command + ": " + r.all());
             org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("warning: task 'small' has 90 training rows and "
                     + "task 'big' 9000 (100 times as many): under --sampling round-robin"), command + ": " + r.err());
@@ -78,5 +78,13 @@ class TaskSizeWarningTest {
                 "--sampling", "proportional");
         assertEquals(0, r.code(), r.all());
         org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("times as many"), r.err());
+        // The default (auto) trains tasks 100 times apart proportionally, so nothing to warn about.
+        for (String command : new String[] {"sweep", "pairs"}) {
+            r = CliTestSupport.run(command, "--task", small, "--task", big, "--seeds", "1", "--epochs", "1");
+            assertEquals(0, r.code(), command + ": " + r.all());
+            org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("times as many"), command + ": " + r.err());
+            org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("sampling: proportional (auto: task sizes differ "
+                    + "100x, over 3x; --sampling round-robin to override)"), command + ": " + r.err());
+        }
     }
 }
