@@ -21,6 +21,7 @@ import org.mtlalign.data.PreparedTask;
 import org.mtlalign.data.TaskSuite;
 import org.mtlalign.experiments.Stats;
 import org.mtlalign.model.Activation;
+import org.mtlalign.model.Loss;
 import org.mtlalign.model.ModelIO;
 import org.mtlalign.train.ExperimentConfig;
 import org.mtlalign.train.PairwiseTransfer;
@@ -339,7 +340,7 @@ public final class PairsCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             if (targets[i]) {
-                rows.add(List.of(names.get(i), metricNames.get(i).toUpperCase(Locale.ROOT),
+                rows.add(List.of(names.get(i), Loss.metricLabel(metricNames.get(i)),
                         SweepCommand.pm(stlMean[i], stlSd[i], stlN[i]) + (stlN[i] < seeds ? " (" + stlN[i] + " of "
                                 + seeds + " seeds)" : "")));
             }
@@ -364,7 +365,7 @@ public final class PairsCommand implements Callable<Integer> {
             }
             List<String> row = new ArrayList<>();
             row.add(i + " " + Tables.shortName(names.get(i), Tables.MATRIX_NAME) + " ("
-                    + metricNames.get(i).toUpperCase(Locale.ROOT) + ")");
+                    + Loss.metricLabel(metricNames.get(i)) + ")");
             for (int j = 0; j < k; j++) {
                 if (i == j) {
                     row.add(".");
@@ -671,7 +672,7 @@ public final class PairsCommand implements Callable<Integer> {
         String notes = (tN[i][j] < seeds ? "; measured in " + tN[i][j] + " of " + seeds + " seeds" : "")
                 + (chance[i][j] ? "; ! against an STL baseline that learned nothing in some seed" : "");
         return String.format(Locale.ROOT, "%s <- %s: %s %s (similarity %.3f%s)", names.get(i), names.get(j), v,
-                metrics.get(i).toUpperCase(Locale.ROOT), sim[i][j], notes);
+                Loss.metricLabel(metrics.get(i)), sim[i][j], notes);
     }
 
     /**

@@ -14,6 +14,7 @@ import org.mtlalign.backend.Backend;
 import org.mtlalign.data.Preparation;
 import org.mtlalign.data.PreparedTask;
 import org.mtlalign.data.TaskSuite;
+import org.mtlalign.model.Loss;
 import org.mtlalign.model.ModelIO;
 import org.mtlalign.model.MtlModel;
 import org.mtlalign.train.Evaluator;
@@ -272,7 +273,7 @@ public final class SweepCommand implements Callable<Integer> {
         List<String> header = new ArrayList<>(List.of("r", "val loss" + (seeds > 1 ? " (mean " + PM + " sd)" : "")));
         for (int t = 0; t < k; t++) {
             header.add(Tables.shortName(taskNames.get(t), Tables.MATRIX_NAME) + " "
-                    + losses.get(t).metricName().toUpperCase(Locale.ROOT));
+                    + Loss.metricLabel(losses.get(t).metricName()));
         }
         header.add("epochs");
         List<List<String>> rows = new ArrayList<>();

@@ -20,6 +20,7 @@ import org.mtlalign.backend.Backends;
 import org.mtlalign.data.Preparation;
 import org.mtlalign.data.PreparedTask;
 import org.mtlalign.data.TaskSuite;
+import org.mtlalign.model.Loss;
 import org.mtlalign.model.ModelIO;
 import org.mtlalign.model.MtlModel;
 import org.mtlalign.train.ExperimentConfig;
@@ -744,7 +745,7 @@ public final class TrainCommand implements Callable<Integer> {
         TransferExperiment.Report rep = new TransferExperiment(backend, cfg).log(progressLog(e, cfg))
                 .run(tasks, target);
         o.println();
-        o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), rep.metric());
+        o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), Loss.metricLabel(rep.metric()));
         o.printf(Locale.ROOT, "new heads start at zero (a regression head's bias at its labels' mean) and R at the identity (both "
                 + "fine-tuning variants start from the "
                 + "same function);%nevery training stops early on its validation loss (--patience %d, at most --epochs "
@@ -766,7 +767,7 @@ public final class TrainCommand implements Callable<Integer> {
             row.add(epochsCell(runs[i]));
             rows.add(row);
         }
-        List<String> header = new ArrayList<>(List.of("method", rep.metric()));
+        List<String> header = new ArrayList<>(List.of("method", Loss.metricLabel(rep.metric())));
         if (sec != null) {
             header.add(sec.name().equals("averagePrecision") ? "average precision" : "balanced accuracy");
         }
@@ -1671,7 +1672,7 @@ public final class TrainCommand implements Callable<Integer> {
             chance.put(run, new ArrayList<>());
         }
         for (TaskReport t : res.tasks()) {
-            rows.add(List.of(t.name(), t.metric(), chanceCell(t, "STL", t.stl()), chanceCell(t, "MTL", t.mtl()),
+            rows.add(List.of(t.name(), Loss.metricLabel(t.metric()), chanceCell(t, "STL", t.stl()), chanceCell(t, "MTL", t.mtl()),
                     chanceCell(t, "MTL+align", t.mtlAlign()), chanceCell(t, "MTL+reweight", t.mtlReweight()),
                     Tables.num(t.weight()),
                     Tables.signed(t.transfer(), Math.max(Math.abs(t.stl()), Math.abs(t.mtl()))), t.transferSign()));

@@ -18,6 +18,7 @@ import org.mtlalign.data.Preparation;
 import org.mtlalign.data.PreparedTask;
 import org.mtlalign.data.TaskSuite;
 import org.mtlalign.experiments.Stats;
+import org.mtlalign.model.Loss;
 import org.mtlalign.model.ModelIO;
 import org.mtlalign.train.ExperimentConfig;
 import org.mtlalign.train.ExperimentResult;
@@ -201,7 +202,7 @@ final class TrainSeeds {
                 SweepCommand.seedList(s.data().seed, s.seeds()));
         List<List<String>> rows = new ArrayList<>();
         for (int t = 0; t < k; t++) {
-            List<String> row = new ArrayList<>(List.of(names.get(t), metrics.get(t)));
+            List<String> row = new ArrayList<>(List.of(names.get(t), Loss.metricLabel(metrics.get(t))));
             for (int run = 0; run < RUNS.length; run++) {
                 row.add(meanSd(metric[run][t], s.seeds()) + (anyChance[run][t] ? "!" : ""));
             }

@@ -40,6 +40,23 @@ public enum Loss {
         }
     }
 
+    /**
+     * How a metric named by {@link #metricName()} (the JSON's lower-case key: {@code auc}, {@code mse},
+     * {@code accuracy}) is printed in human-readable tables and lines, the README's spelling: acronyms in
+     * capitals ({@code AUC}, {@code MSE}), words in lower case ({@code accuracy}). Any other name is returned
+     * as it is.
+     */
+    public static String metricLabel(String metric) {
+        if (metric == null) {
+            return null;
+        }
+        switch (metric) {
+            case "auc": return "AUC";
+            case "mse": return "MSE";
+            default: return metric;
+        }
+    }
+
     public boolean higherIsBetter() {
         return this != SQUARED;
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import org.mtlalign.analysis.CovarianceSimilarity;
 import org.mtlalign.backend.Backend;
 import org.mtlalign.data.PreparedTask;
+import org.mtlalign.model.Loss;
 import org.mtlalign.model.MtlModel;
 
 /**
@@ -315,7 +316,7 @@ public final class PairwiseTransfer {
         }
         StringBuilder b = new StringBuilder();
         for (int t = 0; t < sub.size(); t++) {
-            b.append(t == 0 ? "" : ", ").append(sub.get(t).loss().metricName().toUpperCase(java.util.Locale.ROOT))
+            b.append(t == 0 ? "" : ", ").append(Loss.metricLabel(sub.get(t).loss().metricName()))
                     .append(' ').append(Double.isNaN(r.test()[t]) ? "-" // undefined: one class in its test rows
                             : String.format(java.util.Locale.ROOT, "%.4g", r.test()[t]));
         }

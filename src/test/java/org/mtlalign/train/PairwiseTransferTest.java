@@ -178,7 +178,7 @@ class PairwiseTransferTest {
         List<PreparedTask> sub = tasks(3).subList(1, 3);
         PairwiseTransfer.Run r = new PairwiseTransfer.Run(new double[] {Double.NaN, 0.75}, 0.5, 7, 4, false, null,
                 new double[] {0.1, 0.2}, new double[] {0.3, 0.4});
-        assertEquals("AUC -, ACCURACY 0.7500 after 7 epochs (best 4)", PairwiseTransfer.describe(r, sub));
+        assertEquals("AUC -, accuracy 0.7500 after 7 epochs (best 4)", PairwiseTransfer.describe(r, sub));
     }
 
     /**
