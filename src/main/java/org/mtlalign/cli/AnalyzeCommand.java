@@ -208,9 +208,15 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 o.println("  none named: " + org.mtlalign.analysis.CovarianceSimilarity.spread(lo, hi) + " (near-isotropic inputs, as embeddings "
                         + "often are); 'mtl pairs' measures the transfer itself");
             } else {
-                for (int p = 0; p < Math.min(5, pairs.size()); p++) {
+                int shown = Math.min(5, pairs.size());
+                double[] top = new double[shown];
+                for (int p = 0; p < shown; p++) {
+                    top[p] = sim[pairs.get(p)[0]][pairs.get(p)[1]];
+                }
+                List<String> scores = rankedScores(top);
+                for (int p = 0; p < shown; p++) {
                     int[] q = pairs.get(p);
-                    o.printf(Locale.ROOT, "  %s ~ %s: %.3f%n", names.get(q[0]), names.get(q[1]), sim[q[0]][q[1]]);
+                    o.printf(Locale.ROOT, "  %s ~ %s: %s%n", names.get(q[0]), names.get(q[1]), scores.get(p));
                 }
             }
         }
@@ -237,6 +243,39 @@ public final class AnalyzeCommand implements Callable<Integer> {
             Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
         }
         return 0;
+    }
+
+    /**
+     * The scores of a ranked (descending) list, printed with one number of decimals for all, 3 or
+     * more, enough that scores which differ print differently (up to 6 decimals), so the printed
+     * order can be read off the numbers; scores still equal at 6 decimals are marked "(tie)".
+     */
+    static List<String> rankedScores(double[] v) {
+        int decimals = 3;
+        while (decimals < 6 && !distinct(v, decimals)) {
+            decimals++;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.length; i++) {
+            String s = fmt(v[i], decimals);
+            boolean tie = (i > 0 && s.equals(fmt(v[i - 1], decimals)))
+                    || (i + 1 < v.length && s.equals(fmt(v[i + 1], decimals)));
+            out.add(tie ? s + " (tie)" : s);
+        }
+        return out;
+    }
+
+    private static boolean distinct(double[] v, int decimals) {
+        for (int i = 1; i < v.length; i++) {
+            if (v[i] != v[i - 1] && fmt(v[i], decimals).equals(fmt(v[i - 1], decimals))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String fmt(double x, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", x);
     }
 
     /** Whether every row of the rows x d inputs equals the first (no column varies). */
