@@ -959,7 +959,10 @@ public final class TrainCommand implements Callable<Integer> {
                 full.update(buf);
             }
             String[] names = t.labels().classNames();
-            if (names != null) {
+            // Boolean labels are 0 and 1 as before they were named false and true: their models
+            // keep their checksums.
+            if (names != null && !java.util.Arrays.equals(names, new String[] {"false", "true"})
+                    && !java.util.Arrays.equals(names, new String[] {"true", "false"})) {
                 // Text labels: the names too, so a renamed class is a change (numeric labels' targets
                 // already carry their values; their checksums stay what they were).
                 for (String n : names) {

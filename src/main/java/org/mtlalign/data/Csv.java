@@ -242,6 +242,9 @@ public final class Csv {
         // besides them they are labels such as #general (pandas writes them unquoted), not comments.
         int commentsAfterContent = 0;
         BlankLines blanks = new BlankLines();
+        // Label files, per column: whether a label was the word true or false, and whether one was a number.
+        boolean[] boolWord = new boolean[16];
+        boolean[] numberCell = new boolean[16];
 
         String line;
         long lineNo = 0;
@@ -288,6 +291,17 @@ public final class Csv {
                     values = grow(where, values, count + n);
                 }
                 values[count + n - 1] = v;
+                if (labels && !Float.isNaN(v)) {
+                    if (n > boolWord.length) {
+                        boolWord = Arrays.copyOf(boolWord, 2 * n);
+                        numberCell = Arrays.copyOf(numberCell, 2 * n);
+                    }
+                    if (num.literal && (v == 0f || v == 1f)) {
+                        boolWord[n - 1] = true;
+                    } else {
+                        numberCell[n - 1] = true;
+                    }
+                }
                 if (n > wide.length) {
                     wide = Arrays.copyOf(wide, 2 * n);
                 }
@@ -314,6 +328,8 @@ public final class Csv {
                     headerLine = line;
                     headerLineNo = lineNo;
                     integral = true;
+                    Arrays.fill(boolWord, false);
+                    Arrays.fill(numberCell, false);
                     continue;
                 }
             }
@@ -406,6 +422,13 @@ public final class Csv {
         array.pandasHeaderRow = headerLine == null && rows >= 2 && cols <= 2 && firstLine != null
                 && pandasNames(firstLine, delim, cells, cols);
         array.columnNames = header.isEmpty() ? null : header.toArray(new String[0]);
+        if (labels) {
+            boolean[] bool = new boolean[cols];
+            for (int j = 0; j < cols && j < boolWord.length; j++) {
+                bool[j] = boolWord[j] && !numberCell[j];
+            }
+            array.booleanColumns = bool;
+        }
         blanks.noteOn(array);
         return new CsvTable(array, header);
     }

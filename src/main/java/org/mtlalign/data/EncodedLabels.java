@@ -82,6 +82,9 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         return classNames != null ? classNames[k] : format(classValues[k]);
     }
 
+    /** The class names of boolean labels ({@link Task#booleanLabels()}), in sorted order as text labels are. */
+    private static final String[] BOOLEAN_NAMES = {"false", "true"};
+
     /** Most distinct integer labels that inference treats as classes (softmax). */
     public static final int MAX_CLASSES = 50;
     /** Most classes {@code --loss softmax} accepts: beyond this the labels are surely not classes. */
@@ -148,10 +151,17 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 return k;
             }
         }
+        String t = text.strip();
+        if (Arrays.equals(classNames, BOOLEAN_NAMES)) {
+            // Boolean labels: also as numpy and pandas write them (True, False) and as 1 and 0.
+            if (t.equalsIgnoreCase("true") || t.equals("1") || t.equals("1.0")) {
+                return 1;
+            }
+            return t.equalsIgnoreCase("false") || t.equals("0") || t.equals("0.0") ? 0 : -1;
+        }
         if (classNames != null) {
             return -1;
         }
-        String t = text.strip();
         double v;
         if (classValues[0] == 0f && classValues[1] == 1f && (t.equalsIgnoreCase("true") || t.equalsIgnoreCase("false"))) {
             v = t.equalsIgnoreCase("true") ? 1 : 0;
@@ -287,6 +297,12 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 float[] target = new float[y.length];
                 for (int i = 0; i < y.length; i++) {
                     target[i] = Float.isNaN(y[i]) ? Float.NaN : y[i] == pos ? 1f : 0f;
+                }
+                if (t.booleanLabels()) {
+                    // Booleans are named as such ('false', 'true'), not '0' and '1'; true is positive.
+                    return new EncodedLabels(loss, target, 1, new float[] {0f, 1f},
+                            requested == null ? "2 boolean label values: logistic loss, positive class 'true'" : reason,
+                            BOOLEAN_NAMES.clone());
                 }
                 return new EncodedLabels(loss, target, 1, new float[] {distinct.first(), pos}, reason);
             }

@@ -154,6 +154,23 @@ public final class NpyArray {
     }
 
     /**
+     * Per column, whether a label column held booleans: a CSV column whose every label is
+     * {@code true} or {@code false} (any case). Null: none (a bool .npy says so by its dtype).
+     */
+    boolean[] booleanColumns;
+
+    /**
+     * Whether column {@code j} holds booleans (values 0 and 1 standing for false and true): a bool
+     * array ({@code |b1}), or a CSV label column of {@code true}/{@code false} words.
+     */
+    public boolean booleanColumn(int j) {
+        if (booleanColumns != null) {
+            return j < booleanColumns.length && booleanColumns[j];
+        }
+        return dtype != null && dtype.endsWith("b1");
+    }
+
+    /**
      * Set by the CSV reader: how many blank lines it skipped between data rows, and the first of
      * them (0 if none). A blank line may be a missing value that a spreadsheet wrote so.
      */
@@ -221,6 +238,7 @@ public final class NpyArray {
         };
         NpyArray a = new NpyArray(s, Arrays.copyOfRange(data, cols, data.length), dtype, integral, o);
         a.classNames = classNames;
+        a.booleanColumns = booleanColumns;
         a.columnNames = columnNames;
         a.precisionLoss = precisionLoss;
         a.integerCollision = integerCollision;

@@ -29,6 +29,8 @@ public final class Task {
     String columnNote;
     // Set when the labels were text: the class names, sorted; y holds indices into them.
     String[] classNames;
+    /** Whether the labels are booleans (a bool array, a CSV column of true/false): classes 'false' and 'true'. */
+    boolean booleanLabels;
     // Set when a float64 input column lost its variation in float32 (see NpyArray.precisionLoss).
     String inputPrecisionLoss;
     // Set by Preparation.prepareInPlace once x holds standardised values rather than the data as
@@ -182,6 +184,7 @@ public final class Task {
                 + "the columns are matched by position, here and by mtl predict (a file with its columns in another "
                 + "order would be read wrongly); give every column its own name";
         t.classNames = classNames;
+        t.booleanLabels = q == 1 && classNames == null && ya.booleanColumn(0);
         t.headerNote = headerNote[0];
         t.idColumnNote = idColumn(xa, xSource);
         t.labelCollision = ya.integerCollision() == null ? null : ySource + ": labels " + ya.integerCollision();
@@ -367,6 +370,7 @@ public final class Task {
         t.headerNote = headerNote;
         t.idColumnNote = idColumnNote;
         t.classNames = classNames;
+        t.booleanLabels = booleanLabels;
         if (featureNames != null) {
             t.featureNames = new String[d];
             for (int j = 0; j < d; j++) {
@@ -420,6 +424,14 @@ public final class Task {
 
     public boolean integralLabels() {
         return integralLabels;
+    }
+
+    /**
+     * Whether the labels are booleans (a bool .npy, a CSV column of true/false): held as 0 and 1,
+     * named 'false' and 'true' in outputs ({@link EncodedLabels#classLabel(int)}).
+     */
+    public boolean booleanLabels() {
+        return booleanLabels;
     }
 
     /** Where the task came from (files, suite name), for provenance. */

@@ -512,6 +512,7 @@ public final class TaskLoader {
             if (classes != null) {
                 colArr.classNames = new String[][] {classes};
             }
+            colArr.booleanColumns = new boolean[] {ya.booleanColumn(j)};
             Task t = Task.fromArrays(name, xa, xFile.toString(), colArr, yFile + "[:, " + j + "]");
             t.headerNote = headerNote[0];
             tasks.add(t);
