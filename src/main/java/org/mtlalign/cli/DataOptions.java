@@ -339,7 +339,64 @@ public final class DataOptions {
         }
         org.mtlalign.data.FeatureNames.Aligned aligned = org.mtlalign.data.FeatureNames.align(s);
         alignWarnings = aligned.warnings();
+        checkNamesForTaskOptions(aligned.suite());
         return aligned.suite();
+    }
+
+    /**
+     * Refuses, as soon as the names are known, a task name that --loss or --positive, when given
+     * with task names, cannot write: --loss takes TASK=KIND entries separated by ',', and both split
+     * an entry at its first '=', so a task named 'a,b' or 'x=1' could never be named there (it was
+     * read as another entry, or as an unknown loss or task). Only when the option does not read as
+     * naming these tasks (an entry names no task, or is no loss): one that names other tasks is fine.
+     */
+    void checkNamesForTaskOptions(TaskSuite s) {
+        java.util.Set<String> taskNames = new java.util.HashSet<>();
+        s.tasks().forEach(t -> taskNames.add(t.name()));
+        boolean lossNames = false;
+        if (loss != null && loss.contains("=")) {
+            for (String item : loss.split(",", -1)) {
+                int eq = item.indexOf('=');
+                String kind = (eq < 0 ? item : item.substring(eq + 1)).trim();
+                boolean isKind = kind.equalsIgnoreCase("auto");
+                try {
+                    isKind |= Loss.parse(kind) != null;
+                } catch (UserInputException notALoss) {
+                    // not a loss: the entry was split inside a name
+                }
+                lossNames |= !isKind || (eq >= 0 && !taskNames.contains(item.substring(0, eq).trim()));
+            }
+        }
+        boolean positiveNames = false;
+        for (String spec : positive) {
+            int eq = spec.indexOf('=');
+            positiveNames |= eq > 0 && !taskNames.contains(spec.substring(0, eq).trim());
+        }
+        for (org.mtlalign.data.Task t : s.tasks()) {
+            String n = t.name();
+            String bad = n.contains("=") ? "=" : n.contains(",") ? "," : null;
+            String option = bad == null ? null : lossNames ? "--loss" : positiveNames && bad.equals("=")
+                    ? "--positive" : null;
+            if (option != null) {
+                throw new UserInputException(option + ": task '" + n + "' has '" + bad + "' in its name, which "
+                        + (option.equals("--loss") ? "a --loss TASK=KIND,... list" : "--positive TASK=LABEL")
+                        + " cannot name; rename it without ',' and '=' (" + whereNamed() + ")");
+            }
+        }
+    }
+
+    /** Where the tasks' names come from, for an error asking to rename one. */
+    private String whereNamed() {
+        if (!taskSpecs.isEmpty()) {
+            return "the NAME of --task NAME=...";
+        }
+        if (tasksDir != null) {
+            return "its folder or .npz file name under --tasks";
+        }
+        if (sharedX != null) {
+            return names.isEmpty() ? "its column's name in the --labels header, or give --names" : "--names";
+        }
+        return "the task's name";
     }
 
     /**
@@ -394,6 +451,22 @@ public final class DataOptions {
         }
     }
 
+    /**
+     * As {@link #preparation()}, for commands that check the options before reading the data: a
+     * --loss list that does not parse because a task name holds ',' ('a,b=squared') is reported
+     * naming that task ({@link #checkNamesForTaskOptions}), the data being read to find it.
+     */
+    public Preparation.Config preparationBeforeLoad() {
+        try {
+            return preparation();
+        } catch (UserInputException ex) {
+            if (loss != null && loss.contains("=") && loss.contains(",") && !noneGiven()) {
+                load();
+            }
+            throw ex;
+        }
+    }
+
     public Preparation.Config preparation() {
         Loss l = null;
         boolean global = false;
@@ -402,7 +475,17 @@ public final class DataOptions {
             String it = item.trim();
             int eq = it.indexOf('=');
             String kind = eq < 0 ? it : it.substring(eq + 1).trim();
-            Loss parsed = kind.equalsIgnoreCase("auto") ? null : Loss.parse(kind);
+            Loss parsed;
+            try {
+                parsed = kind.equalsIgnoreCase("auto") ? null : Loss.parse(kind);
+            } catch (UserInputException ex) {
+                if (loss.contains("=") && loss.contains(",")) {
+                    // 'a,b=squared' for a task named 'a,b': say why, rather than only 'unknown loss a'.
+                    throw new UserInputException(ex.getMessage() + "; entries are separated by ',' and a task name in "
+                            + "--loss cannot hold ',' or '=' (rename such a task)", ex);
+                }
+                throw ex;
+            }
             if (eq < 0) {
                 if (global) {
                     throw new UserInputException("--loss " + loss + ": more than one loss for all tasks; name the "

@@ -118,7 +118,7 @@ public final class PairsCommand implements Callable<Integer> {
         }
         TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
         Activation activation = Activation.parse(fit.activation);
-        Preparation.Config prep0 = data.preparation();
+        Preparation.Config prep0 = data.preparationBeforeLoad();
         Backend backend = backendOption.select(e::println);
         TaskSuite suite = data.load(e);
         data.warnAboutInputs(suite, warnings);

@@ -109,7 +109,7 @@ public final class SweepCommand implements Callable<Integer> {
         List<Integer> requested = ranks == null ? null : parseRanks(ranks);
         TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
         org.mtlalign.model.Activation activation = org.mtlalign.model.Activation.parse(fit.activation);
-        Preparation.Config prep0 = data.preparation();
+        Preparation.Config prep0 = data.preparationBeforeLoad();
         if (prep0.validationFraction() <= 0) {
             throw new UserInputException("--val: the sweep chooses r by the validation loss, so it needs validation "
                     + "rows (--val above 0)");
