@@ -789,6 +789,15 @@ public final class Csv {
      * Without a header, {@code 1,2} over {@code 3} gets it: a column of 1.2 and 3, or a short row.
      */
     private static String raggedNote(String line, String first, String headerLine, Cells cells, CellParser num) {
+        // What the line does not show: NUL bytes (binary data, or a file cut off while it was written,
+        // which some file systems fill with zeros) and a quote opened and never closed, which takes the
+        // rest of the line into one cell.
+        if (line.indexOf('\0') >= 0) {
+            return "; it holds NUL bytes (binary data, not text: a file cut off or damaged while being written?)";
+        }
+        if (unbalancedQuotes(line)) {
+            return "; it has an unmatched '\"', which makes the rest of the line one cell";
+        }
         for (String[] pair : new String[][] {{line, first}, {first, line}}) {
             CommaReading r = pair[0] == null ? null : commaReading(pair[0], cells, num);
             if (r != null && pair[1] != null && numberCells(pair[1], r.sep(), cells, num) == r.cells()

@@ -494,6 +494,22 @@ class CsvReadTest {
     }
 
     /**
+     * A ragged row whose cause the line does not show: NUL bytes (a file cut off while written,
+     * zero-filled: the fuzz trial's "line 62 has 1 column, expected 3" for a line that looks empty)
+     * and a quote never closed, which makes the rest of the line one cell.
+     */
+    @Test
+    void raggedRowsSayWhatTheLineHides() throws IOException {
+        // Past the start of the file, which is checked for binary data before it is parsed.
+        Path nul = file("nul.csv", "a,b,c\n" + "1,2,3\n".repeat(20000) + "\0\0\0\n");
+        assertEquals(nul + ": line 20002 has 1 column, expected 3; it holds NUL bytes (binary data, not text: a file cut "
+                + "off or damaged while being written?)", fails(nul).getMessage());
+        Path quote = file("q.csv", "a,b,c\n1,2,3\n\"4,5,6\n7,8,9\n");
+        assertEquals(quote + ": line 3 has 1 column, expected 3; it has an unmatched '\"', which makes the rest of the "
+                + "line one cell", fails(quote).getMessage());
+    }
+
+    /**
      * X still holding its label column (df.to_csv of the whole table, 300 features and
      * 'sentiment'): "line 2, column 301: cannot parse 'neg' as a number" left the user to count
      * columns. A word in the first data row under a named column names the column and says that
