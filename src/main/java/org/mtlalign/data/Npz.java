@@ -155,6 +155,13 @@ public final class Npz {
         try {
             return new ZipFile(file.toFile());
         } catch (ZipException e) {
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            if (m.contains("bad compression method")) {
+                // Java's zip reads stored and deflated entries only; Python's zipfile also writes bzip2 and lzma.
+                throw new UserInputException(file + ": its arrays are compressed with a method other than deflate "
+                        + "(such as bzip2 or lzma, which Python's zipfile can write); save it with np.savez or "
+                        + "np.savez_compressed", e);
+            }
             throw new UserInputException(file + ": not a valid .npz archive (a zip file of .npy arrays, as np.savez "
                     + "writes): " + Npy.describe(e), e);
         } catch (IOException e) {
