@@ -328,6 +328,9 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 for (int i = 0; i < y.length; i++) {
                     target[i] = Float.isNaN(y[i]) ? Float.NaN : Arrays.binarySearch(values, y[i]);
                 }
+                if (t.booleanLabels() && values.length == 2) {
+                    return new EncodedLabels(loss, target, 2, values, reason, BOOLEAN_NAMES.clone());
+                }
                 return new EncodedLabels(loss, target, values.length, values, reason);
             }
             default:

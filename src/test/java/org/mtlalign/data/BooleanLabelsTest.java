@@ -107,8 +107,11 @@ class BooleanLabelsTest {
         Task mixed = TaskLoader.load("mixed", x, boolCsv("true", "0"));
         assertFalse(mixed.booleanLabels());
         assertEquals("0", EncodedLabels.encode(mixed, null).classLabel(0));
-        // Squared loss on bool labels stays allowed (a linear probability model).
+        // Squared loss on bool labels stays allowed (a linear probability model); softmax names them too.
         Task b = TaskLoader.load("b", x, boolNpy());
         assertEquals(Loss.SQUARED, EncodedLabels.encode(b, Loss.SQUARED).loss());
+        EncodedLabels soft = EncodedLabels.encode(b, Loss.SOFTMAX);
+        assertEquals("false", soft.classLabel(0));
+        assertEquals("true", soft.classLabel(1));
     }
 }
