@@ -51,7 +51,7 @@ public final class DataOptions {
     @Option(names = "--loss", defaultValue = "auto", paramLabel = "KIND|TASK=KIND,...",
             description = "Loss, KIND one of auto, squared, logistic, softmax: one KIND for every task, and/or "
                     + "TASK=KIND for single tasks, comma-separated (e.g. ratings=squared or squared,clicks=logistic; "
-                    + "default: inferred from each task's labels).")
+                    + "default: inferred from each task's labels); a task whose name holds ',' or '=' cannot be named.")
     String loss;
 
     @Option(names = "--standardize-labels",
@@ -62,8 +62,8 @@ public final class DataOptions {
 
     @Option(names = "--positive", paramLabel = "TASK=LABEL",
             description = "The positive class of binary task TASK, its label as written (a class name such as active, "
-                    + "or a value such as 0, or False for a bool label array); default: the later label (the larger "
-                    + "value, the later name). Repeatable.")
+                    + "or a value such as 0, or false/true for boolean labels, 0/1 also); default: the later label (the "
+                    + "larger value, the later name, true). Repeatable; a task whose name holds '=' cannot be named.")
     List<String> positive = new ArrayList<>();
 
     @Option(names = "--val", defaultValue = "0.2", description = "Validation fraction per task (default: ${DEFAULT-VALUE}).")
