@@ -479,20 +479,24 @@ public final class Preparation {
         boolean[] constant = new boolean[tasks.size()];
         for (int i = 0; i < tasks.size(); i++) {
             float[] x = tasks.get(i).x();
-            int[] rows = splits[i][0];
-            boolean same = rows.length >= 2;
-            for (int t = 1; t < rows.length && same; t++) {
-                for (int j = 0; j < d; j++) {
-                    // != rather than compare: -0.0 and 0.0 are the same input
-                    if (x[rows[t] * d + j] != x[rows[0] * d + j]) {
-                        same = false;
-                        break;
-                    }
-                }
-            }
-            constant[i] = same;
+            constant[i] = sameRows(x, splits[i][0], d);
         }
         return constant;
+    }
+
+    /** Whether {@code rows} (two or more) of the m x d array {@code x} are all the same. */
+    private static boolean sameRows(float[] x, int[] rows, int d) {
+        boolean same = rows.length >= 2;
+        for (int t = 1; t < rows.length && same; t++) {
+            for (int j = 0; j < d; j++) {
+                // != rather than compare: -0.0 and 0.0 are the same input
+                if (x[rows[t] * d + j] != x[rows[0] * d + j]) {
+                    same = false;
+                    break;
+                }
+            }
+        }
+        return same;
     }
 
     /**
@@ -504,16 +508,22 @@ public final class Preparation {
         List<String> w = new ArrayList<>();
         String consequence = "they carry nothing to learn from or to transfer: its models can only predict a constant, and its "
                 + "covariance similarity scores describe no spread of inputs";
-        if (suite.sharedInputs()) {
-            boolean all = true;
-            for (boolean c : constant) {
-                all &= c;
-            }
-            if (all && !tasks.isEmpty()) {
-                w.add("the shared inputs X are the same in all " + splits[0][0].length + " training rows: "
+        boolean any = false;
+        for (boolean c : constant) {
+            any |= c;
+        }
+        if (suite.sharedInputs() && any) {
+            // With missing labels the tasks train on different rows of X: X is said once when it is
+            // the same in all the rows any task trains on (their union, counted as such), and
+            // otherwise a task whose own training rows are all alike is named as in separate files.
+            // (X the same over the union makes some task's rows alike, so the union is formed only then.)
+            int[] union = java.util.Arrays.stream(splits).flatMapToInt(sp -> java.util.Arrays.stream(sp[0]))
+                    .distinct().sorted().toArray();
+            if (sameRows(tasks.get(0).x(), union, suite.dim())) {
+                w.add("the shared inputs X are the same in all " + union.length + " training rows: "
                         + consequence.replace("its models", "every task's models").replace("its covariance", "the covariance"));
+                return w;
             }
-            return w;
         }
         for (int i = 0; i < tasks.size(); i++) {
             if (constant[i]) {

@@ -87,6 +87,51 @@ class PreparationScaleWarningTest {
         assertTrue(w.get(0).startsWith("the shared inputs X are the same in all 30 training rows"), w.get(0));
     }
 
+    /**
+     * A shared X with missing labels: the tasks train on different rows of X. A task labelled only
+     * on rows whose inputs are all alike (here the first 40 rows of X, all zeros) was not named,
+     * since only an X constant for every task was said; and a constant X was counted by the first
+     * task's training rows, not by all the rows any task trains on.
+     */
+    @Test
+    void aSharedXWithMissingLabelsNamesTheTaskWhoseOwnRowsAreAlike() {
+        Random rnd = new Random(SEED);
+        int m = 100;
+        int d = 3;
+        float[] x = new float[m * d];
+        for (int i = 40; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+        }
+        float[] full = task("y", rnd, m, 1, 1, 0).x();
+        float[] part = full.clone();
+        for (int i = 40; i < m; i++) {
+            part[i] = Float.NaN;  // labelled only where X is zero
+        }
+        TaskSuite suite = new TaskSuite("s", List.of(new Task("all", x, m, d, full, 1, false, "X.npy"),
+                new Task("zeros", x, m, d, part, 1, false, "X.npy")), true);
+        for (Preparation.Standardize std : Preparation.Standardize.values()) {
+            List<String> w = Preparation.prepare(suite, new Preparation.Config(0.2, 0.2, 1, null, std)).warnings();
+            assertEquals(1, w.stream().filter(s -> s.contains("are the same in all")).count(), std + ": " + w);
+            assertTrue(w.stream().anyMatch(s -> s.startsWith("task 'zeros': its inputs are the same in all ")), std + ": " + w);
+        }
+        // X constant everywhere, the second task labelled on 40 rows: X is counted by the union of the
+        // tasks' training rows (the first task's, 60 of 100), not by the task listed first.
+        float[] flat = new float[m * d];
+        java.util.Arrays.fill(flat, 2f);
+        TaskSuite constant = new TaskSuite("s", List.of(new Task("few", flat, m, d, part, 1, false, "X.npy"),
+                new Task("all", flat, m, d, full, 1, false, "X.npy")), true);
+        Preparation.Result p = Preparation.prepare(constant, new Preparation.Config(0.2, 0.2, 1, null,
+                Preparation.Standardize.GLOBAL));
+        int union = (int) java.util.stream.IntStream.concat(java.util.Arrays.stream(p.tasks().get(0).train()),
+                java.util.Arrays.stream(p.tasks().get(1).train())).distinct().count();
+        List<String> w = p.warnings();
+        assertEquals(1, w.size(), w.toString());
+        assertTrue(w.get(0).startsWith("the shared inputs X are the same in all " + union + " training rows"),
+                union + ": " + w.get(0));
+    }
+
     private static Task labelled(String name, Random rnd, int m, int d, java.util.function.DoubleUnaryOperator label) {
         float[] x = new float[m * d];
         float[] y = new float[m];
