@@ -371,7 +371,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "shared module: r = %d (%s), activation %s%s%n", r, rWhy, opts.activation,
                 opts.noBias ? ", no biases" : "");
-        String samplingWhy = opts.chooseSampling(tasks);
+        // Under --transfer-target only the other tasks train together (the target is fine-tuned
+        // alone), so they alone decide --sampling auto: a small target beside equal sources made it
+        // proportional, saying the task sizes differed by the target's.
+        String samplingWhy = opts.chooseSampling(transferTarget == null ? tasks
+                : tasks.stream().filter(t -> !t.name().equals(transferTarget)).toList());
         if (samplingFromModel) {
             samplingWhy = opts.sampling + " (recorded in " + resume + ")";
         }
