@@ -338,12 +338,9 @@ public final class SweepCommand implements Callable<Integer> {
         for (Cell c : cells) {
             oneEpoch += c.diverged() == null && c.bestEpoch() == 1 && c.epochsRun() >= 10 ? 1 : 0;
         }
-        if (k >= 2 && 2 * oneEpoch >= cells.length) {
-            warnings.add(oneEpoch + " of " + cells.length + " trainings had their lowest validation loss (summed over "
-                    + "the tasks) after their first epoch, so the widths are compared after one epoch of training: "
-                    + "typically a task with few rows overfits at once, or tasks compete for the shared module; "
-                    + "--sampling proportional gives the large tasks more of the steps, and 'mtl pairs' measures which "
-                    + "pairs conflict");
+        String oneEpochWarning = oneEpochWarning(k, oneEpoch, cells.length, base.sampling());
+        if (oneEpochWarning != null) {
+            warnings.add(oneEpochWarning);
         }
         o.printf(Locale.ROOT, "done in %.1f s%n", seconds);
         if (!diverged.isEmpty()) {
@@ -526,6 +523,23 @@ public final class SweepCommand implements Callable<Integer> {
      * --seeds N in 1..{@link #MAX_SEEDS}, and --seed S such that S + N - 1 is still a long (the
      * seeds S, S + 1, ... printed as "9223372036854775807..-9223372036854775808" otherwise).
      */
+    /**
+     * The warning when at least half of the trainings were best after their first epoch, or null.
+     * It suggests --sampling proportional only when the sweep did not use it (--sampling auto picks
+     * it for tasks over 3 times apart, as mtl train's note on one training says).
+     */
+    static String oneEpochWarning(int tasks, int oneEpoch, int trainings, TrainConfig.Sampling sampling) {
+        if (tasks < 2 || 2 * oneEpoch < trainings) {
+            return null;
+        }
+        return oneEpoch + " of " + trainings + " trainings had their lowest validation loss (summed over "
+                + "the tasks) after their first epoch, so the widths are compared after one epoch of training: "
+                + "typically a task with few rows overfits at once, or tasks compete for the shared module; "
+                + (sampling == TrainConfig.Sampling.PROPORTIONAL ? ""
+                        : "--sampling proportional gives the large tasks more of the steps, and ")
+                + "'mtl pairs' measures which pairs conflict";
+    }
+
     static void checkSeeds(long seed, int seeds) {
         if (seeds < 1 || seeds > MAX_SEEDS) {
             throw new UserInputException("--seeds: must be in 1.." + MAX_SEEDS + ", got " + seeds);

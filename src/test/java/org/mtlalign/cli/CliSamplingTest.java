@@ -124,4 +124,37 @@ class CliSamplingTest {
         String note = TrainCommand.oneEpochNote(t, 0, 3, TrainConfig.Sampling.PROPORTIONAL);
         assertTrue(note != null && !note.contains("--sampling proportional"), note);
     }
+
+    /**
+     * --transfer-target: only the other tasks train together (the target is fine-tuned alone), so
+     * they decide --sampling auto. A small target beside two equal sources made it proportional,
+     * "task sizes differ 10x", sizes of tasks that never share a training.
+     */
+    @Test
+    void transferModeChoosesByTheSourcesOnly() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 500, 3);
+        String b = CliTestSupport.taskSpec(dir, "b", 500, 3);
+        String t = CliTestSupport.taskSpec(dir, "t", 50, 3);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--task", t, "--rank", "1",
+                "--epochs", "1", "--transfer-target", "t", "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("\nsampling: round-robin (auto: task sizes differ 1.0x, at most 3x; --sampling "
+                + "proportional to override)\n"), r.out());
+    }
+
+    /**
+     * mtl sweep's warning on trainings best after their first epoch suggested --sampling
+     * proportional also when the sweep had used it (auto on tasks over 3 times apart), as mtl
+     * train's note no longer does.
+     */
+    @Test
+    void theSweepsOneEpochWarningSuggestsProportionalOnlyWhenItWasNotUsed() {
+        assertTrue(SweepCommand.oneEpochWarning(2, 3, 4, TrainConfig.Sampling.ROUND_ROBIN)
+                .contains("--sampling proportional gives the large tasks more of the steps"));
+        String w = SweepCommand.oneEpochWarning(2, 3, 4, TrainConfig.Sampling.PROPORTIONAL);
+        assertTrue(w != null && !w.contains("--sampling proportional") && w.startsWith("3 of 4 trainings had their "
+                + "lowest validation loss") && w.endsWith("'mtl pairs' measures which pairs conflict"), w);
+        assertEquals(null, SweepCommand.oneEpochWarning(2, 1, 4, TrainConfig.Sampling.ROUND_ROBIN));
+        assertEquals(null, SweepCommand.oneEpochWarning(1, 4, 4, TrainConfig.Sampling.ROUND_ROBIN));
+    }
 }
