@@ -76,14 +76,40 @@ class SafeWriteTogetherTest {
         Files.writeString(real.resolve("x.csv"), "old csv");
         Path csv = Files.createSymbolicLink(dir.resolve("x.csv"), real.resolve("x.csv"));
         Path md = Files.createDirectories(dir.resolve("x.md"));
-        assertThrows(java.io.IOException.class, () -> SafeWrite.writeTogether(new Path[] {md, csv},
-                new byte[][] {bytes("new md"), bytes("new csv")}));
+        // The link first: a failure on a later file found it prepared, not yet written (with md
+        // first the call failed before it reached the link, whatever it did with links).
+        assertThrows(java.io.IOException.class, () -> SafeWrite.writeTogether(new Path[] {csv, md},
+                new byte[][] {bytes("new csv"), bytes("new md")}));
         assertEquals("old csv", Files.readString(real.resolve("x.csv")));
         assertEquals(List.of("x.csv"), names(real), "temporary files left");
         Files.delete(md);
         SafeWrite.writeTogether(new Path[] {md, csv}, new byte[][] {bytes("new md"), bytes("new csv")});
         assertEquals("new csv", Files.readString(real.resolve("x.csv")));
         assertTrue(Files.isSymbolicLink(csv));
+    }
+
+    /**
+     * Part of the set means renamed with the others: when the link's own contents cannot be
+     * written (a full disk), the other files keep their earlier contents. Written after the renames
+     * instead (as links into a missing folder are), the other file would already be replaced.
+     */
+    @Test
+    void aLinkWithAnExistingTargetFolderFailingLeavesTheOtherFilesAsTheyWere() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Files.writeString(real.resolve("y.csv"), "old csv");
+        Path csv = Files.createSymbolicLink(dir.resolve("y.csv"), real.resolve("y.csv"));
+        Path md = Files.writeString(dir.resolve("y.md"), "old md");
+        SafeWrite.Body newMd = ch -> ch.write(java.nio.ByteBuffer.wrap(bytes("new md")));
+        SafeWrite.Body full = ch -> {
+            throw new java.io.IOException("No space left on device");
+        };
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> SafeWrite.writeTogether(new Path[] {md, csv}, new SafeWrite.Body[] {newMd, full}));
+        assertTrue(e.getMessage().contains(csv.toString()), e.getMessage());
+        assertEquals("old md", Files.readString(md), "replaced before the set was complete");
+        assertEquals("old csv", Files.readString(real.resolve("y.csv")));
+        assertEquals(List.of("y.csv"), names(real), "temporary files left");
+        assertEquals(List.of("real", "y.csv", "y.md"), names(dir), "temporary files left");
     }
 
     @Test
