@@ -632,7 +632,7 @@ public final class TrainCommand implements Callable<Integer> {
      * were lost with it. The first failure is a warning naming the folder, the cause and what the
      * folder still holds; training goes on, and the final save at the end is tried as always.
      */
-    private static final class Checkpoints {
+    static final class Checkpoints {
         private final Path dir;
         private final Warnings warnings;
         private final boolean hadModel;
@@ -653,6 +653,12 @@ public final class TrainCommand implements Callable<Integer> {
             try {
                 save.run();
             } catch (UserInputException ex) {
+                if (stopping()) {
+                    // Ctrl-C or SIGTERM during the save (ModelIO refuses to rename while the program
+                    // stops, and its clean-up removes the half-written folder): the run is ending,
+                    // not training on, and the interrupted note says what DIR holds.
+                    return;
+                }
                 if (failed.compareAndSet(false, true)) {
                     String cause = ex.getMessage().replace("; it still holds the model saved before", "");
                     String kept = goodEpochs >= 0 ? dir + " keeps its last good checkpoint (after " + goodEpochs
@@ -666,6 +672,18 @@ public final class TrainCommand implements Callable<Integer> {
             }
             goodEpochs = epochs;
             onDisk.set(what);
+        }
+
+        /** Whether the JVM is shutting down (a shutdown hook can no longer be added then). */
+        private static boolean stopping() {
+            Thread probe = new Thread(() -> { });
+            try {
+                Runtime.getRuntime().addShutdownHook(probe);
+            } catch (IllegalStateException shuttingDown) {
+                return true;
+            }
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
         }
     }
 

@@ -74,4 +74,25 @@ class CliCheckpointFailureTest {
         assertFalse(r.out().contains("saved the MTL model"), r.out());
         assertFalse(Files.exists(model));
     }
+
+    /**
+     * Ctrl-C or SIGTERM during a checkpoint: ModelIO's save then fails ("the program is stopping",
+     * or its temporary folder removed by the clean-up), and the checkpoint warned "training goes on;
+     * the final model is saved when it ends" beside the interrupted note, while the run was ending.
+     * A save failing while the JVM stops now says nothing; one failing while it runs still warns.
+     */
+    @Test
+    void aCheckpointFailingBecauseTheRunIsStoppingIsNotAWarning() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path err = dir.resolve("err.txt");
+        Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                "org.mtlalign.cli.CheckpointAtShutdownMain", dir.resolve("m").toString())
+                .redirectError(err.toFile()).redirectOutput(dir.resolve("out.txt").toFile()).start();
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        String text = Files.readString(err);
+        assertTrue(text.contains("hook done"), text);
+        assertEquals(1, count(text, "checkpoint failed"), text);
+        assertTrue(text.contains("(No space left on device)"), text);
+        assertFalse(text.contains("the program is stopping"), text);
+    }
 }
