@@ -65,9 +65,23 @@ public class FitOptions {
     TrainConfig trainConfig(long seed) {
         boolean bar = progress != null ? progress : barByDefault(onTerminal(), System.getenv("TERM"));
         TrainConfig.Sampling s = isAuto() ? (chosen != null ? chosen : TrainConfig.Sampling.ROUND_ROBIN)
-                : TrainConfig.Sampling.parse(sampling);
+                : parseSampling();
         return new TrainConfig(epochs, batch, TrainConfig.Optimizer.parse(optimizer), lr, momentum, weightDecay,
                 s, patience, seed, bar);
+    }
+
+    /**
+     * --sampling other than auto. The library's parse knows no auto (TrainConfig.defaults is
+     * round-robin), so its message listed auto only after the CLI had added it: the library then
+     * refused 'auto' as unknown while listing it as expected.
+     */
+    private TrainConfig.Sampling parseSampling() {
+        try {
+            return TrainConfig.Sampling.parse(sampling);
+        } catch (org.mtlalign.UserInputException e) {
+            throw new org.mtlalign.UserInputException("--sampling: unknown task sampling '" + sampling
+                    + "' (expected auto, round-robin, proportional or all)", e);
+        }
     }
 
     boolean isAuto() {
@@ -80,7 +94,7 @@ public class FitOptions {
      */
     String chooseSampling(java.util.List<org.mtlalign.data.PreparedTask> tasks) {
         if (!isAuto()) {
-            return TrainConfig.Sampling.parse(sampling).cliName() + " (--sampling)";
+            return parseSampling().cliName() + " (--sampling)";
         }
         long few = Long.MAX_VALUE;
         long many = 0;

@@ -38,7 +38,7 @@ public record TrainConfig(int epochs, int batchSize, Optimizer optimizer, float 
                 case "proportional": return PROPORTIONAL;
                 case "all": return ALL;
                 default: throw new UserInputException("--sampling: unknown task sampling '" + s
-                        + "' (expected auto, round-robin, proportional or all)");
+                        + "' (expected round-robin, proportional or all)");
             }
         }
 

@@ -157,4 +157,19 @@ class CliSamplingTest {
         assertEquals(null, SweepCommand.oneEpochWarning(2, 1, 4, TrainConfig.Sampling.ROUND_ROBIN));
         assertEquals(null, SweepCommand.oneEpochWarning(1, 4, 4, TrainConfig.Sampling.ROUND_ROBIN));
     }
+
+    /**
+     * The library's TrainConfig.Sampling.parse has no auto; its message listed auto among the
+     * expected values while refusing it. The CLI's message lists auto, which the CLI accepts.
+     */
+    @Test
+    void unknownRulesAreNamedWithWhatEachSideAccepts() {
+        org.mtlalign.UserInputException e = org.junit.jupiter.api.Assertions.assertThrows(
+                org.mtlalign.UserInputException.class, () -> TrainConfig.Sampling.parse("auto"));
+        assertEquals("--sampling: unknown task sampling 'auto' (expected round-robin, proportional or all)",
+                e.getMessage());
+        CliTestSupport.Run r = CliTestSupport.run("train", "--sampling", "cyclic", "--epochs", "1");
+        CliErrorTest.assertUserError(r, "--sampling: unknown task sampling 'cyclic' (expected auto, round-robin, "
+                + "proportional or all)");
+    }
 }
