@@ -179,7 +179,13 @@ public final class SafeWrite {
             folders.forEach(SafeWrite::syncFolder);
             for (i = 0; i < files.length; i++) {
                 if (targets[i] == null) {
+                    // A link into a missing folder makes a new file: removed again, as the renamed
+                    // new files are, if a later write fails (devices and FIFOs exist already).
+                    Path reached = Files.exists(files[i]) ? null : followLinks(files[i]);
                     write(files[i], bodies[i]);
+                    if (reached != null) {
+                        created.add(reached);
+                    }
                 }
             }
             done = true;

@@ -69,6 +69,26 @@ class SafeWriteTogetherTest {
         assertTrue(Files.isSymbolicLink(v));
     }
 
+    /**
+     * Two links written after the renames: S.npy into a folder that does not exist yet (it is made,
+     * and S written), then V.npy into U.npy, which fails. The new file S's link reached was left
+     * behind, though the files this call created are removed again (U.npy was).
+     */
+    @Test
+    void aFailingLaterLinkRemovesTheFileAnEarlierLinkCreated() throws Exception {
+        Path u = dir.resolve("U.npy");
+        Path s = dir.resolve("S.npy");
+        Path v = dir.resolve("V.npy");
+        Files.createSymbolicLink(s, Path.of("sub", "S.npy"));
+        Files.createSymbolicLink(v, Path.of("U.npy", "V.npy"));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> SafeWrite.writeTogether(
+                new Path[] {u, s, v}, new byte[][] {bytes("u"), bytes("s"), bytes("v")}));
+        assertTrue(e.getMessage().contains(v.toString()), e.getMessage());
+        assertTrue(!Files.exists(u), "U.npy left");
+        assertTrue(!Files.exists(dir.resolve("sub").resolve("S.npy")), "the file S.npy's link reached was left");
+        assertTrue(Files.isSymbolicLink(s) && Files.isSymbolicLink(v));
+    }
+
     /** A link whose target folder exists is part of the set: a failure on another file leaves it as it was. */
     @Test
     void aLinkWithAnExistingTargetFolderIsReplacedWithTheSet() throws Exception {
