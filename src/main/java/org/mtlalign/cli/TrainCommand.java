@@ -591,6 +591,11 @@ public final class TrainCommand implements Callable<Integer> {
             root.addProperty("rank_source", rankSource(rWhy));
             root.addProperty("suite", suiteName);
             root.addProperty("status", "complete");
+            if (finalSaveFailed != null) {
+                // The trainings completed, but the exit status (2) says the model is not in --out:
+                // a script reading only the JSON saw "complete" and nothing else.
+                root.addProperty("save_error", finalSaveFailed.getMessage());
+            }
             if (!res.divergedRuns().isEmpty()) {
                 JsonArray dr = new JsonArray();
                 res.divergedRuns().forEach(t -> dr.add(t.run()));

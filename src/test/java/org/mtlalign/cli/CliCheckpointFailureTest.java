@@ -67,12 +67,19 @@ class CliCheckpointFailureTest {
     void whenTheFinalSaveFailsTooTheTablesArePrintedFirst() throws Exception {
         Path model = dir.resolve("m");
         blockNextSaves(model, 10);
-        CliTestSupport.Run r = train(model);
+        Path json = dir.resolve("r.json");
+        String a = CliTestSupport.taskSpec(dir, "a", 200, 5);
+        String b = CliTestSupport.taskSpec(dir, "b", 200, 5);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
+                "--backend", "cpu", "--out", model.toString(), "--json", json.toString());
         CliErrorTest.assertUserError(r, "mtl: " + model + ": cannot write the model (");
         assertTrue(r.out().contains("test metric per task"), r.out());
         assertEquals(1, count(r.err(), "checkpoint failed"), r.err());
         assertFalse(r.out().contains("saved the MTL model"), r.out());
         assertFalse(Files.exists(model));
+        // The JSON is written, and says the model was not saved (before: "complete" and nothing else).
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertTrue(o.get("save_error").getAsString().startsWith(model + ": cannot write the model ("), o.toString());
     }
 
     /**
