@@ -190,7 +190,10 @@ public final class SafeWrite {
             }
             done = true;
         } catch (IOException e) {
-            throw new IOException(files[Math.min(i, files.length - 1)] + ": " + describe(e), e);
+            // Named as the files the caller asked for: a temporary sibling (".U.npy.1f3a.tmp", removed
+            // below) in the message named a path the user never gave.
+            String why = withoutTempNames(describe(e));
+            throw new IOException(files[Math.min(i, files.length - 1)] + ": " + why, e);
         } finally {
             for (Path t : temps) {
                 if (t != null) {
@@ -331,6 +334,15 @@ public final class SafeWrite {
      * Creates an empty temporary file next to the target. Not {@code Files.createTempFile}: that
      * creates mode 0600, which the final file would inherit; CREATE_NEW honours the umask instead.
      */
+    /** A temporary sibling's path as {@link #createTemp} names it: (folder/).NAME.HEX.tmp. */
+    private static final java.util.regex.Pattern TEMP_NAME =
+            java.util.regex.Pattern.compile("(/?(?:[^\\s:]*/)?)\\.([^/\\s]+)\\.[0-9a-f]{1,16}\\.tmp\\b");
+
+    /** {@code text} with each temporary sibling's path replaced by the path of the file it stands for. */
+    static String withoutTempNames(String text) {
+        return TEMP_NAME.matcher(text).replaceAll("$1$2");
+    }
+
     private static Path createTemp(Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");

@@ -49,4 +49,20 @@ class SafeWriteCheckTest {
         SafeWrite.syncFolder(later);
         assertEquals("{}", Files.readString(later.resolve("a.json")));
     }
+
+    /**
+     * A failure naming a temporary sibling (creating ".U.npy.1f3a09c2.tmp" on a full disk) named a
+     * hidden path the user never gave and that no longer exists; it names the file it stands for.
+     */
+    @Test
+    void errorsNameTheFileNotItsTemporarySibling() {
+        assertEquals("No space left on device: out/U.npy",
+                SafeWrite.withoutTempNames("No space left on device: out/.U.npy.1f3a09c2bd47e5a0.tmp"));
+        assertEquals("permission denied: /data/run 1/V.npy",
+                SafeWrite.withoutTempNames("permission denied: /data/run 1/.V.npy.ff.tmp"));
+        assertEquals("/abs/m/model.json: x", SafeWrite.withoutTempNames("/abs/m/.model.json.0.tmp: x"));
+        // Other names are left alone, hidden files among them.
+        assertEquals("no such file: a/.hidden.tmp and b/.x.npy.notahex.tmp",
+                SafeWrite.withoutTempNames("no such file: a/.hidden.tmp and b/.x.npy.notahex.tmp"));
+    }
 }
