@@ -56,7 +56,9 @@ public final class PairsCommand implements Callable<Integer> {
                     + "directions, a pair needs more, so the pair has to share; see Proposition 1).")
     Integer rank;
 
-    @Option(names = "--target", split = ",", paramLabel = "TASK",
+    // Split here, not by picocli (split = ","): a value that names a task whole is that task, so a
+    // task whose name holds ',' ('a,b' from a --labels header) can be a target.
+    @Option(names = "--target", paramLabel = "TASK",
             description = "Measure the transfer to these tasks only (repeat or comma-separate): each is trained "
                     + "with every other task, the other tasks' own baselines and pairs are skipped (default: every "
                     + "task).")
@@ -650,13 +652,17 @@ public final class PairsCommand implements Callable<Integer> {
             java.util.Arrays.fill(t, true);
             return t;
         }
-        for (String raw : targetNames) {
-            String n = raw.trim();
-            int i = names.indexOf(n);
-            if (i < 0) {
-                throw new UserInputException("--target: no task named '" + n + "' (tasks: " + String.join(", ", names) + ")");
+        for (String value : targetNames) {
+            String[] parts = names.contains(value.trim()) ? new String[] {value} : value.split(",", -1);
+            for (String raw : parts) {
+                String n = raw.trim();
+                int i = names.indexOf(n);
+                if (i < 0) {
+                    throw new UserInputException("--target: no task named '" + n + "' (tasks: " + String.join(", ", names)
+                            + ")");
+                }
+                t[i] = true;
             }
-            t[i] = true;
         }
         return t;
     }

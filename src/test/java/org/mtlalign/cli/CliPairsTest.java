@@ -236,6 +236,29 @@ class CliPairsTest {
     }
 
     /**
+     * A task whose name holds ',' (a --labels header column "a,b") could not be a --target: the
+     * value was split at the comma into tasks 'a' and 'b' that do not exist. A value naming a task
+     * whole is that task; other values are still comma-separated lists.
+     */
+    @Test
+    void aTargetWhoseNameHoldsACommaIsNamedWhole() throws Exception {
+        Random rnd = new Random(TestData.seed());
+        double[] w = {0.6, 0.8};
+        String ab = linearTask("a,b", rnd, w, 120, 1, 0.5);
+        String c = linearTask("c", rnd, w, 120, 1, 0.5);
+        String e = linearTask("e", rnd, w, 120, 1, 0.5);
+        Path pj = dir.resolve("comma.json");
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", ab, "--task", c, "--task", e, "--target", "a,b",
+                "--seeds", "1", "--epochs", "2", "--backend", "cpu", "--json", pj.toString());
+        assertEquals(0, p.code(), p.all());
+        assertEquals("[\"a,b\"]", read(pj).getAsJsonArray("targets").toString());
+        CliTestSupport.Run q = CliTestSupport.run("pairs", "--task", ab, "--task", c, "--task", e, "--target", "c,e",
+                "--seeds", "1", "--epochs", "2", "--backend", "cpu", "--json", pj.toString());
+        assertEquals(0, q.code(), q.all());
+        assertEquals("[\"c\",\"e\"]", read(pj).getAsJsonArray("targets").toString());
+    }
+
+    /**
      * Inputs of nearly one covariance (isotropic, as embeddings often are) score alike for every
      * pair, so the Spearman correlation ranks noise: a note says so. Inputs whose covariances differ
      * get no note.
