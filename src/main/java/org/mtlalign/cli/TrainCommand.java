@@ -516,6 +516,7 @@ public final class TrainCommand implements Callable<Integer> {
         }, "mtl-interrupted-note");
         Runtime.getRuntime().addShutdownHook(interrupted);
         ExperimentResult res;
+        String divergedSaveError = null;
         try {
             res = exp.run(tasks, start);
         } catch (TrainingDivergedException ex) {
@@ -529,8 +530,15 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "stopped: " + ex.getMessage());
-                ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
-                e.println("saved the MTL model's last good parameters to " + saveTo + " (optimiser state reset)");
+                try {
+                    ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
+                    e.println("saved the MTL model's last good parameters to " + saveTo + " (optimiser state reset)");
+                } catch (UserInputException saveFailed) {
+                    // A full disk: the divergence is still what ends the run (exit 3) and --json still
+                    // says so; before, the save's error replaced both.
+                    divergedSaveError = saveFailed.getMessage();
+                    warnings.add("the MTL model's last good parameters were not saved: " + saveFailed.getMessage());
+                }
             }
             if (json != null) {
                 JsonObject root = new JsonObject();
@@ -540,6 +548,9 @@ public final class TrainCommand implements Callable<Integer> {
                 root.addProperty("status", "diverged");
                 root.addProperty("rank_source", rankSource(rWhy));
                 root.addProperty("error", ex.getMessage());
+                if (divergedSaveError != null) {
+                    root.addProperty("save_error", divergedSaveError);
+                }
                 // Which data it was: a script collecting many runs' JSON (a grid over --lr) can
                 // still tell a diverged run's tasks, as every complete run's JSON says them.
                 root.addProperty("suite", suiteName);
@@ -576,7 +587,18 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             if (outAligned != null) {
-                saveAligned(o, warnings, exp, res, cfg, prep, meta, epochsBefore + epochsRun[0]);
+                try {
+                    saveAligned(o, warnings, exp, res, cfg, prep, meta, epochsBefore + epochsRun[0]);
+                } catch (UserInputException ex) {
+                    if (finalSaveFailed == null) {
+                        finalSaveFailed = ex;
+                    } else {
+                        // Both saves failed (one full disk): the first is the run's error, this one a
+                        // warning, and --json below is still written; before, this one replaced the
+                        // first and no --json was written.
+                        warnings.add("the MTL + alignment model was not saved either: " + ex.getMessage());
+                    }
+                }
             }
         } finally {
             // Also when the final save fails (a user error, exit 2): the run was not interrupted.

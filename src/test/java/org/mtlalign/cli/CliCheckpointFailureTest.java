@@ -102,4 +102,48 @@ class CliCheckpointFailureTest {
         assertTrue(text.contains("(No space left on device)"), text);
         assertFalse(text.contains("the program is stopping"), text);
     }
+
+    /**
+     * --out and --out-aligned on one full disk: the second failure replaced the first as the run's
+     * error and no --json was written. Now the first is the error, the second a warning, and the
+     * JSON is written with the first in save_error.
+     */
+    @Test
+    void whenBothFinalSavesFailTheJsonIsStillWritten() throws Exception {
+        Path model = dir.resolve("m");
+        Path aligned = dir.resolve("m-aligned");
+        blockNextSaves(model, 12);
+        blockNextSaves(aligned, 12);
+        Path json = dir.resolve("both.json");
+        String a = CliTestSupport.taskSpec(dir, "a", 200, 5);
+        String b = CliTestSupport.taskSpec(dir, "b", 200, 5);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
+                "--backend", "cpu", "--out", model.toString(), "--out-aligned", aligned.toString(), "--json",
+                json.toString());
+        CliErrorTest.assertUserError(r, "mtl: " + model + ": cannot write the model (");
+        assertTrue(r.err().contains("warning: the MTL + alignment model was not saved either: " + aligned), r.err());
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertTrue(o.get("save_error").getAsString().startsWith(model + ": cannot write the model ("), o.toString());
+        assertTrue(o.get("warnings").toString().contains("was not saved either"), o.toString());
+    }
+
+    /**
+     * A training that diverges saves its last good parameters; when that save failed (a full disk)
+     * its error replaced the divergence: exit 2 instead of 3, and no --json saying "diverged".
+     */
+    @Test
+    void aDivergedRunWhoseSaveFailsStillEndsAsDiverged() throws Exception {
+        Path model = dir.resolve("m");
+        blockNextSaves(model, 12);
+        Path json = dir.resolve("diverged.json");
+        String a = CliTestSupport.taskSpec(dir, "a", 80, 5);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--rank", "2", "--lr", "1e30", "--optimizer",
+                "sgd", "--no-stl", "--align", "none", "--reweight", "none", "--backend", "cpu", "--out",
+                model.toString(), "--json", json.toString());
+        assertEquals(Main.EXIT_DIVERGED, r.code(), r.all());
+        assertTrue(r.err().contains("warning: the MTL model's last good parameters were not saved: " + model), r.err());
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals("diverged", o.get("status").getAsString(), o.toString());
+        assertTrue(o.get("save_error").getAsString().startsWith(model + ": cannot write the model ("), o.toString());
+    }
 }
