@@ -90,7 +90,7 @@ public class FitOptions {
 
     /**
      * Resolves --sampling auto by the tasks' training rows, and says which rule the run uses and why,
-     * e.g. "proportional (auto: task sizes differ 33x, over 3x; --sampling round-robin to override)".
+     * e.g. "proportional (auto: task sizes differ 33x (180 to 6000 training rows), over 3x; --sampling round-robin to override)".
      */
     String chooseSampling(java.util.List<org.mtlalign.data.PreparedTask> tasks) {
         if (!isAuto()) {
@@ -109,12 +109,13 @@ public class FitOptions {
         // As ratios: 0 training rows (--val 1 --test 0 leaves none) count as 1.
         double ratio = (double) many / Math.max(1, few);
         chosen = ratio > AUTO_RATIO ? TrainConfig.Sampling.PROPORTIONAL : TrainConfig.Sampling.ROUND_ROBIN;
-        String differ = ratio < 10 ? String.format(java.util.Locale.ROOT, "%.1f", ratio)
-                : String.format(java.util.Locale.ROOT, "%.0f", ratio);
+        // With the row counts: a ratio just over 3 printed as "3.0x, over 3x" contradicted itself.
+        String differ = (ratio < 10 ? String.format(java.util.Locale.ROOT, "%.2f", ratio).replaceAll("\\.?0+$", "")
+                : String.format(java.util.Locale.ROOT, "%.0f", ratio)) + "x (" + few + " to " + many + " training rows)";
         return chosen == TrainConfig.Sampling.PROPORTIONAL
-                ? "proportional (auto: task sizes differ " + differ + "x, over " + AUTO_RATIO
+                ? "proportional (auto: task sizes differ " + differ + ", over " + AUTO_RATIO
                         + "x; --sampling round-robin to override)"
-                : "round-robin (auto: task sizes differ " + differ + "x, at most " + AUTO_RATIO
+                : "round-robin (auto: task sizes differ " + differ + ", at most " + AUTO_RATIO
                         + "x; --sampling proportional to override)";
     }
 

@@ -46,15 +46,15 @@ class CliSamplingTest {
     @Test
     void autoIsRoundRobinUpToThreeTimesAndProportionalBeyond() {
         FitOptions f = options("auto");
-        assertEquals("round-robin (auto: task sizes differ 3.0x, at most 3x; --sampling proportional to override)",
+        assertEquals("round-robin (auto: task sizes differ 3x (100 to 300 training rows), at most 3x; --sampling proportional to override)",
                 f.chooseSampling(List.of(task("a", 100), task("b", 300))));
         assertEquals(TrainConfig.Sampling.ROUND_ROBIN, f.trainConfig(1).sampling());
         f = options("auto");
-        assertEquals("proportional (auto: task sizes differ 3.0x, over 3x; --sampling round-robin to override)",
+        assertEquals("proportional (auto: task sizes differ 3.01x (100 to 301 training rows), over 3x; --sampling round-robin to override)",
                 f.chooseSampling(List.of(task("a", 100), task("b", 301), task("c", 200))));
         assertEquals(TrainConfig.Sampling.PROPORTIONAL, f.trainConfig(1).sampling());
         f = options("auto");
-        assertEquals("proportional (auto: task sizes differ 33x, over 3x; --sampling round-robin to override)",
+        assertEquals("proportional (auto: task sizes differ 33x (300 to 10000 training rows), over 3x; --sampling round-robin to override)",
                 f.chooseSampling(List.of(task("a", 300), task("b", 10000))));
         f = options("auto");
         assertEquals("round-robin (auto: one task)", f.chooseSampling(List.of(task("a", 300))));
@@ -80,7 +80,7 @@ class CliSamplingTest {
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", small, "--task", big, "--rank", "1", "--epochs", "1",
                 "--no-stl", "--align", "none", "--reweight", "none", "--json", json.toString(), "--out", model.toString());
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("\nsampling: proportional (auto: task sizes differ 30x, over 3x; --sampling "
+        assertTrue(r.out().contains("\nsampling: proportional (auto: task sizes differ 30x (60 to 1800 training rows), over 3x; --sampling "
                 + "round-robin to override)\n"), r.out());
         JsonObject config = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("config");
         assertEquals("PROPORTIONAL", config.getAsJsonObject("train").get("sampling").getAsString());
@@ -111,7 +111,8 @@ class CliSamplingTest {
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "1",
                 "--no-stl", "--align", "none", "--reweight", "none");
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("\nsampling: round-robin (auto: task sizes differ 1.3x, at most 3x; --sampling "
+        assertTrue(r.out().contains("\nsampling: round-robin (auto: task sizes differ 1.25x (120 to 150 training rows), at most 3x; "
+                + "--sampling "
                 + "proportional to override)\n"), r.out());
     }
 
@@ -138,7 +139,8 @@ class CliSamplingTest {
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--task", t, "--rank", "1",
                 "--epochs", "1", "--transfer-target", "t", "--backend", "cpu");
         assertEquals(0, r.code(), r.all());
-        assertTrue(r.out().contains("\nsampling: round-robin (auto: task sizes differ 1.0x, at most 3x; --sampling "
+        assertTrue(r.out().contains("\nsampling: round-robin (auto: task sizes differ 1x (300 to 300 training rows), at most 3x; "
+                + "--sampling "
                 + "proportional to override)\n"), r.out());
     }
 

@@ -84,7 +84,7 @@ class TaskSizeWarningTest {
             assertEquals(0, r.code(), command + ": " + r.all());
             org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("times as many"), command + ": " + r.err());
             org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("sampling: proportional (auto: task sizes differ "
-                    + "100x, over 3x; --sampling round-robin to override)"), command + ": " + r.err());
+                    + "100x (90 to 9000 training rows), over 3x; --sampling round-robin to override)"), command + ": " + r.err());
         }
     }
 }
