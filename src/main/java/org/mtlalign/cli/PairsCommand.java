@@ -658,8 +658,10 @@ public final class PairsCommand implements Callable<Integer> {
                 String n = raw.trim();
                 int i = names.indexOf(n);
                 if (i < 0) {
+                    boolean commaNames = parts.length > 1 && names.stream().anyMatch(x -> x.contains(","));
                     throw new UserInputException("--target: no task named '" + n + "' (tasks: " + String.join(", ", names)
-                            + ")");
+                            + ")" + (commaNames ? "; a task whose name holds ',' is given alone, as in --target 'a,b' "
+                            + "--target c" : ""));
                 }
                 t[i] = true;
             }

@@ -256,6 +256,11 @@ class CliPairsTest {
                 "--seeds", "1", "--epochs", "2", "--backend", "cpu", "--json", pj.toString());
         assertEquals(0, q.code(), q.all());
         assertEquals("[\"c\",\"e\"]", read(pj).getAsJsonArray("targets").toString());
+        // A list holding such a name is split at its comma: the error says how to give it.
+        CliTestSupport.Run bad = CliTestSupport.run("pairs", "--task", ab, "--task", c, "--task", e, "--target",
+                "a,b,c", "--seeds", "1", "--epochs", "2", "--backend", "cpu");
+        CliErrorTest.assertUserError(bad, "mtl: --target: no task named 'a' (tasks: a,b, c, e); a task whose name holds "
+                + "',' is given alone, as in --target 'a,b' --target c");
     }
 
     /**
