@@ -441,7 +441,7 @@ public final class PairsCommand implements Callable<Integer> {
             List<String> largest = List.of();
             for (var metricTasks : byMetric.entrySet()) {
                 List<String> g = metricTasks.getValue();
-                groups.add(metricTasks.getKey() + ": " + (g.size() <= 4 ? String.join(", ", g)
+                groups.add(Loss.metricLabel(metricTasks.getKey()) + ": " + (g.size() <= 4 ? String.join(", ", g)
                         : String.join(", ", g.subList(0, 3)) + " and " + (g.size() - 3) + " more"));
                 if (g.size() > largest.size()) {
                     largest = g;

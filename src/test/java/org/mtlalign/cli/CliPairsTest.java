@@ -419,7 +419,7 @@ class CliPairsTest {
                 "--seeds", "1", "--epochs", "2", "--backend", "cpu", "--json", pj.toString());
         assertEquals(0, p.code(), p.all());
         String why = read(pj).getAsJsonObject("similarity_vs_transfer").get("not_computed").getAsString();
-        assertEquals("the targets' metrics differ (auc: t0, t1; accuracy: t2); --target t0,t1 ranks the pairs of the "
+        assertEquals("the targets' metrics differ (AUC: t0, t1; accuracy: t2); --target t0,t1 ranks the pairs of the "
                 + "tasks of one metric", why);
         assertTrue(p.out().contains("similarity vs transfer: not computed: " + why), p.out());
     }
