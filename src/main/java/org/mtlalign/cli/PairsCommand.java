@@ -222,11 +222,7 @@ public final class PairsCommand implements Callable<Integer> {
                     tasks = first;
                 } else {
                     tasks = data.prepareForSeed(suite, prep0, seed).tasks();
-                    for (String w : TrainCommand.splitWarnings(tasks)) {
-                        if (said.add(w)) {
-                            warnings.add("seed " + seed + ": " + w);
-                        }
-                    }
+                    TrainCommand.addNewSplitWarnings(tasks, seed, said, warnings);
                 }
                 first = null;
                 TrainConfig tc = fit.trainConfig(seed);

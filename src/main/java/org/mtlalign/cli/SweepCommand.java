@@ -187,11 +187,7 @@ public final class SweepCommand implements Callable<Integer> {
                     tasks = data.prepareForSeed(suite, prep0, seed).tasks();
                     requireValidationRows(tasks, prep0, seed);
                     // Another split: duplicates and tiny test sets are checked again.
-                    for (String w : TrainCommand.splitWarnings(tasks)) {
-                        if (said.add(w)) {
-                            warnings.add("seed " + seed + ": " + w);
-                        }
-                    }
+                    TrainCommand.addNewSplitWarnings(tasks, seed, said, warnings);
                 }
                 first = null;
                 int si = s;

@@ -488,7 +488,6 @@ public final class TrainCommand implements Callable<Integer> {
             });
         }
         // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
-        boolean hadModel = hadModelBefore;
         Path jsonFile = json;
         boolean hadJson = json != null && !Outputs.isStdout(json) && Files.isRegularFile(json);
         Thread interrupted = new Thread(() -> {
@@ -511,7 +510,7 @@ public final class TrainCommand implements Callable<Integer> {
             e.println();
             e.println(what != null ? "mtl: interrupted; " + saveTo + " holds " + what
                     : "mtl: interrupted before the first checkpoint; nothing new was saved to " + saveTo
-                            + (hadModel ? ", which still holds the model it held before this run" : ""));
+                            + (hadModelBefore ? ", which still holds the model it held before this run" : ""));
             e.flush();
         }, "mtl-interrupted-note");
         Runtime.getRuntime().addShutdownHook(interrupted);
@@ -1426,6 +1425,18 @@ public final class TrainCommand implements Callable<Integer> {
             w.addAll(crossTaskOverlap(tasks));
         }
         return w;
+    }
+
+    /**
+     * A later seed's split warnings (sweep, pairs) that no earlier seed gave, each added once as
+     * "seed S: ..."; {@code said} holds those given so far.
+     */
+    static void addNewSplitWarnings(List<PreparedTask> tasks, long seed, java.util.Set<String> said, Warnings warnings) {
+        for (String w : splitWarnings(tasks)) {
+            if (said.add(w)) {
+                warnings.add("seed " + seed + ": " + w);
+            }
+        }
     }
 
     /** Splits that make a task's test metric undefined or unreliable, in one line each. */

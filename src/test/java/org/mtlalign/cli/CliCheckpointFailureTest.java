@@ -36,11 +36,14 @@ class CliCheckpointFailureTest {
         }
     }
 
-    private CliTestSupport.Run train(Path model) throws Exception {
+    /** Two binary tasks trained to {@code model}, with {@code more} options. */
+    private CliTestSupport.Run train(Path model, String... more) throws Exception {
         String a = CliTestSupport.taskSpec(dir, "a", 200, 5);
         String b = CliTestSupport.taskSpec(dir, "b", 200, 5);
-        return CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
-                "--backend", "cpu", "--out", model.toString());
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--task", a, "--task", b,
+                "--rank", "1", "--epochs", "5", "--backend", "cpu", "--out", model.toString()));
+        args.addAll(java.util.List.of(more));
+        return CliTestSupport.run(args.toArray(new String[0]));
     }
 
     private static long count(String text, String fragment) {
@@ -68,10 +71,7 @@ class CliCheckpointFailureTest {
         Path model = dir.resolve("m");
         blockNextSaves(model, 10);
         Path json = dir.resolve("r.json");
-        String a = CliTestSupport.taskSpec(dir, "a", 200, 5);
-        String b = CliTestSupport.taskSpec(dir, "b", 200, 5);
-        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
-                "--backend", "cpu", "--out", model.toString(), "--json", json.toString());
+        CliTestSupport.Run r = train(model, "--json", json.toString());
         CliErrorTest.assertUserError(r, "mtl: " + model + ": cannot write the model (");
         assertTrue(r.out().contains("test metric per task"), r.out());
         assertEquals(1, count(r.err(), "checkpoint failed"), r.err());
@@ -115,11 +115,7 @@ class CliCheckpointFailureTest {
         blockNextSaves(model, 12);
         blockNextSaves(aligned, 12);
         Path json = dir.resolve("both.json");
-        String a = CliTestSupport.taskSpec(dir, "a", 200, 5);
-        String b = CliTestSupport.taskSpec(dir, "b", 200, 5);
-        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "5",
-                "--backend", "cpu", "--out", model.toString(), "--out-aligned", aligned.toString(), "--json",
-                json.toString());
+        CliTestSupport.Run r = train(model, "--out-aligned", aligned.toString(), "--json", json.toString());
         CliErrorTest.assertUserError(r, "mtl: " + model + ": cannot write the model (");
         assertTrue(r.err().contains("warning: the MTL + alignment model was not saved either: " + aligned), r.err());
         com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(json)).getAsJsonObject();
