@@ -114,21 +114,33 @@ public final class CovarianceSimilarity {
         return new Factor(m, d, rank, Math.sqrt(fro));
     }
 
-    /** The smallest rank holding {@link #energy} of the sum of the (descending) eigenvalues w. */
-    private int rank(float[] w) {
+    /**
+     * The smallest rank holding {@link #energy} of the sum of the (descending) eigenvalues w, where
+     * eigenvalues at or below n * eps_fp32 of the largest (n = w.length) count as zero: a float32
+     * Gram matrix cannot resolve them, and without the cut {@code --energy 1} counted the rounding
+     * noise of a rank-deficient X (about 1e-7 of the largest) as rank. Their weight in the score is
+     * below n * eps_fp32 of the total, so the score itself hardly moves.
+     */
+    static int rank(float[] w, double energy) {
+        double largest = w.length == 0 ? 0 : Math.max(w[0], 0f);
+        double floor = largest * w.length * Math.ulp(1f);
         double total = 0;
         for (float e : w) {
-            total += Math.max(e, 0f);
+            total += e > floor ? e : 0;
         }
         int rank = 0;
         double acc = 0;
         if (total > 0) {
-            while (rank < w.length && acc < energy * total * (1 - 1e-12)) {
-                acc += Math.max(w[rank], 0f);
+            while (rank < w.length && w[rank] > floor && acc < energy * total * (1 - 1e-12)) {
+                acc += w[rank];
                 rank++;
             }
         }
         return rank;
+    }
+
+    private int rank(float[] w) {
+        return rank(w, energy);
     }
 
     /**

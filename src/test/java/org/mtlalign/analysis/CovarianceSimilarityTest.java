@@ -253,6 +253,44 @@ class CovarianceSimilarityTest {
         assertThrows(UserInputException.class, () -> new CovarianceSimilarity(be, 1.5));
     }
 
+    /**
+     * --energy 1 on a rank-deficient X: the float32 Gram's rounding leaves eigenvalues of about 1e-7
+     * of the largest where the true ones are 0, and the rule counted them, so rank-5 inputs
+     * (d = 23, 61 rows) reported ranks 13 and 14. Both ways of forming the factor, rows above and
+     * below d, and ranks 1 to a prime.
+     */
+    @Test
+    void fullEnergyKeepsTheTrueRankOfRankDeficientInputs() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        CovarianceSimilarity all = new CovarianceSimilarity(be, 1.0);
+        int d = 23;
+        for (int p : new int[] {1, 2, 5, 7}) {
+            for (int m : new int[] {13, 61}) {
+                float[] a = TestData.gaussian(rnd, m * p, 1.0);
+                float[] b = TestData.gaussian(rnd, p * d, 1.0);
+                float[] x = new float[m * d];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < d; j++) {
+                        double s = 0;
+                        for (int t = 0; t < p; t++) {
+                            s += (double) a[i * p + t] * b[t * d + j];
+                        }
+                        x[i * d + j] = (float) s;
+                    }
+                }
+                String at = "seed=" + seed + " rank " + p + ", " + m + " rows";
+                assertEquals(p, all.factor(x, m, d).rank(), at);
+                assertEquals(p, all.factorFromColumns(x, m, d).rank(), at + " (from X^T X)");
+            }
+        }
+        // The cut: at or below n * eps_fp32 of the largest counts as zero, just above it counts.
+        float eps = Math.ulp(1f);
+        assertEquals(2, CovarianceSimilarity.rank(new float[] {4f, 1f, 4f * 3 * eps}, 1.0));
+        assertEquals(3, CovarianceSimilarity.rank(new float[] {4f, 1f, 4f * 3 * eps * 2}, 1.0));
+        assertEquals(0, CovarianceSimilarity.rank(new float[] {0f, 0f}, 1.0));
+    }
+
     /** Eq. 5 in float64 with EJML; returns {score, rank1, rank2}, or null if a rank is borderline. */
     private static double[] reference(float[] x1, int m1, float[] x2, int m2, int d, double energy) {
         DMatrixRMaj[] ms = new DMatrixRMaj[2];
