@@ -150,7 +150,6 @@ public final class PairsCommand implements Callable<Integer> {
         // --sampling auto: chosen by all the tasks' sizes (as mtl train chooses it), and said.
         String samplingWhy = fit.chooseSampling(first);
         base = fit.trainConfig(data.seed);
-        e.println("sampling: " + samplingWhy);
         // The pair of the smallest and the largest task trains as mtl train's MTL would.
         String sizes = TrainCommand.sizeWarning(first, base);
         if (sizes != null) {
@@ -187,6 +186,8 @@ public final class PairsCommand implements Callable<Integer> {
                 rank != null ? "" : " (default: the largest output count of one task, so each task alone fits in r)",
                 perSeed * seeds, nTargets, nTargets == 1 ? "" : "s", perSeed - nTargets, seeds, seeds == 1 ? "" : "s",
                 fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
+        // On stdout beside the plan, as mtl train prints it: a saved report records the rule used.
+        o.println("sampling: " + samplingWhy);
         // Pairs whose two output counts fit in r side by side need not share (Proposition 1 for
         // linear models; a ReLU layer has the room too): their transfer says little about the tasks.
         List<String> roomy = new ArrayList<>();

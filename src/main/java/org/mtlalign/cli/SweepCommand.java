@@ -139,7 +139,6 @@ public final class SweepCommand implements Callable<Integer> {
         // --sampling auto: chosen by all the tasks' sizes (as mtl train chooses it), and said.
         String samplingWhy = fit.chooseSampling(first);
         base = fit.trainConfig(data.seed);
-        e.println("sampling: " + samplingWhy);
         String sizes = TrainCommand.sizeWarning(first, base);
         if (sizes != null) {
             warnings.add(sizes);
@@ -169,6 +168,8 @@ public final class SweepCommand implements Callable<Integer> {
                 rs, requested == null ? " (default: up to " + (activation == org.mtlalign.model.Activation.IDENTITY
                         ? "" : "twice ") + "the total output count " + outputs + ", at most d)" : "",
                 rs.size() * seeds, fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
+        // On stdout beside the plan, as mtl train prints it: a saved report records the rule used.
+        o.println("sampling: " + samplingWhy);
         o.flush();
 
         Cell[] cells = new Cell[rs.size() * seeds]; // width i, seed s at i * seeds + s

@@ -83,8 +83,10 @@ class TaskSizeWarningTest {
             r = CliTestSupport.run(command, "--task", small, "--task", big, "--seeds", "1", "--epochs", "1");
             assertEquals(0, r.code(), command + ": " + r.all());
             org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("times as many"), command + ": " + r.err());
-            org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("sampling: proportional (auto: task sizes differ "
-                    + "100x (90 to 9000 training rows), over 3x; --sampling round-robin to override)"), command + ": " + r.err());
+            // On stdout beside the plan, as mtl train prints it (it was on stderr).
+            org.junit.jupiter.api.Assertions.assertTrue(r.out().contains("\nsampling: proportional (auto: task sizes differ "
+                    + "100x (90 to 9000 training rows), over 3x; --sampling round-robin to override)\n"), command + ": " + r.out());
+            org.junit.jupiter.api.Assertions.assertFalse(r.err().contains("sampling:"), command + ": " + r.err());
         }
     }
 }
