@@ -200,7 +200,8 @@ public final class TransferExperiment {
     }
 
     private Training train(Evaluator ev, MtlModel m, List<PreparedTask> tasks, TrainConfig tc) {
-        double start = ev.weightedLoss(m, tasks, null, true);
+        // The start judged as early stopping judges the trained model (by training rows under proportional).
+        double start = ev.weightedLoss(m, tasks, Trainer.validationWeights(null, tasks, tc.sampling()), true);
         TrainResult r = new Trainer(backend, tc).train(m, tasks, null);
         return new Training(r.epochsRun(), r.bestEpoch(), start, r.bestValidationLoss(), hitEpochCap(r, tc));
     }

@@ -236,7 +236,9 @@ class ResidentTrainingTest {
             float[] w = {0.7f, 1.3f};
             TrainResult r = new Trainer(be, cfg).train(mm, tasks, w);
             assertTrue(r.bestEpoch() > 0, "seed=" + seed + ": no epoch improved, nothing tested");
-            assertEquals(new Evaluator(new CpuBackend()).weightedLoss(mm, tasks, w, true), r.bestValidationLoss(),
+            // Under proportional early stopping weighs the tasks by their training rows too.
+            float[] judged = Trainer.validationWeights(w, tasks, cfg.sampling());
+            assertEquals(new Evaluator(new CpuBackend()).weightedLoss(mm, tasks, judged, true), r.bestValidationLoss(),
                     "seed=" + seed + " " + be.name());
         }
     }

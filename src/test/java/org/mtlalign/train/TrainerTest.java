@@ -268,6 +268,57 @@ class TrainerTest {
         assertFinite(m, "seed=" + seed);
     }
 
+    /**
+     * Early stopping judges the objective the sampling rule descends: under proportional the
+     * tasks' mean validation losses weighted by k m_i / M (training rows), under the other rules
+     * summed alike. Summed alike under proportional, three 50-row tasks whose validation losses
+     * rose after epoch 1 stopped 12 tasks at their initialisation while the 1,800-row task's
+     * loss had halved. The best loss reported is bitwise Evaluator's with those weights.
+     */
+    @ParameterizedTest
+    @EnumSource(TrainConfig.Sampling.class)
+    void earlyStoppingWeighsTasksAsTheSamplingRuleDoes(TrainConfig.Sampling sampling) {
+        long seed = TestData.seed();
+        List<PreparedTask> tasks = mixedTasks(new Random(seed)); // three tasks of different training row counts
+        float[] alpha = {0.5f, 2f, 1f};
+        MtlModel m = model(tasks, 2, Activation.RELU, true, seed);
+        TrainConfig cfg = new TrainConfig(7, 8, TrainConfig.Optimizer.ADAM, 1e-2f, 0.9f, 0f, sampling, 60,
+                seed, false);
+        TrainResult r = new Trainer(be, cfg).train(m, tasks, alpha);
+        Evaluator ev = new Evaluator(be);
+        float[] expect = alpha;
+        if (sampling == TrainConfig.Sampling.PROPORTIONAL) {
+            int total = 0;
+            for (PreparedTask t : tasks) {
+                total += t.train().length;
+            }
+            expect = new float[alpha.length];
+            for (int i = 0; i < alpha.length; i++) {
+                expect[i] = (float) (alpha[i] * ((double) tasks.size() * tasks.get(i).train().length / total));
+            }
+        }
+        assertArrayEquals(expect, Trainer.validationWeights(alpha, tasks, sampling));
+        String ctx = "seed=" + seed + " " + sampling + " " + r;
+        assertEquals(ev.weightedLoss(m, tasks, expect, true), r.bestValidationLoss(), 0.0, ctx);
+        if (sampling == TrainConfig.Sampling.PROPORTIONAL) {
+            assertTrue(Math.abs(ev.weightedLoss(m, tasks, alpha, true) - r.bestValidationLoss())
+                    > 1e-6 * r.bestValidationLoss(), ctx + ": the same as summed alike");
+        }
+    }
+
+    /** Tasks of equal size: proportional's validation weights are the task weights bit for bit. */
+    @Test
+    void equalSizesKeepTheTaskWeightsUnderProportional() {
+        Random rnd = new Random(TestData.seed());
+        List<PreparedTask> tasks = simpleRegression(rnd, 1.0);
+        List<PreparedTask> equal = List.of(tasks.get(0), tasks.get(0), tasks.get(0));
+        float[] alpha = {0.3f, 1.7f, (float) Math.PI};
+        assertArrayEquals(alpha, Trainer.validationWeights(alpha, equal, TrainConfig.Sampling.PROPORTIONAL));
+        assertArrayEquals(new float[] {1f, 1f, 1f}, Trainer.validationWeights(null, equal,
+                TrainConfig.Sampling.PROPORTIONAL));
+        assertEquals(null, Trainer.validationWeights(null, equal, TrainConfig.Sampling.ROUND_ROBIN));
+    }
+
     @ParameterizedTest
     @EnumSource(TrainConfig.Sampling.class)
     void everySamplingRuleReducesTheTrainingLoss(TrainConfig.Sampling sampling) {
