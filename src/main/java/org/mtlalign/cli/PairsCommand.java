@@ -304,12 +304,16 @@ public final class PairsCommand implements Callable<Integer> {
         List<String> collapsed = new ArrayList<>(); // STL baselines no better than the prior
         int lateRuns = 0;
         List<String> neverImproved = new ArrayList<>(); // best epoch 0: the metrics are the initialisation's
+        boolean neverImprovedStopped = false; // ... of which some ended by early stopping, some by the cap
+        boolean neverImprovedAtCap = false;
         for (SeedResult x : results) {
             for (int i = 0; i < k; i++) {
                 if (x.stl()[i] != null) {
                     lateRuns += x.stl()[i].stillImproving() ? 1 : 0;
                     if (x.stl()[i].neverImproved()) {
                         neverImproved.add("STL " + names.get(i) + ", seed " + x.seed());
+                        neverImprovedStopped |= x.stl()[i].epochsRun() < base.epochs();
+                        neverImprovedAtCap |= x.stl()[i].epochsRun() >= base.epochs();
                     }
                     if (x.stl()[i].diverged() != null) {
                         diverged.add("STL " + names.get(i) + ", seed " + x.seed());
@@ -323,6 +327,8 @@ public final class PairsCommand implements Callable<Integer> {
                         lateRuns += p.stillImproving() ? 1 : 0;
                         if (p.neverImproved()) {
                             neverImproved.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
+                            neverImprovedStopped |= p.epochsRun() < base.epochs();
+                            neverImprovedAtCap |= p.epochsRun() >= base.epochs();
                         }
                         if (p.diverged() != null) {
                             diverged.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
@@ -514,7 +520,8 @@ public final class PairsCommand implements Callable<Integer> {
                     + "their starting point (best epoch 0: " + String.join("; ", neverImproved.subList(0, shown))
                     + (shown < neverImproved.size() ? "; and " + (neverImproved.size() - shown) + " more" : "")
                     + "), so their metrics are those of the initialisation and the transfers involving them say "
-                    + "little; try another --lr or more --epochs");
+                    + "little; " + TrainCommand.neverImprovedAdvice(neverImprovedAtCap, neverImprovedStopped,
+                            base.patience()));
         }
         if (!collapsed.isEmpty()) {
             warnings.add(collapsed.size() + " STL baseline" + (collapsed.size() == 1 ? " was" : "s were") + " no better than "

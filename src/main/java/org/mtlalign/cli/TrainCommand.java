@@ -1561,6 +1561,20 @@ public final class TrainCommand implements Callable<Integer> {
      * epochs (or null): the tasks' losses pulled apart from the start (768-d embeddings of 300 to
      * 5000 rows: every task far below its STL baseline), and the tables alone do not say why.
      */
+    /**
+     * The advice for trainings that never improved on their start (best epoch 0): more epochs
+     * only for those that ran all of them; one that early stopping ended had --patience epochs
+     * without a gain, which more epochs would not change.
+     */
+    static String neverImprovedAdvice(boolean someRanAllEpochs, boolean someStoppedEarly, int patience) {
+        if (!someStoppedEarly) {
+            return "try another --lr or more --epochs";
+        }
+        return "try another --lr (more --epochs would not help where early stopping ended the training: --patience "
+                + patience + (patience == 1 ? " epoch" : " epochs") + " passed without a gain on the start)"
+                + (someRanAllEpochs ? ", or more --epochs for those that ran them all" : "");
+    }
+
     static String oneEpochNote(ExperimentResult.Training t, int epochsBefore, int tasks) {
         return oneEpochNote(t, epochsBefore, tasks, org.mtlalign.train.TrainConfig.Sampling.ROUND_ROBIN);
     }
@@ -1828,18 +1842,30 @@ public final class TrainCommand implements Callable<Integer> {
             }
         }
         List<String> neverImproved = new ArrayList<>();
+        boolean neverImprovedAtCap = false;
+        boolean neverImprovedStopped = false;
+        boolean neverImprovedShared = false;
         for (ExperimentResult.Training t : res.trainings()) {
             // (A resumed MTL model starts trained: best epoch 0 there means no further gain, said by its row.)
             boolean resumedMtl = epochsBefore > 0 && t.run().equals("MTL");
             if (t.bestEpoch() == 0 && t.epochsRun() > 0 && t.diverged() == null && !t.run().equals("MTL+align")
                     && !resumedMtl) {
                 neverImproved.add(t.run());
+                boolean stopped = t.epochsRun() < cfg.train().epochs();
+                neverImprovedAtCap |= !stopped;
+                neverImprovedStopped |= stopped;
+                neverImprovedShared |= stopped && !t.run().startsWith("STL ") && tasks.size() > 1;
             }
         }
         if (!neverImproved.isEmpty()) {
             o.println("note: " + String.join(", ", neverImproved) + " never improved the validation loss of the "
                     + "starting point (best epoch 0), so the metrics are those of the initialisation and transfers "
-                    + "involving it say little; try another --lr or more --epochs");
+                    + "involving it say little; "
+                    + neverImprovedAdvice(neverImprovedAtCap, neverImprovedStopped, cfg.train().patience())
+                    + (neverImprovedShared ? "; a multi-task model's validation loss sums every task's alike, so tasks "
+                            + "whose loss rises from the start (a task with few rows that overfits at once, or tasks "
+                            + "competing for the shared module) can hold it above its start while other tasks improve: "
+                            + "'mtl pairs' measures which pairs conflict" : ""));
         }
         for (ExperimentResult.Training t : res.trainings()) {
             String note = oneEpochNote(t, epochsBefore, tasks.size(), cfg.train().sampling());

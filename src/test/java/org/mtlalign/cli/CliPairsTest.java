@@ -446,13 +446,26 @@ class CliPairsTest {
         }
         assertTrue(never > 0, j.toString());
         String line = never + " of 15 trainings never improved the validation loss of their starting point (best epoch 0";
-        assertTrue(p.err().contains(line), p.err());
+        assertTrue(p.err().contains(line) && p.err().contains("try another --lr or more --epochs"), p.err());
         assertTrue(j.getAsJsonArray("warnings").toString().contains(line), j.getAsJsonArray("warnings").toString());
 
         // A training that did improve is not named.
         p = CliTestSupport.run("pairs", "--seeds", "1", "--epochs", "5", "--backend", "cpu");
         assertEquals(0, p.code(), p.all());
         assertFalse(p.err().contains("never improved"), p.err());
+
+        // Those that early stopping ended are not told to take more epochs (those above ran all 5).
+        java.util.Random rnd = new java.util.Random(System.nanoTime());
+        int d = 3 + rnd.nextInt(4);
+        String a = CliTestSupport.taskSpec(dir, "pa", 61 + rnd.nextInt(30), d);
+        String b = CliTestSupport.taskSpec(dir, "pb", 53 + rnd.nextInt(30), d);
+        CliTestSupport.Run q = CliTestSupport.run("pairs", "--task", a, "--task", b, "--rank", "1", "--seeds", "1",
+                "--epochs", "6", "--patience", "1", "--lr", "1e-12", "--backend", "cpu");
+        assertEquals(0, q.code(), q.all());
+        assertTrue(q.err().contains("3 of 3 trainings never improved the validation loss")
+                && q.err().contains("try another --lr (more --epochs would not help where early stopping ended the "
+                        + "training: --patience 1 epoch passed without a gain on the start)"), q.err());
+        assertFalse(q.err().contains("or more --epochs"), q.err());
     }
 
     /**

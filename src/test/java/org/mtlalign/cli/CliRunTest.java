@@ -1027,6 +1027,34 @@ class CliRunTest {
     }
 
     /**
+     * A model that never improved and that early stopping ended is not told to take more epochs:
+     * 12 shared-input tasks of 49 to 1800 labelled rows (d = 768) stopped MTL after 21 of 40
+     * epochs with its best at epoch 0 (the large task's validation loss fell from 0.85 to 0.41 in
+     * the first epoch, the 50-row tasks' rose), and the note said "try another --lr or more
+     * --epochs"; --epochs 15 --patience 60 kept epoch 0. Runs that used every epoch keep that advice.
+     */
+    @Test
+    void modelsThatNeverImprovedAndStoppedEarlyAreNotToldToTrainLonger() throws Exception {
+        Random rnd = new Random(System.nanoTime());
+        int d = 3 + rnd.nextInt(4);
+        String a = CliTestSupport.taskSpec(dir, "pa", 61 + rnd.nextInt(30), d);
+        String b = CliTestSupport.taskSpec(dir, "pb", 53 + rnd.nextInt(30), d);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "7",
+                "--patience", "2", "--lr", "1e-12", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        String note = r.out().lines().filter(l -> l.contains("never improved the validation loss")).findFirst()
+                .orElseThrow(() -> new AssertionError(r.out()));
+        assertTrue(note.contains("MTL") && note.contains("try another --lr (more --epochs would not help where "
+                + "early stopping ended the training: --patience 2 epochs passed without a gain on the start)"), note);
+        assertFalse(note.contains("or more --epochs"), note);
+        assertTrue(note.contains("a multi-task model's validation loss sums every task's alike"), note);
+
+        assertEquals("try another --lr or more --epochs", TrainCommand.neverImprovedAdvice(true, false, 20));
+        assertTrue(TrainCommand.neverImprovedAdvice(true, true, 5).endsWith(
+                "--patience 5 epochs passed without a gain on the start), or more --epochs for those that ran them all"));
+    }
+
+    /**
      * Text labels written partly in capitals ('pos'/'neg' with some 'Pos'/'Neg', as when two
      * sources are merged) are four classes: the task trained silently as a 4-class softmax task
      * (accuracy, no AUC), with nothing but '4 text classes' in its line to say why. A warning
