@@ -305,6 +305,9 @@ public final class PairsCommand implements Callable<Integer> {
         int lateRuns = 0;
         List<String> neverImproved = new ArrayList<>(); // best epoch 0: the metrics are the initialisation's
         boolean neverImprovedStopped = false; // ... of which some ended by early stopping, some by the cap
+        // Pairs in which neither task learned though a target learned alone: a failed training, not a
+        // partner that took the shared module (which leaves the partner learning).
+        List<String> neitherLearned = new ArrayList<>();
         boolean neverImprovedAtCap = false;
         for (SeedResult x : results) {
             for (int i = 0; i < k; i++) {
@@ -325,6 +328,11 @@ public final class PairsCommand implements Callable<Integer> {
                     PairwiseTransfer.Run p = x.pairs()[i][j];
                     if (p != null) {
                         lateRuns += p.stillImproving() ? 1 : 0;
+                        boolean learnedAlone = x.stl()[i] != null && !x.stl()[i].noBetterThanPrior(0)
+                                || x.stl()[j] != null && !x.stl()[j].noBetterThanPrior(0);
+                        if (!p.neverImproved() && p.noBetterThanPrior(0) && p.noBetterThanPrior(1) && learnedAlone) {
+                            neitherLearned.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
+                        }
                         if (p.neverImproved()) {
                             neverImproved.add(names.get(i) + " + " + names.get(j) + ", seed " + x.seed());
                             neverImprovedStopped |= p.epochsRun() < base.epochs();
@@ -522,6 +530,17 @@ public final class PairsCommand implements Callable<Integer> {
                     + "), so their metrics are those of the initialisation and the transfers involving them say "
                     + "little; " + TrainCommand.neverImprovedAdvice(neverImprovedAtCap, neverImprovedStopped,
                             base.patience()));
+        }
+        if (!neitherLearned.isEmpty()) {
+            int shown = Math.min(6, neitherLearned.size());
+            warnings.add(neitherLearned.size() + " of " + total + " trainings learned nothing for either task of their "
+                    + "pair (each no better than predicting its training labels' mean or class rates), though a target "
+                    + "of the pair learned alone at r = " + r + " in that seed (" + String.join("; ", neitherLearned.subList(0, shown))
+                    + (shown < neitherLearned.size() ? "; and " + (neitherLearned.size() - shown) + " more" : "")
+                    + "): neither task took the shared module, the training failed (a plateau"
+                    + (activation == Activation.RELU ? ", or ReLU units that died" : "") + "), so the transfers they "
+                    + "give measure that failure, not the partner; compare more --seeds"
+                    + (activation == Activation.RELU ? ", a wider --rank or --activation identity" : " or another --lr"));
         }
         if (!collapsed.isEmpty()) {
             warnings.add(collapsed.size() + " STL baseline" + (collapsed.size() == 1 ? " was" : "s were") + " no better than "
