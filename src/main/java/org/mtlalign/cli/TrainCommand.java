@@ -1862,7 +1862,10 @@ public final class TrainCommand implements Callable<Integer> {
                     + "starting point (best epoch 0), so the metrics are those of the initialisation and transfers "
                     + "involving it say little; "
                     + neverImprovedAdvice(neverImprovedAtCap, neverImprovedStopped, cfg.train().patience())
-                    + (neverImprovedShared ? "; a multi-task model's validation loss sums every task's alike, so tasks "
+                    + (neverImprovedShared ? "; a multi-task model's validation loss sums every task's "
+                            + (cfg.train().sampling() == org.mtlalign.train.TrainConfig.Sampling.PROPORTIONAL
+                                    ? "weighted by its training rows, as proportional sampling trains them"
+                                    : "alike") + ", so tasks "
                             + "whose loss rises from the start (a task with few rows that overfits at once, or tasks "
                             + "competing for the shared module) can hold it above its start while other tasks improve: "
                             + "'mtl pairs' measures which pairs conflict" : ""));

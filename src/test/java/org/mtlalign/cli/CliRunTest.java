@@ -1048,6 +1048,12 @@ class CliRunTest {
                 + "early stopping ended the training: --patience 2 epochs passed without a gain on the start)"), note);
         assertFalse(note.contains("or more --epochs"), note);
         assertTrue(note.contains("a multi-task model's validation loss sums every task's alike"), note);
+        // Under proportional early stopping weighs the tasks by their training rows, and the note says so.
+        CliTestSupport.Run p = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "7",
+                "--patience", "2", "--lr", "1e-12", "--align", "none", "--reweight", "none", "--sampling", "proportional");
+        assertEquals(0, p.code(), p.all());
+        assertTrue(p.out().contains("a multi-task model's validation loss sums every task's weighted by its training "
+                + "rows, as proportional sampling trains them, so tasks whose loss rises"), p.out());
 
         assertEquals("try another --lr or more --epochs", TrainCommand.neverImprovedAdvice(true, false, 20));
         assertTrue(TrainCommand.neverImprovedAdvice(true, true, 5).endsWith(
