@@ -138,9 +138,19 @@ public final class FeatureNames {
      * {@code order} with column j of the model's inputs being column order[j] of the given ones, or
      * null when they are already in order or either side has no meaningful names.
      *
-     * @throws UserInputException when the names differ, naming what is missing and what is extra
+     * @throws UserInputException when the names differ (or one is given twice), naming what is missing and what
+     *     is extra
      */
     public static int[] match(String[] want, String[] given, String where) {
+        String twice = repeated(given);
+        if (want != null && twice != null) {
+            // Not matchable by name, and the model's names are each once: the names differ, as a
+            // file of other names does (before, such a header was silently taken by position).
+            throw new UserInputException(where + ": the column name '" + twice + "' appears more than once, so its "
+                    + "columns cannot be matched to the model's by name (" + difference(want, given) + "); give the "
+                    + "columns the model was trained on, each once, or a file without a header to match them by "
+                    + "position");
+        }
         String[] g = meaningful(given);
         if (want == null || g == null || Arrays.equals(want, g)) {
             return null;
@@ -222,7 +232,7 @@ public final class FeatureNames {
         }
         List<String> extra = new ArrayList<>();
         for (String n : have) {
-            if (!w.contains(n)) {
+            if (!w.contains(n) && !extra.contains("'" + n + "'")) {
                 extra.add("'" + n + "'");
             }
         }

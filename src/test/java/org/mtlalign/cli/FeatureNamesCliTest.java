@@ -150,6 +150,14 @@ class FeatureNamesCliTest {
         CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
                 bad.toString(), "--out", dir.resolve("x.npy").toString()), "a_bad.csv", "missing 'hue'",
                 "not expected 'colour'");
+        // A name given twice (and so another missing) is refused too, naming both: it was taken
+        // by position without a word, whatever the names said.
+        String twice = Files.readString(aPerm).replaceFirst("hue", "ash");
+        Path dup = dir.resolve("a_twice.csv");
+        Files.writeString(dup, twice);
+        CliErrorTest.assertUserError(CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                dup.toString(), "--out", dir.resolve("x.npy").toString()), "a_twice.csv",
+                "the column name 'ash' appears more than once", "missing 'hue'");
         // Numeric columns beside the model's (a label column, an id) are left
         // out, named in a note, when every model column is there once: the same predictions.
         List<String> lines = Files.readAllLines(aPerm);
