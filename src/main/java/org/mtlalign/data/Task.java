@@ -98,6 +98,13 @@ public final class Task {
         this.source = source;
     }
 
+    /** Whether a source names a CSV file (.csv, .tsv or .txt, optionally gzipped). */
+    private static boolean csvSource(String source) {
+        String s = source.toLowerCase(java.util.Locale.ROOT);
+        s = s.endsWith(".gz") ? s.substring(0, s.length() - 3) : s;
+        return s.endsWith(".csv") || s.endsWith(".tsv") || s.endsWith(".txt");
+    }
+
     /** "t.npz" for the arrays t.npz[X] and t.npz[y] of one archive, else "X:y". */
     private static String pairSource(String xSource, String ySource) {
         int bx = xSource.lastIndexOf('[');
@@ -137,14 +144,18 @@ public final class Task {
         if (ya.dim(0) != m) {
             int extra = ya.dim(0) - m;
             String blanks = ya.blankLinesHint(ySource, -extra, true) + xa.blankLinesHint(xSource, extra, false);
-            String hint = !blanks.isEmpty() ? blanks : Math.abs(extra) == 1 && (ySource.contains(".csv") || xSource.contains(".csv")
-                    || ySource.contains(".tsv") || xSource.contains(".tsv") || ySource.contains(".txt"))
-                    ? (extra == -1 && ya.classNames(0) != null
-                            ? "; one row short: the first line of the text labels was read as a header, since its "
-                                    + "label appears nowhere else in the file; start the file with a header line "
-                                    + "such as 'label'"
-                            : "; one row apart: does the CSV with more rows start with a numeric header line, such as "
-                                    + "the '0' that pandas writes for an unnamed column? remove it or name the column")
+            // The longer file's header read as a data row is the likely cause only when it is a CSV
+            // read without a header: before, a file with a header of names was asked about one too.
+            NpyArray longer = extra > 0 ? ya : xa;
+            String longerSource = extra > 0 ? ySource : xSource;
+            String hint = !blanks.isEmpty() ? blanks
+                    : extra == -1 && ya.classNames(0) != null && csvSource(ySource)
+                    ? "; one row short: the first line of the text labels was read as a header, since its "
+                            + "label appears nowhere else in the file; start the file with a header line "
+                            + "such as 'label'"
+                    : Math.abs(extra) == 1 && csvSource(longerSource) && longer.columnNames() == null
+                    ? "; one row apart: does " + longerSource + " start with a numeric header line, such as "
+                            + "the '0' that pandas writes for an unnamed column? remove it or name the column"
                     : "";
             throw new UserInputException(ySource + ": y has " + ya.dim(0) + " rows but " + xSource + " has " + m
                     + " (task '" + name + "')" + hint);

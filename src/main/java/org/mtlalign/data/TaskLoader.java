@@ -188,6 +188,7 @@ public final class TaskLoader {
     }
 
     public static Task load(String name, Path x, Path y) {
+        requireTwoFiles(x, y, "X and y of task '" + name + "'");
         NpyArray xa = readArray(x);
         NpyArray ya = readLabels(y);
         return Task.fromArrays(name, xa, x.toString(), ya, y.toString());
@@ -257,6 +258,26 @@ public final class TaskLoader {
                                     + ", one per task? give each task a folder NAME/ of X.csv and y.csv: " + SPLIT_TABLE));
         }
         return new TaskSuite(dir.getFileName().toString(), tasks, false);
+    }
+
+    /**
+     * Refuses one file given as both inputs and labels (a slip when typing two paths): read twice,
+     * the inputs would be their own labels, a task of as many regression outputs as columns that
+     * trains without complaint. A .npz archive is fine: its X and y are different arrays.
+     */
+    private static void requireTwoFiles(Path x, Path y, String as) {
+        if (isArchive(x) || !Files.isRegularFile(x)) {
+            return;
+        }
+        boolean same;
+        try {
+            same = Files.isSameFile(x, y);
+        } catch (IOException | SecurityException e) {
+            same = false;
+        }
+        if (same) {
+            throw new UserInputException(y + ": given as both " + as + "; " + SPLIT_TABLE);
+        }
     }
 
     /** {@code NAME=X:y} or {@code NAME=TASK.npz} specs ({@link #fromSpec}), loaded as {@link #loadAll} does, in their order. */
@@ -460,6 +481,7 @@ public final class TaskLoader {
      * task). Task names come from {@code names}, else the CSV header, else task0, task1, ...
      */
     public static TaskSuite sharedInputs(Path xFile, Path yFile, List<String> names) {
+        requireTwoFiles(xFile, yFile, "--shared-x and --labels");
         NpyArray xa = readArray(xFile);
         NpyArray ya = readLabels(yFile);
         // A CSV header names the tasks.

@@ -585,4 +585,97 @@ class TaskLoaderTest {
         UserInputException other = assertThrows(UserInputException.class, () -> TaskLoader.split("t=" + npy));
         assertFalse(other.getMessage().contains("split a table"), other::getMessage);
     }
+
+    /**
+     * One file given as both X and y (a slip when typing --task NAME=X:y or --shared-x/--labels)
+     * is refused, naming the file: it was read twice and trained silently, the inputs as their own
+     * labels (a squared-loss task of d outputs). Also when the two paths are spelled differently.
+     * One .npz archive given twice is fine: its X and y are different arrays.
+     */
+    @Test
+    void oneFileAsBothInputsAndLabelsIsRefused() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 9 + 2 * rnd.nextInt(12);
+        int d = 2 + rnd.nextInt(5);
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        StringBuilder header = new StringBuilder("f0");
+        for (int j = 1; j < d; j++) {
+            header.append(",f").append(j);
+        }
+        Path f = folder("in puts").resolve("x.csv");
+        text(f, csv(x, d, header.toString()));
+        Path other = dir.resolve("in puts/../in puts/./x.csv");
+        for (String spec : new String[] {"t=" + f + ":" + f, "t=" + f + ":" + other}) {
+            UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.fromSpec(spec),
+                    () -> "seed=" + seed);
+            assertTrue(e.getMessage().contains("given as both X and y of task 't'")
+                    && e.getMessage().contains("x.csv") && e.getMessage().contains("split a table"), e::getMessage);
+            assertFalse(e.getMessage().contains("\n"), e::getMessage);
+        }
+        UserInputException shared = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(f, other, null));
+        assertTrue(shared.getMessage().contains("given as both --shared-x and --labels"), shared::getMessage);
+        // Two files with the same content are two files: read as given.
+        Path copy = dir.resolve("y.csv");
+        Files.copy(f, copy);
+        Task t = TaskLoader.fromSpec("t=" + f + ":" + copy);
+        assertEquals(m, t.rows());
+        // An archive holding X and y, given twice.
+        Path xs = dir.resolve("X.npy");
+        Path ys = dir.resolve("y.npy");
+        Npy.write(xs, new int[] {m, d}, x);
+        int[] labels = new int[m];
+        for (int i = 0; i < m; i++) {
+            labels[i] = i % 2;
+        }
+        Npy.writeInt(ys, new int[] {m}, labels);
+        Path npz = dir.resolve("t.npz");
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(npz))) {
+            for (Path p : new Path[] {xs, ys}) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(p.getFileName().toString()));
+                zip.write(Files.readAllBytes(p));
+                zip.closeEntry();
+            }
+        }
+        Task fromArchive = TaskLoader.fromSpec("t=" + npz + ":" + npz);
+        assertEquals(m, fromArchive.rows());
+        assertEquals(d, fromArchive.dim());
+    }
+
+    /**
+     * X and y one row apart: the hint that a header line was read as a data row is given only
+     * when the file with more rows is a CSV read without a header, and names it. Before, a CSV X
+     * with a header of names and a y one row short was asked whether it started with a numeric
+     * header line.
+     */
+    @Test
+    void aRowCountOneApartAsksAboutAHeaderOnlyOfAHeaderlessCsv() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 7 + 2 * rnd.nextInt(10);
+        int d = 1 + rnd.nextInt(4);
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        StringBuilder labels = new StringBuilder();
+        for (int i = 0; i < m - 1; i++) {
+            labels.append(i % 2).append('\n');
+        }
+        Path named = dir.resolve("named.csv");
+        text(named, csv(x, d, "a" + ",b".repeat(d - 1)));
+        Path plain = dir.resolve("plain.csv");
+        text(plain, csv(x, d, null));
+        Path y = dir.resolve("y.csv");
+        text(y, "label\n" + labels);
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.load("t", named, y));
+        assertTrue(e.getMessage().contains("y has " + (m - 1) + " rows but " + named + " has " + m), e::getMessage);
+        assertFalse(e.getMessage().contains("header"), () -> "seed=" + seed + ": " + e.getMessage());
+        UserInputException h = assertThrows(UserInputException.class, () -> TaskLoader.load("t", plain, y));
+        assertTrue(h.getMessage().contains("one row apart: does " + plain + " start with a numeric header line"),
+                () -> "seed=" + seed + ": " + h.getMessage());
+    }
 }
