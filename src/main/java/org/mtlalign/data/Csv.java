@@ -245,6 +245,13 @@ public final class Csv {
         // Label files, per column: whether a label was the word true or false, and whether one was a number.
         boolean[] boolWord = new boolean[16];
         boolean[] numberCell = new boolean[16];
+        // Headerless ',' files of two whole numbers a line: a column of decimal-comma numbers
+        // (6,05 for 6.05, as a spreadsheet in many locales saves one column) reads so. Whether every
+        // data line is such a pair, and the first that only a decimal comma writes so (see
+        // DECIMAL_PAIR_SIGN), with its line number.
+        boolean wholePairs = true;
+        String pairSign = null;
+        long pairSignLine = 0;
 
         String line;
         long lineNo = 0;
@@ -392,6 +399,14 @@ public final class Csv {
             for (int j = 0; j < n; j++) {
                 precision.note((long) count + j, wide[j], values[count + j]);
             }
+            if (wholePairs && headerLine == null && delim == ',' && n == 2) {
+                String pair = line.strip();
+                wholePairs = WHOLE_PAIR.matcher(pair).matches();
+                if (wholePairs && pairSign == null && DECIMAL_PAIR_SIGN.matcher(pair).matches()) {
+                    pairSign = pair.replace(" ", "");
+                    pairSignLine = lineNo;
+                }
+            }
             if (count == 0) {
                 firstLine = line;
             }
@@ -405,6 +420,13 @@ public final class Csv {
                 throw new TextFound();
             }
             throw error(where, headerLine == null ? "no data rows" : "no data rows (only a header line)");
+        }
+        if (headerLine == null && delim == ',' && cols == 2 && wholePairs && pairSign != null) {
+            String first = pairSign.substring(0, pairSign.indexOf(','));
+            throw error(where, "line " + pairSignLine + ": every line reads as two whole numbers, but '" + clip(pairSign)
+                    + "' has " + (first.matches("[-+]0") ? "a first one of " + first : "a second one with a leading zero")
+                    + ", which no program writes" + decimalCommaNote(new CommaReading(';', 1, pairSign), true)
+                    + "; if the file does hold two columns of whole numbers, write them as such (05 as 5, -0 as 0)");
         }
         int rows = count / cols;
         float[] data = count == values.length ? values : Arrays.copyOf(values, count);
@@ -682,6 +704,16 @@ public final class Csv {
         }
         return line.substring(cells.start, cells.end);
     }
+
+    /** A data line of two whole numbers separated by ',': what a column of decimal-comma numbers gives. */
+    private static final java.util.regex.Pattern WHOLE_PAIR = java.util.regex.Pattern.compile("[-+]?\\d+ *, *\\d+");
+
+    /**
+     * Such a line that only a decimal comma writes: a second number with a leading zero (6,05) or
+     * a first one of -0 (-0,5); no program writes whole numbers so.
+     */
+    private static final java.util.regex.Pattern DECIMAL_PAIR_SIGN =
+            java.util.regex.Pattern.compile("[-+]?\\d+ *, *0\\d+|[-+]0 *, *\\d+");
 
     /** A number written with a decimal comma, e.g. -0,3 or 1,5e-3. */
     private static boolean decimalComma(String text) {

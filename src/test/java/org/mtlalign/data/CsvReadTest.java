@@ -138,6 +138,52 @@ class CsvReadTest {
                 + commaNote("0,5", "0.5", "decimal=','", ""), fails(named).getMessage());
     }
 
+    /**
+     * A headerless column of decimal-comma numbers, each with a fractional part (a one-column
+     * sheet saved by a spreadsheet in a decimal-comma locale), splits into two columns of whole
+     * numbers at every line: it was read silently as an m x 2 table (labels: two squared-loss
+     * outputs). A line that only a decimal comma writes so, a second number with a leading zero
+     * (6,05) or a first one of -0 (-0,5), makes it an error naming that line; two columns of whole
+     * numbers written as programs write them still read, as do quoted cells.
+     */
+    @Test
+    void aHeaderlessColumnOfDecimalCommasIsNotReadAsTwoColumns() throws IOException {
+        Random rnd = new Random(SEED);
+        int m = 5 + rnd.nextInt(30);
+        int at = rnd.nextInt(m);
+        boolean negativeZero = rnd.nextBoolean();
+        StringBuilder b = new StringBuilder();
+        String sign = null;
+        for (int i = 0; i < m; i++) {
+            String cell = i == at ? (negativeZero ? "-0," + (1 + rnd.nextInt(9)) : (rnd.nextInt(20) - 10) + ",0" + rnd.nextInt(10))
+                    : (rnd.nextInt(200) - 100) + "," + (1 + rnd.nextInt(99));
+            sign = i == at ? cell : sign;
+            b.append(cell).append(i % 3 == 0 ? "\r\n" : "\n");
+        }
+        String text = b.toString();
+        for (boolean labels : new boolean[] {false, true}) {
+            Path f = file(labels ? "y.csv" : "x.csv", text);
+            UserInputException e = assertThrows(UserInputException.class,
+                    () -> {
+                        Object unused = labels ? Csv.readLabelTable(f) : Csv.readTable(f);
+                    }, () -> "seed=" + SEED + ": " + text);
+            assertEquals(f + ": line " + (at + 1) + ": every line reads as two whole numbers, but '" + sign + "' has "
+                    + (negativeZero ? "a first one of -0" : "a second one with a leading zero") + ", which no program "
+                    + "writes" + commaNote(sign, sign.replace(',', '.'), "decimal=',', header=None", ", header=False")
+                    + "; if the file does hold two columns of whole numbers, write them as such (05 as 5, -0 as 0)",
+                    e.getMessage());
+        }
+        // The same numbers under a header of one name: the header's column count says it already.
+        fails(file("h.csv", "y\n" + text), "line 1 (header) has 1 column, expected 2", "decimal commas");
+        // Whole numbers as programs write them (one-hot rows, two counts), and quoted pairs, still read.
+        String plain = text.replace(",0", ",").replace("-0,", "0,");
+        NpyArray two = Csv.read(file("p.csv", plain));
+        assertArrayEquals(new int[] {m, 2}, two.shape());
+        assertTrue(two.integral());
+        assertTable(Csv.read(file("q.csv", "\"1\",\"05\"\n\"2\",\"3\"\n")), 2, 2, 1, 5, 2, 3);
+        assertTable(Csv.read(file("n.csv", "a,b\n1,05\n-0,3\n")), 2, 2, 1, 5, -0f, 3);
+    }
+
     /** A .tsv is tab-separated by its name, so its decimal commas are cells, not delimiters. */
     @Test
     void tsvFilesAreTabSeparated() throws IOException {
