@@ -508,10 +508,12 @@ public final class Csv {
 
     /**
      * Whether a cell that is not a number reads as a word, such as a class name: not empty, not a
-     * missing-value marker and not a number with a decimal comma.
+     * missing-value marker and not a number with a decimal comma or thousands separators (a label
+     * column of amounts such as 1,234.50 is numbers to be written plainly, not classes).
      */
     private static boolean isText(String text) {
-        return !text.isEmpty() && !isMissingMarker(text) && !decimalComma(text);
+        return !text.isEmpty() && !isMissingMarker(text) && !decimalComma(text) && !THOUSANDS.matcher(text).matches()
+                && !THOUSANDS_EU.matcher(text).matches();
     }
 
     /** A label cell that holds no label: empty, NaN or a missing-value marker ("none" and "?" too among numbers). */
@@ -704,6 +706,17 @@ public final class Csv {
         }
         return line.substring(cells.start, cells.end);
     }
+
+    /**
+     * A number with ',' thousands separators that cannot be a decimal comma: 1,234.5 or 1,234,567
+     * (as spreadsheets format amounts); 1,234 alone is left to the decimal comma's note.
+     */
+    private static final java.util.regex.Pattern THOUSANDS =
+            java.util.regex.Pattern.compile("[-+]?\\d{1,3}(,\\d{3})+\\.\\d*|[-+]?\\d{1,3}(,\\d{3}){2,}");
+
+    /** The same with '.' separators and a decimal comma: 1.234,5 or 1.234.567. */
+    private static final java.util.regex.Pattern THOUSANDS_EU =
+            java.util.regex.Pattern.compile("[-+]?\\d{1,3}(\\.\\d{3})+,\\d*|[-+]?\\d{1,3}(\\.\\d{3}){2,}");
 
     /** A data line of two whole numbers separated by ',': what a column of decimal-comma numbers gives. */
     private static final java.util.regex.Pattern WHOLE_PAIR = java.util.regex.Pattern.compile("[-+]?\\d+ *, *\\d+");
@@ -906,6 +919,14 @@ public final class Csv {
                     + "remove it" : "empty cell" + MISSING_HINT;
         }
         String what = "cannot parse '" + clip(raw) + "' as a number";
+        String sep = THOUSANDS.matcher(text).matches() ? "," : THOUSANDS_EU.matcher(text).matches() ? "." : null;
+        if (sep != null) {
+            return what + "; it seems to use '" + sep + "' as a thousands separator ('" + clip(text) + "' for "
+                    + clip(sep.equals(",") ? text.replace(",", "") : text.replace(".", "").replace(',', '.'))
+                    + "), which is not supported: write numbers without it (in pandas, read such a file with "
+                    + "pd.read_csv(..., thousands='" + sep + "'" + (sep.equals(".") ? ", decimal=','" : "")
+                    + ") and write it with to_csv(..., index=False))";
+        }
         if (decimalComma(text)) {
             return what + (line != null ? decimalCommaNote(line, headerless) : " (a decimal comma? write numbers with '.')");
         }

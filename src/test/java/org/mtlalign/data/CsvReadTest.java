@@ -139,6 +139,50 @@ class CsvReadTest {
     }
 
     /**
+     * Amounts with thousands separators, as spreadsheets format them (1,234.50; 1.234,50 in
+     * decimal-comma locales), are refused with a note that says so and how pandas reads them; in a
+     * label file they were taken for text labels and refused as an identifier column (a different
+     * text in every row), which sent the user after the wrong problem.
+     */
+    @Test
+    void thousandsSeparatorsAreNamed() throws IOException {
+        Random rnd = new Random(SEED);
+        int m = 3 + rnd.nextInt(20);
+        double[] v = new double[m];
+        for (int i = 0; i < m; i++) {
+            v[i] = (rnd.nextBoolean() ? 1 : -1) * (1000 + rnd.nextInt(5_000_000) + rnd.nextInt(100) / 100.0);
+        }
+        String first = String.format(Locale.US, "%,.2f", v[0]);
+        StringBuilder quoted = new StringBuilder("amount,z\n");
+        StringBuilder semi = new StringBuilder("amount;z\n");
+        StringBuilder eu = new StringBuilder("amount;z\n");
+        StringBuilder label = new StringBuilder("amount\n");
+        for (int i = 0; i < m; i++) {
+            String a = String.format(Locale.US, "%,.2f", v[i]);
+            quoted.append('"').append(a).append("\",").append(i).append('\n');
+            semi.append(a).append(';').append(i).append('\n');
+            eu.append(String.format(Locale.GERMANY, "%,.2f", v[i])).append(';').append(i).append('\n');
+            label.append('"').append(a).append("\"\n");
+        }
+        String note = "; it seems to use ',' as a thousands separator ('" + first + "' for " + first.replace(",", "")
+                + "), which is not supported: write numbers without it (in pandas, read such a file with "
+                + "pd.read_csv(..., thousands=',') and write it with to_csv(..., index=False))";
+        Path q = file("q.csv", quoted.toString());
+        assertEquals(q + ": line 2, column 1: cannot parse '\"" + first + "\"' as a number" + note,
+                fails(q).getMessage(), () -> "seed=" + SEED);
+        Path sc = file("s.csv", semi.toString());
+        assertEquals(sc + ": line 2, column 1: cannot parse '" + first + "' as a number" + note, fails(sc).getMessage());
+        Path y = file("y.csv", label.toString());
+        assertEquals(y + ": line 2, column 1: cannot parse '\"" + first + "\"' as a number" + note,
+                assertThrows(UserInputException.class, () -> Csv.readLabelTable(y)).getMessage());
+        String firstEu = String.format(Locale.GERMANY, "%,.2f", v[0]);
+        fails(file("eu.csv", eu.toString()), "cannot parse '" + firstEu + "'", "'.' as a thousands separator ('"
+                + firstEu + "' for " + first.replace(",", "") + ")", "thousands='.', decimal=','");
+        // 1,234 alone may be a decimal comma: its note stays the decimal comma's.
+        fails(file("dc.csv", "a;b\n1,234;2\n"), "decimal comma");
+    }
+
+    /**
      * A headerless column of decimal-comma numbers, each with a fractional part (a one-column
      * sheet saved by a spreadsheet in a decimal-comma locale), splits into two columns of whole
      * numbers at every line: it was read silently as an m x 2 table (labels: two squared-loss
