@@ -6,6 +6,13 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
@@ -29,7 +36,8 @@ import org.mtlalign.UserInputException;
  * <ul>
  *   <li>gzip-compressed files (name ending in {@code .gz}, or gzip magic bytes), decompressed on the fly;
  *   <li>UTF-8 text: a file that starts with an .npy header, UTF-16 text or other bytes with NULs
- *       in the first KiB is refused as such;
+ *       in the first KiB is refused as such, and bytes UTF-8 does not allow (Windows-1252 text)
+ *       naming the first line that holds one;
  *   <li>delimiter tab for a {@code .tsv} or {@code .tsv.gz} file; otherwise {@code ','},
  *       {@code ';'} or tab, whichever occurs most in the first data line, and if none occurs,
  *       cells are separated by runs of spaces/tabs;
@@ -144,9 +152,51 @@ public final class Csv {
             throw error(where, "corrupt gzip data: " + e.getMessage(), e);
         } catch (EOFException e) {
             throw error(where, gz[0] ? "truncated gzip data" : "unexpected end of file", e);
+        } catch (CharacterCodingException e) {
+            throw error(where, notUtf8(file, gz[0]), e);
         } catch (IOException e) {
             throw error(where, "cannot read: " + Npy.describe(e), e);
         }
+    }
+
+    /**
+     * Where a file that is not UTF-8 first breaks it: "line N is not UTF-8 text (byte 0xE9, which
+     * Windows-1252 reads as 'é' ...)" with how to convert it, for the encoding Excel's plain "CSV"
+     * and older Windows tools save in.
+     */
+    private static String notUtf8(Path file, boolean gz) {
+        String at = "it is not UTF-8 text";
+        try (InputStream raw = Files.newInputStream(file);
+                InputStream in = new BufferedInputStream(gz ? new GZIPInputStream(raw, BUFFER) : raw, BUFFER)) {
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            long lineNo = 1;
+            for (int b = in.read(); ; b = in.read()) {
+                if (b >= 0 && b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                ByteBuffer bytes = ByteBuffer.wrap(line.toByteArray());
+                CoderResult r = utf8.reset().decode(bytes, CharBuffer.allocate(bytes.remaining()), true);
+                if (r.isError()) {
+                    int bad = bytes.get(bytes.position()) & 0xFF;
+                    String cp1252 = new String(new byte[] {(byte) bad}, Charset.forName("windows-1252"));
+                    at = "line " + lineNo + " is not UTF-8 text (byte 0x" + String.format(Locale.ROOT, "%02X", bad)
+                            + (bad >= 0xA0 ? ", which Windows-1252 reads as '" + cp1252 + "'" : "") + ")";
+                    break;
+                }
+                if (b < 0) {
+                    break;
+                }
+                line.reset();
+                lineNo++;
+            }
+        } catch (IOException | RuntimeException e) {
+            // Keep the general wording.
+        }
+        return at + "; save it as UTF-8 (Excel: 'CSV UTF-8'; in pandas, read it with encoding='cp1252', or the "
+                + "file's own encoding, and write it with to_csv(..., index=False))";
     }
 
     /** Opens the file, decompressing if it is gzip by name or by content; records which in {@code gz[0]}. */
@@ -171,7 +221,10 @@ public final class Csv {
             if (notText != null) {
                 throw error(file.toString(), notText);
             }
-            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), BUFFER);
+            // Strict: a byte UTF-8 does not allow is an error (see notUtf8), not a replacement
+            // character that merges two class names (café and cafè in Windows-1252 both read caf\uFFFD).
+            return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), BUFFER);
         } catch (IOException | RuntimeException e) {
             in.close();
             throw e;

@@ -139,6 +139,48 @@ class CsvReadTest {
     }
 
     /**
+     * A file in another encoding than UTF-8, as Excel's plain "CSV" saves in Windows-1252, is
+     * refused naming the first line that UTF-8 cannot read and the byte: it was read with
+     * replacement characters, so the class names café and cafè both became caf\uFFFD, one class.
+     */
+    @Test
+    void textThatIsNotUtf8IsRefusedNamingTheLine() throws IOException {
+        Random rnd = new Random(SEED);
+        int m = 4 + rnd.nextInt(30);
+        int at = rnd.nextInt(m);
+        StringBuilder b = new StringBuilder("label\n");
+        for (int i = 0; i < m; i++) {
+            b.append(i == at ? "cafè" : i % 2 == 0 ? "café" : "tea").append(i % 4 == 1 ? "\r\n" : "\n");
+        }
+        String text = b.toString();
+        // The first data line (line 2) holds é, or è where it is the one: one byte each in Windows-1252.
+        long line = 2;
+        char c = at == 0 ? 'è' : 'é';
+        String hex = c == 'è' ? "E8" : "E9";
+        for (String name : new String[] {"y.csv", "y.csv.gz"}) {
+            Path f = dir.resolve(name);
+            byte[] bytes = text.getBytes(java.nio.charset.Charset.forName("windows-1252"));
+            if (name.endsWith(".gz")) {
+                try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(f))) {
+                    out.write(bytes);
+                }
+            } else {
+                Files.write(f, bytes);
+            }
+            UserInputException e = assertThrows(UserInputException.class, () -> Csv.readLabelTable(f));
+            assertEquals(f + ": line " + line + " is not UTF-8 text (byte 0x" + hex + ", which Windows-1252 reads as '"
+                    + c + "'); save it as UTF-8 (Excel: 'CSV UTF-8'; in pandas, read it with encoding='cp1252', or "
+                    + "the file's own encoding, and write it with to_csv(..., index=False))", e.getMessage(),
+                    () -> "seed=" + SEED);
+            UserInputException x = assertThrows(UserInputException.class, () -> Csv.readTable(f));
+            assertTrue(x.getMessage().contains("line " + line + " is not UTF-8 text"), x.getMessage());
+        }
+        // The same text in UTF-8: three classes, café and cafè apart.
+        NpyArray a = Csv.readLabelTable(file("u.csv", text)).array();
+        assertArrayEquals(new String[] {"cafè", "café", "tea"}, a.classNames(0));
+    }
+
+    /**
      * Amounts with thousands separators, as spreadsheets format them (1,234.50; 1.234,50 in
      * decimal-comma locales), are refused with a note that says so and how pandas reads them; in a
      * label file they were taken for text labels and refused as an identifier column (a different
