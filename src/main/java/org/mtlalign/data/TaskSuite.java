@@ -40,7 +40,7 @@ public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
                                 + names(agreeing) + ")";
                 throw new UserInputException(t.source() + ": task '" + t.name() + "' has d = " + t.dim()
                         + " features but " + others + "; all tasks must share the input dimension"
-                        + (wider.idColumnNote() != null ? "; " + wider.idColumnNote() : ""));
+                        + (wider.idColumnNote() != null ? "; " + wider.idColumnNote() : "") + swappedHint(tasks, t, d));
             }
             if (!names.add(t.name())) {
                 throw new UserInputException("task name '" + t.name() + "' is used twice");
@@ -58,6 +58,23 @@ public record TaskSuite(String name, List<Task> tasks, boolean sharedInputs) {
                 }
             }
         }
+    }
+
+    /**
+     * For a d mismatch between {@code odd} and the tasks of width {@code d}: "; task 'a' has as many
+     * label columns (5) as the other tasks have inputs: are its X and y swapped? ..." when a task on
+     * either side has as many label columns as the other side's d, else "". A task given as
+     * NAME=y.csv:X.csv was reported as a width mismatch alone, often blaming the other task.
+     */
+    private static String swappedHint(List<Task> tasks, Task odd, int d) {
+        for (Task u : tasks) {
+            int others = u == odd ? d : odd.dim();
+            if ((u == odd || u.dim() == d) && others > 1 && u.dim() != others && u.labelColumns() == others) {
+                return "; task '" + u.name() + "' has as many label columns (" + others + ") as the other tasks have "
+                        + "inputs: are its X and y swapped? (NAME=X:y gives the inputs first)";
+            }
+        }
+        return "";
     }
 
     /** The d most tasks have (on a tie, the first task's among the tied): the reference a differing task is named against. */

@@ -678,4 +678,50 @@ class TaskLoaderTest {
         assertTrue(h.getMessage().contains("one row apart: does " + plain + " start with a numeric header line"),
                 () -> "seed=" + seed + ": " + h.getMessage());
     }
+
+    /**
+     * A task given as NAME=y:X (labels first) among tasks given the right way round fails on its
+     * width, and the error asks whether its X and y are swapped, naming it, whichever task the
+     * width rule blames (with two tasks, a tie, the first task's d is the reference, so the other,
+     * correct task was the one named).
+     */
+    @Test
+    void aDimensionMismatchAsksWhetherXAndYAreSwapped() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int d = 2 + rnd.nextInt(6);
+        int k = 2 + rnd.nextInt(3);
+        int swapped = rnd.nextInt(k);
+        List<String> specs = new java.util.ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            int m = 11 + 2 * rnd.nextInt(10);
+            float[] x = new float[m * d];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) rnd.nextGaussian();
+            }
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = rnd.nextInt(2);
+            }
+            Path xf = dir.resolve("x" + t + ".csv");
+            Path yf = dir.resolve("y" + t + ".csv");
+            text(xf, csv(x, d, null));
+            text(yf, csv(y, 1, "label"));
+            specs.add("t" + t + "=" + (t == swapped ? yf + ":" + xf : xf + ":" + yf));
+        }
+        UserInputException e = assertThrows(UserInputException.class, () -> new TaskSuite("s", TaskLoader.fromSpecs(specs),
+                false));
+        assertTrue(e.getMessage().contains("all tasks must share the input dimension; task 't" + swapped + "' has as "
+                + "many label columns (" + d + ") as the other tasks have inputs: are its X and y swapped?"),
+                () -> "seed=" + seed + ": " + e.getMessage());
+        // A plain width mismatch (one task with a column fewer) gets no such question.
+        Path narrow = dir.resolve("narrow.csv");
+        text(narrow, csv(new float[] {1, 2, 3, 4, 5, 6}, d == 2 ? 3 : 2, null));
+        List<String> two = List.of(specs.get(swapped == 0 ? 1 : 0), "n=" + narrow + ":" + dir.resolve("ny.csv"));
+        text(dir.resolve("ny.csv"), "label\n0\n1\n" + (d == 2 ? "" : "0\n"));
+        UserInputException plain = assertThrows(UserInputException.class, () -> new TaskSuite("s",
+                TaskLoader.fromSpecs(two), false));
+        assertTrue(plain.getMessage().contains("share the input dimension"), plain::getMessage);
+        assertFalse(plain.getMessage().contains("swapped"), plain::getMessage);
+    }
 }
