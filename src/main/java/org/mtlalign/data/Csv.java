@@ -248,6 +248,14 @@ public final class Csv {
         if (n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4) {
             return "looks binary, not CSV (a zip archive, e.g. an Excel .xlsx workbook: export the sheet as CSV)";
         }
+        // A web page saved in place of the file (the page around a file on GitHub, a login page):
+        // it failed on a column count, or read its tags as class names.
+        String start = new String(head, 0, Math.min(n, 64), StandardCharsets.ISO_8859_1).replace("\uFEFF", "")
+                .replace("\u00EF\u00BB\u00BF", "").stripLeading().toLowerCase(Locale.ROOT);
+        if (start.startsWith("<!doctype html") || start.startsWith("<html")) {
+            return "an HTML page, not CSV (a web page saved in place of the file? download the file itself, e.g. "
+                    + "GitHub's 'Raw' link)";
+        }
         // UTF-16 without a byte order mark: ASCII characters alternate with NUL bytes.
         int evenNul = 0;
         int oddNul = 0;

@@ -754,6 +754,17 @@ class CsvReadTest {
         assertEquals(dir.resolve("b.csv") + ": looks binary, not CSV (it has NUL bytes)",
                 fails(bytes("b.csv", bin)).getMessage());
         fails(bytes("x.csv", new byte[] {'P', 'K', 3, 4, 20, 0, 6, 0}), "looks binary, not CSV", ".xlsx");
+        // A web page saved as the file (as a download of GitHub's page for a file gives): it failed
+        // on a column count, and a label file read its lines as class names.
+        String page = "<html lang=\"en\">\n<head><title>y.csv</title></head>\n<body>label,x\n0\n1\n</body></html>\n";
+        for (String start : new String[] {"<!DOCTYPE html>\n", "\n  <!doctype HTML>\n", "\uFEFF"}) {
+            Path html = file("page.csv", start + page);
+            assertEquals(html + ": an HTML page, not CSV (a web page saved in place of the file? download the file "
+                    + "itself, e.g. GitHub's 'Raw' link)", fails(html).getMessage());
+            assertThrows(UserInputException.class, () -> Csv.readLabelTable(html));
+        }
+        // A class named <html> further down is a label.
+        assertEquals(2, Csv.readLabelTable(file("tags.csv", "tag\n<html>\n<body>\n<html>\n")).array().classNames(0).length);
     }
 
     @Test
