@@ -110,11 +110,15 @@ public final class TaskLoader {
         if (eq <= 0 || eq == spec.length() - 1) {
             throw new UserInputException("--task: expected NAME=X.npy:y.npy or NAME=TASK.npz, got '" + spec + "'");
         }
-        String name = spec.substring(0, eq);
+        // Spaces around '=' (NAME = X:y, as in a shell script's NAME = value) are not part of the name.
+        String name = spec.substring(0, eq).strip();
+        if (name.isEmpty()) {
+            throw new UserInputException("--task: expected NAME=X.npy:y.npy or NAME=TASK.npz, got '" + spec + "'");
+        }
         String files = spec.substring(eq + 1);
         // One archive with X and y: NAME=TASK.npz (its path may hold ':' as well).
         if (files.toLowerCase(Locale.ROOT).endsWith(".npz") && (files.indexOf(':') < 0 || isRegularFile(files))) {
-            return new Spec(name, Path.of(files), null);
+            return new Spec(name, orStripped(files), null);
         }
         List<Integer> colons = new ArrayList<>();
         List<Integer> both = new ArrayList<>();
@@ -158,7 +162,17 @@ public final class TaskLoader {
             throw new UserInputException(where + "found no ':' that splits it into an existing X file and a y file; "
                     + OTHER_FORMS);
         }
-        return new Spec(name, Path.of(files.substring(0, split)), Path.of(files.substring(split + 1)));
+        return new Spec(name, orStripped(files.substring(0, split)), orStripped(files.substring(split + 1)));
+    }
+
+    /**
+     * The path, or without the spaces around it when only that names a file: 'X.csv : y.csv' meant
+     * X.csv and y.csv, and failed as "y.csv: no such file" (the space unseen) or as an unknown
+     * file type. A file whose name does have such spaces is taken as given.
+     */
+    private static Path orStripped(String part) {
+        String s = part.strip();
+        return !s.equals(part) && !s.isEmpty() && !isRegularFile(part) && isRegularFile(s) ? Path.of(s) : Path.of(part);
     }
 
     private static final String OTHER_FORMS = "check the paths, or give the files through a link whose path has "

@@ -724,4 +724,35 @@ class TaskLoaderTest {
         assertTrue(plain.getMessage().contains("share the input dimension"), plain::getMessage);
         assertFalse(plain.getMessage().contains("swapped"), plain::getMessage);
     }
+
+    /**
+     * Spaces around '=' and ':' in --task (NAME = X.csv : y.csv) are not part of the name or the
+     * paths when the paths without them are files: such a spec failed as "y.csv: no such file",
+     * the leading space unseen, while y.csv was there. A file whose name does hold the spaces is
+     * taken as given.
+     */
+    @Test
+    void spacesAroundTheSeparatorsOfATaskSpecAreNotPartOfIt() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        Path x = dir.resolve("x.csv");
+        Path y = dir.resolve("y.csv");
+        text(x, csv(x(rnd.nextFloat()), 2, "a,b"));
+        text(y, "label\n0\n1\n0\n1\n");
+        String[] pad = {" ", "  ", "\t", ""};
+        String p1 = pad[rnd.nextInt(3)];
+        String p2 = pad[rnd.nextInt(4)];
+        String p3 = pad[rnd.nextInt(4)];
+        String spec = "t" + p2 + "=" + p3 + x + p1 + ":" + p2 + y + p3;
+        TaskLoader.Spec s = TaskLoader.split(spec);
+        assertEquals("t", s.name(), () -> "[" + spec + "]");
+        assertEquals(x, s.x(), () -> "[" + spec + "]");
+        assertEquals(y, s.y(), () -> "[" + spec + "]");
+        assertEquals(4, TaskLoader.fromSpec(spec).rows());
+        // A file named with a trailing space is itself.
+        Path spaced = dir.resolve("y.csv ");
+        text(spaced, "label\n1\n0\n1\n0\n");
+        assertEquals(spaced, TaskLoader.split("t=" + x + ":" + spaced).y());
+        assertThrows(UserInputException.class, () -> TaskLoader.split(" =" + x + ":" + y));
+    }
 }
