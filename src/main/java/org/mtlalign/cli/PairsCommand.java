@@ -422,6 +422,19 @@ public final class PairsCommand implements Callable<Integer> {
         printList(o, helps, (i, j) -> pairLine(i, j, names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
         o.println(hurts.isEmpty() ? "no partner hurt a task" + every : "hurt" + every + ":");
         printList(o, hurts, (i, j) -> pairLine(i, j, names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
+        if (seeds > 1 && !(helps.isEmpty() && hurts.isEmpty())) {
+            // Each cell's chance is in the table's header; over many cells some agree by chance alone.
+            int[][] cells = new int[k][k];
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    cells[i][j] = targets[i] && i != j ? tN[i][j] : 0;
+                }
+            }
+            String chance = TrainSeeds.byChance(cells, "cells");
+            if (!chance.isEmpty()) {
+                o.println("(" + chance.replace("marked so", "listed here") + ")");
+            }
+        }
 
         o.println();
         Tables.matrix(o, "covariance similarity of the training inputs (eq. 5, energy " + energy
@@ -513,6 +526,8 @@ public final class PairsCommand implements Callable<Integer> {
                             + " without a measured transfer left out");
             if (flatSimilarity != null) {
                 o.println("note: " + flatSimilarity);
+            } else {
+                o.println("note: " + spearmanByChance(nPairs));
             }
         } else {
             o.println("similarity vs transfer: not computed: " + spearmanWhy);
@@ -690,6 +705,21 @@ public final class PairsCommand implements Callable<Integer> {
             }
         }
         return t;
+    }
+
+    /**
+     * How large a Spearman correlation over n pairs unrelated scores give: a bare "+0.50, as the
+     * paper predicts" over 3 pairs is what noise gives 1 time in 3. The one-sided 5% level of
+     * `mtl reproduce similarity-vs-transfer` (rho sqrt(n - 1) ~ N(0, 1)); over 3 pairs, where that
+     * level exceeds 1, the exact chance of +1.00 (1 of the 3! orders).
+     */
+    static String spearmanByChance(int n) {
+        if (n <= 3) {
+            return "over 3 pairs, scores unrelated to the transfers give +1.00 1 time in 6 (and -1.00 as often)";
+        }
+        return String.format(Locale.ROOT, "over %d pairs, scores unrelated to the transfers reach %+.2f or more about "
+                + "1 time in 20 (and %+.2f or less as often; approximate, as pairs that share a task are not "
+                + "independent)", n, Math.min(1, 1.645 / Math.sqrt(n - 1)), -Math.min(1, 1.645 / Math.sqrt(n - 1)));
     }
 
     private static String pairLine(int i, int j, List<String> names, List<String> metrics, double[][] tMean,

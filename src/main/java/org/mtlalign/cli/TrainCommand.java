@@ -1778,6 +1778,13 @@ public final class TrainCommand implements Callable<Integer> {
             o.println("warning: " + w);
             warnings.keep(w);
         }
+        if (res.tasks().stream().anyMatch(t -> t.transferSign().equals("positive") || t.transferSign().equals("negative"))) {
+            // The sign column says "positive" for any difference; one split cannot say whether it
+            // would keep that sign (docs/results/false-positives.md: on tasks with nothing in common
+            // one seed's signs split both ways).
+            o.println("note: one seed and split: a transfer's sign may be noise; mtl train --seeds 5 marks the "
+                    + "differences that keep their sign in every seed (1 time in 16 without a real effect)");
+        }
         printAveragePrecision(o, res);
         printBalancedAccuracy(o, res);
         o.println();

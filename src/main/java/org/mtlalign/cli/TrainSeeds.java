@@ -258,9 +258,11 @@ final class TrainSeeds {
             List<String> dh = new ArrayList<>(List.of("task"));
             dh.addAll(List.of(DIFF_NAMES));
             Tables.print(o, dh, rows);
+            String byChance = byChance(measured, "differences");
             o.printf(Locale.ROOT, "a difference with no real effect has the same sign in all %d seeds by chance 1 time "
-                    + "in %s%s%n", s.seeds(), SweepCommand.oneIn(s.seeds()), partial
-                    ? "; (n) = measured in only n of them (" + WHY_PARTIAL + "), 1 time in 2^(n-1)" : "");
+                    + "in %s%s%s%n", s.seeds(), SweepCommand.oneIn(s.seeds()), partial
+                    ? "; (n) = measured in only n of them (" + WHY_PARTIAL + "), 1 time in 2^(n-1)" : "",
+                    byChance.isEmpty() ? "" : "; " + byChance);
         }
         o.println();
         for (int d = 0; d < DIFFS.length; d++) {
@@ -529,5 +531,30 @@ final class TrainSeeds {
 
     private static String jsonKey(String run) {
         return run.toLowerCase(Locale.ROOT).replace("mtl+", "mtl_");
+    }
+
+    /**
+     * "of these 20 differences about 5 would be marked so with no real effect anywhere": the
+     * footnote's chance is per difference, and a table of many shows some marks by chance alone
+     * (docs/results/false-positives.md measured it on suites of unrelated tasks). Each difference
+     * measured in n >= 2 seeds counts 1 / 2^(n - 1); empty when none is.
+     */
+    static String byChance(int[][] measured, String what) {
+        int cells = 0;
+        double expected = 0;
+        for (int[] row : measured) {
+            for (int n : row) {
+                if (n >= 2) {
+                    cells++;
+                    expected += Math.pow(0.5, n - 1);
+                }
+            }
+        }
+        if (cells < 2) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "of these %d %s about %s would be marked so with no real effect anywhere",
+                cells, what, String.format(Locale.ROOT, expected >= 10 || Math.abs(expected - Math.rint(expected)) < 0.05
+                        ? "%.0f" : "%.1f", expected));
     }
 }
