@@ -424,13 +424,21 @@ public final class PairsCommand implements Callable<Integer> {
         printList(o, hurts, (i, j) -> pairLine(i, j, names, metricNames, tMean, tSd, tN, stlMean, simMean, seeds, anyChance));
         if (seeds > 1 && !(helps.isEmpty() && hurts.isEmpty())) {
             // Each cell's chance is in the table's header; over many cells some agree by chance alone.
+            // A cell that printed as 0 in some seed (both AUC 1) cannot be listed.
             int[][] cells = new int[k][k];
+            int unsigned = 0;
             for (int i = 0; i < k; i++) {
                 for (int j = 0; j < k; j++) {
-                    cells[i][j] = targets[i] && i != j ? tN[i][j] : 0;
+                    boolean anyZero = false;
+                    for (SeedResult x : results) {
+                        anyZero |= !Double.isNaN(x.transfer()[i][j]) && x.sign()[i][j] == 0;
+                    }
+                    boolean counted = targets[i] && i != j;
+                    cells[i][j] = counted && !anyZero ? tN[i][j] : 0;
+                    unsigned += counted && anyZero && tN[i][j] >= 2 ? 1 : 0;
                 }
             }
-            String chance = TrainSeeds.byChance(cells, "cells");
+            String chance = TrainSeeds.byChance(cells, unsigned > 0 ? "cells with a sign in every seed" : "cells");
             if (!chance.isEmpty()) {
                 o.println("(" + chance.replace("marked so", "listed here") + ")");
             }

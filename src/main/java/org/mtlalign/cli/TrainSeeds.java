@@ -177,10 +177,13 @@ final class TrainSeeds {
         double[][][] diff = new double[DIFFS.length][k][n];
         int[][] agree = new int[DIFFS.length][k];
         int[][] measured = new int[DIFFS.length][k];
+        int[][] signed = new int[DIFFS.length][k]; // measured, where every seed gave it a sign (else 0: never marked)
+        int unsigned = 0;
         for (int d = 0; d < DIFFS.length; d++) {
             for (int t = 0; t < k; t++) {
                 boolean allPos = true;
                 boolean allNeg = true;
+                boolean anyZero = false;
                 for (int x = 0; x < n; x++) {
                     double a = metric[DIFFS[d][1]][t][x];
                     double b = metric[DIFFS[d][0]][t][x];
@@ -191,9 +194,12 @@ final class TrainSeeds {
                         int sign = PairwiseTransfer.transferSign(v, a, b);
                         allPos &= sign > 0;
                         allNeg &= sign < 0;
+                        anyZero |= sign == 0;
                     }
                 }
                 agree[d][t] = measured[d][t] < 2 ? 0 : allPos ? 1 : allNeg ? -1 : 0;
+                signed[d][t] = anyZero ? 0 : measured[d][t];
+                unsigned += anyZero && measured[d][t] >= 2 ? 1 : 0;
             }
         }
 
@@ -258,7 +264,8 @@ final class TrainSeeds {
             List<String> dh = new ArrayList<>(List.of("task"));
             dh.addAll(List.of(DIFF_NAMES));
             Tables.print(o, dh, rows);
-            String byChance = byChance(measured, "differences");
+            // A difference that prints as 0 in some seed (alignment that kept the MTL model) cannot be marked.
+            String byChance = byChance(signed, unsigned > 0 ? "differences with a sign in every seed" : "differences");
             o.printf(Locale.ROOT, "a difference with no real effect has the same sign in all %d seeds by chance 1 time "
                     + "in %s%s%s%n", s.seeds(), SweepCommand.oneIn(s.seeds()), partial
                     ? "; (n) = measured in only n of them (" + WHY_PARTIAL + "), 1 time in 2^(n-1)" : "",
@@ -537,7 +544,8 @@ final class TrainSeeds {
      * "of these 20 differences about 5 would be marked so with no real effect anywhere": the
      * footnote's chance is per difference, and a table of many shows some marks by chance alone
      * (docs/results/false-positives.md measured it on suites of unrelated tasks). Each difference
-     * measured in n >= 2 seeds counts 1 / 2^(n - 1); empty when none is.
+     * measured in n >= 2 seeds counts 1 / 2^(n - 1) (the callers pass 0 for one that printed as 0
+     * in some seed, which cannot be marked); empty when fewer than two count.
      */
     static String byChance(int[][] measured, String what) {
         int cells = 0;
