@@ -517,10 +517,6 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /**
-     * --seeds N in 1..{@link #MAX_SEEDS}, and --seed S such that S + N - 1 is still a long (the
-     * seeds S, S + 1, ... printed as "9223372036854775807..-9223372036854775808" otherwise).
-     */
-    /**
      * The warning when at least half of the trainings were best after their first epoch, or null.
      * It suggests --sampling proportional only when the sweep did not use it (--sampling auto picks
      * it for tasks over 3 times apart, as mtl train's note on one training says).
@@ -537,6 +533,10 @@ public final class SweepCommand implements Callable<Integer> {
                 + "'mtl pairs' measures which pairs conflict";
     }
 
+    /**
+     * --seeds N in 1..{@link #MAX_SEEDS}, and --seed S such that S + N - 1 is still a long (the
+     * seeds S, S + 1, ... printed as "9223372036854775807..-9223372036854775808" otherwise).
+     */
     static void checkSeeds(long seed, int seeds) {
         if (seeds < 1 || seeds > MAX_SEEDS) {
             throw new UserInputException("--seeds: must be in 1.." + MAX_SEEDS + ", got " + seeds);

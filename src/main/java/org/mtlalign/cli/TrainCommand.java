@@ -1557,11 +1557,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The note for an MTL model whose summed validation loss was best after its first of many
-     * epochs (or null): the tasks' losses pulled apart from the start (768-d embeddings of 300 to
-     * 5000 rows: every task far below its STL baseline), and the tables alone do not say why.
-     */
-    /**
      * The advice for trainings that never improved on their start (best epoch 0): more epochs
      * only for those that ran all of them; one that early stopping ended had --patience epochs
      * without a gain, which more epochs would not change.
@@ -1575,6 +1570,11 @@ public final class TrainCommand implements Callable<Integer> {
                 + (someRanAllEpochs ? ", or more --epochs for those that ran them all" : "");
     }
 
+    /**
+     * The note for an MTL model whose summed validation loss was best after its first of many
+     * epochs (or null): the tasks' losses pulled apart from the start (768-d embeddings of 300 to
+     * 5000 rows: every task far below its STL baseline), and the tables alone do not say why.
+     */
     static String oneEpochNote(ExperimentResult.Training t, int epochsBefore, int tasks) {
         return oneEpochNote(t, epochsBefore, tasks, org.mtlalign.train.TrainConfig.Sampling.ROUND_ROBIN);
     }

@@ -192,7 +192,7 @@ public final class SafeWrite {
         } catch (IOException e) {
             // Named as the files the caller asked for: a temporary sibling (".U.npy.1f3a.tmp", removed
             // below) in the message named a path the user never gave.
-            String why = withoutTempNames(describe(e));
+            String why = withoutTempNames(Npy.describe(e));
             throw new IOException(files[Math.min(i, files.length - 1)] + ": " + why, e);
         } finally {
             for (Path t : temps) {
@@ -330,10 +330,6 @@ public final class SafeWrite {
         return cur;
     }
 
-    /**
-     * Creates an empty temporary file next to the target. Not {@code Files.createTempFile}: that
-     * creates mode 0600, which the final file would inherit; CREATE_NEW honours the umask instead.
-     */
     /** A temporary sibling's path as {@link #createTemp} names it: (folder/).NAME.HEX.tmp. */
     private static final java.util.regex.Pattern TEMP_NAME =
             java.util.regex.Pattern.compile("(/?(?:[^\\s:]*/)?)\\.([^/\\s]+)\\.[0-9a-f]{1,16}\\.tmp\\b");
@@ -343,6 +339,10 @@ public final class SafeWrite {
         return TEMP_NAME.matcher(text).replaceAll("$1$2");
     }
 
+    /**
+     * Creates an empty temporary file next to the target. Not {@code Files.createTempFile}: that
+     * creates mode 0600, which the final file would inherit; CREATE_NEW honours the umask instead.
+     */
     private static Path createTemp(Path dir, String name) throws IOException {
         for (int attempt = 0; ; attempt++) {
             Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
@@ -392,23 +392,6 @@ public final class SafeWrite {
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
-    }
-
-    /** A readable reason: {@code FileSystemException.getMessage()} is often just the bare path. */
-    private static String describe(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException f) {
-            return "no such file or directory: " + f.getFile();
-        }
-        if (e instanceof java.nio.file.AccessDeniedException f) {
-            return "permission denied: " + f.getFile();
-        }
-        if (e instanceof FileAlreadyExistsException f) {
-            return f.getFile() + " exists and is not a directory";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason() + (f.getFile() != null ? ": " + f.getFile() : "");
-        }
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {

@@ -98,13 +98,6 @@ public final class Task {
         this.source = source;
     }
 
-    /** Whether a source names a CSV file (.csv, .tsv or .txt, optionally gzipped). */
-    private static boolean csvSource(String source) {
-        String s = source.toLowerCase(java.util.Locale.ROOT);
-        s = s.endsWith(".gz") ? s.substring(0, s.length() - 3) : s;
-        return s.endsWith(".csv") || s.endsWith(".tsv") || s.endsWith(".txt");
-    }
-
     /** "t.npz" for the arrays t.npz[X] and t.npz[y] of one archive, else "X:y". */
     private static String pairSource(String xSource, String ySource) {
         int bx = xSource.lastIndexOf('[');
@@ -149,11 +142,11 @@ public final class Task {
             NpyArray longer = extra > 0 ? ya : xa;
             String longerSource = extra > 0 ? ySource : xSource;
             String hint = !blanks.isEmpty() ? blanks
-                    : extra == -1 && ya.classNames(0) != null && csvSource(ySource)
+                    : extra == -1 && ya.classNames(0) != null && TaskLoader.isTable(ySource)
                     ? "; one row short: the first line of the text labels was read as a header, since its "
                             + "label appears nowhere else in the file; start the file with a header line "
                             + "such as 'label'"
-                    : Math.abs(extra) == 1 && csvSource(longerSource) && longer.columnNames() == null
+                    : Math.abs(extra) == 1 && TaskLoader.isTable(longerSource) && longer.columnNames() == null
                     ? "; one row apart: does " + longerSource + " start with a numeric header line, such as "
                             + "the '0' that pandas writes for an unnamed column? remove it or name the column"
                     : "";

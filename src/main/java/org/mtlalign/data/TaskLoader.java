@@ -187,7 +187,7 @@ public final class TaskLoader {
             + "df[[\"label\"]].to_csv(\"y.csv\", index=False)";
 
     /** A CSV-like file name (.csv, .tsv, .txt, each optionally .gz), which may be a whole table. */
-    private static boolean isTable(String name) {
+    static boolean isTable(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return n.endsWith(".csv") || n.endsWith(".tsv") || n.endsWith(".txt") || n.endsWith(".csv.gz")
                 || n.endsWith(".tsv.gz") || n.endsWith(".txt.gz");

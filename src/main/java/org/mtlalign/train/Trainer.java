@@ -304,9 +304,8 @@ public final class Trainer {
      * sampling rule descends. Round-robin and all weigh every task's mean loss alike, so the task
      * weights as given; proportional draws task i with probability m_i / M (training rows), so
      * w_i k m_i / M, which is w_i itself for tasks of equal size. Summing alike under proportional
-     * let a few small tasks decide: 12 tasks of 49 to 1,800 rows stopped at epoch 21 with the best
-     * at epoch 0 (three 50-row tasks' validation losses rose after epoch 1 while the largest
-     * task's halved), so the model kept was its initialisation.
+     * let the small tasks decide: 12 shared-input tasks of 84 to 3,000 labelled rows kept their
+     * initialisation (best epoch 0, MTL AUC 0.40-0.74 on every task); weighted, best epoch 7.
      *
      * @param weights the task weights, or null for 1 each
      * @return the weights (null for 1 each) to sum the tasks' mean validation losses with

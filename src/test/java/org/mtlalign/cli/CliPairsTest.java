@@ -455,11 +455,8 @@ class CliPairsTest {
         assertFalse(p.err().contains("never improved"), p.err());
 
         // Those that early stopping ended are not told to take more epochs (those above ran all 5).
-        java.util.Random rnd = new java.util.Random(System.nanoTime());
-        int d = 3 + rnd.nextInt(4);
-        String a = CliTestSupport.taskSpec(dir, "pa", 61 + rnd.nextInt(30), d);
-        String b = CliTestSupport.taskSpec(dir, "pb", 53 + rnd.nextInt(30), d);
-        CliTestSupport.Run q = CliTestSupport.run("pairs", "--task", a, "--task", b, "--rank", "1", "--seeds", "1",
+        String[] ab = CliTestSupport.randomPair(dir, new java.util.Random(System.nanoTime()));
+        CliTestSupport.Run q = CliTestSupport.run("pairs", "--task", ab[0], "--task", ab[1], "--rank", "1", "--seeds", "1",
                 "--epochs", "6", "--patience", "1", "--lr", "1e-12", "--backend", "cpu");
         assertEquals(0, q.code(), q.all());
         assertTrue(q.err().contains("3 of 3 trainings never improved the validation loss")

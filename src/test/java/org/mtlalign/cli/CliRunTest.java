@@ -1035,10 +1035,9 @@ class CliRunTest {
      */
     @Test
     void modelsThatNeverImprovedAndStoppedEarlyAreNotToldToTrainLonger() throws Exception {
-        Random rnd = new Random(System.nanoTime());
-        int d = 3 + rnd.nextInt(4);
-        String a = CliTestSupport.taskSpec(dir, "pa", 61 + rnd.nextInt(30), d);
-        String b = CliTestSupport.taskSpec(dir, "pb", 53 + rnd.nextInt(30), d);
+        String[] ab = CliTestSupport.randomPair(dir, new Random(System.nanoTime()));
+        String a = ab[0];
+        String b = ab[1];
         CliTestSupport.Run r = CliTestSupport.run("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "7",
                 "--patience", "2", "--lr", "1e-12", "--align", "none", "--reweight", "none");
         assertEquals(0, r.code(), r.all());

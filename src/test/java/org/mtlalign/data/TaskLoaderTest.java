@@ -598,10 +598,7 @@ class TaskLoaderTest {
         java.util.Random rnd = new java.util.Random(seed);
         int m = 9 + 2 * rnd.nextInt(12);
         int d = 2 + rnd.nextInt(5);
-        float[] x = new float[m * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
+        float[] x = org.mtlalign.analysis.TestData.gaussian(rnd, m * d, 1.0);
         StringBuilder header = new StringBuilder("f0");
         for (int j = 1; j < d; j++) {
             header.append(",f").append(j);
@@ -657,10 +654,7 @@ class TaskLoaderTest {
         java.util.Random rnd = new java.util.Random(seed);
         int m = 7 + 2 * rnd.nextInt(10);
         int d = 1 + rnd.nextInt(4);
-        float[] x = new float[m * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
+        float[] x = org.mtlalign.analysis.TestData.gaussian(rnd, m * d, 1.0);
         StringBuilder labels = new StringBuilder();
         for (int i = 0; i < m - 1; i++) {
             labels.append(i % 2).append('\n');

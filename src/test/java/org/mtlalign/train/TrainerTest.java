@@ -271,9 +271,9 @@ class TrainerTest {
     /**
      * Early stopping judges the objective the sampling rule descends: under proportional the
      * tasks' mean validation losses weighted by k m_i / M (training rows), under the other rules
-     * summed alike. Summed alike under proportional, three 50-row tasks whose validation losses
-     * rose after epoch 1 stopped 12 tasks at their initialisation while the 1,800-row task's
-     * loss had halved. The best loss reported is bitwise Evaluator's with those weights.
+     * summed alike. Summed alike under proportional, 12 shared-input tasks of 84 to 3,000 labelled
+     * rows kept their initialisation (best epoch 0). The best loss reported is bitwise
+     * Evaluator's with those weights.
      */
     @ParameterizedTest
     @EnumSource(TrainConfig.Sampling.class)
