@@ -53,13 +53,13 @@ final class CliTestSupport {
         return new Path[] {td.resolve("X.npy"), td.resolve("y.npy")};
     }
 
-    /** {@link #binaryTask} written under dir, as a --task NAME=X:Y spec (seeded by the name). */
     /** Specs of two binary tasks, 'pa' and 'pb', of 61-90 and 53-82 rows and a common d in 3..6. */
     static String[] randomPair(Path dir, java.util.Random rnd) throws IOException {
         int d = 3 + rnd.nextInt(4);
         return new String[] {taskSpec(dir, "pa", 61 + rnd.nextInt(30), d), taskSpec(dir, "pb", 53 + rnd.nextInt(30), d)};
     }
 
+    /** {@link #binaryTask} written under dir, as a --task NAME=X:Y spec (seeded by the name). */
     static String taskSpec(Path dir, String name, int m, int d) throws IOException {
         Path[] p = binaryTask(dir, name, m, d, name.hashCode());
         return name + "=" + p[0] + ":" + p[1];
