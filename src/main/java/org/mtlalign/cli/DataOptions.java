@@ -198,6 +198,10 @@ public final class DataOptions {
             if (cases != null) {
                 warnings.add(cases);
             }
+            String swapped = swappedFiles(t);
+            if (swapped != null) {
+                warnings.add(swapped);
+            }
             if (t.unlabelledRows() > 0) {
                 unlabelled.add(t);
             }
@@ -250,6 +254,42 @@ public final class DataOptions {
                 + " differ only in case and are different classes here (" + names.length
                 + " classes in all); write each class alike if they are one";
     }
+
+    /**
+     * A warning when a task looks given as NAME=y:X: its "inputs" are a few whole numbers (a label
+     * column) and its "labels" are more columns of real values than it has inputs. Such a task
+     * trained silently as a multi-output regression from a class column (a single task, or tasks
+     * all swapped alike, meet no d mismatch to say so). Null otherwise: real multi-output
+     * regression from class-like inputs is legal, hence a warning and not an error.
+     */
+    static String swappedFiles(org.mtlalign.data.Task t) {
+        if (t.labelColumns() <= t.dim() || t.classNames() != null || t.booleanLabels()) {
+            return null;
+        }
+        float[] y = t.y();
+        boolean realLabels = false;
+        for (float v : y) {
+            if (Float.isFinite(v) && v != Math.rint(v)) {
+                realLabels = true;
+                break;
+            }
+        }
+        if (!realLabels) {
+            return null;
+        }
+        java.util.Set<Float> distinct = new java.util.HashSet<>();
+        for (float v : t.x()) {
+            if (v != Math.rint(v) || (distinct.add(v) && distinct.size() > SWAPPED_MAX_CLASSES)) {
+                return null;
+            }
+        }
+        return "task '" + t.name() + "': its inputs (" + t.rows() + " x " + t.dim() + ") hold only " + distinct.size()
+                + " distinct whole number" + (distinct.size() == 1 ? "" : "s") + " and its labels have " + t.labelColumns()
+                + " columns of real values: are its X and y swapped? (NAME=X:y gives the inputs first)";
+    }
+
+    /** At most this many distinct whole numbers in X read as a label column in {@link #swappedFiles}. */
+    private static final int SWAPPED_MAX_CLASSES = 20;
 
     /** Per-task warnings of one kind are one line from this many tasks on. */
     static final int SUMMARISED_FROM = 4;

@@ -1098,6 +1098,49 @@ class CliRunTest {
     }
 
     /**
+     * One task given as NAME=y:X, its labels saved m x 1: it trained silently as a 5-output
+     * regression from a 0/1 input column (no d mismatch to catch it with one task). The same files
+     * the right way round, and a real-valued one-column X with more label columns, get no warning.
+     */
+    @Test
+    void aTaskWhoseXAndYLookSwappedIsWarned() throws Exception {
+        Random rnd = new Random(System.nanoTime());
+        int m = 41 + rnd.nextInt(60);
+        int d = 3 + rnd.nextInt(5);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = x[i * d] + 0.5 * rnd.nextGaussian() > 0 ? 1 : 0;
+        }
+        Path f = dir.resolve("swapped");
+        Files.createDirectories(f);
+        Npy.write(f.resolve("X.npy"), new int[] {m, d}, x);
+        Npy.write(f.resolve("y.npy"), new int[] {m, 1}, y);
+        float[] one = new float[m];
+        for (int i = 0; i < m; i++) {
+            one[i] = (float) rnd.nextGaussian();
+        }
+        Npy.write(f.resolve("x1.npy"), new int[] {m, 1}, one);
+        String warning = "warning: task 'a': its inputs (" + m + " x 1) hold only 2 distinct whole numbers and its labels "
+                + "have " + d + " columns of real values: are its X and y swapped?";
+
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--task", "a=" + f.resolve("y.npy") + ":" + f.resolve("X.npy"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains(warning), r.err());
+
+        r = CliTestSupport.run("analyze", "--task", "a=" + f.resolve("X.npy") + ":" + f.resolve("y.npy"));
+        assertEquals(0, r.code(), r.all());
+        assertFalse(r.err().contains("swapped"), r.err());
+
+        r = CliTestSupport.run("analyze", "--task", "a=" + f.resolve("x1.npy") + ":" + f.resolve("X.npy"));
+        assertEquals(0, r.code(), r.all());
+        assertFalse(r.err().contains("swapped"), r.err());
+    }
+
+    /**
      * A tiny task's warnings count in the singular: 'only 1 test rows' (a new-user trial with
      * mtl train) now reads 'only 1 test row', and so do the other counts that a task of a few rows
      * makes 1 (rows without a label, one-class test rows).
