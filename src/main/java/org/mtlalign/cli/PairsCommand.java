@@ -799,13 +799,16 @@ public final class PairsCommand implements Callable<Integer> {
         JsonArray taskLoss = new JsonArray();
         JsonArray priorLoss = new JsonArray();
         JsonArray chance = new JsonArray();
+        JsonArray ranks = new JsonArray();
         for (int t = 0; t < r.test().length; t++) {
             taskLoss.add(SweepCommand.num(r.taskLoss()[t]));
             priorLoss.add(SweepCommand.num(r.priorLoss()[t]));
             chance.add(r.noBetterThanPrior(t));
+            ranks.add(r.ranksBeyondChance()[t]);
         }
         run.add("task_loss", taskLoss);
         run.add("prior_loss", priorLoss);
+        run.add("ranks_beyond_chance", ranks);
         run.add("no_better_than_prior", chance);
         return run;
     }

@@ -220,6 +220,9 @@ public final class MtlExperiment {
         // Per run (STL, MTL, MTL+align, MTL+reweight) and task: its model learned nothing from the
         // inputs (see PairwiseTransfer.noBetterThanPrior).
         boolean[][] chance = new boolean[4][k];
+        // Per run and task: no better than the prior in loss, yet ordering the rows beyond chance
+        // (PairwiseTransfer.ranksBeyondChance): miscalibrated rather than ignorant.
+        boolean[][] miscalibrated = new boolean[4][k];
         boolean stlRuns = cfg.runStl();
         boolean reweightRuns = cfg.reweight() != null && k > 1;
         // The training rows gathered once, for Algorithm 2, the similarity scores and the capacity.
@@ -282,14 +285,14 @@ public final class MtlExperiment {
                 trainings[0] = ExperimentResult.Training.of("MTL", tr, cfg.train());
                 mtlTrainedHook.accept(mtlModel);
                 testMetrics(ev, mtlModel, tasks, mtl, ap[1]);
-                markChance(ev, mtlModel, tasks, chance[1]);
+                markChance(ev, mtlModel, tasks, chance[1], miscalibrated[1]);
                 if (cfg.alignMode() != ExperimentConfig.AlignMode.NONE) {
                     log.accept("training MTL + alignment (Algorithm 1, " + cfg.alignMode().cliName() + ")");
                     try {
                         alignedModel = align(mtlModel, tasks, quiet);
                         trainings[1] = lastAlignTraining;
                         testMetrics(ev, alignedModel, tasks, aligned, ap[2]);
-                        markChance(ev, alignedModel, tasks, chance[2]);
+                        markChance(ev, alignedModel, tasks, chance[2], miscalibrated[2]);
                     } catch (TrainingDivergedException e) {
                         trainings[1] = ExperimentResult.Training.diverged("MTL+align", e.in("MTL+align"));
                     }
@@ -303,7 +306,7 @@ public final class MtlExperiment {
                     trainings[2] = ExperimentResult.Training.of("MTL+reweight", tr, scratch);
                     reweightedModel = m;
                     testMetrics(ev, m, tasks, reweighted, ap[3]);
-                    markChance(ev, m, tasks, chance[3]);
+                    markChance(ev, m, tasks, chance[3], miscalibrated[3]);
                 } catch (TrainingDivergedException e) {
                     // The other runs' results stand; this one is reported as diverged.
                     trainings[2] = ExperimentResult.Training.diverged("MTL+reweight", e.in("MTL+reweight"));
@@ -322,7 +325,9 @@ public final class MtlExperiment {
                         stl[i] = mt.primary();
                         ap[0][i] = secondary(tasks.get(i), mt);
                     }
-                    chance[0][i] = learnedNothing(ev, m, 0, tasks.get(i));
+                    int fit = fit(ev, m, 0, tasks.get(i));
+                    chance[0][i] = fit == NOTHING;
+                    miscalibrated[0][i] = fit == MISCALIBRATED;
                 } catch (TrainingDivergedException e) {
                     trainings[3 + i] = ExperimentResult.Training.diverged(run, e.in(run));
                 }
@@ -364,7 +369,7 @@ public final class MtlExperiment {
             reports.add(new TaskReport(t.name(), t.loss().cliName(), t.labels().reason(), t.train().length,
                     t.validation().length, t.test().length, t.labels().outputs(), t.loss().metricName(),
                     stl[i], mtl[i], aligned[i], reweighted[i], alpha == null ? Double.NaN : alpha[i], transfer, sign,
-                    classLabels(t.labels()), chanceRuns(chance, i), t.loss() == Loss.LOGISTIC
+                    classLabels(t.labels()), chanceRuns(chance, i), chanceRuns(miscalibrated, i), t.loss() == Loss.LOGISTIC
                             ? new TaskReport.AveragePrecision(positiveRate(t), ap[0][i], ap[1][i], ap[2][i], ap[3][i])
                             : null, t.loss() == Loss.SOFTMAX ? balancedAccuracy(t, ap, i) : null));
         }
@@ -438,14 +443,33 @@ public final class MtlExperiment {
      * (its training rows when it has none), as {@code mtl pairs} scores its runs.
      */
     boolean learnedNothing(Evaluator ev, MtlModel m, int head, PreparedTask t) {
-        int[] rows = PairwiseTransfer.scoringRows(t);
-        return PairwiseTransfer.noBetterThanPrior(ev.meanLoss(m, head, t, rows),
-                PairwiseTransfer.priorLoss(backend, t, rows));
+        return fit(ev, m, head, t) == NOTHING;
     }
 
-    private void markChance(Evaluator ev, MtlModel m, List<PreparedTask> tasks, boolean[] into) {
+    /** {@link #fit}: the model beats the constant prediction's loss. */
+    static final int LEARNED = 0;
+    /** {@link #fit}: no better than the constant prediction, in loss and in ordering the rows. */
+    static final int NOTHING = 1;
+    /** {@link #fit}: no better in loss, but it orders the rows beyond chance ({@link PairwiseTransfer#ranksBeyondChance}). */
+    static final int MISCALIBRATED = 2;
+
+    /**
+     * How model head {@code head} compares on task t's scoring rows with the constant prediction:
+     * {@link #LEARNED}, {@link #NOTHING} or {@link #MISCALIBRATED}.
+     */
+    int fit(Evaluator ev, MtlModel m, int head, PreparedTask t) {
+        int[] rows = PairwiseTransfer.scoringRows(t);
+        if (!PairwiseTransfer.noBetterThanPrior(ev.meanLoss(m, head, t, rows), PairwiseTransfer.priorLoss(backend, t, rows))) {
+            return LEARNED;
+        }
+        return PairwiseTransfer.ranksBeyondChance(ev, m, head, t, rows) ? MISCALIBRATED : NOTHING;
+    }
+
+    private void markChance(Evaluator ev, MtlModel m, List<PreparedTask> tasks, boolean[] nothing, boolean[] miscalibrated) {
         for (int t = 0; t < tasks.size(); t++) {
-            into[t] = learnedNothing(ev, m, t, tasks.get(t));
+            int fit = fit(ev, m, t, tasks.get(t));
+            nothing[t] = fit == NOTHING;
+            miscalibrated[t] = fit == MISCALIBRATED;
         }
     }
 

@@ -10,9 +10,14 @@ package org.mtlalign.train;
  *                task last); null for regression
  * @param noBetterThanPrior the runs among STL, MTL, MTL+align and MTL+reweight whose model's
  *                validation loss on this task is not 1% below that of predicting the training
- *                labels' mean or class rates: it learned nothing from the inputs (no signal at
+ *                labels' mean or class rates and that do not order the validation rows beyond
+ *                chance: it learned nothing from the inputs (no signal at
  *                this width, a ReLU layer that died, a training that stopped on its starting
  *                plateau, or, in MTL, the other tasks took the shared module)
+ * @param miscalibrated the runs whose validation loss on this task is no better than that
+ *                constant prediction's while they order the validation rows beyond chance
+ *                ({@link PairwiseTransfer#ranksBeyondChance}): they learned, but their probabilities
+ *                are miscalibrated (overconfident, large logits, when d exceeds the training rows)
  * @param averagePrecision a binary task's average precision on its test rows, per run; null for
  *                other tasks
  * @param balancedAccuracy a multi-class (softmax) task's balanced accuracy on its test rows, per
@@ -21,7 +26,8 @@ package org.mtlalign.train;
 public record TaskReport(String name, String loss, String lossReason, int trainRows, int validationRows, int testRows,
                          int outputs, String metric, double stl, double mtl, double mtlAlign, double mtlReweight,
                          double weight, double transfer, String transferSign, java.util.List<String> classes,
-                         java.util.List<String> noBetterThanPrior, AveragePrecision averagePrecision,
+                         java.util.List<String> noBetterThanPrior, java.util.List<String> miscalibrated,
+                         AveragePrecision averagePrecision,
                          BalancedAccuracy balancedAccuracy) {
     /**
      * A binary task's average precision (area under the precision-recall curve) on its test rows

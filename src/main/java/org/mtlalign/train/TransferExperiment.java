@@ -173,7 +173,8 @@ public final class TransferExperiment {
             second[i] = MtlExperiment.secondary(t, mt);
             // As mtl train's '!': a target model no better than the constant prediction on its
             // validation rows learned nothing, and a gain over it measures nothing.
-            nothing[i] = PairwiseTransfer.noBetterThanPrior(ev.meanLoss(models[i], 0, t, scoring), prior);
+            nothing[i] = PairwiseTransfer.noBetterThanPrior(ev.meanLoss(models[i], 0, t, scoring), prior)
+                    && !PairwiseTransfer.ranksBeyondChance(ev, models[i], 0, t, scoring);
         });
         List<String> none = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -165,10 +165,14 @@ class PairwiseTransferTest {
         assertEquals(1, PairwiseTransfer.transferSign(1e-6, 1e-4, 1e-4 - 1e-6));
         assertEquals(0, PairwiseTransfer.transferSign(Double.NaN, 0.9, Double.NaN));
         PairwiseTransfer.Run failed = new PairwiseTransfer.Run(new double[] {0.5}, 0.7, 10, 2, false, null,
-                new double[] {0.70}, new double[] {0.70});
+                new double[] {0.70}, new double[] {0.70}, new boolean[] {false});
         assertTrue(failed.noBetterThanPrior(0));
+        // The same loss with the rows ordered beyond chance: overconfident, not "learned nothing".
+        PairwiseTransfer.Run sure = new PairwiseTransfer.Run(new double[] {0.88}, 0.7, 10, 2, false, null,
+                new double[] {0.70}, new double[] {0.70}, new boolean[] {true});
+        assertFalse(sure.noBetterThanPrior(0));
         PairwiseTransfer.Run learned = new PairwiseTransfer.Run(new double[] {0.9}, 0.3, 10, 2, false, null,
-                new double[] {0.68}, new double[] {0.70});
+                new double[] {0.68}, new double[] {0.70}, new boolean[] {true});
         assertFalse(learned.noBetterThanPrior(0));
     }
 
@@ -177,7 +181,7 @@ class PairwiseTransferTest {
     void anUndefinedMetricIsADashInTheProgressLine() {
         List<PreparedTask> sub = tasks(3).subList(1, 3);
         PairwiseTransfer.Run r = new PairwiseTransfer.Run(new double[] {Double.NaN, 0.75}, 0.5, 7, 4, false, null,
-                new double[] {0.1, 0.2}, new double[] {0.3, 0.4});
+                new double[] {0.1, 0.2}, new double[] {0.3, 0.4}, new boolean[2]);
         assertEquals("AUC -, accuracy 0.7500 after 7 epochs (best 4)", PairwiseTransfer.describe(r, sub));
     }
 
