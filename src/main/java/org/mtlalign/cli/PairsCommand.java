@@ -182,10 +182,11 @@ public final class PairsCommand implements Callable<Integer> {
                     targets[i] || nTargets == k ? "" : "; partner only");
         }
         o.printf(Locale.ROOT, "pairwise transfer at r = %d%s: %d trainings (%d STL baseline%s + %d pairs, x %d seed%s; "
-                        + "%s%s, up to %d epochs, patience %d)%n", r,
+                        + "%s%s, up to %d epoch%s, patience %d)%n", r,
                 rank != null ? "" : " (default: the largest output count of one task, so each task alone fits in r)",
                 perSeed * seeds, nTargets, nTargets == 1 ? "" : "s", perSeed - nTargets, seeds, seeds == 1 ? "" : "s",
-                fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
+                fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.epochs() == 1 ? "" : "s",
+                base.patience());
         // On stdout beside the plan, as mtl train prints it: a saved report records the rule used.
         o.println("sampling: " + samplingWhy);
         // Pairs whose two output counts fit in r side by side need not share (Proposition 1 for

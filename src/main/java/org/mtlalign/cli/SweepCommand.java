@@ -164,10 +164,11 @@ public final class SweepCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "  task %-" + nameWidth + "s %s; rows train %d / val %d / test %d (seed %d)%n", t.name(),
                     t.labels().reason(), t.train().length, t.validation().length, t.test().length, data.seed);
         }
-        o.printf(Locale.ROOT, "sweeping r = %s%s: %d trainings of MTL (%s%s, up to %d epochs, patience %d)%n",
+        o.printf(Locale.ROOT, "sweeping r = %s%s: %d training%s of MTL (%s%s, up to %d epoch%s, patience %d)%n",
                 rs, requested == null ? " (default: up to " + (activation == org.mtlalign.model.Activation.IDENTITY
                         ? "" : "twice ") + "the total output count " + outputs + ", at most d)" : "",
-                rs.size() * seeds, fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.patience());
+                rs.size() * seeds, rs.size() * seeds == 1 ? "" : "s", fit.activation, fit.noBias ? ", no biases" : "",
+                base.epochs(), base.epochs() == 1 ? "" : "s", base.patience());
         // On stdout beside the plan, as mtl train prints it: a saved report records the rule used.
         o.println("sampling: " + samplingWhy);
         o.flush();
@@ -211,8 +212,9 @@ public final class SweepCommand implements Callable<Integer> {
                         done[0]++;
                         e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
                                 c.diverged() != null ? "diverged (" + c.diverged() + ")"
-                                        : String.format(Locale.ROOT, "val loss %.4g after %d epochs (best %d)",
-                                                c.validationLoss(), c.epochsRun(), c.bestEpoch()));
+                                        : String.format(Locale.ROOT, "val loss %.4g after %d epoch%s (best %d)",
+                                                c.validationLoss(), c.epochsRun(), c.epochsRun() == 1 ? "" : "s",
+                                                c.bestEpoch()));
                         e.flush();
                     }
                 });

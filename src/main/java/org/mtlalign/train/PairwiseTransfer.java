@@ -369,6 +369,7 @@ public final class PairwiseTransfer {
                     .append(' ').append(Double.isNaN(r.test()[t]) ? "-" // undefined: one class in its test rows
                             : String.format(java.util.Locale.ROOT, "%.4g", r.test()[t]));
         }
-        return b + String.format(java.util.Locale.ROOT, " after %d epochs (best %d)", r.epochsRun(), r.bestEpoch());
+        return b + String.format(java.util.Locale.ROOT, " after %d epoch%s (best %d)", r.epochsRun(),
+                r.epochsRun() == 1 ? "" : "s", r.bestEpoch());
     }
 }
