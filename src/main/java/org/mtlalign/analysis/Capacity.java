@@ -304,8 +304,9 @@ public final class Capacity {
     private float[] fitOne(float[] xi, int m, int d, float[] y, int c, double lambda, int i, float[] g, float[] ev,
                            float[] vec) {
         // Labels are centred below (an intercept model), so the inputs must be too: with an
-        // uncentred Gram matrix an input offset leaks into W_i as a spurious direction.
-        // (X^T y_c needs no change: it equals X_c^T y_c because y_c sums to zero.)
+        // uncentred Gram matrix an input offset leaks into W_i as a spurious direction. So does it
+        // through X^T y_c: y_c sums to zero only up to float32 rounding, and offset x sum(y_c) made a
+        // constant task's zero fit a unit-norm noise direction once normalised; X_c^T y_c it is.
         double shift = lambda * m;
         float[] yc = centred(y, m, c);
         if (fitFromRows && m < d && shift > 0) {
@@ -319,14 +320,15 @@ public final class Capacity {
         // (X^T X + shift I) W = X^T y by a float64 Cholesky factorisation (a d^3 / 3 LAPACK
         // call: the validation fits every task once per fold); the eigen-decomposition, four
         // times the work or more, only where the factorisation fails.
-        float[] wi = ridgeCholesky(xi, m, d, yc, c, g, shift);
+        float[] xty = centredCross(xi, m, d, yc, c);
+        float[] wi = choleskySolve(g, d, shift, xty, c);
         if (wi == null) {
             backend.symmetricEigen(g, d, ev, vec);
             if (shift == 0 && !(ev[d - 1] > 0)) {
                 throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + m
                         + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
             }
-            wi = ridge(xi, m, d, yc, c, ev, vec, shift);
+            wi = ridge(xty, d, c, ev, vec, shift);
         }
         return wi;
     }
@@ -592,15 +594,25 @@ public final class Capacity {
     }
 
     /**
-     * The ridge fit (G + shift I)^{-1} X^T y (d x c) with G = X_c^T X_c, by LAPACK's dpotrf/dpotrs
-     * in float64; null when G + shift I is not positive definite to working precision.
+     * X_c^T y (d x c) with X_c the column-centred inputs, formed from centred blocks of rows so that
+     * only a block is copied.
      */
-    private float[] ridgeCholesky(float[] x, int rows, int d, float[] y, int c, float[] g, double shift) {
+    private float[] centredCross(float[] x, int rows, int d, float[] y, int c) {
+        double[] mu = columnMeans(x, rows, d);
+        int block = Math.max(1, Math.min(rows, (1 << 16) / d));
+        float[] xb = new float[block * d];
         float[] xty = new float[d * c];
-        backend.gemm(true, false, d, c, rows, 1f, x, 0, d, y, 0, c, 0f, xty, 0, c);
-        return choleskySolve(g, d, shift, xty, c);
+        for (int start = 0; start < rows; start += block) {
+            int n = Math.min(block, rows - start);
+            for (int t = 0; t < n; t++) {
+                for (int j = 0; j < d; j++) {
+                    xb[t * d + j] = (float) (x[(start + t) * d + j] - mu[j]);
+                }
+            }
+            backend.gemm(true, false, d, c, n, 1f, xb, 0, d, y, start * c, c, start == 0 ? 0f : 1f, xty, 0, c);
+        }
+        return xty;
     }
-
 
     /**
      * Z (n x c, row-major) solving (S + shift I) Z = B for the symmetric n x n matrix S and the
@@ -664,10 +676,8 @@ public final class Capacity {
         return w;
     }
 
-    /** The ridge fit V diag(1 / (w + shift)) V^T X^T y (d x c) from X^T X = V diag(w) V^T. */
-    private float[] ridge(float[] x, int rows, int d, float[] y, int c, float[] ev, float[] vec, double shift) {
-        float[] xty = new float[d * c];
-        backend.gemm(true, false, d, c, rows, 1f, x, 0, d, y, 0, c, 0f, xty, 0, c);
+    /** The ridge fit V diag(1 / (w + shift)) V^T xty (d x c) from X_c^T X_c = V diag(w) V^T. */
+    private float[] ridge(float[] xty, int d, int c, float[] ev, float[] vec, double shift) {
         float[] tmp = new float[d * c];
         backend.gemm(true, false, d, c, d, 1f, vec, 0, d, xty, 0, c, 0f, tmp, 0, c);
         for (int a = 0; a < d; a++) {
