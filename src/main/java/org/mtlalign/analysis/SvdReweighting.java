@@ -130,10 +130,7 @@ public final class SvdReweighting {
             off += c;
         }
         int p = Math.min(d, total);
-        float[] u = new float[d * p];
-        float[] s = new float[p];
-        float[] v = new float[total * p];
-        backend.svd(theta, 1, d, total, u, s, v);
+        double[] u = leftSingularVectors(theta, d, total, p);
         double[] alpha = new double[k];
         // A theta_i that is float32 rounding noise (inputs constant after standardisation, labels
         // uncorrelated to the last bit) has no direction: its cosine would be noise over noise.
@@ -147,7 +144,7 @@ public final class SvdReweighting {
                 for (int j = 0; j < r; j++) {
                     double dot = 0;
                     for (int t = 0; t < d; t++) {
-                        dot += (double) theta[t * total + c] * u[t * p + j];
+                        dot += theta[t * total + c] * u[t * p + j];
                     }
                     proj += dot * dot;
                 }
@@ -162,6 +159,44 @@ public final class SvdReweighting {
             off += cols[i];
         }
         return alpha;
+    }
+
+    /**
+     * The left singular vectors of the d x total row-major matrix theta (d x p row-major, p =
+     * min(d, total)), by LAPACK's dgesdd in float64. Why not the backend's float32 SVD: its error is
+     * about 1e-7 of the largest singular value, and with one task's labels in units 1e6 times the
+     * others' (a raw amount beside 0/1 labels) that swamped the small tasks' directions: their
+     * weights were off by up to 1e-2 against float64. theta is small (d x total), so the cost is nil.
+     */
+    private static double[] leftSingularVectors(float[] theta, int d, int total, int p) {
+        // Row-major theta is its transpose (total x d) in column-major order; the right singular
+        // vectors of that transpose are theta's left ones.
+        double[] a = new double[d * total];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = theta[i];
+        }
+        double[] s = new double[p];
+        double[] left = new double[total * p];
+        double[] vt = new double[p * d];
+        int[] iwork = new int[8 * p];
+        org.netlib.util.intW info = new org.netlib.util.intW(0);
+        double[] query = new double[1];
+        org.mtlalign.backend.cpu.Lapack.call(l -> l.dgesdd("S", total, d, a, 0, total, s, 0, left, 0, total, vt, 0, p,
+                query, 0, -1, iwork, 0, info));
+        double[] work = new double[Math.max(1, (int) query[0])];
+        info.val = 0;
+        org.mtlalign.backend.cpu.Lapack.call(l -> l.dgesdd("S", total, d, a, 0, total, s, 0, left, 0, total, vt, 0, p,
+                work, 0, work.length, iwork, 0, info));
+        if (info.val != 0) {
+            throw new ArithmeticException("dgesdd failed on the task directions (info=" + info.val + ")");
+        }
+        double[] u = new double[d * p];
+        for (int t = 0; t < d; t++) {
+            for (int j = 0; j < p; j++) {
+                u[t * p + j] = vt[j + t * p];
+            }
+        }
+        return u;
     }
 
     /**
