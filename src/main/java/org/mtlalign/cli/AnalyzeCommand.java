@@ -198,7 +198,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             }
             if (!constants.isEmpty()) {
                 o.println("  (left out: " + String.join(", ", constants) + ": inputs that do not vary over the training "
-                        + "rows carry nothing to transfer)");
+                        + "rows, as standardised, carry nothing to transfer)");
             }
             pairs.sort((a, b) -> Double.compare(sim[b[0]][b[1]], sim[a[0]][a[1]]));
             double hi = pairs.isEmpty() ? 0 : sim[pairs.get(0)[0]][pairs.get(0)[1]];

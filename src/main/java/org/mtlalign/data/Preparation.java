@@ -459,13 +459,32 @@ public final class Preparation {
             // A task whose inputs do not vary has its own warning: per-task standardisation, the
             // remedy named here, would only turn its inputs into zeros.
             if (!constant[i] && rms[i] > 0 && rms[i] < 1e-2 * largest) {
+                // Said apart: "barely reach" read as a weak signal where float32 has rounded it away
+                // (mtl analyze then leaves the task out as one whose inputs do not vary).
+                boolean lost = sameOnceStandardised(tasks.get(i).x(), splits[i][0], d, means[i], scales[i]);
                 w.add(String.format(java.util.Locale.ROOT, "task '%s': after --standardize global its inputs are "
-                        + "%.2g of the largest task's spread (one fit over all tasks, dominated by the largest), so they "
-                        + "barely reach the shared module; --standardize per-task puts every task on one scale",
-                        tasks.get(i).name(), rms[i] / largest));
+                        + "%.2g of the largest task's spread (one fit over all tasks, dominated by the largest), %s; "
+                        + "--standardize per-task puts every task on one scale",
+                        tasks.get(i).name(), rms[i] / largest, lost
+                                ? "below what float32 resolves at their distance from the pooled mean: standardised, they "
+                                        + "are the same in every training row, so its models can only predict a constant"
+                                : "so they barely reach the shared module"));
             }
         }
         return w;
+    }
+
+    /** Whether rows of x, standardised in float32 as {@link #apply} does it, are all the same. */
+    private static boolean sameOnceStandardised(float[] x, int[] rows, int d, float[] mean, float[] scale) {
+        for (int j = 0; j < d; j++) {
+            float first = rows.length == 0 ? 0 : (x[rows[0] * d + j] - mean[j]) / scale[j];
+            for (int r : rows) {
+                if ((x[r * d + j] - mean[j]) / scale[j] != first) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**

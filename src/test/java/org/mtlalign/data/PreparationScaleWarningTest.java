@@ -49,6 +49,26 @@ class PreparationScaleWarningTest {
     }
 
     /**
+     * A task a trillion times smaller than another: standardised in float32 about the pooled mean,
+     * its inputs round to the same value in every training row (mtl analyze then leaves it out as
+     * not varying). The scale warning said its inputs 'barely reach the shared module', which read
+     * as a weak signal rather than none; it now says that the variation is lost.
+     */
+    @Test
+    void aTaskWhoseSpreadFloat32RoundsAwayIsSaidToBeConstantOnceStandardised() {
+        Random rnd = new Random(SEED);
+        Task big = task("big", rnd, 41, 7, 1e6, 2e5);
+        Task tiny = task("tiny", rnd, 97, 7, 1e-6, 0);
+        Task small = task("small", rnd, 53, 7, 1, 0);
+        List<String> w = warnings(Preparation.Standardize.GLOBAL, big, tiny, small);
+        assertEquals(2, w.size(), "seed=" + SEED + ": " + w);
+        String t = w.stream().filter(s -> s.startsWith("task 'tiny'")).findFirst().orElseThrow();
+        assertTrue(t.contains("the same in every training row") && t.contains("per-task"), "seed=" + SEED + ": " + t);
+        String s = w.stream().filter(x -> x.startsWith("task 'small'")).findFirst().orElseThrow();
+        assertTrue(s.contains("barely reach the shared module") && !s.contains("the same in every"), "seed=" + SEED + ": " + s);
+    }
+
+    /**
      * A task whose inputs are the same in every training row (all zeros, or one row repeated)
      * has nothing to learn from. Under --standardize global it drew the scale warning ("2.5e-09 of
      * the largest task's spread", float rounding) whose remedy, per-task standardisation, would
