@@ -320,7 +320,7 @@ public final class Capacity {
         // (X^T X + shift I) W = X^T y by a float64 Cholesky factorisation (a d^3 / 3 LAPACK
         // call: the validation fits every task once per fold); the eigen-decomposition, four
         // times the work or more, only where the factorisation fails.
-        float[] xty = centredCross(xi, m, d, yc, c);
+        float[] xty = centredCross(backend, xi, m, d, yc, c);
         float[] wi = choleskySolve(g, d, shift, xty, c);
         if (wi == null) {
             backend.symmetricEigen(g, d, ev, vec);
@@ -595,9 +595,9 @@ public final class Capacity {
 
     /**
      * X_c^T y (d x c) with X_c the column-centred inputs, formed from centred blocks of rows so that
-     * only a block is copied.
+     * only a block is copied (also Algorithm 2's theta: {@link SvdReweighting}).
      */
-    private float[] centredCross(float[] x, int rows, int d, float[] y, int c) {
+    static float[] centredCross(org.mtlalign.backend.Backend backend, float[] x, int rows, int d, float[] y, int c) {
         double[] mu = columnMeans(x, rows, d);
         int block = Math.max(1, Math.min(rows, (1 << 16) / d));
         float[] xb = new float[block * d];

@@ -117,7 +117,18 @@ public final class SvdReweighting {
                     }
                 }
             }
-            backend.gemm(true, false, d, c, rows[i], 1f / rows[i], xs[i], 0, d, yc, 0, c, 0f, theta, off, total);
+            if (centerLabels) {
+                // X^T y_c = X_c^T y_c, but only the latter is accurate in float32 for inputs far from
+                // their mean (y_c sums to zero only up to rounding): paper weights were off by 1e-2.
+                float[] xty = Capacity.centredCross(backend, xs[i], rows[i], d, yc, c);
+                for (int t = 0; t < d; t++) {
+                    for (int j = 0; j < c; j++) {
+                        theta[t * total + off + j] = xty[t * c + j] / rows[i];
+                    }
+                }
+            } else {
+                backend.gemm(true, false, d, c, rows[i], 1f / rows[i], xs[i], 0, d, yc, 0, c, 0f, theta, off, total);
+            }
             double xx = 0;
             for (int t = 0; t < rows[i] * d; t++) {
                 xx += (double) xs[i][t] * xs[i][t];
