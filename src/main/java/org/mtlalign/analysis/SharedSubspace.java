@@ -30,7 +30,7 @@ public final class SharedSubspace {
      * @throws IllegalArgumentException for m < d, r outside 1..d, k < 1, arrays shorter than m x d
      *     (x) or m x k (y), alpha not of k finite values >= 0, NaN or Inf in y, and an X that is
      *     not of full column rank (its smallest singular value at most {@value #RANK_TOLERANCE} of its
-     *     largest: dependent or constant columns)
+     *     largest: dependent or constant columns, or columns on scales that far apart)
      */
     public float[] optimalShared(float[] x, int m, int d, float[] y, int k, double[] alpha, int r) {
         if (m < d) {
@@ -63,7 +63,8 @@ public final class SharedSubspace {
         if (!(s[d - 1] > RANK_TOLERANCE * s[0])) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "Proposition 3 needs X of full "
                     + "column rank; its smallest singular value is %.3g against a largest of %.3g (dependent or "
-                    + "constant columns): drop them", s[d - 1], s[0]));
+                    + "constant columns: drop them; or columns on scales far apart, which float32 cannot resolve: "
+                    + "standardise them)", s[d - 1], s[0]));
         }
         // P = U^T Y diag(sqrt(alpha)) (d x k); then sum_i alpha_i U^T y_i y_i^T U = P P^T.
         float[] yw = new float[m * k];

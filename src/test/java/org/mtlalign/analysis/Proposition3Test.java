@@ -272,6 +272,14 @@ class Proposition3Test {
             constant[a * D + 3] = 0;
         }
         assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(constant, M, D, p.y(), K, null, R));
+        // Independent columns on scales 1e6 apart are refused too (the float32 SVD cannot resolve the
+        // small one); the message named only dependent or constant columns, to be dropped.
+        float[] scaled = p.x().clone();
+        for (int a = 0; a < M; a++) {
+            scaled[a * D + 2] *= 1e-6f;
+        }
+        e = assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(scaled, M, D, p.y(), K, null, R));
+        assertTrue(e.getMessage().contains("scales far apart") && e.getMessage().contains("standardise"), e.getMessage());
         float[] shortY = java.util.Arrays.copyOf(p.y(), M * K - 1);
         assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(p.x(), M, D, shortY, K, null, R));
         assertThrows(IllegalArgumentException.class, () -> ss.optimalShared(p.x(), M, D, p.y(), K, new double[K - 1], R));
