@@ -317,7 +317,7 @@ public final class Capacity {
         }
         backend.gram(xi, m, d, true, g);
         CovarianceSimilarity.requireFiniteGram(g, xi, m, d);
-        // (X^T X + shift I) W = X^T y by a float64 Cholesky factorisation (a d^3 / 3 LAPACK
+        // (X_c^T X_c + shift I) W = X_c^T y_c by a float64 Cholesky factorisation (a d^3 / 3 LAPACK
         // call: the validation fits every task once per fold); the eigen-decomposition, four
         // times the work or more, only where the factorisation fails.
         float[] xty = centredCross(backend, xi, m, d, yc, c);
