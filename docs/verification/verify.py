@@ -6,8 +6,9 @@ Writes three suites (own inputs with d = 13 > some m_i, a constant and a duplica
 at 1e6 and 1e-6, a 3-class, binary and regression tasks; one shared rank-deficient X with a
 1e6-scale label column; d = 1), runs `mtl train --save-split` (for the split and the losses),
 `mtl analyze --json` under each --standardize, `mtl predict` and `mtl svd`, and compares with
-the README's definitions: the similarity score (eq. 5) and its ranks, Algorithm 2's weights
-(both variants), the capacity's singular values, the test metrics, and the SVD. Prints the
+the README's definitions: the similarity score (eq. 5) and its ranks, the similarity after
+alignment (of X_i R_i, with R_i from --out-aligned), Algorithm 2's weights (both variants), the
+capacity's singular values, the MTL and MTL + alignment test metrics, and the SVD. Prints the
 relative errors and exits 1 if one is beyond its tolerance.
 """
 import argparse, csv, json, os, subprocess, sys, tempfile
@@ -208,6 +209,33 @@ def auc(y, s):
     return None if n1 == 0 or n0 == 0 else (ranks[y == 1].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
 
 
+def check_metrics(tasks, tr, split, base, model, key):
+    """The test metric recomputed from mtl predict's output on the saved test rows."""
+    worst = 0.0
+    for (name, X, y, xfile), t in zip(tasks, tr["tasks"]):
+        out = base + f"-pred{model}-{name}.npy"
+        mtl("predict", "--model", base + model, "--task", name, "--in", xfile, "--out", out)
+        p = np.load(out).astype(np.float64)[split[name]["test"]]
+        yt = y[split[name]["test"]].astype(np.float32).astype(np.float64)
+        v = np.unique(y)
+        if t["metric"] == "auc":
+            val = auc((yt[:, 0] == v.max()).astype(int), p)
+            ties = len(p) - len(np.unique(p))
+            if ties and val != t[key]:
+                # The reported AUC ranks float32 scores, predict writes float32 probabilities: scores
+                # closer than float32 resolves after the sigmoid tie there (see the README).
+                print(f"  ({name}: AUC {val:.4f} from predict, {t[key]:.4f} reported; {ties} of its test "
+                      "probabilities tie in float32, so not counted)")
+                continue
+        elif t["metric"] == "accuracy":
+            val = float(np.mean(v[np.argmax(p, 1)] == yt[:, 0]))
+        else:
+            val = float(np.mean((p.reshape(len(yt), -1) - yt) ** 2))
+        if val is not None and t[key] is not None:
+            worst = max(worst, abs(val - t[key]) / max(abs(t[key]), 1e-12))
+    report(f"{key} test metrics from mtl predict, max rel err", worst, 1e-6)
+
+
 # ---- checks --------------------------------------------------------------------------------
 suites = {"sep": ("tasks", sep), "shared": ("shared", os.path.join(sh, "X.npy"), os.path.join(sh, "Y.csv"),
                                             ["bin", "reg", "multi", "regbig"]), "d1": ("tasks", one)}
@@ -216,7 +244,7 @@ for tag, spec in suites.items():
     tasks, shared = tasks_of(spec)
     base = os.path.join(work, "run-" + tag)
     mtl("train", *data, "--epochs", "20", "--save-split", base + "-split.csv", "--json", base + "-train.json",
-        "--out", base + "-model")
+        "--out", base + "-model", "--out-aligned", base + "-aligned")
     tr = json.load(open(base + "-train.json"))
     split = split_of(base + "-split.csv")
     names = tr["task_names"]
@@ -245,29 +273,19 @@ for tag, spec in suites.items():
         got = np.array(J["capacity"]["singularValues"])
         # loose: a float32 right-hand side is amplified by cond(X_c^T X_c + ridge) (3.5e4 on the shared X)
         report(f"{mode:8s} capacity singular values, err / largest", np.abs(got - sv[:len(got)]).max() / sv[0], 1e-3)
-    worst = 0.0
-    for (name, X, y, xfile), t in zip(tasks, tr["tasks"]):
-        out = base + f"-pred-{name}.npy"
-        mtl("predict", "--model", base + "-model", "--task", name, "--in", xfile, "--out", out)
-        p = np.load(out).astype(np.float64)[split[name]["test"]]
-        yt = y[split[name]["test"]].astype(np.float32).astype(np.float64)
-        v = np.unique(y)
-        if t["metric"] == "auc":
-            val = auc((yt[:, 0] == v.max()).astype(int), p)
-            ties = len(p) - len(np.unique(p))
-            if ties and val != t["mtl"]:
-                # The reported AUC ranks float32 scores, predict writes float32 probabilities: scores
-                # closer than float32 resolves after the sigmoid tie there (see the README).
-                print(f"  ({name}: AUC {val:.4f} from predict, {t['mtl']:.4f} reported; {ties} of its test "
-                      "probabilities tie in float32, so not counted)")
-                continue
-        elif t["metric"] == "accuracy":
-            val = float(np.mean(v[np.argmax(p, 1)] == yt[:, 0]))
-        else:
-            val = float(np.mean((p.reshape(len(yt), -1) - yt) ** 2))
-        if val is not None and t["mtl"] is not None:
-            worst = max(worst, abs(val - t["mtl"]) / max(abs(t["mtl"]), 1e-12))
-    report("MTL test metrics from mtl predict, max rel err", worst, 1e-6)
+    # The similarity after alignment: of X_i R_i, the training rows as mtl train prepared them (default --standardize global).
+    if shared:
+        union = np.unique(np.concatenate(train_rows))
+        xa = standardised([tasks[0][1][union]], "global")[0]
+        xs = [xa[np.searchsorted(union, r)] for r in train_rows]
+    else:
+        xs = standardised([t[1][r] for t, r in zip(tasks, train_rows)], "global")
+    S = similarity([x @ np.load(os.path.join(base + "-aligned", f"R_{i}.npy")).astype(np.float64)
+                    for i, x in enumerate(xs)], tr["config"]["energy"])[0]
+    report("train similarityAligned (X_i R_i), max |diff| / max score",
+           np.abs(np.array(tr["similarityAligned"]) - S).max() / S.max(), 1e-6)
+    for model, key in (("-model", "mtl"), ("-aligned", "mtlAlign")):
+        check_metrics(tasks, tr, split, base, model, key)
 
 print("svd:")
 cases = {"tall 37x13 (float64 CSV)": rng.normal(size=(37, 13)), "wide 5x31": rng.normal(size=(5, 31)),
