@@ -310,9 +310,12 @@ public final class PairsCommand implements Callable<Integer> {
         // partner that took the shared module (which leaves the partner learning).
         List<String> neitherLearned = new ArrayList<>();
         boolean neverImprovedAtCap = false;
+        List<String> restartFixed = new ArrayList<>();
+        List<String> restartNotFixed = new ArrayList<>();
         for (SeedResult x : results) {
             for (int i = 0; i < k; i++) {
                 if (x.stl()[i] != null) {
+                    restarted(x.stl()[i], "STL " + names.get(i) + ", seed " + x.seed(), restartFixed, restartNotFixed);
                     lateRuns += x.stl()[i].stillImproving() ? 1 : 0;
                     if (x.stl()[i].neverImproved()) {
                         neverImproved.add("STL " + names.get(i) + ", seed " + x.seed());
@@ -328,6 +331,8 @@ public final class PairsCommand implements Callable<Integer> {
                 for (int j = i + 1; j < k; j++) {
                     PairwiseTransfer.Run p = x.pairs()[i][j];
                     if (p != null) {
+                        restarted(p, names.get(i) + " + " + names.get(j) + ", seed " + x.seed(), restartFixed,
+                                restartNotFixed);
                         lateRuns += p.stillImproving() ? 1 : 0;
                         boolean learnedAlone = x.stl()[i] != null && !x.stl()[i].noBetterThanPrior(0)
                                 || x.stl()[j] != null && !x.stl()[j].noBetterThanPrior(0);
@@ -540,6 +545,9 @@ public final class PairsCommand implements Callable<Integer> {
             }
         } else {
             o.println("similarity vs transfer: not computed: " + spearmanWhy);
+        }
+        for (String restartNote : TrainCommand.restartNotes(restartFixed, restartNotFixed, total)) {
+            o.println("note: " + restartNote);
         }
         o.printf(Locale.ROOT, "done in %.1f s%n", seconds);
         if (lateRuns > 0) {
@@ -777,6 +785,12 @@ public final class PairsCommand implements Callable<Integer> {
                 : String.format(Locale.ROOT, ", about %.1f h left", left / 3600);
     }
 
+    private static void restarted(PairwiseTransfer.Run r, String name, List<String> fixed, List<String> notFixed) {
+        if (r.restarts() > 0) {
+            (r.restartKept() ? fixed : notFixed).add(name + ": " + r.restartReason());
+        }
+    }
+
     private static String chanceLine(String run, long seed, PairwiseTransfer.Run r, int t) {
         return String.format(Locale.ROOT, "%s, seed %d: validation loss %.4g, not 1%% below the constant's %.4g", run, seed, r.taskLoss()[t],
                 r.priorLoss()[t]);
@@ -797,6 +811,7 @@ public final class PairsCommand implements Callable<Integer> {
         if (r.diverged() != null) {
             run.addProperty("diverged", r.diverged());
         }
+        restartJson(run, r.restarts(), r.restartReason(), r.restartKept());
         JsonArray taskLoss = new JsonArray();
         JsonArray priorLoss = new JsonArray();
         JsonArray chance = new JsonArray();
@@ -812,6 +827,13 @@ public final class PairsCommand implements Callable<Integer> {
         run.add("ranks_beyond_chance", ranks);
         run.add("no_better_than_prior", chance);
         return run;
+    }
+
+    /** restarts, restart_reason and restart_kept of a run (see MtlExperiment.Fresh), as mtl sweep writes them too. */
+    static void restartJson(JsonObject run, int restarts, String reason, boolean kept) {
+        run.addProperty("restarts", restarts);
+        run.add("restart_reason", reason == null ? com.google.gson.JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(reason));
+        run.addProperty("restart_kept", kept);
     }
 
     private static JsonArray matrixJson(double[][] m) {

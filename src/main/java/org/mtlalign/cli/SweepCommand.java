@@ -91,7 +91,7 @@ public final class SweepCommand implements Callable<Integer> {
 
     /** What one (r, seed) training gave: NaN metrics and the reason when it diverged. */
     record Cell(int rank, long seed, double validationLoss, int epochsRun, int bestEpoch, boolean stillImproving,
-                double[] test, String diverged) {
+                double[] test, String diverged, int restarts, String restartReason, boolean restartKept) {
     }
 
     @Override
@@ -341,6 +341,17 @@ public final class SweepCommand implements Callable<Integer> {
         if (oneEpochWarning != null) {
             warnings.add(oneEpochWarning);
         }
+        List<String> restartFixed = new ArrayList<>();
+        List<String> restartNotFixed = new ArrayList<>();
+        for (Cell c : cells) {
+            if (c.restarts() > 0) {
+                (c.restartKept() ? restartFixed : restartNotFixed).add("r = " + c.rank() + ", seed " + c.seed() + ": "
+                        + c.restartReason());
+            }
+        }
+        for (String restartNote : TrainCommand.restartNotes(restartFixed, restartNotFixed, cells.length)) {
+            o.println("note: " + restartNote);
+        }
         o.printf(Locale.ROOT, "done in %.1f s%n", seconds);
         if (!diverged.isEmpty()) {
             warnings.add(diverged.size() + " of " + cells.length + " trainings diverged (" + String.join("; ", diverged)
@@ -393,6 +404,7 @@ public final class SweepCommand implements Callable<Integer> {
                     if (c.diverged() != null) {
                         run.addProperty("diverged", c.diverged());
                     }
+                    PairsCommand.restartJson(run, c.restarts(), c.restartReason(), c.restartKept());
                     runs.add(run);
                 }
                 w.add("runs", runs);
@@ -449,18 +461,20 @@ public final class SweepCommand implements Callable<Integer> {
     /** {@link #train(Backend, ExperimentConfig, List, long)}, saying how a long training goes (Trainer.logEpochs) to epochLog. */
     static Cell train(Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks, long seed,
                       java.util.function.Consumer<String> epochLog) {
-        MtlExperiment exp = new MtlExperiment(backend, cfg);
-        MtlModel model = exp.newModel(tasks);
+        MtlExperiment exp = new MtlExperiment(backend, cfg).log(epochLog == null ? m -> { } : epochLog);
         try {
-            TrainResult tr = new Trainer(backend, cfg.train()).logEpochs("MTL", epochLog).train(model, tasks, null);
-            double[] test = MtlExperiment.testMetric(new Evaluator(backend), model, tasks);
+            MtlExperiment.Fresh f = exp.trainFresh(exp.newModel(tasks), tasks, null, "MTL",
+                    m -> new Trainer(backend, cfg.train()).logEpochs("MTL", epochLog));
+            TrainResult tr = f.result();
+            double[] test = MtlExperiment.testMetric(new Evaluator(backend), f.model(), tasks);
             // As 'mtl train' marks "cap, improving".
             return new Cell(cfg.rank(), seed, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(),
-                    tr.stillImproving(cfg.train().epochs()), test, null);
+                    tr.stillImproving(cfg.train().epochs()), test, null, f.restarts(), f.restartReason(), f.restartKept());
         } catch (TrainingDivergedException ex) {
             double[] test = new double[tasks.size()];
             java.util.Arrays.fill(test, Double.NaN);
-            return new Cell(cfg.rank(), seed, Double.NaN, ex.epoch(), ex.bestEpoch(), false, test, ex.getMessage());
+            return new Cell(cfg.rank(), seed, Double.NaN, ex.epoch(), ex.bestEpoch(), false, test, ex.getMessage(), 0,
+                    null, false);
         }
     }
 

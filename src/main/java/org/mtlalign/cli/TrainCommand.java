@@ -1557,6 +1557,42 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
+     * The notes (0, 1 or 2 lines, without "note: ") for trainings that failed at their start and
+     * were trained again from another initialisation (MtlExperiment.trainFresh): those a restart
+     * fixed, whose results are the restart's, and those where every restart failed too, whose
+     * results are the first start's. Each entry is "NAME: REASON" (NAME with its seed where there are
+     * several); {@code total} is how many trainings the command made.
+     */
+    static List<String> restartNotes(List<String> fixed, List<String> notFixed, int total) {
+        List<String> out = new ArrayList<>();
+        if (!fixed.isEmpty()) {
+            out.add(count(fixed.size(), total) + " failed at " + (fixed.size() == 1 ? "its" : "their") + " start and "
+                    + (fixed.size() == 1 ? "was" : "were") + " trained again from another initialisation, which "
+                    + "learned: the results shown are the restart's (" + String.join("; ", shownOf(fixed)) + ")");
+        }
+        if (!notFixed.isEmpty()) {
+            out.add(count(notFixed.size(), total) + " failed at " + (notFixed.size() == 1 ? "its" : "their")
+                    + " start and at each of " + MtlExperiment.RESTARTS + " restarts from another initialisation, so the "
+                    + "first start's results stand (" + String.join("; ", shownOf(notFixed)) + "): a task that learns "
+                    + "nothing from any start may have no signal at this width");
+        }
+        return out;
+    }
+
+    private static String count(int n, int total) {
+        return total == 1 ? "the training" : n + " of " + total + " trainings";
+    }
+
+    private static List<String> shownOf(List<String> all) {
+        int shown = Math.min(6, all.size());
+        List<String> out = new ArrayList<>(all.subList(0, shown));
+        if (shown < all.size()) {
+            out.add("and " + (all.size() - shown) + " more");
+        }
+        return out;
+    }
+
+    /**
      * The advice for trainings that never improved on their start (best epoch 0): more epochs
      * only for those that ran all of them; one that early stopping ended had --patience epochs
      * without a gain, which more epochs would not change.
@@ -1867,6 +1903,16 @@ public final class TrainCommand implements Callable<Integer> {
                 o.println("warning: " + w);
                 warnings.keep(w);
             }
+        }
+        List<String> fixed = new ArrayList<>();
+        List<String> notFixed = new ArrayList<>();
+        for (ExperimentResult.Training t : res.trainings()) {
+            if (t.restarts() > 0) {
+                (t.restartKept() ? fixed : notFixed).add(t.run() + ": " + t.restartReason());
+            }
+        }
+        for (String restartNote : restartNotes(fixed, notFixed, res.trainings().size())) {
+            o.println("note: " + restartNote);
         }
         List<String> neverImproved = new ArrayList<>();
         boolean neverImprovedAtCap = false;

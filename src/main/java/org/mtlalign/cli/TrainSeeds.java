@@ -145,6 +145,8 @@ final class TrainSeeds {
         List<String> divergedRuns = new ArrayList<>();
         // Seeds whose alignment phase never improved on the MTL model: MTL+align is MTL there.
         List<String> alignKeptStart = new ArrayList<>();
+        List<String> restartFixed = new ArrayList<>();
+        List<String> restartNotFixed = new ArrayList<>();
         for (int x = 0; x < n; x++) {
             SeedRun sr = runs.get(x);
             for (int t = 0; t < k; t++) {
@@ -166,6 +168,10 @@ final class TrainSeeds {
                         divergedRuns.add("seed " + sr.seed() + " " + tr.run());
                     } else if (tr.stillImproving()) {
                         late.add("seed " + sr.seed() + " " + tr.run());
+                    }
+                    if (tr.restarts() > 0) {
+                        (tr.restartKept() ? restartFixed : restartNotFixed).add("seed " + sr.seed() + " " + tr.run() + ": "
+                                + tr.restartReason());
                     }
                     if (tr.diverged() == null && tr.run().equals("MTL+align") && tr.bestEpoch() == 0) {
                         alignKeptStart.add(Long.toString(sr.seed()));
@@ -314,6 +320,9 @@ final class TrainSeeds {
                     + "early stopping on the validation rows holds R_i back";
             o.println("warning: " + w);
             s.warnings().keep(w);
+        }
+        for (String restartNote : TrainCommand.restartNotes(restartFixed, restartNotFixed, trainings)) {
+            o.println("note: " + restartNote);
         }
         if (!alignKeptStart.isEmpty()) {
             // Otherwise a column of +0.0000 reads as "alignment makes no difference", measured.

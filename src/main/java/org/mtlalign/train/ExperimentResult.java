@@ -26,13 +26,27 @@ public record ExperimentResult(List<TaskReport> tasks, double[][] similarity, do
     /**
      * How one training run ended; {@code hitEpochCap}: the cap, not the patience rule, stopped it;
      * {@code diverged}: null, or why the run stopped early with a non-finite loss (its test
-     * metrics are then not reported; {@code epochsRun} is the epoch it diverged in).
+     * metrics are then not reported; {@code epochsRun} is the epoch it diverged in);
+     * {@code restarts}, {@code restartReason}, {@code restartKept}: see {@link MtlExperiment.Fresh}
+     * (0, null, false for a training that was not restarted).
      */
     public record Training(String run, int epochsRun, int bestEpoch, double bestValidationLoss, boolean hitEpochCap,
-                           String diverged) {
+                           String diverged, int restarts, String restartReason, boolean restartKept) {
+        /** A training that was not restarted. */
+        public Training(String run, int epochsRun, int bestEpoch, double bestValidationLoss, boolean hitEpochCap,
+                        String diverged) {
+            this(run, epochsRun, bestEpoch, bestValidationLoss, hitEpochCap, diverged, 0, null, false);
+        }
+
         static Training of(String run, TrainResult r, TrainConfig tc) {
             return new Training(run, r.epochsRun(), r.bestEpoch(), r.bestValidationLoss(),
                     TransferExperiment.hitEpochCap(r, tc), null);
+        }
+
+        static Training of(String run, MtlExperiment.Fresh f, TrainConfig tc) {
+            TrainResult r = f.result();
+            return new Training(run, r.epochsRun(), r.bestEpoch(), r.bestValidationLoss(),
+                    TransferExperiment.hitEpochCap(r, tc), null, f.restarts(), f.restartReason(), f.restartKept());
         }
 
         /** "Cap, improving": the cap ended it with its best epoch in the last tenth (see {@link TrainResult#stillImproving}). */

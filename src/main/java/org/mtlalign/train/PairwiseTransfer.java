@@ -54,9 +54,20 @@ public final class PairwiseTransfer {
      *                     labels' mean, class rates), which knows nothing of the inputs
      * @param ranksBeyondChance per task: the model orders the same rows beyond chance
      *                     ({@link PairwiseTransfer#ranksBeyondChance}); false after a divergence
+     * @param restarts     how many times the training was started again from another
+     *                     initialisation (see {@link MtlExperiment.Fresh}); restartReason and
+     *                     restartKept as there
      */
     public record Run(double[] test, double validationLoss, int epochsRun, int bestEpoch, boolean stillImproving,
-                      String diverged, double[] taskLoss, double[] priorLoss, boolean[] ranksBeyondChance) {
+                      String diverged, double[] taskLoss, double[] priorLoss, boolean[] ranksBeyondChance,
+                      int restarts, String restartReason, boolean restartKept) {
+        /** A training that was not restarted. */
+        public Run(double[] test, double validationLoss, int epochsRun, int bestEpoch, boolean stillImproving,
+                   String diverged, double[] taskLoss, double[] priorLoss, boolean[] ranksBeyondChance) {
+            this(test, validationLoss, epochsRun, bestEpoch, stillImproving, diverged, taskLoss, priorLoss,
+                    ranksBeyondChance, 0, null, false);
+        }
+
         /**
          * Task t ended no better than the constant prediction (less than 1% below its loss) and
          * orders its rows no better than chance: it learned nothing from the inputs (no signal at
@@ -158,8 +169,15 @@ public final class PairwiseTransfer {
         Run[][] pairs = new Run[k][k];
         CovarianceSimilarity cs = new CovarianceSimilarity(backend, cfg.energy());
         CovarianceSimilarity.Factor[] factors = new CovarianceSimilarity.Factor[k];
-        MtlExperiment exp = new MtlExperiment(backend, cfg);
         Object lock = new Object();
+        // A restart's line goes where the long trainings' lines go.
+        MtlExperiment exp = new MtlExperiment(backend, cfg).log(m -> {
+            if (epochLog != null) {
+                synchronized (lock) {
+                    epochLog.accept(m);
+                }
+            }
+        });
         // Tasks of one X with the same training rows (a shared X without missing labels) have one
         // factor: it is computed for the first of them and given to the others.
         int[] owner = new int[k];
@@ -222,7 +240,6 @@ public final class PairwiseTransfer {
     }
 
     private Run train(MtlExperiment exp, List<PreparedTask> sub, String what, Object lock) {
-        MtlModel model = exp.newModel(sub);
         int n = sub.size();
         double[] taskLoss = new double[n];
         double[] priorLoss = new double[n];
@@ -233,7 +250,11 @@ public final class PairwiseTransfer {
             }
         };
         try {
-            TrainResult tr = new Trainer(backend, cfg.train()).logEpochs(what, sink).train(model, sub, null);
+            // As mtl train trains its STL baselines and MTL model: a start that failed is trained again.
+            MtlExperiment.Fresh f = exp.trainFresh(exp.newModel(sub), sub, null, what,
+                    m -> new Trainer(backend, cfg.train()).logEpochs(what, sink));
+            MtlModel model = f.model();
+            TrainResult tr = f.result();
             Evaluator ev = new Evaluator(backend);
             double[] test = MtlExperiment.testMetric(ev, model, sub);
             for (int t = 0; t < n; t++) {
@@ -244,7 +265,8 @@ public final class PairwiseTransfer {
                 ranks[t] = ranksBeyondChance(ev, model, t, p, rows);
             }
             return new Run(test, tr.bestValidationLoss(), tr.epochsRun(), tr.bestEpoch(),
-                    tr.stillImproving(cfg.train().epochs()), null, taskLoss, priorLoss, ranks);
+                    tr.stillImproving(cfg.train().epochs()), null, taskLoss, priorLoss, ranks, f.restarts(),
+                    f.restartReason(), f.restartKept());
         } catch (TrainingDivergedException ex) {
             double[] test = new double[n];
             java.util.Arrays.fill(test, Double.NaN);

@@ -34,6 +34,11 @@ public final class Trainer {
         this.cfg = java.util.Objects.requireNonNull(cfg, "cfg");
     }
 
+    /** The configuration this trainer trains with. */
+    TrainConfig config() {
+        return cfg;
+    }
+
     /** At most one epoch line per this interval (see {@link #logEpochs}). */
     static final long EPOCH_LINE_NANOS = 30_000_000_000L;
 
