@@ -33,7 +33,8 @@ class CliFailedStartTest {
         assertEquals(0, p.code(), p.all());
         assertTrue(p.out().contains("note: 1 of 5 trainings failed at its start and was trained again from another "
                 + "initialisation, which learned: the results shown are the restart's (STL 2-vs-3, seed 1: learned "
-                + "nothing (validation loss not 1% below the constant prediction's))"), p.all());
+                + "nothing (validation loss not 1% below the constant prediction's), a ReLU unit turned off (alive on "
+                + "7.9% of the training rows))"), p.all());
         assertFalse(p.all().contains("learned nothing from the inputs (STL 2-vs-3"), "no failed-baseline warning: " + p.all());
         JsonObject pairs = read(pj);
         JsonObject stl = null;

@@ -131,6 +131,42 @@ class FailedStartTest {
     }
 
     /**
+     * Coin-flip labels: the training learns nothing from any start (by the 1% rule it often
+     * passes by chance on the validation rows), its unit stays alive, and it is not restarted: a
+     * restart would only pick a start that passes by chance. Its results are those of training
+     * it directly.
+     */
+    @Test
+    void aTaskWithoutSignalIsNotRestarted() {
+        long seed = System.nanoTime();
+        String at = " (seed " + seed + ")";
+        Random rnd = new Random(seed);
+        int m = 150 + rnd.nextInt(151);
+        int d = 7 + rnd.nextInt(6);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < m; i++) {
+            y[i] = rnd.nextBoolean() ? 1f : 0f;
+        }
+        List<PreparedTask> tasks = Preparation.prepare(new TaskSuite("coins", List.of(new Task("coins", x, m, d, y, 1,
+                true, "test")), false), new Preparation.Config(0.2, 0.2, rnd.nextLong(), null,
+                        Preparation.Standardize.GLOBAL)).tasks();
+        ExperimentConfig cfg = config(1, rnd.nextInt(1000), 200);
+        MtlExperiment exp = new MtlExperiment(backend, cfg);
+        MtlModel direct = exp.newModel(tasks);
+        TrainResult expected = new Trainer(backend, cfg.train()).train(direct, tasks, null);
+        MtlExperiment.Fresh f = exp.trainFresh(exp.newModel(tasks), tasks, null, "STL coins",
+                model -> new Trainer(backend, cfg.train()));
+        assertEquals(0, f.restarts(), f.restartReason() + " " + java.util.Arrays.toString(exp.aliveShares(direct, tasks))
+                + at);
+        assertEquals(expected, f.result(), at);
+        assertArrayEquals(direct.shared().value(), f.model().shared().value(), at);
+    }
+
+    /**
      * The documented case: on digits-pairs (seed 1, r = 1, ReLU) the STL baseline of 2-vs-3 turned
      * its single unit off within a few epochs and ended at its class rate's loss (test AUC 0.498);
      * mtl pairs then read +0.15 of 'transfer' from every partner. It is now trained again, and the
@@ -147,7 +183,8 @@ class FailedStartTest {
         PairwiseTransfer.Run stl = res.stl()[1];
         assertEquals(1, stl.restarts(), stl.toString());
         assertTrue(stl.restartKept());
-        assertEquals("learned nothing (validation loss not 1% below the constant prediction's)", stl.restartReason());
+        assertEquals("learned nothing (validation loss not 1% below the constant prediction's), a ReLU unit turned off "
+                + "(alive on 7.9% of the training rows)", stl.restartReason());
         assertFalse(stl.noBetterThanPrior(0));
         assertTrue(res.stlMetric(1) > 0.95, "STL AUC " + res.stlMetric(1));
         for (int j : new int[] {0, 2, 3, 4}) {
