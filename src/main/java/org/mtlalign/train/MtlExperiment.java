@@ -216,7 +216,7 @@ public final class MtlExperiment {
         TrainResult firstResult = null;
         String reason = null;
         for (int n = 0; ; n++) {
-            String why = deadUnitReason(aliveShares(m, tasks), "at its start");
+            String why = deadUnitReason(deadUnits(m, tasks), m.rank(), "at its start");
             TrainResult tr = null;
             if (why == null) {
                 try {
@@ -278,22 +278,23 @@ public final class MtlExperiment {
      * restarts only chose among them by chance.
      */
     String startFailure(Evaluator ev, MtlModel m, List<PreparedTask> tasks, boolean stoppedEarly) {
-        double[] alive = aliveShares(m, tasks);
-        String dead = deadUnitReason(alive, "after training");
-        if (dead != null || !stoppedEarly || alive.length == 0) {
+        // Cheapest first: a healthy model shows every unit alive in the first block of rows, and
+        // the full pass over the training rows runs only for a model that learned nothing.
+        String dead = deadUnitReason(deadUnits(m, tasks), m.rank(), "after training");
+        if (dead != null || !stoppedEarly || m.activation() != org.mtlalign.model.Activation.RELU) {
             return dead;
-        }
-        double least = 1;
-        for (double a : alive) {
-            least = Math.min(least, a);
-        }
-        if (least >= TURNED_OFF) {
-            return null;
         }
         for (int t = 0; t < tasks.size(); t++) {
             if (!learnedNothing(ev, m, t, tasks.get(t))) {
                 return null;
             }
+        }
+        double least = 1;
+        for (double a : aliveShares(m, tasks)) {
+            least = Math.min(least, a);
+        }
+        if (least >= TURNED_OFF) {
+            return null;
         }
         return (tasks.size() == 1 ? "learned nothing (validation loss not 1% below the constant prediction's)"
                 : "no task learned anything (validation losses not 1% below the constant predictions')")
@@ -301,22 +302,23 @@ public final class MtlExperiment {
                         100 * least);
     }
 
-    /** The reason for ReLU units dead on every training row ({@code alive} of 0), or null for none. */
-    private static String deadUnitReason(double[] alive, String when) {
-        int r = alive.length;
-        int dead = 0;
-        for (double a : alive) {
-            dead += a == 0 ? 1 : 0;
-        }
+    /** The reason for {@code dead} of r ReLU units dead on every training row, or null for none. */
+    private static String deadUnitReason(int dead, int r, String when) {
         return dead == 0 ? null : (dead == r ? (r == 1 ? "its ReLU unit outputs" : "all " + r + " ReLU units output")
                 : dead + " of its " + r + " ReLU units " + (dead == 1 ? "outputs" : "output")) + " 0 on every training row "
                 + when;
     }
 
-    /** How many of the shared layer's ReLU units are dead on every training row of every task ({@link #aliveShares}). */
+    /**
+     * How many of the shared layer's ReLU units output 0 (X B + b <= 0) on every training row of
+     * every task: such a unit passes no gradient to its column of B or its bias, so it never
+     * comes back. 0 for other activations. Reads the rows until every unit has been seen alive,
+     * which for a healthy model is the first block.
+     */
     int deadUnits(MtlModel m, List<PreparedTask> tasks) {
+        long[] alive = aliveRows(m, tasks, true);
         int dead = 0;
-        for (double a : aliveShares(m, tasks)) {
+        for (long a : alive) {
             dead += a == 0 ? 1 : 0;
         }
         return dead;
@@ -324,40 +326,54 @@ public final class MtlExperiment {
 
     /**
      * Per ReLU unit of the shared layer, the share of all tasks' training rows on which it is
-     * alive (X B + b > 0; no alignment: a fresh model has none); empty for other activations. A unit
-     * alive on none passes no gradient to its column of B or its bias, so it never comes back.
-     * One pass over the training rows, in blocks.
+     * alive (X B + b > 0); empty for other activations.
      */
     double[] aliveShares(MtlModel m, List<PreparedTask> tasks) {
+        long[] alive = aliveRows(m, tasks, false);
+        long rows = 0;
+        for (PreparedTask t : tasks) {
+            rows += t.train().length;
+        }
+        double[] share = new double[alive.length];
+        for (int u = 0; u < alive.length; u++) {
+            share[u] = rows == 0 ? 1 : (double) alive[u] / rows;
+        }
+        return share;
+    }
+
+    /**
+     * Per ReLU unit, on how many training rows (of all tasks) it is alive; a fresh model has no
+     * alignment, so X B + b. With {@code untilAllAlive} the count stops at the first block of rows
+     * after which every unit has been alive somewhere (the counts are then only "0 or not").
+     */
+    private long[] aliveRows(MtlModel m, List<PreparedTask> tasks, boolean untilAllAlive) {
         if (m.activation() != org.mtlalign.model.Activation.RELU) {
-            return new double[0];
+            return new long[0];
         }
         int d = m.inputDim();
         int r = m.rank();
         float[] b = m.sharedBias() == null ? null : m.sharedBias().value();
         long[] alive = new long[r];
-        long rows = 0;
+        int unseen = r;
         final int block = 1024;
         for (PreparedTask t : tasks) {
             int[] train = t.train();
-            rows += train.length;
-            for (int s = 0; s < train.length; s += block) {
+            for (int s = 0; s < train.length && !(untilAllAlive && unseen == 0); s += block) {
                 int n = Math.min(block, train.length - s);
                 float[] x = t.gatherX(java.util.Arrays.copyOfRange(train, s, s + n));
                 float[] pre = new float[n * r];
                 backend.gemm(false, false, n, r, d, 1f, x, 0, d, m.shared().value(), 0, r, 0f, pre, 0, r);
                 for (int i = 0; i < n; i++) {
                     for (int u = 0; u < r; u++) {
-                        alive[u] += pre[i * r + u] + (b == null ? 0f : b[u]) > 0f ? 1 : 0;
+                        if (pre[i * r + u] + (b == null ? 0f : b[u]) > 0f) {
+                            unseen -= alive[u] == 0 ? 1 : 0;
+                            alive[u]++;
+                        }
                     }
                 }
             }
         }
-        double[] share = new double[r];
-        for (int u = 0; u < r; u++) {
-            share[u] = rows == 0 ? 1 : (double) alive[u] / rows;
-        }
-        return share;
+        return alive;
     }
 
     /**
