@@ -31,6 +31,10 @@ class FailedStartTest {
      * initialisations leave it dead on all of them.
      */
     private static List<PreparedTask> offsetTask(Random rnd, int m, int d) {
+        return offsetTask(rnd, m, d, "offset");
+    }
+
+    private static List<PreparedTask> offsetTask(Random rnd, int m, int d, String name) {
         float[] x = new float[m * d];
         float[] y = new float[m];
         double[] w = new double[d];
@@ -46,7 +50,7 @@ class FailedStartTest {
             }
             y[i] = s > 0 ? 1f : 0f;
         }
-        Task t = new Task("offset", x, m, d, y, 1, true, "test");
+        Task t = new Task(name, x, m, d, y, 1, true, "test");
         return Preparation.prepare(new TaskSuite("offset", List.of(t), false),
                 new Preparation.Config(0.2, 0.2, rnd.nextLong(), null, Preparation.Standardize.NONE)).tasks();
     }
@@ -101,6 +105,49 @@ class FailedStartTest {
         for (int i = 0; i < want.length; i++) {
             assertArrayEquals(want[i], got[i], "the first restart's model, parameter " + i + at);
         }
+    }
+
+    /**
+     * mtl train's MTL model is restarted as its baselines are: the model it returns (and saves, and
+     * hands to the checkpoint hook) is the restart's, and the trainings say so.
+     */
+    @Test
+    void theMtlModelOfAnExperimentIsRestartedToo() {
+        long seed = System.nanoTime();
+        String at = " (seed " + seed + ")";
+        Random rnd = new Random(seed);
+        int d = 5 + rnd.nextInt(4);
+        List<PreparedTask> a = offsetTask(rnd, 250 + rnd.nextInt(101), d);
+        List<PreparedTask> b = offsetTask(rnd, 250 + rnd.nextInt(101), d, "offset2");
+        List<PreparedTask> tasks = List.of(a.get(0), b.get(0));
+        Evaluator ev = new Evaluator(backend);
+        ExperimentConfig cfg = null;
+        MtlModel restart = null;
+        long s = rnd.nextInt(1000);
+        for (int tries = 0; tries < 300 && cfg == null; tries++, s++) {
+            ExperimentConfig c = config(1, s, 60);
+            MtlExperiment e = new MtlExperiment(backend, c);
+            if (e.deadUnits(e.newModel(tasks), tasks) == 1) {
+                MtlModel m = e.newModel(tasks, MtlExperiment.restartSeed(s, 1));
+                new Trainer(backend, c.train()).train(m, tasks, null);
+                if (e.deadUnits(m, tasks) == 0 && !e.learnedNothing(ev, m, 0, tasks.get(0))) {
+                    cfg = c;
+                    restart = m;
+                }
+            }
+        }
+        assertTrue(cfg != null, "a dead start with a restart that learns among 300 seeds" + at);
+        MtlModel[] hooked = new MtlModel[1];
+        MtlExperiment exp = new MtlExperiment(backend, cfg).onMtlEpoch((m, e) -> hooked[0] = m);
+        ExperimentResult res = exp.run(tasks, null);
+        ExperimentResult.Training mtl = res.trainings().get(0);
+        assertEquals("MTL", mtl.run());
+        assertEquals(1, mtl.restarts(), mtl + at);
+        assertTrue(mtl.restartKept(), mtl + at);
+        assertEquals("its ReLU unit outputs 0 on every training row at its start", mtl.restartReason(), at);
+        assertTrue(hooked[0] == exp.mtlModel(), "the checkpoint hook saw the kept model" + at);
+        assertArrayEquals(restart.shared().value(), exp.mtlModel().shared().value(), at);
+        assertArrayEquals(restart.headWeight(1).value(), exp.mtlModel().headWeight(1).value(), at);
     }
 
     /** A healthy start: no restart, and the model and result are bitwise those of training it directly. */
