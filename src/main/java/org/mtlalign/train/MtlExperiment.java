@@ -194,9 +194,8 @@ public final class MtlExperiment {
      * Trains {@code first} (a fresh {@link #newModel}) on {@code tasks}, and when that training
      * failed at its start ({@link #startFailure}: a ReLU unit dead on every training row, before or
      * after training, or a ReLU unit turned off and no task better than the constant prediction)
-     * trains a new model from
-     * {@link #restartSeed} instead, at most {@link #RESTARTS} times; the first healthy one is
-     * kept, else the first start's training stands. A healthy first start is trained exactly as
+     * trains a new model from {@link #restartSeed} instead, at most {@link #RESTARTS} times; the
+     * first healthy one is kept, else the first start's training stands. A healthy first start is trained exactly as
      * without this check, so its results are bitwise the same. STL baselines, MTL models and pairs
      * all train through here, so a failed start no longer reads as a width or a partner being bad.
      * The mechanism, measured on digits-pairs at r = 1: the single unit starts alive on 61% of the
@@ -244,8 +243,7 @@ public final class MtlExperiment {
                     + " of at most " + RESTARTS + ")");
             m = newModel(tasks, restartSeed(cfg.train().seed(), n + 1));
         }
-        // No start learned: the first one's training stands, so a task without signal at this width
-        // keeps the result it had before restarts existed.
+        // No start passed: the first one's training stands, as it was before restarts existed.
         if (firstResult == null) {
             firstResult = trainer.apply(first).train(first, tasks, weights);
         }
