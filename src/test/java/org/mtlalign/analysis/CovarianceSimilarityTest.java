@@ -565,4 +565,141 @@ class CovarianceSimilarityTest {
         }
         return x;
     }
+
+    /**
+     * Each resample's score is eq. 5 of the drawn rows, a row drawn c times counted c times: checked
+     * against the float64 reference on the rows written out that often, on one task with more rows
+     * than inputs (X^T X) and one with fewer (X X^T), at odd sizes. Tasks given one array share its
+     * resample (their score is its self-score), and the seed alone fixes the result.
+     */
+    @Test
+    void resampledScoresAreEquationFiveOfTheDrawnRows() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 11;
+        int[] rows = {37 + rnd.nextInt(9), 5 + rnd.nextInt(4), 0};
+        rows[2] = rows[0];
+        float[][] xs = new float[3][];
+        for (int t = 0; t < 2; t++) {
+            xs[t] = TestData.gaussian(rnd, rows[t] * d, 1.0);
+            for (int i = 0; i < xs[t].length; i++) {
+                xs[t][i] *= (float) (1 + (i % d + t) % 4); // anisotropic, differently for each task
+            }
+        }
+        xs[2] = xs[0];
+        int resamples = 3;
+        CovarianceSimilarity.Resampled r = cs.resample(xs, rows, d, resamples, seed);
+        StringBuilder report = new StringBuilder("seed=" + seed);
+        int checked = 0;
+        for (int b = 0; b < resamples; b++) {
+            float[][] drawn = new float[2][];
+            int[] n = new int[2];
+            for (int t = 0; t < 2; t++) {
+                int[] c = CovarianceSimilarity.counts(seed, b, t, rows[t]);
+                assertEquals(rows[t], Arrays.stream(c).sum());
+                drawn[t] = new float[rows[t] * d];
+                for (int i = 0; i < rows[t]; i++) {
+                    for (int rep = 0; rep < c[i]; rep++) {
+                        System.arraycopy(xs[t], i * d, drawn[t], n[t]++ * d, d);
+                    }
+                }
+            }
+            double[] ref = reference(drawn[0], n[0], drawn[1], n[1], d, 0.99);
+            report.append(String.format(" [b=%d score %.6f ref %s]", b, r.scores()[b][0][1],
+                    ref == null ? "borderline" : String.format("%.6f", ref[0])));
+            if (ref != null) {
+                assertEquals(ref[0], r.scores()[b][0][1], 1e-4 * ref[0], report.toString());
+                checked++;
+            }
+            assertEquals(r.scores()[b][0][0], r.scores()[b][0][2], 0.0, report.toString());
+            assertEquals(r.scores()[b][0][1], r.scores()[b][1][2], 0.0, report.toString());
+        }
+        assertTrue(checked >= 1, report + ": every resample borderline");
+        CovarianceSimilarity.Resampled again = cs.resample(xs, rows, d, resamples, seed);
+        assertTrue(Arrays.deepEquals(r.scores(), again.scores()), "same seed, other scores");
+        CovarianceSimilarity.Resampled other = cs.resample(xs, rows, d, resamples, seed + 1);
+        assertTrue(!Arrays.deepEquals(r.scores(), other.scores()), "the seed did not change the draws");
+        double[][] s = cs.matrix(xs, rows, d);
+        assertTrue(r.scores()[0][0][1] != s[0][1], "resample 0 is not a resample");
+    }
+
+    /**
+     * noise(): per resample the range over the given pairs of (resampled - observed) score, and of
+     * those ranges the ceil(0.95 (B + 1))-th smallest; low() and high() the 5% and 95% points. Checked
+     * on random matrices against those definitions written out (B = 19: the largest range; B = 39:
+     * the 38th), with a shift common to all pairs in each resample that must not count.
+     */
+    @Test
+    void resamplingNoiseIsTheRangeOfTheDeviations() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int k = 5;
+        double[][] s = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                s[i][j] = s[j][i] = rnd.nextDouble();
+            }
+        }
+        java.util.List<int[]> pairs = java.util.List.of(new int[] {0, 1}, new int[] {0, 3}, new int[] {2, 4},
+                new int[] {1, 4});
+        for (int b : new int[] {19, 39}) {
+            double[][][] m = new double[b][k][k];
+            double[] ranges = new double[b];
+            for (int q = 0; q < b; q++) {
+                double shift = 10 * rnd.nextGaussian();
+                double lo = Double.POSITIVE_INFINITY;
+                double hi = Double.NEGATIVE_INFINITY;
+                for (int i = 0; i < k; i++) {
+                    for (int j = 0; j < k; j++) {
+                        double dev = 0.01 * rnd.nextGaussian();
+                        m[q][i][j] = s[i][j] + shift + dev;
+                    }
+                }
+                for (int[] p : pairs) {
+                    lo = Math.min(lo, m[q][p[0]][p[1]] - s[p[0]][p[1]]);
+                    hi = Math.max(hi, m[q][p[0]][p[1]] - s[p[0]][p[1]]);
+                }
+                ranges[q] = hi - lo;
+            }
+            CovarianceSimilarity.Resampled r = new CovarianceSimilarity.Resampled(m);
+            Arrays.sort(ranges);
+            double want = b == 19 ? ranges[18] : ranges[37];
+            assertEquals(want, r.noise(s, pairs), 1e-12, "seed=" + seed + " B=" + b);
+            double[] v = new double[b];
+            for (int q = 0; q < b; q++) {
+                v[q] = m[q][2][4];
+            }
+            Arrays.sort(v);
+            assertEquals(b == 19 ? v[0] : v[1], r.low(2, 4), 0.0, "seed=" + seed + " B=" + b);
+            assertEquals(b == 19 ? v[18] : v[37], r.high(2, 4), 0.0, "seed=" + seed + " B=" + b);
+            // noiseExceeds of all B is noise > lead; of a prefix, it holds only where all B must agree.
+            for (double lead : new double[] {0.5 * want, want, 1.5 * want, ranges[0], ranges[b - 3]}) {
+                assertEquals(want > lead, r.noiseExceeds(s, pairs, lead, b), "seed=" + seed + " B=" + b);
+                for (int n = 1; n < b; n++) {
+                    CovarianceSimilarity.Resampled prefix = new CovarianceSimilarity.Resampled(Arrays.copyOf(m, n));
+                    if (prefix.noiseExceeds(s, pairs, lead, b)) {
+                        assertTrue(want > lead, "seed=" + seed + " B=" + b + " prefix " + n);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Resampling stops after the first resample that satisfies the caller's test, and is the same up to there. */
+    @Test
+    void resamplingStopsWhenTheCallerHasEnough() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 6;
+        int[] rows = {20, 17, 9};
+        float[][] xs = new float[3][];
+        for (int t = 0; t < 3; t++) {
+            xs[t] = TestData.gaussian(rnd, rows[t] * d, 1.0);
+        }
+        CovarianceSimilarity.Resampled all = cs.resample(xs, rows, d, 5, seed);
+        CovarianceSimilarity.Resampled some = cs.resample(xs, rows, d, 5, seed, r -> r.resamples() == 3);
+        assertEquals(5, all.resamples());
+        assertEquals(3, some.resamples());
+        assertTrue(Arrays.deepEquals(Arrays.copyOf(all.scores(), 3), some.scores()), "seed=" + seed);
+    }
 }
