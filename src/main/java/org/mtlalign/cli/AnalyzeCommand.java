@@ -52,6 +52,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "${DEFAULT-VALUE}).")
     double energy;
 
+    @Option(names = "--resamples", paramLabel = "B", defaultValue = "19",
+            description = "Resample each task's training rows B times (with replacement, drawn from --seed) and name "
+                    + "as most similar only the pairs whose lead is larger than these resamples move the scores apart "
+                    + "(default: ${DEFAULT-VALUE}, about a 1-in-20 level; at least 19, or 0 to rank the scores unchecked).")
+    int resamples;
+
     @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
     Path json;
 
@@ -65,6 +71,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (json != null && !Outputs.isStdout(json)) {
             Outputs.checkTarget(json, "--json");
             Outputs.checkNotInput(json, "--json", data.inputs());
+        }
+        if (resamples != 0 && resamples < MIN_RESAMPLES) {
+            throw new UserInputException("--resamples: must be 0 (off) or at least " + MIN_RESAMPLES
+                    + " (fewer cannot give a 1-in-20 level), got " + resamples);
         }
         if (!(energy > 0 && energy <= 1)) {
             // Before the data is read (a large suite takes a while to load).
@@ -171,6 +181,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 o.println("note: " + flat);
             }
         }
+        // The named pairs and their resampling (null where nothing was ranked or resampled).
+        List<int[]> named = List.of();
+        Boolean resolved = null;
+        org.mtlalign.analysis.CovarianceSimilarity.Resampled noise = null;
+        double spread = 0;
+        double middle = 0;
         if (k > 1 && sharedInputs && !anyUnlabelled) {
             o.println();
             o.println("all tasks share X, so every pair has the same covariance similarity; "
@@ -207,17 +223,63 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 // Ranked, they would name "candidates" by noise.
                 o.println("  none named: " + org.mtlalign.analysis.CovarianceSimilarity.spread(lo, hi) + " (near-isotropic inputs, as embeddings "
                         + "often are); 'mtl pairs' measures the transfer itself");
-            } else {
-                int shown = Math.min(5, pairs.size());
-                double[] top = new double[shown];
-                for (int p = 0; p < shown; p++) {
-                    top[p] = sim[pairs.get(p)[0]][pairs.get(p)[1]];
+                resolved = false;
+            } else if (!pairs.isEmpty()) {
+                if (resamples > 0) {
+                    e.println("  .. similarity noise: up to " + resamples + " resamples of each task's training rows");
+                    e.flush();
+                    // The pair at the middle of the ranking: a candidate must stand out of most pairs,
+                    // not just above the least similar one (one unrelated task lifts every other pair).
+                    middle = sim[pairs.get(pairs.size() / 2)[0]][pairs.get(pairs.size() / 2)[1]];
+                    double lead = hi - middle;
+                    noise = cs.resample(xs, rows, d, resamples, data.seed,
+                            sofar -> pairs.size() > 1 && sofar.noiseExceeds(sim, pairs, lead, resamples));
+                    spread = noise.noise(sim, pairs);
                 }
-                List<String> scores = rankedScores(top);
-                for (int p = 0; p < shown; p++) {
-                    int[] q = pairs.get(p);
-                    o.printf(Locale.ROOT, "  %s ~ %s: %s%n", names.get(q[0]), names.get(q[1]), scores.get(p));
+                List<int[]> shownPairs = new ArrayList<>();
+                for (int[] q : pairs) {
+                    if (shownPairs.size() < 5 && (noise == null || pairs.size() == 1
+                            || sim[q[0]][q[1]] - middle > spread)) {
+                        shownPairs.add(q);
+                    }
                 }
+                // Unresampled (--resamples 0), a ranking is neither resolved nor not.
+                resolved = pairs.size() > 1 && noise != null ? !shownPairs.isEmpty() : null;
+                if (shownPairs.isEmpty()) {
+                    o.printf(Locale.ROOT, "  none named: no pair's similarity stands out of sampling noise: the pairs span "
+                            + "%.4f to %.4f, the top one leads the middle one (%.4f) by %.4f, and resampling each task's "
+                            + "training rows moved two pairs' scores %.4f apart (%s %s); their order is noise at "
+                            + "these row counts; 'mtl pairs' measures the transfer itself%n", lo, hi, middle, hi - middle,
+                            spread, noise.resamples() < resamples || resamples == MIN_RESAMPLES ? "the most in"
+                                    : "the 95% level of", noise.resamples() == resamples ? resamples + " resamples" : (noise.resamples() == 1 ? "the first"
+                                    : "the first " + noise.resamples()) + " of " + resamples + " resamples, enough to decide");
+                } else {
+                    double[] top = new double[shownPairs.size()];
+                    for (int p = 0; p < top.length; p++) {
+                        top[p] = sim[shownPairs.get(p)[0]][shownPairs.get(p)[1]];
+                    }
+                    List<String> scores = rankedScores(top);
+                    for (int p = 0; p < top.length; p++) {
+                        int[] q = shownPairs.get(p);
+                        String range = noise == null ? "" : String.format(Locale.ROOT, " (resampled: %.3f to %.3f)",
+                                noise.low(q[0], q[1]), noise.high(q[0], q[1]));
+                        o.printf(Locale.ROOT, "  %s ~ %s: %s%s%n", names.get(q[0]), names.get(q[1]), scores.get(p), range);
+                    }
+                    if (noise != null && pairs.size() > 1) {
+                        int beyond = 0;
+                        for (int[] q : pairs) {
+                            beyond += sim[q[0]][q[1]] - middle > spread ? 1 : 0;
+                        }
+                        o.printf(Locale.ROOT, "  (named: the %d of %d pairs that lead the middle one's %.4f by more "
+                                + "than %.4f, %s %d resamples of each task's training rows moved two pairs' scores "
+                                + "apart%s; resampled: 5%%-95%% of those resamples' scores)%n", beyond, pairs.size(),
+                                middle, spread, resamples == MIN_RESAMPLES ? "the most that" : "the 95% level of how far",
+                                resamples, beyond > top.length ? "; the top " + top.length + " shown" : "");
+                    } else if (pairs.size() > 1) {
+                        o.println("  (--resamples 0: ranked as scored, not checked against sampling noise)");
+                    }
+                }
+                named = shownPairs;
             }
         }
         if (json != null) {
@@ -233,6 +295,28 @@ public final class AnalyzeCommand implements Callable<Integer> {
             root.addProperty("energy", energy);
             root.add("similarity", ModelIO.gson().toJsonTree(sim));
             root.add("similarity_ranks", ModelIO.gson().toJsonTree(ranks));
+            root.add("similarity_resampled", noise == null ? com.google.gson.JsonNull.INSTANCE
+                    : resampledJson(noise, k, resamples, data.seed, spread, middle));
+            JsonArray np = new JsonArray();
+            for (int[] q : named) {
+                JsonObject p = new JsonObject();
+                JsonArray t = new JsonArray();
+                t.add(names.get(q[0]));
+                t.add(names.get(q[1]));
+                p.add("tasks", t);
+                p.addProperty("similarity", sim[q[0]][q[1]]);
+                if (noise != null) {
+                    p.addProperty("low", noise.low(q[0], q[1]));
+                    p.addProperty("high", noise.high(q[0], q[1]));
+                }
+                np.add(p);
+            }
+            root.add("most_similar_pairs", np);
+            if (resolved == null) {
+                root.add("ranking_resolved", com.google.gson.JsonNull.INSTANCE);
+            } else {
+                root.addProperty("ranking_resolved", resolved);
+            }
             root.addProperty("reweight_rank", r);
             if (wn != null) {
                 root.add("weights_normalized", ModelIO.gson().toJsonTree(wn));
@@ -243,6 +327,30 @@ public final class AnalyzeCommand implements Callable<Integer> {
             Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
         }
         return 0;
+    }
+
+    /** Fewer resamples cannot put a 1-in-20 level at one of their ranges (the 19th of 19 is the largest). */
+    static final int MIN_RESAMPLES = 19;
+
+    private static JsonObject resampledJson(org.mtlalign.analysis.CovarianceSimilarity.Resampled noise, int k,
+                                            int resamples, long seed, double spread, double middle) {
+        double[][] low = new double[k][k];
+        double[][] high = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                low[i][j] = noise.low(i, j);
+                high[i][j] = noise.high(i, j);
+            }
+        }
+        JsonObject r = new JsonObject();
+        r.addProperty("resamples", noise.resamples());
+        r.addProperty("planned", resamples);
+        r.addProperty("seed", seed);
+        r.add("low", ModelIO.gson().toJsonTree(low));
+        r.add("high", ModelIO.gson().toJsonTree(high));
+        r.addProperty("noise", spread);
+        r.addProperty("middle", middle);
+        return r;
     }
 
     /**
