@@ -53,8 +53,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
     double energy;
 
     @Option(names = "--resamples", paramLabel = "B", defaultValue = "19",
-            description = "Resample each task's training rows B times (with replacement, drawn from --seed) and name "
-                    + "as most similar only the pairs whose lead is larger than these resamples move the scores apart "
+            description = "Resample each task's training rows up to B times (with replacement, drawn from --seed; it "
+                    + "stops once no pair can stand out) and name as most similar only the pairs whose lead is larger "
+                    + "than these resamples move the scores apart "
                     + "(default: ${DEFAULT-VALUE}, about a 1-in-20 level; at least 19, or 0 to rank the scores unchecked).")
     int resamples;
 
