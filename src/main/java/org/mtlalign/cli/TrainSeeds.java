@@ -139,6 +139,7 @@ final class TrainSeeds {
         int n = runs.size();
         double[][][] metric = new double[RUNS.length][k][n];
         List<String> chance = new ArrayList<>();
+        List<String> miscalibrated = new ArrayList<>();
         boolean[][] anyChance = new boolean[RUNS.length][k];
         int trainings = 0;
         List<String> late = new ArrayList<>();
@@ -158,6 +159,9 @@ final class TrainSeeds {
                     if (rep != null && rep.noBetterThanPrior().contains(RUNS[run])) {
                         anyChance[run][t] = true;
                         chance.add("seed " + sr.seed() + " " + RUNS[run] + " " + names.get(t));
+                    }
+                    if (rep != null && rep.miscalibrated().contains(RUNS[run])) {
+                        miscalibrated.add("seed " + sr.seed() + " " + RUNS[run] + " " + names.get(t));
                     }
                 }
             }
@@ -302,6 +306,17 @@ final class TrainSeeds {
                     + "class rates on its validation rows (" + String.join("; ", chance.subList(0, shown))
                     + (shown < chance.size() ? "; and " + (chance.size() - shown) + " more" : "")
                     + "): it learned nothing from the inputs in that seed, so differences involving it say little";
+            o.println("warning: " + w);
+            s.warnings().keep(w);
+        }
+        if (!miscalibrated.isEmpty()) {
+            // As one seed's run says it (TrainCommand): unmarked, since their metrics stand.
+            int shown = Math.min(6, miscalibrated.size());
+            String w = "miscalibrated, not uninformed (" + String.join("; ", miscalibrated.subList(0, shown))
+                    + (shown < miscalibrated.size() ? "; and " + (miscalibrated.size() - shown) + " more" : "")
+                    + "): a validation loss no better than predicting the training labels' class rates, yet the "
+                    + "validation rows ordered beyond chance, so the test metric stands while the loss and predicted "
+                    + "probabilities are poorly calibrated";
             o.println("warning: " + w);
             s.warnings().keep(w);
         }
