@@ -833,6 +833,19 @@ public final class TrainCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "B: MTL on the %d source task%s, epochs run (best) %s, best validation loss %s (summed over "
                 + "the sources; %s at the start)%n", rep.sources().size(), rep.sources().size() == 1 ? "" : "s",
                 epochsCell(src), Tables.num(src.bestValidationLoss()), Tables.num(src.startValidationLoss()));
+        List<String> fixed = new ArrayList<>();
+        List<String> notFixed = new ArrayList<>();
+        String[] restartable = {"source MTL", "STL " + rep.target()};
+        TransferExperiment.Training[] fresh = {src, rep.stlTraining()};
+        for (int i = 0; i < 2; i++) {
+            if (fresh[i].restarts() > 0) {
+                (fresh[i].restartKept() ? fixed : notFixed).add(restartable[i] + ": " + fresh[i].restartReason());
+            }
+        }
+        // Four trainings in all; only the source and the STL baseline start from a seeded draw.
+        for (String restartNote : restartNotes(fixed, notFixed, 4)) {
+            o.println("note: " + restartNote);
+        }
         o.println("note: R is d x d and trains at --lr here, so frozen B + R can be any d x r module: a fine-tune + "
                 + "alignment result at the target's STL level is what the target reaches alone, not transfer from the "
                 + "sources; only a gain over STL measures that");

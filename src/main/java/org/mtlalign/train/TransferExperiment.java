@@ -36,7 +36,12 @@ public final class TransferExperiment {
      * ran into the epoch cap while its validation loss was still improving within the patience.
      */
     public record Training(int epochs, int bestEpoch, double startValidationLoss, double bestValidationLoss,
-                           boolean hitEpochCap) {
+                           boolean hitEpochCap, int restarts, String restartReason, boolean restartKept) {
+        /** A training that was not restarted (a fine-tuning run, which never is). */
+        public Training(int epochs, int bestEpoch, double startValidationLoss, double bestValidationLoss,
+                        boolean hitEpochCap) {
+            this(epochs, bestEpoch, startValidationLoss, bestValidationLoss, hitEpochCap, 0, null, false);
+        }
     }
 
     /**
@@ -133,7 +138,7 @@ public final class TransferExperiment {
         if (tasks.size() < 2) {
             throw new org.mtlalign.UserInputException("--transfer-target: needs at least one source task besides the target");
         }
-        MtlExperiment helper = new MtlExperiment(backend, cfg);
+        MtlExperiment helper = new MtlExperiment(backend, cfg).log(log);
         List<PreparedTask> sources = new ArrayList<>(tasks);
         PreparedTask t = sources.remove(target);
         List<String> names = sources.stream().map(PreparedTask::name).toList();
@@ -142,9 +147,14 @@ public final class TransferExperiment {
                     + "' has no test rows to score the transfer on; raise --test or give more rows");
         }
         log.accept("transfer: training the shared module on " + names.size() + " source task(s)");
-        sourceModel = helper.newModel(sources);
-        Training source = train(new Evaluator(backend), sourceModel, sources,
-                sourceTraining != null ? sourceTraining : cfg.train());
+        // The source model and the target's STL baseline start from a fresh seeded initialisation,
+        // so a start whose ReLU units die is trained again as mtl train's are. The fine-tuning runs
+        // are not: they start from the source's trained B (frozen) and a zero head, a start no seed
+        // draws, and a B with dead units is the source's failure, which its own restart addresses.
+        Fresh src = trainFresh(helper, new Evaluator(backend), helper.newModel(sources), sources,
+                sourceTraining != null ? sourceTraining : cfg.train(), "source MTL");
+        sourceModel = src.model();
+        Training source = src.training();
 
         List<PreparedTask> one = List.of(t);
         int[] testIdx = t.test();
@@ -167,7 +177,13 @@ public final class TransferExperiment {
         backend.forEachIndependent(3, i -> {
             log.accept("transfer: " + what[i]);
             Evaluator ev = new Evaluator(backend);
-            runs[i] = train(ev, models[i], one, tc);
+            if (i == 0) {
+                Fresh f = trainFresh(helper, ev, models[0], one, tc, "STL " + t.name());
+                models[0] = f.model();
+                runs[0] = f.training();
+            } else {
+                runs[i] = train(ev, models[i], one, tc);
+            }
             Metrics mt = ev.metrics(models[i], 0, t, testIdx);
             metric[i] = mt.primary();
             second[i] = MtlExperiment.secondary(t, mt);
@@ -176,6 +192,7 @@ public final class TransferExperiment {
             nothing[i] = PairwiseTransfer.noBetterThanPrior(ev.meanLoss(models[i], 0, t, scoring), prior)
                     && !PairwiseTransfer.ranksBeyondChance(ev, models[i], 0, t, scoring);
         });
+        stlModel = models[0];
         List<String> none = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             if (nothing[i]) {
@@ -205,6 +222,26 @@ public final class TransferExperiment {
         double start = ev.weightedLoss(m, tasks, Trainer.validationWeights(null, tasks, tc.sampling()), true);
         TrainResult r = new Trainer(backend, tc).train(m, tasks, null);
         return new Training(r.epochsRun(), r.bestEpoch(), start, r.bestValidationLoss(), hitEpochCap(r, tc));
+    }
+
+    private record Fresh(MtlModel model, Training training) {
+    }
+
+    /**
+     * {@link #train} through {@link MtlExperiment#trainFresh}: a start that fails (dead ReLU
+     * units) is trained again from a derived seed, and a healthy first start is trained exactly as
+     * {@link #train} trains it. The start loss is the kept model's own.
+     */
+    private Fresh trainFresh(MtlExperiment helper, Evaluator ev, MtlModel first, List<PreparedTask> tasks,
+                             TrainConfig tc, String run) {
+        java.util.Map<MtlModel, Double> start = new java.util.IdentityHashMap<>();
+        MtlExperiment.Fresh f = helper.trainFresh(first, tasks, null, run, m -> {
+            start.put(m, ev.weightedLoss(m, tasks, Trainer.validationWeights(null, tasks, tc.sampling()), true));
+            return new Trainer(backend, tc);
+        });
+        TrainResult r = f.result();
+        return new Fresh(f.model(), new Training(r.epochsRun(), r.bestEpoch(), start.get(f.model()),
+                r.bestValidationLoss(), hitEpochCap(r, tc), f.restarts(), f.restartReason(), f.restartKept()));
     }
 
     /**

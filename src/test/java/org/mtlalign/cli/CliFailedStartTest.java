@@ -87,4 +87,29 @@ class CliFailedStartTest {
         assertTrue(run.get("restart_reason").isJsonNull());
         assertFalse(s.out().contains("trained again"), s.all());
     }
+
+    /**
+     * Transfer mode restarts its target's STL baseline as train does: on raw digits pixels at r = 1
+     * the baseline of 2-vs-3 ended with its unit dead (AUC 0.5000, marked '!') before restarts.
+     */
+    @Test
+    void transferModeRestartsTheTargetBaseline() throws Exception {
+        Path tj = dir.resolve("transfer.json");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--transfer-target", "2-vs-3", "--standardize", "none",
+                "--rank", "1", "--epochs", "60", "--backend", "cpu", "--json", tj.toString());
+        assertEquals(0, t.code(), t.all());
+        assertTrue(t.out().contains("note: 1 of 4 trainings failed at its start and was trained again from another "
+                + "initialisation, which learned: the results shown are the restart's (STL 2-vs-3: its ReLU unit "
+                + "outputs 0 on every training row after training)"), t.all());
+        JsonObject tr = read(tj).getAsJsonObject("transfer");
+        JsonObject stl = tr.getAsJsonObject("stlTraining");
+        assertEquals(1, stl.get("restarts").getAsInt(), stl.toString());
+        assertTrue(stl.get("restartKept").getAsBoolean(), stl.toString());
+        assertTrue(tr.get("stl").getAsDouble() > 0.95, tr.toString());
+        assertEquals(0, tr.getAsJsonArray("noBetterThanPrior").size(), tr.toString());
+        for (String k : new String[] {"sourceTraining", "fineTuneTraining", "alignedTraining"}) {
+            assertEquals(0, tr.getAsJsonObject(k).get("restarts").getAsInt(), k);
+            assertTrue(tr.getAsJsonObject(k).get("restartReason").isJsonNull(), k);
+        }
+    }
 }
