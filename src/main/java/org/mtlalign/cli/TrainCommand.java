@@ -1787,6 +1787,18 @@ public final class TrainCommand implements Callable<Integer> {
         return flagged;
     }
 
+    /**
+     * The warning naming runs whose loss is no better than the constant prediction's while they
+     * order the rows beyond chance ({@code runs}: "MTL t4, t5" or "seed 1 MTL t4"); one seed's run
+     * and --seeds alike.
+     */
+    static String miscalibratedWarning(List<String> runs) {
+        return "miscalibrated, not uninformed (" + String.join("; ", runs) + "): a validation loss no better than "
+                + "predicting the training labels' class rates, yet the validation rows ordered beyond chance (AUC or "
+                + "accuracy over 3 standard errors above it), so the test metric stands while the loss and 'mtl predict' "
+                + "probabilities are poorly calibrated";
+    }
+
     /** @param epochsBefore epochs the resumed MTL model had trained before this run (0: not resumed) */
     private static void printResult(PrintWriter o, Warnings warnings, ExperimentResult res, ExperimentConfig cfg,
                                     List<PreparedTask> tasks, int epochsBefore, float alignLrFactor) {
@@ -1838,10 +1850,7 @@ public final class TrainCommand implements Callable<Integer> {
             // 480 training rows with validation AUC 0.878 was one.
             int d = tasks.get(0).dim();
             int fewest = tasks.stream().mapToInt(p -> p.train().length).min().orElse(0);
-            String w = "miscalibrated, not uninformed (" + String.join("; ", sure) + "): a validation loss no better "
-                    + "than predicting the training labels' class rates, yet the validation rows ordered beyond chance "
-                    + "(AUC or accuracy over 3 standard errors above it), so the test metric stands while the loss and "
-                    + "'mtl predict' probabilities are poorly calibrated"
+            String w = miscalibratedWarning(sure)
                     + (d > fewest ? " (overconfident logits are typical when d = " + d + " exceeds the training rows, "
                             + fewest + " in the smallest task)" : "");
             o.println("warning: " + w);

@@ -312,11 +312,11 @@ final class TrainSeeds {
         if (!miscalibrated.isEmpty()) {
             // As one seed's run says it (TrainCommand): unmarked, since their metrics stand.
             int shown = Math.min(6, miscalibrated.size());
-            String w = "miscalibrated, not uninformed (" + String.join("; ", miscalibrated.subList(0, shown))
-                    + (shown < miscalibrated.size() ? "; and " + (miscalibrated.size() - shown) + " more" : "")
-                    + "): a validation loss no better than predicting the training labels' class rates, yet the "
-                    + "validation rows ordered beyond chance, so the test metric stands while the loss and predicted "
-                    + "probabilities are poorly calibrated";
+            List<String> named = new ArrayList<>(miscalibrated.subList(0, shown));
+            if (shown < miscalibrated.size()) {
+                named.add("and " + (miscalibrated.size() - shown) + " more");
+            }
+            String w = TrainCommand.miscalibratedWarning(named);
             o.println("warning: " + w);
             s.warnings().keep(w);
         }

@@ -35,6 +35,13 @@ class FailedStartTest {
     }
 
     private static List<PreparedTask> offsetTask(Random rnd, int m, int d, String name) {
+        Task t = offsetBinaryTask(rnd, m, d, name);
+        return Preparation.prepare(new TaskSuite("offset", List.of(t), false),
+                new Preparation.Config(0.2, 0.2, rnd.nextLong(), null, Preparation.Standardize.NONE)).tasks();
+    }
+
+    /** The binary task of {@link #offsetTask}, unprepared: inputs 8 + N(0, 1), labels from a random linear signal. */
+    static Task offsetBinaryTask(Random rnd, int m, int d, String name) {
         float[] x = new float[m * d];
         float[] y = new float[m];
         double[] w = new double[d];
@@ -50,9 +57,16 @@ class FailedStartTest {
             }
             y[i] = s > 0 ? 1f : 0f;
         }
-        Task t = new Task(name, x, m, d, y, 1, true, "test");
-        return Preparation.prepare(new TaskSuite("offset", List.of(t), false),
-                new Preparation.Config(0.2, 0.2, rnd.nextLong(), null, Preparation.Standardize.NONE)).tasks();
+        return new Task(name, x, m, d, y, 1, true, "test");
+    }
+
+    /** Every parameter of {@code got} equals {@code want}'s, bit for bit. */
+    private static void assertSameParameters(MtlModel want, MtlModel got, String what, String at) {
+        float[][] a = want.snapshot();
+        float[][] b = got.snapshot();
+        for (int i = 0; i < a.length; i++) {
+            assertArrayEquals(a[i], b[i], what + i + at);
+        }
     }
 
     private static ExperimentConfig config(int r, long seed, int epochs) {
@@ -100,11 +114,7 @@ class FailedStartTest {
         assertTrue(f.restartKept(), f + at);
         assertEquals("its ReLU unit outputs 0 on every training row at its start", f.restartReason(), at);
         assertEquals(restartResult, f.result(), at);
-        float[][] want = restart.snapshot();
-        float[][] got = f.model().snapshot();
-        for (int i = 0; i < want.length; i++) {
-            assertArrayEquals(want[i], got[i], "the first restart's model, parameter " + i + at);
-        }
+        assertSameParameters(restart, f.model(), "the first restart's model, parameter ", at);
     }
 
     /**
@@ -170,11 +180,7 @@ class FailedStartTest {
         assertNull(f.restartReason(), at);
         assertFalse(f.restartKept(), at);
         assertEquals(expected, f.result(), at);
-        float[][] a = direct.snapshot();
-        float[][] b = f.model().snapshot();
-        for (int i = 0; i < a.length; i++) {
-            assertArrayEquals(a[i], b[i], "parameter " + i + at);
-        }
+        assertSameParameters(direct, f.model(), "parameter ", at);
     }
 
     /**

@@ -31,23 +31,7 @@ class TransferFailedStartTest {
     private static List<PreparedTask> offsetTasks(Random rnd, int d) {
         List<Task> tasks = new ArrayList<>();
         for (String name : List.of("source", "target")) {
-            int m = 200 + rnd.nextInt(101);
-            float[] x = new float[m * d];
-            float[] y = new float[m];
-            double[] w = new double[d];
-            for (int j = 0; j < d; j++) {
-                w[j] = rnd.nextGaussian();
-            }
-            for (int i = 0; i < m; i++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    double z = rnd.nextGaussian();
-                    x[i * d + j] = (float) (8 + z);
-                    s += w[j] * z;
-                }
-                y[i] = s > 0 ? 1f : 0f;
-            }
-            tasks.add(new Task(name, x, m, d, y, 1, true, "test"));
+            tasks.add(FailedStartTest.offsetBinaryTask(rnd, 200 + rnd.nextInt(101), d, name));
         }
         return Preparation.prepare(new TaskSuite("offset", tasks, false),
                 new Preparation.Config(0.2, 0.2, rnd.nextLong(), null, Preparation.Standardize.NONE)).tasks();
