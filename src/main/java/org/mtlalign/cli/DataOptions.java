@@ -177,6 +177,9 @@ public final class DataOptions {
 
     /** Warnings about loaded inputs that are legal but will not mean what the user expects. */
     void warnAboutInputs(TaskSuite suite, Warnings warnings) {
+        if (skippedWarning != null) {
+            warnings.add(skippedWarning);
+        }
         alignWarnings.forEach(warnings::add);
         java.util.Set<String> said = new java.util.HashSet<>();
         List<org.mtlalign.data.Task> unlabelled = new java.util.ArrayList<>();
@@ -372,6 +375,15 @@ public final class DataOptions {
             s = new TaskSuite("tasks", TaskLoader.fromSpecs(taskSpecs), false);
         } else if (tasksDir != null) {
             s = TaskLoader.fromDirectory(tasksDir);
+            List<String> skipped = TaskLoader.skippedDataFiles(tasksDir);
+            if (!skipped.isEmpty()) {
+                int shown = Math.min(3, skipped.size());
+                skippedWarning = "--tasks " + tasksDir + ": skipped " + (skipped.size() == 1 ? "the file " : skipped.size()
+                        + " files ") + String.join(", ", skipped.subList(0, shown))
+                        + (skipped.size() > shown ? ", ..." : "") + " at its top level, which "
+                        + (skipped.size() == 1 ? "is" : "are") + " not tasks: a task is a folder NAME/ holding X and y,"
+                        + " or an archive NAME.npz (np.savez(\"NAME.npz\", X=X, y=y))";
+            }
         } else if (sharedX != null) {
             s = TaskLoader.sharedInputs(sharedX, labels, names);
         } else {
@@ -477,6 +489,9 @@ public final class DataOptions {
 
     /** What matching the tasks' X columns by name did or found (see FeatureNames.align). */
     private List<String> alignWarnings = List.of();
+
+    /** Data files at the top level of --tasks DIR that are no task (see TaskLoader.skippedDataFiles), or null. */
+    private String skippedWarning;
 
     static TaskSuite builtin(String name, long seed) {
         switch (name.toLowerCase(Locale.ROOT)) {

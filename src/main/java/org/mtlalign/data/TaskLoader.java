@@ -275,6 +275,26 @@ public final class TaskLoader {
     }
 
     /**
+     * The data files at the top level of a {@code --tasks} folder that loaded as no task (.npy,
+     * .csv or .tsv, gzipped or not; .npz archives are tasks, and .txt is left out as often notes),
+     * sorted: {@link #fromDirectory} skips them, so a task saved there as loose X and y files
+     * (spam_X.npy beside the task folders) went missing with nothing said.
+     */
+    public static List<String> skippedDataFiles(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> !isHidden(p) && Files.isRegularFile(p))
+                    .map(p -> p.getFileName().toString())
+                    .filter(n -> {
+                        String l = n.toLowerCase(Locale.ROOT);
+                        return l.endsWith(".npy") || (isTable(l) && !l.endsWith(".txt") && !l.endsWith(".txt.gz"));
+                    })
+                    .sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /**
      * Refuses one file given as both inputs and labels (a slip when typing two paths): read twice,
      * the inputs would be their own labels, a task of as many regression outputs as columns that
      * trains without complaint. A .npz archive is fine: its X and y are different arrays.

@@ -1411,4 +1411,39 @@ class CliRunTest {
         assertEquals(0, again.code(), again.all());
         assertTrue(again.out().contains("labels standardised"), again.out());
     }
+
+    /**
+     * A task saved as loose files beside the task folders of --tasks DIR (spam_X.npy, spam_y.npy,
+     * as a user flattening one task might) loaded as no task and went missing with nothing said:
+     * the run trained the other tasks alone. A warning names the skipped data files; hidden files,
+     * notes (.txt) and the task folders themselves get none.
+     */
+    @Test
+    void looseDataFilesBesideTaskFoldersAreWarned() throws Exception {
+        long seed = System.nanoTime();
+        Random rnd = new Random(seed);
+        Path root = dir.resolve("loose");
+        int d = 3 + rnd.nextInt(4);
+        CliTestSupport.binaryTask(root, "a", 61 + rnd.nextInt(30), d, rnd.nextLong());
+        CliTestSupport.binaryTask(root, "b", 53 + rnd.nextInt(30), d, rnd.nextLong());
+        Files.writeString(root.resolve("notes.txt"), "tasks a and b\n");
+        Files.writeString(root.resolve(".hidden.csv"), "1,2\n");
+        CliTestSupport.Run clean = CliTestSupport.run("analyze", "--tasks", root.toString(), "--resamples", "0");
+        assertEquals(0, clean.code(), clean.all());
+        assertFalse(clean.err().contains("at its top level"), () -> "seed=" + seed + ": " + clean.err());
+
+        Path[] spam = CliTestSupport.binaryTask(dir.resolve("spam"), "t", 40 + rnd.nextInt(20), d, rnd.nextLong());
+        Files.copy(spam[0], root.resolve("spam_X.npy"));
+        Files.copy(spam[1], root.resolve("spam_y.npy"));
+        Path json = dir.resolve("loose.json");
+        CliTestSupport.Run r = CliTestSupport.run("analyze", "--tasks", root.toString(), "--resamples", "0", "--json",
+                json.toString());
+        assertEquals(0, r.code(), r.all());
+        String w = "warning: --tasks " + root + ": skipped 2 files spam_X.npy, spam_y.npy at its top level, which are "
+                + "not tasks: a task is a folder NAME/ holding X and y, or an archive NAME.npz";
+        assertTrue(r.err().contains(w), () -> "seed=" + seed + ": " + r.err());
+        assertTrue(r.out().contains("2 tasks"), r::out);
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertTrue(j.getAsJsonArray("warnings").toString().contains("skipped 2 files spam_X.npy"), j::toString);
+    }
 }

@@ -749,4 +749,22 @@ class TaskLoaderTest {
         assertEquals(spaced, TaskLoader.split("t=" + x + ":" + spaced).y());
         assertThrows(UserInputException.class, () -> TaskLoader.split(" =" + x + ":" + y));
     }
+
+    /** What --tasks DIR skips at its top level: data files that are no task, not archives, notes or hidden files. */
+    @Test
+    void skippedDataFilesAreTheLooseTablesAndArrays() throws IOException {
+        Path root = folder("root");
+        npyX(folder("root", "a"), "X.npy", 1);
+        npyY(folder("root", "a"), "y.npy");
+        assertEquals(List.of(), TaskLoader.skippedDataFiles(root));
+        npyX(root, "spam_X.npy", 2);
+        text(root.resolve("spam_y.csv.gz"), "label\n0\n1\n0\n1\n");
+        text(root.resolve("b.TSV"), "1\t2\n");
+        text(root.resolve("README.txt"), "notes\n");
+        text(root.resolve(".cache.csv"), "1\n");
+        npyX(root, "c.npz.part", 3);
+        assertEquals(List.of("b.TSV", "spam_X.npy", "spam_y.csv.gz"), TaskLoader.skippedDataFiles(root));
+        assertEquals(List.of("a"), TaskLoader.fromDirectory(root).tasks().stream().map(Task::name).toList(),
+                "the loose files load as no task");
+    }
 }
