@@ -95,6 +95,22 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
     }
 
     /**
+     * A hint when the smallest class is the only negative one (-1 beside 0 and 1, -999 beside
+     * 0..4): a missing-label marker an integer array cannot write as NaN, or CheXpert's -1 for
+     * "uncertain", which the inference otherwise takes as one more class, silently turning a
+     * binary task into a softmax one (no AUC). Empty otherwise.
+     */
+    static String sentinelHint(java.util.NavigableSet<Float> distinct) {
+        float lowest = distinct.first();
+        if (!(lowest < 0) || distinct.size() < 3 || distinct.tailSet(lowest, false).first() < 0) {
+            return "";
+        }
+        String v = format(lowest);
+        return "; if " + v + " marks a missing or uncertain label, write those labels as NaN (NA or an empty cell "
+                + "in a CSV) so that their rows are left out of this task";
+    }
+
+    /**
      * As {@link #encode(Task, Loss)}, with the positive class of a binary task chosen: {@code positive}
      * is its label as written (a class name, or a value such as "0" or "-1"); null takes the later
      * label (the larger value, the later name).
@@ -269,7 +285,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             } else if (integers && distinct.size() <= MAX_CLASSES) {
                 loss = Loss.SOFTMAX;
                 reason = distinct.size() + " integer classes: softmax loss (--loss " + ShellWords.quote(t.name() + "=squared")
-                        + " if they are quantities such as counts or ratings)";
+                        + " if they are quantities such as counts or ratings)" + sentinelHint(distinct);
             } else if (integers) {
                 loss = Loss.SQUARED;
                 reason = distinct.size() > MAX_FORCED_CLASSES

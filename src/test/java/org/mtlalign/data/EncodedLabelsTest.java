@@ -2,6 +2,7 @@ package org.mtlalign.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -212,5 +213,51 @@ class EncodedLabelsTest {
         assertEquals("20000000", e.classLabel(1));
         assertEquals("0.5", EncodedLabels.formatValue(0.5f));
         assertEquals("-4", EncodedLabels.formatValue(-4f));
+    }
+
+    /**
+     * Integer labels whose smallest value is the only negative one (-1 beside 0 and 1: a missing
+     * or CheXpert "uncertain" label an integer array cannot write as NaN) were a softmax task, a
+     * binary task turned into three classes with only "3 integer classes" to say so; the reason now
+     * says how to leave such rows out. Two negative classes, none, or a plain binary -1/+1 get no hint.
+     */
+    @Test
+    void aLoneNegativeClassIsNamedAsAPossibleMissingMarker() {
+        long seed = System.nanoTime();
+        java.util.Random rnd = new java.util.Random(seed);
+        int[] sentinels = {-1, -9, -99, -999};
+        int sentinel = sentinels[rnd.nextInt(sentinels.length)];
+        int classes = 2 + rnd.nextInt(4);
+        int m = 41 + 2 * rnd.nextInt(40);
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            y[i] = i < classes + 1 ? i - 1 : rnd.nextInt(classes + 1) - 1;  // every value at least once
+            if (y[i] == -1) {
+                y[i] = sentinel;
+            }
+        }
+        y[m - 1] = Float.NaN;  // NaN is already a missing label: no class
+        EncodedLabels e = EncodedLabels.encode(task(y), null);
+        assertEquals(Loss.SOFTMAX, e.loss(), "seed=" + seed);
+        assertTrue(e.reason().startsWith((classes + 1) + " integer classes: softmax loss")
+                && e.reason().endsWith("; if " + sentinel + " marks a missing or uncertain label, write those labels as NaN "
+                        + "(NA or an empty cell in a CSV) so that their rows are left out of this task"),
+                "seed=" + seed + ": " + e.reason());
+
+        float[] shifted = y.clone();
+        for (int i = 0; i < m; i++) {
+            shifted[i] = shifted[i] == sentinel ? classes : shifted[i];  // the same classes, none negative
+        }
+        assertFalse(EncodedLabels.encode(task(shifted), null).reason().contains("marks a missing"), "seed=" + seed);
+        float[] twoNegative = y.clone();
+        for (int i = 0; i < m; i++) {
+            twoNegative[i] = twoNegative[i] == 0 ? -2 : twoNegative[i];
+        }
+        assertFalse(EncodedLabels.encode(task(twoNegative), null).reason().contains("marks a missing"), "seed=" + seed);
+        float[] plusMinus = new float[m];
+        for (int i = 0; i < m; i++) {
+            plusMinus[i] = i % 2 == 0 ? -1 : 1;
+        }
+        assertEquals("2 distinct label values: logistic loss", EncodedLabels.encode(task(plusMinus), null).reason());
     }
 }
