@@ -678,6 +678,7 @@ public final class ModelIO {
                     extras.put(e.getAsString(), Npy.read(dir.resolve(e.getAsString() + ".npy")));
                 }
             }
+            checkStandardisation(dir, m, extras);
             return new Loaded(m, root, extras);
         } catch (UserInputException e) {
             // Activation.parse and Loss.parse speak of the options (--activation); here the value
@@ -704,6 +705,40 @@ public final class ModelIO {
             return "an entry has the wrong type";
         }
         return e.getClass().getSimpleName() + (e.getMessage() != null ? ": " + e.getMessage() : "");
+    }
+
+    /**
+     * The saved standardisations are applied as (x - mean) / scale to every row predicted: a
+     * short array read past its end (an internal error), and a NaN or a zero scale made every
+     * prediction NaN, written with exit 0. The parameters are checked likewise by {@link #readInto}.
+     */
+    private static void checkStandardisation(Path dir, MtlModel m, Map<String, NpyArray> extras) {
+        for (int i = 0; i < m.heads().size(); i++) {
+            int c = m.heads().get(i).outputs();
+            checkExtra(dir, extras, standardizeMeanKey(i), m.inputDim(), false);
+            checkExtra(dir, extras, standardizeScaleKey(i), m.inputDim(), true);
+            checkExtra(dir, extras, labelMeanKey(i), c, false);
+            checkExtra(dir, extras, labelScaleKey(i), c, true);
+        }
+    }
+
+    private static void checkExtra(Path dir, Map<String, NpyArray> extras, String key, int n, boolean scale) {
+        NpyArray a = extras.get(key);
+        if (a == null) {
+            return;
+        }
+        Path f = dir.resolve(key + ".npy");
+        if (a.data().length != n || a.shape().length != 1) {
+            throw new UserInputException(f + ": shape " + java.util.Arrays.toString(a.shape()) + ", the model expects ["
+                    + n + "]; the saved model is damaged");
+        }
+        float[] v = a.data();
+        for (int j = 0; j < v.length; j++) {
+            if (!Float.isFinite(v[j]) || (scale && !(v[j] > 0))) {
+                throw new UserInputException(f + ": " + v[j] + " at index " + j + (scale ? ", a scale must be positive" : "")
+                        + "; the saved model is damaged");
+            }
+        }
     }
 
     /** Reads a saved parameter: exactly the shape and dtype we write (float32), finite values. */

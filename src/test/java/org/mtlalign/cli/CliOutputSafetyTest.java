@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
@@ -393,6 +394,58 @@ class CliOutputSafetyTest {
         nan[3] = Float.NaN;
         org.mtlalign.data.Npy.write(model.resolve("B.npy"), new int[] {5, 2}, nan);
         assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "B.npy", "NaN");
+    }
+
+    /**
+     * mtl predict applies the saved standardisation to every row: a mean of the wrong length was an
+     * internal error (exit 1), and a NaN or a zero scale wrote NaN for the rows, with exit 0.
+     */
+    @Test
+    void damagedStandardisationIsAClearErrorAndWritesNothing() throws Exception {
+        long seed = new Random().nextLong();
+        try {
+            damagedStandardisation(new Random(seed));
+        } catch (AssertionError e) {
+            throw new AssertionError("seed " + seed + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void damagedStandardisation(Random rnd) throws Exception {
+        int d = 3 + 2 * rnd.nextInt(3);
+        String t = task("a", 61 + rnd.nextInt(20), d);
+        Path model = dir.resolve("m");
+        assertEquals(0, CliTestSupport.run(quick("--task", t, "--out", model.toString())).code());
+        Path in = dir.resolve("new.npy");
+        float[] x = new float[7 * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        org.mtlalign.data.Npy.write(in, new int[] {7, d}, x);
+        Path mean = model.resolve("standardize_mean_0.npy");
+        Path scale = model.resolve("standardize_scale_0.npy");
+        float[] goodMean = org.mtlalign.data.Npy.read(mean).data();
+        float[] goodScale = org.mtlalign.data.Npy.read(scale).data();
+        Path out = dir.resolve("p.npy");
+        String[] predict = {"predict", "--model", model.toString(), "--task", "a", "--in", in.toString(), "--out",
+            out.toString()};
+        assertEquals(0, CliTestSupport.run(predict).code(), "intact model");
+        Files.delete(out);
+
+        org.mtlalign.data.Npy.write(mean, new int[] {d - 1}, java.util.Arrays.copyOf(goodMean, d - 1));
+        assertUserError(CliTestSupport.run(predict), "standardize_mean_0.npy", "shape [" + (d - 1) + "]", "[" + d + "]");
+        int j = rnd.nextInt(d);
+        float[] bad = goodMean.clone();
+        bad[j] = Float.NaN;
+        org.mtlalign.data.Npy.write(mean, new int[] {d}, bad);
+        assertUserError(CliTestSupport.run(predict), "standardize_mean_0.npy", "NaN at index " + j);
+        org.mtlalign.data.Npy.write(mean, new int[] {d}, goodMean);
+        bad = goodScale.clone();
+        bad[j] = 0f;
+        org.mtlalign.data.Npy.write(scale, new int[] {d}, bad);
+        assertUserError(CliTestSupport.run(predict), "standardize_scale_0.npy", "0.0 at index " + j, "positive");
+        assertFalse(Files.exists(out), "predictions written from a damaged model");
+        // --resume loads the model the same way.
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "standardize_scale_0.npy");
     }
 
     private static JsonObject modelJson(Path model) throws Exception {
