@@ -103,29 +103,13 @@ public final class ReproduceCommand implements Callable<Integer> {
             e.println("running " + n + " experiments on " + backend.concurrency() + " workers");
         }
         long start = System.nanoTime();
-        backend.forEachIndependent(n, i -> {
-            Experiment x = todo.get(i);
-            long t0 = System.nanoTime();
-            try {
-                reports[i] = x.run(ctx);
-                if (seeds == 1) {
-                    // No spread to compare against: the verdict says nothing, and the files say so too.
-                    Report r = reports[i];
-                    r.measured("With --seeds 1 there is no spread across seeds (every ± is 0 or undefined), so the "
-                            + "verdict is inconclusive; by this one seed's values alone it would read '"
-                            + r.verdict().text() + "'. Use --seeds 3 or more to judge the claim. " + r.measured());
-                    r.verdict(Report.Verdict.INCONCLUSIVE);
-                }
-                String cmd = "mtl reproduce " + x.name() + (quick ? " --quick" : "") + " --seeds " + seeds
-                        + (seed != 1 ? " --seed " + seed : "") + " --out " + out;
-                ResultWriter.write(out, x, reports[i], cmd);
-            } catch (RuntimeException ex) {
-                // Keep going: the other experiments' results are still written and printed, and
-                // this one's table too if only writing it failed.
-                failures[i] = ex;
-            }
-            seconds[i] = (System.nanoTime() - t0) / 1e9;
-        });
+        List<String> written = new ArrayList<>();
+        Thread note = interruptedNote(e, todo, written);
+        try {
+            runAll(todo, ctx, backend, reports, seconds, failures, written);
+        } finally {
+            Outputs.endInterruptedNote(note);
+        }
         for (int i = 0; i < n; i++) {
             Experiment x = todo.get(i);
             if (reports[i] == null) {
@@ -149,5 +133,62 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private void runAll(List<Experiment> todo, ExperimentContext ctx, Backend backend, Report[] reports, double[] seconds,
+                        RuntimeException[] failures, List<String> written) {
+        backend.forEachIndependent(todo.size(), i -> {
+            Experiment x = todo.get(i);
+            long t0 = System.nanoTime();
+            try {
+                reports[i] = x.run(ctx);
+                if (seeds == 1) {
+                    // No spread to compare against: the verdict says nothing, and the files say so too.
+                    Report r = reports[i];
+                    r.measured("With --seeds 1 there is no spread across seeds (every ± is 0 or undefined), so the "
+                            + "verdict is inconclusive; by this one seed's values alone it would read '"
+                            + r.verdict().text() + "'. Use --seeds 3 or more to judge the claim. " + r.measured());
+                    r.verdict(Report.Verdict.INCONCLUSIVE);
+                }
+                String cmd = "mtl reproduce " + x.name() + (quick ? " --quick" : "") + " --seeds " + seeds
+                        + (seed != 1 ? " --seed " + seed : "") + " --out " + out;
+                ResultWriter.write(out, x, reports[i], cmd);
+                synchronized (written) {
+                    written.add(x.name());
+                }
+            } catch (RuntimeException ex) {
+                // Keep going: the other experiments' results are still written and printed, and
+                // this one's table too if only writing it failed.
+                failures[i] = ex;
+            }
+            seconds[i] = (System.nanoTime() - t0) / 1e9;
+        });
+    }
+
+    /**
+     * A run stopped from outside (Ctrl-C, SIGTERM) ended on a progress line, so a batch log could
+     * not tell an interruption from a crash, nor which experiments' files were new. Each
+     * experiment's three files are replaced together when it finishes, so the others still hold
+     * an earlier run's files, if any.
+     */
+    private Thread interruptedNote(PrintWriter e, List<Experiment> todo, List<String> written) {
+        List<String> earlier = todo.stream().map(Experiment::name)
+                .filter(x -> java.nio.file.Files.exists(out.resolve(x + ".csv"))).toList();
+        Thread t = new Thread(() -> {
+            List<String> done;
+            synchronized (written) {
+                done = List.copyOf(written);
+            }
+            List<String> kept = earlier.stream().filter(x -> !done.contains(x)).toList();
+            e.println();
+            e.println("mtl: interrupted after " + done.size() + " of " + todo.size() + " experiment"
+                    + (todo.size() == 1 ? "" : "s") + "; "
+                    + (done.isEmpty() ? "nothing new was written to " + out
+                            : out + " holds the new files of " + String.join(", ", done))
+                    + (kept.isEmpty() ? "" : " (the earlier files there of " + String.join(", ", kept) + " are kept whole)"));
+            e.flush();
+        }, "mtl-interrupted-note");
+        Runtime.getRuntime().addShutdownHook(t);
+        return t;
     }
 }

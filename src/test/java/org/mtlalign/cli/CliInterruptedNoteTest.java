@@ -102,4 +102,17 @@ class CliInterruptedNoteTest {
                 + " is written when all have ended)"), err);
         assertTrue(!Files.exists(json), "no --json of a stopped run");
     }
+
+    /** mtl reproduce ended on a progress line too; it names what its --out folder holds. */
+    @Test
+    void reproduceSaysWhatItsOutFolderHolds() throws Exception {
+        Path results = dir.resolve("results");
+        Files.createDirectories(results);
+        Files.writeString(results.resolve("capacity.csv"), "earlier");
+        String err = stopOnceTraining(List.of("reproduce", "capacity", "--seeds", "100", "--out", results.toString(),
+                "--backend", "cpu"), ".. capacity:", "reproduce");
+        assertTrue(err.contains("mtl: interrupted after 0 of 1 experiment; nothing new was written to " + results
+                + " (the earlier files there of capacity are kept whole)"), err);
+        assertEquals("earlier", Files.readString(results.resolve("capacity.csv")));
+    }
 }
