@@ -1,5 +1,6 @@
 package org.mtlalign.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import org.mtlalign.UserInputException;
@@ -42,7 +43,93 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // netlib logs its BLAS fallback chain at WARNING; 'mtl info' reports the outcome instead.
         NETLIB_LOG.setLevel(java.util.logging.Level.SEVERE);
-        System.exit(run(System.out, System.err, args));
+        StdoutFailure raw = new StdoutFailure(new java.io.FileOutputStream(java.io.FileDescriptor.out));
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(raw, 8192), true, stdoutCharset());
+        System.setOut(out);
+        int code = run(out, System.err, args);
+        out.flush();
+        System.exit(stdoutChecked(code, raw, System.err));
+    }
+
+    /** The charset the JVM gave standard output (stdout.encoding from Java 19, sun.stdout.encoding before). */
+    private static java.nio.charset.Charset stdoutCharset() {
+        String enc = System.getProperty("stdout.encoding", System.getProperty("sun.stdout.encoding"));
+        try {
+            return enc != null ? java.nio.charset.Charset.forName(enc) : java.nio.charset.Charset.defaultCharset();
+        } catch (RuntimeException e) {
+            return java.nio.charset.Charset.defaultCharset();
+        }
+    }
+
+    /**
+     * Standard output's bytes, keeping the first write error: PrintStream and PrintWriter swallow
+     * them, so 'mtl train --json - > r.json' on a full disk left an empty r.json and exited 0.
+     */
+    static final class StdoutFailure extends java.io.FilterOutputStream {
+        private volatile IOException failure;
+
+        StdoutFailure(java.io.OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw failed(e);
+            }
+        }
+
+        private IOException failed(IOException e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return e;
+        }
+
+        IOException failure() {
+            return failure;
+        }
+    }
+
+    /**
+     * The exit code once standard output has been written: a write that failed (a full disk) is
+     * exit 2 with one line, unless the run failed already. A reader that stopped early (| head, a
+     * broken pipe) is no error, as for the tools it is piped to.
+     */
+    static int stdoutChecked(int code, StdoutFailure raw, PrintStream err) {
+        IOException f = raw.failure();
+        if (f == null || isBrokenPipe(f)) {
+            return code;
+        }
+        err.println("mtl: standard output: cannot write (" + (f.getMessage() != null ? f.getMessage() : f.toString())
+                + "); the results printed there are incomplete");
+        err.flush();
+        return code == 0 ? EXIT_USER_ERROR : code;
+    }
+
+    private static boolean isBrokenPipe(IOException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("Broken pipe") || m.contains("Stream closed"));
     }
 
     /** Runs the CLI in-process (used by the tests) and returns the exit code. */
