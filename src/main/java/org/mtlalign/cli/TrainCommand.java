@@ -790,8 +790,23 @@ public final class TrainCommand implements Callable<Integer> {
             e.println("note: transfer mode always trains the target's STL, fine-tune and fine-tune + alignment (R "
                     + "trained with frozen B at --lr); " + String.join(", ", ignored) + " do not apply to it");
         }
-        TransferExperiment.Report rep = new TransferExperiment(backend, cfg).log(progressLog(e, cfg))
-                .run(tasks, target);
+        // As without --out below: a stopped run ended on a progress line, with no word of --json.
+        boolean hadJson = json != null && !Outputs.isStdout(json) && Files.isRegularFile(json);
+        Path jsonFile = json;
+        Thread interrupted = new Thread(() -> {
+            e.println();
+            e.println("mtl: interrupted during the transfer trainings; nothing was saved"
+                    + (jsonFile == null || Outputs.isStdout(jsonFile) ? "" : " (--json " + jsonFile
+                            + " is written when they have ended" + (hadJson ? "; it keeps its earlier contents" : "") + ")"));
+            e.flush();
+        }, "mtl-interrupted-note");
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        TransferExperiment.Report rep;
+        try {
+            rep = new TransferExperiment(backend, cfg).log(progressLog(e, cfg)).run(tasks, target);
+        } finally {
+            unhook(interrupted);
+        }
         o.println();
         o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), Loss.metricLabel(rep.metric()));
         o.printf(Locale.ROOT, "new heads start at zero (a regression head's bias at its labels' mean) and R at the identity (both "

@@ -115,4 +115,19 @@ class CliInterruptedNoteTest {
                 + " (the earlier files there of capacity are kept whole)"), err);
         assertEquals("earlier", Files.readString(results.resolve("capacity.csv")));
     }
+
+    /** Transfer mode (--transfer-target) ended on a progress line as well. */
+    @Test
+    void transferModeSaysNothingWasSaved() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 3001, 31);
+        String b = CliTestSupport.taskSpec(dir, "b", 3001, 31);
+        Path json = dir.resolve("transfer.json");
+        Files.writeString(json, "{\"earlier\": true}");
+        String err = stopOnceTraining(List.of("train", "--transfer-target", "b", "--task", a, "--task", b, "--rank", "1",
+                "--epochs", "100000", "--patience", "100000", "--batch", "8", "--backend", "cpu", "--json",
+                json.toString()), "training the shared module", "transfer");
+        assertTrue(err.contains("mtl: interrupted during the transfer trainings; nothing was saved (--json " + json
+                + " is written when they have ended; it keeps its earlier contents)"), err);
+        assertEquals("{\"earlier\": true}", Files.readString(json));
+    }
 }
