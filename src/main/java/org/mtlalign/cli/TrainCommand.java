@@ -804,6 +804,16 @@ public final class TrainCommand implements Callable<Integer> {
         TransferExperiment.Report rep;
         try {
             rep = new TransferExperiment(backend, cfg).log(progressLog(e, cfg)).run(tasks, target);
+        } catch (TrainingDivergedException ex) {
+            // Exit 3 writes the JSON, as every other mtl train does: a grid over --lr collecting
+            // each run's JSON found none for a diverged transfer run.
+            if (json != null) {
+                JsonObject root = transferJson(backend, argv, "diverged", cfg, tasks, rankSource, suiteName, sharedInputs);
+                root.addProperty("error", ex.getMessage());
+                root.add("warnings", warnings.json());
+                Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), e, " (status diverged)");
+            }
+            throw ex;
         } finally {
             unhook(interrupted);
         }
@@ -884,26 +894,33 @@ public final class TrainCommand implements Callable<Integer> {
                     + "each method can fit; raise --epochs", rep.epochCap(), rep.patience()));
         }
         if (json != null) {
-            JsonObject root = new JsonObject();
-            root.add("provenance", Outputs.provenance(backend, argv));
-            root.addProperty("seed", data.seed);
-            root.addProperty("status", "complete");
-            root.add("config", configJson(cfg, data.preparation(), tasks));
-            root.addProperty("rank_source", rankSource);
-            JsonArray dataArgs = new JsonArray();
-            data.toArgs().forEach(dataArgs::add);
-            root.add("data_args", dataArgs);
-            // As every other mtl train JSON: which data (a script reading many runs' JSON keys on it).
-            root.addProperty("suite", suiteName);
-            root.addProperty("shared_inputs", sharedInputs);
-            JsonArray names = new JsonArray();
-            tasks.forEach(t -> names.add(t.name()));
-            root.add("task_names", names);
+            JsonObject root = transferJson(backend, argv, "complete", cfg, tasks, rankSource, suiteName, sharedInputs);
             root.add("transfer", ModelIO.gson().toJsonTree(rep));
             root.add("warnings", warnings.json());
             Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
         }
         return 0;
+    }
+
+    /** Transfer mode's JSON up to its results: what ran, on which data. */
+    private JsonObject transferJson(Backend backend, String[] argv, String status, ExperimentConfig cfg,
+                                    List<PreparedTask> tasks, String rankSource, String suiteName, boolean sharedInputs) {
+        JsonObject root = new JsonObject();
+        root.add("provenance", Outputs.provenance(backend, argv));
+        root.addProperty("seed", data.seed);
+        root.addProperty("status", status);
+        root.add("config", configJson(cfg, data.preparation(), tasks));
+        root.addProperty("rank_source", rankSource);
+        JsonArray dataArgs = new JsonArray();
+        data.toArgs().forEach(dataArgs::add);
+        root.add("data_args", dataArgs);
+        // As every other mtl train JSON: which data (a script reading many runs' JSON keys on it).
+        root.addProperty("suite", suiteName);
+        root.addProperty("shared_inputs", sharedInputs);
+        JsonArray names = new JsonArray();
+        tasks.forEach(t -> names.add(t.name()));
+        root.add("task_names", names);
+        return root;
     }
 
     /**

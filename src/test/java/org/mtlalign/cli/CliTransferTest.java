@@ -1,12 +1,14 @@
 package org.mtlalign.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -153,5 +155,26 @@ class CliTransferTest {
                 + " .*"), ft + "\n" + r.out());
         assertTrue(r.out().contains("of its test rows in one class: always predicting it scores that accuracy, and a "
                 + "balanced accuracy (the mean of the classes' recalls) of 1/3"), r.out());
+    }
+
+    /**
+     * A diverged transfer run exits 3 and still writes its JSON, as docs/json.md says of every
+     * mtl train (before, transfer mode wrote none).
+     */
+    @Test
+    void aDivergedTransferRunStillWritesItsJson() throws Exception {
+        long seed = new java.util.Random().nextLong();
+        java.util.Random rnd = new java.util.Random(seed);
+        String[] pair = CliTestSupport.randomPair(dir, rnd);
+        Path json = dir.resolve("t.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", pair[0], "--task", pair[1], "--transfer-target", "pb",
+                "--optimizer", "sgd", "--lr", "1e30", "--epochs", "3", "--json", json.toString());
+        assertEquals(3, r.code(), "seed " + seed + ": " + r.all());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertEquals("diverged", j.get("status").getAsString(), "seed " + seed);
+        assertTrue(r.err().contains("mtl: " + j.get("error").getAsString()), "seed " + seed + ": " + r.err());
+        assertEquals(List.of("pa", "pb"), List.of(j.getAsJsonArray("task_names").get(0).getAsString(),
+                j.getAsJsonArray("task_names").get(1).getAsString()));
+        assertFalse(j.has("transfer"), "seed " + seed);
     }
 }
