@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
         subcommands = {TrainCommand.class, SweepCommand.class, PairsCommand.class, PredictCommand.class, AnalyzeCommand.class, ReproduceCommand.class,
                 SvdCommand.class,
                 InfoCommand.class,
-                CommandLine.HelpCommand.class})
+                Main.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_USER_ERROR = 2;
     public static final int EXIT_DIVERGED = 3;
@@ -271,6 +271,46 @@ public final class Main implements Runnable {
             return "";
         }
         return s.replaceAll("[\\r\\n]+", " ").trim();
+    }
+
+    /**
+     * 'mtl help [COMMAND]'. picocli's own help command answered an unknown command ('mtl help
+     * trian') with its usage and exit 0, so a script's typo passed as success.
+     */
+    @Command(name = "help", helpCommand = true, description = "Show the help of a command: mtl help COMMAND.")
+    static final class HelpCommand implements CommandLine.IHelpCommandInitializable2, java.util.concurrent.Callable<Integer> {
+        @CommandLine.Parameters(paramLabel = "COMMAND", arity = "0..1", description = "The command whose help to show.")
+        String command;
+
+        private CommandLine self;
+        private PrintWriter out;
+        private PrintWriter err;
+
+        @Override
+        public void init(CommandLine helpCommandLine, CommandLine.Help.ColorScheme colorScheme, PrintWriter outWriter,
+                         PrintWriter errWriter) {
+            this.self = helpCommandLine;
+            this.out = outWriter;
+            this.err = errWriter;
+        }
+
+        @Override
+        public Integer call() {
+            CommandLine parent = self.getParent();
+            if (command == null) {
+                parent.usage(out);
+                return 0;
+            }
+            CommandLine sub = parent.getSubcommands().get(command);
+            if (sub == null) {
+                err.println("mtl: help: unknown command '" + command + "' (expected one of "
+                        + String.join(", ", parent.getSubcommands().keySet()) + ")");
+                err.flush();
+                return EXIT_USER_ERROR;
+            }
+            sub.usage(out);
+            return 0;
+        }
     }
 
     /** Version line with the runtime. */

@@ -448,6 +448,24 @@ class CliOutputSafetyTest {
         assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "standardize_scale_0.npy");
     }
 
+    /** 'mtl help' of an unknown command exited 0 (picocli's help command), so a script's typo passed. */
+    @Test
+    void helpOfAnUnknownCommandIsAUserError() throws Exception {
+        CliTestSupport.Run r = CliTestSupport.run("help", "trian");
+        assertUserError(r, "mtl: help: unknown command 'trian' (expected one of train, sweep");
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertEquals("", r.out());
+        for (String c : new String[] {"train", "predict", "svd"}) {
+            CliTestSupport.Run h = CliTestSupport.run("help", c);
+            assertEquals(0, h.code(), h.all());
+            assertTrue(h.out().startsWith("Usage: mtl " + c + " "), h.out());
+            assertEquals(CliTestSupport.run(c, "--help").out(), h.out(), "help " + c + " and " + c + " --help differ");
+        }
+        CliTestSupport.Run top = CliTestSupport.run("help");
+        assertEquals(0, top.code(), top.all());
+        assertEquals(CliTestSupport.run("--help").out(), top.out());
+    }
+
     private static JsonObject modelJson(Path model) throws Exception {
         return JsonParser.parseString(Files.readString(model.resolve("model.json"))).getAsJsonObject();
     }
