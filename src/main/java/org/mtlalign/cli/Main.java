@@ -139,6 +139,11 @@ public final class Main implements Runnable {
         cl.setErr(new PrintWriter(err, true));
         // Path options: a name the JVM cannot encode (LANG=C) is said as such, not as a conversion failure.
         cl.registerConverter(java.nio.file.Path.class, v -> {
+            // An empty name is the current folder to Path.of: 'svd --out ""' and 'reproduce --out ""'
+            // wrote there, and '--tasks ""' read it as the task folder.
+            if (v.isBlank()) {
+                throw new CommandLine.TypeConversionException("empty file or folder name");
+            }
             try {
                 return java.nio.file.Path.of(v);
             } catch (java.nio.file.InvalidPathException e) {

@@ -140,8 +140,14 @@ class CliOutputSafetyTest {
         r = CliTestSupport.run(quick("--task", t, "--out", file.resolve("model").toString()));
         assertUserError(r, "cannot save the model there", "plain.txt is a file, not a folder");
         assertFalse(r.err().contains("training MTL"), "it trained before refusing: " + r.err());
-        assertUserError(CliTestSupport.run(quick("--task", t, "--json", "")), "--json: empty file name");
-        assertUserError(CliTestSupport.run(quick("--task", t, "--out", "")), "model folder name is empty");
+        assertUserError(CliTestSupport.run(quick("--task", t, "--json", "")), "'--json': empty file or folder name");
+        assertUserError(CliTestSupport.run(quick("--task", t, "--out", "")), "'--out': empty file or folder name");
+        // Every path option: an empty name read or wrote the current folder.
+        assertUserError(CliTestSupport.run("train", "--tasks", "", "--epochs", "1"), "'--tasks': empty file or folder name");
+        assertUserError(CliTestSupport.run("svd", "--in", "x.npy", "--out", ""), "'--out': empty file or folder name");
+        assertUserError(CliTestSupport.run("reproduce", "capacity", "--out", " "), "'--out': empty file or folder name");
+        assertUserError(CliTestSupport.run("predict", "--model", "m", "--task", "a", "--in", "", "--out", "p.npy"),
+                "'--in': empty file or folder name");
         assertUserError(CliTestSupport.run("analyze", "--task", t, "--json", file.resolve("a.json").toString()),
                 "--json", "is a file, not a folder");
         // A new folder (two levels) is fine: it is created when the results are written.
