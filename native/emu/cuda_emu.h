@@ -96,11 +96,21 @@ inline void __syncthreads() { emu_barrier(0); }
 inline void __threadfence_block() {}
 
 template <typename T>
-inline T __shfl_xor_sync(unsigned, T v, int o) {
+inline T __shfl_xor_sync(unsigned mask, T v, int o) {
     static_assert(sizeof(T) <= 8, "shuffle of at most 8 bytes");
     const int tid = threadIdx.x + threadIdx.y * blockDim.x;
     const int warp = tid >> 5;
     const int lane = tid & 31;
+    // On a GPU a lane named in the mask that does not exist (a partial last warp) or does not
+    // take part makes the result undefined (or hangs); the emulator's warp barrier would simply
+    // count the lanes that exist, so such a shuffle is refused here.
+    const int lanes = emu_block->bars[1 + warp].n;
+    const unsigned present = lanes == 32 ? 0xffffffffu : (1u << lanes) - 1u;
+    if ((mask & ~present) != 0 || !((mask >> lane) & 1u) || !((mask >> (lane ^ o)) & 1u)) {
+        std::fprintf(stderr, "cuda_emu: __shfl_xor_sync(mask %08x, lane ^ %d) in lane %d of warp %d, which has %d "
+                     "lanes: the mask names lanes that do not exist or do not take part\n", mask, o, lane, warp, lanes);
+        std::abort();
+    }
     uint64_t* slots = &emu_block->slots[(size_t)warp * 32];
     uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof(T));
@@ -227,8 +237,47 @@ inline void emu_check_alignment(T v, int index) {
     }
 }
 
+// The kernel's __launch_bounds__ (most threads per block), 0 when it declares none: defined in
+// kernels_emu.inc, which prepare.sh generates from native/*.cu.
+int emu_launch_bound(const void* kernel);
+
+// Why a GPU would refuse this launch, or nullptr. The limits are those of every GPU the fatbins
+// target (sm_80..sm_90): grid x below 2^31, y and z at most 65535; block x and y at most 1024, z
+// 64, 1024 threads in all; 48 KiB of dynamic shared memory without the opt-in attribute (which
+// the project does not set; the static part, which ptxas reports, must fit beside it:
+// NativeBuildTest checks that); and no more threads than the kernel's __launch_bounds__, which
+// is what ptxas sized its registers for (beyond it cuLaunchKernel fails with
+// CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES). A kernel without __launch_bounds__ is refused: ptxas may
+// then use up to 255 registers a thread, and whether a block fits depends on that count, which
+// only a GPU run would tell.
+inline const char* emu_launch_error(const void* kernel, dim3 grid, dim3 block, size_t smem_bytes) {
+    const unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
+    if (grid.x == 0 || grid.y == 0 || grid.z == 0 || grid.x > 0x7fffffffu || grid.y > 65535 || grid.z > 65535) {
+        return "grid outside the GPU's limits";
+    }
+    if (threads == 0 || block.x > 1024 || block.y > 1024 || block.z > 64 || threads > 1024) {
+        return "block outside the GPU's limits";
+    }
+    if (smem_bytes > 48 * 1024) {
+        return "dynamic shared memory above 48 KiB without CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES";
+    }
+    const int bound = emu_launch_bound(kernel);
+    if (bound <= 0) {
+        return "the kernel declares no __launch_bounds__";
+    }
+    if (threads > (unsigned long long)bound) {
+        return "more threads than the kernel's __launch_bounds__ (CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES on a GPU)";
+    }
+    return nullptr;
+}
+
 template <typename... P, typename... A>
 void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, A... args) {
+    if (const char* why = emu_launch_error(reinterpret_cast<const void*>(kernel), grid, block, smem_bytes)) {
+        std::fprintf(stderr, "cuda_emu: launch grid (%u, %u, %u) block (%u, %u, %u) shared %zu bytes: %s\n", grid.x,
+                     grid.y, grid.z, block.x, block.y, block.z, smem_bytes, why);
+        std::abort();
+    }
     {
         int index = 0;
         (emu_check_alignment<P>(static_cast<P>(args), index++), ...);
@@ -246,81 +295,93 @@ void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, 
     std::vector<int> order;
     std::vector<char> hold;
     static thread_local uint64_t schedule_state = emu_schedule().seed;
-    for (unsigned bz = 0; bz < grid.z; ++bz) {
-        for (unsigned by = 0; by < grid.y; ++by) {
-            for (unsigned bx = 0; bx < grid.x; ++bx) {
-                b.bars[0] = EmuBar{nthreads};
-                for (int w = 0; w < nwarps; ++w) {
-                    b.bars[1 + w] = EmuBar{std::min(32, nthreads - 32 * w)};
+    // Blocks run one after another; a GPU runs them in any order, at once. The reverse and
+    // shuffled schedules run them in reverse or in a random order, so a result that depends on
+    // the order of blocks (one block reading what another writes) changes the digest.
+    const unsigned long long nblocks = (unsigned long long)grid.x * grid.y * grid.z;
+    std::vector<unsigned long long> block_order(nblocks);
+    for (unsigned long long i = 0; i < nblocks; ++i) {
+        block_order[i] = emu_schedule().kind == EmuSchedule::reverse ? nblocks - 1 - i : i;
+    }
+    if (emu_schedule().kind == EmuSchedule::shuffle) {
+        for (unsigned long long i = nblocks - 1; i > 0; --i) {
+            std::swap(block_order[i], block_order[emu_splitmix(schedule_state) % (i + 1)]);
+        }
+    }
+    for (const unsigned long long linear : block_order) {
+        const unsigned bx = (unsigned)(linear % grid.x);
+        const unsigned by = (unsigned)(linear / grid.x % grid.y);
+        const unsigned bz = (unsigned)(linear / grid.x / grid.y);
+        b.bars[0] = EmuBar{nthreads};
+        for (int w = 0; w < nwarps; ++w) {
+            b.bars[1 + w] = EmuBar{std::min(32, nthreads - 32 * w)};
+        }
+        b.slots.assign((size_t)nwarps * 32, 0);
+        // poison dynamic shared memory: kernels must not read what they did not write
+        std::fill(smem.begin(), smem.end(), std::nan(""));
+        emu_block = &b;
+        emu_smem = smem.data();
+        blockIdx = dim3{bx, by, bz};
+        blockDim = block;
+        gridDim = grid;
+        int t = 0;
+        for (unsigned tz = 0; tz < block.z; ++tz) {
+            for (unsigned ty = 0; ty < block.y; ++ty) {
+                for (unsigned tx = 0; tx < block.x; ++tx, ++t) {
+                    EmuFiber& f = b.fibers[t];
+                    f.tid = dim3{tx, ty, tz};
+                    f.done = false;
+                    f.started = false;
+                    f.wait_bar = -1;
+                    getcontext(&f.ctx);
+                    f.ctx.uc_stack.ss_sp = stacks[t].get();
+                    f.ctx.uc_stack.ss_size = 256 * 1024;
+                    f.ctx.uc_link = &b.main;
+                    makecontext(&f.ctx, emu_fiber_main, 0);
                 }
-                b.slots.assign((size_t)nwarps * 32, 0);
-                // poison dynamic shared memory: kernels must not read what they did not write
-                std::fill(smem.begin(), smem.end(), std::nan(""));
-                emu_block = &b;
-                emu_smem = smem.data();
-                blockIdx = dim3{bx, by, bz};
-                blockDim = block;
-                gridDim = grid;
-                int t = 0;
-                for (unsigned tz = 0; tz < block.z; ++tz) {
-                    for (unsigned ty = 0; ty < block.y; ++ty) {
-                        for (unsigned tx = 0; tx < block.x; ++tx, ++t) {
-                            EmuFiber& f = b.fibers[t];
-                            f.tid = dim3{tx, ty, tz};
-                            f.done = false;
-                            f.started = false;
-                            f.wait_bar = -1;
-                            getcontext(&f.ctx);
-                            f.ctx.uc_stack.ss_sp = stacks[t].get();
-                            f.ctx.uc_stack.ss_size = 256 * 1024;
-                            f.ctx.uc_link = &b.main;
-                            makecontext(&f.ctx, emu_fiber_main, 0);
-                        }
-                    }
-                }
-                int live = nthreads;
-                // Warp 0 half the time: thread 0 is where kernels reset block-wide flags and sums.
-                const uint64_t draw = emu_splitmix(schedule_state);
-                const int laggard = emu_schedule().kind != EmuSchedule::shuffle ? -1
-                                    : (draw & 1) ? 0 : (int)((draw >> 1) % (uint64_t)nwarps);
-                bool release = false;
-                while (live > 0) {
-                    bool progress = false;
-                    bool held = false;
-                    emu_schedule_round(order, hold, nthreads, schedule_state, laggard, release);
-                    for (int i : order) {
-                        EmuFiber& f = b.fibers[i];
-                        if (f.done || (f.wait_bar >= 0 && b.bars[f.wait_bar].gen == f.wait_gen)) {
-                            continue;
-                        }
-                        if (hold[i]) {
-                            held = true;  // runnable, but sits this round out
-                            continue;
-                        }
-                        f.wait_bar = -1;
-                        b.cur = i;
-                        threadIdx = f.tid;
-                        if (_setjmp(b.main_jb) == 0) {
-                            if (!f.started) {
-                                f.started = true;
-                                setcontext(&f.ctx);
-                            }
-                            _longjmp(f.jb, 1);
-                        }
-                        if (f.done) {
-                            --live;
-                        }
-                        progress = true;
-                    }
-                    release = !progress;
-                    if (!progress && !held) {
-                        std::fprintf(stderr, "cuda_emu: deadlock: %d thread(s) of block (%u, %u, %u) wait at a barrier "
-                                     "the others never reach\n", live, bx, by, bz);
-                        std::abort();
-                    }
-                }
-                emu_block = nullptr;
             }
         }
+        int live = nthreads;
+        // Warp 0 half the time: thread 0 is where kernels reset block-wide flags and sums.
+        const uint64_t draw = emu_splitmix(schedule_state);
+        const int laggard = emu_schedule().kind != EmuSchedule::shuffle ? -1
+                            : (draw & 1) ? 0 : (int)((draw >> 1) % (uint64_t)nwarps);
+        bool release = false;
+        while (live > 0) {
+            bool progress = false;
+            bool held = false;
+            emu_schedule_round(order, hold, nthreads, schedule_state, laggard, release);
+            for (int i : order) {
+                EmuFiber& f = b.fibers[i];
+                if (f.done || (f.wait_bar >= 0 && b.bars[f.wait_bar].gen == f.wait_gen)) {
+                    continue;
+                }
+                if (hold[i]) {
+                    held = true;  // runnable, but sits this round out
+                    continue;
+                }
+                f.wait_bar = -1;
+                b.cur = i;
+                threadIdx = f.tid;
+                if (_setjmp(b.main_jb) == 0) {
+                    if (!f.started) {
+                        f.started = true;
+                        setcontext(&f.ctx);
+                    }
+                    _longjmp(f.jb, 1);
+                }
+                if (f.done) {
+                    --live;
+                }
+                progress = true;
+            }
+            release = !progress;
+            if (!progress && !held) {
+                std::fprintf(stderr, "cuda_emu: deadlock: %d thread(s) of block (%u, %u, %u) wait at a barrier "
+                             "the others never reach\n", live, bx, by, bz);
+                std::abort();
+            }
+        }
+        emu_block = nullptr;
     }
 }

@@ -39,6 +39,7 @@ enum {
     CUDA_ERROR_INVALID_DEVICE = 101,
     CUDA_ERROR_INVALID_HANDLE = 400,
     CUDA_ERROR_NOT_FOUND = 500,
+    CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
     CUDA_ERROR_LAUNCH_FAILED = 719,
 };
 
@@ -353,16 +354,15 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
     if (f == nullptr || (params == nullptr) == (extra == nullptr)) {
         return fail("cuLaunchKernel needs exactly one of kernelParams and extra", CUDA_ERROR_INVALID_VALUE);
     }
-    // The limits of every GPU the fatbins target (sm_80..sm_90): grid y and z at most 65535, block
-    // x and y at most 1024 and z 64, 1024 threads a block, 48 KiB of dynamic shared memory without
-    // the opt-in attribute (which the project does not set).
-    if (gx == 0 || gy == 0 || gz == 0 || gx > 0x7fffffffu || gy > 65535 || gz > 65535 || bx > 1024 || by > 1024 ||
-        bz > 64 || (unsigned long long)bx * by * bz == 0 || (unsigned long long)bx * by * bz > 1024 || smem > 48 * 1024) {
-        std::fprintf(stderr, "[cuda-emu] launch grid (%u, %u, %u) block (%u, %u, %u) shared %u bytes\n", gx, gy, gz, bx, by,
-                     bz, smem);
-        return fail("cuLaunchKernel with an invalid configuration", CUDA_ERROR_INVALID_VALUE);
-    }
     const Kernel& k = *(const Kernel*)f;
+    // The GPU's launch limits and the kernel's __launch_bounds__ (cuda_emu.h).
+    if (const char* why = emu_launch_error(k.kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, smem)) {
+        std::fprintf(stderr, "[cuda-emu] launch grid (%u, %u, %u) block (%u, %u, %u) shared %u bytes: %s\n", gx, gy, gz,
+                     bx, by, bz, smem, why);
+        const bool bounds = std::strstr(why, "__launch_bounds__") != nullptr;
+        return fail("cuLaunchKernel with an invalid configuration",
+                    bounds ? CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES : CUDA_ERROR_INVALID_VALUE);
+    }
     std::vector<void*> unpacked;
     if (extra != nullptr) {
         // The packed form: extra = {BUFFER_POINTER, buf, BUFFER_SIZE, &size, END}. The buffer holds
@@ -412,6 +412,7 @@ CUresult cuGetErrorName(CUresult r, const char** s) {
         case CUDA_ERROR_OUT_OF_MEMORY: *s = "CUDA_ERROR_OUT_OF_MEMORY"; break;
         case CUDA_ERROR_NOT_FOUND: *s = "CUDA_ERROR_NOT_FOUND"; break;
         case CUDA_ERROR_INVALID_DEVICE: *s = "CUDA_ERROR_INVALID_DEVICE"; break;
+        case CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES: *s = "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES"; break;
         default: *s = "CUDA_ERROR_UNKNOWN"; break;
     }
     return CUDA_SUCCESS;

@@ -9,6 +9,16 @@ emu_prepare() {
   for f in "$here"/../*.cu; do
     sed 's/extern __shared__ double smem\[\];/double* smem = (double*)emu_smem;/' "$f" >>"$out/kernels_emu.inc"
   done
+  # Each kernel's __launch_bounds__ (its first argument, the most threads a block), for the launch
+  # check in cuda_emu.h, where the attribute itself expands to nothing; the expressions are the
+  # sources' own, evaluated by the C++ compiler.
+  {
+    echo 'int emu_launch_bound(const void* kernel) {'
+    perl -0777 -ne 'while (/__global__\s+void\s+__launch_bounds__\(([^(),]*)(?:,[^()]*)?\)\s*(\w+)\s*\(/g) {
+        print "    if (kernel == reinterpret_cast<const void*>(&$2)) return ($1);\n" }' "$here"/../*.cu
+    echo '    return 0;'
+    echo '}'
+  } >>"$out/kernels_emu.inc"
   cp "$here/../common.cuh" "$out/common.cuh"
   EMU_CXX=(g++ -std=c++20 -O2 -U_FORTIFY_SOURCE -ffp-contract=off -pthread -Wall -Wno-unused-function
            -Wno-unknown-pragmas -I"$here" -I"$out")
