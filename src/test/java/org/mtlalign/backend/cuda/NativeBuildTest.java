@@ -83,6 +83,82 @@ class NativeBuildTest {
         }
     }
 
+    /**
+     * What ptxas reports against what the launchers ask, for every kernel and SASS target: the
+     * registers of the largest block a launcher uses must fit the SM's 64K (allocated per warp in
+     * units of 256), and the static shared memory ptxas reports plus the dynamic shared memory a
+     * launcher may ask for must fit the 48 KiB a launch gets without the opt-in attribute (which
+     * the project does not set). Either excess makes cuLaunchKernel fail on the GPU only (out of
+     * resources, invalid value); the emulator cannot see registers or static shared memory.
+     */
+    @Test
+    void ptxasResourcesFitTheLaunchConfigurations() throws IOException {
+        assumeTrue(onPath("nvcc") != null, "nvcc is not on the PATH here: no ptxas reports");
+        assumeTrue(!Boolean.getBoolean("mtlalign.native.skip"), "the build skipped nvcc (-Dmtlalign.native.skip)");
+        Pattern entry = Pattern.compile("Compiling entry function '(\\w+)' for '(sm_\\d+)'");
+        Pattern used = Pattern.compile("Used (\\d+) registers(?:, used \\d+ barriers)?(?:, (\\d+) bytes smem)?");
+        int checked = 0;
+        for (String module : CudaProbe.MODULES) {
+            Path report = REPORTS.resolve("ptxas-" + module + ".txt");
+            assumeTrue(Files.isRegularFile(report), "no ptxas report " + report + " (kernels not built)");
+            String kernel = null;
+            String sm = null;
+            for (String line : Files.readAllLines(report)) {
+                Matcher e = entry.matcher(line);
+                if (e.find()) {
+                    kernel = e.group(1);
+                    sm = e.group(2);
+                    continue;
+                }
+                Matcher u = used.matcher(line);
+                if (kernel == null || !u.find()) {
+                    continue;
+                }
+                int registers = Integer.parseInt(u.group(1));
+                int staticShared = u.group(2) == null ? 0 : Integer.parseInt(u.group(2));
+                int threads = maxLaunchThreads(kernel);
+                long warpRegisters = (registers + 7L) / 8 * 8 * 32;
+                assertTrue((threads + 31) / 32 * warpRegisters <= 65536, kernel + " on " + sm + ": " + registers
+                        + " registers x " + threads + " threads exceed the 64K registers of an SM");
+                long shared = staticShared + maxDynamicShared(kernel);
+                assertTrue(shared <= 48 * 1024, kernel + " on " + sm + ": " + staticShared + " B static + "
+                        + maxDynamicShared(kernel) + " B dynamic shared memory exceed 48 KiB");
+                checked++;
+                kernel = null;
+            }
+        }
+        int kernels = CudaKernels.FUNCTIONS.values().stream().mapToInt(List::size).sum();
+        assertEquals(kernels * SASS.size(), checked, "a resource line for every kernel and target");
+    }
+
+    /** The largest block CudaKernels launches each kernel with. */
+    private static int maxLaunchThreads(String kernel) {
+        if (kernel.startsWith("sgemm_")) {
+            return CudaKernels.GEMM_TILE * CudaKernels.GEMM_ROWS;
+        }
+        if (kernel.startsWith("loss_") || kernel.equals("reduce_partials")) {
+            return CudaKernels.LOSS_THREADS;
+        }
+        if (kernel.equals("column_sums") || kernel.equals("column_means_f64") || kernel.equals("gram_lower")) {
+            return CudaKernels.COL_TILE * CudaKernels.COL_ROWS;
+        }
+        if (kernel.startsWith("svd_jacobi_")) {
+            return CudaKernels.jacobiThreads(Integer.MAX_VALUE - 1);
+        }
+        if (kernel.startsWith("sym_eig_jacobi_")) {
+            return CudaKernels.eigThreads(Integer.MAX_VALUE);
+        }
+        assertTrue(List.of("bias_activation", "bias_activation_split", "relu_backward", "gather_rows", "sgd_momentum",
+                "adam").contains(kernel), "no launch size known for kernel " + kernel);
+        return CudaKernels.ELEMENTWISE_THREADS;
+    }
+
+    /** The most dynamic shared memory CudaKernels asks for at a launch of the kernel. */
+    private static int maxDynamicShared(String kernel) {
+        return kernel.equals("svd_jacobi_shared") || kernel.equals("sym_eig_jacobi_shared")
+                ? CudaKernels.SHARED_LIMIT_BYTES : 0;
+    }
+
     private static String onPath(String exe) {
         String path = System.getenv("PATH");
         if (path == null) {
