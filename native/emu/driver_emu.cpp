@@ -5,15 +5,20 @@
 // end on a machine without a GPU (emu/driver.sh builds it and runs the GPU-tagged tests).
 //
 // What it is not: a GPU. "Device" memory is host memory (new allocations are filled with NaN,
-// as real device memory holds garbage), every asynchronous call completes before it returns
-// (so it cannot find a missing stream synchronisation), launches run one at a time, blocks one
-// after another, every CUDA thread a fiber. Fatbin images are accepted and ignored:
+// as real device memory holds garbage), launches run one at a time, blocks one after another,
+// every CUDA thread a fiber. Asynchronous calls (copies, memsets, launches) are queued and run
+// only when something waits for them (a stream, context or event synchronisation, or a call
+// that synchronises implicitly, such as cuMemFree), as late as a GPU may run them: a host that
+// reads a download before waiting, or refills a pinned buffer whose upload has not run, sees
+// the wrong data here as it would on a GPU. Fatbin images are accepted and ignored:
 // kernels are found by name. Only the calls the project makes exist; libJCudaDriver binds
 // lazily, so any other call fails with "undefined symbol" instead of doing something wrong.
 #include "cuda_emu.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -141,6 +146,28 @@ CUresult fail(const char* what, CUresult r) {
     return r;
 }
 
+// The work queued on the streams, in order (every stream of the process shares the one queue,
+// which orders more than a GPU would, never less), with the number of operations queued so far;
+// an event records that number. Guarded by g_mutex.
+std::deque<std::function<void()>> g_queue;
+unsigned long long g_queued = 0;
+unsigned long long g_done = 0;
+
+void enqueue(std::function<void()> op) {
+    g_queue.push_back(std::move(op));
+    ++g_queued;
+}
+
+// Runs the queued work up to operation `upto` (all of it by default). Caller holds g_mutex.
+void drain(unsigned long long upto = ~0ull) {
+    while (!g_queue.empty() && g_done < upto) {
+        std::function<void()> op = std::move(g_queue.front());
+        g_queue.pop_front();
+        op();
+        ++g_done;
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -195,17 +222,37 @@ CUresult cuDevicePrimaryCtxRetain(CUcontext* c, CUdevice) {
     return CUDA_SUCCESS;
 }
 
-CUresult cuDevicePrimaryCtxRelease_v2(CUdevice) { return CUDA_SUCCESS; }
+CUresult cuDevicePrimaryCtxRelease_v2(CUdevice) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    drain();
+    return CUDA_SUCCESS;
+}
+
 CUresult cuCtxSetCurrent(CUcontext) { return CUDA_SUCCESS; }
-CUresult cuCtxSynchronize() { return CUDA_SUCCESS; }
+
+CUresult cuCtxSynchronize() {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    drain();
+    return CUDA_SUCCESS;
+}
 
 CUresult cuStreamCreate(CUstream* s, unsigned) {
     *s = &g_stream_token;
     return CUDA_SUCCESS;
 }
 
-CUresult cuStreamDestroy_v2(CUstream) { return CUDA_SUCCESS; }
-CUresult cuStreamSynchronize(CUstream) { return CUDA_SUCCESS; }
+// A destroyed stream's work still completes; nothing waits for it here, so it runs now.
+CUresult cuStreamDestroy_v2(CUstream) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    drain();
+    return CUDA_SUCCESS;
+}
+
+CUresult cuStreamSynchronize(CUstream) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    drain();
+    return CUDA_SUCCESS;
+}
 
 CUresult cuMemGetInfo_v2(size_t* free_bytes, size_t* total) {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -244,6 +291,7 @@ CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
 
 CUresult cuMemFree_v2(CUdeviceptr p) {
     std::lock_guard<std::mutex> lock(g_mutex);
+    drain();  // cuMemFree synchronises: queued work may still use the memory
     auto it = g_device.find((uintptr_t)p);
     if (it == g_device.end()) {
         return fail("cuMemFree of an address that is not a live allocation", CUDA_ERROR_INVALID_VALUE);
@@ -267,6 +315,7 @@ CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
 
 CUresult cuMemFreeHost(void* p) {
     std::lock_guard<std::mutex> lock(g_mutex);
+    drain();  // as cuMemFree
     if (g_host.erase((uintptr_t)p) == 0) {
         return fail("cuMemFreeHost of an address that is not pinned memory", CUDA_ERROR_INVALID_VALUE);
     }
@@ -282,7 +331,7 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, CUstre
     if (!inside((uintptr_t)dst, n)) {
         return fail("cuMemcpyHtoDAsync outside a device allocation", CUDA_ERROR_INVALID_VALUE);
     }
-    std::memcpy((void*)(uintptr_t)dst, src, n);
+    enqueue([=] { std::memcpy((void*)(uintptr_t)dst, src, n); });
     return CUDA_SUCCESS;
 }
 
@@ -291,7 +340,7 @@ CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, CUstream) {
     if (!inside((uintptr_t)src, n)) {
         return fail("cuMemcpyDtoHAsync outside a device allocation", CUDA_ERROR_INVALID_VALUE);
     }
-    std::memcpy(dst, (const void*)(uintptr_t)src, n);
+    enqueue([=] { std::memcpy(dst, (const void*)(uintptr_t)src, n); });
     return CUDA_SUCCESS;
 }
 
@@ -300,7 +349,7 @@ CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, CUstre
     if (!inside((uintptr_t)dst, n) || !inside((uintptr_t)src, n)) {
         return fail("cuMemcpyDtoDAsync outside a device allocation", CUDA_ERROR_INVALID_VALUE);
     }
-    std::memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n);
+    enqueue([=] { std::memmove((void*)(uintptr_t)dst, (const void*)(uintptr_t)src, n); });
     return CUDA_SUCCESS;
 }
 
@@ -309,24 +358,42 @@ CUresult cuMemsetD32Async(CUdeviceptr dst, unsigned value, size_t n, CUstream) {
     if (!inside((uintptr_t)dst, 4 * n)) {
         return fail("cuMemsetD32Async outside a device allocation", CUDA_ERROR_INVALID_VALUE);
     }
-    uint32_t* d = (uint32_t*)(uintptr_t)dst;
-    for (size_t i = 0; i < n; ++i) {
-        d[i] = value;
-    }
+    enqueue([=] {
+        uint32_t* d = (uint32_t*)(uintptr_t)dst;
+        for (size_t i = 0; i < n; ++i) {
+            d[i] = value;
+        }
+    });
     return CUDA_SUCCESS;
 }
 
-// Events: every queued operation has completed when its call returns, so an event is always done.
+// An event holds the number of operations queued when it was recorded; waiting for it runs
+// those (and no later ones). A fresh event counts as done.
 CUresult cuEventCreate(CUevent* e, unsigned) {
-    *e = new int(0);
+    *e = new unsigned long long(0);
     return CUDA_SUCCESS;
 }
 
-CUresult cuEventRecord(CUevent e, CUstream) { return e == nullptr ? CUDA_ERROR_INVALID_HANDLE : CUDA_SUCCESS; }
-CUresult cuEventSynchronize(CUevent e) { return e == nullptr ? CUDA_ERROR_INVALID_HANDLE : CUDA_SUCCESS; }
+CUresult cuEventRecord(CUevent e, CUstream) {
+    if (e == nullptr) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    std::lock_guard<std::mutex> lock(g_mutex);
+    *static_cast<unsigned long long*>(e) = g_queued;
+    return CUDA_SUCCESS;
+}
+
+CUresult cuEventSynchronize(CUevent e) {
+    if (e == nullptr) {
+        return CUDA_ERROR_INVALID_HANDLE;
+    }
+    std::lock_guard<std::mutex> lock(g_mutex);
+    drain(*static_cast<unsigned long long*>(e));
+    return CUDA_SUCCESS;
+}
 
 CUresult cuEventDestroy_v2(CUevent e) {
-    delete static_cast<int*>(e);
+    delete static_cast<unsigned long long*>(e);
     return CUDA_SUCCESS;
 }
 
@@ -338,7 +405,11 @@ CUresult cuModuleLoadData(CUmodule* m, const void* image) {
     return CUDA_SUCCESS;
 }
 
-CUresult cuModuleUnload(CUmodule) { return CUDA_SUCCESS; }
+CUresult cuModuleUnload(CUmodule) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    drain();  // queued launches of its kernels still run
+    return CUDA_SUCCESS;
+}
 
 CUresult cuModuleGetFunction(CUfunction* f, CUmodule, const char* name) {
     auto it = kernels().find(name);
@@ -363,7 +434,16 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
         return fail("cuLaunchKernel with an invalid configuration",
                     bounds ? CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES : CUDA_ERROR_INVALID_VALUE);
     }
-    std::vector<void*> unpacked;
+    // The driver takes a copy of the arguments when the launch is queued (the caller may reuse
+    // its buffer at once): they are copied into `args`, laid out as the kernel's parameters.
+    std::vector<size_t> offsets;
+    size_t end = 0;
+    for (size_t sz : k.sizes) {
+        end = (end + sz - 1) / sz * sz;
+        offsets.push_back(end);
+        end += sz;
+    }
+    std::vector<char> args(end);
     if (extra != nullptr) {
         // The packed form: extra = {BUFFER_POINTER, buf, BUFFER_SIZE, &size, END}. The buffer holds
         // the arguments in order, each at an offset aligned to its size, and the size is the end
@@ -385,23 +465,27 @@ CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, uns
         if (buf == nullptr || size == nullptr) {
             return fail("cuLaunchKernel: extra lacks the buffer or its size", CUDA_ERROR_INVALID_VALUE);
         }
-        size_t end = 0;
-        for (size_t sz : k.sizes) {
-            end = (end + sz - 1) / sz * sz;
-            unpacked.push_back((void*)(buf + end));
-            end += sz;
-        }
         if (*size != end) {
             std::fprintf(stderr, "[cuda-emu] packed arguments of %zu bytes; the kernel's take %zu\n", *size, end);
             return CUDA_ERROR_INVALID_VALUE;
         }
-        params = unpacked.data();
+        std::memcpy(args.data(), buf, end);
+    } else {
+        for (size_t i = 0; i < k.sizes.size(); ++i) {
+            std::memcpy(args.data() + offsets[i], params[i], k.sizes[i]);
+        }
     }
     if (skip_kernels()) {
         return CUDA_SUCCESS;
     }
     std::lock_guard<std::mutex> lock(g_mutex);
-    k.run(k.kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, smem, params);
+    enqueue([&k, gx, gy, gz, bx, by, bz, smem, offsets, args = std::move(args)]() mutable {
+        std::vector<void*> unpacked;
+        for (size_t off : offsets) {
+            unpacked.push_back(args.data() + off);
+        }
+        k.run(k.kernel, dim3{gx, gy, gz}, dim3{bx, by, bz}, smem, unpacked.data());
+    });
     return CUDA_SUCCESS;
 }
 
