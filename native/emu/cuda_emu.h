@@ -3,7 +3,8 @@
 // The real native/*.cu sources are compiled as C++ against this header (emu/run.sh): every
 // thread of a block is a fiber, __syncthreads is a block-wide barrier, warp shuffles go
 // through per-warp slots with a 32-thread barrier, __shared__ variables are statics (blocks
-// run one after another), dynamic shared memory is a per-block buffer. It checks indexing,
+// run one after another) poisoned at every block's start, dynamic shared memory is a per-block
+// buffer poisoned likewise. It checks indexing,
 // guards, barriers and the algorithms; it says nothing about speed, and float64/float32
 // arithmetic is the host's (compiled with -ffp-contract=off), not the GPU's.
 #pragma once
@@ -73,6 +74,22 @@ struct EmuBlock {
 
 inline thread_local EmuBlock* emu_block = nullptr;
 inline thread_local void* emu_smem = nullptr;
+
+// Static shared memory starts as garbage in every block on a GPU; here a `__shared__` variable
+// is a C++ static (zero at first, then what the previous block left), so prepare.sh follows each
+// `__shared__ T name[...];` of the sources with EMU_SHARED_POISON(name): the first thread of a
+// block to reach the declaration fills it with 0xff bytes (NaN as float or double, -1 as int),
+// and a read of what the block did not write shows. Launches run one at a time (the emulated
+// driver holds a lock), so one block counter serves every thread.
+inline unsigned long long emu_block_gen = 0;
+#define EMU_SHARED_POISON(var)                                \
+    do {                                                      \
+        static unsigned long long emu_poisoned_in_ = 0;       \
+        if (emu_poisoned_in_ != emu_block_gen) {              \
+            emu_poisoned_in_ = emu_block_gen;                 \
+            std::memset((void*)&(var), 0xff, sizeof(var));    \
+        }                                                     \
+    } while (0)
 
 inline void emu_barrier(int id) {
     EmuBlock& b = *emu_block;
@@ -317,6 +334,7 @@ void emu_launch(void (*kernel)(P...), dim3 grid, dim3 block, size_t smem_bytes, 
             b.bars[1 + w] = EmuBar{std::min(32, nthreads - 32 * w)};
         }
         b.slots.assign((size_t)nwarps * 32, 0);
+        ++emu_block_gen;  // static shared memory is poisoned afresh (EMU_SHARED_POISON)
         // poison dynamic shared memory: kernels must not read what they did not write
         std::fill(smem.begin(), smem.end(), std::nan(""));
         emu_block = &b;

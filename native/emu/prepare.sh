@@ -1,13 +1,16 @@
 # Sourced by run.sh and driver.sh: writes native/*.cu as one C++ include ($1/kernels_emu.inc, with
-# dynamic shared memory mapped to the emulator's buffer, the one construct C++ cannot spell) and
-# sets EMU_CXX, the compiler command both use.
+# dynamic shared memory mapped to the emulator's buffer, the one construct C++ cannot spell, and
+# every static __shared__ declaration followed by its poisoning, see cuda_emu.h) and sets
+# EMU_CXX, the compiler command both use.
 emu_prepare() {
   local here out=$1
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
   mkdir -p "$out"
   : >"$out/kernels_emu.inc"
   for f in "$here"/../*.cu; do
-    sed 's/extern __shared__ double smem\[\];/double* smem = (double*)emu_smem;/' "$f" >>"$out/kernels_emu.inc"
+    sed 's/extern __shared__ double smem\[\];/double* smem = (double*)emu_smem;/' "$f" |
+      perl -pe 's/^(\s*)__shared__\s+(\w+)\s+(\w+)((?:\s*\[[^\]]*\])*)\s*;/$1static $2 $3$4; EMU_SHARED_POISON($3);/' \
+      >>"$out/kernels_emu.inc"
   done
   # Each kernel's __launch_bounds__ (its first argument, the most threads a block), for the launch
   # check in cuda_emu.h, where the attribute itself expands to nothing; the expressions are the
