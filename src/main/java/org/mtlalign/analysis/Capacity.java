@@ -51,6 +51,9 @@ public final class Capacity {
     /** The least ridge (per row) of the folds' fits. */
     static final double FOLD_RIDGE = 1e-6;
 
+    /** Ridge strengths tried per task, each ten times the last ({@link #ridgeGrid}). */
+    static final int RIDGE_STEPS = 5;
+
     private final Backend backend;
     /** Whether a task with fewer rows than inputs is fitted through its m x m kernel (off only in tests). */
     boolean fitFromRows = true;
@@ -77,10 +80,13 @@ public final class Capacity {
      * @param widestAsGood    the widest r whose held-out error is within max(the margin of the
      *                        suggestion, standardError) of the best: the linear fits cannot tell the
      *                        widths from suggestedRank to it apart (suggestedRank where not validated)
+     * @param ridge           each task's ridge strength per row, of its fits here and in the
+     *                        validation: the caller's lambda, or a stronger one that validated better
+     *                        on the folds ({@link #chooseRidge}); the caller's lambda where not validated
      */
     public record Suggestion(int suggestedRank, int noTransferRank, double[] singularValues, double energy,
                              int energyRank, double[] validationError, boolean weak, int bestRank,
-                             Double standardError, int widestAsGood) {
+                             Double standardError, int widestAsGood, double[] ridge) {
         /** Whether the suggestion was validated on held-out rows (else it is the energy rule's). */
         public boolean validated() {
             return validationError != null;
@@ -126,7 +132,13 @@ public final class Capacity {
             total += c;
         }
         int p = Math.min(d, total);
-        float[] w = normalisedFits(k, i -> xs[i], rows, d, i -> scaled[i], cols, total, lambda);
+        Curve curve = validationError(xs, rows, d, scaled, cols, total, lambda);
+        double[] ridges = new double[k];
+        java.util.Arrays.fill(ridges, lambda);
+        if (curve != null) {
+            ridges = curve.ridges();
+        }
+        float[] w = normalisedFits(k, i -> xs[i], rows, d, i -> scaled[i], cols, total, ridges);
         float[] s = new float[p];
         float[] u = new float[d * p];
         backend.svd(w, 1, d, total, u, s, new float[total * p]);
@@ -145,20 +157,62 @@ public final class Capacity {
             sv[i] = s[i];
         }
         int energyRank = Math.max(1, r);
-        Curve curve = validationError(xs, rows, d, scaled, cols, total, lambda);
         if (curve == null) {
             return new Suggestion(energyRank, Math.min(total, d), sv, energy, energyRank, null, false, energyRank,
-                    null, energyRank);
+                    null, energyRank, ridges);
         }
         double[] err = curve.mean();
         Choice c = choose(err, curve.foldMeans());
         boolean weak = err[c.bestRank() - 1] > 1 - WEAK_SHARE;
         return new Suggestion(c.suggestedRank(), Math.min(total, d), sv, energy, energyRank, err, weak, c.bestRank(),
-                c.standardError(), c.widestAsGood());
+                c.standardError(), c.widestAsGood(), ridges);
     }
 
-    /** The held-out error by width: the mean over tasks and folds, and each fold's mean over its tasks. */
-    record Curve(double[] mean, double[][] foldMeans) {
+    /**
+     * The held-out error by width: the mean over tasks and folds, and each fold's mean over its
+     * tasks; ridges: each task's ridge strength per row, chosen on the same folds ({@link #chooseRidge}).
+     */
+    record Curve(double[] mean, double[][] foldMeans, double[] ridges) {
+    }
+
+    /**
+     * The ridge strengths per row a task's own fit is validated at: lambda (at least
+     * {@value #FOLD_RIDGE}) times 1, 10, ..., 10^4.
+     */
+    static double[] ridgeGrid(double lambda) {
+        double base = Math.max(lambda, FOLD_RIDGE);
+        double[] grid = new double[RIDGE_STEPS];
+        for (int j = 0; j < RIDGE_STEPS; j++) {
+            grid[j] = base * Math.pow(10, j);
+        }
+        return grid;
+    }
+
+    /**
+     * The index into the ridge grid of a task's ridge strength, from its own fit's held-out error at
+     * each (NaN where not scored): the first (the caller's lambda) unless a stronger ridge validates
+     * better by more than the width rule's margin, max({@value #ABSOLUTE_TOLERANCE},
+     * {@value #RELATIVE_TOLERANCE} x best), then the best. Why: with fewer rows than inputs
+     * (embeddings) a weak ridge nearly interpolates the training rows, and its fit is mostly noise
+     * (measured 2026-12-02 on 1200 rows of 768-d inputs shared by a binary, a 10-class and a
+     * regression task on separate directions: held-out error 2.1 of the variance for the 10-class
+     * task's own fit at 1e-3, 0.91 at 10; with 1e-3 the suggestion was r = 1, whose MTL model lost
+     * 0.25 AUC against r = 3). Where rows are plenty the ridge barely matters and the margin keeps
+     * the caller's lambda; with noisy labels shrinking can validate better there too (on the 28
+     * suites of docs/results/capacity-suggestion.md the curves moved and 5 suggestions changed).
+     */
+    static int chooseRidge(double[] error) {
+        int best = -1;
+        for (int j = 0; j < error.length; j++) {
+            if (!Double.isNaN(error[j]) && (best < 0 || error[j] < error[best])) {
+                best = j;
+            }
+        }
+        if (best <= 0 || Double.isNaN(error[0])) {
+            return Math.max(best, 0);
+        }
+        double margin = Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * error[best]);
+        return error[0] <= error[best] + margin ? 0 : best;
     }
 
     /** What {@link #choose} reads off a curve (see {@link Suggestion} for the fields). */
@@ -265,13 +319,13 @@ public final class Capacity {
      * i's inputs and targets come from xs/ys when asked (one task's copy at a time when they are gathered).
      */
     private float[] normalisedFits(int k, java.util.function.IntFunction<float[]> xs, int[] rows, int d,
-                                   java.util.function.IntFunction<float[]> ys, int[] cols, int total, double lambda) {
+                                   java.util.function.IntFunction<float[]> ys, int[] cols, int total, double[] lambda) {
         float[] g = new float[d * d];
         float[] ev = new float[d];
         float[] vec = new float[d * d];
         float[][] fits = new float[k][];
         for (int i = 0; i < k; i++) {
-            fits[i] = fitOne(xs.apply(i), rows[i], d, ys.apply(i), cols[i], lambda, i, g, ev, vec);
+            fits[i] = fitOne(xs.apply(i), rows[i], d, ys.apply(i), cols[i], lambda[i], i, g, ev, vec);
         }
         double[] unit = new double[k];
         java.util.Arrays.fill(unit, 1);
@@ -303,14 +357,28 @@ public final class Capacity {
     /** Task i's ridge fit W (d x c) on centred inputs and targets; g, ev and vec are scratch. */
     private float[] fitOne(float[] xi, int m, int d, float[] y, int c, double lambda, int i, float[] g, float[] ev,
                            float[] vec) {
+        return fitMany(xi, m, d, y, c, new double[] {lambda}, i, g, ev, vec)[0];
+    }
+
+    /**
+     * Task i's ridge fits W (d x c), one per ridge strength in lambdas, from one Gram matrix (or,
+     * with fewer rows than inputs, one kernel matrix); g, ev and vec are scratch.
+     */
+    private float[][] fitMany(float[] xi, int m, int d, float[] y, int c, double[] lambdas, int i, float[] g,
+                              float[] ev, float[] vec) {
         // Labels are centred below (an intercept model), so the inputs must be too: with an
         // uncentred Gram matrix an input offset leaks into W_i as a spurious direction. So does it
         // through X^T y_c: y_c sums to zero only up to float32 rounding, and offset x sum(y_c) made a
         // constant task's zero fit a unit-norm noise direction once normalised; X_c^T y_c it is.
-        double shift = lambda * m;
+        int n = lambdas.length;
+        float[][] out = new float[n][];
         float[] yc = centred(y, m, c);
-        if (fitFromRows && m < d && shift > 0) {
-            float[] w = ridgeFromRows(xi, m, d, yc, c, shift);
+        boolean positive = true;
+        for (double l : lambdas) {
+            positive &= l * m > 0;
+        }
+        if (fitFromRows && m < d && positive) {
+            float[][] w = ridgeFromRows(xi, m, d, yc, c, lambdas);
             if (w != null) {
                 return w;
             }
@@ -321,16 +389,23 @@ public final class Capacity {
         // call: the validation fits every task once per fold); the eigen-decomposition, four
         // times the work or more, only where the factorisation fails.
         float[] xty = centredCross(backend, xi, m, d, yc, c);
-        float[] wi = choleskySolve(g, d, shift, xty, c);
-        if (wi == null) {
-            backend.symmetricEigen(g, d, ev, vec);
-            if (shift == 0 && !(ev[d - 1] > 0)) {
-                throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + m
-                        + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
+        boolean eigen = false;
+        for (int j = 0; j < n; j++) {
+            double shift = lambdas[j] * m;
+            out[j] = choleskySolve(g, d, shift, xty, c);
+            if (out[j] == null) {
+                if (!eigen) {
+                    backend.symmetricEigen(g, d, ev, vec);
+                    eigen = true;
+                }
+                if (shift == 0 && !(ev[d - 1] > 0)) {
+                    throw new IllegalArgumentException("capacity: task " + i + "'s X^T X is singular (" + m
+                            + " rows for d = " + d + ", or dependent columns); the ridge needs lambda > 0");
+                }
+                out[j] = ridge(xty, d, c, ev, vec, shift);
             }
-            wi = ridge(xty, d, c, ev, vec, shift);
         }
-        return wi;
+        return out;
     }
 
     /**
@@ -375,23 +450,46 @@ public final class Capacity {
         // all of them did not, so the folds' fits always get a little ridge), and how much of its
         // held-out targets' variance it explains on its own. One task's rows at a time: copies
         // of every task's rows at once would double the heap of large suites.
+        // Each task's own fit is validated at every strength of the ridge grid, and the task keeps
+        // the one chooseRidge picks, for these fits, the widths' refits and the fits on all rows.
+        double[] grid = ridgeGrid(lambda);
         float[][][] fits = new float[folds][k][];
         double[] ownError = new double[k];
         int[] ownScored = new int[k];
+        double[] ridges = new double[k];
         float[] g = new float[d * d];
         float[] ev = new float[d];
         float[] vec = new float[d * d];
-        for (int fold = 0; fold < folds; fold++) {
-            for (int i = 0; i < k; i++) {
+        for (int i = 0; i < k; i++) {
+            // One task's fits at every strength at a time (folds x grid x d x c floats), not all tasks'.
+            float[][][] fitsAt = new float[folds][][];
+            double[] gridError = new double[grid.length];
+            int[] gridScored = new int[grid.length];
+            for (int fold = 0; fold < folds; fold++) {
                 float[] xa = gather(xs[i], inA[fold][i], d);
                 float[] ya = gather(ys[i], inA[fold][i], cols[i]);
-                fits[fold][i] = fitOne(xa, xa.length / d, d, ya, cols[i], Math.max(lambda, FOLD_RIDGE), i, g, ev, vec);
-                double e = ownHeldOut(xa, ya, gather(xs[i], inB[fold][i], d), gather(ys[i], inB[fold][i], cols[i]), d,
-                        cols[i], fits[fold][i]);
-                if (!Double.isNaN(e)) {
-                    ownError[i] += e;
-                    ownScored[i]++;
+                fitsAt[fold] = fitMany(xa, xa.length / d, d, ya, cols[i], grid, i, g, ev, vec);
+                float[] xb = gather(xs[i], inB[fold][i], d);
+                float[] yb = gather(ys[i], inB[fold][i], cols[i]);
+                for (int j = 0; j < grid.length; j++) {
+                    double e = ownHeldOut(xa, ya, xb.clone(), yb, d, cols[i], fitsAt[fold][j]);
+                    if (!Double.isNaN(e)) {
+                        gridError[j] += e;
+                        gridScored[j]++;
+                    }
                 }
+            }
+            double[] mean = new double[grid.length];
+            for (int j = 0; j < grid.length; j++) {
+                mean[j] = gridScored[j] == 0 ? Double.NaN : gridError[j] / gridScored[j];
+            }
+            int chosen = chooseRidge(mean);
+            // The caller's lambda itself where it is kept (the grid starts at FOLD_RIDGE or above).
+            ridges[i] = chosen == 0 ? lambda : grid[chosen];
+            ownError[i] = gridError[chosen];
+            ownScored[i] = gridScored[chosen];
+            for (int fold = 0; fold < folds; fold++) {
+                fits[fold][i] = fitsAt[fold][chosen];
             }
         }
         // Each task's fit enters the shared directions with weight sqrt(R^2), its validated share of
@@ -418,7 +516,7 @@ public final class Capacity {
                 int[] a = inA[fold][i];
                 int[] b = inB[fold][i];
                 double[] taskErr = heldOut(gather(xs[i], a, d), gather(ys[i], a, cols[i]), a.length,
-                        gather(xs[i], b, d), gather(ys[i], b, cols[i]), b.length, d, cols[i], u, p, lambda);
+                        gather(xs[i], b, d), gather(ys[i], b, cols[i]), b.length, d, cols[i], u, p, ridges[i]);
                 if (taskErr != null) {
                     for (int j = 0; j < p; j++) {
                         err[j] += taskErr[j];
@@ -438,7 +536,7 @@ public final class Capacity {
         for (int j = 0; j < p; j++) {
             err[j] /= scored;
         }
-        return new Curve(err, foldMeans);
+        return new Curve(err, foldMeans, ridges);
     }
 
     /**
@@ -659,21 +757,24 @@ public final class Capacity {
      * The same ridge fit for fewer rows than inputs (embeddings), in the dual form
      * W = X_c^T (X_c X_c^T + shift I)^{-1} y: an m x m Cholesky factorisation instead of a d x d
      * one (d = 3000 and a few hundred rows: a few milliseconds instead of seconds per fit). Null
-     * when the factorisation fails or the kernel overflows (the caller then takes the d x d way,
+     * when a factorisation fails or the kernel overflows (the caller then takes the d x d way,
      * which reports the overflow).
      */
-    private float[] ridgeFromRows(float[] x, int m, int d, float[] yc, int c, double shift) {
+    private float[][] ridgeFromRows(float[] x, int m, int d, float[] yc, int c, double[] lambdas) {
         float[] xc = x.clone();
         subtractColumns(xc, m, d, columnMeans(x, m, d));
         float[] k = new float[m * m];
         backend.gemm(false, true, m, m, d, 1f, xc, 0, d, xc, 0, d, 0f, k, 0, m);
-        float[] z = choleskySolve(k, m, shift, yc, c);
-        if (z == null) {
-            return null;
+        float[][] out = new float[lambdas.length][];
+        for (int j = 0; j < lambdas.length; j++) {
+            float[] z = choleskySolve(k, m, lambdas[j] * m, yc, c);
+            if (z == null) {
+                return null;
+            }
+            out[j] = new float[d * c];
+            backend.gemm(true, false, d, c, m, 1f, xc, 0, d, z, 0, c, 0f, out[j], 0, c);
         }
-        float[] w = new float[d * c];
-        backend.gemm(true, false, d, c, m, 1f, xc, 0, d, z, 0, c, 0f, w, 0, c);
-        return w;
+        return out;
     }
 
     /** The ridge fit V diag(1 / (w + shift)) V^T xty (d x c) from X_c^T X_c = V diag(w) V^T. */

@@ -1,5 +1,6 @@
 package org.mtlalign.analysis;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -231,14 +232,14 @@ class CapacityTest {
         // Three tasks with signal, four label columns: the fifth singular value is the constant task's.
         assertEquals(5, sg.singularValues().length, ctx);
         assertTrue(sg.singularValues()[4] < 1e-6, ctx + ": the constant task's fit is not zero");
-        double[] ref = centredFits(t, 1e-3);
+        double[] ref = centredFits(t, sg.ridge());
         double err = TestData.relErr(sg.singularValues(), ref);
         System.out.printf("[Capacity] offset inputs: singular values rel err vs float64 %.2e%n", err);
         assertTrue(err < 1e-4, ctx + ": singular values vs float64 " + Arrays.toString(ref) + " rel err " + err);
     }
 
-    /** Singular values of the float64 fits W_i = (X_c^T X_c + lambda m I)^{-1} X_c^T y_c, unit norm (a zero fit stays 0). */
-    private static double[] centredFits(Suite s, double lambda) {
+    /** Singular values of the float64 fits W_i = (X_c^T X_c + lambda_i m I)^{-1} X_c^T y_c, unit norm (a zero fit stays 0). */
+    private static double[] centredFits(Suite s, double[] lambda) {
         int d = s.d();
         int total = Arrays.stream(s.cols()).sum();
         DMatrixRMaj w = new DMatrixRMaj(d, total);
@@ -263,7 +264,7 @@ class CapacityTest {
             }
             DMatrixRMaj g = TestData.multTransA(xc, xc);
             for (int j = 0; j < d; j++) {
-                g.add(j, j, lambda * m);
+                g.add(j, j, lambda[i] * m);
             }
             DMatrixRMaj wi = new DMatrixRMaj(d, c);
             CommonOps_DDRM.solve(g, TestData.multTransA(xc, yc), wi);
@@ -514,8 +515,10 @@ class CapacityTest {
                 }
             }
             DMatrixRMaj g = TestData.multTransA(xc, xc);
+            // The task's ridge as the suggestion reports it (lambda unless a stronger one validated better).
+            assertTrue(sg.ridge()[i] == lambda || sg.ridge()[i] > lambda, ctx + ": ridge " + Arrays.toString(sg.ridge()));
             for (int j = 0; j < d; j++) {
-                g.add(j, j, lambda * m);
+                g.add(j, j, sg.ridge()[i] * m);
             }
             DMatrixRMaj wi = new DMatrixRMaj(d, c);
             CommonOps_DDRM.solve(g, TestData.multTransA(x, y), wi);
@@ -659,5 +662,74 @@ class CapacityTest {
         assertEquals(none.suggestedRank(), none.widestAsGood());
         assertEquals(null, none.standardError());
         assertTrue(!none.flat() && Double.isNaN(none.asGoodTolerance()));
+    }
+
+    /** The ridge rule: the caller's lambda unless a stronger one validates better by more than the margin. */
+    @Test
+    void theRidgeStaysTheCallersUnlessAStrongerOneValidatesBetterByTheMargin() {
+        double nan = Double.NaN;
+        // best 0.490, margin 1% of it: 0.494 is as good (kept), 0.500 is not.
+        assertEquals(0, Capacity.chooseRidge(new double[] {0.494, 0.490, 0.6, 0.7, 0.9}));
+        assertEquals(1, Capacity.chooseRidge(new double[] {0.500, 0.490, 0.491, 0.6, 0.9}));
+        assertEquals(3, Capacity.chooseRidge(new double[] {2.1, 1.6, 1.05, 0.917, 0.918}));
+        assertEquals(2, Capacity.chooseRidge(new double[] {nan, 0.9, 0.8, nan, 0.95}));
+        assertEquals(0, Capacity.chooseRidge(new double[] {nan, nan, nan, nan, nan}));
+        assertEquals(0, Capacity.chooseRidge(new double[] {0.0004, 0.0001, 0.0, 0.0, 0.0}));  // within the 0.001 floor
+        assertArrayEquals(new double[] {1e-3, 1e-2, 1e-1, 1, 10}, Capacity.ridgeGrid(1e-3), 1e-15);
+        assertArrayEquals(new double[] {1e-6, 1e-5, 1e-4, 1e-3, 1e-2}, Capacity.ridgeGrid(0), 1e-18);
+    }
+
+    /**
+     * Embedding-like tasks (more inputs than rows, each task on its own direction, noisy labels):
+     * a ridge of 1e-3 per row nearly interpolates the training rows, the fits are mostly noise, and
+     * the validation suggested r = 1 for three tasks on three separate directions (the case of
+     * 2026-12-02: 768-d inputs, MTL at r = 1 lost 0.25 AUC). With the ridge chosen on the folds the
+     * three directions are found; tasks with many rows per input keep the caller's lambda.
+     */
+    @Test
+    void tasksWithFewerRowsThanInputsGetAStrongerRidgeAndTheirOwnDirections() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 311;
+        int k = 3;
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        int[] rows = new int[k];
+        double[][][] optima = new double[k][][];
+        for (int i = 0; i < k; i++) {
+            rows[i] = 157 + 41 * i;
+            double[] beta = new double[d];
+            for (int a = 0; a < d; a++) {
+                beta[a] = q.get(a, i);
+            }
+            optima[i] = column(beta);
+        }
+        Suite s = suite(rnd, d, rows, optima, 0.7);
+        Capacity.Suggestion sg = suggest(s, 1e-3, 0.9);
+        String ctx = "seed=" + seed + ": suggested " + sg.suggestedRank() + ", ridge " + Arrays.toString(sg.ridge())
+                + ", validated " + Arrays.toString(sg.validationError());
+        System.out.println("[Capacity] fewer rows than inputs: " + ctx);
+        for (int i = 0; i < k; i++) {
+            assertTrue(sg.ridge()[i] > 1e-3, ctx);
+        }
+        assertEquals(k, sg.suggestedRank(), ctx);
+        compareWithFloat64(s, 1e-3, sg, ctx);
+
+        // Three directions with 50 rows per input and little noise: shrinking cannot help, and the
+        // ridge stays 1e-3. (With noisy labels a stronger ridge can validate better with many rows too.)
+        int dSmall = 13;
+        DMatrixRMaj q2 = TestData.randomOrthogonal(rnd, dSmall);
+        int[] many = new int[k];
+        double[][][] opt2 = new double[k][][];
+        for (int i = 0; i < k; i++) {
+            many[i] = 50 * dSmall + 7 * i;
+            double[] beta = new double[dSmall];
+            for (int a = 0; a < dSmall; a++) {
+                beta[a] = q2.get(a, i);
+            }
+            opt2[i] = column(beta);
+        }
+        Capacity.Suggestion plenty = suggest(suite(rnd, dSmall, many, opt2, 0.1), 1e-3, 0.9);
+        assertArrayEquals(new double[] {1e-3, 1e-3, 1e-3}, plenty.ridge(), 0, "seed=" + seed);
+        assertEquals(k, plenty.suggestedRank(), "seed=" + seed);
     }
 }

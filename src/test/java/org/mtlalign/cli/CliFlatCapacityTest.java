@@ -25,7 +25,7 @@ class CliFlatCapacityTest {
 
     private static Capacity.Suggestion suggestion(int suggested, int best, Double se, int widest, double[] err) {
         return new Capacity.Suggestion(suggested, err.length, new double[err.length], 0.9, 11, err, false, best, se,
-                widest);
+                widest, new double[] {1e-3});
     }
 
     @Test
@@ -48,7 +48,7 @@ class CliFlatCapacityTest {
         // Not flat, or not validated: no note.
         assertNull(TrainCommand.flatNote(suggestion(3, 3, 0.001, 3, new double[] {0.5, 0.2, 0.1, 0.2})));
         assertNull(TrainCommand.flatNote(new Capacity.Suggestion(2, 4, new double[4], 0.9, 2, null, false, 2, null,
-                2)));
+                2, new double[] {1e-3})));
     }
 
     /**
