@@ -53,7 +53,8 @@ public class FitOptions {
     private TrainConfig.Sampling chosen;
 
     @Option(names = "--patience", defaultValue = "20",
-            description = "Early stopping: epochs without validation improvement (default: ${DEFAULT-VALUE}).")
+            description = "Early stopping: epochs without validation improvement, or as many as the run took to "
+                    + "reach its best if more (default: ${DEFAULT-VALUE}).")
     int patience;
 
     @Option(names = "--progress", negatable = true, description = "Show a progress bar on long runs (default: on a terminal, unless TERM=dumb).")

@@ -14,8 +14,8 @@ import org.mtlalign.model.ResidentModel;
 
 /**
  * The thin training loop: mini-batches per task, a task-sampling rule, SGD with momentum or
- * Adam, early stopping on the weighted validation loss (the best parameters are restored) and
- * a divergence guard. Task j of {@code tasks} trains head j of the model.
+ * Adam, early stopping on the weighted validation loss ({@link TrainConfig#patienceAfter}; the
+ * best parameters are restored) and a divergence guard. Task j of {@code tasks} trains head j of the model.
  *
  * <p>It runs on a {@link Resident} session of the backend: the data, parameters and optimiser
  * state go to the backend once per {@link #train} call, steps and the per-epoch validation loss
@@ -277,7 +277,7 @@ public final class Trainer {
                     best = model.snapshot();
                 }
                 epochListener.accept(epoch);
-                if (bar == null && epochLog != null && epoch < cfg.epochs() && epoch - bestEpoch <= cfg.patience()) {
+                if (bar == null && epochLog != null && epoch < cfg.epochs() && epoch - bestEpoch <= cfg.patienceAfter(bestEpoch)) {
                     long now = clock.getAsLong();
                     if (now - lastLine >= EPOCH_LINE_NANOS) {
                         lastLine = now;
@@ -291,7 +291,7 @@ public final class Trainer {
                 if (bar != null) {
                     bar.setExtraMessage(String.format(java.util.Locale.ROOT, " val %.4g", valLoss));
                 }
-                if (epoch - bestEpoch > cfg.patience()) {
+                if (epoch - bestEpoch > cfg.patienceAfter(bestEpoch)) {
                     break;
                 }
             }

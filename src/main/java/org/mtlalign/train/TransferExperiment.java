@@ -248,10 +248,10 @@ public final class TransferExperiment {
 
     /**
      * True when the run used every epoch of the cap without its validation loss having gone
-     * {@code patience} epochs without improving (the early-stopping rule did not end it).
+     * {@link TrainConfig#patienceAfter} epochs without improving (the early-stopping rule did not end it).
      */
     static boolean hitEpochCap(TrainResult r, TrainConfig tc) {
-        return r.epochsRun() >= tc.epochs() && tc.epochs() - r.bestEpoch() <= tc.patience();
+        return r.epochsRun() >= tc.epochs() && tc.epochs() - r.bestEpoch() <= tc.patienceAfter(r.bestEpoch());
     }
 
     /**

@@ -126,8 +126,12 @@ class TransferExperimentTest {
         TrainConfig tc = TrainConfig.defaults(1).withEpochs(100).withPatience(20);
         // Ran all 100 epochs, last improvement at 80: patience not exhausted, the cap ended it.
         assertTrue(TransferExperiment.hitEpochCap(new TrainResult(100, 80, 0.1, 0.1, 1), tc));
-        // Last improvement at 79: the rule stops it at epoch 100 (100 - 79 > 20).
-        assertFalse(TransferExperiment.hitEpochCap(new TrainResult(100, 79, 0.1, 0.1, 1), tc));
+        // Best at 50: the rule waits max(20, 50) epochs, so only the cap could end it at 100.
+        assertTrue(TransferExperiment.hitEpochCap(new TrainResult(100, 50, 0.1, 0.1, 1), tc));
+        // Best at 49: the rule stops it by epoch 100 (100 - 49 > max(20, 49)).
+        assertFalse(TransferExperiment.hitEpochCap(new TrainResult(100, 49, 0.1, 0.1, 1), tc));
+        // A run whose best came early waits the plain patience: best 10 stops at 31, not the cap.
+        assertFalse(TransferExperiment.hitEpochCap(new TrainResult(31, 10, 0.1, 0.1, 1), tc));
         // Stopped before the cap.
         assertFalse(TransferExperiment.hitEpochCap(new TrainResult(45, 24, 0.1, 0.1, 1), tc));
     }
