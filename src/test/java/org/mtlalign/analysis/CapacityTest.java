@@ -684,7 +684,7 @@ class CapacityTest {
      * a ridge of 1e-3 per row nearly interpolates the training rows, the fits are mostly noise, and
      * the validation suggested r = 1 for three tasks on three separate directions (the case of
      * 2026-12-02: 768-d inputs, MTL at r = 1 lost 0.25 AUC). With the ridge chosen on the folds the
-     * three directions are found; tasks with many rows per input keep the caller's lambda.
+     * directions are found; tasks with many rows per input and little noise keep the caller's lambda.
      */
     @Test
     void tasksWithFewerRowsThanInputsGetAStrongerRidgeAndTheirOwnDirections() {
@@ -708,10 +708,15 @@ class CapacityTest {
         String ctx = "seed=" + seed + ": suggested " + sg.suggestedRank() + ", ridge " + Arrays.toString(sg.ridge())
                 + ", validated " + Arrays.toString(sg.validationError());
         System.out.println("[Capacity] fewer rows than inputs: " + ctx);
-        for (int i = 0; i < k; i++) {
-            assertTrue(sg.ridge()[i] > 1e-3, ctx);
-        }
-        assertEquals(k, sg.suggestedRank(), ctx);
+        // At this signal-to-noise ratio a task's 1e-3 fit is sometimes within the 1% margin of the
+        // best (seed 4458277844222: the 157-row task kept it), so not every task changes ridge.
+        assertTrue(Arrays.stream(sg.ridge()).anyMatch(r -> r > 1e-3), ctx);
+        // Over 60 seeds (2026-12-02) the suggestion was 3 in 58 and 2 in 2 (the third direction's gain
+        // within the 1% margin), and the held-out error fell by 0.033 to 0.20 from r = 1 to r = 3;
+        // with the ridge fixed at 1e-3 the suggestion was 1 in 35 seeds, 2 in 20 and 3 in 5, and the
+        // error changed by -0.12 to +0.09 (median 0: the directions were noise).
+        assertTrue(sg.suggestedRank() >= k - 1 && sg.suggestedRank() <= k, ctx);
+        assertTrue(sg.validationError()[0] - sg.validationError()[k - 1] > 0.015, ctx);
         compareWithFloat64(s, 1e-3, sg, ctx);
 
         // Three directions with 50 rows per input and little noise: shrinking cannot help, and the
