@@ -196,8 +196,8 @@ public final class Capacity {
      * (embeddings) a weak ridge nearly interpolates the training rows, and its fit is mostly noise
      * (measured 2026-12-02 on 1200 rows of 768-d inputs shared by a binary, a 10-class and a
      * regression task on separate directions: held-out error 2.1 of the variance for the 10-class
-     * task's own fit at 1e-3, 0.91 at 10; with 1e-3 the suggestion was r = 1, whose MTL model lost
-     * 0.25 AUC against r = 3). Where rows are plenty the ridge barely matters and the margin keeps
+     * task's own fit at 1e-3, 0.91 at 10, in a float64 re-implementation; with 1e-3 the suggestion
+     * was r = 1, where MTL scored the binary task's AUC 0.68 against 0.93 alone). Where rows are plenty the ridge barely matters and the margin keeps
      * the caller's lambda; with noisy labels shrinking can validate better there too (on the 28
      * suites of docs/results/capacity-suggestion.md the curves moved and 5 suggestions changed).
      */
@@ -471,8 +471,9 @@ public final class Capacity {
                 fitsAt[fold] = fitMany(xa, xa.length / d, d, ya, cols[i], grid, i, g, ev, vec);
                 float[] xb = gather(xs[i], inB[fold][i], d);
                 float[] yb = gather(ys[i], inB[fold][i], cols[i]);
+                double[] heldOut = ownHeldOut(xa, ya, xb, yb, d, cols[i], fitsAt[fold]);
                 for (int j = 0; j < grid.length; j++) {
-                    double e = ownHeldOut(xa, ya, xb.clone(), yb, d, cols[i], fitsAt[fold][j]);
+                    double e = heldOut[j];
                     if (!Double.isNaN(e)) {
                         gridError[j] += e;
                         gridScored[j]++;
@@ -540,28 +541,32 @@ public final class Capacity {
     }
 
     /**
-     * A task's own fit W (d x c, on centred rows a) scored on rows b: squared error over that of
-     * predicting a's mean, or NaN when b's targets do not vary. xb is centred in place (a copy).
+     * A task's own fits W (d x c each, on centred rows a) scored on rows b: for each, squared error
+     * over that of predicting a's mean, or NaN when b's targets do not vary. xb is centred in place
+     * (the caller's copy).
      */
-    private double ownHeldOut(float[] xa, float[] ya, float[] xb, float[] yb, int d, int c, float[] w) {
+    private double[] ownHeldOut(float[] xa, float[] ya, float[] xb, float[] yb, int d, int c, float[][] fits) {
         int ma = xa.length / d;
         int mb = xb.length / d;
-        double[] muX = columnMeans(xa, ma, d);
         double[] muY = columnMeans(ya, ma, c);
-        subtractColumns(xb, mb, d, muX);
+        subtractColumns(xb, mb, d, columnMeans(xa, ma, d));
+        double[] err = new double[fits.length];
         float[] pred = new float[mb * c];
-        backend.gemm(false, false, mb, c, d, 1f, xb, 0, d, w, 0, c, 0f, pred, 0, c);
-        double sse = 0;
-        double sst = 0;
-        for (int t = 0; t < mb; t++) {
-            for (int o = 0; o < c; o++) {
-                double centred = yb[t * c + o] - muY[o];
-                double e = centred - pred[t * c + o];
-                sse += e * e;
-                sst += centred * centred;
+        for (int j = 0; j < fits.length; j++) {
+            backend.gemm(false, false, mb, c, d, 1f, xb, 0, d, fits[j], 0, c, 0f, pred, 0, c);
+            double sse = 0;
+            double sst = 0;
+            for (int t = 0; t < mb; t++) {
+                for (int o = 0; o < c; o++) {
+                    double centred = yb[t * c + o] - muY[o];
+                    double e = centred - pred[t * c + o];
+                    sse += e * e;
+                    sst += centred * centred;
+                }
             }
+            err[j] = sst > 0 ? sse / sst : Double.NaN;
         }
-        return sst > 0 ? sse / sst : Double.NaN;
+        return err;
     }
 
     /**

@@ -161,29 +161,52 @@ final class Outputs {
 
     /** {@link #interruptedNote(PrintWriter, int[], int, Path)} counting {@code units} (trainings, seeds). */
     static Thread interruptedNote(PrintWriter e, int[] done, int total, Path json, String units) {
-        boolean hadJson = json != null && !isStdout(json) && java.nio.file.Files.isRegularFile(json);
-        Thread t = new Thread(() -> {
+        String pending = pendingJson(json, "all have ended");
+        return onInterrupt(() -> {
             int n;
             synchronized (done) {
                 n = done[0];
             }
             e.println();
             e.println("mtl: interrupted after " + n + " of " + total + " " + units + "; their results were not saved"
-                    + (json == null || isStdout(json) ? ""
-                            : " (--json " + json + " is written when all have ended" + (hadJson
-                                    ? "; it keeps its earlier contents)" : ")")));
+                    + pending);
             e.flush();
-        }, "mtl-interrupted-note");
+        });
+    }
+
+    /**
+     * Runs {@code note} if the JVM is stopped from outside (Ctrl-C, SIGTERM) before
+     * {@link #endInterruptedNote}: such a run otherwise ends on a progress line, which a batch log
+     * cannot tell from a crash. The note says what is on disk.
+     */
+    static Thread onInterrupt(Runnable note) {
+        Thread t = new Thread(note, "mtl-interrupted-note");
         Runtime.getRuntime().addShutdownHook(t);
         return t;
     }
 
-    /** Removes the note of {@link #interruptedNote}: the trainings have ended. */
+    /**
+     * " (--json FILE is written when WHEN; it keeps its earlier contents)" for an interruption note,
+     * the last part where FILE exists now; "" without --json or with --json - (nothing on disk).
+     * Taken before the run, while FILE still holds what it held.
+     */
+    static String pendingJson(Path json, String when) {
+        if (json == null || isStdout(json)) {
+            return "";
+        }
+        return " (--json " + json + " is written when " + when
+                + (java.nio.file.Files.isRegularFile(json) ? "; it keeps its earlier contents" : "") + ")";
+    }
+
+    /** Removes the note of {@link #onInterrupt} (null: none): the run has ended on its own. */
     static void endInterruptedNote(Thread note) {
+        if (note == null) {
+            return;
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(note);
         } catch (IllegalStateException shuttingDown) {
-            // The note is running or about to.
+            // The note is running or about to: it says what is on disk.
         }
     }
 

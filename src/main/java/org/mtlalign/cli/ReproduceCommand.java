@@ -174,7 +174,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     private Thread interruptedNote(PrintWriter e, List<Experiment> todo, List<String> written) {
         List<String> earlier = todo.stream().map(Experiment::name)
                 .filter(x -> java.nio.file.Files.exists(out.resolve(x + ".csv"))).toList();
-        Thread t = new Thread(() -> {
+        return Outputs.onInterrupt(() -> {
             List<String> done;
             synchronized (written) {
                 done = List.copyOf(written);
@@ -187,8 +187,6 @@ public final class ReproduceCommand implements Callable<Integer> {
                             : out + " holds the new files of " + String.join(", ", done))
                     + (kept.isEmpty() ? "" : " (the earlier files there of " + String.join(", ", kept) + " are kept whole)"));
             e.flush();
-        }, "mtl-interrupted-note");
-        Runtime.getRuntime().addShutdownHook(t);
-        return t;
+        });
     }
 }

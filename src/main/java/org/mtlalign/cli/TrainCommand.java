@@ -488,17 +488,14 @@ public final class TrainCommand implements Callable<Integer> {
             });
         }
         // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
-        Path jsonFile = json;
-        boolean hadJson = json != null && !Outputs.isStdout(json) && Files.isRegularFile(json);
-        Thread interrupted = new Thread(() -> {
+        String pendingJson = Outputs.pendingJson(json, "they have ended");
+        Thread interrupted = Outputs.onInterrupt(() -> {
             if (saveTo == null) {
                 // Without --out a stopped run ended on a progress line (exit 130 or 143): a batch
                 // log could not tell it from a crash, nor whether --json had been written.
                 e.println();
-                e.println("mtl: interrupted during the trainings; nothing was saved"
-                        + (jsonFile == null || Outputs.isStdout(jsonFile) ? "" : " (--json " + jsonFile
-                                + " is written when they have ended" + (hadJson ? "; it keeps its earlier contents" : "")
-                                + ")") + "; --out DIR checkpoints the MTL model while it trains");
+                e.println("mtl: interrupted during the trainings; nothing was saved" + pendingJson
+                        + "; --out DIR checkpoints the MTL model while it trains");
                 e.flush();
                 return;
             }
@@ -512,14 +509,13 @@ public final class TrainCommand implements Callable<Integer> {
                     : "mtl: interrupted before the first checkpoint; nothing new was saved to " + saveTo
                             + (hadModelBefore ? ", which still holds the model it held before this run" : ""));
             e.flush();
-        }, "mtl-interrupted-note");
-        Runtime.getRuntime().addShutdownHook(interrupted);
+        });
         ExperimentResult res;
         String divergedSaveError = null;
         try {
             res = exp.run(tasks, start);
         } catch (TrainingDivergedException ex) {
-            unhook(interrupted);
+            Outputs.endInterruptedNote(interrupted);
             if (saveTo != null && exp.mtlModel() != null) {
                 // The trainer restored the best epoch's parameters; keep those, not the last
                 // (finite but possibly huge) checkpoint, and drop the optimiser state that led to
@@ -552,11 +548,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 // Which data it was: a script collecting many runs' JSON (a grid over --lr) can
                 // still tell a diverged run's tasks, as every complete run's JSON says them.
-                root.addProperty("suite", suiteName);
-                root.addProperty("shared_inputs", sharedInputs);
-                JsonArray names = new JsonArray();
-                tasks.forEach(t -> names.add(t.name()));
-                root.add("task_names", names);
+                addDataIdentity(root, suiteName, sharedInputs, tasks);
                 root.add("warnings", warnings.json());
                 if (resume != null) {
                     root.addProperty("resumed_from", resume.toAbsolutePath().toString());
@@ -566,7 +558,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             throw ex;
         } catch (RuntimeException | Error ex) {
-            unhook(interrupted);
+            Outputs.endInterruptedNote(interrupted);
             throw ex;
         }
         UserInputException finalSaveFailed = null;
@@ -601,7 +593,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
         } finally {
             // Also when the final save fails (a user error, exit 2): the run was not interrupted.
-            unhook(interrupted);
+            Outputs.endInterruptedNote(interrupted);
         }
         if (json != null) {
             JsonObject root = new JsonObject();
@@ -747,17 +739,6 @@ public final class TrainCommand implements Callable<Integer> {
         o.println("saved the MTL + alignment model (R_i) to " + outAligned);
     }
 
-    /** Removes the interruption note once the run has ended on its own (no-op while the JVM is shutting down). */
-    private static void unhook(Thread note) {
-        if (note == null) {
-            return;
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(note);
-        } catch (IllegalStateException shuttingDown) {
-            // The note is running or about to: it says what is on disk.
-        }
-    }
 
     /** model.json's modification time in DIR, null when there is none. */
     private static java.nio.file.attribute.FileTime modelTime(Path dir) {
@@ -791,16 +772,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + "trained with frozen B at --lr); " + String.join(", ", ignored) + " do not apply to it");
         }
         // As without --out below: a stopped run ended on a progress line, with no word of --json.
-        boolean hadJson = json != null && !Outputs.isStdout(json) && Files.isRegularFile(json);
-        Path jsonFile = json;
-        Thread interrupted = new Thread(() -> {
+        String pendingJson = Outputs.pendingJson(json, "they have ended");
+        Thread interrupted = Outputs.onInterrupt(() -> {
             e.println();
-            e.println("mtl: interrupted during the transfer trainings; nothing was saved"
-                    + (jsonFile == null || Outputs.isStdout(jsonFile) ? "" : " (--json " + jsonFile
-                            + " is written when they have ended" + (hadJson ? "; it keeps its earlier contents" : "") + ")"));
+            e.println("mtl: interrupted during the transfer trainings; nothing was saved" + pendingJson);
             e.flush();
-        }, "mtl-interrupted-note");
-        Runtime.getRuntime().addShutdownHook(interrupted);
+        });
         TransferExperiment.Report rep;
         try {
             rep = new TransferExperiment(backend, cfg).log(progressLog(e, cfg)).run(tasks, target);
@@ -815,7 +792,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             throw ex;
         } finally {
-            unhook(interrupted);
+            Outputs.endInterruptedNote(interrupted);
         }
         o.println();
         o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), Loss.metricLabel(rep.metric()));
@@ -885,12 +862,14 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (src.hitEpochCap()) {
             warnings.add(String.format(Locale.ROOT, "the source model that supplied B ran all %d epochs with its "
-                    + "validation loss still improving within --patience %d: B may be undertrained; raise --epochs",
+                    + "validation loss still improving within the early-stopping wait (--patience %d, or the epochs to its best if "
+                    + "more): B may be undertrained; raise --epochs",
                     src.epochs(), rep.patience()));
         }
         if (rep.anyHitEpochCap()) {
             warnings.add(String.format(Locale.ROOT, "a training marked 'cap' ran all %d epochs with its validation loss "
-                    + "still improving within --patience %d, so the comparison may reflect the budget rather than what "
+                    + "still improving within the early-stopping wait (--patience %d, or the epochs to its best if more), so "
+                    + "the comparison may reflect the budget rather than what "
                     + "each method can fit; raise --epochs", rep.epochCap(), rep.patience()));
         }
         if (json != null) {
@@ -915,12 +894,17 @@ public final class TrainCommand implements Callable<Integer> {
         data.toArgs().forEach(dataArgs::add);
         root.add("data_args", dataArgs);
         // As every other mtl train JSON: which data (a script reading many runs' JSON keys on it).
+        addDataIdentity(root, suiteName, sharedInputs, tasks);
+        return root;
+    }
+
+    /** "suite", "shared_inputs" and "task_names": which data a run's JSON is about. */
+    private static void addDataIdentity(JsonObject root, String suiteName, boolean sharedInputs, List<PreparedTask> tasks) {
         root.addProperty("suite", suiteName);
         root.addProperty("shared_inputs", sharedInputs);
         JsonArray names = new JsonArray();
         tasks.forEach(t -> names.add(t.name()));
         root.add("task_names", names);
-        return root;
     }
 
     /**

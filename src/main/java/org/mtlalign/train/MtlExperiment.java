@@ -270,8 +270,8 @@ public final class MtlExperiment {
      * validation loss is 1% below the constant prediction's ({@link #learnedNothing}) while a ReLU
      * unit is alive on fewer than {@link #TURNED_OFF} of the training rows. In a multi-task model
      * one task left without the shared module is the tasks' competition, reported as such, not a
-     * failed start. A training that the epoch cap ended was still improving within --patience
-     * epochs: one that has not yet learned is short of epochs, which another start does not fix
+     * failed start. A training that the epoch cap ended was still improving within the early-stopping
+     * wait ({@link TrainConfig#patienceAfter}): one that has not yet learned is short of epochs, which another start does not fix
      * (on three small tasks at --epochs 4, most trainings were). A linear model (identity) that
      * learned nothing is not restarted: no failure mechanism was found there, and on a
      * synthetic-linear task whose three starts all ended within 6% of the constant's loss the

@@ -33,7 +33,7 @@ public final class TransferExperiment {
     /**
      * How one target-side training went: epochs run, the best epoch (whose parameters are
      * kept), the validation loss at the start (epoch 0) and at the best epoch, and whether it
-     * ran into the epoch cap while its validation loss was still improving within the patience;
+     * ran into the epoch cap while its validation loss was still improving within the early-stopping wait ({@link TrainConfig#patienceAfter});
      * {@code restarts}, {@code restartReason}, {@code restartKept} as {@link MtlExperiment.Fresh}'s
      * (only the source model and the STL baseline can be restarted).
      */

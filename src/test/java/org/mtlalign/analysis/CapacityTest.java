@@ -683,7 +683,7 @@ class CapacityTest {
      * Embedding-like tasks (more inputs than rows, each task on its own direction, noisy labels):
      * a ridge of 1e-3 per row nearly interpolates the training rows, the fits are mostly noise, and
      * the validation suggested r = 1 for three tasks on three separate directions (the case of
-     * 2026-12-02: 768-d inputs, MTL at r = 1 lost 0.25 AUC). With the ridge chosen on the folds the
+     * 2026-12-02: 768-d inputs, MTL at r = 1 lost 0.25 AUC to the single-task model). With the ridge chosen on the folds the
      * directions are found; tasks with many rows per input and little noise keep the caller's lambda.
      */
     @Test
@@ -692,16 +692,10 @@ class CapacityTest {
         Random rnd = new Random(seed);
         int d = 311;
         int k = 3;
-        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        double[][][] optima = orthonormalOptima(rnd, d, k);
         int[] rows = new int[k];
-        double[][][] optima = new double[k][][];
         for (int i = 0; i < k; i++) {
             rows[i] = 157 + 41 * i;
-            double[] beta = new double[d];
-            for (int a = 0; a < d; a++) {
-                beta[a] = q.get(a, i);
-            }
-            optima[i] = column(beta);
         }
         Suite s = suite(rnd, d, rows, optima, 0.7);
         Capacity.Suggestion sg = suggest(s, 1e-3, 0.9);
@@ -722,19 +716,27 @@ class CapacityTest {
         // Three directions with 50 rows per input and little noise: shrinking cannot help, and the
         // ridge stays 1e-3. (With noisy labels a stronger ridge can validate better with many rows too.)
         int dSmall = 13;
-        DMatrixRMaj q2 = TestData.randomOrthogonal(rnd, dSmall);
+        double[][][] opt2 = orthonormalOptima(rnd, dSmall, k);
         int[] many = new int[k];
-        double[][][] opt2 = new double[k][][];
         for (int i = 0; i < k; i++) {
             many[i] = 50 * dSmall + 7 * i;
-            double[] beta = new double[dSmall];
-            for (int a = 0; a < dSmall; a++) {
-                beta[a] = q2.get(a, i);
-            }
-            opt2[i] = column(beta);
         }
         Capacity.Suggestion plenty = suggest(suite(rnd, dSmall, many, opt2, 0.1), 1e-3, 0.9);
         assertArrayEquals(new double[] {1e-3, 1e-3, 1e-3}, plenty.ridge(), 0, "seed=" + seed);
         assertEquals(k, plenty.suggestedRank(), "seed=" + seed);
+    }
+
+    /** k single-output optima along the first k columns of a random orthogonal d x d matrix. */
+    private static double[][][] orthonormalOptima(Random rnd, int d, int k) {
+        DMatrixRMaj q = TestData.randomOrthogonal(rnd, d);
+        double[][][] optima = new double[k][][];
+        for (int i = 0; i < k; i++) {
+            double[] beta = new double[d];
+            for (int a = 0; a < d; a++) {
+                beta[a] = q.get(a, i);
+            }
+            optima[i] = column(beta);
+        }
+        return optima;
     }
 }

@@ -169,6 +169,13 @@ class TrainerTest {
         assertFalse(sameParameters(a, c), "seed=" + seed + " " + sampling + ": the seed had no effect");
     }
 
+    /** Trains, adding the weighted validation loss at the start (epoch 0) and after every epoch to {@code val}. */
+    private TrainResult trainRecordingValidation(MtlModel model, List<PreparedTask> tasks, TrainConfig cfg, List<Double> val) {
+        Evaluator ev = new Evaluator(be);
+        val.add(ev.weightedLoss(model, tasks, null, true));
+        return new Trainer(be, cfg).onEpoch(e -> val.add(ev.weightedLoss(model, tasks, null, true))).train(model, tasks, null);
+    }
+
     /**
      * Pure-noise labels, 5 training rows in d = 23: the model can only overfit, so the validation
      * loss rises once training fits the noise. The trainer must return the best epoch's
@@ -188,12 +195,9 @@ class TrainerTest {
         TrainConfig cfg = new TrainConfig(400, 5, TrainConfig.Optimizer.ADAM, 5e-2f, 0.9f, 0f,
                 TrainConfig.Sampling.ALL, 15, seed, false);
         List<Double> valLosses = new ArrayList<>();
-        Evaluator ev = new Evaluator(be);
         // Epoch 0 (the starting parameters) is a candidate as well.
-        valLosses.add(ev.weightedLoss(model, tasks, null, true));
-        TrainResult r = new Trainer(be, cfg).onEpoch(e -> valLosses.add(ev.weightedLoss(model, tasks, null, true)))
-                .train(model, tasks, null);
-        double now = ev.weightedLoss(model, tasks, null, true);
+        TrainResult r = trainRecordingValidation(model, tasks, cfg, valLosses);
+        double now = new Evaluator(be).weightedLoss(model, tasks, null, true);
         String ctx = "seed=" + seed + " " + r + " val losses " + valLosses.subList(0, Math.min(12, valLosses.size()));
         System.out.println("[Trainer] early stopping: " + r + ", restored validation loss " + now);
         assertTrue(r.bestEpoch() < r.epochsRun(), ctx + ": expected the validation loss to rise after the best epoch");
@@ -241,10 +245,7 @@ class TrainerTest {
             TrainConfig cfg = new TrainConfig(300, 4, TrainConfig.Optimizer.ADAM, 3e-3f, 0.9f, 0f,
                     TrainConfig.Sampling.ROUND_ROBIN, 0, s, false);
             List<Double> val = new ArrayList<>();
-            Evaluator ev = new Evaluator(be);
-            val.add(ev.weightedLoss(model, tasks, null, true));
-            TrainResult r = new Trainer(be, cfg).onEpoch(e -> val.add(ev.weightedLoss(model, tasks, null, true)))
-                    .train(model, tasks, null);
+            TrainResult r = trainRecordingValidation(model, tasks, cfg, val);
             // Where patience 0 alone stopped: the first epoch that did not improve.
             int oldStop = -1;
             double oldBest = val.get(0);
