@@ -48,20 +48,26 @@ final class Outputs {
         }
     }
 
-    /** Prints {@code text} on {@code w}, as UTF-8 where {@code w} is standard output's writer. */
-    static void printUtf8(PrintWriter w, String text) {
+    /**
+     * Prints {@code text} on {@code w}, as UTF-8 where {@code w} is standard output's writer, and
+     * says whether all of it was written. A failed write is not thrown: a reader that stops early
+     * (| head) is no error, and a full disk is reported once, as the run ends (Main.stdoutChecked).
+     */
+    static boolean printUtf8(PrintWriter w, String text) {
         w.flush();
         if (w instanceof StdoutWriter s) {
             try {
                 s.bytes.write(text.getBytes(StandardCharsets.UTF_8));
                 s.bytes.flush();
+                // A PrintStream (the CLI's) keeps its write errors to itself.
+                return !(s.bytes instanceof java.io.PrintStream ps && ps.checkError());
             } catch (IOException e) {
-                // Ignored as PrintWriter ignores it: a reader that stops early (| head) is no error.
+                return false;
             }
-        } else {
-            w.print(text);
-            w.flush();
         }
+        w.print(text);
+        w.flush();
+        return !w.checkError();
     }
 
     /**

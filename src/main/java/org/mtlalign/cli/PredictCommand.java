@@ -166,7 +166,10 @@ public final class PredictCommand implements Callable<Integer> {
         String[] columns = columns(h, predictor.classLabels(head));
         String[] predicted = csv ? predictedClasses(h, predictor.classLabels(head), pred, rows) : null;
         if (toStdout) {
-            Outputs.printUtf8(o, csvText(pred, rows, columns, predicted));
+            if (!Outputs.printUtf8(o, csvText(pred, rows, columns, predicted))) {
+                // Not "wrote standard output": a full disk ends the run with its one-line error.
+                return 0;
+            }
         } else {
             write(csv, pred, rows, columns, predicted);
         }

@@ -63,6 +63,37 @@ class CliStdoutFailureTest {
         }
     }
 
+    /** The summary line said "wrote standard output" before the run ended on the write error. */
+    @Test
+    void predictionsToAFullDiskAreNotSaidWritten() throws Exception {
+        File full = new File("/dev/full");
+        Assumptions.assumeTrue(full.exists() && full.canWrite(), "needs /dev/full (Linux)");
+        long seed = new Random().nextLong();
+        Random rnd = new Random(seed);
+        int d = 2 + rnd.nextInt(5);
+        String a = CliTestSupport.taskSpec(dir, "a", 53 + rnd.nextInt(30), d);
+        Path model = dir.resolve("m");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", a, "--rank", "1", "--epochs", "2", "--no-stl",
+                "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        int m = 1 + rnd.nextInt(40);
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        Path in = dir.resolve("in.npy");
+        Npy.write(in, new int[] {m, d}, x);
+        Path err = dir.resolve("err.txt");
+        Process p = start(List.of("predict", "--model", model.toString(), "--task", "a", "--in", in.toString(), "--out",
+                "-"), ProcessBuilder.Redirect.to(full), err.toFile());
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "did not end");
+        String all = Files.readString(err);
+        assertEquals(2, p.exitValue(), "seed " + seed + ": " + all);
+        assertFalse(all.contains("wrote"), "seed " + seed + ": " + all);
+        assertEquals("mtl: standard output: cannot write (No space left on device); the results printed there are "
+                + "incomplete", mtlLines(err), "seed " + seed);
+    }
+
     /** The d of a --task spec written by CliTestSupport.taskSpec. */
     private static int taskD(String spec) {
         String x = spec.substring(spec.indexOf('=') + 1, spec.indexOf(".npy:") + 4);
