@@ -184,7 +184,11 @@ public final class TransferExperiment {
                 models[0] = f.model();
                 runs[0] = f.training();
             } else {
-                runs[i] = train(ev, models[i], one, tc);
+                try {
+                    runs[i] = train(ev, models[i], one, tc);
+                } catch (TrainingDivergedException e) {
+                    throw e.in(RUNS[i] + " on '" + t.name() + "'");
+                }
             }
             Metrics mt = ev.metrics(models[i], 0, t, testIdx);
             metric[i] = mt.primary();
@@ -237,10 +241,16 @@ public final class TransferExperiment {
     private Fresh trainFresh(MtlExperiment helper, Evaluator ev, MtlModel first, List<PreparedTask> tasks,
                              TrainConfig tc, String run) {
         java.util.Map<MtlModel, Double> start = new java.util.IdentityHashMap<>();
-        MtlExperiment.Fresh f = helper.trainFresh(first, tasks, null, run, m -> {
-            start.put(m, ev.weightedLoss(m, tasks, Trainer.validationWeights(null, tasks, tc.sampling()), true));
-            return new Trainer(backend, tc);
-        });
+        MtlExperiment.Fresh f;
+        try {
+            f = helper.trainFresh(first, tasks, null, run, m -> {
+                start.put(m, ev.weightedLoss(m, tasks, Trainer.validationWeights(null, tasks, tc.sampling()), true));
+                return new Trainer(backend, tc);
+            });
+        } catch (TrainingDivergedException e) {
+            // Which of the four trainings: the message alone named a task, often a source's.
+            throw e.in(run);
+        }
         TrainResult r = f.result();
         return new Fresh(f.model(), new Training(r.epochsRun(), r.bestEpoch(), start.get(f.model()),
                 r.bestValidationLoss(), hitEpochCap(r, tc), f.restarts(), f.restartReason(), f.restartKept()));

@@ -3,6 +3,7 @@ package org.mtlalign.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -81,6 +82,26 @@ class TransferExperimentTest {
         for (double v : new double[] {r.stl(), r.fineTune(), r.fineTuneAligned()}) {
             assertTrue(v >= 0 && v <= 1, r + at);
         }
+    }
+
+    /**
+     * A divergence names the training it happened in: the message named only a task (often a
+     * source's), not whether the source model, the target's STL or a fine-tuning diverged.
+     */
+    @Test
+    void aDivergenceNamesItsTraining() {
+        long seed = System.nanoTime();
+        List<PreparedTask> tasks = halves(seed);
+        ExperimentConfig cfg = config(seed, 3);
+        ExperimentConfig wild = cfg.withTrain(cfg.train().withSgd(1e30f, 0.9f));
+        TrainingDivergedException src = assertThrows(TrainingDivergedException.class,
+                () -> new TransferExperiment(new CpuBackend(), wild).run(tasks, 1));
+        assertTrue(src.getMessage().startsWith("source MTL: training diverged"), src.getMessage() + " (seed " + seed + ")");
+        // A sane source, a target side that diverges: the lowest-index training that failed is named.
+        TrainingDivergedException target = assertThrows(TrainingDivergedException.class,
+                () -> new TransferExperiment(new CpuBackend(), wild).sourceTraining(cfg.train()).run(tasks, 1));
+        assertTrue(target.getMessage().matches("(STL second|fine-tune on 'second'|fine-tune\\+align on 'second'): "
+                + "training diverged.*"), target.getMessage() + " (seed " + seed + ")");
     }
 
     @Test
