@@ -107,6 +107,11 @@ public final class TaskLoader {
      */
     public static Spec split(String spec) {
         int eq = spec.indexOf('=');
+        if (eq < 0 && isRegularFile(spec)) {
+            // A file without NAME=: say so, and how to give a table holding both X and y.
+            throw new UserInputException("--task " + spec + ": give the task a name, NAME=X.npy:y.npy or NAME=TASK.npz"
+                    + (isTable(spec) ? "; " + SPLIT_TABLE : ""));
+        }
         if (eq <= 0 || eq == spec.length() - 1) {
             throw new UserInputException("--task: expected NAME=X.npy:y.npy or NAME=TASK.npz, got '" + spec + "'");
         }

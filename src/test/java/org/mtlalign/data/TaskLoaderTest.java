@@ -303,9 +303,16 @@ class TaskLoaderTest {
         assertEquals("--task a=" + x + ":: the y file name is empty", e.getMessage());
         e = assertThrows(UserInputException.class, () -> TaskLoader.split("a=:" + x));
         assertEquals("--task a=:" + x + ": the X file name is empty", e.getMessage());
-        // No name at all: both forms are named.
+        // No name at all: both forms are named; a lone table (X and y in one CSV) is told to split it.
         e = assertThrows(UserInputException.class, () -> TaskLoader.split(x));
-        assertEquals("--task: expected NAME=X.npy:y.npy or NAME=TASK.npz, got '" + x + "'", e.getMessage());
+        assertEquals("--task " + x + ": give the task a name, NAME=X.npy:y.npy or NAME=TASK.npz", e.getMessage());
+        Path table = dir.resolve("churn.csv");
+        Files.writeString(table, "a,b,label\n1,2,yes\n3,4,no\n");
+        e = assertThrows(UserInputException.class, () -> TaskLoader.split(table.toString()));
+        assertTrue(e.getMessage().startsWith("--task " + table + ": give the task a name, NAME=X.npy:y.npy or "
+                + "NAME=TASK.npz; a task's inputs and labels are two files: split a table"), e.getMessage());
+        e = assertThrows(UserInputException.class, () -> TaskLoader.split("nosuch.csv"));
+        assertEquals("--task: expected NAME=X.npy:y.npy or NAME=TASK.npz, got 'nosuch.csv'", e.getMessage());
     }
 
     @Test
