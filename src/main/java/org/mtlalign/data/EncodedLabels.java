@@ -385,7 +385,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         Loss loss = requested != null ? requested : names.length == 2 ? Loss.LOGISTIC : Loss.SOFTMAX;
         String reason = requested != null ? loss.cliName() + " loss (--loss)"
                 : names.length == 2 ? "2 text labels: logistic loss, positive class '" + names[1]
-                        + "' (the later name in sorted order)"
+                        + "' (the later name in sorted order" + negativeWordHint(t.name(), names) + ")"
                 : names.length + " text classes: softmax loss";
         float[] y = t.y();
         float[] target = y.clone();  // already class indices
@@ -395,6 +395,25 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
         return new EncodedLabels(loss, target, loss == Loss.LOGISTIC ? 1 : names.length, values, reason,
                 names.clone());
+    }
+
+    private static final java.util.Set<String> NEGATIVE_WORDS = java.util.Set.of("no", "n", "false", "f", "negative",
+            "neg", "inactive", "absent", "fail", "failed", "off");
+    private static final java.util.Set<String> POSITIVE_WORDS = java.util.Set.of("yes", "y", "true", "t", "positive",
+            "pos", "active", "present", "pass", "passed", "on");
+
+    /**
+     * Sorting by code point puts capitals first, so 'Yes'/'no' made 'no' the positive class: the
+     * rule is LabelEncoder's and stays, but a positive class that reads as the negative word of
+     * the pair says how to choose the other.
+     */
+    private static String negativeWordHint(String task, String[] names) {
+        String pos = names[1].strip().toLowerCase(java.util.Locale.ROOT);
+        String neg = names[0].strip().toLowerCase(java.util.Locale.ROOT);
+        if (!NEGATIVE_WORDS.contains(pos) || !POSITIVE_WORDS.contains(neg)) {
+            return "";
+        }
+        return "; --positive " + ShellWords.quote(task + "=" + names[0]) + " makes '" + names[0] + "' positive";
     }
 
     /** The first few names, quoted, for messages. */

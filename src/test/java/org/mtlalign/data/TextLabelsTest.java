@@ -89,6 +89,28 @@ class TextLabelsTest {
     }
 
     /**
+     * Capitals sort first, so Yes/no makes 'no' positive (LabelEncoder's rule, kept): the reason
+     * then says how to make 'Yes' positive. A pair whose later name is the positive word says
+     * nothing more, nor does one of other words.
+     */
+    @Test
+    void aNegativeWordAsThePositiveClassSaysHowToChooseTheOther() throws IOException {
+        String[][] pairs = {{"Yes", "no"}, {"Active", "inactive"}, {"Positive", "negative"}, {"Y", "n"}};
+        String[] p = pairs[rnd.nextInt(pairs.length)];
+        int m = 17 + rnd.nextInt(20);
+        String[] labels = draw(m, p[0], p[1]);
+        EncodedLabels enc = EncodedLabels.encode(task(TaskLoader.readLabels(write("y.csv", "label\n"
+                + String.join("\n", labels) + "\n"))), null);
+        assertTrue(enc.reason().endsWith("positive class '" + p[1] + "' (the later name in sorted order; --positive t="
+                + p[0] + " makes '" + p[0] + "' positive)"), enc.reason());
+        for (String[] fine : new String[][] {{"no", "yes"}, {"No", "Yes"}, {"ham", "spam"}, {"No", "maybe"}}) {
+            EncodedLabels e = EncodedLabels.encode(task(TaskLoader.readLabels(write("y.csv", "label\n"
+                    + String.join("\n", draw(m, fine[0], fine[1])) + "\n"))), null);
+            assertTrue(e.reason().endsWith("(the later name in sorted order)"), e.reason());
+        }
+    }
+
+    /**
      * Class names starting with '#' (channel names, hashtags), as pd.Series(y, name=...).to_csv
      * writes them (unquoted), are labels, not comments: before, every such row was skipped, so a
      * file of #general/#random read as "no data rows (only a header line)" and one of #general and
