@@ -136,6 +136,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
         }
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %s%% rank rule; %s)",
                 Tables.percent(energy), Tables.ranks(ranks)), names, sim);
+        String self = TrainCommand.selfScoreNote(sim);
+        if (self != null) {
+            o.println("note: " + self);
+        }
 
         e.println("  .. capacity: ridge fits of " + k + " task" + (k == 1 ? "" : "s") + " (5 folds each) and their "
                 + "held-out error by width");

@@ -970,6 +970,24 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
+     * The note under a similarity matrix whose diagonal is well below 1 (or null): a task scores
+     * ||D||_F / trace(D) with itself, 1 only at rank 1 (0.037 for isotropic inputs of rank 872),
+     * so a user reading 0.04 against 1 took every task, itself included, for unrelated.
+     */
+    static String selfScoreNote(double[][] sim) {
+        double low = 1;
+        for (int i = 0; i < sim.length; i++) {
+            low = Math.min(low, sim[i][i]);
+        }
+        if (sim.length < 2 || !(low < 0.5)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "the diagonal is each task's score with itself, ||D||_F / trace(D) of its "
+                + "kept spectrum (here down to %.3f; 1 only at rank 1): compare pairs with each other and with the "
+                + "diagonal, not with 1", low);
+    }
+
+    /**
      * The note for a flat held-out curve (or null): some width above the suggestion validates
      * as well as it (Capacity.Suggestion.widestAsGood), so the linear fits cannot choose and the
      * suggestion is only the smallest of those widths. On anisotropic embeddings at d = 768 the
@@ -2008,6 +2026,10 @@ public final class TrainCommand implements Callable<Integer> {
         o.println();
         Tables.matrix(o, String.format(Locale.ROOT, "covariance similarity (eq. 5, %s%% rank rule; %s)",
                 Tables.percent(cfg.energy()), Tables.ranks(res.similarityRanks())), names, res.similarity());
+        String self = selfScoreNote(res.similarity());
+        if (self != null) {
+            o.println("note: " + self);
+        }
         if (res.similarityAligned() != null) {
             o.println();
             Tables.matrix(o, "covariance similarity after alignment (X_i R_i)", names, res.similarityAligned());
