@@ -40,6 +40,14 @@ public record TrainingRows(float[][] xs, float[][] ys, int[] rows, int[] cols, i
         int[] same = new int[k];
         for (int i = 0; i < k; i++) {
             PreparedTask t = tasks.get(i);
+            if (t == null) {
+                throw new NullPointerException("task " + i + " of the list is null");
+            }
+            // The rows were gathered at their own d and returned as of the first task's.
+            if (t.dim() != tasks.get(0).dim()) {
+                throw new IllegalArgumentException("task '" + t.name() + "' has d = " + t.dim() + " inputs but task '"
+                        + tasks.get(0).name() + "' has d = " + tasks.get(0).dim() + "; the tasks must share the input dimension");
+            }
             same[i] = -1;
             for (int j = 0; j < i && same[i] < 0; j++) {
                 PreparedTask u = tasks.get(j);

@@ -142,7 +142,41 @@ public final class MtlExperiment {
         }
     }
 
+    /**
+     * The checks of a task list passed in: not null, not empty, no null entry, one input dimension
+     * and distinct names. Tasks of different d, put together by hand from two preparations, failed
+     * deep inside with a message about Algorithm 2's arrays (run), an index error (a transfer) or
+     * not at all (newModel built a model of the first task's d).
+     */
+    static void requireTasks(List<PreparedTask> tasks) {
+        java.util.Objects.requireNonNull(tasks, "tasks");
+        if (tasks.isEmpty()) {
+            throw new IllegalArgumentException("no tasks");
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            if (tasks.get(i) == null) {
+                throw new NullPointerException("task " + i + " of the list is null");
+            }
+        }
+        PreparedTask first = tasks.get(0);
+        for (PreparedTask t : tasks) {
+            if (t.dim() != first.dim()) {
+                throw new IllegalArgumentException("task '" + t.name() + "' has d = " + t.dim() + " inputs but task '"
+                        + first.name() + "' has d = " + first.dim() + "; the tasks must share the input dimension");
+            }
+        }
+        requireDistinctNames(tasks);
+    }
+
+    /**
+     * A fresh model for {@code tasks} as run() starts one: initialised from the configuration's
+     * seed, biases at the label means.
+     *
+     * @throws IllegalArgumentException for no tasks, tasks of different input dimensions or names
+     *     used twice
+     */
     public MtlModel newModel(List<PreparedTask> tasks) {
+        requireTasks(tasks);
         return newModel(tasks, cfg.train().seed());
     }
 
@@ -409,16 +443,13 @@ public final class MtlExperiment {
      * @param start an MTL model to continue from (as --resume does), trained in place, or null
      *              for a fresh one (see {@link #mtlModel()} afterwards); its width, activation and
      *              bias must be the configuration's, which the baselines and the reweighted model use
-     * @throws IllegalArgumentException for a {@code start} of another architecture than the configuration's
+     * @throws IllegalArgumentException for a {@code start} of another architecture than the configuration's,
+     *     no tasks, tasks of different input dimensions or names used twice
      */
     public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
         long t0 = System.nanoTime();
-        java.util.Objects.requireNonNull(tasks, "tasks");
+        requireTasks(tasks);
         int k = tasks.size();
-        if (k == 0) {
-            throw new IllegalArgumentException("no tasks to run");
-        }
-        requireDistinctNames(tasks);
         if (start != null && (start.rank() != cfg.rank() || start.activation() != cfg.activation()
                 || start.hasBias() != cfg.bias())) {
             // It was trained as it was while the STL baselines and the reweighted model were built
@@ -645,12 +676,14 @@ public final class MtlExperiment {
      * Algorithm 2's alpha on the training rows, with the configuration's variant and rank.
      *
      * @throws IllegalStateException when the configuration skips Algorithm 2 (a null variant)
+     * @throws IllegalArgumentException for no tasks, tasks of different input dimensions or names used twice
      */
     public double[] reweightAlpha(List<PreparedTask> tasks) {
         if (cfg.reweight() == null) {
             throw new IllegalStateException("this configuration skips Algorithm 2 (no reweighting variant); set one "
                     + "with ExperimentConfig.withReweighting");
         }
+        requireTasks(tasks);
         return reweightAlpha(TrainingRows.of(tasks));
     }
 

@@ -140,11 +140,12 @@ public final class PairwiseTransfer {
      *                short description of it, e.g. for progress; may be null
      */
     public Result run(List<PreparedTask> tasks, boolean[] targets, java.util.function.Consumer<String> onRun) {
+        java.util.Objects.requireNonNull(tasks, "tasks");
         int k = tasks.size();
         if (k < 2) {
             throw new org.mtlalign.UserInputException("pairwise transfer needs at least two tasks, got " + k);
         }
-        MtlExperiment.requireDistinctNames(tasks);
+        MtlExperiment.requireTasks(tasks);
         boolean[] tg = targets != null ? targets.clone() : new boolean[k];
         if (targets == null) {
             java.util.Arrays.fill(tg, true);

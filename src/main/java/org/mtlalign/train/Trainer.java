@@ -83,6 +83,11 @@ public final class Trainer {
         if (k != model.taskCount()) {
             throw new IllegalArgumentException(k + " tasks for a model with " + model.taskCount() + " heads");
         }
+        for (int i = 0; i < k; i++) {
+            if (tasks.get(i) == null) {
+                throw new NullPointerException("task " + i + " of the list is null");
+            }
+        }
         if (weights != null && weights.length != k) {
             throw new IllegalArgumentException(weights.length + " task weights for " + k + " tasks");
         }

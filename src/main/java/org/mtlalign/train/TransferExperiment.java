@@ -136,9 +136,25 @@ public final class TransferExperiment {
     /** The names of the three target-side runs in {@link Report#noBetterThanPrior()}. */
     public static final String[] RUNS = {"STL", "fine-tune", "fine-tune+align"};
 
+    /**
+     * Trains the shared module on every task but {@code target}, then the target's STL baseline and
+     * its two fine-tunings on that module (see above).
+     *
+     * @param target the index of the target task in {@code tasks}
+     * @throws org.mtlalign.UserInputException for fewer than two tasks or a target without test rows
+     * @throws IllegalArgumentException for a target index outside the list, tasks of different input
+     *     dimensions or names used twice
+     */
     public Report run(List<PreparedTask> tasks, int target) {
+        java.util.Objects.requireNonNull(tasks, "tasks");
         if (tasks.size() < 2) {
             throw new org.mtlalign.UserInputException("--transfer-target: needs at least one source task besides the target");
+        }
+        MtlExperiment.requireTasks(tasks);
+        if (target < 0 || target >= tasks.size()) {
+            // List.remove threw an IndexOutOfBoundsException from inside.
+            throw new IllegalArgumentException("target " + target + " is not the index of one of the " + tasks.size()
+                    + " tasks (0.." + (tasks.size() - 1) + ")");
         }
         MtlExperiment helper = new MtlExperiment(backend, cfg).log(log);
         List<PreparedTask> sources = new ArrayList<>(tasks);

@@ -644,4 +644,52 @@ class LibraryGuardsTest {
                 () -> ModelIO.inMemory(modelFor(List.of(heads.get(1), heads.get(0)), d), prep));
         assertTrue(e.getMessage().contains("head 0"), e.getMessage());
     }
+
+    /**
+     * Prepared tasks put together by hand from two preparations of different d: MtlExperiment.run
+     * failed with a message about Algorithm 2's arrays, TransferExperiment.run with an
+     * ArrayIndexOutOfBoundsException, newModel and TrainingRows.of took the first task's d without
+     * a word; newModel of no tasks and a transfer target outside the list were index errors, and a
+     * null entry a NullPointerException naming nothing (found in a library trial).
+     */
+    @Test
+    void taskListsOfMixedWidthsEmptyOrWithNullEntriesAreRefusedWhereTheyArePassed() {
+        int d = 4 + rnd.nextInt(4);
+        List<PreparedTask> wide = prepared(regression("a", 41 + rnd.nextInt(20), d));
+        List<PreparedTask> narrow = prepared(classes("b", 43 + rnd.nextInt(20), d - 1, 2));
+        List<PreparedTask> mixed = List.of(wide.get(0), narrow.get(0));
+        ExperimentConfig cfg = ExperimentConfig.defaults(1).withTrain(TrainConfig.defaults(seed).withEpochs(1));
+        List<org.junit.jupiter.api.function.Executable> calls = List.of(
+                () -> new MtlExperiment(be, cfg).run(mixed, null),
+                () -> new MtlExperiment(be, cfg).newModel(mixed),
+                () -> new MtlExperiment(be, cfg).reweightAlpha(mixed),
+                () -> new PairwiseTransfer(be, cfg).run(mixed, null, null),
+                () -> new TransferExperiment(be, cfg).run(mixed, 0),
+                () -> new TransferExperiment(be, cfg).run(mixed, 1),
+                () -> TrainingRows.of(mixed));
+        for (org.junit.jupiter.api.function.Executable call : calls) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+            assertTrue(e.getMessage().contains("task 'b' has d = " + (d - 1)) && e.getMessage().contains("d = " + d),
+                    e.getMessage());
+        }
+        List<PreparedTask> withNull = java.util.Arrays.asList(wide.get(0), null);
+        for (org.junit.jupiter.api.function.Executable call : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> new MtlExperiment(be, cfg).run(withNull, null),
+                () -> new MtlExperiment(be, cfg).newModel(withNull),
+                () -> new Trainer(be, cfg.train()).train(new MtlExperiment(be, cfg).newModel(wide),
+                        java.util.Arrays.asList((PreparedTask) null), null),
+                () -> TrainingRows.of(withNull))) {
+            NullPointerException e = assertThrows(NullPointerException.class, call);
+            assertTrue(e.getMessage() != null && e.getMessage().matches("task [01] of the list is null"), e.getMessage());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MtlExperiment(be, cfg).newModel(List.of()));
+        assertTrue(e.getMessage().contains("no tasks"), e.getMessage());
+        List<PreparedTask> two = prepared(regression("a", 40, d), regression("c", 45, d));
+        for (int target : new int[] {-1, 2}) {
+            e = assertThrows(IllegalArgumentException.class, () -> new TransferExperiment(be, cfg).run(two, target));
+            assertTrue(e.getMessage().contains("target " + target), e.getMessage());
+        }
+        assertEquals(d, new MtlExperiment(be, cfg).newModel(two).inputDim());
+    }
 }
