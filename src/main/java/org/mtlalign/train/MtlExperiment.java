@@ -442,9 +442,10 @@ public final class MtlExperiment {
      *
      * @param start an MTL model to continue from (as --resume does), trained in place, or null
      *              for a fresh one (see {@link #mtlModel()} afterwards); its width, activation and
-     *              bias must be the configuration's, which the baselines and the reweighted model use
-     * @throws IllegalArgumentException for a {@code start} of another architecture than the configuration's,
-     *     no tasks, tasks of different input dimensions or names used twice
+     *              bias must be the configuration's, which the baselines and the reweighted model use,
+     *              and its heads the tasks' ({@link PreparedTask#head()}), in order
+     * @throws IllegalArgumentException for a {@code start} of another architecture than the configuration's
+     *     or with other heads, no tasks, tasks of different input dimensions or names used twice
      */
     public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
         long t0 = System.nanoTime();
@@ -458,6 +459,20 @@ public final class MtlExperiment {
                     + (start.hasBias() ? " with" : " without") + " biases) is not the configuration's (r = " + cfg.rank()
                     + ", " + cfg.activation() + (cfg.bias() ? " with" : " without") + " biases); set them with "
                     + "ExperimentConfig.withRank and withActivation");
+        }
+        if (start != null) {
+            // Checked as mtl train --resume checks a saved model: heads of one kind in another order,
+            // or another task's head, trained on these tasks' data without a word.
+            if (start.taskCount() != k) {
+                throw new IllegalArgumentException("the start model has " + start.taskCount() + " heads for " + k + " tasks");
+            }
+            for (int i = 0; i < k; i++) {
+                if (!start.heads().get(i).equals(tasks.get(i).head())) {
+                    throw new IllegalArgumentException("the start model's head " + i + " is " + start.heads().get(i)
+                            + " but task " + i + " needs " + tasks.get(i).head() + "; its heads must be the tasks' heads, "
+                            + "in order");
+                }
+            }
         }
         int d = tasks.get(0).dim();
         double[] stl = nanArray(k);

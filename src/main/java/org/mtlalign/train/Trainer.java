@@ -401,6 +401,17 @@ public final class Trainer {
      */
     private static void checkTask(PreparedTask t, int i, MtlModel model) {
         requireHeadFits(t, i, model);
+        // Heads of one kind and width in another order than the tasks passed the checks above and
+        // trained each head on another task's data, without a word.
+        String head = model.heads().get(i).name();
+        if (!head.equals(t.name())) {
+            for (int j = 0; j < model.taskCount(); j++) {
+                if (model.heads().get(j).name().equals(t.name())) {
+                    throw new IllegalArgumentException("task '" + t.name() + "' (" + i + ") would train head " + i + " ('"
+                            + head + "') while head " + j + " is named '" + t.name() + "'; heads must be in the tasks' order");
+                }
+            }
+        }
         for (int r : t.train()) {
             if (r < 0 || r >= t.rows()) {
                 throw new IllegalArgumentException("task '" + t.name() + "': training row " + r + " outside 0.."

@@ -692,4 +692,34 @@ class LibraryGuardsTest {
         }
         assertEquals(d, new MtlExperiment(be, cfg).newModel(two).inputDim());
     }
+
+    /**
+     * Heads of one kind and width in another order than the tasks (or a start model with another
+     * task's head) passed Trainer's kind and width checks and trained head 'a' on task 'b''s data,
+     * without a word (found in a library trial); mtl train --resume compared the heads already.
+     */
+    @Test
+    void headsInAnotherOrderThanTheTasksAreRefused() {
+        int d = 3 + rnd.nextInt(5);
+        List<PreparedTask> tasks = prepared(regression("a", 40 + rnd.nextInt(9), d), regression("b", 43, d),
+                regression("c", 37, d));
+        ExperimentConfig cfg = ExperimentConfig.defaults(1).withTrain(TrainConfig.defaults(seed).withEpochs(1))
+                .withStlBaselines(false);
+        MtlModel abc = new MtlExperiment(be, cfg).newModel(tasks);
+        List<PreparedTask> swapped = List.of(tasks.get(1), tasks.get(0), tasks.get(2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Trainer(be, cfg.train()).train(abc.copy(), swapped, null));
+        assertTrue(e.getMessage().contains("task 'b' (0)") && e.getMessage().contains("tasks' order"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new MtlExperiment(be, cfg).run(swapped, abc.copy()));
+        assertTrue(e.getMessage().contains("head 0"), e.getMessage());
+        // Another task of the same kind in place of 'c': no head is named 'x', so only run's check sees it.
+        List<PreparedTask> other = List.of(tasks.get(0), tasks.get(1), prepared(regression("x", 39, d)).get(0));
+        e = assertThrows(IllegalArgumentException.class, () -> new MtlExperiment(be, cfg).run(other, abc.copy()));
+        assertTrue(e.getMessage().contains("head 2") && e.getMessage().contains("x ("), e.getMessage());
+        assertDoesNotThrow(() -> new MtlExperiment(be, cfg).run(tasks, abc.copy()));
+        // A hand-built model whose heads carry other names than the tasks still trains by position.
+        MtlModel own = modelFor(List.of(new TaskHead("h0", Loss.SQUARED, 1), new TaskHead("h1", Loss.SQUARED, 1),
+                new TaskHead("h2", Loss.SQUARED, 1)), d);
+        assertDoesNotThrow(() -> new Trainer(be, cfg.train()).train(own, tasks, null));
+    }
 }
