@@ -665,8 +665,18 @@ public final class Preparation {
         }
     }
 
-    /** (x - mean) / scale row by row into a new array. */
+    /**
+     * (x - mean) / scale row by row into a new array.
+     *
+     * @throws IllegalArgumentException when x is not m x d or mean and scale do not hold d values each
+     */
     public static float[] apply(float[] x, int m, int d, float[] mean, float[] scale) {
+        java.util.Objects.requireNonNull(mean, "mean");
+        java.util.Objects.requireNonNull(scale, "scale");
+        if (m < 0 || d < 0 || x.length != (long) m * d || mean.length != d || scale.length != d) {
+            throw new IllegalArgumentException("standardisation: " + x.length + " inputs, " + mean.length + " means and "
+                    + scale.length + " scales for " + m + " rows of d = " + d);
+        }
         float[] out = new float[m * d];
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < d; j++) {

@@ -406,6 +406,9 @@ public final class ModelIO {
      * index ({@code class_values} in model.json: numbers, or strings for text labels). {@link org.mtlalign.train.Predictor} reads them
      * back. {@code meta} (may be null) is copied into model.json. This is how `mtl train --out`
      * saves.
+     *
+     * @throws IllegalArgumentException when the preparation's tasks are not the model's heads (name,
+     *     loss, outputs, input dimension), in order
      */
     public static void save(Path dir, MtlModel model, org.mtlalign.data.Preparation.Result preparation, JsonObject meta) {
         Map<String, float[]> extras = new java.util.LinkedHashMap<>();
@@ -421,7 +424,8 @@ public final class ModelIO {
      * standardised labels, their units included). The model itself is kept, not copied: train it
      * further and the predictions follow.
      *
-     * @throws IllegalArgumentException when the preparation's tasks are not the model's heads, in order
+     * @throws IllegalArgumentException when the preparation's tasks are not the model's heads (name,
+     *     loss, outputs, input dimension), in order
      */
     public static Loaded inMemory(MtlModel model, org.mtlalign.data.Preparation.Result preparation) {
         Map<String, float[]> extras = new java.util.LinkedHashMap<>();
@@ -450,6 +454,14 @@ public final class ModelIO {
             if (!tasks.get(i).name().equals(model.heads().get(i).name())) {
                 throw new IllegalArgumentException("prepared task " + i + " is '" + tasks.get(i).name()
                         + "' but head " + i + " is '" + model.heads().get(i).name() + "'");
+            }
+            // A preparation of the same names at another d (or another loss) was taken: inMemory's
+            // Predictor then failed with an index error inside the standardisation, and save wrote a
+            // model that load called damaged.
+            if (tasks.get(i).dim() != model.inputDim() || !tasks.get(i).head().equals(model.heads().get(i))) {
+                throw new IllegalArgumentException("prepared task " + i + " (" + tasks.get(i).head() + ", d = "
+                        + tasks.get(i).dim() + ") is not what head " + i + " (" + model.heads().get(i) + ", d = "
+                        + model.inputDim() + ") was trained on; pass the preparation the model was trained on");
             }
             if (preparation.means()[i] != null) {
                 extras.put(standardizeMeanKey(i), preparation.means()[i]);
