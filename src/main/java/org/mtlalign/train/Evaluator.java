@@ -23,8 +23,18 @@ public final class Evaluator {
         this.backend = java.util.Objects.requireNonNull(backend, "backend");
     }
 
-    /** sum_i w_i * mean loss_i on validation rows (or training rows when a task has none). */
+    /**
+     * sum_i w_i * mean loss_i on validation rows (or training rows when a task has none); null
+     * weights weigh every task 1. Task i is scored with head i.
+     *
+     * @throws IllegalArgumentException when the tasks are not one per head, or the weights not one per task
+     */
     public double weightedLoss(MtlModel model, List<PreparedTask> tasks, float[] weights, boolean validation) {
+        // Fewer weights than tasks was an index error; fewer tasks than heads scored only some heads.
+        if (tasks.size() != model.taskCount() || (weights != null && weights.length != tasks.size())) {
+            throw new IllegalArgumentException(tasks.size() + " tasks and " + (weights == null ? "no" : weights.length)
+                    + " weights for a model with " + model.taskCount() + " heads; need one task (and weight) per head");
+        }
         double total = 0;
         for (int i = 0; i < tasks.size(); i++) {
             PreparedTask t = tasks.get(i);

@@ -722,4 +722,21 @@ class LibraryGuardsTest {
                 new TaskHead("h2", Loss.SQUARED, 1)), d);
         assertDoesNotThrow(() -> new Trainer(be, cfg.train()).train(own, tasks, null));
     }
+
+    /** Evaluator.weightedLoss with fewer weights than tasks was an ArrayIndexOutOfBoundsException (found in a library trial). */
+    @Test
+    void weightedLossNeedsOneTaskAndWeightPerHead() {
+        int d = 3 + rnd.nextInt(4);
+        List<PreparedTask> tasks = prepared(regression("a", 40 + rnd.nextInt(9), d), classes("b", 45, d, 3));
+        MtlModel m = new MtlExperiment(be, ExperimentConfig.defaults(1)).newModel(tasks);
+        Evaluator ev = new Evaluator(be);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ev.weightedLoss(m, tasks, new float[] {1}, true));
+        assertTrue(e.getMessage().contains("1 weights"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ev.weightedLoss(m, tasks.subList(0, 1), null, true));
+        double both = ev.weightedLoss(m, tasks, null, true);
+        double first = ev.weightedLoss(m, tasks, new float[] {1, 0}, true);
+        double second = ev.weightedLoss(m, tasks, new float[] {0, 1}, true);
+        assertEquals(both, first + second, 1e-9 * Math.abs(both));
+    }
 }
