@@ -17,6 +17,10 @@ public final class CovarianceSimilarity {
     private final Backend backend;
     private final double energy;
 
+    /**
+     * @param energy the share of each task's spectrum its factor keeps, in (0, 1] (0.99 in the paper)
+     * @throws org.mtlalign.UserInputException for an energy outside (0, 1] (worded for --energy)
+     */
     public CovarianceSimilarity(Backend backend, double energy) {
         if (!(energy > 0 && energy <= 1)) {
             throw new org.mtlalign.UserInputException("--energy: must be in (0, 1], got " + energy);
@@ -206,7 +210,11 @@ public final class CovarianceSimilarity {
         return owner;
     }
 
-    /** The k x k matrix of scores for tasks with inputs xs[i] (rows[i] x d). */
+    /**
+     * The k x k matrix of scores for tasks with inputs xs[i] (rows[i] x d).
+     *
+     * @throws IllegalArgumentException for arrays that are not exactly rows[i] x d, or that hold NaN or an infinity
+     */
     public double[][] matrix(float[][] xs, int[] rows, int d) {
         return matrix(factors(xs, rows, d));
     }

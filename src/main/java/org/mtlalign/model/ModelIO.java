@@ -405,8 +405,11 @@ public final class ModelIO {
      * fitted on its training rows) and, for classification heads, the label value of each class
      * index ({@code class_values} in model.json: numbers, or strings for text labels). {@link org.mtlalign.train.Predictor} reads them
      * back. {@code meta} (may be null) is copied into model.json. This is how `mtl train --out`
-     * saves.
+     * saves. {@code dir} must be new, empty or an earlier save, which is replaced as a whole (the
+     * new save is written beside it and moved in place); see {@link #checkTarget}.
      *
+     * @throws org.mtlalign.UserInputException for a {@code dir} that is a file or a folder holding
+     *     other files than a saved model, or that cannot be written
      * @throws IllegalArgumentException when the preparation's tasks are not the model's heads (name,
      *     loss, outputs, input dimension), in order
      */

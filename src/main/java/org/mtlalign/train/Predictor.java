@@ -140,6 +140,10 @@ public final class Predictor {
      * modified): rows x outputs values, probabilities for the classification heads. A row holding
      * NaN or an infinity is not refused: its outputs are NaN (check inputs first where that matters;
      * mtl predict refuses such files).
+     *
+     * @param head the head's index ({@link #requireHead} finds it by task name)
+     * @throws IllegalArgumentException for a head index outside the model
+     * @throws UserInputException when x does not hold {@code rows} rows of the model's d inputs
      */
     public float[] predict(Backend backend, int head, float[] x, int rows) {
         java.util.Objects.requireNonNull(backend, "backend");

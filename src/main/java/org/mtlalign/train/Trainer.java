@@ -76,6 +76,17 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Trains {@code model} in place on the tasks' training rows, task i through head i, and leaves
+     * it at its best epoch's parameters.
+     *
+     * @param weights each task's weight in the summed loss (finite, >= 0, not all 0), or null for 1 each
+     * @throws IllegalArgumentException for tasks that are not one per head or do not fit their heads
+     *     (kind, width, order, input dimension), weights as above, or a model whose parameters are all
+     *     zero (call {@link MtlModel#initialize} first)
+     * @throws TrainingDivergedException when the training or validation loss becomes NaN or infinite (the
+     *     model is then left at its last good epoch)
+     */
     public TrainResult train(MtlModel model, List<PreparedTask> tasks, float[] weights) {
         java.util.Objects.requireNonNull(model, "model");
         java.util.Objects.requireNonNull(tasks, "tasks");
