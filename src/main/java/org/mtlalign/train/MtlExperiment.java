@@ -19,6 +19,10 @@ import org.mtlalign.model.Tensor;
  * alignment (Algorithm 1), MTL + SVD reweighting (Algorithm 2), the covariance similarity of
  * every pair before and after alignment, and a capacity suggestion. Every model starts from the
  * same seed so that differences come from the method, not the initialisation.
+ *
+ * <p>An experiment keeps the models of its last run ({@link #mtlModel()} and the others), so
+ * calls of {@link #run} on one experiment from several threads take turns; for runs in parallel,
+ * make one experiment per thread (the backend may be shared).
  */
 public final class MtlExperiment {
     /**
@@ -447,7 +451,9 @@ public final class MtlExperiment {
      * @throws IllegalArgumentException for a {@code start} of another architecture than the configuration's
      *     or with other heads, no tasks, tasks of different input dimensions or names used twice
      */
-    public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
+    public synchronized ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
+        // Synchronized: two threads' runs on one experiment wrote and read the same model fields
+        // (the MTL model that alignment continues), and one of them reported another's numbers.
         long t0 = System.nanoTime();
         requireTasks(tasks);
         int k = tasks.size();

@@ -28,6 +28,9 @@ import org.mtlalign.model.MtlModel;
  * target training stopped by that rule or ran into the epoch cap is reported per variant
  * ({@link Training#hitEpochCap()}), so a comparison in which a variant was still improving when
  * the budget ran out can be told apart from one between converged fits.
+ *
+ * <p>It keeps the models of its last run ({@link #sourceModel()} and the others), so calls of
+ * {@link #run} on one experiment from several threads take turns.
  */
 public final class TransferExperiment {
     /**
@@ -145,7 +148,8 @@ public final class TransferExperiment {
      * @throws IllegalArgumentException for a target index outside the list, tasks of different input
      *     dimensions or names used twice
      */
-    public Report run(List<PreparedTask> tasks, int target) {
+    public synchronized Report run(List<PreparedTask> tasks, int target) {
+        // Synchronized as MtlExperiment.run: the source model is a field that the fine-tunings read.
         java.util.Objects.requireNonNull(tasks, "tasks");
         if (tasks.size() < 2) {
             throw new org.mtlalign.UserInputException("--transfer-target: needs at least one source task besides the target");

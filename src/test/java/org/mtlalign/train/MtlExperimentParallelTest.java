@@ -68,4 +68,55 @@ class MtlExperimentParallelTest {
             assertEquals(own.widestAsGood(), c.widestAsGood(), at);
         }
     }
+
+    /**
+     * Two threads' runs on one experiment shared its model fields: the first run's alignment phase
+     * continued the model the second run had just made, and one of the two reported numbers that
+     * were not its tasks' (3 of 5 tries, in a library trial). They now take turns, each with the
+     * results of a run of its own. The first run waits in its hook until the second has been
+     * started, so that the two overlap in every try.
+     */
+    @Test
+    void runsOfOneExperimentFromTwoThreadsGiveTheirOwnResults() throws Exception {
+        long seed = System.nanoTime();
+        List<PreparedTask> first = Preparation.prepare(Synthetic.relu(2, 70, 5, 2, 0.1, seed),
+                new Preparation.Config(0.2, 0.2, seed, null, Preparation.Standardize.GLOBAL)).tasks();
+        List<PreparedTask> second = Preparation.prepare(Synthetic.relu(3, 60, 5, 2, 0.1, seed + 1),
+                new Preparation.Config(0.2, 0.2, seed, null, Preparation.Standardize.GLOBAL)).tasks();
+        ExperimentConfig cfg = new ExperimentConfig(2, Activation.RELU, true,
+                TrainConfig.defaults(seed).withEpochs(5).withBatchSize(16).withProgress(false),
+                ExperimentConfig.AlignMode.FIXED_B, SvdReweighting.Variant.NORMALIZED, 0, 0.99, false);
+        try (CpuBackend be = new CpuBackend(2)) {
+            List<TaskReport> alone1 = new MtlExperiment(be, cfg).run(first, null).tasks();
+            List<TaskReport> alone2 = new MtlExperiment(be, cfg).run(second, null).tasks();
+            java.util.concurrent.CountDownLatch secondStarted = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicBoolean waited = new java.util.concurrent.atomic.AtomicBoolean();
+            MtlExperiment shared = new MtlExperiment(be, cfg).onMtlTrained(m -> {
+                if (waited.compareAndSet(false, true)) {
+                    try {
+                        secondStarted.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                        Thread.sleep(300);  // time for the second run to make its model, were it not waiting
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            });
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+            try {
+                java.util.concurrent.Future<List<TaskReport>> one = pool.submit(() -> shared.run(first, null).tasks());
+                while (!waited.get()) {
+                    Thread.sleep(1);
+                }
+                java.util.concurrent.Future<List<TaskReport>> two = pool.submit(() -> {
+                    secondStarted.countDown();
+                    return shared.run(second, null).tasks();
+                });
+                String at = " (seed " + seed + ")";
+                assertEquals(alone1, one.get(60, java.util.concurrent.TimeUnit.SECONDS), "first run" + at);
+                assertEquals(alone2, two.get(60, java.util.concurrent.TimeUnit.SECONDS), "second run" + at);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 }
