@@ -659,8 +659,22 @@ public final class MtlExperiment {
         return new ExperimentResult(reports, sim, simAligned, ranks, alpha, cap, (System.nanoTime() - t0) / 1e9, ran);
     }
 
-    /** Algorithm 1: starting from a trained MTL model, add R_i = I and train them with the heads. */
+    /**
+     * Algorithm 1: starting from a copy of a trained MTL model, add R_i = I and train them with the
+     * heads (and B too under {@link ExperimentConfig.AlignMode#JOINT}); {@code trained} is not changed.
+     *
+     * @throws IllegalStateException when the configuration skips Algorithm 1 ({@link ExperimentConfig.AlignMode#NONE})
+     * @throws IllegalArgumentException for no tasks, tasks of different input dimensions or names used
+     *     twice, or tasks that do not fit the model's heads
+     */
     public MtlModel align(MtlModel trained, List<PreparedTask> tasks) {
+        // AlignMode.NONE was trained as JOINT (B moving too), without a word.
+        if (cfg.alignMode() == ExperimentConfig.AlignMode.NONE) {
+            throw new IllegalStateException("this configuration skips Algorithm 1 (AlignMode.NONE); set FIXED_B or JOINT "
+                    + "with ExperimentConfig.withAlignment");
+        }
+        java.util.Objects.requireNonNull(trained, "trained");
+        requireTasks(tasks);
         return align(trained, tasks, cfg.train());
     }
 

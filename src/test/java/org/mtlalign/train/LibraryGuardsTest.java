@@ -739,4 +739,23 @@ class LibraryGuardsTest {
         double second = ev.weightedLoss(m, tasks, new float[] {0, 1}, true);
         assertEquals(both, first + second, 1e-9 * Math.abs(both));
     }
+
+    /**
+     * MtlExperiment.align under a configuration without alignment (AlignMode.NONE) trained B with
+     * R_i and the heads, as JOINT does, without a word (found in a library trial), as reweightAlpha
+     * without a reweighting variant computed one before it was refused.
+     */
+    @Test
+    void alignRefusesAConfigurationWithoutAlignment() {
+        int d = 3 + rnd.nextInt(4);
+        List<PreparedTask> tasks = prepared(regression("a", 40 + rnd.nextInt(9), d), regression("b", 45, d));
+        ExperimentConfig none = config();  // AlignMode.NONE
+        MtlModel m = new MtlExperiment(be, none).newModel(tasks);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new MtlExperiment(be, none).align(m, tasks));
+        assertTrue(e.getMessage().contains("withAlignment"), e.getMessage());
+        float[] before = m.shared().value().clone();
+        MtlModel fixed = new MtlExperiment(be, none.withAlignment(ExperimentConfig.AlignMode.FIXED_B)).align(m, tasks);
+        assertTrue(fixed.hasAlignment() && java.util.Arrays.equals(before, fixed.shared().value()));
+        assertFalse(m.hasAlignment());
+    }
 }
