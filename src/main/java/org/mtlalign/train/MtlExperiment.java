@@ -62,9 +62,10 @@ public final class MtlExperiment {
         return this;
     }
 
-    /** Progress lines ("training MTL ...") go here. */
+    /** Progress lines ("training MTL ...") go here; null: nowhere. */
     public MtlExperiment log(Consumer<String> sink) {
-        this.log = sink;
+        // Null failed as a NullPointerException at the first line; Backends.select reads a null notice so too.
+        this.log = sink != null ? sink : s -> { };
         return this;
     }
 
@@ -94,21 +95,28 @@ public final class MtlExperiment {
      * Epoch cap of the models trained from scratch next to a continued MTL model (STL baselines,
      * reweighted MTL), so that a resumed run compares like with like; 0 (default) means the
      * configuration's epochs.
+     *
+     * @throws IllegalArgumentException for a negative count
      */
     public MtlExperiment scratchEpochs(int epochs) {
+        if (epochs < 0) {
+            // It was read as 0 (the configuration's epochs) without a word.
+            throw new IllegalArgumentException("scratch epochs must be >= 0 (0: the configuration's), got " + epochs);
+        }
         this.scratchEpochs = epochs;
         return this;
     }
 
-    /** Called once the MTL model has finished training, before alignment and the other runs. */
+    /** Called once the MTL model has finished training, before alignment and the other runs; null: nothing. */
     public MtlExperiment onMtlTrained(java.util.function.Consumer<MtlModel> hook) {
-        this.mtlTrainedHook = hook;
+        // Null failed as a NullPointerException once the MTL training had run.
+        this.mtlTrainedHook = hook != null ? hook : m -> { };
         return this;
     }
 
-    /** Called after every epoch of the MTL run (checkpoints: the model holds finite values). */
+    /** Called after every epoch of the MTL run (checkpoints: the model holds finite values); null: nothing. */
     public MtlExperiment onMtlEpoch(java.util.function.BiConsumer<MtlModel, Integer> hook) {
-        this.mtlEpochHook = hook;
+        this.mtlEpochHook = hook != null ? hook : (m, e) -> { };
         return this;
     }
 

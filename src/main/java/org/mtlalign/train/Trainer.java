@@ -70,9 +70,10 @@ public final class Trainer {
                 : String.format(java.util.Locale.ROOT, "%.1f h", seconds / 3600);
     }
 
-    /** Called after every epoch with its number (used for checkpoints). */
+    /** Called after every epoch with its number (used for checkpoints); null: nothing. */
     public Trainer onEpoch(IntConsumer listener) {
-        this.epochListener = listener;
+        // Null failed as a NullPointerException after the first epoch.
+        this.epochListener = listener != null ? listener : e -> { };
         return this;
     }
 

@@ -100,12 +100,15 @@ public final class TransferExperiment {
     private MtlModel alignedModel;
 
     public TransferExperiment(Backend backend, ExperimentConfig cfg) {
-        this.backend = backend;
-        this.cfg = cfg;
+        // Null here failed only at run(), as MtlExperiment's did.
+        this.backend = java.util.Objects.requireNonNull(backend, "backend");
+        this.cfg = java.util.Objects.requireNonNull(cfg, "cfg");
     }
 
+    /** Progress lines go here; null: nowhere. */
     public TransferExperiment log(Consumer<String> sink) {
-        this.log = sink;
+        // Null failed as a NullPointerException at the first line, as MtlExperiment.log did.
+        this.log = sink != null ? sink : s -> { };
         return this;
     }
 

@@ -758,4 +758,30 @@ class LibraryGuardsTest {
         assertTrue(fixed.hasAlignment() && java.util.Arrays.equals(before, fixed.shared().value()));
         assertFalse(m.hasAlignment());
     }
+
+    /**
+     * Null listeners (MtlExperiment.log, onMtlTrained, onMtlEpoch; Trainer.onEpoch;
+     * TransferExperiment.log) failed as NullPointerExceptions naming a field, some only after a
+     * training had run; null now means nothing, as for Backends.select's notice. A negative
+     * scratchEpochs was read as 0, and TransferExperiment took a null backend or configuration
+     * (found in a library trial).
+     */
+    @Test
+    void nullListenersMeanNothingAndNegativeScratchEpochsAreRefused() {
+        int d = 3 + rnd.nextInt(4);
+        List<PreparedTask> tasks = prepared(regression("a", 40 + rnd.nextInt(9), d), regression("b", 45, d));
+        ExperimentConfig cfg = ExperimentConfig.defaults(1).withTrain(TrainConfig.defaults(seed).withEpochs(2));
+        ExperimentResult quiet = new MtlExperiment(be, cfg).log(null).onMtlTrained(null).onMtlEpoch(null).run(tasks, null);
+        assertEquals(new MtlExperiment(be, cfg).run(tasks, null).tasks(), quiet.tasks());
+        assertEquals(2, new Trainer(be, cfg.train()).onEpoch(null).train(new MtlExperiment(be, cfg).newModel(tasks), tasks,
+                null).epochsRun());
+        assertTrue(Double.isFinite(new TransferExperiment(be, cfg).log(null).run(tasks, 0).stl()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MtlExperiment(be, cfg).scratchEpochs(-1));
+        assertTrue(e.getMessage().contains("-1"), e.getMessage());
+        NullPointerException n = assertThrows(NullPointerException.class, () -> new TransferExperiment(null, cfg));
+        assertEquals("backend", n.getMessage());
+        n = assertThrows(NullPointerException.class, () -> new TransferExperiment(be, null));
+        assertEquals("cfg", n.getMessage());
+    }
 }
