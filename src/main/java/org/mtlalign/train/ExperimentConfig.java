@@ -55,9 +55,10 @@ public record ExperimentConfig(int rank, Activation activation, boolean bias, Tr
 
     /**
      * mtl train's defaults at width {@code rank}: ReLU with biases, {@link TrainConfig#defaults}
-     * (seed 1), Algorithm 1 with B fixed, Algorithm 2 (normalized, its r = min(r, k - 1)), the
-     * 99% rank rule for similarities, STL baselines on. Change parts with the {@code with}
-     * methods instead of the nine-argument constructor.
+     * (seed 1; round-robin task sampling, which mtl train's --sampling auto replaces by proportional
+     * for tasks whose training rows differ over 3x), Algorithm 1 with B fixed, Algorithm 2
+     * (normalized, its r = min(r, k - 1)), the 99% rank rule for similarities, STL baselines on.
+     * Change parts with the {@code with} methods instead of the nine-argument constructor.
      */
     public static ExperimentConfig defaults(int rank) {
         return new ExperimentConfig(rank, Activation.RELU, true, TrainConfig.defaults(1), AlignMode.FIXED_B,

@@ -85,6 +85,12 @@ public record TrainConfig(int epochs, int batchSize, Optimizer optimizer, float 
         return Math.max(patience, bestEpoch);
     }
 
+    /**
+     * mtl train's defaults: 200 epochs, batch 32, Adam at 0.005, patience 20, no weight decay, and
+     * round-robin task sampling; no progress bar. mtl train's --sampling auto takes proportional
+     * instead when the largest task has over 3 times the smallest's training rows (measured in
+     * docs/results/sampling.md); {@link #withSampling} sets it so for such tasks.
+     */
     public static TrainConfig defaults(long seed) {
         return new TrainConfig(200, 32, Optimizer.ADAM, 5e-3f, 0.9f, 0f, Sampling.ROUND_ROBIN, 20, seed, false);
     }
