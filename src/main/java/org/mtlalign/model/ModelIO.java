@@ -411,7 +411,7 @@ public final class ModelIO {
      * @throws org.mtlalign.UserInputException for a {@code dir} that is a file or a folder holding
      *     other files than a saved model, or that cannot be written
      * @throws IllegalArgumentException when the preparation's tasks are not the model's heads (name,
-     *     loss, outputs, input dimension), in order
+     *     loss, outputs, input dimension), in order, or the model holds NaN or an infinity
      */
     public static void save(Path dir, MtlModel model, org.mtlalign.data.Preparation.Result preparation, JsonObject meta) {
         Map<String, float[]> extras = new java.util.LinkedHashMap<>();
@@ -508,6 +508,11 @@ public final class ModelIO {
      * standardised: a model saved so cannot be used by {@link org.mtlalign.train.Predictor}
      * unless meta has {@link #STANDARDISATION} = "none" and the model was trained on raw inputs;
      * use {@link #save(Path, MtlModel, org.mtlalign.data.Preparation.Result, JsonObject)} for that.
+     *
+     * @throws IllegalArgumentException for an extra's name as above or a null extra, or a model that
+     *     holds NaN or an infinity (a diverged training), which {@link #load} would call damaged
+     * @throws org.mtlalign.UserInputException for a {@code dir} that is a file or a folder holding
+     *     other files than a saved model, or that cannot be written
      */
     public static void save(Path dir, MtlModel model, JsonObject meta, Map<String, float[]> extras) {
         save(dir, meta, model, extras);
@@ -530,6 +535,20 @@ public final class ModelIO {
                 }
                 if (extras.get(name) == null) {
                     throw new IllegalArgumentException("extra array '" + name + "' is null");
+                }
+            }
+        }
+        // load refuses a non-finite parameter or optimiser moment as damage: a diverged model was
+        // saved (replacing any earlier save) into a folder that could not be loaded again.
+        for (Tensor t : model.parameters()) {
+            String[] kinds = {"", ".adam_m", ".adam_v"};
+            float[][] arrays = {t.value(), t.moment1(), t.moment2()};
+            for (int q = 0; q < arrays.length; q++) {
+                for (int i = 0; i < arrays[q].length; i++) {
+                    if (!Float.isFinite(arrays[q][i])) {
+                        throw new IllegalArgumentException("model parameter " + t.name() + kinds[q] + " holds " + arrays[q][i]
+                                + " at flat index " + i + "; a model that is not finite (a diverged training) is not saved");
+                    }
                 }
             }
         }

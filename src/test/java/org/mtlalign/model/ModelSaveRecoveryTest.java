@@ -129,4 +129,27 @@ class ModelSaveRecoveryTest {
         assertEquals(List.of("m"), names());
         assertArrayEquals(model(1).shared().value(), ModelIO.load(target).model().shared().value());
     }
+
+    /**
+     * A model holding NaN (a diverged training, saved from the library) was written, replacing an
+     * earlier save, into a folder that load then refused as damaged (found in a library trial).
+     */
+    @Test
+    void aModelThatIsNotFiniteIsRefusedAndTheEarlierSaveKept() throws Exception {
+        Path target = dir.resolve("m");
+        MtlModel good = model(2);
+        ModelIO.save(target, good, new JsonObject(), null);
+        java.util.Random rnd = new java.util.Random(org.mtlalign.analysis.TestData.seed());
+        for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
+            MtlModel broken = model(3);
+            Tensor t = broken.parameters().get(rnd.nextInt(broken.parameters().size()));
+            int at = rnd.nextInt(t.value().length);
+            t.value()[at] = bad;
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> ModelIO.save(target, broken, new JsonObject(), null));
+            assertTrue(e.getMessage().contains(t.name() + " holds " + bad + " at flat index " + at), e.getMessage());
+        }
+        assertArrayEquals(good.shared().value(), ModelIO.load(target).model().shared().value());
+        assertEquals(List.of("m"), names());
+    }
 }
