@@ -206,6 +206,14 @@ public final class TaskLoader {
         }
     }
 
+    /**
+     * One task from its inputs X (m x d) and labels y (m, or m x q) in two files of any type
+     * {@link #readArray} reads (.npy, CSV, a .npz: see there and {@link #readLabels}), as
+     * {@code mtl train --task NAME=X:Y} loads them: text labels become classes, NaN labels missing ones.
+     *
+     * @throws UserInputException for a file that is missing or unreadable, shapes that do not fit
+     *     (X not 2-D, other row counts), NaN or an infinity in X, or one file given as both
+     */
     public static Task load(String name, Path x, Path y) {
         requireTwoFiles(x, y, "X and y of task '" + name + "'");
         NpyArray xa = readArray(x);
