@@ -120,14 +120,17 @@ public final class MtlExperiment {
         return this;
     }
 
+    /** The last run's MTL model (the start model itself when one was given); null before a run. */
     public MtlModel mtlModel() {
         return mtlModel;
     }
 
+    /** The last run's MTL + alignment model (a copy with R_i); null before a run or when alignment did not run. */
     public MtlModel alignedModel() {
         return alignedModel;
     }
 
+    /** The last run's MTL + reweighting model; null before a run, with one task, or when reweighting did not run. */
     public MtlModel reweightedModel() {
         return reweightedModel;
     }
@@ -508,6 +511,10 @@ public final class MtlExperiment {
         TrainingRows trainRows = TrainingRows.of(tasks);
         double[] alpha = reweightRuns ? reweightAlpha(trainRows) : null;
         mtlModel = start != null ? start : newModel(tasks);
+        // A run without them (one task, a diverged phase) left the previous run's models there,
+        // with another run's heads.
+        alignedModel = null;
+        reweightedModel = null;
         // The trainings are independent (MTL then its alignment phase; each STL baseline; the
         // reweighted MTL), each seeded from the configuration, so a backend that allows it runs
         // them in parallel with the same results as one after the other. Only the MTL run

@@ -784,4 +784,24 @@ class LibraryGuardsTest {
         n = assertThrows(NullPointerException.class, () -> new TransferExperiment(be, null));
         assertEquals("cfg", n.getMessage());
     }
+
+    /**
+     * alignedModel() and reweightedModel() kept the previous run's models when a later run on the
+     * same experiment had none (one task: no reweighting), models with the other run's heads
+     * (found in a library trial).
+     */
+    @Test
+    void aRunWithoutAReweightedModelDoesNotReportThePreviousRunsOne() {
+        int d = 3 + rnd.nextInt(4);
+        List<PreparedTask> two = prepared(regression("a", 40 + rnd.nextInt(9), d), regression("b", 45, d));
+        List<PreparedTask> one = prepared(regression("c", 41, d));
+        MtlExperiment exp = new MtlExperiment(be, ExperimentConfig.defaults(1)
+                .withTrain(TrainConfig.defaults(seed).withEpochs(2)).withStlBaselines(false));
+        exp.run(two, null);
+        assertEquals(2, exp.reweightedModel().taskCount());
+        exp.run(one, null);
+        assertEquals(null, exp.reweightedModel());
+        assertEquals(List.of(one.get(0).head()), exp.alignedModel().heads());
+        assertEquals(List.of(one.get(0).head()), exp.mtlModel().heads());
+    }
 }
