@@ -4,9 +4,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** The paper's synthetic task generators. All are deterministic functions of their seed. */
+/**
+ * The paper's synthetic task generators. All are deterministic functions of their seed. A teacher
+ * width below 1, a noise level that is negative or not finite, or a kappa that is not a positive
+ * number is refused (IllegalArgumentException); sizes as {@link Task} checks them.
+ */
 public final class Synthetic {
     private Synthetic() {
+    }
+
+    /**
+     * A teacher of width 0 gave labels of pure noise, and a negative noise level was taken as its
+     * size, without a word; NaN noise failed as "every label is missing".
+     */
+    private static void requireWidth(String what, int width) {
+        if (width < 1) {
+            throw new IllegalArgumentException(what + " must be >= 1, got " + width);
+        }
+    }
+
+    private static void requireNoise(double noise) {
+        if (!(noise >= 0) || Double.isInfinite(noise)) {
+            throw new IllegalArgumentException("noise must be a finite number >= 0, got " + noise);
+        }
     }
 
     /**
@@ -15,6 +35,8 @@ public final class Synthetic {
      * all of them). X_i is standard Gaussian; with {@code sharedX} every task uses one X.
      */
     public static TaskSuite linear(int k, int m, int d, int teacherRank, double noise, boolean sharedX, long seed) {
+        requireWidth("teacherRank", teacherRank);
+        requireNoise(noise);
         Random rnd = new Random(seed);
         float[] basis = gaussian(rnd, d * teacherRank, 1.0 / Math.sqrt(d));
         List<Task> tasks = new ArrayList<>();
@@ -39,6 +61,8 @@ public final class Synthetic {
      * (d x hidden) and a random head a_i per task.
      */
     public static TaskSuite relu(int k, int m, int d, int hidden, double noise, long seed) {
+        requireWidth("hidden", hidden);
+        requireNoise(noise);
         Random rnd = new Random(seed);
         float[] teacher = gaussian(rnd, d * hidden, 1.0 / Math.sqrt(d));
         List<Task> tasks = new ArrayList<>();
@@ -72,6 +96,10 @@ public final class Synthetic {
      * the sources {@code mSource}.
      */
     public static TaskSuite taskCovariance(int mTarget, int mSource, int d, double kappa, double noise, long seed) {
+        if (!(kappa > 0) || Double.isInfinite(kappa)) {
+            throw new IllegalArgumentException("kappa must be a positive number, got " + kappa);
+        }
+        requireNoise(noise);
         Random rnd = new Random(seed);
         float[] beta = gaussian(rnd, d, 1.0 / Math.sqrt(d));
         double[] dFirst = new double[d];
