@@ -53,7 +53,10 @@ public final class MtlModel {
         }
     }
 
-    /** He/Glorot-style random start (depends only on the seed, for reproducible runs). */
+    /**
+     * He/Glorot-style random start (depends only on the seed, for reproducible runs): B and the
+     * heads' weights drawn, the biases at their start values, any R_i = I, the optimiser state fresh.
+     */
     public void initialize(long seed) {
         Random rnd = new Random(seed);
         double sb = activation == Activation.RELU ? Math.sqrt(2.0 / d) : Math.sqrt(1.0 / d);
@@ -61,9 +64,20 @@ public final class MtlModel {
         for (Tensor a : headWeights) {
             fillGaussian(a.value, Math.sqrt(1.0 / r), rnd);
         }
-        if (bias && activation == Activation.RELU) {
+        // On a trained model the biases, R_i and optimiser state kept their trained values, so the
+        // start depended on what the model had been through, not only on the seed.
+        if (bias) {
             // A small positive shared bias keeps ReLU units alive at the start.
-            java.util.Arrays.fill(sharedBias.value, 0.01f);
+            java.util.Arrays.fill(sharedBias.value, activation == Activation.RELU ? 0.01f : 0f);
+            for (Tensor c : headBiases) {
+                java.util.Arrays.fill(c.value, 0f);
+            }
+        }
+        if (hasAlignment()) {
+            enableAlignment();
+        }
+        for (Tensor t : parameters()) {
+            t.resetOptimizerState();
         }
     }
 
