@@ -135,23 +135,8 @@ public final class Task {
             throw new UserInputException(xSource + ": X has 0 columns");
         }
         if (ya.dim(0) != m) {
-            int extra = ya.dim(0) - m;
-            String blanks = ya.blankLinesHint(ySource, -extra, true) + xa.blankLinesHint(xSource, extra, false);
-            // The longer file's header read as a data row is the likely cause only when it is a CSV
-            // read without a header: before, a file with a header of names was asked about one too.
-            NpyArray longer = extra > 0 ? ya : xa;
-            String longerSource = extra > 0 ? ySource : xSource;
-            String hint = !blanks.isEmpty() ? blanks
-                    : extra == -1 && ya.classNames(0) != null && TaskLoader.isTable(ySource)
-                    ? "; one row short: the first line of the text labels was read as a header, since its "
-                            + "label appears nowhere else in the file; start the file with a header line "
-                            + "such as 'label'"
-                    : Math.abs(extra) == 1 && TaskLoader.isTable(longerSource) && longer.columnNames() == null
-                    ? "; one row apart: does " + longerSource + " start with a numeric header line, such as "
-                            + "the '0' that pandas writes for an unnamed column? remove it or name the column"
-                    : "";
             throw new UserInputException(ySource + ": y has " + ya.dim(0) + " rows but " + xSource + " has " + m
-                    + " (task '" + name + "')" + hint);
+                    + " (task '" + name + "')" + rowCountHint(xa, xSource, ya, ySource));
         }
         int q = ya.rank() == 1 ? 1 : ya.dim(1);
         if (q == 0) {
@@ -441,5 +426,28 @@ public final class Task {
     /** Where the task came from (files, suite name), for provenance. */
     public String source() {
         return source;
+    }
+
+    /**
+     * Why X and y may have different row counts, or "": blank lines the CSV reader skipped, or,
+     * one row apart, a header line read as a data row (text labels whose first label appears nowhere
+     * else, or a headerless CSV that is the longer file). The longer file's header read as a data
+     * row is the likely cause only when it is a CSV read without a header: before, a file with a
+     * header of names was asked about one too. Shared by the per-task and the --shared-x loaders.
+     */
+    static String rowCountHint(NpyArray xa, String xSource, NpyArray ya, String ySource) {
+        int extra = ya.dim(0) - xa.dim(0);
+        String blanks = ya.blankLinesHint(ySource, -extra, true) + xa.blankLinesHint(xSource, extra, false);
+        NpyArray longer = extra > 0 ? ya : xa;
+        String longerSource = extra > 0 ? ySource : xSource;
+        return !blanks.isEmpty() ? blanks
+                : extra == -1 && ya.classNames(0) != null && TaskLoader.isTable(ySource)
+                ? "; one row short: the first line of the text labels was read as a header, since its "
+                        + "label appears nowhere else in the file; start the file with a header line "
+                        + "such as 'label'"
+                : Math.abs(extra) == 1 && TaskLoader.isTable(longerSource) && longer.columnNames() == null
+                ? "; one row apart: does " + longerSource + " start with a numeric header line, such as "
+                        + "the '0' that pandas writes for an unnamed column? remove it or name the column"
+                : "";
     }
 }

@@ -546,9 +546,8 @@ public final class TaskLoader {
         int m = xa.dim(0);
         int k = ya.rank() == 1 ? 1 : ya.dim(1);
         if (ya.dim(0) != m) {
-            int extra = ya.dim(0) - m;
             throw new UserInputException(yFile + ": labels have " + ya.dim(0) + " rows but " + xFile + " has " + m
-                    + ya.blankLinesHint(yFile.toString(), -extra, true) + xa.blankLinesHint(xFile.toString(), extra, false));
+                    + Task.rowCountHint(xa, xFile.toString(), ya, yFile.toString()));
         }
         if (names != null && !names.isEmpty() && names.size() != k) {
             throw new UserInputException("--names: " + names.size() + " names for " + k + " label columns in " + yFile);

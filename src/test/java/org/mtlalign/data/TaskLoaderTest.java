@@ -681,6 +681,46 @@ class TaskLoaderTest {
     }
 
     /**
+     * The same one-row-apart hints through --shared-x and --labels: a label table whose header is
+     * numbers (years, pandas' 0, 1, ...) is read as a data row there too. Before, that loader said
+     * only that the row counts differed, while the per-task loader asked about the header.
+     */
+    @Test
+    void aSharedInputRowCountOneApartAsksAboutAHeader() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 9 + 2 * rnd.nextInt(10);
+        int d = 1 + rnd.nextInt(4);
+        int k = 1 + rnd.nextInt(3);
+        float[] x = org.mtlalign.analysis.TestData.gaussian(rnd, m * d, 1.0);
+        Path xs = dir.resolve("X.npy");
+        Npy.write(xs, new int[] {m, d}, x);
+        StringBuilder header = new StringBuilder();
+        StringBuilder rows = new StringBuilder();
+        for (int j = 0; j < k; j++) {
+            header.append(j == 0 ? "" : ",").append(2000 + rnd.nextInt(30) * k + j);
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < k; j++) {
+                rows.append(j == 0 ? "" : ",").append((i + j) % 2);
+            }
+            rows.append('\n');
+        }
+        Path ys = dir.resolve("Y.csv");
+        text(ys, header + "\n" + rows);
+        UserInputException e = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(xs, ys, null));
+        assertTrue(e.getMessage().contains("labels have " + (m + 1) + " rows but " + xs + " has " + m),
+                () -> "seed=" + seed + ": " + e.getMessage());
+        assertTrue(e.getMessage().contains("one row apart: does " + ys + " start with a numeric header line"),
+                () -> "seed=" + seed + ": " + e.getMessage());
+        // Labels that really are one row short, in a file with a header of names: no such question.
+        Path named = dir.resolve("named.csv");
+        text(named, "a" + ",b".repeat(k - 1) + "\n" + rows.substring(rows.indexOf("\n") + 1));
+        UserInputException n = assertThrows(UserInputException.class, () -> TaskLoader.sharedInputs(xs, named, null));
+        assertFalse(n.getMessage().contains("header"), () -> "seed=" + seed + ": " + n.getMessage());
+    }
+
+    /**
      * A task given as NAME=y:X (labels first) among tasks given the right way round fails on its
      * width, and the error asks whether its X and y are swapped, naming it, whichever task the
      * width rule blames (with two tasks, a tie, the first task's d is the reference, so the other,
