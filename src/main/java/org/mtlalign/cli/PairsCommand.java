@@ -183,7 +183,10 @@ public final class PairsCommand implements Callable<Integer> {
         }
         o.printf(Locale.ROOT, "pairwise transfer at r = %d%s: %d trainings (%d STL baseline%s + %d pairs, x %d seed%s; "
                         + "%s%s, up to %d epoch%s, patience %d)%n", r,
-                rank != null ? "" : " (default: the largest output count of one task, so each task alone fits in r)",
+                rank != null ? "" : maxOutputs > d
+                        ? " (default: the largest output count of one task, " + maxOutputs + ", capped at d = " + d
+                                + ", so that task does not fit alone in r)"
+                        : " (default: the largest output count of one task, so each task alone fits in r)",
                 perSeed * seeds, nTargets, nTargets == 1 ? "" : "s", perSeed - nTargets, seeds, seeds == 1 ? "" : "s",
                 fit.activation, fit.noBias ? ", no biases" : "", base.epochs(), base.epochs() == 1 ? "" : "s",
                 base.patience());

@@ -571,6 +571,35 @@ class CliPairsTest {
     }
 
     /**
+     * The default width is capped at d: a 4- or 5-class task on inputs of fewer columns does not fit
+     * alone in r, and the plan line says so instead of claiming that each task fits alone.
+     */
+    @Test
+    void theDefaultWidthCappedAtDIsSaid() throws Exception {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 2 + rnd.nextInt(2);
+        int classes = d + 1 + rnd.nextInt(2);
+        int m = 31 * classes;
+        String[] specs = new String[2];
+        for (int t = 0; t < 2; t++) {
+            int c = t == 0 ? classes : 2;
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = i % c;
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "k" + t, "k" + t, x, m, d, y);
+        }
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", specs[0], "--task", specs[1],
+                "--seeds", "1", "--epochs", "2", "--backend", "cpu");
+        assertEquals(0, p.code(), p.all());
+        assertTrue(p.out().contains("pairwise transfer at r = " + d + " (default: the largest output count of one task, "
+                + classes + ", capped at d = " + d + ", so that task does not fit alone in r)"), "seed=" + seed + "\n" + p.out());
+        assertFalse(p.out().contains("so each task alone fits in r"), p.out());
+    }
+
+    /**
      * The "hurt" list shows the largest transfers first and cuts after {@link PairsCommand#LIST_LINES}
      * lines, counting the rest, which the JSON has: one-vs-rest digit tasks sharing one ReLU unit
      * (r = 1) hurt each other in most pairs.
