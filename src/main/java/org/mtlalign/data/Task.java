@@ -430,8 +430,9 @@ public final class Task {
 
     /**
      * Why X and y may have different row counts, or "": blank lines the CSV reader skipped, or,
-     * one row apart, a header line read as a data row (text labels whose first label appears nowhere
-     * else, or a headerless CSV that is the longer file). The longer file's header read as a data
+     * an array saved transposed (X.T, or labels as one row), or, one row apart, a header line read
+     * as a data row (text labels whose first label appears nowhere else, or a headerless CSV that is
+     * the longer file). The longer file's header read as a data
      * row is the likely cause only when it is a CSV read without a header: before, a file with a
      * header of names was asked about one too. Shared by the per-task and the --shared-x loaders.
      */
@@ -441,6 +442,14 @@ public final class Task {
         NpyArray longer = extra > 0 ? ya : xa;
         String longerSource = extra > 0 ? ySource : xSource;
         return !blanks.isEmpty() ? blanks
+                // A transposed array (np.save of X.T, or of y[None, :]) has the other file's rows as its columns.
+                : ya.rank() == 2 && ya.dim(1) == xa.dim(0)
+                ? "; " + ySource + " is " + ya.dim(0) + " x " + ya.dim(1) + ", one column per row of " + xSource
+                        + ": are its rows and columns swapped? save one row per example (" + (ya.dim(0) == 1
+                        ? "y.ravel()" : "Y.T") + ")"
+                : xa.rank() == 2 && xa.dim(1) == ya.dim(0)
+                ? "; " + xSource + " is " + xa.dim(0) + " x " + xa.dim(1) + ", one column per label of " + ySource
+                        + ": are its rows and columns swapped? X is m x d, one row per example (save X.T)"
                 : extra == -1 && ya.classNames(0) != null && TaskLoader.isTable(ySource)
                 ? "; one row short: the first line of the text labels was read as a header, since its "
                         + "label appears nowhere else in the file; start the file with a header line "

@@ -721,6 +721,56 @@ class TaskLoaderTest {
     }
 
     /**
+     * An array saved transposed (np.save of X.T, or labels as a 1 x m row) makes the row counts
+     * differ; both loaders say which file looks transposed and how to save it. Before, the error
+     * said only "y has 1 rows but X has m".
+     */
+    @Test
+    void aTransposedArrayIsNamedInTheRowCountError() throws IOException {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 9 + 2 * rnd.nextInt(10);
+        int d = 2 + rnd.nextInt(4);
+        float[] x = org.mtlalign.analysis.TestData.gaussian(rnd, m * d, 1.0);
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            y[i] = i % 2;
+        }
+        Path xs = dir.resolve("X.npy");
+        Npy.write(xs, new int[] {m, d}, x);
+        Path xt = dir.resolve("XT.npy");
+        Npy.write(xt, new int[] {d, m}, x);
+        Path ys = dir.resolve("y.npy");
+        Npy.write(ys, new int[] {m}, y);
+        Path row = dir.resolve("yrow.npy");
+        Npy.write(row, new int[] {1, m}, y);
+        for (boolean shared : new boolean[] {false, true}) {
+            UserInputException e = assertThrows(UserInputException.class,
+                    () -> load(shared, xs, row));
+            assertTrue(e.getMessage().contains(row + " is 1 x " + m + ", one column per row of " + xs
+                    + ": are its rows and columns swapped? save one row per example (y.ravel())"),
+                    () -> "seed=" + seed + ": " + e.getMessage());
+            UserInputException t = assertThrows(UserInputException.class, () -> load(shared, xt, ys));
+            assertTrue(t.getMessage().contains(xt + " is " + d + " x " + m + ", one column per label of " + ys
+                    + ": are its rows and columns swapped? X is m x d, one row per example (save X.T)"),
+                    () -> "seed=" + seed + ": " + t.getMessage());
+        }
+        // Row counts that differ otherwise get no such question.
+        Path shorter = dir.resolve("short.npy");
+        Npy.write(shorter, new int[] {m - 1}, java.util.Arrays.copyOf(y, m - 1));
+        UserInputException n = assertThrows(UserInputException.class, () -> load(false, xs, shorter));
+        assertFalse(n.getMessage().contains("swapped"), () -> "seed=" + seed + ": " + n.getMessage());
+    }
+
+    private static void load(boolean shared, Path x, Path y) {
+        if (shared) {
+            TaskLoader.sharedInputs(x, y, null);
+        } else {
+            TaskLoader.load("t", x, y);
+        }
+    }
+
+    /**
      * A task given as NAME=y:X (labels first) among tasks given the right way round fails on its
      * width, and the error asks whether its X and y are swapped, naming it, whichever task the
      * width rule blames (with two tasks, a tie, the first task's d is the reference, so the other,
