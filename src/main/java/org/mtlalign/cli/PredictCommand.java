@@ -132,7 +132,9 @@ public final class PredictCommand implements Callable<Integer> {
                             + " columns") + " more than the model's inputs (a label or id column?): drop "
                             + (extra == 1 ? "it" : "them") + (trainedNames != null ? ", or give the file a header "
                                     + "with the model's column names (feature_names in model.json), which leaves other "
-                                    + "columns out" : "") : ""));
+                                    + "columns out" : "") : xa.rank() == 1 && d == 1
+                            ? "; for the model's one input column, save X.reshape(-1, 1)"
+                            : xa.rank() == 1 && xa.dim(0) == d ? "; one row of inputs? save X.reshape(1, -1)" : ""));
         }
         int rows = xa.dim(0);
         if (rows == 0) {

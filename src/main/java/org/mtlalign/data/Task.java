@@ -115,7 +115,8 @@ public final class Task {
      */
     public static Task fromArrays(String name, NpyArray xa, String xSource, NpyArray ya, String ySource) {
         if (xa.rank() != 2) {
-            throw new UserInputException(xSource + ": X must be 2-D (m x d), got shape " + shape(xa.shape()));
+            throw new UserInputException(xSource + ": X must be 2-D (m x d), got shape " + shape(xa.shape())
+                    + vectorHint(xa));
         }
         if (ya.rank() != 1 && ya.rank() != 2) {
             throw new UserInputException(ySource + ": y must be 1-D (m) or 2-D (m x q), got shape " + shape(ya.shape()));
@@ -458,5 +459,13 @@ public final class Task {
                 ? "; one row apart: does " + longerSource + " start with a numeric header line, such as "
                         + "the '0' that pandas writes for an unnamed column? remove it or name the column"
                 : "";
+    }
+
+    /**
+     * For a 1-D X, how to save it as one input column: numpy users holding a single feature save
+     * it as a vector, which X's m x d shape refuses. "" for other ranks.
+     */
+    static String vectorHint(NpyArray xa) {
+        return xa.rank() == 1 ? "; for one input column, save X.reshape(-1, 1)" : "";
     }
 }

@@ -534,7 +534,8 @@ public final class TaskLoader {
         // A CSV header names the tasks.
         List<String> header = ya.columnNames() == null ? List.of() : List.of(ya.columnNames());
         if (xa.rank() != 2) {
-            throw new UserInputException(xFile + ": X must be 2-D (m x d)");
+            throw new UserInputException(xFile + ": X must be 2-D (m x d), got shape " + Task.shape(xa.shape())
+                    + Task.vectorHint(xa));
         }
         if (ya.rank() != 1 && ya.rank() != 2) {
             throw new UserInputException(yFile + ": labels must be 1-D (m) or 2-D (m x k: one column per task)");

@@ -230,6 +230,49 @@ class CliPredictTest {
     }
 
     /**
+     * A 1-D input file, as numpy users save a single feature or a single row: training refuses it
+     * (X is m x d) and predict too, and both errors say how to save it. Before, they gave the
+     * shape alone.
+     */
+    @Test
+    void aVectorOfInputsIsRefusedWithTheReshapeThatFixesIt() throws Exception {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        Random rnd = new Random(seed);
+        int m = 40 + rnd.nextInt(30);
+        Path[] one = CliTestSupport.binaryTask(dir, "one", m, 1, seed);
+        Path vector = dir.resolve("x1d.npy");
+        org.mtlalign.data.Npy.write(vector, new int[] {m}, org.mtlalign.data.Npy.read(one[0]).data());
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "a=" + vector + ":" + one[1], "--epochs", "2");
+        assertEquals(2, t.code(), t.all());
+        assertEquals(1, t.err().lines().filter(l -> l.startsWith("mtl:")).count(), t.err());
+        assertTrue(t.err().contains(vector + ": X must be 2-D (m x d), got shape (" + m + ",); for one input column, "
+                + "save X.reshape(-1, 1)"), "seed=" + seed + "\n" + t.err());
+        Path model = dir.resolve("m1");
+        t = CliTestSupport.run("train", "--task", "a=" + one[0] + ":" + one[1], "--rank", "1", "--epochs", "2",
+                "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                vector.toString(), "--out", dir.resolve("p.npy").toString());
+        assertEquals(2, p.code(), p.all());
+        assertTrue(p.err().contains("got shape [" + m + "]; for the model's one input column, save X.reshape(-1, 1)"),
+                "seed=" + seed + "\n" + p.err());
+        // One row of a wider model's inputs, saved as a vector.
+        int d = 2 + rnd.nextInt(5);
+        Path[] wide = CliTestSupport.binaryTask(dir, "wide", m, d, seed + 1);
+        Path wideModel = dir.resolve("m" + d);
+        t = CliTestSupport.run("train", "--task", "a=" + wide[0] + ":" + wide[1], "--rank", "1", "--epochs", "2",
+                "--no-stl", "--align", "none", "--reweight", "none", "--out", wideModel.toString());
+        assertEquals(0, t.code(), t.all());
+        Path row = dir.resolve("row.npy");
+        org.mtlalign.data.Npy.write(row, new int[] {d}, java.util.Arrays.copyOf(org.mtlalign.data.Npy.read(wide[0]).data(), d));
+        p = CliTestSupport.run("predict", "--model", wideModel.toString(), "--task", "a", "--in", row.toString(), "--out",
+                dir.resolve("q.npy").toString());
+        assertEquals(2, p.code(), p.all());
+        assertTrue(p.err().contains("got shape [" + d + "]; one row of inputs? save X.reshape(1, -1)"),
+                "seed=" + seed + "\n" + p.err());
+    }
+
+    /**
      * Under LANG=C standard output is ASCII, and --out - wrote a class named 'été' as '?t?' where
      * the .csv file has it right: the CSV on standard output is UTF-8 too.
      */
