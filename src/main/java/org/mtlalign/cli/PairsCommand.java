@@ -155,6 +155,7 @@ public final class PairsCommand implements Callable<Integer> {
         if (sizes != null) {
             warnings.add(sizes);
         }
+        TrainCommand.noBiasOffsetWarnings(first, fit.noBias).forEach(warnings::add);
         int maxOutputs = first.stream().mapToInt(t -> t.labels().outputs()).max().orElse(1);
         int r = rank != null ? rank : Math.min(d, maxOutputs);
         if (r > d) {

@@ -143,6 +143,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (sizes != null) {
             warnings.add(sizes);
         }
+        TrainCommand.noBiasOffsetWarnings(first, fit.noBias).forEach(warnings::add);
         String suiteName = suite.name();
         int k = first.size();
         int outputs = first.stream().mapToInt(t -> t.labels().outputs()).sum();

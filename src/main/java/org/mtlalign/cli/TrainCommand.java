@@ -382,6 +382,7 @@ public final class TrainCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "sampling: %s%n", samplingWhy);
         ExperimentConfig cfg = opts.experimentConfig(r, data.seed);
 
+        noBiasOffsetWarnings(tasks, opts.noBias).forEach(warnings::add);
         if (transferTarget != null) {
             return transfer(o, e, warnings, backend, cfg, tasks, argv, rankSource(rWhy), suiteName, sharedInputs);
         }
@@ -1739,6 +1740,62 @@ public final class TrainCommand implements Callable<Integer> {
                 + "validation losses alike, it can end the training before the larger tasks are fitted; --sampling "
                 + "proportional steps each task by its size", small.name(), few, few == 1 ? "" : "s", large.name(), many,
                 many / Math.max(1, few), small.name(), passes, large.name());
+    }
+
+    /**
+     * Under --no-bias, squared-loss tasks whose training labels sit further from 0 than they vary
+     * (|mean| above the standard deviation, per label column): the bias-free model starts at 0 and
+     * can fit an offset only through the inputs, which the default standardisation centres, so the
+     * offset is loss that no input explains and that the summed loss, shared module and early
+     * stopping all follow. Labels of 1e4 + N(0, 1) next to unit tasks gave an MSE of 1e8 for that
+     * task and ruined the others' MTL (a unit task's MSE 0.045 -> 4.2), with nothing naming why.
+     * Empty without --no-bias: a bias fits the mean.
+     */
+    static List<String> noBiasOffsetWarnings(List<PreparedTask> tasks, boolean noBias) {
+        List<String> w = new ArrayList<>();
+        if (!noBias) {
+            return w;
+        }
+        for (PreparedTask t : tasks) {
+            int[] rows = t.train();
+            if (t.loss() != org.mtlalign.model.Loss.SQUARED || rows.length == 0) {
+                continue;
+            }
+            int c = t.targetColumns();
+            float[] y = t.target();
+            double worst = 0;
+            double worstMean = 0;
+            double worstSd = 0;
+            for (int o = 0; o < c; o++) {
+                double sum = 0;
+                for (int r : rows) {
+                    sum += y[r * c + o];
+                }
+                double mu = sum / rows.length;
+                double ss = 0;
+                for (int r : rows) {
+                    double v = y[r * c + o] - mu;
+                    ss += v * v;
+                }
+                double sd = Math.sqrt(ss / rows.length);
+                double ratio = sd > 0 ? Math.abs(mu) / sd : mu != 0 ? Double.POSITIVE_INFINITY : 0;
+                if (ratio > worst) {
+                    worst = ratio;
+                    worstMean = mu;
+                    worstSd = sd;
+                }
+            }
+            if (worst > 1) {
+                w.add(String.format(Locale.ROOT, "task '%s': its labels' mean (%.3g%s) is %s their standard deviation "
+                        + "(%.3g), and --no-bias leaves the model no bias to fit it: predictions start at 0 and the "
+                        + "offset can only come through the inputs (centred unless --standardize none), so it is loss that the "
+                        + "shared module and early stopping chase for every task; centre the labels "
+                        + "(--standardize-labels does) or drop --no-bias", t.name(), worstMean,
+                        c > 1 ? ", in one of its " + c + " columns" : "",
+                        Double.isInfinite(worst) ? "far beyond" : String.format(Locale.ROOT, "%.3g times", worst), worstSd));
+            }
+        }
+        return w;
     }
 
     /** See {@link TaskReport#RARE_POSITIVES}. */
