@@ -121,6 +121,12 @@ public final class PairsCommand implements Callable<Integer> {
         TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
         Activation activation = Activation.parse(fit.activation);
         Preparation.Config prep0 = data.preparationBeforeLoad();
+        if (prep0.testFraction() <= 0) {
+            // Every cell is a test metric minus another: without test rows all of them would be '-'
+            // after every training had run.
+            throw new UserInputException("--test: mtl pairs measures each transfer on the tasks' test rows, so it "
+                    + "needs test rows (--test above 0); mtl analyze scores the similarities without training");
+        }
         Backend backend = backendOption.select(e::println);
         TaskSuite suite = data.load(e);
         data.warnAboutInputs(suite, warnings);

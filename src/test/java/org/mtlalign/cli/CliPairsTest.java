@@ -600,6 +600,22 @@ class CliPairsTest {
     }
 
     /**
+     * --test 0 leaves no metric to take a transfer from: refused before any training, as the sweep
+     * refuses --val 0. Before, every training ran and the matrix was all '-'.
+     */
+    @Test
+    void noTestRowsIsRefusedBeforeTraining() throws Exception {
+        long seed = TestData.seed();
+        String[] specs = CliTestSupport.randomPair(dir, new Random(seed));
+        CliTestSupport.Run p = CliTestSupport.run("pairs", "--task", specs[0], "--task", specs[1], "--test", "0",
+                "--seeds", "1", "--epochs", "2", "--backend", "cpu");
+        assertEquals(2, p.code(), p.all());
+        assertTrue(p.err().contains("mtl: --test: mtl pairs measures each transfer on the tasks' test rows, so it needs "
+                + "test rows (--test above 0)"), p.err());
+        assertFalse(p.out().contains("transfer to each task"), p.out());
+    }
+
+    /**
      * The "hurt" list shows the largest transfers first and cuts after {@link PairsCommand#LIST_LINES}
      * lines, counting the rest, which the JSON has: one-vs-rest digit tasks sharing one ReLU unit
      * (r = 1) hurt each other in most pairs.
