@@ -132,6 +132,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--seeds " + seeds + ": transfer mode (--transfer-target) runs on one seed; "
                     + "drop --seeds, and pick the seed with --seed S");
         }
+        if (seeds > 1 && data.test <= 0) {
+            // Every number the seeds are compared by is a test metric: all of them would be '-'.
+            throw new UserInputException("--seeds " + seeds + ": compares the methods by their test metrics, so it "
+                    + "needs test rows (--test above 0)");
+        }
         if (seeds > 1 && (out != null || resume != null || outAligned != null)) {
             throw new UserInputException("--seeds " + seeds + ": compares the methods over seeds and saves no model; "
                     + (out != null ? "--out" : resume != null ? "--resume" : "--out-aligned") + " works on one seed "
@@ -392,7 +397,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (seeds > 1) {
             if (tasks.stream().anyMatch(t -> t.test().length == 0)) {
-                e.println("note: a task without test rows (--test 0) has no test metric to compare over seeds");
+                e.println("note: a task without test rows (too few rows for --test) has no test metric to compare over seeds");
             }
             return TrainSeeds.run(new TrainSeeds.Setup(o, e, stdout, warnings, backend, opts, data, forSeeds, prepCfg,
                     tasks, r, rankSource(rWhy), suggestion, seeds, json, configJson(cfg, prepCfg, tasks), argv, suiteName,

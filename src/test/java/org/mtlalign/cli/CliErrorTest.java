@@ -98,6 +98,10 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("train", "--backend", "tpu"), "--backend", "tpu");
         assertUserError(CliTestSupport.run("train", "--task", t, "--suite", "digits-ovr"), "one way");
         assertUserError(CliTestSupport.run("analyze", "--shared-x", dir.resolve("a/X.npy").toString()), "--labels");
+        // Comparisons made of test metrics without test rows: refused before anything trains.
+        assertUserError(CliTestSupport.run("train", "--task", t, "--test", "0", "--seeds", "2"), "--seeds 2",
+                "needs test rows (--test above 0)");
+        assertUserError(CliTestSupport.run("pairs", "--test", "0"), "--test", "needs test rows (--test above 0)");
         // Seeds past the largest long are refused, not wrapped to negative ones.
         for (String cmd : new String[] {"train", "sweep", "pairs"}) {
             assertUserError(CliTestSupport.run(cmd, "--seed", Long.toString(Long.MAX_VALUE), "--seeds", "2"),
