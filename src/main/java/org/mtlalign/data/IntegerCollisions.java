@@ -5,7 +5,7 @@ import java.util.HashMap;
 /**
  * Whole numbers beyond 2^24 = 16777216, where float32 cannot hold every integer, by the float each
  * became: two different ones on one float are labels that would merge into one class, and one
- * that float32 changed (20000001 becomes 2.0E7) is a class named by a value the file does not
+ * that float32 changed (20000001 becomes 20000000) is a class named by a value the file does not
  * have. The file readers note every such number, exact ones too (16777216 and 16777217 merge on
  * the exact 16777216), see {@link NpyArray#integerCollision()}; the label encoder refuses classes then.
  */
@@ -28,7 +28,9 @@ final class IntegerCollisions {
         if (other == null) {
             tracked++;
             if ((double) f != exact && !changed.containsKey(column)) {
-                changed.put(column, exact + " becomes " + f + " in float32");
+                // As a whole number: Float.toString's shortest form can read as the value itself
+                // (1000000000000 became "1.0E12", which is 999999995904).
+                changed.put(column, exact + " becomes " + new java.math.BigDecimal(f).toPlainString() + " in float32");
             }
         } else if (other != exact) {
             examples.put(column, Math.min(other, exact) + " and " + Math.max(other, exact) + " both become " + f

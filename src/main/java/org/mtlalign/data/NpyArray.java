@@ -107,7 +107,7 @@ public final class NpyArray {
     /**
      * Set by the reader when two different whole numbers in the file became the same float32
      * (integers beyond 2^24 = 16777216 are rounded), e.g. {@code "100000001 and 100000002 both become
-     * 1.0E8 in float32"}, else when one became another whole number ({@code "20000001 becomes 2.0E7
+     * 1.0E8 in float32"}, else when one became another whole number ({@code "20000001 becomes 20000000
      * in float32"}); null otherwise. As labels they would be one class, or a class the file does not have.
      */
     String integerCollision;

@@ -795,7 +795,7 @@ class NpyReadTest {
             Files.write(y, NpyBytes.file(1, NpyBytes.dict(descr, false, new int[] {n}), data.array()));
             NpyArray ya = Npy.read(y);
             String want = c == 0 ? base + " and " + (base + 1) + " both become " + (float) base + " in float32"
-                    : odd + " becomes " + (float) odd + " in float32";
+                    : odd + " becomes " + (long) (float) odd + " in float32";
             assertEquals(want, ya.integerCollision(), "seed=" + SEED);
             Task t = Task.fromArrays("ids", xa, "X.npy", ya, y.toString());
             String m = assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, null)).getMessage();
