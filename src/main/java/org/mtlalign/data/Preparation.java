@@ -340,6 +340,13 @@ public final class Preparation {
                 continue;
             }
             double sd = Math.sqrt(2 * scale[i] / t.targetColumns());
+            if (sd == 0 && t.train().length > 1) {
+                // Reachable under --loss squared, which takes a label column of one value that the
+                // inferred loss refuses as one class: every model is '!' with no reason given.
+                w.add(String.format(java.util.Locale.ROOT, "task '%s': its labels are the same in all %d of its "
+                        + "training rows, so there is nothing to learn: its models can only predict that value, and "
+                        + "its metrics and transfers say nothing about the inputs", t.name(), t.train().length));
+            }
             if (sd > 0 && sd < SMALL_LABELS) {
                 // Steps of the default learning rate are orders of magnitude larger than the head
                 // weights such labels need: every model of the task ends near its label mean.

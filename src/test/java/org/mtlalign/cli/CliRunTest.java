@@ -1088,6 +1088,35 @@ class CliRunTest {
     }
 
     /**
+     * A label column of one value is one class, refused under the inferred loss, but --loss squared
+     * takes it: a warning says there is nothing to learn. Before, every model of the task was
+     * marked '!' with no word on why.
+     */
+    @Test
+    void constantRegressionLabelsAreWarned() throws Exception {
+        long seed = Long.getLong("mtlalign.test.seed", System.nanoTime());
+        Random rnd = new Random(seed);
+        int m = 60 + rnd.nextInt(40);
+        int d = 2 + rnd.nextInt(4);
+        float value = (float) (10 * rnd.nextGaussian());
+        String[] specs = new String[2];
+        for (int t = 0; t < 2; t++) {
+            float[] x = TestData.gaussian(rnd, m * d, 1.0);
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = t == 0 ? value : x[i * d] + (float) (0.3 * rnd.nextGaussian());
+            }
+            specs[t] = CliTestSupport.writeTask(dir, "c" + t, t == 0 ? "flat" : "varied", x, m, d, y);
+        }
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", specs[0], "--task", specs[1], "--loss", "squared",
+                "--rank", "1", "--epochs", "2", "--align", "none", "--reweight", "none");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().matches("(?s).*warning: task 'flat': its labels are the same in all \\d+ of its training "
+                + "rows, so there is nothing to learn.*"), "seed=" + seed + "\n" + r.err());
+        assertFalse(r.err().contains("task 'varied': its labels are the same"), r.err());
+    }
+
+    /**
      * Regression labels in tiny units (1e-6): a warning that the steps are too large for them (the
      * models here end at an MSE some 1e11 times the label variance), and a sign that follows the
      * printed digits, not a fixed 5e-5; a transfer between metrics printed in e-notation is printed
