@@ -116,7 +116,7 @@ public final class Task {
     public static Task fromArrays(String name, NpyArray xa, String xSource, NpyArray ya, String ySource) {
         if (xa.rank() != 2) {
             throw new UserInputException(xSource + ": X must be 2-D (m x d), got shape " + shape(xa.shape())
-                    + vectorHint(xa));
+                    + vectorHint(xa, ya, ySource));
         }
         if (ya.rank() != 1 && ya.rank() != 2) {
             throw new UserInputException(ySource + ": y must be 1-D (m) or 2-D (m x q), got shape " + shape(ya.shape()));
@@ -463,9 +463,16 @@ public final class Task {
 
     /**
      * For a 1-D X, how to save it as one input column: numpy users holding a single feature save
-     * it as a vector, which X's m x d shape refuses. "" for other ranks.
+     * it as a vector, which X's m x d shape refuses; but when the labels' file is the m x d matrix,
+     * the two files were given the wrong way round ({@code ya} null: not a sign of that). "" for
+     * other ranks.
      */
-    static String vectorHint(NpyArray xa) {
-        return xa.rank() == 1 ? "; for one input column, save X.reshape(-1, 1)" : "";
+    static String vectorHint(NpyArray xa, NpyArray ya, String ySource) {
+        if (xa.rank() != 1) {
+            return "";
+        }
+        return ya != null && ya.rank() == 2 && ya.dim(0) == xa.dim(0) && ya.dim(1) > 1
+                ? "; " + ySource + ", given as the labels, is " + ya.dim(0) + " x " + ya.dim(1) + ": are X and y swapped?"
+                : "; for one input column, save X.reshape(-1, 1)";
     }
 }

@@ -535,7 +535,8 @@ public final class TaskLoader {
         List<String> header = ya.columnNames() == null ? List.of() : List.of(ya.columnNames());
         if (xa.rank() != 2) {
             throw new UserInputException(xFile + ": X must be 2-D (m x d), got shape " + Task.shape(xa.shape())
-                    + Task.vectorHint(xa));
+                    // Y of m x k is this loader's usual labels, no sign of swapped files.
+                    + Task.vectorHint(xa, null, null));
         }
         if (ya.rank() != 1 && ya.rank() != 2) {
             throw new UserInputException(yFile + ": labels must be 1-D (m) or 2-D (m x k: one column per task)");

@@ -247,6 +247,12 @@ class CliPredictTest {
         assertEquals(1, t.err().lines().filter(l -> l.startsWith("mtl:")).count(), t.err());
         assertTrue(t.err().contains(vector + ": X must be 2-D (m x d), got shape (" + m + ",); for one input column, "
                 + "save X.reshape(-1, 1)"), "seed=" + seed + "\n" + t.err());
+        // The same vector with the inputs given as the labels: the files were swapped.
+        Path[] wide0 = CliTestSupport.binaryTask(dir, "wide0", m, 3, seed + 2);
+        t = CliTestSupport.run("train", "--task", "a=" + one[1] + ":" + wide0[0], "--epochs", "2");
+        assertEquals(2, t.code(), t.all());
+        assertTrue(t.err().contains(one[1] + ": X must be 2-D (m x d), got shape (" + m + ",); " + wide0[0]
+                + ", given as the labels, is " + m + " x 3: are X and y swapped?"), "seed=" + seed + "\n" + t.err());
         Path model = dir.resolve("m1");
         t = CliTestSupport.run("train", "--task", "a=" + one[0] + ":" + one[1], "--rank", "1", "--epochs", "2",
                 "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
