@@ -21,21 +21,41 @@ final class IntegerCollisions {
 
     /** Notes a whole number {@code exact} beyond 2^24 of column {@code column} that became {@code f} in float32. */
     void note(int column, long exact, float f) {
+        note(column, exact, f, false);
+    }
+
+    /**
+     * As {@link #note(int, long, float)}, {@code exact} read as unsigned when {@code unsigned}: a
+     * uint64 of 2^63 or more. Before, the .npy reader skipped those and every number float32 takes
+     * to 2^63, so uint64 labels 2^63 and 2^63 + 1 trained as one class without a word.
+     */
+    void note(int column, long exact, float f, boolean unsigned) {
         if (tracked >= MAX_TRACKED || examples.containsKey(column)) {
             return;
         }
         Long other = byColumn.computeIfAbsent(column, c -> new HashMap<>()).putIfAbsent(f, exact);
         if (other == null) {
             tracked++;
-            if ((double) f != exact && !changed.containsKey(column)) {
+            // Compared exactly: as doubles, 2^60 + 1 and the 2^60 it becomes are equal.
+            if (new java.math.BigDecimal(f).compareTo(big(exact, unsigned)) != 0 && !changed.containsKey(column)) {
                 // As a whole number: Float.toString's shortest form can read as the value itself
                 // (1000000000000 became "1.0E12", which is 999999995904).
-                changed.put(column, exact + " becomes " + new java.math.BigDecimal(f).toPlainString() + " in float32");
+                changed.put(column, text(exact, unsigned) + " becomes " + new java.math.BigDecimal(f).toPlainString()
+                        + " in float32");
             }
         } else if (other != exact) {
-            examples.put(column, Math.min(other, exact) + " and " + Math.max(other, exact) + " both become " + f
-                    + " in float32");
+            boolean less = unsigned ? Long.compareUnsigned(other, exact) < 0 : other < exact;
+            examples.put(column, text(less ? other : exact, unsigned) + " and " + text(less ? exact : other, unsigned)
+                    + " both become " + f + " in float32");
         }
+    }
+
+    private static java.math.BigDecimal big(long v, boolean unsigned) {
+        return unsigned && v < 0 ? new java.math.BigDecimal(Long.toUnsignedString(v)) : java.math.BigDecimal.valueOf(v);
+    }
+
+    private static String text(long v, boolean unsigned) {
+        return unsigned ? Long.toUnsignedString(v) : Long.toString(v);
     }
 
     /**

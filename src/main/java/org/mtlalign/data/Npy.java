@@ -443,7 +443,7 @@ public final class Npy {
                 for (int i = 0; i < m; i++) {
                     long v = buf.getLong(i << 3);
                     dst[off + i] = v;
-                    if (dst[off + i] != 9.223372E18f && (v >= 16777216 || v <= -16777216)) {
+                    if (v >= 16777216 || v <= -16777216) {
                         outOfRange.rounded(filePos + i, v, dst[off + i]);
                     }
                 }
@@ -452,8 +452,8 @@ public final class Npy {
                 for (int i = 0; i < m; i++) {
                     long v = buf.getLong(i << 3);
                     dst[off + i] = unsignedLongToFloat(v);
-                    if (v >= 16777216 && dst[off + i] != 9.223372E18f) {
-                        outOfRange.rounded(filePos + i, v, dst[off + i]);
+                    if (Long.compareUnsigned(v, 16777216) >= 0) {
+                        outOfRange.roundedUnsigned(filePos + i, v, dst[off + i]);
                     }
                 }
             }
@@ -565,6 +565,11 @@ public final class Npy {
         /** A whole number beyond 2^24, rounded or not; {@code filePos}: its position in the file's order. */
         void rounded(int filePos, long exact, float f) {
             rounded.note(column(filePos), exact, f);
+        }
+
+        /** As {@link #rounded}, for a uint64 ({@code exact}'s bits read as unsigned). */
+        void roundedUnsigned(int filePos, long exact, float f) {
+            rounded.note(column(filePos), exact, f, true);
         }
 
         /** The column (last axis in C order; for 1-D arrays 0) of the element at file position p. */

@@ -759,6 +759,41 @@ class NpyReadTest {
         assertEquals("16777216 and 16777217 both become 1.6777216E7 in float32", Npy.read(y).integerCollision());
     }
     /**
+     * Whole numbers near the top of the 64-bit range: uint64 ids of 2^63 and more (negative as a
+     * Java long) were skipped, and so was every int64 or uint64 that float32 takes to 2^63, so two
+     * such labels trained as one class without a word; and a lone int64 that float32 changes above
+     * 2^53, where doubles no longer hold every integer, compared equal to its float as doubles and
+     * went unreported. Fresh values per run.
+     */
+    @Test
+    void classIdsNearTwoToThe64AreNoted() throws IOException {
+        Random rnd = new Random(SEED);
+        long low = rnd.nextInt(1 << 20);
+        long[][] cases = {
+            {Long.MIN_VALUE + low, Long.MIN_VALUE + low + 1, 5},   // uint64 2^63 + low, + 1: both 2^63
+            {Long.MAX_VALUE - low - 1, Long.MAX_VALUE - low, 5},   // int64 just below 2^63: both 2^63
+            {(1L << 60) + 1 + 2 * low, 5, 5},                      // int64 2^60 + odd: rounded, alone
+        };
+        String[] descr = {"<u8", "<i8", "<i8"};
+        String[] want = {
+            Long.toUnsignedString(Long.MIN_VALUE + low) + " and " + Long.toUnsignedString(Long.MIN_VALUE + low + 1)
+                    + " both become 9.223372E18 in float32",
+            (Long.MAX_VALUE - low - 1) + " and " + (Long.MAX_VALUE - low) + " both become 9.223372E18 in float32",
+            ((1L << 60) + 1 + 2 * low) + " becomes " + new java.math.BigDecimal((float) ((1L << 60) + 1 + 2 * low))
+                    .toPlainString() + " in float32",
+        };
+        for (int c = 0; c < cases.length; c++) {
+            ByteBuffer data = ByteBuffer.allocate(8 * cases[c].length).order(ByteOrder.LITTLE_ENDIAN);
+            for (long v : cases[c]) {
+                data.putLong(v);
+            }
+            Path y = dir.resolve("top" + c + ".npy");
+            Files.write(y, NpyBytes.file(1, NpyBytes.dict(descr[c], false, new int[] {cases[c].length}), data.array()));
+            assertEquals(want[c], Npy.read(y).integerCollision(), "seed=" + SEED + " case " + c);
+        }
+    }
+
+    /**
      * Class ids beyond 2^24 that float32 merges onto an exact one (k * 2^24 and k * 2^24 + 1 are
      * both k * 2^24 there), or rounds to a whole number the file does not have (an odd id between
      * 2^24 and 2^25): both are refused as classes, not trained as one class (the error said "a
