@@ -1152,13 +1152,19 @@ public final class Csv {
     /**
      * A whole number beyond 2^24 was read as {@code v}: notes its exact value (from the text) so
      * that two class ids float32 merges can be refused later. Text that is not an exact integer
-     * within the long range (e.g. "1e30") is skipped: no class id is written that way.
+     * within the long or the uint64 range (e.g. "1e30") is skipped: no class id is written that way.
      */
     private static void noteRounded(IntegerCollisions collisions, int column, String line, int start, int end,
                                     float v) {
         try {
             java.math.BigDecimal exact = new java.math.BigDecimal(unquote(line, start, end).strip());
-            collisions.note(column, exact.longValueExact(), v);
+            java.math.BigInteger whole = exact.toBigIntegerExact();
+            if (whole.signum() > 0 && whole.bitLength() == 64) {
+                // 2^63 to 2^64 - 1, as a uint64 .npy holds them (its reader notes them alike).
+                collisions.note(column, whole.longValue(), v, true);
+            } else {
+                collisions.note(column, whole.longValueExact(), v);
+            }
         } catch (NumberFormatException | ArithmeticException e) {
             // not an integer we can hold exactly; nothing to compare
         }

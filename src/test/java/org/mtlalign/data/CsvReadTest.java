@@ -819,6 +819,12 @@ class CsvReadTest {
         // Float.toString would print 1.0E12 here, as if nothing had changed.
         Path trillion = Files.writeString(dir.resolve("ids-1e12.csv"), "label\n0\n1000000000000\n");
         assertEquals("1000000000000 becomes 999999995904 in float32", Csv.read(trillion).integerCollision());
+        // uint64 ids of 2^63 and more, beyond a long: skipped before, so these two were one class.
+        String top = Long.toUnsignedString(Long.MIN_VALUE + rnd.nextInt(1 << 20));
+        String next = new java.math.BigInteger(top).add(java.math.BigInteger.ONE).toString();
+        Path u64 = Files.writeString(dir.resolve("ids-u64.csv"), "label\n" + next + "\n5\n" + top + "\n");
+        assertEquals(top + " and " + next + " both become 9.223372E18 in float32", Csv.read(u64).integerCollision(),
+                "seed=" + seed);
     }
     /** 16777217 rounds onto 2^24 itself: the merge with a 16777216 in the file is seen, as in .npy. */
     @Test
