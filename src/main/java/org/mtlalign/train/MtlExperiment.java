@@ -270,7 +270,7 @@ public final class MtlExperiment {
                 try {
                     Trainer t = trainer.apply(m);
                     tr = t.train(m, tasks, weights);
-                    why = startFailure(ev, m, tasks, tr.epochsRun() < t.config().epochs());
+                    why = startFailure(ev, m, tasks, stalled(tr, t.config()));
                 } catch (TrainingDivergedException e) {
                     if (n == 0) {
                         throw e;
@@ -313,24 +313,36 @@ public final class MtlExperiment {
     static final double TURNED_OFF = 0.15;
 
     /**
+     * Whether a training ended on a plateau: early stopping ended it, or it ran into the epoch cap
+     * after --patience epochs without a gain. The second matters since the wait after a late best
+     * epoch grew to that epoch (TrainConfig.patienceAfter): a run whose best epoch is past half the
+     * cap always ends at the cap, so a model that learned nothing with its unit turned off (three
+     * tasks of d = 1, alive on 1 of 291 rows, best epoch 153 of 200 at 3 ln 2) was never judged.
+     * A run still gaining within --patience epochs of the cap (--epochs 4) is short of epochs.
+     */
+    static boolean stalled(TrainResult r, TrainConfig c) {
+        return r.epochsRun() < c.epochs() || r.epochsRun() - r.bestEpoch() >= c.patience();
+    }
+
+    /**
      * Why a trained fresh model failed at its start, or null: a ReLU unit that outputs 0 on every
      * training row of every task (it gets no gradient again, so the model is narrower than r for
      * no reason of the data), or, when early stopping ended the training, no task whose
      * validation loss is 1% below the constant prediction's ({@link #learnedNothing}) while a ReLU
      * unit is alive on fewer than {@link #TURNED_OFF} of the training rows. In a multi-task model
      * one task left without the shared module is the tasks' competition, reported as such, not a
-     * failed start. A training that the epoch cap ended was still improving within the early-stopping
-     * wait ({@link TrainConfig#patienceAfter}): one that has not yet learned is short of epochs, which another start does not fix
-     * (on three small tasks at --epochs 4, most trainings were). A linear model (identity) that
+     * failed start. A training that the epoch cap ended within --patience epochs of a gain was still
+     * improving: one that has not yet learned is short of epochs, which another start does not fix
+     * (on three small tasks at --epochs 4, most trainings were); see {@link #stalled}. A linear model (identity) that
      * learned nothing is not restarted: no failure mechanism was found there, and on a
      * synthetic-linear task whose three starts all ended within 6% of the constant's loss the
      * restarts only chose among them by chance.
      */
-    String startFailure(Evaluator ev, MtlModel m, List<PreparedTask> tasks, boolean stoppedEarly) {
+    String startFailure(Evaluator ev, MtlModel m, List<PreparedTask> tasks, boolean stalled) {
         // Cheapest first: a healthy model shows every unit alive in the first block of rows, and
         // the full pass over the training rows runs only for a model that learned nothing.
         String dead = deadUnitReason(deadUnits(m, tasks), m.rank(), "after training");
-        if (dead != null || !stoppedEarly || m.activation() != org.mtlalign.model.Activation.RELU) {
+        if (dead != null || !stalled || m.activation() != org.mtlalign.model.Activation.RELU) {
             return dead;
         }
         for (int t = 0; t < tasks.size(); t++) {

@@ -183,6 +183,68 @@ class FailedStartTest {
         assertSameParameters(direct, f.model(), "parameter ", at);
     }
 
+    /** A run that the cap ended counts as stalled once --patience epochs passed without a gain. */
+    @Test
+    void aRunAtTheCapIsStalledAfterPatienceEpochsWithoutAGain() {
+        TrainConfig c = TrainConfig.defaults(1).withEpochs(200).withPatience(20);
+        assertTrue(MtlExperiment.stalled(new TrainResult(57, 30, 1, 1, 1), c), "early stopping ended it");
+        assertTrue(MtlExperiment.stalled(new TrainResult(200, 153, 1, 1, 1), c), "47 epochs past its best");
+        assertTrue(MtlExperiment.stalled(new TrainResult(200, 180, 1, 1, 1), c), "20 epochs past its best");
+        assertFalse(MtlExperiment.stalled(new TrainResult(200, 181, 1, 1, 1), c), "still gaining");
+        assertFalse(MtlExperiment.stalled(new TrainResult(4, 3, 1, 1, 1), c.withEpochs(4)), "short of epochs");
+    }
+
+    /**
+     * Three one-input binary tasks (d = 1, as a user's single score per row): some starts turn the
+     * unit off and the summed validation loss creeps down at 3 ln 2 until late (best epoch 153 of
+     * 200 in the case found), so the run ends at the cap: it learned nothing and was not
+     * restarted, since only runs that early stopping ended were judged. Such a start is now trained
+     * again.
+     */
+    @Test
+    void aRunThatLearnedNothingAndEndedAtTheCapIsTrainedAgain() {
+        long seed = System.nanoTime();
+        String at = " (seed " + seed + ")";
+        Random rnd = new Random(seed);
+        List<Task> raw = new java.util.ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            int m = 151 + 10 * t + rnd.nextInt(5);
+            float[] x = new float[m];
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                x[i] = (float) rnd.nextGaussian();
+                y[i] = x[i] * (1 + t) + 0.5 * rnd.nextGaussian() > 0 ? 1f : 0f;
+            }
+            raw.add(new Task("t" + t, x, m, 1, y, 1, true, "test"));
+        }
+        List<PreparedTask> tasks = Preparation.prepare(new TaskSuite("d1", raw, false),
+                new Preparation.Config(0.2, 0.2, rnd.nextLong(), null, Preparation.Standardize.GLOBAL)).tasks();
+        Evaluator ev = new Evaluator(backend);
+        int epochs = 120;
+        // The first initialisation seed whose training ends at the cap, stalled, having learned nothing
+        // with its unit turned off (alive on some rows: not dead, which was restarted before).
+        Long found = null;
+        for (long s = rnd.nextInt(1000), tries = 0; tries < 400 && found == null; tries++, s++) {
+            ExperimentConfig cfg = config(1, s, epochs);
+            MtlExperiment e = new MtlExperiment(backend, cfg);
+            MtlModel m = e.newModel(tasks);
+            TrainResult r = new Trainer(backend, cfg.train()).train(m, tasks, null);
+            if (r.epochsRun() == epochs && MtlExperiment.stalled(r, cfg.train()) && e.deadUnits(m, tasks) == 0
+                    && e.aliveShares(m, tasks)[0] < MtlExperiment.TURNED_OFF
+                    && e.learnedNothing(ev, m, 0, tasks.get(0)) && e.learnedNothing(ev, m, 1, tasks.get(1))
+                    && e.learnedNothing(ev, m, 2, tasks.get(2))) {
+                found = s;
+            }
+        }
+        assertTrue(found != null, "a start among 400 seeds that ended so" + at);
+        ExperimentConfig cfg = config(1, found, epochs);
+        MtlExperiment exp = new MtlExperiment(backend, cfg);
+        MtlExperiment.Fresh f = exp.trainFresh(exp.newModel(tasks), tasks, null, "MTL",
+                m -> new Trainer(backend, cfg.train()));
+        assertTrue(f.restarts() >= 1, f + at);
+        assertTrue(f.restartReason().startsWith("no task learned anything"), f.restartReason() + at);
+    }
+
     /**
      * Coin-flip labels: the training learns nothing from any start (by the 1% rule it often
      * passes by chance on the validation rows), its unit stays alive, and it is not restarted: a
