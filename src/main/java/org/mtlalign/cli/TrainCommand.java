@@ -861,7 +861,8 @@ public final class TrainCommand implements Callable<Integer> {
             // mtl train marks such runs '!' in its table; transfer mode printed them unmarked, so a
             // target whose STL learned nothing read as a large gain from the sources.
             warnings.add("! marks a model no better than predicting the target's training labels' mean or class rates "
-                    + "on its validation rows (" + String.join(", ", rep.noBetterThanPrior()) + "): it learned "
+                    + "on its " + scoringRows(tasks.subList(target, target + 1)) + " (" + String.join(", ",
+                            rep.noBetterThanPrior()) + "): it learned "
                     + "nothing from the inputs, so a difference involving it says little; either '" + rep.target()
                     + "' has no signal at r = " + cfg.rank() + ", or the training stopped on the plateau it starts on "
                     + "(raise --patience or --epochs)");
@@ -918,6 +919,16 @@ public final class TrainCommand implements Callable<Integer> {
      * with no more training rows than inputs (m_i <= d: X_i R_i B can then fit any training
      * labels), or null when none has.
      */
+    /**
+     * The rows the '!' rule scores a model on: its validation rows, or its training rows for a task
+     * without any (--val 0); the warning said "validation rows" under --val 0 as well.
+     */
+    static String scoringRows(List<PreparedTask> tasks) {
+        long none = tasks.stream().filter(t -> t.validation().length == 0).count();
+        return none == 0 ? "validation rows" : none == tasks.size() ? "training rows (no validation rows)"
+                : "validation rows (training rows for a task without any)";
+    }
+
     static String fewerRowsThanInputs(List<PreparedTask> tasks) {
         int d = tasks.get(0).dim();
         List<String> names = new ArrayList<>();
@@ -1934,7 +1945,7 @@ public final class TrainCommand implements Callable<Integer> {
                 causes.add("in MTL the other tasks took the shared module ('mtl pairs' measures which)");
             }
             String w = "! marks a model no better than predicting the training labels' mean or class rates on its "
-                    + "validation rows (" + String.join("; ", flagged) + "): it learned nothing from the inputs; "
+                    + scoringRows(tasks) + " (" + String.join("; ", flagged) + "): it learned nothing from the inputs; "
                     + "either " + String.join(", ", causes.subList(0, causes.size() - 1)) + ", or "
                     + causes.get(causes.size() - 1) + "; a transfer involving it says little";
             o.println("warning: " + w);

@@ -303,7 +303,8 @@ final class TrainSeeds {
         if (!chance.isEmpty()) {
             int shown = Math.min(6, chance.size());
             String w = "! marks a mean that includes a model no better than predicting the training labels' mean or "
-                    + "class rates on its validation rows (" + String.join("; ", chance.subList(0, shown))
+                    + "class rates on its " + TrainCommand.scoringRows(s.firstTasks()) + " ("
+                    + String.join("; ", chance.subList(0, shown))
                     + (shown < chance.size() ? "; and " + (chance.size() - shown) + " more" : "")
                     + "): it learned nothing from the inputs in that seed, so differences involving it say little";
             o.println("warning: " + w);
