@@ -1155,8 +1155,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--resume " + dir + ": the data of task" + (one ? " " : "s ")
                     + String.join(", ", contents) + " differ from those the model was trained on (" + (one ? "its" : "their")
                     + " contents changed" + (!one && contents.size() == now.size()
-                            ? "; with --standardize global a change to one task's inputs changes every task's "
-                                    + "standardised inputs, so the file that changed may be any of them"
+                            ? "; with --standardize global a change to one task's inputs, or to its labels (which can "
+                                    + "move its split), changes every task's standardised inputs, so the file that "
+                                    + "changed may be any of them"
                             : "")
                     + (splitNote == null ? "" : splitNote) + "); resume on the same data or start a new run");
         }

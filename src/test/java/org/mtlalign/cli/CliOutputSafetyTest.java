@@ -389,6 +389,27 @@ class CliOutputSafetyTest {
                 "give the data options again");
     }
 
+    /**
+     * Labels changed in one of two tasks: its split moves, and with it the pooled standardisation
+     * of both, so both tasks differ; the message said only that "a change to one task's inputs"
+     * does that, and the inputs had not changed.
+     */
+    @Test
+    void resumeAfterALabelChangeSaysLabelsCanMoveEveryTask() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 90, 4, 5);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 85, 4, 6);
+        Path model = dir.resolve("m2");
+        assertEquals(0, CliTestSupport.run(quick("--task", "a=" + a[0] + ":" + a[1], "--task", "b=" + b[0] + ":" + b[1],
+                "--out", model.toString())).code());
+        float[] y = org.mtlalign.data.Npy.read(b[1]).data();
+        for (int i = 0; i < y.length; i += 3) {
+            y[i] = 1 - y[i];
+        }
+        org.mtlalign.data.Npy.write(b[1], new int[] {y.length}, y);
+        assertUserError(CliTestSupport.run("train", "--resume", model.toString()), "tasks 'a', 'b' differ",
+                "or to its labels (which can move its split), changes every task's standardised inputs");
+    }
+
     @Test
     void damagedSavedModelsAreClearErrors() throws Exception {
         String t = task("a", 60, 5);
