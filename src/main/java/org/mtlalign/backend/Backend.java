@@ -11,6 +11,13 @@ import org.mtlalign.model.Loss;
  * Arrays are explicit {@code float[]} with offsets and leading dimensions so that callers can
  * preallocate every buffer and a training step allocates nothing. A matrix with leading
  * dimension {@code ld} stores element (i, j) at {@code off + i * ld + j}.
+ *
+ * <p>Every operation checks its arguments against each other before it computes, and refuses
+ * a negative size or offset, a leading dimension below the columns, or an array (null or) too
+ * short for the sizes with an {@link IllegalArgumentException} whose message names the operation
+ * and the argument ("gemm A: ...", see {@link ArrayChecks}); a softmax target that is not a class
+ * index, or a gathered row outside the source ({@link IndexOutOfBoundsException}), likewise.
+ * Arrays may be longer than the region a call uses.
  */
 public interface Backend extends AutoCloseable {
 

@@ -102,6 +102,213 @@ public abstract class BackendContractTest {
         }
     }
 
+    /** One operation called on fresh arrays of exactly the lengths it needs, named as in its messages. */
+    private record ArrayOp(String name, String[] args, java.util.function.Supplier<float[][]> exact,
+                           java.util.function.Consumer<float[][]> call) {
+    }
+
+    /**
+     * Every array argument one value too short, or null, is refused with an
+     * IllegalArgumentException naming the operation and the argument, before any array is
+     * written; the same call on arrays of exactly the needed lengths runs. The CPU backend failed
+     * inside BLAS or deep in a loop (an IndexOutOfBoundsException naming neither), or silently
+     * read and wrote past a short argument's region into the caller's other data.
+     */
+    @Test
+    void everyOperationRefusesAnArrayTooShortForItsArgumentsBeforeWriting() {
+        int m = 2 + rnd.nextInt(7);
+        int n = 2 + rnd.nextInt(7);
+        int k = 2 + rnd.nextInt(7);
+        boolean tA = rnd.nextBoolean();
+        boolean tB = rnd.nextBoolean();
+        int aOff = rnd.nextInt(3);
+        int bOff = rnd.nextInt(3);
+        int cOff = rnd.nextInt(3);
+        int aCols = tA ? m : k;
+        int bCols = tB ? k : n;
+        int lda = aCols + rnd.nextInt(3);
+        int ldb = bCols + rnd.nextInt(3);
+        int ldc = n + rnd.nextInt(3);
+        int aLen = aOff + ((tA ? k : m) - 1) * lda + aCols;
+        int bLen = bOff + ((tB ? n : k) - 1) * ldb + bCols;
+        int cLen = cOff + (m - 1) * ldc + n;
+        float[] classes = new float[m];
+        for (int i = 0; i < m; i++) {
+            classes[i] = rnd.nextInt(n);
+        }
+        float[] bits = new float[m];
+        for (int i = 0; i < m; i++) {
+            bits[i] = rnd.nextInt(2);
+        }
+        int p = Math.min(m, n);
+        float[] sym = gaussians(n * n);
+        java.util.List<ArrayOp> ops = java.util.List.of(
+            new ArrayOp("gemm", new String[] {"A", "B", "C"}, () -> new float[][] {gaussians(aLen), gaussians(bLen),
+                gaussians(cLen)}, x -> be.gemm(tA, tB, m, n, k, 1f, x[0], aOff, lda, x[1], bOff, ldb, 0.5f, x[2], cOff, ldc)),
+            new ArrayOp("gram", new String[] {"x", "c"}, () -> new float[][] {gaussians(m * n), gaussians(n * n)},
+                x -> be.gram(x[0], m, n, true, x[1])),
+            new ArrayOp("biasActivation", new String[] {"h", "bias", "out"}, () -> new float[][] {gaussians(m * n),
+                gaussians(n), gaussians(m * n)}, x -> be.biasActivation(Activation.RELU, x[0], m, n, x[1], x[2])),
+            new ArrayOp("activationBackward", new String[] {"pre", "dOut", "dPre"}, () -> new float[][] {
+                gaussians(m), gaussians(m), gaussians(m)}, x -> be.activationBackward(Activation.RELU, x[0], x[1], x[2], m)),
+            new ArrayOp("lossAndGradient", new String[] {"out", "target", "grad"}, () -> new float[][] {
+                gaussians(m * n), gaussians(m * n), gaussians(m * n)},
+                x -> be.lossAndGradient(Loss.SQUARED, x[0], m, n, x[1], 1f, x[2])),
+            new ArrayOp("lossAndGradient", new String[] {"out", "target", "grad"}, () -> new float[][] {
+                gaussians(m * n), classes.clone(), gaussians(m * n)},
+                x -> be.lossAndGradient(Loss.SOFTMAX, x[0], m, n, x[1], 1f, x[2])),
+            new ArrayOp("lossAndGradient", new String[] {"out", "target", "grad"}, () -> new float[][] {
+                gaussians(m), bits.clone(), gaussians(m)},
+                x -> be.lossAndGradient(Loss.LOGISTIC, x[0], m, 1, x[1], 1f, x[2])),
+            new ArrayOp("columnSums", new String[] {"a", "out"}, () -> new float[][] {gaussians(m * n), gaussians(n)},
+                x -> be.columnSums(x[0], m, n, x[1], true)),
+            new ArrayOp("sgdMomentum", new String[] {"p", "g", "v"}, () -> new float[][] {gaussians(m), gaussians(m),
+                gaussians(m)}, x -> be.sgdMomentum(x[0], x[1], x[2], m, 0.1f, 0.9f, 0.01f)),
+            new ArrayOp("adam", new String[] {"p", "g", "m", "v"}, () -> new float[][] {gaussians(m), gaussians(m),
+                gaussians(m), gaussians(m)}, x -> be.adam(x[0], x[1], x[2], x[3], m, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, 2)),
+            new ArrayOp("svd", new String[] {"a", "u", "s", "v"}, () -> new float[][] {gaussians(2 * m * n),
+                gaussians(2 * m * p), gaussians(2 * p), gaussians(2 * n * p)},
+                x -> be.svd(x[0], 2, m, n, x[1], x[2], x[3])),
+            new ArrayOp("symmetricEigen", new String[] {"a", "w", "vectors"}, () -> new float[][] {sym.clone(),
+                gaussians(n), gaussians(n * n)}, x -> be.symmetricEigen(x[0], n, x[1], x[2])));
+        String sizes = " (m=" + m + " n=" + n + " k=" + k + ")";
+        for (ArrayOp op : ops) {
+            op.call().accept(op.exact().get());
+            for (int i = 0; i < op.args().length; i++) {
+                for (boolean nullArray : BOOLS) {
+                    if (nullArray && op.args()[i].equals("bias")) {
+                        continue;  // no bias is allowed
+                    }
+                    float[][] x = op.exact().get();
+                    x[i] = nullArray ? null : Arrays.copyOf(x[i], x[i].length - 1);
+                    float[][] before = new float[x.length][];
+                    for (int j = 0; j < x.length; j++) {
+                        before[j] = x[j] == null ? null : x[j].clone();
+                    }
+                    String label = op.name() + " with " + op.args()[i] + (nullArray ? " null" : " one value too short")
+                            + sizes;
+                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> op.call().accept(x),
+                            at(label));
+                    String want = (op.name() + " " + op.args()[i]).toLowerCase(java.util.Locale.ROOT);
+                    assertTrue(e.getMessage().toLowerCase(java.util.Locale.ROOT).contains(want),
+                            at(label + ": the message names '" + want + "': " + e.getMessage()));
+                    for (int j = 0; j < x.length; j++) {
+                        assertTrue(Arrays.equals(before[j], x[j]), at(label + ": argument " + op.args()[j] + " was written"));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Negative sizes and offsets, a leading dimension below the columns and Adam's step 0 are refused alike. */
+    @Test
+    void negativeSizesAndImpossibleLayoutsAreRefused() {
+        float[] x = gaussians(64);
+        float[] y = gaussians(64);
+        java.util.Map<String, org.junit.jupiter.api.function.Executable> ops = new java.util.LinkedHashMap<>();
+        ops.put("gemm m < 0", () -> be.gemm(false, false, -1, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, y, 0, 2));
+        ops.put("gemm k < 0", () -> be.gemm(false, false, 2, 2, -3, 1f, x, 0, 2, x, 0, 2, 0f, y, 0, 2));
+        ops.put("gemm aOff < 0", () -> be.gemm(false, false, 2, 2, 2, 1f, x, -1, 2, x, 0, 2, 0f, y, 0, 2));
+        ops.put("gemm cOff < 0", () -> be.gemm(false, false, 2, 2, 2, 1f, x, 0, 2, x, 0, 2, 0f, y, -2, 2));
+        ops.put("gemm lda < k", () -> be.gemm(false, false, 2, 2, 3, 1f, x, 0, 2, x, 0, 2, 0f, y, 0, 2));
+        ops.put("gemm ldb < n (B^T)", () -> be.gemm(false, true, 2, 3, 2, 1f, x, 0, 2, x, 0, 1, 0f, y, 0, 3));
+        ops.put("gemm ldc < n", () -> be.gemm(false, false, 2, 3, 2, 1f, x, 0, 2, x, 0, 3, 0f, y, 0, 2));
+        ops.put("gram d < 0", () -> be.gram(x, 2, -2, false, y));
+        ops.put("gram m < 0", () -> be.gram(x, -2, 2, false, y));
+        ops.put("biasActivation", () -> be.biasActivation(Activation.RELU, x, -1, 2, null, y));
+        ops.put("activationBackward", () -> be.activationBackward(Activation.RELU, x, x, y, -1));
+        ops.put("lossAndGradient", () -> be.lossAndGradient(Loss.SQUARED, x, 2, -1, x, 1f, y));
+        ops.put("columnSums", () -> be.columnSums(x, 2, -1, y, false));
+        ops.put("sgdMomentum", () -> be.sgdMomentum(x, x, y, -1, 0.1f, 0.9f, 0f));
+        ops.put("adam n < 0", () -> be.adam(x, x, y, y, -1, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+        ops.put("adam t = 0", () -> be.adam(y, x, x.clone(), x.clone(), 5, 0.1f, 0.9f, 0.999f, 1e-8f, 0f, 0));
+        ops.put("svd", () -> be.svd(x, 1, -2, 2, y, y, y));
+        ops.put("symmetricEigen", () -> be.symmetricEigen(x, -2, y, y));
+        float[] y0 = y.clone();
+        for (java.util.Map.Entry<String, org.junit.jupiter.api.function.Executable> op : ops.entrySet()) {
+            assertThrows(IllegalArgumentException.class, op.getValue(), at(op.getKey()));
+            assertTrue(Arrays.equals(y0, y), at(op.getKey() + ": the output was written"));
+        }
+    }
+
+    /**
+     * A softmax target that is not a class index of the outputs is refused before the gradient
+     * is written: the CPU backend read the logit of the next row for class {@code outputs} (a
+     * silently wrong loss) and failed with an ArrayIndexOutOfBoundsException on the last row.
+     */
+    @Test
+    void softmaxTargetsOutsideTheClassesAreRefused() {
+        int rows = 3 + rnd.nextInt(9);
+        int outputs = 2 + rnd.nextInt(5);
+        for (float bad : new float[] {outputs, -1f, outputs + 17}) {
+            float[] target = new float[rows];
+            for (int i = 0; i < rows; i++) {
+                target[i] = rnd.nextInt(outputs);
+            }
+            int at = rnd.nextInt(rows);
+            target[at] = bad;
+            float[] grad = poisoned(rows * outputs);
+            float[] grad0 = grad.clone();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> be.lossAndGradient(Loss.SOFTMAX, gaussians(rows * outputs), rows, outputs, target, 1f, grad),
+                    at("target[" + at + "] = " + bad + " of " + outputs + " classes"));
+            assertTrue(e.getMessage().contains("target[" + at + "]"), at("the message names target[" + at + "]: "
+                    + e.getMessage()));
+            assertTrue(Arrays.equals(grad0, grad), at("grad was written before the refusal"));
+        }
+    }
+
+    /**
+     * gatherRows refuses a range past the index array and a short destination
+     * (IllegalArgumentException) and an index outside the source's rows
+     * (IndexOutOfBoundsException naming it), before writing the destination.
+     */
+    @Test
+    void gatherRowsRefusesIndicesAndArraysThatDoNotFit() {
+        int cols = 1 + rnd.nextInt(7);
+        int srcRows = 5 + rnd.nextInt(9);
+        float[] src = gaussians(srcRows * cols);
+        int count = 2 + rnd.nextInt(4);
+        int[] idx = new int[count + 2];
+        for (int i = 0; i < idx.length; i++) {
+            idx[i] = rnd.nextInt(srcRows);
+        }
+        float[] dst = poisoned(count * cols);
+        float[] dst0 = dst.clone();
+        assertTrue(e(IllegalArgumentException.class, () -> be.gatherRows(src, cols, idx, 3, count, dst))
+                .contains("idx"), at("a range past idx"));
+        assertTrue(e(IllegalArgumentException.class, () -> be.gatherRows(src, cols, idx, -1, count, dst))
+                .contains("idx"), at("a negative from"));
+        assertTrue(e(IllegalArgumentException.class, () -> be.gatherRows(src, cols, idx, 0, -1, dst))
+                .contains("gatherRows"), at("a negative count"));
+        assertTrue(e(IllegalArgumentException.class,
+                () -> be.gatherRows(src, cols, idx, 0, count, Arrays.copyOf(dst, count * cols - 1)))
+                .contains("gatherRows dst"), at("a short dst"));
+        assertTrue(e(IllegalArgumentException.class, () -> be.gatherRows(null, cols, idx, 0, count, dst))
+                .contains("gatherRows src"), at("a null src"));
+        for (int bad : new int[] {srcRows, -1}) {
+            int[] badIdx = idx.clone();
+            int at = 1 + rnd.nextInt(count - 1);
+            badIdx[at] = bad;
+            String msg = e(IndexOutOfBoundsException.class, () -> be.gatherRows(src, cols, badIdx, 0, count, dst));
+            assertTrue(msg.contains("idx[" + at + "] = " + bad), at("the message names idx[" + at + "]: " + msg));
+        }
+        // one value short of the largest indexed row
+        int[] last = idx.clone();
+        for (int i = 0; i < count - 1; i++) {
+            last[i] = rnd.nextInt(srcRows - 1);
+        }
+        last[count - 1] = srcRows - 1;
+        String msg = e(IndexOutOfBoundsException.class,
+                () -> be.gatherRows(Arrays.copyOf(src, srcRows * cols - 1), cols, last, 0, count, dst));
+        assertTrue(msg.contains("idx[" + (count - 1) + "]"), at("a source one value short: " + msg));
+        assertTrue(Arrays.equals(dst0, dst), at("dst was written before a refusal"));
+    }
+
+    private String e(Class<? extends Throwable> type, org.junit.jupiter.api.function.Executable call) {
+        return assertThrows(type, call, at(type.getSimpleName())).getMessage();
+    }
+
     private String at(String what) {
         return "[" + be.name() + " seed=" + seed + " (replay: -Dmtlalign.test.seed=" + seed + ")] " + what;
     }

@@ -1,5 +1,8 @@
 package org.mtlalign.backend.cpu;
 
+import static org.mtlalign.backend.ArrayChecks.need;
+import static org.mtlalign.backend.ArrayChecks.span;
+
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.lapack.LAPACK;
 import java.util.ArrayList;
@@ -245,9 +248,17 @@ public final class CpuBackend implements Backend {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc) {
         requireOpen();
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        }
         if (m == 0 || n == 0) {
             return;
         }
+        if (k > 0) {
+            span("gemm A", a, aOff, transA ? k : m, transA ? m : k, lda);
+            span("gemm B", b, bOff, transB ? n : k, transB ? k : n, ldb);
+        }
+        span("gemm C", c, cOff, m, n, ldc);
         if (k == 0) {
             scaleBlock(c, cOff, ldc, m, n, beta);
             return;
@@ -270,6 +281,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void gram(float[] x, int m, int d, boolean center, float[] c) {
         requireOpen();
+        if (m < 0 || d < 0) {
+            throw new IllegalArgumentException("gram: negative size " + m + " x " + d);
+        }
+        need("gram x", x, (long) m * d);
+        need("gram c", c, (long) d * d);
         if (d == 0) {
             return;
         }
@@ -354,6 +370,14 @@ public final class CpuBackend implements Backend {
     @Override
     public void biasActivation(Activation g, float[] h, int rows, int cols, float[] bias, float[] out) {
         requireOpen();
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("biasActivation: negative size " + rows + " x " + cols);
+        }
+        need("biasActivation h", h, (long) rows * cols);
+        need("biasActivation out", out, (long) rows * cols);
+        if (bias != null) {
+            need("biasActivation bias", bias, cols);
+        }
         for (int i = 0; i < rows; i++) {
             int base = i * cols;
             for (int j = 0; j < cols; j++) {
@@ -366,6 +390,12 @@ public final class CpuBackend implements Backend {
     @Override
     public void activationBackward(Activation g, float[] pre, float[] dOut, float[] dPre, int n) {
         requireOpen();
+        if (n < 0) {
+            throw new IllegalArgumentException("activationBackward: negative n " + n);
+        }
+        need("activationBackward pre", pre, n);
+        need("activationBackward dOut", dOut, n);
+        need("activationBackward dPre", dPre, n);
         if (g == Activation.IDENTITY) {
             if (dPre != dOut) {
                 System.arraycopy(dOut, 0, dPre, 0, n);
@@ -381,12 +411,37 @@ public final class CpuBackend implements Backend {
     public double lossAndGradient(Loss loss, float[] out, int rows, int outputs, float[] target,
                                   float weight, float[] grad) {
         requireOpen();
+        if (rows < 0 || outputs < 0) {
+            throw new IllegalArgumentException("lossAndGradient: negative size " + rows + " x " + outputs);
+        }
+        if (rows == 0) {
+            return 0.0;
+        }
+        // Logistic reads one logit per row (outputs is 1 there); softmax one class index per row.
+        long n = loss == Loss.LOGISTIC ? rows : (long) rows * outputs;
+        need("lossAndGradient out", out, n);
+        need("lossAndGradient target", target, loss == Loss.SQUARED ? n : rows);
+        need("lossAndGradient grad", grad, n);
+        if (loss == Loss.SOFTMAX) {
+            for (int i = 0; i < rows; i++) {
+                int cls = (int) target[i];
+                if (cls < 0 || cls >= outputs) {
+                    throw new IllegalArgumentException("lossAndGradient SOFTMAX: target[" + i + "] = " + target[i]
+                            + " is not a class index in 0.." + (outputs - 1));
+                }
+            }
+        }
         return LossKernels.lossAndGradient(loss, out, rows, outputs, target, weight, grad);
     }
 
     @Override
     public void columnSums(float[] a, int rows, int cols, float[] out, boolean accumulate) {
         requireOpen();
+        if (rows < 0 || cols < 0) {
+            throw new IllegalArgumentException("columnSums: negative size " + rows + " x " + cols);
+        }
+        need("columnSums a", a, (long) rows * cols);
+        need("columnSums out", out, cols);
         if (!accumulate) {
             java.util.Arrays.fill(out, 0, cols, 0f);
         }
@@ -401,6 +456,24 @@ public final class CpuBackend implements Backend {
     @Override
     public void gatherRows(float[] src, int cols, int[] idx, int from, int count, float[] dst) {
         requireOpen();
+        if (idx == null || cols < 0 || count < 0 || from < 0 || (long) from + count > idx.length) {
+            throw new IllegalArgumentException("gatherRows: cols=" + cols + " idx[" + from + ", " + ((long) from + count)
+                    + ") of " + (idx == null ? "none" : String.valueOf(idx.length)));
+        }
+        need("gatherRows src", src, 0);
+        need("gatherRows dst", dst, (long) count * cols);
+        if (cols == 0) {
+            return;
+        }
+        // count ints against count * cols floats copied: checked first so that a bad index
+        // leaves dst as it was, as on the GPU.
+        int srcRows = src.length / cols;
+        for (int i = from; i < from + count; i++) {
+            if (idx[i] < 0 || idx[i] >= srcRows) {
+                throw new IndexOutOfBoundsException("gatherRows: idx[" + i + "] = " + idx[i] + " outside the "
+                        + srcRows + " source rows");
+            }
+        }
         for (int i = 0; i < count; i++) {
             System.arraycopy(src, idx[from + i] * cols, dst, i * cols, cols);
         }
@@ -409,6 +482,12 @@ public final class CpuBackend implements Backend {
     @Override
     public void sgdMomentum(float[] p, float[] g, float[] v, int n, float lr, float momentum, float weightDecay) {
         requireOpen();
+        if (n < 0) {
+            throw new IllegalArgumentException("sgdMomentum: negative n " + n);
+        }
+        need("sgdMomentum p", p, n);
+        need("sgdMomentum g", g, n);
+        need("sgdMomentum v", v, n);
         for (int i = 0; i < n; i++) {
             float vi = momentum * v[i] + g[i] + weightDecay * p[i];
             v[i] = vi;
@@ -420,6 +499,13 @@ public final class CpuBackend implements Backend {
     public void adam(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2,
                      float eps, float weightDecay, int t) {
         requireOpen();
+        if (n < 0 || t < 1) {
+            throw new IllegalArgumentException("adam: n=" + n + " t=" + t + " (need n >= 0, t >= 1)");
+        }
+        need("adam p", p, n);
+        need("adam g", g, n);
+        need("adam m", m, n);
+        need("adam v", v, n);
         // Bias corrections folded into the step size, as in the paper's Algorithm 1 form.
         double c1 = 1.0 - Math.pow(beta1, t);
         double c2 = 1.0 - Math.pow(beta2, t);
@@ -445,10 +531,10 @@ public final class CpuBackend implements Backend {
         if (batch == 0 || p == 0) {
             return;
         }
-        requireLength("svd a", a, (long) batch * m * n);
-        requireLength("svd u", u, (long) batch * m * p);
-        requireLength("svd s", s, (long) batch * p);
-        requireLength("svd v", v, (long) batch * n * p);
+        need("svd a", a, (long) batch * m * n);
+        need("svd u", u, (long) batch * m * p);
+        need("svd s", s, (long) batch * p);
+        need("svd v", v, (long) batch * n * p);
         requireFinite("svd", a, (long) batch * m * n);
         // Matrices are independent: contiguous runs of them go to the workers, each with its own
         // LAPACK scratch (results do not depend on the split).
@@ -480,15 +566,6 @@ public final class CpuBackend implements Backend {
                             + " (decompositions need finite inputs)");
                 }
             }
-        }
-    }
-
-    private static void requireLength(String what, float[] x, long count) {
-        if (x == null) {
-            throw new IllegalArgumentException(what + ": null array");
-        }
-        if (count > x.length) {
-            throw new IllegalArgumentException(what + ": needs " + count + " values, the array has " + x.length);
         }
     }
 
@@ -577,9 +654,9 @@ public final class CpuBackend implements Backend {
         if (n < 0) {
             throw new IllegalArgumentException("symmetricEigen: negative n " + n);
         }
-        requireLength("symmetricEigen a", a, (long) n * n);
-        requireLength("symmetricEigen w", w, n);
-        requireLength("symmetricEigen vectors", vectors, (long) n * n);
+        need("symmetricEigen a", a, (long) n * n);
+        need("symmetricEigen w", w, n);
+        need("symmetricEigen vectors", vectors, (long) n * n);
         requireFiniteUpper("symmetricEigen", a, n);
         // Analyses need small eigenvalues resolved (the 99% rank rule), so factor in float64:
         // for the d of task embeddings the n^3 cost is negligible next to forming X^T X.

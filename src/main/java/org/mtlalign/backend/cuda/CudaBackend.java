@@ -1,13 +1,15 @@
 package org.mtlalign.backend.cuda;
 
+import static org.mtlalign.backend.ArrayChecks.need;
+
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
+import org.mtlalign.backend.ArrayChecks;
 import org.mtlalign.backend.Backend;
 import org.mtlalign.model.Activation;
 import org.mtlalign.model.Loss;
@@ -310,9 +312,9 @@ public final class CudaBackend implements Backend {
         int aCols = transA ? m : k;
         int bRows = transB ? n : k;
         int bCols = transB ? k : n;
-        long aSpan = k == 0 ? 0 : hostSpan("gemm A", a, aOff, aRows, aCols, lda);
-        long bSpan = k == 0 ? 0 : hostSpan("gemm B", b, bOff, bRows, bCols, ldb);
-        long cSpan = hostSpan("gemm C", c, cOff, m, n, ldc);
+        long aSpan = k == 0 ? 0 : ArrayChecks.span("gemm A", a, aOff, aRows, aCols, lda);
+        long bSpan = k == 0 ? 0 : ArrayChecks.span("gemm B", b, bOff, bRows, bCols, ldb);
+        long cSpan = ArrayChecks.span("gemm C", c, cOff, m, n, ldc);
         enter();
         try (Call call = new Call("gemm")) {
             DeviceBuffer da = k == 0 ? null : call.upload(a, aOff, aSpan);
@@ -736,35 +738,6 @@ public final class CudaBackend implements Backend {
             cpuTwin = new org.mtlalign.backend.cpu.CpuBackend();
         }
         return cpuTwin;
-    }
-
-    private static void need(String what, float[] x, long count) {
-        if (x == null) {
-            throw new IllegalArgumentException(what + ": null array");
-        }
-        if (count > x.length) {
-            throw new IllegalArgumentException(what + ": needs " + count + " values, the array has " + x.length);
-        }
-    }
-
-    /** Elements from off to the end of a rows x cols block with leading dimension ld, checked. */
-    private static long hostSpan(String what, float[] x, int off, int rows, int cols, int ld) {
-        if (ld < Math.max(1, cols)) {
-            throw new IllegalArgumentException(what + ": leading dimension " + ld + " < columns " + cols);
-        }
-        if (off < 0) {
-            throw new IllegalArgumentException(what + ": negative offset " + off);
-        }
-        if (rows == 0 || cols == 0) {
-            return 0;
-        }
-        long span = (long) (rows - 1) * ld + cols;
-        if (x == null || off + span > x.length) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "%s: %d x %d with leading dimension %d at offset %d needs %d values, the array has %s",
-                    what, rows, cols, ld, off, off + span, x == null ? "none" : String.valueOf(x.length)));
-        }
-        return span;
     }
 
     /**
