@@ -431,12 +431,25 @@ public final class CovarianceSimilarity {
         }
 
         private double[] sorted(int i, int j) {
+            if (scores.length == 0) {
+                throw new IllegalStateException("no resamples");
+            }
+            checkTask("i", i, scores[0].length);
+            checkTask("j", j, scores[0].length);
             double[] v = new double[scores.length];
             for (int b = 0; b < v.length; b++) {
                 v[b] = scores[b][i][j];
             }
             java.util.Arrays.sort(v);
             return v;
+        }
+
+        /** A task index outside the k tasks is named, not an array index error. */
+        private static void checkTask(String name, int index, int k) {
+            if (index < 0 || index >= k) {
+                throw new IndexOutOfBoundsException("task index " + name + " = " + index + " is outside 0.." + (k - 1)
+                        + " (" + k + " task" + (k == 1 ? "" : "s") + ")");
+            }
         }
 
         /**

@@ -149,15 +149,27 @@ public final class MtlModel {
     }
 
     public Tensor headWeight(int task) {
-        return headWeights[task];
+        return headWeights[requireTask(task)];
     }
 
     public Tensor headBias(int task) {
-        return headBiases[task];
+        return headBiases[requireTask(task)];
     }
 
     public Tensor alignment(int task) {
-        return alignment[task];
+        return alignment[requireTask(task)];
+    }
+
+    /**
+     * {@code task} when it is one of this model's task indices; otherwise an
+     * IndexOutOfBoundsException that says so (an array index error named no task).
+     */
+    int requireTask(int task) {
+        if (task < 0 || task >= heads.size()) {
+            throw new IndexOutOfBoundsException("task index " + task + " is outside 0.." + (heads.size() - 1)
+                    + " (a model of " + heads.size() + " task" + (heads.size() == 1 ? "" : "s") + ")");
+        }
+        return task;
     }
 
     public int maxOutputs() {
@@ -184,7 +196,7 @@ public final class MtlModel {
     /** The parameters that only task i uses: its head, head bias and alignment. */
     public List<Tensor> taskParameters(int task) {
         List<Tensor> t = new ArrayList<>(3);
-        t.add(headWeights[task]);
+        t.add(headWeights[requireTask(task)]);
         if (bias) {
             t.add(headBiases[task]);
         }
@@ -196,6 +208,7 @@ public final class MtlModel {
 
     /** The parameters a step on task i touches. */
     public List<Tensor> parametersUsedBy(int task) {
+        requireTask(task);
         List<Tensor> t = new ArrayList<>(5);
         t.add(shared);
         if (bias) {

@@ -176,6 +176,7 @@ public final class ResidentModel {
      * and the intermediate values for {@link #backward}.
      */
     public void forward(int task, Floats x, int rows) {
+        model.requireTask(task);
         if (rows > buf.maxRows) {
             throw new IllegalArgumentException("batch of " + rows + " rows exceeds workspace " + buf.maxRows);
         }
@@ -215,6 +216,7 @@ public final class ResidentModel {
      * parameters task i uses.
      */
     public void backward(int task, Floats x, int rows, Floats target, float weight, LossSlots slots, int slot) {
+        model.requireTask(task);
         TaskHead head = model.heads().get(task);
         int c = head.outputs();
         dev.lossAndGradient(head.loss(), buf.out, rows, c, target, weight, buf.dOut, slots, slot);
@@ -281,8 +283,15 @@ public final class ResidentModel {
      * {@link #backward} accumulates, as {@link MtlModel#backward} documents.
      */
     public void startGradients(int task) {
+        requireTaskOrAll(task);
         for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             p.fresh = true;
+        }
+    }
+
+    private void requireTaskOrAll(int task) {
+        if (task != -1) {
+            model.requireTask(task);
         }
     }
 
@@ -311,6 +320,7 @@ public final class ResidentModel {
      * shrink the inputs of the frozen shared module, which is no prior of Algorithm 1's.
      */
     public void adam(int task, float lr, float beta1, float beta2, float eps, float weightDecay) {
+        requireTaskOrAll(task);
         for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             if (p.t.trainable) {
                 settle(p);
@@ -330,6 +340,7 @@ public final class ResidentModel {
      * {@link #adam}).
      */
     public void sgdMomentum(int task, float lr, float momentum, float weightDecay) {
+        requireTaskOrAll(task);
         for (Param p : task < 0 ? params.all : params.usedBy.get(task)) {
             if (p.t.trainable) {
                 settle(p);

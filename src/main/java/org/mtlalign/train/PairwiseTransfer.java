@@ -75,6 +75,7 @@ public final class PairwiseTransfer {
          * with it says little about the partner.
          */
         public boolean noBetterThanPrior(int t) {
+            checkTask("t", t, taskLoss.length);
             return diverged == null && PairwiseTransfer.noBetterThanPrior(taskLoss[t], priorLoss[t])
                     && !ranksBeyondChance[t];
         }
@@ -97,18 +98,31 @@ public final class PairwiseTransfer {
     public record Result(List<PreparedTask> tasks, boolean[] targets, Run[] stl, Run[][] pairs, double[][] similarity) {
         /** Task i's test metric from the pair {i, j}; NaN if that pair was not trained. */
         public double pairMetric(int i, int j) {
+            checkTask("i", i, pairs.length);
+            checkTask("j", j, pairs.length);
             Run r = pairs[i][j];
             return r == null ? Double.NaN : r.test()[i < j ? 0 : 1];
         }
 
         /** Task i's STL test metric; NaN for a task that is not a target. */
         public double stlMetric(int i) {
+            checkTask("i", i, stl.length);
             return stl[i] == null ? Double.NaN : stl[i].test()[0];
         }
 
         /** Transfer to target i from j: the pair's metric minus the STL metric, positive when j helps. */
         public double transfer(int i, int j) {
+            checkTask("i", i, tasks.size());
+            checkTask("j", j, tasks.size());
             return signedTransfer(tasks.get(i).loss().higherIsBetter(), stlMetric(i), pairMetric(i, j));
+        }
+    }
+
+    /** An accessor's task index outside the k tasks is named, not an array index deep inside. */
+    private static void checkTask(String name, int index, int k) {
+        if (index < 0 || index >= k) {
+            throw new IndexOutOfBoundsException("task index " + name + " = " + index + " is outside 0.." + (k - 1)
+                    + " (" + k + " task" + (k == 1 ? "" : "s") + ")");
         }
     }
 

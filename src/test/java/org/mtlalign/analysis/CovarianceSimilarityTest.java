@@ -625,6 +625,34 @@ class CovarianceSimilarityTest {
     }
 
     /**
+     * low() and high() of a pair outside the tasks said "Index 5 out of bounds for length 3" from
+     * inside (which of i and j?): they name the task index and the tasks' range.
+     */
+    @Test
+    void resampledRangesNameATaskIndexOutsideTheTasks() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int k = 2 + rnd.nextInt(3);
+        int d = 3 + rnd.nextInt(4);
+        float[][] xs = new float[k][];
+        int[] rows = new int[k];
+        for (int t = 0; t < k; t++) {
+            rows[t] = 9 + rnd.nextInt(7);
+            xs[t] = TestData.gaussian(rnd, rows[t] * d, 1.0);
+        }
+        CovarianceSimilarity.Resampled r = cs.resample(xs, rows, d, 1 + rnd.nextInt(3), seed);
+        assertTrue(r.low(k - 1, 0) <= r.high(k - 1, 0), "seed=" + seed);
+        String range = "outside 0.." + (k - 1) + " (" + k + " tasks)";
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> r.low(k + 2, 0));
+        assertTrue(e.getMessage().contains("task index i = " + (k + 2) + " is " + range), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> r.high(0, k));
+        assertTrue(e.getMessage().contains("task index j = " + k + " is " + range), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> r.low(0, -1));
+        assertTrue(e.getMessage().contains("task index j = -1 is " + range), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> new CovarianceSimilarity.Resampled(new double[0][][]).low(0, 0));
+    }
+
+    /**
      * noise(): per resample the range over the given pairs of (resampled - observed) score, and of
      * those ranges the ceil(0.95 (B + 1))-th smallest; low() and high() the 5% and 95% points. Checked
      * on random matrices against those definitions written out (B = 19: the largest range; B = 39:

@@ -58,6 +58,48 @@ class LibraryGuardsTest {
     }
 
     /**
+     * A pairwise result's accessors given a task index outside the tasks failed with "Index 5
+     * out of bounds for length 3" from an array inside (which of i and j?): they name the index.
+     */
+    @Test
+    void pairwiseResultsNameATaskIndexOutsideTheTasks() {
+        int k = 2 + rnd.nextInt(3);
+        List<Task> ts = new ArrayList<>();
+        for (int t = 0; t < k; t++) {
+            ts.add(regression("t" + t, 30 + rnd.nextInt(9), 3));
+        }
+        List<PreparedTask> tasks = Preparation.prepare(new TaskSuite("s", ts, false),
+                Preparation.Config.defaults(seed)).tasks();
+        double stl = rnd.nextDouble();
+        double pair = rnd.nextDouble();
+        PairwiseTransfer.Run one = new PairwiseTransfer.Run(new double[] {stl}, 1.0, 3, 2, false, null,
+                new double[] {0.5}, new double[] {1.0}, new boolean[] {true});
+        PairwiseTransfer.Run two = new PairwiseTransfer.Run(new double[] {pair, pair}, 1.0, 3, 2, false, null,
+                new double[] {0.5, 0.5}, new double[] {1.0, 1.0}, new boolean[] {true, true});
+        PairwiseTransfer.Run[] stlRuns = new PairwiseTransfer.Run[k];
+        PairwiseTransfer.Run[][] pairs = new PairwiseTransfer.Run[k][k];
+        stlRuns[0] = one;
+        pairs[0][1] = two;
+        pairs[1][0] = two;
+        boolean[] targets = new boolean[k];
+        targets[0] = true;
+        PairwiseTransfer.Result res = new PairwiseTransfer.Result(tasks, targets, stlRuns, pairs, new double[k][k]);
+        assertEquals(stl - pair, res.transfer(0, 1), 1e-12, "seed " + seed);  // MSE: lower is better
+        String range = "outside 0.." + (k - 1) + " (" + k + " tasks)";
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> res.transfer(0, k + 2));
+        assertTrue(e.getMessage().contains("task index j = " + (k + 2) + " is " + range), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> res.transfer(-1, 0));
+        assertTrue(e.getMessage().contains("task index i = -1 is " + range), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> res.pairMetric(k, 0));
+        assertTrue(e.getMessage().contains("task index i = " + k + " is " + range), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> res.stlMetric(k));
+        assertTrue(e.getMessage().contains("task index i = " + k + " is " + range), e.getMessage());
+        assertFalse(two.noBetterThanPrior(1));
+        e = assertThrows(IndexOutOfBoundsException.class, () -> two.noBetterThanPrior(2));
+        assertTrue(e.getMessage().contains("task index t = 2 is outside 0..1 (2 tasks)"), e.getMessage());
+    }
+
+    /**
      * Misuse found in a library trial: two prepared tasks of one name (the second head would be
      * unreachable by name), a model without heads, and a null notice for Backends.select (it threw a
      * NullPointerException; null now says nothing).
