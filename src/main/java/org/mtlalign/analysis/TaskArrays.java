@@ -18,9 +18,22 @@ final class TaskArrays {
         }
         int[] owner = CovarianceSimilarity.owners(xs);
         for (int i = 0; i < k; i++) {
+            // "task 0 has 0 input and 0 target values for 0 rows" read as a size mismatch.
+            if (rows[i] < 1) {
+                throw new IllegalArgumentException(who + ": task " + i + (rows[i] == 0 ? " has no rows"
+                        : " has a negative row count " + rows[i]) + " (every task needs at least one)");
+            }
+            if (cols[i] < 1) {
+                throw new IllegalArgumentException(who + ": task " + i + " has " + cols[i]
+                        + " target columns (every task needs at least one)");
+            }
+            if (xs[i] == null || ys[i] == null) {
+                throw new IllegalArgumentException(who + ": task " + i + " has no " + (xs[i] == null ? "input" : "target")
+                        + " array (null)");
+            }
             // Exactly: with "at least", a row count copied from a smaller task (rows = {m0, m0, m0}
             // for tasks of m0, m1, m2 rows) silently used the first m0 rows of the others.
-            if (rows[i] < 1 || cols[i] < 1 || xs[i].length != (long) rows[i] * d || ys[i].length != (long) rows[i] * cols[i]) {
+            if (xs[i].length != (long) rows[i] * d || ys[i].length != (long) rows[i] * cols[i]) {
                 throw new IllegalArgumentException(who + ": task " + i + " has " + xs[i].length + " input and "
                         + ys[i].length + " target values for " + rows[i] + " rows, d = " + d + ", " + cols[i]
                         + " target column(s)");
