@@ -271,7 +271,8 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
         if (loss == null) {
             if (distinct.size() == 1) {
-                throw new UserInputException(t.source() + ": task '" + t.name() + "' has " + singleValue(t, format(distinct.first())));
+                throw new UserInputException(t.source() + ": task '" + t.name() + "' has "
+                        + singleValue(t, format(distinct.first()), integers ? ONE_NUMBER : ONE_REAL));
             } else if (distinct.size() == 2) {
                 loss = Loss.LOGISTIC;
                 reason = "2 distinct label values: logistic loss";
@@ -354,15 +355,23 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         }
     }
 
+    /** Why one label value leaves nothing to learn: text labels are classes, a fraction only a quantity. */
+    private static final String ONE_CLASS = "a classification task needs at least two classes";
+    private static final String ONE_NUMBER = "nothing to learn: a classification task needs at least two classes, "
+            + "a regression task labels that vary";
+    private static final String ONE_REAL = "nothing to learn: a regression task needs labels that vary";
+
     /**
-     * What is wrong with a task whose labels hold one value: one class, or, when only one row is
-     * labelled, too few rows (a regression task's owner would not see why classes are mentioned).
+     * What is wrong with a task whose labels hold one value (when the loss is inferred or text
+     * labels make it classes): one class, or, when only one row is labelled, too few rows (a
+     * regression task's owner would not see why classes are mentioned; for 3.7 in every row they
+     * were all the message spoke of).
      */
-    private static String singleValue(Task t, String value) {
+    private static String singleValue(Task t, String value, String why) {
         return t.rows() - t.unlabelledRows() == 1
                 ? "only 1 labelled row (label " + value + "); a task needs rows to train, validate and test on, a few "
                         + "dozen at least"
-                : "a single label value (" + value + "); a classification task needs at least two classes";
+                : "a single label value (" + value + "); " + why;
     }
 
     /** Text labels: class names, never squared loss. */
@@ -372,7 +381,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
             throw new UserInputException(what + " has text labels (" + sample(names) + "); squared loss needs numbers");
         }
         if (names.length == 1) {
-            throw new UserInputException(what + " has " + singleValue(t, "'" + names[0] + "'"));
+            throw new UserInputException(what + " has " + singleValue(t, "'" + names[0] + "'", ONE_CLASS));
         }
         if (requested == Loss.LOGISTIC && names.length != 2) {
             throw new UserInputException(what + " has " + names.length + " distinct labels (" + sample(names)

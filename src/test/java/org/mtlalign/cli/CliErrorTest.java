@@ -330,6 +330,13 @@ class CliErrorTest {
         // The value as written (1, not 1.0), as the other label messages print it.
         assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y), "single label value (1);");
         assertUserError(CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y, "--loss", "logistic"), "exactly 2");
+        // A real value in every row: nothing to learn, said for a regression task (no classes).
+        java.util.Arrays.fill(ones, 3.7f);
+        Npy.write(y, new int[] {20}, ones);
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + y);
+        assertUserError(r, "task 'a' has a single label value (3.7); nothing to learn: a regression task needs labels "
+                + "that vary");
+        assertFalse(r.err().contains("class"), r.err());
     }
 
     @Test

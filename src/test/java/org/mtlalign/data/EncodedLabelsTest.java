@@ -104,6 +104,33 @@ class EncodedLabelsTest {
         return assertThrows(UserInputException.class, () -> EncodedLabels.encode(t, null, positive)).getMessage();
     }
 
+    /**
+     * One label value in every row, loss inferred: a fraction such as 3.7 was refused with "a
+     * classification task needs at least two classes", which a regression user could not place;
+     * it says there is nothing to learn and what a regression task needs (an integer may be
+     * either: both are named; text labels are classes).
+     */
+    @Test
+    void oneLabelValueSaysThereIsNothingToLearn() {
+        long seed = System.nanoTime();
+        java.util.Random rnd = new java.util.Random(seed);
+        int m = 3 + rnd.nextInt(30);
+        float real = (float) (rnd.nextInt(100) + 0.25 + 0.5 * rnd.nextDouble());
+        float[] y = new float[m];
+        java.util.Arrays.fill(y, real);
+        y[rnd.nextInt(m)] = Float.NaN;  // a missing label is no second value
+        String msg = error(task(y), (Loss) null);
+        assertTrue(msg.contains("a single label value (" + EncodedLabels.formatValue(real)
+                + "); nothing to learn: a regression task needs labels that vary"), "seed=" + seed + ": " + msg);
+        assertFalse(msg.contains("class"), "seed=" + seed + ": " + msg);
+        int whole = rnd.nextInt(9);
+        java.util.Arrays.fill(y, whole);
+        msg = error(task(y), (Loss) null);
+        assertTrue(msg.contains("a single label value (" + whole + "); nothing to learn: a classification task needs "
+                + "at least two classes, a regression task labels that vary"), "seed=" + seed + ": " + msg);
+        assertEquals(Loss.SQUARED, EncodedLabels.encode(task(y), Loss.SQUARED).loss(), "--loss squared is the user's call");
+    }
+
     @Test
     void inferenceRules() {
         EncodedLabels two = EncodedLabels.encode(task(3, 7, 7, 3), null);
