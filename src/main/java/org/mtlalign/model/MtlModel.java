@@ -28,12 +28,38 @@ public final class MtlModel {
     private final Tensor[] headBiases;
     private final Tensor[] alignment;
 
+    /**
+     * An all-zero model ({@link #initialize} draws its start).
+     *
+     * @param d the input dimension, at least 1
+     * @param r the shared width, 1..d, as mtl train's --rank and MtlExperiment allow (B, d x r,
+     *     then spans at most the d input directions it is meant to pick from)
+     * @param heads one per task, in the tasks' order, with distinct names (a head is found by its
+     *     task's name)
+     * @throws IllegalArgumentException for d or r outside those ranges, no heads or two heads of
+     *     one name
+     */
     public MtlModel(int d, int r, Activation activation, boolean bias, List<TaskHead> heads) {
         if (d < 1 || r < 1) {
             throw new IllegalArgumentException("d and r must be >= 1");
         }
+        if (r > d) {
+            // Accepted, r > d gave a model that mtl train, mtl pairs and MtlExperiment refuse to build.
+            throw new IllegalArgumentException("r = " + r + " exceeds the input dimension d = " + d
+                    + " (the shared width is at most d)");
+        }
         if (heads == null || heads.isEmpty()) {
             throw new IllegalArgumentException("a model needs at least one task head");
+        }
+        // Heads are found by name (Predictor.requireHead, mtl predict --task): a second head of
+        // one name could never be reached.
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        for (int i = 0; i < heads.size(); i++) {
+            Integer before = seen.putIfAbsent(java.util.Objects.requireNonNull(heads.get(i), "heads[" + i + "]").name(), i);
+            if (before != null) {
+                throw new IllegalArgumentException("heads " + before + " and " + i + " are both named '"
+                        + heads.get(i).name() + "'; a model's heads need distinct names");
+            }
         }
         java.util.Objects.requireNonNull(activation, "activation");
         this.d = d;

@@ -27,6 +27,28 @@ class MtlModelArgumentsTest {
     }
 
     /**
+     * Two heads of one name were accepted, the second unreachable by name (Predictor.requireHead
+     * returned the first), and a width r above d built a model that mtl train and MtlExperiment
+     * refuse to build: both are refused, naming what is wrong; r = d is still a model.
+     */
+    @Test
+    void duplicateHeadNamesAndAWidthAboveTheInputsAreRefused() {
+        int k = 2 + rnd.nextInt(3);
+        int d = 1 + rnd.nextInt(6);
+        List<TaskHead> h = new ArrayList<>(heads(k));
+        int first = rnd.nextInt(k);
+        h.add(new TaskHead(h.get(first).name(), Loss.LOGISTIC, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new MtlModel(d, 1, Activation.RELU, true, h));
+        assertTrue(e.getMessage().contains("heads " + first + " and " + k + " are both named '" + h.get(first).name()
+                + "'"), e.getMessage() + " (seed " + seed + ")");
+        e = assertThrows(IllegalArgumentException.class, () -> new MtlModel(d, d + 1, Activation.IDENTITY, false, heads(k)));
+        assertTrue(e.getMessage().contains("r = " + (d + 1) + " exceeds the input dimension d = " + d),
+                e.getMessage() + " (seed " + seed + ")");
+        assertTrue(new MtlModel(d, d, Activation.RELU, true, heads(k)).rank() == d);
+    }
+
+    /**
      * A task index outside the model failed with "Index 5 out of bounds for length 3" from an
      * array inside, or, in a training step, from a List deep in the resident model: every method
      * taking a task index names it and the model's range (-1, "every task", stays allowed where

@@ -62,7 +62,7 @@ class ResidentModelTest {
         float wd = 0.3f;
         for (int d : new int[] {1, 7}) {
             for (String opt : new String[] {"adam", "sgd"}) {
-                MtlModel m = new MtlModel(d, 3, Activation.RELU, true,
+                MtlModel m = new MtlModel(d, Math.min(3, d), Activation.RELU, true,  // r <= d
                         List.of(new TaskHead("a", Loss.SQUARED, 1), new TaskHead("b", Loss.LOGISTIC, 1)));
                 m.initialize(seed);
                 m.enableAlignment();
