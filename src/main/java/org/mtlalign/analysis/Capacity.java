@@ -105,6 +105,32 @@ public final class Capacity {
                     standardError == null ? 0 : standardError);
         }
 
+        /**
+         * The margin that chose the suggestion: max({@value #ABSOLUTE_TOLERANCE}, {@value #RELATIVE_TOLERANCE}
+         * x the best held-out error); NaN where not validated.
+         */
+        public double suggestionMargin() {
+            return validated() ? Math.max(ABSOLUTE_TOLERANCE, RELATIVE_TOLERANCE * validationError[bestRank - 1])
+                    : Double.NaN;
+        }
+
+        /**
+         * The narrowest r from which every width up to the suggestion validates within
+         * {@link #asGoodTolerance} of the best: below suggestedRank where the standard error between
+         * the folds exceeds the suggestion's margin and the curve is flat below it too
+         * (suggestedRank where not validated).
+         */
+        public int narrowestAsGood() {
+            int n = suggestedRank;
+            if (validated()) {
+                double limit = validationError[bestRank - 1] + asGoodTolerance();
+                while (n > 1 && validationError[n - 2] <= limit) {
+                    n--;
+                }
+            }
+            return n;
+        }
+
         /** Validated, and some width above the suggestion validates as well (see widestAsGood). */
         public boolean flat() {
             return validated() && widestAsGood > suggestedRank;

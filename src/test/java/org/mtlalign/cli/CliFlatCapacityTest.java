@@ -52,6 +52,34 @@ class CliFlatCapacityTest {
     }
 
     /**
+     * Widths below the suggestion within the standard error are named too: on six tasks in two
+     * groups of three planted directions (d = 20, 60 training rows each) the curve read as below
+     * with a standard error of 0.0343; r = 5 (the smallest within 1% of the best) was suggested and
+     * the note named only r = 5 and 6 and 'mtl sweep --ranks 5,6', though r = 3 and 4 were as close
+     * to the best. Failed before (the note said "r = 5 validates as well as r = 6").
+     */
+    @Test
+    void widthsBelowTheSuggestionWithinTheStandardErrorAreNamed() {
+        double[] err = {0.592, 0.304, 0.277, 0.267, 0.2622, 0.2624};
+        Capacity.Suggestion c = suggestion(5, 5, 0.0343, 6, err);
+        assertEquals(3, c.narrowestAsGood());
+        String note = TrainCommand.flatNote(c);
+        assertTrue(note.contains("r = 3 to 6 all validate within 0.0343 of the best (0.2622 at r = 5;")
+                && note.contains("r = 5 is suggested only as the smallest within 0.0026 of the best")
+                && note.endsWith("'mtl sweep --ranks 3,4,5,6' measures which trains best"), note);
+        // Nothing wider is as good, but narrower widths are: still a note, the range ending at the suggestion.
+        double[] falling = {0.9, 0.31, 0.305, 0.30};
+        Capacity.Suggestion f = suggestion(4, 4, 0.02, 4, falling);
+        assertFalse(f.flat());
+        String below = TrainCommand.flatNote(f);
+        assertTrue(below != null && below.contains("r = 2 to 4 all validate") && below.contains("--ranks 2,3,4'"),
+                String.valueOf(below));
+        // A standard error below the gap to the next narrower width: as before, no narrower width.
+        assertEquals(4, suggestion(4, 4, 0.001, 4, falling).narrowestAsGood());
+        assertNull(TrainCommand.flatNote(suggestion(4, 4, 0.001, 4, falling)));
+    }
+
+    /**
      * mtl analyze on four tasks of one shared X (4000 rows, d = 8) whose labels share one direction
      * under noise of the signal's variance: widths 2 to 4 add only noise, so the curve is flat from
      * r = 1 and the note follows the held-out errors; the JSON holds bestRank, standardError and
