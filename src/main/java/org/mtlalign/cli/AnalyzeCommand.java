@@ -198,7 +198,10 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "the SVD weights above are what tells them apart (Algorithm 2)");
         } else if (k > 1) {
             o.println();
-            o.println("most similar pairs (candidates for positive transfer):");
+            // The score sees inputs only: two tasks on one covariance with opposed label
+            // directions ranked first here, and their pair hurt both under ReLU.
+            o.println("most similar pairs (candidates for positive transfer; the score compares inputs, not labels, "
+                    + "so a similar pair can still conflict: 'mtl pairs' measures the transfer):");
             // A task whose training inputs do not vary carries nothing to transfer; its X^T X is
             // the one direction of its constant row, which another constant task shares exactly.
             boolean[] constant = new boolean[k];

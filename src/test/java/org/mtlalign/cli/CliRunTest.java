@@ -878,6 +878,8 @@ class CliRunTest {
         assertTrue(!Files.exists(Path.of("-")), "no file named '-'");
         String pairs = r.out().substring(r.out().indexOf("most similar pairs"));
         assertTrue(pairs.contains("left out: const0, const1"), pairs);
+        assertTrue(pairs.startsWith("most similar pairs (candidates for positive transfer; the score compares inputs, "
+                + "not labels, so a similar pair can still conflict"), pairs);
         assertTrue(pairs.contains("a ~ b") && !pairs.contains("const0 ~") && !pairs.contains("~ const1"), pairs);
     }
 
