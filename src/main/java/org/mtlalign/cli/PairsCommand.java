@@ -162,6 +162,7 @@ public final class PairsCommand implements Callable<Integer> {
             warnings.add(sizes);
         }
         TrainCommand.noBiasOffsetWarnings(first, fit.noBias).forEach(warnings::add);
+        String few = TrainCommand.fewerRowsThanInputs(first);  // for a warning after the trainings
         int maxOutputs = first.stream().mapToInt(t -> t.labels().outputs()).max().orElse(1);
         int r = rank != null ? rank : Math.min(d, maxOutputs);
         if (r > d) {
@@ -579,8 +580,8 @@ public final class PairsCommand implements Callable<Integer> {
                     + "pair (each no better than predicting its training labels' mean or class rates), though a target "
                     + "of the pair learned alone at r = " + r + " in that seed (" + String.join("; ", neitherLearned.subList(0, shown))
                     + (shown < neitherLearned.size() ? "; and " + (neitherLearned.size() - shown) + " more" : "")
-                    + "): neither task took the shared module, the training failed (a plateau"
-                    + (activation == Activation.RELU ? ", or ReLU units that died" : "") + "), so the transfers they "
+                    + "): neither task took the shared module, the training failed (" + failureCauses(activation, few)
+                    + "), so the transfers they "
                     + "give measure that failure, not the partner; compare more --seeds"
                     + (activation == Activation.RELU ? ", a wider --rank or --activation identity" : " or another --lr"));
         }
@@ -709,6 +710,18 @@ public final class PairsCommand implements Callable<Integer> {
                     0, 0, Double.NaN);
         }
         return 0;
+    }
+
+    /**
+     * Why a pair's training learned nothing for either task, as far as the run can tell; {@code few}
+     * is {@link TrainCommand#fewerRowsThanInputs}'s. Measured: pairs of 120-row tasks at d = 300
+     * were said to have failed on "a plateau", while pooled least squares agreed that the pair
+     * overfits (test MSE 2.0 against 0.7 alone).
+     */
+    static String failureCauses(Activation activation, String few) {
+        return "a plateau" + (activation == Activation.RELU ? ", or ReLU units that died" : "")
+                + (few != null ? ", or overfitting: " + few + " no more training rows than inputs, so a pair's model "
+                        + "fits noise of both tasks" : "");
     }
 
     private boolean[] targets(List<String> names) {

@@ -17,6 +17,21 @@ import org.mtlalign.analysis.TestData;
 
 /** `mtl pairs`: the transfer to each task from each partner, against its STL baseline. */
 class CliPairsTest {
+
+    /**
+     * A pair that learned nothing for either task is put down to overfitting as well when tasks
+     * have no more training rows than inputs (120 rows at d = 300 overfit as a pair; the warning
+     * said only "a plateau"); the causes follow the activation.
+     */
+    @Test
+    void aFailedPairNamesOverfittingWhenTasksHaveNoMoreRowsThanInputs() {
+        String few = "tasks 'a', 'b' (120 training rows, d = 300) have";
+        assertEquals("a plateau, or overfitting: tasks 'a', 'b' (120 training rows, d = 300) have no more training rows "
+                + "than inputs, so a pair's model fits noise of both tasks",
+                PairsCommand.failureCauses(org.mtlalign.model.Activation.IDENTITY, few));
+        assertEquals("a plateau, or ReLU units that died",
+                PairsCommand.failureCauses(org.mtlalign.model.Activation.RELU, null));
+    }
     @TempDir
     Path dir;
 
