@@ -35,7 +35,7 @@ public final class InfoCommand implements Callable<Integer> {
         o.println("cuda backend: " + CudaProbe.summary());
         o.println("cuda kernels: " + (CudaProbe.kernelsBuilt()
                 ? "built into this jar (" + CudaProbe.kernelsBuildInfo() + ")"
-                : "not built (nvcc was not on the PATH at build time)"));
+                : "not built (" + CudaProbe.KERNELS_MISSING + ")"));
         try (Backend chosen = backendOption.select(s -> { })) {
             o.println("selected (--backend " + backendOption.backend + "): " + chosen.name());
         }

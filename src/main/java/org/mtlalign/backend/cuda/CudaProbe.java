@@ -54,6 +54,13 @@ public final class CudaProbe {
         return true;
     }
 
+    /**
+     * Why {@link #kernelsBuilt()} is false. The jar cannot tell the two causes apart, and naming only
+     * a missing nvcc misled a build that had nvcc but skipped the step, as the quick builds do.
+     */
+    public static final String KERNELS_MISSING =
+            "nvcc was not on the PATH at build time, or the build skipped it: -Dmtlalign.native.skip=true";
+
     /** "nvcc 13.0, targets sm_80,...", from the build record, or null when not built. */
     public static String kernelsBuildInfo() {
         try (InputStream in = CudaProbe.class.getResourceAsStream(KERNEL_DIR + "kernels.properties")) {
@@ -77,7 +84,7 @@ public final class CudaProbe {
     public static String summary() {
         Result r = result();
         String kernels = kernelsBuilt() ? "kernels built (" + kernelsBuildInfo() + ")"
-                : "kernels not built (nvcc was not available at build time)";
+                : "kernels not built (" + KERNELS_MISSING + ")";
         if (r.reason == null) {
             return "usable: " + r.device + "; " + kernels;
         }
@@ -113,7 +120,7 @@ public final class CudaProbe {
             return driver;
         }
         if (!kernelsBuilt()) {
-            return new Result("the CUDA kernels were not built (nvcc was not available at build time)", driver.device);
+            return new Result("the CUDA kernels were not built (" + KERNELS_MISSING + ")", driver.device);
         }
         return driver;
     }

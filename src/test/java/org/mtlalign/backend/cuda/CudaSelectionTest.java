@@ -41,6 +41,20 @@ class CudaSelectionTest {
     }
 
     @Test
+    void infoNamesBothWaysTheKernelsCanBeMissing() {
+        assumeFalse(CudaProbe.kernelsBuilt(), "the kernels are built into this build");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), "info");
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        String line = out.toString(StandardCharsets.UTF_8).lines()
+                .filter(l -> l.startsWith("cuda kernels: ")).findFirst().orElseThrow();
+        // A build with nvcc on the PATH but the step skipped was told nvcc was missing.
+        assertTrue(line.contains("nvcc was not on the PATH") && line.contains("-Dmtlalign.native.skip=true"), line);
+    }
+
+    @Test
     void autoFallsBackToTheCpuWithAOneLineReason() {
         String why = CudaProbe.unavailableReason();
         assumeTrue(why != null, "a GPU is usable here (see cudaIsSelectedWhenUsable)");
