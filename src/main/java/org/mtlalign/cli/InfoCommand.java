@@ -31,7 +31,7 @@ public final class InfoCommand implements Callable<Integer> {
         CpuBackend cpu = backendOption.threads != null && backendOption.threads > 0
                 ? new CpuBackend(backendOption.threads) : new CpuBackend();
         o.println("cpu backend: " + cpu.description() + (cpu.nativeBlas() ? " (native BLAS)"
-                : " (pure-Java BLAS fallback: install libopenblas0-pthread for native speed)"));
+                : " (pure-Java BLAS fallback: " + fallbackHint() + ")"));
         o.println("cuda backend: " + CudaProbe.summary());
         o.println("cuda kernels: " + (CudaProbe.kernelsBuilt()
                 ? "built into this jar (" + CudaProbe.kernelsBuildInfo() + ")"
@@ -40,5 +40,20 @@ public final class InfoCommand implements Callable<Integer> {
             o.println("selected (--backend " + backendOption.backend + "): " + chosen.name());
         }
         return 0;
+    }
+
+    /**
+     * What to do about the pure-Java BLAS. netlib unpacks its JNI library into java.io.tmpdir, so
+     * a tmpdir that is no writable folder (MTL_JAVA_OPTS="-Djava.io.tmpdir=/my scratch" before the
+     * folder existed) falls back with OpenBLAS installed, and installing it was the wrong advice.
+     */
+    static String fallbackHint() {
+        String tmp = System.getProperty("java.io.tmpdir", "");
+        java.nio.file.Path dir = tmp.isEmpty() ? null : java.nio.file.Path.of(tmp);
+        if (dir == null || !java.nio.file.Files.isDirectory(dir) || !java.nio.file.Files.isWritable(dir)) {
+            return "java.io.tmpdir '" + tmp + "' is not a writable folder, and the native BLAS loader unpacks its "
+                    + "library there: give -Djava.io.tmpdir an existing folder (MTL_JAVA_OPTS)";
+        }
+        return "install libopenblas0-pthread for native speed";
     }
 }
