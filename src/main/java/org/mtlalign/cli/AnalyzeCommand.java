@@ -81,8 +81,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
             // Before the data is read (a large suite takes a while to load).
             throw new UserInputException("--energy: must be in (0, 1], got " + energy);
         }
-        Backend backend = backendOption.select(spec.commandLine().getErr()::println);
+        // The backend's notice waits for the data: a file error is then the one line printed.
+        List<String> notices = new ArrayList<>();
+        Backend backend = backendOption.select(notices::add);
         TaskSuite suite = data.load(spec.commandLine().getErr());
+        notices.forEach(spec.commandLine().getErr()::println);
         Warnings warnings = new Warnings(spec.commandLine().getErr());
         data.warnAboutInputs(suite, warnings);
         Preparation.Result prep = data.prepareOnce(suite, data.preparation());

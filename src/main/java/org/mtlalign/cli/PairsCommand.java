@@ -127,8 +127,11 @@ public final class PairsCommand implements Callable<Integer> {
             throw new UserInputException("--test: mtl pairs measures each transfer on the tasks' test rows, so it "
                     + "needs test rows (--test above 0); mtl analyze scores the similarities without training");
         }
-        Backend backend = backendOption.select(e::println);
+        // The backend's notice waits for the data: a file error is then the one line printed.
+        List<String> notices = new ArrayList<>();
+        Backend backend = backendOption.select(notices::add);
         TaskSuite suite = data.load(e);
+        notices.forEach(e::println);
         data.warnAboutInputs(suite, warnings);
         if (data.noneGiven()) {
             e.println("no data given: measuring the built-in demo (--suite " + DataOptions.DEFAULT_SUITE

@@ -114,8 +114,11 @@ public final class SweepCommand implements Callable<Integer> {
             throw new UserInputException("--val: the sweep chooses r by the validation loss, so it needs validation "
                     + "rows (--val above 0)");
         }
-        Backend backend = backendOption.select(e::println);
+        // The backend's notice waits for the data: a file error is then the one line printed.
+        List<String> notices = new ArrayList<>();
+        Backend backend = backendOption.select(notices::add);
         TaskSuite suite = data.load(e);
+        notices.forEach(e::println);
         data.warnAboutInputs(suite, warnings);
         if (data.noneGiven()) {
             e.println("no data given: sweeping the built-in demo (--suite " + DataOptions.DEFAULT_SUITE

@@ -290,10 +290,13 @@ public final class TrainCommand implements Callable<Integer> {
             throw new UserInputException("--resume " + resume + ": the saved model has r = " + resumed.model().rank()
                     + "; pass the same --rank or leave it out");
         }
-        Backend backend = backendOption.select(e::println);
+        // The backend's notice waits for the data: a file error is then the one line printed.
+        List<String> notices = new ArrayList<>();
+        Backend backend = backendOption.select(notices::add);
         TaskSuite suite;
         try {
             suite = data.load(e);
+            notices.forEach(e::println);
             data.warnAboutInputs(suite, warnings);
         } catch (UserInputException ex) {
             if (!dataFromSaved) {

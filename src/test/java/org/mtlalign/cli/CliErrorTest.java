@@ -129,6 +129,20 @@ class CliErrorTest {
         assertUserError(CliTestSupport.run("info", "--backend", "cuda"), "--backend cuda");
     }
 
+    /**
+     * A data file error under --backend auto is the one line on standard error: the backend's
+     * notice ("backend: cpu (CUDA not used: ...)") came first, so every such error read as two.
+     */
+    @Test
+    void aDataErrorIsTheOnlyLineOnStandardError() {
+        String bad = "a=" + dir.resolve("nope.npy") + ":" + dir.resolve("y.npy");
+        for (String cmd : new String[] {"train", "analyze", "sweep", "pairs"}) {
+            CliTestSupport.Run r = CliTestSupport.run(cmd, "--task", bad, "--task", bad.replace("a=", "b="));
+            assertUserError(r, "nope.npy");
+            assertEquals(1, r.err().strip().lines().count(), cmd + ": " + r.err());
+        }
+    }
+
     @Test
     void missingFiles() {
         assertUserError(CliTestSupport.run("train", "--task", "a=" + dir.resolve("nope.npy") + ":" + dir.resolve("y.npy")),
