@@ -141,6 +141,26 @@ class ReweightingExperimentTest {
         assertEquals(3, n);
     }
 
+    @Test
+    void tableMarksTheNoisyTaskWhereverItStandsInThePair() {
+        // Pairs are ordered by task index: some base seed puts a partner of lower index first.
+        boolean second = false;
+        for (long seed = 1; seed <= 40 && !second; seed++) {
+            for (int[] p : ReweightingExperiment.drawPairs(6, 3, 10, seed)) {
+                second |= p[1] == 3;
+            }
+        }
+        assertTrue(second, "some seed draws a pair with the noisy task second");
+        String n = ReweightingExperiment.NOISY;
+        String first = ReweightingExperiment.pairLabel(1, n, "7-vs-rest");
+        String last = ReweightingExperiment.pairLabel(2, "2-vs-rest", n);
+        String clean = ReweightingExperiment.pairLabel(3, "0-vs-rest", "5-vs-rest");
+        assertTrue(first.contains(n + " [noisy]") && !first.contains("7-vs-rest [noisy]"), first);
+        assertTrue(last.contains(n + " [noisy]") && !last.contains("2-vs-rest [noisy]"), last);
+        assertTrue(last.startsWith("pair 2: 2-vs-rest + "), last);
+        assertTrue(!clean.contains("[noisy]"), clean);
+    }
+
     private static void inUnitInterval(double w) {
         assertTrue(Double.isFinite(w) && w >= 0 && w <= 1 + 1e-5, "normalized weight in [0, 1]: " + w);
     }
