@@ -71,6 +71,8 @@ public final class AlignmentExperiment implements Experiment {
         int pairsTotal = 0;
         int simRoseTotal = 0;
         int improvedTotal = 0;
+        int simRoseClearlyTotal = 0;
+        int improvedClearlyTotal = 0;
         int suitesImproved = 0;
         int suitesSimRose = 0;
         String[] suites = {ROTATED, ROTATED_REGRESSION, DIGITS};
@@ -139,6 +141,8 @@ public final class AlignmentExperiment implements Experiment {
             double[][][] all = {mtl, aligned, before, after};
             int simRose = 0;
             int improved = 0;
+            int simRoseClearly = 0;
+            int improvedClearly = 0;
             double gain = 0;
             double relGain = 0;
             for (int p = 0; p < np; p++) {
@@ -152,6 +156,13 @@ public final class AlignmentExperiment implements Experiment {
                 relGain += g / Math.abs(mean[0][p]) / np;
                 improved += g > 0 ? 1 : 0;
                 simRose += mean[3][p] > mean[2][p] ? 1 : 0;
+                // A mean over seeds above the start can be noise (digits: AUC gains of 0.001 with
+                // spreads of 0.02): counted too when the seed-paired gain clears twice its standard
+                // error, the transfer experiment's standard.
+                improvedClearly += TransferLearningExperiment.PairedGain.of(mtl[p], aligned[p], higher).clearlyBetter()
+                        ? 1 : 0;
+                simRoseClearly += TransferLearningExperiment.PairedGain.of(before[p], after[p], true).clearlyBetter()
+                        ? 1 : 0;
                 table.add(List.of(suiteName, String.valueOf(p), names.get(pairs[p][0]) + " / " + names.get(pairs[p][1]),
                         metric, Stats.pm(mtl[p]), Stats.pm(aligned[p]), Stats.pm(before[p]), Stats.pm(after[p])));
             }
@@ -170,6 +181,8 @@ public final class AlignmentExperiment implements Experiment {
             pairsTotal += np;
             simRoseTotal += simRose;
             improvedTotal += improved;
+            simRoseClearlyTotal += simRoseClearly;
+            improvedClearlyTotal += improvedClearly;
             suitesImproved += gain > 0 ? 1 : 0;
             suitesSimRose += simGain > 0 ? 1 : 0;
             rep.panel(new Report.Panel(suiteName + ": test " + metric + " per pair", "pair index",
@@ -184,21 +197,18 @@ public final class AlignmentExperiment implements Experiment {
                             + "%.4f -> %.4f, %+.4f); alignment improved the pair's mean test %s for %d of %d pairs, "
                             + "mean %s %.4f -> %.4f (%+.1f%% of the MTL value); share of each task's input energy "
                             + "in span(B) %.3f -> %.3f; per run (pair and seed) rather than by the means, the "
-                            + "similarity rose in %d of %d runs and the %s improved in %d. ",
+                            + "similarity rose in %d of %d runs and the %s improved in %d; by more than twice the "
+                            + "seed-paired standard error, the similarity rose for %d of %d pairs and the %s improved "
+                            + "for %d. ",
                     suiteName, simRose, np, Stats.mean(mean[2]), Stats.mean(mean[3]), simGain, metric, improved, np,
                     metric, Stats.mean(mean[0]), Stats.mean(mean[1]), 100 * (higher ? relGain : -relGain),
-                    fracBefore / fracCount, fracAfter / fracCount, simRoseRuns, runs, metric, improvedRuns));
+                    fracBefore / fracCount, fracAfter / fracCount, simRoseRuns, runs, metric, improvedRuns,
+                    simRoseClearly, np, metric, improvedClearly));
         }
-        Report.Verdict v;
-        if (simRoseTotal == pairsTotal && suitesImproved == suites.length && 3 * improvedTotal >= 2 * pairsTotal) {
-            v = Report.Verdict.HOLDS;
-        } else if (suitesSimRose == 0 && suitesImproved == 0) {
-            v = Report.Verdict.DOES_NOT_HOLD;
-        } else {
-            v = Report.Verdict.PARTLY;
-        }
-        measured.append(String.format(Locale.ROOT, "Over all suites: the similarity rose for %d of %d pairs, the "
-                + "metric improved for %d of %d. Why the score can rise, and why it need not: Algorithm 1's loss depends "
+        Report.Verdict v = verdict(suites.length, suitesSimRose, suitesImproved, pairsTotal, simRoseClearlyTotal,
+                improvedClearlyTotal);
+        measured.append(String.format(Locale.ROOT, "Over all suites: the similarity rose for %d of %d pairs (%d by "
+                + "more than twice the standard error), the metric improved for %d of %d (%d). Why the score can rise, and why it need not: Algorithm 1's loss depends "
                 + "on R_i only through R_i B, so X_i R_i differs from X_i only by a component the tasks share (in "
                 + "span(B) exactly with plain gradient steps, R_i - I = X_i^T W_i B^T; Adam's per-entry scaling puts "
                 + "part of it outside span(B)). The score rises once that common component is a large share of both "
@@ -209,7 +219,13 @@ public final class AlignmentExperiment implements Experiment {
                 + "so R_i B can be any d x r matrix and MTL + alignment can fit each task on its own (with r = 1 and "
                 + "a linear model, R_i B reaches each task's single-task optimum); its gain over MTL mixes alignment "
                 + "with added capacity, and this experiment has no STL baseline to separate them (the transfer "
-                + "experiment has one).", simRoseTotal, pairsTotal, improvedTotal, pairsTotal));
+                + "experiment has one). The alignment phase continues from the trained MTL model and keeps its best "
+                + "validation epoch, the start included, so MTL + alignment never ends worse than MTL on the "
+                + "validation loss; on test rows it can. Verdict rule: holds when the similarity rose by more than "
+                + "twice its seed-paired standard error for every pair, every suite's mean metric gain is positive "
+                + "and the metric improved by that margin for at least 2/3 of the pairs; does not hold when no "
+                + "suite's mean similarity rose and no suite's mean metric improved; partly otherwise.",
+                simRoseTotal, pairsTotal, simRoseClearlyTotal, improvedTotal, pairsTotal, improvedClearlyTotal));
         rep.table(List.of("suite", "pair", "tasks", "metric", "MTL", "MTL + alignment", "similarity before",
                 "similarity after"), table);
         rep.measured(measured.toString()).verdict(v).settings(String.format(Locale.ROOT,
@@ -227,6 +243,19 @@ public final class AlignmentExperiment implements Experiment {
                 ROTATED_REGRESSION, d, m, synthEpochs, DIGITS, digitsEpochs,
                 (double) org.mtlalign.train.MtlExperiment.ALIGN_LR_FACTOR));
         return rep;
+    }
+
+    /**
+     * The verdict from the counts over all suites: pairs whose similarity rose, and whose metric
+     * improved, by more than twice the seed-paired standard error; suites whose mean similarity
+     * rose and whose mean metric gain is positive. Counting mean rises alone called noise a rise.
+     */
+    static Report.Verdict verdict(int suites, int suitesSimRose, int suitesImproved, int pairs, int simRoseClearly,
+                                  int improvedClearly) {
+        if (simRoseClearly == pairs && suitesImproved == suites && 3 * improvedClearly >= 2 * pairs) {
+            return Report.Verdict.HOLDS;
+        }
+        return suitesSimRose == 0 && suitesImproved == 0 ? Report.Verdict.DOES_NOT_HOLD : Report.Verdict.PARTLY;
     }
 
     /** Score of the two tasks' training inputs, each multiplied by its R_i when a model is given. */

@@ -64,6 +64,8 @@ class AlignmentExperimentTest {
         assertTrue(text.contains("**Verdict: the claim") && text.contains("rotated-copies")
                 && text.contains("digits-pairs") && text.contains("alignment.png"), text);
         assertEquals(22, r.tableRows().size());
+        assertTrue(text.contains("Verdict rule: holds when the similarity rose by more than twice its seed-paired "
+                + "standard error for every pair"), text);
 
         double before = 0;
         double after = 0;
@@ -87,6 +89,26 @@ class AlignmentExperimentTest {
         // so R moves less and the rise is small (about +0.01 on average), but it is a rise.
         assertTrue(after / n > before / n,
                 "mean similarity on rotated copies: before " + before / n + ", after " + after / n);
+    }
+
+    /**
+     * Rises counted by the means over seeds alone called noise a rise: the verdict counts the
+     * pairs whose rise clears twice the seed-paired standard error.
+     */
+    @Test
+    void verdictCountsOnlyRisesBeyondTwiceTheStandardError() {
+        // Every suite's mean similarity and metric rose; the counts are the clear pairs of 22.
+        assertEquals(Report.Verdict.HOLDS, AlignmentExperiment.verdict(3, 3, 3, 22, 22, 15));
+        assertEquals(Report.Verdict.PARTLY, AlignmentExperiment.verdict(3, 3, 3, 22, 21, 22));
+        assertEquals(Report.Verdict.PARTLY, AlignmentExperiment.verdict(3, 3, 3, 22, 22, 14));
+        assertEquals(Report.Verdict.PARTLY, AlignmentExperiment.verdict(3, 3, 2, 22, 22, 22));
+        assertEquals(Report.Verdict.PARTLY, AlignmentExperiment.verdict(3, 1, 0, 22, 0, 0));
+        assertEquals(Report.Verdict.DOES_NOT_HOLD, AlignmentExperiment.verdict(3, 0, 0, 22, 0, 0));
+        // A pair whose mean rose within the seeds' noise is no clear rise (what the verdict counts).
+        double[] start = {0.97, 0.99, 0.95, 0.98, 0.96};
+        double[] noisy = {0.99, 0.95, 0.99, 0.97, 0.98};
+        assertTrue(java.util.Arrays.stream(noisy).sum() > java.util.Arrays.stream(start).sum());
+        assertTrue(!TransferLearningExperiment.PairedGain.of(start, noisy, true).clearlyBetter());
     }
 
     /**
