@@ -71,6 +71,7 @@ public final class CapacityExperiment implements Experiment {
         double[] reluAtBest = null;
         double[] reluAtSum = null;
         double[] reluAtMax = null;
+        double[] reluStl = null;
         String[] settings = {"linear", "relu", "digits-pairs"};
         for (String setting : settings) {
             boolean digits = setting.equals("digits-pairs");
@@ -138,6 +139,7 @@ public final class CapacityExperiment implements Experiment {
                 reluAtBest = mtl[best];
                 reluAtSum = mtl[indexOf(rs, reluSum)];
                 reluAtMax = mtl[rs.length - 1];
+                reluStl = stl;
             }
         }
         for (Report.Panel p : panels) {
@@ -154,6 +156,15 @@ public final class CapacityExperiment implements Experiment {
         boolean reluBelow = reluBestR < reluSum;
         boolean reluClear = reluBelow && Stats.mean(gain) - Stats.std(gain) > 0;
         int parts = (prop1 ? 1 : 0) + (linBelow ? 1 : 0) + (reluClear ? 1 : 0);
+        // Proposition 1 is about linear optima: whether the ReLU models at the sum of the capacities
+        // match the single-task fits is measured, and when they fall short, the lead of the best
+        // width over r = 18 is partly that shortfall rather than transfer.
+        boolean sumBelowStl = Stats.mean(reluAtSum) > Stats.mean(reluStl);
+        String reluAtSumVsStl = String.format(Locale.ROOT, " At r = %d the ReLU MTL test MSE is %s against STL's %s%s.",
+                reluSum, Stats.pm(reluAtSum), Stats.pm(reluStl), sumBelowStl
+                        ? ": unlike the linear models at r = k, the ReLU models at the sum of the capacities did not "
+                        + "reach the single-task fits, and that shortfall is part of the best width's lead over r = "
+                        + reluSum : "");
         String reluWhy = !reluBelow ? "not below the sum"
                 : reluClear ? "below the sum, and better than r = " + reluSum + " beyond the seed spread"
                 : "below the sum, but not better than r = " + reluSum + " beyond the seed spread";
@@ -161,13 +172,14 @@ public final class CapacityExperiment implements Experiment {
                         + "MSE is within %.1f%% of STL (Proposition 1 %s), and the best width of the grid %s is r = %d "
                         + "(%s k = %d). ReLU tasks (shared teacher of width %d; sum of single-task capacities %d): the "
                         + "best width of the grid %s is r = %d, %s: mean test MSE %s at r = %d, %s at r = %d, %s at "
-                        + "r = %d; MSE(r = %d) - MSE(r = %d) per seed %s. Digits-pairs: see the table (not judged). "
+                        + "r = %d; MSE(r = %d) - MSE(r = %d) per seed %s.%s Digits-pairs: see the table (not judged). "
                         + "Verdict rule: Proposition 1 within 10%%, linear best r < k, ReLU best r < %d with "
                         + "MSE(r = %d) - MSE(best r) mean - std > 0 over seeds; all three: holds, none: does not hold.",
                 k, 100 * linGapAtK, prop1 ? "holds" : "fails", Arrays.toString(LINEAR_WIDTHS), linBestR,
                 linBestR < k ? "<" : linBestR == k ? "=" : ">", k, RELU_TEACHER, reluSum, Arrays.toString(RELU_WIDTHS),
                 reluBestR, reluWhy, Stats.pm(reluAtBest), reluBestR, Stats.pm(reluAtSum), reluSum, Stats.pm(reluAtMax),
-                RELU_WIDTHS[RELU_WIDTHS.length - 1], reluSum, reluBestR, Stats.pm(gain), reluSum, reluSum))
+                RELU_WIDTHS[RELU_WIDTHS.length - 1], reluSum, reluBestR, Stats.pm(gain), reluAtSumVsStl, reluSum,
+                reluSum))
                 .verdict(parts == 3 ? Report.Verdict.HOLDS : parts == 0 ? Report.Verdict.DOES_NOT_HOLD
                         : Report.Verdict.PARTLY)
                 .settings(String.format(Locale.ROOT, "%s; k = %d synthetic tasks, linear: m = %d rows, d = %d, "

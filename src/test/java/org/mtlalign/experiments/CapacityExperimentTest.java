@@ -50,6 +50,13 @@ class CapacityExperimentTest {
         String measured = r.measured();
         assertTrue(measured.contains("ReLU") && measured.contains("is r = " + bestR + ", "
                 + (bestR < 18 ? "below the sum" : "not below the sum")), "best ReLU r " + bestR + ": " + measured);
+        // The lead over r = 18 is read against STL: the note says when MTL at the sum is worse
+        // than the single-task models (Proposition 1's linear models match them there).
+        double atSum = (value(r, "relu", 1, "mtl", 18) + value(r, "relu", 2, "mtl", 18)) / 2;
+        double stl = (value(r, "relu", 1, "stl", -1) + value(r, "relu", 2, "stl", -1)) / 2;
+        assertTrue(measured.contains("At r = 18 the ReLU MTL test MSE is "), measured);
+        assertEquals(atSum > stl, measured.contains("did not reach the single-task fits"),
+                "MTL at r = 18 " + atSum + " vs STL " + stl + ": " + measured);
     }
 
     private static double value(Report r, String setting, long seed, String method, int width) {
