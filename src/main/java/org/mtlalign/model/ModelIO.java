@@ -334,6 +334,12 @@ public final class ModelIO {
         }
     }
 
+    /** Names of a save's temporary and replaced folders beside {@code abs}: kind, host, pid, number. */
+    private static java.util.regex.Pattern leftoverName(Path abs) {
+        return java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(abs.getFileName().toString())
+                + "\\.(tmp|old)-([A-Za-z0-9_]+)-(\\d+)-(\\d+)");
+    }
+
     /**
      * Leftovers of a save that was killed (SIGKILL, power loss) beside {@code abs}, named
      * {@code .NAME.tmp-HOST-PID-N} and {@code .NAME.old-HOST-PID-N}: those of processes of this host
@@ -346,8 +352,7 @@ public final class ModelIO {
         if (parent == null || !Files.isDirectory(parent)) {
             return;
         }
-        java.util.regex.Pattern own = java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(
-                abs.getFileName().toString()) + "\\.(tmp|old)-([A-Za-z0-9_]+)-(\\d+)-(\\d+)");
+        java.util.regex.Pattern own = leftoverName(abs);
         String host = HOST;
         List<Path> olds = new ArrayList<>();
         try (Stream<Path> entries = Files.list(parent)) {
@@ -664,12 +669,81 @@ public final class ModelIO {
         return at >= 0 ? m.substring(at + 2) : m;
     }
 
+    // How long load waits for another process's save to finish replacing the folder.
+    static final long REPLACE_WAIT_NANOS = 10_000_000_000L;
+
     public static Loaded load(Path dir) {
+        Path abs = null;
         try {
-            recoverStale(org.mtlalign.data.SafeWrite.followLinks(dir.toAbsolutePath()));
+            abs = org.mtlalign.data.SafeWrite.followLinks(dir.toAbsolutePath());
+            recoverStale(abs);
         } catch (IOException ignored) {
             // a dangling or looping link: the checks below say so
         }
+        // A running training replaces the folder at each checkpoint (DIR moved aside, the new one
+        // renamed in): mtl predict then found no model.json (exit 2), or could read model.json and
+        // some parameters of one checkpoint and the rest of the next, a model never saved, with
+        // exit 0. A read is kept only if the folder is the same one before and after it, and is
+        // tried again while a live process's save has the folder aside.
+        long deadline = System.nanoTime() + REPLACE_WAIT_NANOS;
+        while (true) {
+            Object before = abs == null ? null : identity(abs);
+            try {
+                Loaded l = loadOnce(dir);
+                if (before == null || before.equals(identity(abs))) {
+                    return l;
+                }
+            } catch (UserInputException e) {
+                if (abs == null || !replacing(abs) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new UserInputException(dir + ": the model was replaced while it was read, again and again (a "
+                        + "training saving to it?); try again, or copy the folder first");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new UserInputException(dir + ": interrupted while waiting for a save to the folder to end");
+            }
+        }
+    }
+
+    /** The folder and its model.json (file identities and times), or null where there is none. */
+    private static Object identity(Path abs) {
+        try {
+            var d = Files.readAttributes(abs, java.nio.file.attribute.BasicFileAttributes.class);
+            var j = Files.readAttributes(abs.resolve(MODEL_JSON), java.nio.file.attribute.BasicFileAttributes.class);
+            return List.of(String.valueOf(d.fileKey()), String.valueOf(j.fileKey()), j.lastModifiedTime(), j.size());
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Whether a live process of this host is in the middle of replacing {@code abs} (see save). */
+    private static boolean replacing(Path abs) {
+        Path parent = abs.getParent();
+        if (parent == null || abs.getFileName() == null) {
+            return false;
+        }
+        java.util.regex.Pattern own = leftoverName(abs);
+        try (Stream<Path> entries = Files.list(parent)) {
+            for (Path p : entries.toList()) {
+                java.util.regex.Matcher m = own.matcher(p.getFileName().toString());
+                if (m.matches() && m.group(2).equals(HOST)
+                        && ProcessHandle.of(Long.parseLong(m.group(3))).map(ProcessHandle::isAlive).orElse(false)) {
+                    return true;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static Loaded loadOnce(Path dir) {
         Path json = dir.resolve(MODEL_JSON);
         if (!Files.isRegularFile(json)) {
             throw new UserInputException(dir + ": not a saved model (no " + MODEL_JSON + ")");
