@@ -205,6 +205,10 @@ public final class Main implements Runnable {
             w.println(outOfMemory(Runtime.getRuntime().maxMemory(), physicalMemory()));
             w.flush();
             return EXIT_USER_ERROR;
+        } finally {
+            // A note kept for a --json file that an error then left unwritten: the run's error
+            // says what happened, not a note at exit.
+            Outputs.endAllNotes();
         }
     }
 

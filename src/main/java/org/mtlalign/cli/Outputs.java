@@ -168,16 +168,46 @@ final class Outputs {
     /** {@link #interruptedNote(PrintWriter, int[], int, Path)} counting {@code units} (trainings, seeds). */
     static Thread interruptedNote(PrintWriter e, int[] done, int total, Path json, String units) {
         String pending = pendingJson(json, "all have ended");
+        boolean kept = json != null && !isStdout(json) && java.nio.file.Files.isRegularFile(json);
         return onInterrupt(() -> {
-            int n;
+            // Printed holding done, after which no progress line is printed (see stopped): the
+            // other workers' trainings ending meanwhile printed '[28/63]' after a note of 26.
             synchronized (done) {
-                n = done[0];
+                STOPPED.add(done);
+                int n = done[0];
+                e.println();
+                // All ended: the note stays until --json is written (see keepNoteForJson).
+                e.println(n < total ? "mtl: interrupted after " + n + " of " + total + " " + units
+                        + "; their results were not saved" + pending
+                        : "mtl: interrupted after all " + total + " " + units + ", before --json " + json + " was written"
+                                + (kept ? " (it keeps its earlier contents)" : ""));
+                e.flush();
             }
-            e.println();
-            e.println("mtl: interrupted after " + n + " of " + total + " " + units + "; their results were not saved"
-                    + pending);
-            e.flush();
         });
+    }
+
+    // The counters of runs whose interruption note has printed: trainings still running then end
+    // without a progress line, so the note is the run's last word and its count stays true.
+    private static final java.util.Set<int[]> STOPPED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Whether the interruption note counting {@code done} has been printed: progress lines are no
+     * longer printed. Asked holding {@code done}, as the note prints.
+     */
+    static boolean stopped(int[] done) {
+        return STOPPED.contains(done);
+    }
+
+    /**
+     * Ends the note of {@link #interruptedNote} when its trainings have ended, unless a --json
+     * file is still to be written: a run stopped between its last training and that write (the
+     * tables being printed) exited 130 without a word, the file not written. Such a note is ended
+     * once the file is written ({@link #endInterruptedNote}), or by {@link #endAllNotes}.
+     */
+    static void keepNoteForJson(Thread note, Path json) {
+        if (json == null || isStdout(json)) {
+            endInterruptedNote(note);
+        }
     }
 
     /**
@@ -188,7 +218,15 @@ final class Outputs {
     static Thread onInterrupt(Runnable note) {
         Thread t = new Thread(note, "mtl-interrupted-note");
         Runtime.getRuntime().addShutdownHook(t);
+        NOTES.add(t);
         return t;
+    }
+
+    private static final java.util.Set<Thread> NOTES = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Ends every note still registered: the command has returned or failed, nothing is pending. */
+    static void endAllNotes() {
+        NOTES.forEach(Outputs::endInterruptedNote);
     }
 
     /**
@@ -209,6 +247,7 @@ final class Outputs {
         if (note == null) {
             return;
         }
+        NOTES.remove(note);
         try {
             Runtime.getRuntime().removeShutdownHook(note);
         } catch (IllegalStateException shuttingDown) {

@@ -248,15 +248,21 @@ public final class PairsCommand implements Callable<Integer> {
                 ExperimentConfig cfg = new ExperimentConfig(r, activation, !fit.noBias, tc,
                         ExperimentConfig.AlignMode.NONE, null, 0, energy, true);
                 PairwiseTransfer.Result res = new PairwiseTransfer(backend, cfg).logEpochs(m -> {
-                    e.printf(Locale.ROOT, "  .. seed %d, %s%n", seed, m);
-                    e.flush();
+                    synchronized (done) {
+                        if (!Outputs.stopped(done)) {
+                            e.printf(Locale.ROOT, "  .. seed %d, %s%n", seed, m);
+                            e.flush();
+                        }
+                    }
                 }).run(tasks, targets, what -> {
                     synchronized (done) {
                         done[0]++;
+                        if (!Outputs.stopped(done)) {
+                            e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%s%n", done[0], total, seed, what,
+                                    remaining(System.nanoTime() - t0, done[0], total));
+                            e.flush();
+                        }
                     }
-                    e.printf(Locale.ROOT, "  [%d/%d] seed %d, %s%s%n", done[0], total, seed, what,
-                            remaining(System.nanoTime() - t0, done[0], total));
-                    e.flush();
                 });
                 double[][] tr = new double[k][k];
                 int[][] sg = new int[k][k];
@@ -274,7 +280,7 @@ public final class PairsCommand implements Callable<Integer> {
                 results.add(new SeedResult(seed, res.stl(), res.pairs(), res.similarity(), tr, sg, chance));
             }
         } finally {
-            Outputs.endInterruptedNote(note);
+            Outputs.keepNoteForJson(note, json);
         }
         suite = null;
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -706,6 +712,7 @@ public final class PairsCommand implements Callable<Integer> {
             root.addProperty("seconds", seconds);
             root.add("warnings", warnings.json());
             Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
+            Outputs.endInterruptedNote(note);
         }
         if (!diverged.isEmpty()) {
             throw new TrainingDivergedException(diverged.size() + " of " + total + " trainings diverged (see the "

@@ -207,6 +207,9 @@ public final class SweepCommand implements Callable<Integer> {
                             ExperimentConfig.AlignMode.NONE, null, 0, 0.99, false);
                     Cell c = train(backend, cfg, tasks, seed, m -> {
                         synchronized (done) {
+                            if (Outputs.stopped(done)) {
+                                return;
+                            }
                             e.printf(Locale.ROOT, "  .. r = %d, seed %d: %s%n", r, seed, m);
                             e.flush();
                         }
@@ -214,6 +217,9 @@ public final class SweepCommand implements Callable<Integer> {
                     cells[i * seeds + si] = c;
                     synchronized (done) {
                         done[0]++;
+                        if (Outputs.stopped(done)) {
+                            return;
+                        }
                         e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
                                 c.diverged() != null ? "diverged (" + c.diverged() + ")"
                                         : String.format(Locale.ROOT, "val loss %.4g after %d epoch%s (best %d)",
@@ -224,7 +230,7 @@ public final class SweepCommand implements Callable<Integer> {
                 });
             }
         } finally {
-            Outputs.endInterruptedNote(note);
+            Outputs.keepNoteForJson(note, json);
         }
         suite = null;
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -430,6 +436,7 @@ public final class SweepCommand implements Callable<Integer> {
             root.addProperty("seconds", seconds);
             root.add("warnings", warnings.json());
             Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
+            Outputs.endInterruptedNote(note);
         }
         if (!diverged.isEmpty()) {
             boolean all = diverged.size() == cells.length;

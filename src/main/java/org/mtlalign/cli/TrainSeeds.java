@@ -124,6 +124,9 @@ final class TrainSeeds {
                 }
                 synchronized (done) {
                     done[0]++;
+                    if (Outputs.stopped(done)) {
+                        continue;
+                    }
                 }
                 synchronized (e) {
                     e.printf(Locale.ROOT, "  [%d/%d] seed %d: %.1f s%n", i + 1, s.seeds(), seed, (System.nanoTime() - one) / 1e9);
@@ -131,7 +134,7 @@ final class TrainSeeds {
                 }
             }
         } finally {
-            Outputs.endInterruptedNote(note);
+            Outputs.keepNoteForJson(note, s.json());
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
 
@@ -415,6 +418,7 @@ final class TrainSeeds {
             root.add("runs", perSeed);
             root.add("warnings", s.warnings().json());
             Outputs.writeJson(s.json(), ModelIO.toJson(root), s.stdout(), o, "");
+            Outputs.endInterruptedNote(note);
         }
         List<String> failed = new ArrayList<>(divergedRuns);
         runs.stream().filter(r -> r.result() == null).forEach(r -> failed.add("seed " + r.seed() + " MTL"));

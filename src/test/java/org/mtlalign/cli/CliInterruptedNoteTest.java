@@ -130,4 +130,27 @@ class CliInterruptedNoteTest {
                 + " is written when they have ended; it keeps its earlier contents)"), err);
         assertEquals("{\"earlier\": true}", Files.readString(json));
     }
+
+    /**
+     * Stopped after the last training, before --json is written (held here at the write: a FIFO
+     * nobody reads), sweep and pairs exited 143 without a word. The note now stays until then.
+     */
+    @Test
+    void sweepAndPairsStoppedBeforeTheirJsonIsWrittenSaySo() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 301 + new java.util.Random().nextInt(200), 13);
+        String b = CliTestSupport.taskSpec(dir, "b", 299, 13);
+        for (String command : List.of("sweep", "pairs")) {
+            Path fifo = dir.resolve(command + ".fifo");
+            assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+            List<String> args = new ArrayList<>(List.of(command, "--seeds", "2", "--task", a, "--task", b, "--epochs",
+                    "3", "--backend", "cpu", "--json", fifo.toString()));
+            if (command.equals("sweep")) {
+                args.addAll(List.of("--ranks", "1,2"));
+            }
+            String err = stopOnceTraining(args, "done in", command);
+            int total = command.equals("sweep") ? 4 : 6;
+            assertTrue(err.endsWith("mtl: interrupted after all " + total + " trainings, before --json " + fifo
+                    + " was written\n"), err);
+        }
+    }
 }
