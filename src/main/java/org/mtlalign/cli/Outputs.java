@@ -199,6 +199,25 @@ final class Outputs {
     }
 
     /**
+     * The note of a run stopped after its trainings, before --json FILE is written (the tables
+     * being printed): mtl train exited 130 or 143 there without a word. {@code saved}: what else
+     * is on disk, appended. Null (no note) without a --json file. Ended by {@link
+     * #endInterruptedNote} once the file is written, or by {@link #endAllNotes}.
+     */
+    static Thread jsonPendingNote(PrintWriter e, Path json, String saved) {
+        if (json == null || isStdout(json)) {
+            return null;
+        }
+        boolean kept = java.nio.file.Files.isRegularFile(json);
+        return onInterrupt(() -> {
+            e.println();
+            e.println("mtl: interrupted after the trainings, before --json " + json + " was written"
+                    + (kept ? " (it keeps its earlier contents)" : "") + saved);
+            e.flush();
+        });
+    }
+
+    /**
      * Ends the note of {@link #interruptedNote} when its trainings have ended, unless a --json
      * file is still to be written: a run stopped between its last training and that write (the
      * tables being printed) exited 130 without a word, the file not written. Such a note is ended

@@ -604,6 +604,8 @@ public final class TrainCommand implements Callable<Integer> {
             // Also when the final save fails (a user error, exit 2): the run was not interrupted.
             Outputs.endInterruptedNote(interrupted);
         }
+        Thread jsonNote = Outputs.jsonPendingNote(e, json, saveTo != null && finalSaveFailed == null
+                ? "; " + saveTo + " holds the trained MTL model" : "");
         if (json != null) {
             JsonObject root = new JsonObject();
             root.add("provenance", Outputs.provenance(backend, argv));
@@ -638,6 +640,7 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("task_names", names);
             root.add("warnings", warnings.json());
             Outputs.writeJson(json, ModelIO.toJson(root), stdout, o, "");
+            Outputs.endInterruptedNote(jsonNote);
         }
         if (finalSaveFailed != null) {
             throw finalSaveFailed;
@@ -803,6 +806,7 @@ public final class TrainCommand implements Callable<Integer> {
         } finally {
             Outputs.endInterruptedNote(interrupted);
         }
+        Thread jsonNote = Outputs.jsonPendingNote(e, json, "");
         o.println();
         o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), Loss.metricLabel(rep.metric()));
         o.printf(Locale.ROOT, "new heads start at zero (a regression head's bias at its labels' mean) and R at the identity (both "
@@ -887,6 +891,7 @@ public final class TrainCommand implements Callable<Integer> {
             root.add("transfer", ModelIO.gson().toJsonTree(rep));
             root.add("warnings", warnings.json());
             Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
+            Outputs.endInterruptedNote(jsonNote);
         }
         return 0;
     }

@@ -153,4 +153,25 @@ class CliInterruptedNoteTest {
                     + " was written\n"), err);
         }
     }
+
+    /** mtl train (with --out, and in transfer mode) stopped there exited 130/143 without a word too. */
+    @Test
+    void trainStoppedBeforeItsJsonIsWrittenSaysSo() throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", 301 + new java.util.Random().nextInt(200), 13);
+        String b = CliTestSupport.taskSpec(dir, "b", 299, 13);
+        Path fifo = dir.resolve("train.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path out = dir.resolve("model");
+        String err = stopOnceTraining(List.of("train", "--task", a, "--task", b, "--rank", "1", "--epochs", "3",
+                "--backend", "cpu", "--out", out.toString(), "--json", fifo.toString()), "done in", "train");
+        assertTrue(err.endsWith("mtl: interrupted after the trainings, before --json " + fifo + " was written; " + out
+                + " holds the trained MTL model\n"), err);
+        assertTrue(Files.isRegularFile(out.resolve("model.json")));
+
+        Files.delete(fifo);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        String terr = stopOnceTraining(List.of("train", "--transfer-target", "b", "--task", a, "--task", b, "--rank", "1",
+                "--epochs", "3", "--backend", "cpu", "--json", fifo.toString()), "B: MTL on the 1 source task", "transfer");
+        assertTrue(terr.endsWith("mtl: interrupted after the trainings, before --json " + fifo + " was written\n"), terr);
+    }
 }
