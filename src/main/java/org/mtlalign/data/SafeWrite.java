@@ -330,9 +330,12 @@ public final class SafeWrite {
         return cur;
     }
 
-    /** A temporary sibling's path as {@link #createTemp} names it: (folder/).NAME.HEX.tmp. */
-    private static final java.util.regex.Pattern TEMP_NAME =
-            java.util.regex.Pattern.compile("(/?(?:[^\\s:]*/)?)\\.([^/\\s]+)\\.[0-9a-f]{1,16}\\.tmp\\b");
+    /**
+     * A temporary sibling's path as {@link #createTemp} names it, (folder/).NAME.HOST-PID-HEX.tmp,
+     * or as earlier versions did, (folder/).NAME.HEX.tmp.
+     */
+    private static final java.util.regex.Pattern TEMP_NAME = java.util.regex.Pattern.compile(
+            "(/?(?:[^\\s:]*/)?)\\.([^/\\s]+)\\.(?:[A-Za-z0-9_]+-\\d+-)?[0-9a-f]{1,16}\\.tmp\\b");
 
     /** {@code text} with each temporary sibling's path replaced by the path of the file it stands for. */
     static String withoutTempNames(String text) {
@@ -344,8 +347,10 @@ public final class SafeWrite {
      * creates mode 0600, which the final file would inherit; CREATE_NEW honours the umask instead.
      */
     private static Path createTemp(Path dir, String name) throws IOException {
+        removeStaleTemps(dir, name);
         for (int attempt = 0; ; attempt++) {
-            Path tmp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            Path tmp = dir.resolve("." + name + "." + OWNER + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong())
+                    + ".tmp");
             try {
                 PENDING.add(tmp);
                 try {
@@ -360,6 +365,52 @@ public final class SafeWrite {
                     throw e;
                 }
             }
+        }
+    }
+
+    private static final String HOST = hostName();
+    // Temporary names carry host and pid, .NAME.HOST-PID-RANDOM.tmp, so that one left by a killed
+    // run (kill -9, power loss: no shutdown hook ran) can be told from a live run's and removed.
+    private static final String OWNER = HOST + "-" + ProcessHandle.current().pid();
+
+    /** This host's name as temporary and leftover names spell it (letters, digits and '_'). */
+    public static String host() {
+        return HOST;
+    }
+
+    private static String hostName() {
+        String h;
+        try {
+            h = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            h = "localhost";
+        }
+        String clean = h.replaceAll("[^A-Za-z0-9]", "_");
+        return clean.isEmpty() ? "host" : clean;
+    }
+
+    /**
+     * Removes {@code dir}'s temporary files for {@code name} left by runs of this host that are no
+     * longer alive: before, a kill during a --json or CSV write left a hidden .NAME.*.tmp that
+     * nothing ever removed. Live runs' and other hosts' temporaries are left alone. Best effort.
+     */
+    static void removeStaleTemps(Path dir, String name) {
+        java.util.regex.Pattern own = java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(name)
+                + "\\.([A-Za-z0-9_]+)-(\\d+)-[0-9a-f]+\\.tmp");
+        long self = ProcessHandle.current().pid();
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            for (Path p : entries.toList()) {
+                java.util.regex.Matcher m = own.matcher(p.getFileName().toString());
+                if (!m.matches() || !m.group(1).equals(HOST)) {
+                    continue;
+                }
+                long pid = Long.parseLong(m.group(2));
+                if (pid != self && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    deleteQuietly(p);
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // a folder that cannot be listed: the write itself reports what matters
         }
     }
 

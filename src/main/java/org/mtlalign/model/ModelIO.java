@@ -311,14 +311,7 @@ public final class ModelIO {
     }
 
     private static String hostName() {
-        String h;
-        try {
-            h = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException | RuntimeException e) {
-            h = "localhost";
-        }
-        String clean = h.replaceAll("[^A-Za-z0-9]", "_");
-        return clean.isEmpty() ? "host" : clean;
+        return org.mtlalign.data.SafeWrite.host();
     }
 
     /** A replaced model ({@code old}) goes back to {@code target} unless the new one is there. */

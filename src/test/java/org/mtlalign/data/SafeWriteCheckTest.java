@@ -1,6 +1,7 @@
 package org.mtlalign.data;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,6 +52,33 @@ class SafeWriteCheckTest {
     }
 
     /**
+     * A kill -9 during a write left its hidden temporary sibling, which nothing removed: the next
+     * write of that file removes those of this host's runs that have ended, and leaves a live
+     * run's, another host's and another file's alone.
+     */
+    @Test
+    void aKilledRunsTemporaryIsRemovedByTheNextWrite() throws Exception {
+        Path out = dir.resolve("o");
+        Files.createDirectories(out);
+        // A pid of this host that is not running: a child that has exited.
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        long dead = p.pid();
+        long live = ProcessHandle.current().pid();
+        Path stale = Files.writeString(out.resolve(".r.json." + SafeWrite.host() + "-" + dead + "-1f3a.tmp"), "{");
+        Path running = Files.writeString(out.resolve(".r.json." + SafeWrite.host() + "-" + live + "-2b.tmp"), "{");
+        Path elsewhere = Files.writeString(out.resolve(".r.json.otherhost-" + dead + "-3c.tmp"), "{");
+        Path otherFile = Files.writeString(out.resolve(".s.json." + SafeWrite.host() + "-" + dead + "-4d.tmp"), "{");
+        SafeWrite.write(out.resolve("r.json"), "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertFalse(Files.exists(stale), "the ended run's temporary is removed");
+        assertTrue(Files.exists(running) && Files.exists(elsewhere) && Files.exists(otherFile));
+        assertEquals("{}", Files.readString(out.resolve("r.json")));
+        try (java.util.stream.Stream<Path> left = Files.list(out)) {
+            assertEquals(4, left.count(), "r.json, the three kept, and not the write's own temporary");
+        }
+    }
+
+    /**
      * A failure naming a temporary sibling (creating ".U.npy.1f3a09c2.tmp" on a full disk) named a
      * hidden path the user never gave and that no longer exists; it names the file it stands for.
      */
@@ -61,6 +89,8 @@ class SafeWriteCheckTest {
         assertEquals("permission denied: /data/run 1/V.npy",
                 SafeWrite.withoutTempNames("permission denied: /data/run 1/.V.npy.ff.tmp"));
         assertEquals("/abs/m/model.json: x", SafeWrite.withoutTempNames("/abs/m/.model.json.0.tmp: x"));
+        assertEquals("No space left on device: out/U.npy",
+                SafeWrite.withoutTempNames("No space left on device: out/.U.npy.my_host-4242-1f3a09c2.tmp"));
         // Other names are left alone, hidden files among them.
         assertEquals("no such file: a/.hidden.tmp and b/.x.npy.notahex.tmp",
                 SafeWrite.withoutTempNames("no such file: a/.hidden.tmp and b/.x.npy.notahex.tmp"));
