@@ -71,7 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue training the MTL model saved in DIR for --epochs more epochs, with the data options "
                     + "and architecture saved there and its training options (optimizer, lr, batch, momentum, weight "
-                    + "decay, sampling, patience) unless given; saves back into DIR unless --out is given.")
+                    + "decay, sampling, patience) and models (--no-stl, --align, --reweight, --reweight-rank) unless "
+                    + "given; saves back into DIR unless --out is given.")
     Path resume;
 
     @Option(names = "--save-split", paramLabel = "FILE",
@@ -1368,7 +1369,29 @@ public final class TrainCommand implements Callable<Integer> {
         if (!matched("--patience") && tr.has("patience")) {
             opts.patience = tr.get("patience").getAsInt();
         }
+        restoreRunOptions(saved.getAsJsonObject("config"));
         return savedOptimizer != null && !savedOptimizer.equalsIgnoreCase(opts.optimizer);
+    }
+
+    /**
+     * On --resume: which models the saved run trained (--no-stl, --align, --reweight,
+     * --reweight-rank) unless given again. Before, a run saved with --no-stl --align none
+     * --reweight none trained the baselines, the alignment and the reweighted model when resumed.
+     */
+    private void restoreRunOptions(JsonObject c) {
+        if (!matched("--no-stl") && c.has("runStl") && c.get("runStl").isJsonPrimitive()) {
+            opts.noStl = !c.get("runStl").getAsBoolean();
+        }
+        if (!matched("--align") && c.has("alignMode") && c.get("alignMode").isJsonPrimitive()) {
+            opts.align = ExperimentConfig.AlignMode.valueOf(c.get("alignMode").getAsString()).cliName();
+        }
+        if (!matched("--reweight") && c.has("reweight")) {
+            opts.reweight = c.get("reweight").isJsonNull() ? "none"
+                    : org.mtlalign.analysis.SvdReweighting.Variant.valueOf(c.get("reweight").getAsString()).cliName();
+        }
+        if (!matched("--reweight-rank") && c.has("reweightRank") && c.get("reweightRank").isJsonPrimitive()) {
+            opts.reweightRank = c.get("reweightRank").getAsInt();
+        }
     }
 
     /** Long names of the options of {@code mixin} that the command line gave explicitly. */

@@ -510,6 +510,32 @@ class CliRunTest {
         assertTrue(again.out().contains("task a") && again.out().contains("task b"), again.out());
     }
 
+    /**
+     * --resume keeps which models the saved run trained: a run saved with --no-stl --align none
+     * --reweight none trained the baselines, the alignment and the reweighted model when resumed.
+     * Options given again still win.
+     */
+    @Test
+    void resumeKeepsTheModelsTheRunTrained() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "ra", 70, 4, 31);
+        Path[] b = CliTestSupport.binaryTask(dir, "rb", 66, 4, 32);
+        Path model = dir.resolve("kept");
+        CliTestSupport.Run first = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "b=" + b[0] + ":" + b[1], "--rank", "1", "--epochs", "2", "--no-stl", "--align", "none", "--reweight",
+                "none", "--out", model.toString());
+        assertEquals(0, first.code(), first.all());
+        CliTestSupport.Run again = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1");
+        assertEquals(0, again.code(), again.all());
+        List<String> rows = again.out().lines().filter(l -> l.matches("(STL |MTL\\+align|MTL\\+reweight|MTL ).*")).toList();
+        assertEquals(1, rows.size(), "only the resumed MTL model trained: " + again.out());
+        assertTrue(rows.get(0).startsWith("MTL (resumed)"), rows.toString());
+        CliTestSupport.Run given = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                "--reweight", "paper");
+        assertEquals(0, given.code(), given.all());
+        assertTrue(given.out().lines().anyMatch(l -> l.startsWith("MTL+reweight ")), given.out());
+        assertFalse(given.out().lines().anyMatch(l -> l.startsWith("STL ") || l.startsWith("MTL+align ")), given.out());
+    }
+
     /** A hand-edited model.json is a one-line error naming the file, never an internal error or a wrong option. */
     @Test
     void damagedModelJsonIsAClearError() throws Exception {
