@@ -78,7 +78,8 @@ public final class Report {
 
     /** The sizes and hyper-parameters used, for NAME.md. */
     public Report settings(String text) {
-        this.settings = text;
+        // The experiments format "%d seeds"; under --seeds 1 that read "1 seeds".
+        this.settings = text.replaceAll("(?<![\\d.])1 seeds\\b", "1 seed");
         return this;
     }
 
