@@ -480,7 +480,7 @@ public final class TrainCommand implements Callable<Integer> {
                 String what = "the MTL model's checkpoint after " + (before + epoch) + " epoch"
                         + (before + epoch == 1 ? "" : "s") + ": continue it with mtl train --resume " + saveTo;
                 saving.set(new Object[] {what, modelTime(saveTo)});
-                checkpoints.save(what, before + epoch, () -> ModelIO.save(saveTo, model, prep, m));
+                checkpoints.save(what, before + epoch, () -> saveModel(saveTo, model, prep, m));
             });
         }
         if (saveTo != null) {
@@ -494,7 +494,7 @@ public final class TrainCommand implements Callable<Integer> {
                         + "finished): mtl predict --model " + saveTo + " applies it, mtl train --resume " + saveTo
                         + " trains it further";
                 saving.set(new Object[] {what, modelTime(saveTo)});
-                checkpoints.save(what, before + epochsRun[0], () -> ModelIO.save(saveTo, model, prep, meta));
+                checkpoints.save(what, before + epochsRun[0], () -> saveModel(saveTo, model, prep, meta));
             });
         }
         // Ctrl-C (or a kill) ends the JVM without a word from the trainer: say what is on disk.
@@ -536,7 +536,7 @@ public final class TrainCommand implements Callable<Integer> {
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "stopped: " + ex.getMessage());
                 try {
-                    ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
+                    saveModel(saveTo, exp.mtlModel(), prep, meta);
                     e.println("saved the MTL model's last good parameters to " + saveTo + " (optimiser state reset)");
                 } catch (UserInputException saveFailed) {
                     // A full disk: the divergence is still what ends the run (exit 3) and --json still
@@ -579,7 +579,7 @@ public final class TrainCommand implements Callable<Integer> {
                 meta.addProperty("epochs_done", epochsBefore + epochsRun[0]);
                 meta.addProperty("status", "complete");
                 try {
-                    ModelIO.save(saveTo, exp.mtlModel(), prep, meta);
+                    saveModel(saveTo, exp.mtlModel(), prep, meta);
                     o.println("saved the MTL model to " + saveTo);
                 } catch (UserInputException ex) {
                     // The results above are printed; --out-aligned and --json are still written
@@ -748,8 +748,34 @@ public final class TrainCommand implements Callable<Integer> {
         al.addProperty("best_validation_loss", at.bestValidationLoss());
         al.addProperty("mtl_epochs", mtlEpochs);
         meta.add("alignment", al);
-        ModelIO.save(outAligned, exp.alignedModel(), prep, meta);
+        saveModel(outAligned, exp.alignedModel(), prep, meta);
         o.println("saved the MTL + alignment model (R_i) to " + outAligned);
+    }
+
+    /**
+     * ModelIO.save, once the model is known to be finite. ModelIO refuses a model holding NaN or
+     * an infinity with an IllegalArgumentException (load would call the folder damaged), which
+     * reached the user as an internal error. A run that did not diverge can hold one: regression
+     * labels of order 1e21 train with finite parameters and a finite loss, while Adam's second
+     * moment, the squared gradients, overflows float32. Such a save is a failed save, as on a
+     * full disk: a checkpoint's warning, and for the final save exit 2 after the tables and --json.
+     */
+    static void saveModel(Path dir, MtlModel model, Preparation.Result prep, JsonObject meta) {
+        for (org.mtlalign.model.Tensor t : model.parameters()) {
+            float[][] arrays = {t.value(), t.moment1(), t.moment2()};
+            for (int q = 0; q < arrays.length; q++) {
+                for (float v : arrays[q]) {
+                    if (!Float.isFinite(v)) {
+                        throw new UserInputException(dir + ": the model was not saved: " + (q == 0
+                                ? "its parameter " + t.name() : "the optimiser state of its parameter " + t.name()
+                                        + " (" + (q == 1 ? "first" : "second") + " moment)") + " holds " + v
+                                + ", which float32 reaches with gradients of labels or inputs of a huge scale; "
+                                + "--standardize-labels scales regression labels");
+                    }
+                }
+            }
+        }
+        ModelIO.save(dir, model, prep, meta);
     }
 
 
