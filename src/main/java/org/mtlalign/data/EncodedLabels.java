@@ -138,7 +138,10 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         String pos = e.classLabel(1);
         int named = e.namedClass(positive);
         if (named == 1) {
-            return e;
+            // Chosen, not inferred: the reason said "the later name in sorted order", and for
+            // Yes/no also how to make 'Yes' positive, to a user who had just made 'no' positive.
+            return new EncodedLabels(e.loss(), e.target(), e.outputs(), e.classValues(), positiveReason(e.reason(), pos),
+                    e.classNames());
         }
         if (named != 0) {
             throw new UserInputException(what + " has the labels '" + negative + "' and '" + pos + "', not '" + positive

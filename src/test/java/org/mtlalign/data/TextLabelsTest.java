@@ -111,6 +111,25 @@ class TextLabelsTest {
     }
 
     /**
+     * --positive naming the class that is positive already (--positive t=no for Yes/no) is the
+     * user's choice: the reason says so, not "the later name in sorted order" with a hint to pass
+     * the other --positive.
+     */
+    @Test
+    void aPositiveClassChosenByPositiveGetsNoHintToChooseTheOther() throws IOException {
+        String[][] pairs = {{"Yes", "no"}, {"Active", "inactive"}, {"Positive", "negative"}, {"Y", "n"}};
+        String[] p = pairs[rnd.nextInt(pairs.length)];
+        int m = 17 + rnd.nextInt(20);
+        Task t = task(TaskLoader.readLabels(write("y.csv", "label\n" + String.join("\n", draw(m, p[0], p[1])) + "\n")));
+        EncodedLabels kept = EncodedLabels.encode(t, null, p[1]);
+        assertEquals(p[1], kept.classLabel(1));
+        assertTrue(kept.reason().endsWith("positive class '" + p[1] + "' (--positive)"), kept.reason());
+        EncodedLabels swapped = EncodedLabels.encode(t, null, p[0]);
+        assertEquals(p[0], swapped.classLabel(1));
+        assertTrue(swapped.reason().endsWith("positive class '" + p[0] + "' (--positive)"), swapped.reason());
+    }
+
+    /**
      * Class names starting with '#' (channel names, hashtags), as pd.Series(y, name=...).to_csv
      * writes them (unquoted), are labels, not comments: before, every such row was skipped, so a
      * file of #general/#random read as "no data rows (only a header line)" and one of #general and
