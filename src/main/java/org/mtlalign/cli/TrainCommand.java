@@ -950,11 +950,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * "task 'a' (30 rows, d = 300) has" / "tasks 'a', 'b' (30-41 rows, d = 300) have" for the tasks
-     * with no more training rows than inputs (m_i <= d: X_i R_i B can then fit any training
-     * labels), or null when none has.
-     */
-    /**
      * The rows the '!' rule scores a model on: its validation rows, or its training rows for a task
      * without any (--val 0); the warning said "validation rows" under --val 0 as well.
      */
@@ -964,6 +959,11 @@ public final class TrainCommand implements Callable<Integer> {
                 : "validation rows (training rows for a task without any)";
     }
 
+    /**
+     * "task 'a' (30 rows, d = 300) has" / "tasks 'a', 'b' (30-41 rows, d = 300) have" for the tasks
+     * with no more training rows than inputs (m_i <= d: X_i R_i B can then fit any training
+     * labels), or null when none has.
+     */
     static String fewerRowsThanInputs(List<PreparedTask> tasks) {
         int d = tasks.get(0).dim();
         List<String> names = new ArrayList<>();
