@@ -683,7 +683,10 @@ public final class ModelIO {
             Object before = abs == null ? null : identity(abs);
             try {
                 Loaded l = loadOnce(dir);
-                if (before == null || before.equals(identity(abs))) {
+                Object after = abs == null ? null : identity(abs);
+                // No identity before but one after: the folder came back during the read, which may
+                // then span two saves; read again. None on either side: nothing to compare.
+                if (before == null ? after == null : before.equals(after)) {
                     return l;
                 }
             } catch (UserInputException e) {

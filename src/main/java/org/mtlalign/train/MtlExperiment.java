@@ -321,7 +321,9 @@ public final class MtlExperiment {
      * A run still gaining within --patience epochs of the cap (--epochs 4) is short of epochs.
      */
     static boolean stalled(TrainResult r, TrainConfig c) {
-        return r.epochsRun() < c.epochs() || r.epochsRun() - r.bestEpoch() >= c.patience();
+        // At least one epoch without a gain: under --patience 0 a run whose last epoch was its best
+        // is still improving.
+        return r.epochsRun() < c.epochs() || r.epochsRun() - r.bestEpoch() >= Math.max(1, c.patience());
     }
 
     /**

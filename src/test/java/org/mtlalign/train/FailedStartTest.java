@@ -192,6 +192,9 @@ class FailedStartTest {
         assertTrue(MtlExperiment.stalled(new TrainResult(200, 180, 1, 1, 1), c), "20 epochs past its best");
         assertFalse(MtlExperiment.stalled(new TrainResult(200, 181, 1, 1, 1), c), "still gaining");
         assertFalse(MtlExperiment.stalled(new TrainResult(4, 3, 1, 1, 1), c.withEpochs(4)), "short of epochs");
+        TrainConfig none = c.withPatience(0);
+        assertFalse(MtlExperiment.stalled(new TrainResult(200, 200, 1, 1, 1), none), "--patience 0, best at the end");
+        assertTrue(MtlExperiment.stalled(new TrainResult(200, 199, 1, 1, 1), none), "--patience 0, one epoch past");
     }
 
     /**
