@@ -24,6 +24,29 @@ public final class ArrayChecks {
     }
 
     /**
+     * The checks of {@link Backend#lossAndGradient} for rows >= 1: array lengths, and for softmax
+     * a class index in 0..outputs - 1 per row (one read past a row's logits otherwise). Returns the
+     * logits' count: rows for logistic (one logit per row), rows x outputs otherwise.
+     */
+    public static long lossArguments(org.mtlalign.model.Loss loss, float[] out, int rows, int outputs, float[] target,
+                                     float[] grad) {
+        long n = loss == org.mtlalign.model.Loss.LOGISTIC ? rows : (long) rows * outputs;
+        need("lossAndGradient out", out, n);
+        need("lossAndGradient target", target, loss == org.mtlalign.model.Loss.SQUARED ? n : rows);
+        need("lossAndGradient grad", grad, n);
+        if (loss == org.mtlalign.model.Loss.SOFTMAX) {
+            for (int i = 0; i < rows; i++) {
+                int cls = (int) target[i];
+                if (cls < 0 || cls >= outputs) {
+                    throw new IllegalArgumentException("lossAndGradient SOFTMAX: target[" + i + "] = " + target[i]
+                            + " is not a class index in 0.." + (outputs - 1));
+                }
+            }
+        }
+        return n;
+    }
+
+    /**
      * Elements from {@code off} to the end of a rows x cols block with leading dimension
      * {@code ld}, after checking that {@code x} holds them (0 for an empty block).
      */

@@ -390,6 +390,20 @@ public final class SafeWrite {
     }
 
     /**
+     * Whether a leftover named with {@code host} and {@code pid} (temporaries here, a model save's
+     * folders in ModelIO) belongs to a run of this host that has ended: only those may be removed;
+     * another host's pids say nothing here.
+     */
+    public static boolean leftByEndedRun(String host, long pid) {
+        return host.equals(HOST) && pid != ProcessHandle.current().pid() && !runningHere(host, pid);
+    }
+
+    /** Whether {@code pid} of {@code host} is a live process of this host. */
+    public static boolean runningHere(String host, long pid) {
+        return host.equals(HOST) && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /**
      * Removes {@code dir}'s temporary files for {@code name} left by runs of this host that are no
      * longer alive: before, a kill during a --json or CSV write left a hidden .NAME.*.tmp that
      * nothing ever removed. Live runs' and other hosts' temporaries are left alone. Best effort.
@@ -397,15 +411,10 @@ public final class SafeWrite {
     static void removeStaleTemps(Path dir, String name) {
         java.util.regex.Pattern own = java.util.regex.Pattern.compile("\\." + java.util.regex.Pattern.quote(name)
                 + "\\.([A-Za-z0-9_]+)-(\\d+)-[0-9a-f]+\\.tmp");
-        long self = ProcessHandle.current().pid();
         try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
             for (Path p : entries.toList()) {
                 java.util.regex.Matcher m = own.matcher(p.getFileName().toString());
-                if (!m.matches() || !m.group(1).equals(HOST)) {
-                    continue;
-                }
-                long pid = Long.parseLong(m.group(2));
-                if (pid != self && !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                if (m.matches() && leftByEndedRun(m.group(1), Long.parseLong(m.group(2)))) {
                     deleteQuietly(p);
                 }
             }

@@ -128,7 +128,7 @@ public final class ModelIO {
     private static volatile boolean shuttingDown;
     // Leftover names carry their owner (host and pid), so recovery only touches leftovers of dead
     // processes on this host: never a save in progress elsewhere, e.g. on a shared volume.
-    private static final String HOST = hostName();
+    private static final String HOST = org.mtlalign.data.SafeWrite.host();
     private static final String OWNER = HOST + "-" + ProcessHandle.current().pid();
 
     private static final Set<FolderLock> HELD_LOCKS = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -289,7 +289,7 @@ public final class ModelIO {
         }
     }
 
-    private static final String OWNER_DESCRIPTION = "pid " + ProcessHandle.current().pid() + " on " + hostName();
+    private static final String OWNER_DESCRIPTION = "pid " + ProcessHandle.current().pid() + " on " + HOST;
 
     private static UserInputException inUse(Path dir, String option, String owner) {
         return new UserInputException(option + " " + dir + ": another mtl run" + (owner == null ? "" : " (" + owner + ")")
@@ -308,10 +308,6 @@ public final class ModelIO {
     /** This host's name as leftovers spell it (letters, digits and '_'). */
     static String host() {
         return HOST;
-    }
-
-    private static String hostName() {
-        return org.mtlalign.data.SafeWrite.host();
     }
 
     /** A replaced model ({@code old}) goes back to {@code target} unless the new one is there. */
@@ -346,16 +342,11 @@ public final class ModelIO {
             return;
         }
         java.util.regex.Pattern own = leftoverName(abs);
-        String host = HOST;
         List<Path> olds = new ArrayList<>();
         try (Stream<Path> entries = Files.list(parent)) {
             for (Path p : entries.toList()) {
                 java.util.regex.Matcher m = own.matcher(p.getFileName().toString());
-                if (!m.matches() || !m.group(2).equals(host)) {
-                    continue;
-                }
-                long pid = Long.parseLong(m.group(3));
-                if (pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                if (!m.matches() || !org.mtlalign.data.SafeWrite.leftByEndedRun(m.group(2), Long.parseLong(m.group(3)))) {
                     continue;
                 }
                 if (m.group(1).equals("tmp")) {
@@ -728,8 +719,7 @@ public final class ModelIO {
         try (Stream<Path> entries = Files.list(parent)) {
             for (Path p : entries.toList()) {
                 java.util.regex.Matcher m = own.matcher(p.getFileName().toString());
-                if (m.matches() && m.group(2).equals(HOST)
-                        && ProcessHandle.of(Long.parseLong(m.group(3))).map(ProcessHandle::isAlive).orElse(false)) {
+                if (m.matches() && org.mtlalign.data.SafeWrite.runningHere(m.group(2), Long.parseLong(m.group(3)))) {
                     return true;
                 }
             }

@@ -71,18 +71,8 @@ class CliStdoutFailureTest {
         long seed = new Random().nextLong();
         Random rnd = new Random(seed);
         int d = 2 + rnd.nextInt(5);
-        String a = CliTestSupport.taskSpec(dir, "a", 53 + rnd.nextInt(30), d);
-        Path model = dir.resolve("m");
-        CliTestSupport.Run t = CliTestSupport.run("train", "--task", a, "--rank", "1", "--epochs", "2", "--no-stl",
-                "--align", "none", "--reweight", "none", "--out", model.toString());
-        assertEquals(0, t.code(), t.all());
-        int m = 1 + rnd.nextInt(40);
-        float[] x = new float[m * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        Path in = dir.resolve("in.npy");
-        Npy.write(in, new int[] {m, d}, x);
+        Path model = modelOfTaskA(rnd, 53 + rnd.nextInt(30), d);
+        Path in = inputs(rnd, 1 + rnd.nextInt(40), d);
         Path err = dir.resolve("err.txt");
         Process p = start(List.of("predict", "--model", model.toString(), "--task", "a", "--in", in.toString(), "--out",
                 "-"), ProcessBuilder.Redirect.to(full), err.toFile());
@@ -92,6 +82,27 @@ class CliStdoutFailureTest {
         assertFalse(all.contains("wrote"), "seed " + seed + ": " + all);
         assertEquals("mtl: standard output: cannot write (No space left on device); the results printed there are "
                 + "incomplete", mtlLines(err), "seed " + seed);
+    }
+
+    /** An MTL model saved by mtl train of one binary task 'a' (m x d), two epochs. */
+    private Path modelOfTaskA(Random rnd, int m, int d) throws Exception {
+        String a = CliTestSupport.taskSpec(dir, "a", m, d);
+        Path model = dir.resolve("m");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", a, "--rank", "1", "--epochs", "2", "--no-stl",
+                "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        return model;
+    }
+
+    /** dir/in.npy: m x d Gaussian inputs. */
+    private Path inputs(Random rnd, int m, int d) throws Exception {
+        float[] x = new float[m * d];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        Path in = dir.resolve("in.npy");
+        Npy.write(in, new int[] {m, d}, x);
+        return in;
     }
 
     /** The d of a --task spec written by CliTestSupport.taskSpec. */
@@ -105,19 +116,9 @@ class CliStdoutFailureTest {
         long seed = new Random().nextLong();
         Random rnd = new Random(seed);
         int d = 3 + rnd.nextInt(4);
-        String a = CliTestSupport.taskSpec(dir, "a", 71 + rnd.nextInt(30), d);
-        Path model = dir.resolve("m");
-        CliTestSupport.Run t = CliTestSupport.run("train", "--task", a, "--rank", "1", "--epochs", "2", "--no-stl",
-                "--align", "none", "--reweight", "none", "--out", model.toString());
-        assertEquals(0, t.code(), t.all());
+        Path model = modelOfTaskA(rnd, 71 + rnd.nextInt(30), d);
         // Far more CSV than a pipe buffers, so the writes after the reader has gone fail (EPIPE).
-        int m = 50_001;
-        float[] x = new float[m * d];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) rnd.nextGaussian();
-        }
-        Path in = dir.resolve("in.npy");
-        Npy.write(in, new int[] {m, d}, x);
+        Path in = inputs(rnd, 50_001, d);
         Path err = dir.resolve("err.txt");
         Process p = start(List.of("predict", "--model", model.toString(), "--task", "a", "--in", in.toString(), "--out",
                 "-"), ProcessBuilder.Redirect.PIPE, err.toFile());

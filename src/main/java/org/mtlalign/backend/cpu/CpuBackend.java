@@ -417,20 +417,7 @@ public final class CpuBackend implements Backend {
         if (rows == 0) {
             return 0.0;
         }
-        // Logistic reads one logit per row (outputs is 1 there); softmax one class index per row.
-        long n = loss == Loss.LOGISTIC ? rows : (long) rows * outputs;
-        need("lossAndGradient out", out, n);
-        need("lossAndGradient target", target, loss == Loss.SQUARED ? n : rows);
-        need("lossAndGradient grad", grad, n);
-        if (loss == Loss.SOFTMAX) {
-            for (int i = 0; i < rows; i++) {
-                int cls = (int) target[i];
-                if (cls < 0 || cls >= outputs) {
-                    throw new IllegalArgumentException("lossAndGradient SOFTMAX: target[" + i + "] = " + target[i]
-                            + " is not a class index in 0.." + (outputs - 1));
-                }
-            }
-        }
+        org.mtlalign.backend.ArrayChecks.lossArguments(loss, out, rows, outputs, target, grad);
         return LossKernels.lossAndGradient(loss, out, rows, outputs, target, weight, grad);
     }
 

@@ -419,20 +419,8 @@ public final class CudaBackend implements Backend {
             return 0.0;
         }
         // As the twin: logistic reads one logit per row (outputs is 1 there).
-        long n = loss == Loss.LOGISTIC ? rows : (long) rows * outputs;
+        long n = ArrayChecks.lossArguments(loss, out, rows, outputs, target, grad);
         long targets = loss == Loss.SQUARED ? n : rows;
-        need("lossAndGradient out", out, n);
-        need("lossAndGradient target", target, targets);
-        need("lossAndGradient grad", grad, n);
-        if (loss == Loss.SOFTMAX) {
-            for (int i = 0; i < rows; i++) {
-                int cls = (int) target[i];
-                if (cls < 0 || cls >= outputs) {
-                    throw new IllegalArgumentException("lossAndGradient SOFTMAX: target[" + i + "] = " + target[i]
-                            + " is not a class index in 0.." + (outputs - 1));
-                }
-            }
-        }
         float scale = weight / rows;
         int blocks = CudaKernels.lossBlocks(loss == Loss.SQUARED ? n : rows);
         double[] total = new double[1];
