@@ -72,9 +72,13 @@ public final class Predictor {
      * binary head the negative class, then the positive one whose probability it gives): the
      * text labels' names or the label values, as recorded by {@code mtl train --out}; null for a
      * regression head, a model that records none, or one built without a {@link ModelIO.Loaded}.
+     *
+     * @throws IllegalArgumentException for a head index outside the model (-1 from {@link #head}
+     *     for an unknown task name included: null would read as "no classes")
      */
     public List<String> classLabels(int head) {
-        if (head < 0 || head >= model.heads().size() || model.heads().get(head).loss() == Loss.SQUARED) {
+        checkHead(head);
+        if (model.heads().get(head).loss() == Loss.SQUARED) {
             return null;
         }
         List<String> c = classes.get(model.heads().get(head).name());
@@ -149,9 +153,7 @@ public final class Predictor {
         java.util.Objects.requireNonNull(backend, "backend");
         java.util.Objects.requireNonNull(x, "x");
         int d = model.inputDim();
-        if (head < 0 || head >= model.heads().size()) {
-            throw new IllegalArgumentException("no head " + head + " in a model of " + model.heads().size());
-        }
+        checkHead(head);
         if (rows < 0 || x.length != (long) rows * d) {
             throw new UserInputException("inputs of " + x.length + " values are not " + rows + " rows of d = " + d);
         }
@@ -174,6 +176,14 @@ public final class Predictor {
             }
         }
         return out;
+    }
+
+    private void checkHead(int head) {
+        int k = model.heads().size();
+        if (head < 0 || head >= k) {
+            throw new IllegalArgumentException("no head " + head + " in a model of " + k + " head" + (k == 1 ? "" : "s")
+                    + " (requireHead finds a head by its task name)");
+        }
     }
 
     /** Logits to probabilities, exactly as the training loss reads them. */

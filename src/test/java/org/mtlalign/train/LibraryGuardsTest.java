@@ -688,6 +688,28 @@ class LibraryGuardsTest {
     }
 
     /**
+     * Predictor.classLabels of a head index outside the model (as head("nope") gives for an unknown
+     * task name) returned null, as it does for a regression head: a caller's typo read as "this
+     * head has no classes". It is refused as predict refuses it; a regression head stays null.
+     */
+    @Test
+    void classLabelsRefusesAHeadOutsideTheModel() {
+        int d = 3;
+        Preparation.Result prep = Preparation.prepare(new TaskSuite("t", List.of(classes("a", 60, d, 3),
+                regression("b", 50, d)), false), Preparation.Config.defaults(seed));
+        List<TaskHead> heads = new ArrayList<>();
+        prep.tasks().forEach(t -> heads.add(t.head()));
+        Predictor p = new Predictor(ModelIO.inMemory(modelFor(heads, d), prep));
+        assertEquals(List.of("0", "1", "2"), p.classLabels(p.requireHead("a")));
+        assertEquals(null, p.classLabels(p.requireHead("b")), "a regression head has no classes");
+        for (int bad : new int[] {-1, 2, 2 + rnd.nextInt(100)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.classLabels(bad));
+            assertTrue(e.getMessage().contains("no head " + bad) && e.getMessage().contains("2 heads"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> p.classLabels(p.head("nope")));
+    }
+
+    /**
      * Prepared tasks put together by hand from two preparations of different d: MtlExperiment.run
      * failed with a message about Algorithm 2's arrays, TransferExperiment.run with an
      * ArrayIndexOutOfBoundsException, newModel and TrainingRows.of took the first task's d without
