@@ -444,6 +444,43 @@ public final class CovarianceSimilarity {
             return v;
         }
 
+        /**
+         * The observed scores s (k x k) and the pairs (two task indices each) checked against the k
+         * tasks before they index anything: an index error from inside named neither the pair nor
+         * which array it came from.
+         */
+        private void checkPairs(double[][] s, java.util.List<int[]> pairs) {
+            java.util.Objects.requireNonNull(s, "s (the observed scores)");
+            java.util.Objects.requireNonNull(pairs, "pairs");
+            if (scores.length == 0) {
+                throw new IllegalStateException("no resamples");
+            }
+            int k = scores[0].length;
+            if (s.length != k) {
+                throw new IllegalArgumentException("s: " + s.length + " rows, the scores of these resamples are " + k
+                        + " x " + k);
+            }
+            for (int i = 0; i < k; i++) {
+                if (s[i] == null || s[i].length != k) {
+                    throw new IllegalArgumentException("s: row " + i + " has " + (s[i] == null ? "no" : s[i].length)
+                            + " values, the scores of these resamples are " + k + " x " + k);
+                }
+            }
+            for (int q = 0; q < pairs.size(); q++) {
+                int[] p = pairs.get(q);
+                if (p == null || p.length != 2) {
+                    throw new IllegalArgumentException("pair " + q + ": " + (p == null ? "null" : p.length + " values")
+                            + ", a pair is two task indices");
+                }
+                for (int index : p) {
+                    if (index < 0 || index >= k) {
+                        throw new IndexOutOfBoundsException("pair " + q + ": task index " + index + " is outside 0.."
+                                + (k - 1) + " (" + k + " task" + (k == 1 ? "" : "s") + ")");
+                    }
+                }
+            }
+        }
+
         /** A task index outside the k tasks is named, not an array index error. */
         private static void checkTask(String name, int index, int k) {
             if (index < 0 || index >= k) {
@@ -462,19 +499,30 @@ public final class CovarianceSimilarity {
          * resample's duplicated rows concentrate every spectrum) is no noise between them. On
          * N(0, I) inputs (k = 4; 60 rows at d = 20 and 50, 200 rows at d = 50) the median range of
          * resamples was 1.5 to 1.8 times that of fresh samples, so the rule errs toward naming none.
+         *
+         * @param s the observed k x k scores
+         * @param pairs pairs of task indices (i, j); none: 0
+         * @throws IndexOutOfBoundsException for a task index outside the k tasks, naming the pair
+         * @throws IllegalArgumentException for an s that is not k x k or a pair that is not two indices
+         * @throws IllegalStateException for no resamples
          */
         public double noise(double[][] s, java.util.List<int[]> pairs) {
             double[] range = ranges(s, pairs);
             java.util.Arrays.sort(range);
-            return range.length == 0 ? 0 : range[level(range.length) - 1];
+            return range[level(range.length) - 1];
         }
 
         /**
          * Whether these resamples, the first of {@code planned}, already put {@link #noise} of all
          * planned above {@code lead} (enough of their ranges exceed it, whatever the others are), so
          * that a lead of that size cannot be told from noise and the rest need not be drawn.
+         * Arguments as {@link #noise}; {@code planned} fewer than these resamples is refused.
          */
         public boolean noiseExceeds(double[][] s, java.util.List<int[]> pairs, double lead, int planned) {
+            if (planned < scores.length) {
+                throw new IllegalArgumentException("planned = " + planned + " resamples, fewer than the "
+                        + scores.length + " drawn");
+            }
             int above = 0;
             for (double r : ranges(s, pairs)) {
                 above += r > lead ? 1 : 0;
@@ -488,6 +536,7 @@ public final class CovarianceSimilarity {
         }
 
         private double[] ranges(double[][] s, java.util.List<int[]> pairs) {
+            checkPairs(s, pairs);
             double[] range = new double[scores.length];
             for (int b = 0; b < scores.length; b++) {
                 double lo = Double.POSITIVE_INFINITY;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.ejml.data.DMatrixRMaj;
 import org.junit.jupiter.api.Test;
@@ -650,6 +651,47 @@ class CovarianceSimilarityTest {
         e = assertThrows(IndexOutOfBoundsException.class, () -> r.low(0, -1));
         assertTrue(e.getMessage().contains("task index j = -1 is " + range), e.getMessage());
         assertThrows(IllegalStateException.class, () -> new CovarianceSimilarity.Resampled(new double[0][][]).low(0, 0));
+    }
+
+    /**
+     * noise() and noiseExceeds() of a pair outside the tasks failed with "Index 3 out of bounds
+     * for length 3" from inside (which pair? the scores or s?), a pair of one index likewise, and
+     * noise() of no resamples said 0 (no noise) where low() and high() refuse. They name what is wrong.
+     */
+    @Test
+    void resamplingNoiseNamesPairsAndScoresThatDoNotFit() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int k = 2 + rnd.nextInt(3);
+        double[][][] m = new double[1 + rnd.nextInt(5)][k][k];
+        double[][] s = new double[k][k];
+        CovarianceSimilarity.Resampled r = new CovarianceSimilarity.Resampled(m);
+        String range = "outside 0.." + (k - 1) + " (" + k + " tasks)";
+        List<int[]> outside = List.of(new int[] {0, 1}, new int[] {k, 0});
+        IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> r.noise(s, outside));
+        assertTrue(e.getMessage().contains("pair 1: task index " + k + " is " + range), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> r.noiseExceeds(s, outside, 0.1, m.length));
+        assertTrue(e.getMessage().contains("pair 1: task index " + k), e.getMessage());
+        e = assertThrows(IndexOutOfBoundsException.class, () -> r.noise(s, List.of(new int[] {0, -1})));
+        assertTrue(e.getMessage().contains("pair 0: task index -1 is " + range), e.getMessage());
+        IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> r.noise(s, List.of(new int[] {0})));
+        assertTrue(a.getMessage().contains("pair 0") && a.getMessage().contains("two task indices"), a.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> r.noise(s, java.util.Arrays.asList((int[]) null)));
+        a = assertThrows(IllegalArgumentException.class, () -> r.noise(new double[k - 1][k], List.of(new int[] {0, 1})));
+        assertTrue(a.getMessage().contains("s: " + (k - 1) + " rows") && a.getMessage().contains(k + " x " + k),
+                a.getMessage());
+        a = assertThrows(IllegalArgumentException.class, () -> r.noise(new double[k][1], List.of(new int[] {0, 1})));
+        assertTrue(a.getMessage().contains("s: row 0 has 1 values"), a.getMessage());
+        NullPointerException n = assertThrows(NullPointerException.class, () -> r.noise(null, List.of()));
+        assertTrue(n.getMessage().contains("s"), n.getMessage());
+        n = assertThrows(NullPointerException.class, () -> r.noise(s, null));
+        assertTrue(n.getMessage().contains("pairs"), n.getMessage());
+        a = assertThrows(IllegalArgumentException.class, () -> r.noiseExceeds(s, List.of(), 0.1, m.length - 1));
+        assertTrue(a.getMessage().contains("planned"), a.getMessage());
+        assertThrows(IllegalStateException.class,
+                () -> new CovarianceSimilarity.Resampled(new double[0][][]).noise(s, List.of(new int[] {0, 1})));
+        assertEquals(0.0, r.noise(s, List.of()), 0.0, "no pairs: no range");
     }
 
     /**
