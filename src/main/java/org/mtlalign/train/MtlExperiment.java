@@ -476,9 +476,22 @@ public final class MtlExperiment {
      * @throws IllegalArgumentException for a {@code start} of another architecture than the configuration's
      *     or with other heads, no tasks, tasks of different input dimensions or names used twice
      */
-    public synchronized ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
-        // Synchronized: two threads' runs on one experiment wrote and read the same model fields
-        // (the MTL model that alignment continues), and one of them reported another's numbers.
+    public ExperimentResult run(List<PreparedTask> tasks, MtlModel start) {
+        // Refused before the monitor is taken: a hook of this run calling run again would wait
+        // for it for ever (see RunScope).
+        java.util.Set<Object> outer = RunScope.enter(this);
+        try {
+            // Synchronized: two threads' runs on one experiment wrote and read the same model fields
+            // (the MTL model that alignment continues), and one of them reported another's numbers.
+            synchronized (this) {
+                return runLocked(tasks, start);
+            }
+        } finally {
+            RunScope.exit(outer);
+        }
+    }
+
+    private ExperimentResult runLocked(List<PreparedTask> tasks, MtlModel start) {
         long t0 = System.nanoTime();
         requireTasks(tasks);
         int k = tasks.size();
@@ -556,7 +569,7 @@ public final class MtlExperiment {
         CovarianceSimilarity.Factor[][] factorsOut = new CovarianceSimilarity.Factor[1][];
         double[][][] simOut = new double[1][][];
         Capacity.Suggestion[] capOut = {knownCapacity};
-        backend.forEachIndependent(jobs + 1, job -> {
+        backend.forEachIndependent(jobs + 1, RunScope.carry(job -> {
             if (job == analysisJob) {
                 // At d = 768 and k = 40 this step can outlast a short training: say what it computes.
                 log.accept(CovarianceSimilarity.progressLine(xs, d) + (knownCapacity != null ? "" : "; capacity")
@@ -638,7 +651,7 @@ public final class MtlExperiment {
                     trainings[3 + i] = ExperimentResult.Training.diverged(run, e.in(run));
                 }
             }
-        });
+        }));
 
         CovarianceSimilarity.Factor[] factors = factorsOut[0];
         int[] ranks = new int[k];

@@ -151,8 +151,20 @@ public final class TransferExperiment {
      * @throws IllegalArgumentException for a target index outside the list, tasks of different input
      *     dimensions or names used twice
      */
-    public synchronized Report run(List<PreparedTask> tasks, int target) {
-        // Synchronized as MtlExperiment.run: the source model is a field that the fine-tunings read.
+    public Report run(List<PreparedTask> tasks, int target) {
+        // A log sink of this run calling run again is refused, as MtlExperiment.run's hooks are.
+        java.util.Set<Object> outer = RunScope.enter(this);
+        try {
+            // Synchronized as MtlExperiment.run: the source model is a field that the fine-tunings read.
+            synchronized (this) {
+                return runLocked(tasks, target);
+            }
+        } finally {
+            RunScope.exit(outer);
+        }
+    }
+
+    private Report runLocked(List<PreparedTask> tasks, int target) {
         java.util.Objects.requireNonNull(tasks, "tasks");
         if (tasks.size() < 2) {
             throw new org.mtlalign.UserInputException("--transfer-target: needs at least one source task besides the target");
@@ -199,7 +211,7 @@ public final class TransferExperiment {
         // Three independent trainings, each seeded from the configuration: in parallel where the
         // backend allows it, with the same results as one after the other.
         TrainConfig tc = backend.concurrency() > 1 ? cfg.train().withProgress(false) : cfg.train();
-        backend.forEachIndependent(3, i -> {
+        backend.forEachIndependent(3, RunScope.carry(i -> {
             log.accept("transfer: " + what[i]);
             Evaluator ev = new Evaluator(backend);
             if (i == 0) {
@@ -220,7 +232,7 @@ public final class TransferExperiment {
             // validation rows learned nothing, and a gain over it measures nothing.
             nothing[i] = PairwiseTransfer.noBetterThanPrior(ev.meanLoss(models[i], 0, t, scoring), prior)
                     && !PairwiseTransfer.ranksBeyondChance(ev, models[i], 0, t, scoring);
-        });
+        }));
         stlModel = models[0];
         List<String> none = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
