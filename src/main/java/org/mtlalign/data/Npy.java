@@ -1114,8 +1114,9 @@ public final class Npy {
 
     /**
      * Writes float32 arrays that belong together (mtl svd's U, S and V) as one set, through
-     * {@link SafeWrite#writeTogether(Path[], SafeWrite.Body[])}: a failure or a kill while writing
-     * leaves an earlier set whole, and a failure leaves none of the files this call created.
+     * {@link SafeWrite#writeTogether(Path[], SafeWrite.Body[])}: a failure, or a kill while the files
+     * are written, leaves an earlier set whole (a kill between the final renames is the exception
+     * that method describes), and a failure leaves none of the files this call created.
      *
      * @throws IllegalArgumentException if a shape does not match its data (before anything is written)
      * @throws UserInputException naming the file, if one cannot be written

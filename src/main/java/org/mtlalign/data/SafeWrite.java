@@ -113,8 +113,11 @@ public final class SafeWrite {
      * written in place (FIFOs, devices), and links into a folder that does not exist yet, which
      * may be one of the set's own files (V.npy -> U.npy/V.npy): preparing those first created
      * U.npy as a folder, and the rename of U then failed naming neither V.npy nor the link. If a
-     * write after the renames fails, the files this call created are removed again (files it
-     * replaced cannot be restored). Every error names the file it concerns.
+     * rename, or a write after the renames, fails, the files this call created are removed again
+     * and those it replaced are put back (from a hard link made before each rename; on a file
+     * system without hard links they stay replaced). A kill or power loss between two renames (a
+     * moment of metadata operations) can still leave new and earlier files side by side: the next
+     * write of the set replaces them all. Every error names the file it concerns.
      */
     public static void writeTogether(Path[] files, byte[][] contents) throws IOException {
         Body[] bodies = new Body[contents.length];
@@ -132,6 +135,9 @@ public final class SafeWrite {
         }
         Path[] targets = new Path[files.length];  // set members, renamed from temps[i]
         Path[] temps = new Path[files.length];
+        // Hard links to the files a rename replaced, to put them back if a later step fails.
+        Path[] backups = new Path[files.length];
+        boolean[] renamed = new boolean[files.length];
         java.util.List<Path> created = new java.util.ArrayList<>();
         boolean done = false;
         int i = 0;
@@ -161,7 +167,11 @@ public final class SafeWrite {
             for (i = 0; i < files.length; i++) {
                 if (temps[i] != null) {
                     boolean existed = Files.exists(targets[i], LinkOption.NOFOLLOW_LINKS);
+                    if (existed) {
+                        backups[i] = backup(targets[i]);
+                    }
                     rename(temps[i], targets[i]);
+                    renamed[i] = true;
                     forget(temps[i]);
                     temps[i] = null;
                     if (!existed) {
@@ -205,6 +215,40 @@ public final class SafeWrite {
                     deleteQuietly(c);
                 }
             }
+            for (int j = 0; j < files.length; j++) {
+                if (backups[j] != null) {
+                    if (!done && renamed[j]) {
+                        putBack(backups[j], targets[j]);
+                    } else {
+                        deleteQuietly(backups[j]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A hard link to {@code target} beside it, named as a temporary file; null where the file system has none. */
+    private static Path backup(Path target) {
+        Path b = target.resolveSibling("." + target.getFileName() + "." + OWNER + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        PENDING.add(b);
+        try {
+            Files.createLink(b, target);
+            return b;
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            PENDING.remove(b);
+            return null;  // the set is still written; only a failure part-way cannot be undone
+        }
+    }
+
+    /** The replaced file back under its name, durably; best effort: the write's error is the one to report. */
+    private static void putBack(Path backup, Path target) {
+        try {
+            rename(backup, target);
+            forget(backup);
+            syncFolder(target.getParent());
+        } catch (IOException e) {
+            deleteQuietly(backup);
         }
     }
 

@@ -132,6 +132,41 @@ class SafeWriteTogetherTest {
         assertEquals(List.of("real", "y.csv", "y.md"), names(dir), "temporary files left");
     }
 
+    /**
+     * The set is renamed file by file: a rename that fails after the first (here the second target
+     * turned into a folder while the set was being prepared, which no file can replace) left the
+     * new CSV beside the earlier run's text, the mix writeTogether exists to prevent. The files
+     * already replaced are put back.
+     */
+    @Test
+    void aRenameThatFailsPartWayPutsBackTheFilesAlreadyReplaced() throws Exception {
+        Path csv = Files.writeString(dir.resolve("x.csv"), "old csv");
+        Path png = Files.writeString(dir.resolve("x.png"), "old png");
+        Path md = Files.writeString(dir.resolve("x.md"), "old md");
+        SafeWrite.Body newCsv = ch -> ch.write(java.nio.ByteBuffer.wrap(bytes("new csv")));
+        SafeWrite.Body newPng = ch -> ch.write(java.nio.ByteBuffer.wrap(bytes("new png")));
+        SafeWrite.Body newMdAndPngGone = ch -> {
+            // The last body runs after the others are prepared and before any rename.
+            Files.delete(png);
+            Files.createDirectories(png.resolve("inside"));
+            ch.write(java.nio.ByteBuffer.wrap(bytes("new md")));
+        };
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> SafeWrite.writeTogether(
+                new Path[] {csv, png, md}, new SafeWrite.Body[] {newCsv, newPng, newMdAndPngGone}));
+        assertTrue(e.getMessage().contains(png.toString()), e.getMessage());
+        assertEquals("old csv", Files.readString(csv), "a file replaced before the failing rename was not put back");
+        assertEquals("old md", Files.readString(md));
+        assertEquals(List.of("x.csv", "x.md", "x.png"), names(dir), "temporary or backup files left");
+
+        // And on success no backup is left behind.
+        Files.delete(png.resolve("inside"));
+        Files.delete(png);
+        SafeWrite.writeTogether(new Path[] {csv, png, md}, new byte[][] {bytes("2 csv"), bytes("2 png"), bytes("2 md")});
+        assertEquals("2 csv", Files.readString(csv));
+        assertEquals("2 png", Files.readString(png));
+        assertEquals(List.of("x.csv", "x.md", "x.png"), names(dir), "temporary or backup files left");
+    }
+
     @Test
     void reproducesReportIsWrittenAsASet() throws Exception {
         // ResultWriter goes through writeTogether: its .md being unwritable keeps the earlier CSV.
