@@ -67,6 +67,51 @@ class ModelSaveRecoveryTest {
     }
 
     /**
+     * A save is two renames (the model aside, the complete new folder in): a kill between them,
+     * or between the second and the removal of the model set aside, must give the next load one
+     * save whole, every parameter and moment of it, never files of two saves. Both saves here are
+     * complete on disk, as they are by then.
+     */
+    @Test
+    void aSaveKilledBetweenItsRenamesLoadsOneSaveWhole() throws Exception {
+        String host = ModelIO.host();
+        MtlModel one = model(11);
+        MtlModel two = model(12);
+        for (MtlModel m : List.of(one, two)) {
+            // Optimiser moments of their own, so that they too tell the saves apart.
+            float mark = m == one ? 0.25f : 0.5f;
+            for (Tensor t : m.parameters()) {
+                java.util.Arrays.fill(t.moment1(), mark);
+                java.util.Arrays.fill(t.moment2(), 2 * mark);
+            }
+        }
+        Path target = dir.resolve("m");
+        for (boolean newIn : new boolean[] {false, true}) {
+            ModelIO.save(dir.resolve("one"), one, new JsonObject(), null);
+            ModelIO.save(dir.resolve("two"), two, new JsonObject(), null);
+            // pid 2^31 - 1 is never a live process: a killed run's leftovers.
+            Path old = dir.resolve(".m.old-" + host + "-2147483647-0000000000002000001");
+            Path tmp = dir.resolve(".m.tmp-" + host + "-2147483647-3");
+            Files.move(dir.resolve("one"), old);
+            Files.move(dir.resolve("two"), newIn ? target : tmp);
+            MtlModel back = ModelIO.load(target).model();
+            MtlModel want = newIn ? two : one;
+            for (int p = 0; p < want.parameters().size(); p++) {
+                Tensor w = want.parameters().get(p);
+                Tensor g = back.parameters().get(p);
+                String at = w.name() + (newIn ? ", killed before the old save was removed" : ", killed between the renames");
+                assertArrayEquals(w.value(), g.value(), at);
+                assertArrayEquals(w.moment1(), g.moment1(), at);
+                assertArrayEquals(w.moment2(), g.moment2(), at);
+            }
+            assertEquals(List.of("m"), names(), "leftovers");
+            ModelIO.save(target, model(13), new JsonObject(), null);
+            assertArrayEquals(model(13).shared().value(), ModelIO.load(target).model().shared().value());
+            ModelIO.deleteQuietly(target);
+        }
+    }
+
+    /**
      * Ctrl-C during a checkpoint: the shutdown hook deletes the save's temporary folder while the
      * training thread is still writing files into it (each written beside its name and renamed,
      * as Npy.write does). A file that vanished between listing and deleting made the hook die of
