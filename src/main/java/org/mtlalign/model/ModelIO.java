@@ -61,6 +61,7 @@ public final class ModelIO {
      * temporary copy can take files; save itself skips that (its own copy is the test).
      */
     private static Path checkTarget(Path dir, boolean probe) {
+        java.util.Objects.requireNonNull(dir, "dir (the model folder)");
         if (dir.toString().isEmpty()) {
             throw new UserInputException("the model folder name is empty; give --out DIR");
         }
@@ -512,6 +513,8 @@ public final class ModelIO {
     private static final java.util.regex.Pattern EXTRA_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]+");
 
     private static void save(Path dir, JsonObject meta, MtlModel model, Map<String, float[]> extras) {
+        java.util.Objects.requireNonNull(dir, "dir (the model folder)");
+        java.util.Objects.requireNonNull(model, "model");
         if (extras != null) {
             for (String name : extras.keySet()) {
                 // A name with a '/' or '..' would write outside the folder; one of the model's own
@@ -657,6 +660,7 @@ public final class ModelIO {
     static final long REPLACE_WAIT_NANOS = 10_000_000_000L;
 
     public static Loaded load(Path dir) {
+        java.util.Objects.requireNonNull(dir, "dir (the model folder)");
         Path abs = null;
         try {
             abs = org.mtlalign.data.SafeWrite.followLinks(dir.toAbsolutePath());

@@ -270,6 +270,9 @@ public final class MtlModel {
      * alignment needs exist only when the model has alignment (at d = 256 they are 90% of it).
      */
     public Workspace workspace(int maxRows) {
+        if (maxRows < 0) {
+            throw new IllegalArgumentException("workspace of " + maxRows + " rows: must be >= 0");
+        }
         return new Workspace(maxRows, d, r, maxOutputs(), hasAlignment());
     }
 

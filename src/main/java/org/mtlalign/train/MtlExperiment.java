@@ -446,6 +446,20 @@ public final class MtlExperiment {
      * module was fitting the offset instead of the tasks, for every task of the run.
      */
     public static void startBiasesAtLabelMeans(MtlModel m, List<PreparedTask> tasks) {
+        java.util.Objects.requireNonNull(m, "model");
+        requireTasks(tasks);
+        // Checked as run() checks a start model: fewer heads failed with an index error naming a
+        // head, and heads in another order took a regression task's mean into another head's bias.
+        if (m.taskCount() != tasks.size()) {
+            throw new IllegalArgumentException("the model has " + m.taskCount() + " head" + (m.taskCount() == 1 ? "" : "s")
+                    + " for " + tasks.size() + " tasks");
+        }
+        for (int i = 0; i < tasks.size(); i++) {
+            if (!m.heads().get(i).equals(tasks.get(i).head())) {
+                throw new IllegalArgumentException("the model's head " + i + " is " + m.heads().get(i) + " but task " + i
+                        + " needs " + tasks.get(i).head() + "; its heads must be the tasks' heads, in order");
+            }
+        }
         for (int i = 0; i < tasks.size(); i++) {
             PreparedTask t = tasks.get(i);
             org.mtlalign.model.Tensor c = m.headBias(i);

@@ -30,7 +30,8 @@ public final class Predictor {
      * standardisation arrays) is refused: applying it to raw inputs would silently be wrong.
      */
     public Predictor(ModelIO.Loaded loaded) {
-        this(loaded.model(), loaded.extras());
+        this(java.util.Objects.requireNonNull(loaded, "loaded (ModelIO.load or ModelIO.inMemory)").model(),
+                loaded.extras());
         if (!standardisationKnown(loaded)) {
             throw new UserInputException("the saved model does not record how its inputs were standardised (no "
                     + "standardisation arrays, no \"" + ModelIO.STANDARDISATION + "\" in model.json); save it with "
@@ -186,8 +187,19 @@ public final class Predictor {
         }
     }
 
-    /** Logits to probabilities, exactly as the training loss reads them. */
+    /**
+     * Logits to probabilities, exactly as the training loss reads them: {@code out} holds rows x c
+     * values, changed in place (regression outputs are left as they are).
+     *
+     * @throws IllegalArgumentException when out does not hold rows x c values
+     */
     public static void toProbabilities(Loss loss, float[] out, int rows, int c) {
+        java.util.Objects.requireNonNull(loss, "loss");
+        java.util.Objects.requireNonNull(out, "out");
+        if (rows < 0 || c < 1 || out.length != (long) rows * c) {
+            throw new IllegalArgumentException("out: " + out.length + " values are not " + rows + " rows x " + c
+                    + " outputs");
+        }
         if (loss == Loss.LOGISTIC) {
             for (int i = 0; i < out.length; i++) {
                 out[i] = LossKernels.sigmoid(out[i]);

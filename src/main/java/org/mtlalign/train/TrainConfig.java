@@ -63,8 +63,9 @@ public record TrainConfig(int epochs, int batchSize, Optimizer optimizer, float 
         if (!(momentum >= 0 && momentum < 1)) {
             throw new UserInputException("--momentum: must be in [0, 1), got " + momentum);
         }
-        if (!(weightDecay >= 0)) {
-            throw new UserInputException("--weight-decay: must be >= 0, got " + weightDecay);
+        if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
+            // Infinity made the first step NaN, reported as the run's divergence.
+            throw new UserInputException("--weight-decay: must be a finite number >= 0, got " + weightDecay);
         }
         if (patience < 0) {
             throw new UserInputException("--patience: must be >= 0, got " + patience);

@@ -710,6 +710,60 @@ class LibraryGuardsTest {
     }
 
     /**
+     * Found by throwing bad arguments at the public API (a library trial): each was accepted
+     * without a word or failed with a raw runtime exception from inside.
+     */
+    @Test
+    void settingsAndHeadsThatCannotWorkAreRefusedWhereTheyAreMade(@TempDir Path tmp) {
+        // A softmax over one class always says 1 and never learns; a null name or loss failed
+        // only later (toString, a save that could not be loaded).
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TaskHead("q", Loss.SOFTMAX, 1));
+        assertTrue(e.getMessage().contains("task q") && e.getMessage().contains("at least 2"), e.getMessage());
+        NullPointerException n = assertThrows(NullPointerException.class, () -> new TaskHead(null, Loss.SQUARED, 1));
+        assertTrue(n.getMessage().contains("name"), n.getMessage());
+        n = assertThrows(NullPointerException.class, () -> new TaskHead("q", null, 1));
+        assertTrue(n.getMessage().contains("loss"), n.getMessage());
+        assertDoesNotThrow(() -> new TaskHead("q", Loss.SOFTMAX, 2));
+
+        // Infinite weight decay passed the check (>= 0) and made the first step NaN, reported as
+        // a divergence of the run rather than a bad setting.
+        UserInputException u = assertThrows(UserInputException.class,
+                () -> TrainConfig.defaults(seed).withWeightDecay(Float.POSITIVE_INFINITY));
+        assertTrue(u.getMessage().contains("--weight-decay"), u.getMessage());
+
+        // Probabilities of rows x c values: a size that is not rows x c read past the array (raw
+        // ArrayIndexOutOfBoundsException); a null loss left the logits as they were.
+        e = assertThrows(IllegalArgumentException.class, () -> Predictor.toProbabilities(Loss.SOFTMAX, new float[2], 3, 2));
+        assertTrue(e.getMessage().contains("2 values") && e.getMessage().contains("3 rows x 2"), e.getMessage());
+        n = assertThrows(NullPointerException.class, () -> Predictor.toProbabilities(null, new float[2], 1, 2));
+        assertTrue(n.getMessage().contains("loss"), n.getMessage());
+
+        // A negative batch size: NegativeArraySizeException: -2.
+        MtlModel m = modelFor(List.of(new TaskHead("a", Loss.SQUARED, 1)), 3);
+        e = assertThrows(IllegalArgumentException.class, () -> m.workspace(-1));
+        assertTrue(e.getMessage().contains("-1"), e.getMessage());
+
+        // Heads that are not the tasks': fewer gave "task index 1 is outside 0..0", others in
+        // another order put a regression mean into a classification head's bias.
+        int d = 3;
+        List<PreparedTask> two = prepared(regression("a", 40, d), classes("b", 45, d, 3));
+        e = assertThrows(IllegalArgumentException.class, () -> MtlExperiment.startBiasesAtLabelMeans(
+                modelFor(List.of(two.get(0).head()), d), two));
+        assertTrue(e.getMessage().contains("1 head") && e.getMessage().contains("2 tasks"), e.getMessage());
+        MtlModel swapped = modelFor(List.of(two.get(1).head(), two.get(0).head()), d);
+        e = assertThrows(IllegalArgumentException.class, () -> MtlExperiment.startBiasesAtLabelMeans(swapped, two));
+        assertTrue(e.getMessage().contains("head 0"), e.getMessage());
+
+        // Null model folders and loads: named, not "Cannot invoke Path.toAbsolutePath()".
+        for (org.junit.jupiter.api.function.Executable x : List.<org.junit.jupiter.api.function.Executable>of(
+                () -> ModelIO.load(null), () -> ModelIO.checkTarget(null),
+                () -> ModelIO.save(null, m, new JsonObject(), null), () -> new Predictor((ModelIO.Loaded) null))) {
+            n = assertThrows(NullPointerException.class, x);
+            assertFalse(n.getMessage().startsWith("Cannot"), n.getMessage());
+        }
+    }
+
+    /**
      * Prepared tasks put together by hand from two preparations of different d: MtlExperiment.run
      * failed with a message about Algorithm 2's arrays, TransferExperiment.run with an
      * ArrayIndexOutOfBoundsException, newModel and TrainingRows.of took the first task's d without
