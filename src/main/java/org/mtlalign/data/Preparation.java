@@ -695,7 +695,8 @@ public final class Preparation {
     /**
      * (x - mean) / scale row by row into a new array.
      *
-     * @throws IllegalArgumentException when x is not m x d or mean and scale do not hold d values each
+     * @throws IllegalArgumentException when x is not m x d, mean and scale do not hold d values each,
+     *     a mean is not finite or a scale not a positive number
      */
     public static float[] apply(float[] x, int m, int d, float[] mean, float[] scale) {
         java.util.Objects.requireNonNull(mean, "mean");
@@ -703,6 +704,14 @@ public final class Preparation {
         if (m < 0 || d < 0 || x.length != (long) m * d || mean.length != d || scale.length != d) {
             throw new IllegalArgumentException("standardisation: " + x.length + " inputs, " + mean.length + " means and "
                     + scale.length + " scales for " + m + " rows of d = " + d);
+        }
+        for (int j = 0; j < d; j++) {
+            // A zero or NaN scale (a hand-made Predictor's extras; ModelIO.load refuses such files)
+            // made every output NaN without a word.
+            if (!Float.isFinite(mean[j]) || !(scale[j] > 0) || Float.isInfinite(scale[j])) {
+                throw new IllegalArgumentException("standardisation of input " + j + ": mean " + mean[j] + ", scale "
+                        + scale[j] + "; means must be finite and scales positive numbers");
+            }
         }
         float[] out = new float[m * d];
         for (int i = 0; i < m; i++) {

@@ -754,6 +754,14 @@ class LibraryGuardsTest {
         e = assertThrows(IllegalArgumentException.class, () -> MtlExperiment.startBiasesAtLabelMeans(swapped, two));
         assertTrue(e.getMessage().contains("head 0"), e.getMessage());
 
+        // A hand-made standardisation with a zero scale: every prediction NaN, without a word.
+        Map<String, org.mtlalign.data.NpyArray> extras = Map.of(
+                ModelIO.standardizeMeanKey(0), new org.mtlalign.data.NpyArray(new int[] {3}, new float[3], "<f4", false),
+                ModelIO.standardizeScaleKey(0), new org.mtlalign.data.NpyArray(new int[] {3}, new float[] {1, 0, 1}, "<f4",
+                        false));
+        e = assertThrows(IllegalArgumentException.class, () -> new Predictor(m, extras).predict(be, 0, new float[3], 1));
+        assertTrue(e.getMessage().contains("input 1") && e.getMessage().contains("scale 0.0"), e.getMessage());
+
         // Null model folders and loads: named, not "Cannot invoke Path.toAbsolutePath()".
         for (org.junit.jupiter.api.function.Executable x : List.<org.junit.jupiter.api.function.Executable>of(
                 () -> ModelIO.load(null), () -> ModelIO.checkTarget(null),
