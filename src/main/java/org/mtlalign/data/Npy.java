@@ -824,8 +824,16 @@ public final class Npy {
             }
         }
 
+        /**
+         * Nesting a header may reach: numpy's own headers nest a few levels (a structured dtype's
+         * sub-arrays). Each level is a Java stack frame, so a header of thousands of '(' (a 64 KiB
+         * version 1 header holds 30000) overflowed the stack and printed a raw StackOverflowError.
+         */
+        private static final int MAX_DEPTH = 64;
+
         private final String s;
         private int pos;
+        private int depth;
         /** Source text of each top-level dict value, for quoting it back in error messages. */
         final Map<String, String> rawValues = new LinkedHashMap<>();
 
@@ -894,12 +902,14 @@ public final class Npy {
         }
 
         private Map<String, Object> parseDict(boolean topLevel) throws SyntaxError {
+            enter();
             pos++; // '{'
             Map<String, Object> map = new LinkedHashMap<>();
             while (true) {
                 skipWs();
                 if (peek() == '}') {
                     pos++;
+                    depth--;
                     return map;
                 }
                 Object key = parseValue();
@@ -926,6 +936,7 @@ public final class Npy {
 
         /** Parses {@code (...)} or {@code [...]}; a parenthesised single value without comma is not a tuple. */
         private Object parseSequence(char close, boolean tuple) throws SyntaxError {
+            enter();
             pos++; // '(' or '['
             List<Object> items = new ArrayList<>();
             boolean sawComma = false;
@@ -944,6 +955,7 @@ public final class Npy {
                     throw new SyntaxError(atOffset("expected ',' or '" + close + "'"));
                 }
             }
+            depth--;
             if (!tuple) {
                 return items;
             }
@@ -1011,6 +1023,12 @@ public final class Npy {
                 v = Long.MAX_VALUE;
             }
             return negative ? -v : v;
+        }
+
+        private void enter() throws SyntaxError {
+            if (++depth > MAX_DEPTH) {
+                throw new SyntaxError("nested deeper than " + MAX_DEPTH + " levels at offset " + pos);
+            }
         }
 
         private void expect(char c) throws SyntaxError {

@@ -659,6 +659,19 @@ class NpyReadTest {
         failsOn(NpyBytes.file(1, header, new byte[8]), "malformed header");
     }
 
+    /** Each nesting level was a parser stack frame: 3000 '(' overflowed the stack (a raw StackOverflowError). */
+    @Test
+    void deeplyNestedHeaderIsMalformedNotAStackOverflow() throws IOException {
+        String deep = "(".repeat(30000) + "2" + ")".repeat(30000);
+        failsOn(NpyBytes.file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (" + deep + ",), }", new byte[8]),
+                "malformed header", "nested deeper than 64 levels");
+        failsOn(NpyBytes.file(2, "{'descr': " + "[".repeat(30000) + "]".repeat(30000)
+                + ", 'fortran_order': False, 'shape': (2,), }", new byte[8]), "malformed header", "nested deeper");
+        // Nesting numpy's headers do use still parses: a structured dtype with a sub-array.
+        failsOn(NpyBytes.file(1, "{'descr': [('a', '<f4', (2, 3)), ('b', [('c', '<i4')])], 'fortran_order': False, "
+                + "'shape': (2,), }", new byte[56]), "structured");
+    }
+
     @Test
     void tooLarge() throws IOException {
         failsOn(withData("<f4", new int[] {100000, 100000}, 0), "too large", "10000000000 elements");
