@@ -23,7 +23,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.mtlalign.UserInputException;
 
@@ -167,7 +166,7 @@ public final class Csv {
     private static String notUtf8(Path file, boolean gz) {
         String at = "it is not UTF-8 text";
         try (InputStream raw = Files.newInputStream(file);
-                InputStream in = new BufferedInputStream(gz ? new GZIPInputStream(raw, BUFFER) : raw, BUFFER)) {
+                InputStream in = new BufferedInputStream(gz ? new GzipMembers(raw, BUFFER) : raw, BUFFER)) {
             CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
             java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
@@ -212,7 +211,7 @@ public final class Csv {
             // Sniffing as well as trusting the name: a compressed file renamed to .csv still reads.
             if (byName || (b0 == 0x1F && b1 == 0x8B)) {
                 gz[0] = true;
-                in = new BufferedInputStream(new GZIPInputStream(in, BUFFER), BUFFER);
+                in = new BufferedInputStream(new GzipMembers(in, BUFFER), BUFFER);
             }
             in.mark(SNIFF);
             byte[] head = in.readNBytes(SNIFF);

@@ -451,6 +451,66 @@ class CsvReadTest {
         assertTable(Csv.read(gz("renamed.csv", content)), 2, 2, 1, 2, 3, 4);
     }
 
+    private static byte[] gzipBytes(String content, String fileName) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(b)) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] g = b.toByteArray();
+        if (fileName == null) {
+            return g;
+        }
+        // gzip(1) records the file name (FNAME): a longer header, as the command-line tool writes it.
+        java.io.ByteArrayOutputStream named = new java.io.ByteArrayOutputStream();
+        named.write(g, 0, 3);
+        named.write(g[3] | 8);
+        named.write(g, 4, 6);
+        named.writeBytes((fileName + "\0").getBytes(StandardCharsets.ISO_8859_1));
+        named.write(g, 10, g.length - 10);
+        return named.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            b.writeBytes(p);
+        }
+        return b.toByteArray();
+    }
+
+    /**
+     * A gzip file of several members (cat a.gz b.gz; bgzip) reads whole. GZIPInputStream ended the
+     * data without an error where a later member's header was cut short or damaged, or where other
+     * bytes followed: the rows before it were read as the whole file (half of a 60-row table, found
+     * by fuzzing).
+     */
+    @Test
+    void gzipMembersAreReadWholeAndTheirDamageIsAnError() throws IOException {
+        byte[] first = gzipBytes("a,b\n1,2\n3,4\n", null);
+        byte[] second = gzipBytes("5,6\n7,8\n", "part2.csv");
+        Path whole = Files.write(dir.resolve("m.csv.gz"), concat(first, second, gzipBytes("", null)));
+        assertTable(Csv.read(whole), 4, 2, 1, 2, 3, 4, 5, 6, 7, 8);
+        // Zero padding after the last member is skipped, as gzip(1) skips it.
+        assertTable(Csv.read(Files.write(dir.resolve("pad.csv.gz"), concat(first, new byte[512]))), 2, 2, 1, 2, 3, 4);
+        for (int cut = 1; cut < second.length; cut++) {
+            Path p = Files.write(dir.resolve("cut.csv.gz"), concat(first, Arrays.copyOf(second, cut)));
+            final int at = cut;
+            UserInputException e = assertThrows(UserInputException.class, () -> Csv.read(p), () -> "cut at " + at);
+            assertTrue(e.getMessage().contains("gzip"), e.getMessage());
+        }
+        byte[] damaged = second.clone();
+        damaged[1] ^= 0x40;
+        fails(Files.write(dir.resolve("dmg.csv.gz"), concat(first, damaged)), "corrupt gzip data",
+                "unexpected bytes after the gzip data at byte " + first.length);
+        fails(Files.write(dir.resolve("junk.csv.gz"), concat(first, "junk".getBytes(StandardCharsets.US_ASCII))),
+                "corrupt gzip data", "unexpected bytes after the gzip data");
+        byte[] badCrc = first.clone();
+        badCrc[badCrc.length - 6] ^= 1;
+        fails(Files.write(dir.resolve("crc.csv.gz"), badCrc), "corrupt gzip data", "trailer");
+        fails(Files.write(dir.resolve("one.csv.gz"), new byte[] {0x1F}), "truncated gzip data");
+        fails(Files.write(dir.resolve("none.csv.gz"), new byte[0]), "gzip");
+    }
+
     @Test
     void bundledDigitsDatasetReads() throws Exception {
         // The resource shipped with the program (1797 8x8 digit images + label column).
