@@ -172,10 +172,7 @@ public final class TrainCommand implements Callable<Integer> {
             } catch (UserInputException ex) {
                 throw ex;
             } catch (RuntimeException ex) {
-                // A hand-edited model.json: name the file, not an option the user never gave.
-                throw new UserInputException("--resume " + resume + ": " + ModelIO.MODEL_JSON + " is damaged or was "
-                        + "edited by hand (" + (ex instanceof CommandLine.ParameterException
-                                ? "its data_args: " + ex.getMessage() : ModelIO.damage(ex)) + ")");
+                throw damagedModelJson(resume, ex);
             }
             if (data.noneGiven()) {
                 // Options given again with their saved values are fine; changed ones are not.
@@ -413,7 +410,14 @@ public final class TrainCommand implements Callable<Integer> {
         MtlModel start = null;
         if (resumed != null) {
             start = checkCompatible(resumed.model(), tasks, cfg, resume);
-            checkSameData(resumed.json(), fingerprint, resume);
+            try {
+                checkSameData(resumed.json(), fingerprint, resume);
+            } catch (UserInputException ex) {
+                throw ex;
+            } catch (RuntimeException ex) {
+                // A data_fingerprint entry that is not the object saved (-1, null): was an internal error.
+                throw damagedModelJson(resume, ex);
+            }
             if (optimizerChanged) {
                 // The other optimizer's state means nothing to this one (SGD's velocity is not
                 // Adam's first moment): start it afresh.
@@ -1246,6 +1250,27 @@ public final class TrainCommand implements Callable<Integer> {
         return m;
     }
 
+    /** A hand-edited model.json: name the file, not an option the user never gave. */
+    private static UserInputException damagedModelJson(Path resume, RuntimeException ex) {
+        return new UserInputException("--resume " + resume + ": " + ModelIO.MODEL_JSON + " is damaged or was "
+                + "edited by hand (" + (ex instanceof CommandLine.ParameterException
+                        ? "its data_args: " + ex.getMessage() : ModelIO.damage(ex)) + ")");
+    }
+
+    /**
+     * A value restored from model.json, checked as the option it stands for would be: a recorded
+     * '--standardize 0' or optimizer '-1' was reported later as '--standardize: unknown value',
+     * naming an option the command line never gave.
+     */
+    private static void checkRecorded(Path resume, String where, Runnable parse) {
+        try {
+            parse.run();
+        } catch (UserInputException ex) {
+            throw new UserInputException("--resume " + resume + ": " + ModelIO.MODEL_JSON + " is damaged or was edited "
+                    + "by hand (" + where + ": " + ex.getMessage() + ")", ex);
+        }
+    }
+
     private static DataOptions dataFromSavedModel(JsonObject json, Path dir) {
         if (!json.has("data_args")) {
             throw new UserInputException("--resume " + dir + ": the model does not record its data; give the data options");
@@ -1254,6 +1279,7 @@ public final class TrainCommand implements Callable<Integer> {
         json.getAsJsonArray("data_args").forEach(a -> args.add(a.getAsString()));
         DataOptions d = new DataOptions();
         new CommandLine(new Holder(d)).parseArgs(args.toArray(new String[0]));
+        checkRecorded(dir, "its data_args", d::preparation);
         return d;
     }
 
@@ -1374,6 +1400,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         String savedOptimizer = tr.has("optimizer") ? tr.get("optimizer").getAsString().toLowerCase(Locale.ROOT) : null;
         if (!matched("--optimizer") && savedOptimizer != null) {
+            checkRecorded(resume, "its optimizer", () -> org.mtlalign.train.TrainConfig.Optimizer.parse(savedOptimizer));
             opts.optimizer = savedOptimizer;
         }
         if (!matched("--lr") && tr.has("learningRate")) {
@@ -1389,7 +1416,9 @@ public final class TrainCommand implements Callable<Integer> {
             opts.weightDecay = tr.get("weightDecay").getAsFloat();
         }
         if (!matched("--sampling") && tr.has("sampling")) {
-            opts.sampling = tr.get("sampling").getAsString().toLowerCase(Locale.ROOT).replace('_', '-');
+            String sampling = tr.get("sampling").getAsString().toLowerCase(Locale.ROOT).replace('_', '-');
+            checkRecorded(resume, "its sampling", () -> org.mtlalign.train.TrainConfig.Sampling.parse(sampling));
+            opts.sampling = sampling;
             samplingFromModel = true;
         }
         if (!matched("--patience") && tr.has("patience")) {

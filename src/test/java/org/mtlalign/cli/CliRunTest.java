@@ -565,6 +565,49 @@ class CliRunTest {
         }
     }
 
+    /**
+     * Values of model.json of the right JSON type but not what was saved (found by fuzzing): a
+     * data_fingerprint entry -1 or null was an internal error (exit 1), a recorded optimizer,
+     * sampling or --standardize that is no such thing was reported as that option's error
+     * ("--optimizer: unknown optimizer '-1'"), an option the command line never gave.
+     */
+    @Test
+    void recordedValuesThatAreNoneAreADamagedModelJson() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "rec", 60, 4, 29);
+        Path model = dir.resolve("recorded");
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--rank", "2",
+                "--epochs", "2", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, ok.code(), ok.all());
+        Path json = model.resolve("model.json");
+        String good = Files.readString(json);
+        java.util.List<java.util.function.Consumer<JsonObject>> edits = java.util.List.of(
+            m -> m.getAsJsonArray("data_fingerprint").set(0, new com.google.gson.JsonPrimitive(-1)),
+            m -> m.getAsJsonArray("data_fingerprint").set(0, com.google.gson.JsonNull.INSTANCE),
+            m -> m.getAsJsonArray("data_fingerprint").get(0).getAsJsonObject().remove("rows"),
+            m -> m.getAsJsonObject("config").getAsJsonObject("train").addProperty("optimizer", -1),
+            m -> m.getAsJsonObject("config").getAsJsonObject("train").addProperty("sampling", "a-0"),
+            m -> {
+                com.google.gson.JsonArray args = m.getAsJsonArray("data_args");
+                for (int i = 0; i + 1 < args.size(); i++) {
+                    if (args.get(i).getAsString().equals("--standardize")) {
+                        args.set(i + 1, new com.google.gson.JsonPrimitive("0"));
+                    }
+                }
+            });
+        for (int k = 0; k < edits.size(); k++) {
+            JsonObject m = JsonParser.parseString(good).getAsJsonObject();
+            edits.get(k).accept(m);
+            Files.writeString(json, m.toString());
+            CliTestSupport.Run r = CliTestSupport.run("train", "--resume", model.toString(), "--epochs", "1",
+                    "--no-stl", "--align", "none", "--reweight", "none");
+            assertEquals(Main.EXIT_USER_ERROR, r.code(), "edit " + k + ": " + r.all());
+            assertTrue(r.err().contains("\nmtl: --resume " + model + ": model.json is damaged or was edited by hand")
+                    || r.err().startsWith("mtl: --resume " + model + ": model.json is damaged or was edited by hand"),
+                    "edit " + k + ": " + r.err());
+            assertFalse(r.err().contains("internal error"), "edit " + k + ": " + r.err());
+        }
+    }
+
     @Test
     void resumeReadsBackTaskPathsWithColons() throws Exception {
         // A folder named like the path's first part must not be taken for X, here or on resume.
