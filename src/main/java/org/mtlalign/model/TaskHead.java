@@ -13,8 +13,9 @@ public record TaskHead(String name, Loss loss, int outputs) {
             throw new IllegalArgumentException("task " + name + ": a logistic task has one output");
         }
         if (loss == Loss.SOFTMAX && outputs < 2) {
-            // One class's softmax is 1 whatever the inputs: a head that can never learn.
-            throw new IllegalArgumentException("task " + name + ": a softmax task has at least 2 outputs (one per class)");
+            // Its one probability is 1 whatever the inputs: a head that can never learn, and a
+            // model.json whose logistic head was relabelled softmax predicted p = 1.0 for every row.
+            throw new IllegalArgumentException("task " + name + ": a softmax task has two or more outputs (classes)");
         }
     }
 

@@ -315,6 +315,29 @@ class CliPredictTest {
         assertTrue(out.contains(",\"\u00e9t\u00e9\"\n"), out);
     }
 
+    /**
+     * A model.json whose binary head says softmax (one output) is damaged: predict wrote
+     * p = 1.0 for every row, exit 0 (found by fuzzing model.json).
+     */
+    @Test
+    void aSoftmaxHeadOfOneOutputIsAMalformedModel() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 67);
+        Path model = dir.resolve("onesoft");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--rank", "1", "--epochs",
+                "2", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        Path json = model.resolve("model.json");
+        String good = Files.readString(json);
+        assertTrue(good.contains("\"loss\": \"logistic\""), good);
+        Files.writeString(json, good.replace("\"loss\": \"logistic\"", "\"loss\": \"softmax\""));
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                a[0].toString(), "--out", dir.resolve("p1.csv").toString());
+        assertEquals(2, p.code(), p.all());
+        assertTrue(p.err().contains("mtl: " + json + ": malformed model description") && p.err().contains("softmax"),
+                p.err());
+        assertTrue(!Files.exists(dir.resolve("p1.csv")));
+    }
+
     @Test
     void aModelOfATrainingThatDidNotCompleteIsUsedWithAWarning() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 61);
