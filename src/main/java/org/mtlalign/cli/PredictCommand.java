@@ -86,7 +86,7 @@ public final class PredictCommand implements Callable<Integer> {
         TaskHead h = m.heads().get(head);
         warnIfUnfinished(loaded.json(), e);
         int d = m.inputDim();
-        String[] trainedNames = featureNames(loaded.json());
+        String[] trainedNames = featureNames(loaded.json(), d, model);
         NpyArray xa = readInputs(in, trainedNames);
         if (xa.firstRowMayBePandasHeader() && xa.rank() == 2 && xa.dim(1) == d) {
             // pandas' names for an unnamed frame (0 or 0,1): no partner file to count rows against
@@ -217,13 +217,35 @@ public final class PredictCommand implements Callable<Integer> {
         }
     }
 
-    /** The input columns' names recorded with the model, or null. */
-    private static String[] featureNames(JsonObject json) {
+    /**
+     * The input columns' names recorded with the model, or null. mtl train records d distinct
+     * names; other ones are a damaged model.json: a name twice (a, a, c) took input column a for
+     * both and left b out, silently, and a count other than d blamed the input file's columns.
+     */
+    private static String[] featureNames(JsonObject json, int d, Path model) {
         if (!json.has(TrainCommand.FEATURE_NAMES) || !json.get(TrainCommand.FEATURE_NAMES).isJsonArray()) {
             return null;
         }
         List<String> names = new ArrayList<>();
-        json.getAsJsonArray(TrainCommand.FEATURE_NAMES).forEach(v -> names.add(v.getAsString()));
+        String wrong = null;
+        for (com.google.gson.JsonElement v : json.getAsJsonArray(TrainCommand.FEATURE_NAMES)) {
+            if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isString()) {
+                wrong = "an entry that is not a name: " + v;
+                break;
+            }
+            if (names.contains(v.getAsString())) {
+                wrong = "'" + v.getAsString() + "' twice";
+                break;
+            }
+            names.add(v.getAsString());
+        }
+        if (wrong == null && names.size() != d) {
+            wrong = names.size() + " names for d = " + d + " inputs";
+        }
+        if (wrong != null) {
+            throw new UserInputException(model.resolve(ModelIO.MODEL_JSON) + ": " + TrainCommand.FEATURE_NAMES + " holds "
+                    + wrong + "; the saved model is damaged or was edited by hand");
+        }
         return names.toArray(new String[0]);
     }
 

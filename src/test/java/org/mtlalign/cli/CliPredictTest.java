@@ -338,6 +338,47 @@ class CliPredictTest {
         assertTrue(!Files.exists(dir.resolve("p1.csv")));
     }
 
+    /**
+     * feature_names of model.json other than d distinct names (found by fuzzing): 'a, a, c' for
+     * inputs a, b, c took column a twice and left b out, exit 0; two names for d = 3 blamed the
+     * input file's columns. Both are a damaged model.json.
+     */
+    @Test
+    void recordedColumnNamesThatCannotBeTheModelsAreADamagedModel() throws Exception {
+        Random rnd = new Random(73);
+        StringBuilder x = new StringBuilder("a,b,c\n");
+        StringBuilder y = new StringBuilder();
+        for (int i = 0; i < 60; i++) {
+            double a = rnd.nextGaussian();
+            double b = rnd.nextGaussian();
+            x.append(a).append(',').append(b).append(',').append(rnd.nextGaussian()).append('\n');
+            y.append(a - b > 0 ? 1 : 0).append('\n');
+        }
+        Path xs = Files.writeString(dir.resolve("X.csv"), x.toString());
+        Path ys = Files.writeString(dir.resolve("y.csv"), y.toString());
+        Path model = dir.resolve("named");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", "a=" + xs + ":" + ys, "--rank", "1", "--epochs",
+                "2", "--no-stl", "--align", "none", "--reweight", "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        Path json = model.resolve("model.json");
+        String good = Files.readString(json);
+        String names = good.substring(good.indexOf("\"feature_names\""));
+        names = names.substring(0, names.indexOf(']') + 1);
+        assertTrue(names.replaceAll("\\s", "").equals("\"feature_names\":[\"a\",\"b\",\"c\"]"), names);
+        for (String edit : new String[] {"[\"a\", \"a\", \"c\"]", "[\"a\", \"b\"]", "[\"a\", 2, \"c\"]"}) {
+            Files.writeString(json, good.replace(names, "\"feature_names\": " + edit));
+            CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                    xs.toString(), "--out", dir.resolve("p.csv").toString());
+            assertEquals(2, p.code(), edit + ": " + p.all());
+            assertTrue(p.err().contains("mtl: " + json + ": feature_names holds ") && p.err().contains("damaged"),
+                    edit + ": " + p.err());
+        }
+        Files.writeString(json, good);
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "a", "--in",
+                xs.toString(), "--out", dir.resolve("p.csv").toString());
+        assertEquals(0, p.code(), p.all());
+    }
+
     @Test
     void aModelOfATrainingThatDidNotCompleteIsUsedWithAWarning() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 61);
