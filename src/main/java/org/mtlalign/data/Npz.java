@@ -49,6 +49,7 @@ public final class Npz {
                         + ")");
             }
             String where = file + "[" + name + "]";
+            checkDirectorySizes(where, e);
             // ZipFile checks no CRC-32 (numpy does): a flipped bit would load as a wrong number.
             // The entry is checked as it streams through the .npy reader, and once more when the
             // reader refuses it, so that damage is reported as damage, not as the .npy error it
@@ -126,6 +127,29 @@ public final class Npz {
                     + "; " + hint + ")");
         }
         return found.get(0);
+    }
+
+    /**
+     * zlib's bound: deflate expands its data at most 1032-fold. The .npy reader sizes its array by
+     * the header and checks it against the directory's size before it allocates; a directory whose
+     * size field was damaged (a 1 KB archive claiming 1.6 GB) had it allocate that much, and the
+     * user read "out of memory: give the JVM more", or after minutes "truncated".
+     */
+    private static final long MAX_DEFLATE_RATIO = 1032;
+
+    /** Refuses an entry whose recorded size its compressed bytes cannot hold: the archive is damaged. */
+    private static void checkDirectorySizes(String where, ZipEntry e) {
+        long size = e.getSize();
+        long csize = e.getCompressedSize();
+        if (size < 0 || csize < 0) {
+            return;
+        }
+        boolean stored = e.getMethod() == ZipEntry.STORED;
+        if (stored ? size != csize : size > csize * MAX_DEFLATE_RATIO + 1024) {
+            throw new UserInputException(where + ": the archive is damaged (its directory says the array takes " + size
+                    + " bytes, " + (stored ? "stored uncompressed in " + csize : "compressed into " + csize
+                            + ", more than deflate expands to") + "); write the .npz again");
+        }
     }
 
     /** The CRC-32 of the whole entry: what is left of it is read first. */

@@ -217,6 +217,59 @@ class NpzTest {
         }
     }
 
+    /**
+     * A damaged size field in the archive's directory (found by fuzzing): an array whose header
+     * claims 200M elements in a 1 KB archive was allocated (800 MB) before the data ran out, so
+     * the user read "out of memory: give the JVM more" under a small heap, and "truncated" after
+     * it under a large one. An entry whose recorded size its compressed bytes cannot hold is damage.
+     */
+    @Test
+    void aDirectorySizeTheEntryCannotHoldIsDamage() throws IOException {
+        byte[] small = npy(new int[] {4, 2}, new float[] {1, 2, 3, 4, 5, 6, 7, 8});
+        byte[] claims = NpyReadTest.NpyBytes.file(1,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (200000000, 2), }", new byte[32]);
+        for (int method : new int[] {ZipEntry.STORED, ZipEntry.DEFLATED}) {
+            Path f = dir.resolve("lie" + method + ".npz");
+            writeArchive(f, method, List.of("X", "y"), List.of(claims, small));
+            byte[] b = Files.readAllBytes(f);
+            long says = 1_600_000_000L + claims.length - 32;
+            // The X entry's uncompressed size, in its local header (offset 22) and the central directory's (24).
+            patchInt(b, 22, says);
+            int cen = indexOf(b, new byte[] {'P', 'K', 1, 2});
+            patchInt(b, cen + 24, says);
+            Path bad = Files.write(f, b);
+            UserInputException e = assertThrows(UserInputException.class, () -> Npz.read(bad, "X", false));
+            assertTrue(e.getMessage().startsWith(bad + "[X]: the archive is damaged (its directory says the array takes "
+                    + says + " bytes"), e.getMessage());
+            // The other entry, whose sizes are true, still reads.
+            assertArrayEquals(new int[] {4, 2}, Npz.read(bad, "y", false).shape());
+        }
+        // An archive of zeros compressed near deflate's limit is no damage.
+        float[] zeros = new float[2_000_000];
+        Path z = dir.resolve("zeros.npz");
+        writeArchive(z, ZipEntry.DEFLATED, List.of("X"), List.of(npy(new int[] {1_000_000, 2}, zeros)));
+        assertArrayEquals(new int[] {1_000_000, 2}, Npz.read(z, "X", false).shape());
+    }
+
+    private static void patchInt(byte[] b, int at, long v) {
+        for (int i = 0; i < 4; i++) {
+            b[at + i] = (byte) (v >>> (8 * i));
+        }
+    }
+
+    private static int indexOf(byte[] b, byte[] what) {
+        outer:
+        for (int i = 0; i + what.length <= b.length; i++) {
+            for (int j = 0; j < what.length; j++) {
+                if (b[i + j] != what[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** np.savez(f, X, y, w) and np.savez(f, X, y, meta=m): the positional pair, the rest ignored. */
     @Test
     void positionalPairWithOtherArrays() throws IOException {
