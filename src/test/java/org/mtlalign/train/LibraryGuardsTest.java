@@ -718,7 +718,7 @@ class LibraryGuardsTest {
         // A softmax over one class always says 1 and never learns; a null name or loss failed
         // only later (toString, a save that could not be loaded).
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TaskHead("q", Loss.SOFTMAX, 1));
-        assertTrue(e.getMessage().contains("task q") && e.getMessage().contains("at least 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("task q") && e.getMessage().contains("two or more outputs"), e.getMessage());
         NullPointerException n = assertThrows(NullPointerException.class, () -> new TaskHead(null, Loss.SQUARED, 1));
         assertTrue(n.getMessage().contains("name"), n.getMessage());
         n = assertThrows(NullPointerException.class, () -> new TaskHead("q", null, 1));
