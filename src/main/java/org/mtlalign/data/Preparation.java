@@ -604,26 +604,27 @@ public final class Preparation {
             if (!(total > 0)) {
                 continue;
             }
-            Integer[] order = new Integer[n];
-            for (int t = 0; t < n; t++) {
-                order[t] = t;
-            }
-            java.util.Arrays.sort(order, (a, b) -> Double.compare(far[b], far[a]));
+            double[] sorted = far.clone(); // ascending: the farthest last
+            java.util.Arrays.sort(sorted);
             int most = Math.max(1, n / 100);
             double held = 0;
             int few = 0;
             while (few < most && held < OUTLIER_SHARE * total) {
-                held += far[order[few++]];
+                held += sorted[n - 1 - few++];
             }
             if (held < OUTLIER_SHARE * total) {
                 continue;
             }
-            double median = far[order[n / 2]];
-            List<String> named = new ArrayList<>();
-            for (int t = 0; t < Math.min(few, 5); t++) {
-                named.add(Integer.toString(rows[order[t]]));
+            double median = sorted[(n - 1) / 2];
+            double farthest = sorted[n - 1];
+            double cut = sorted[n - few];
+            List<Integer> far5 = new ArrayList<>();
+            for (int t = 0; t < n && far5.size() < Math.min(few, 5); t++) {
+                if (far[t] >= cut) {
+                    far5.add(rows[t]);
+                }
             }
-            named.sort(java.util.Comparator.comparingInt(Integer::parseInt));
+            List<String> named = far5.stream().sorted().map(String::valueOf).toList();
             w.add(String.format(java.util.Locale.ROOT, "%s: %d of %s %d training rows %s %.4g%% of %s inputs' spread "
                     + "(%s from the column means %s %s the median row's), so once standardised the other rows are "
                     + "nearly alike and the models learn mostly from %s; check %s (0-based row%s %s%s of the data "
@@ -632,7 +633,7 @@ public final class Preparation {
                     suite.sharedInputs() ? "the" : "its", n, few == 1 ? "holds" : "hold", 100 * held / total,
                     suite.sharedInputs() ? "the" : "its", few == 1 ? "its distance" : "their distances",
                     few == 1 ? "is" : "are up to", median > 0 ? String.format(java.util.Locale.ROOT, "%.3g times",
-                            Math.sqrt(far[order[0]] / median)) : "far beyond", few == 1 ? "that row" : "those "
+                            Math.sqrt(farthest / median)) : "far beyond", few == 1 ? "that row" : "those "
                             + few, few == 1 ? "it" : "them", few == 1 ? "" : "s", String.join(", ", named),
                     few > named.size() ? ", ..." : "", few == 1 ? "it" : "them"));
         }
