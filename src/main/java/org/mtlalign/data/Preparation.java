@@ -505,7 +505,10 @@ public final class Preparation {
                         tasks.get(i).name(), rms[i] / largest, lost
                                 ? "below what float32 resolves at their distance from the pooled mean: standardised, they "
                                         + "are the same in every training row, so its models can only predict a constant"
-                                : "so they barely reach the shared module"));
+                                // Its STL baseline trains on the same standardised inputs: a unit-scale task
+                                // beside a task with rows at 1e5 scored a test MSE of 25.3 alone, 0.091 per-task.
+                                : "so they barely reach the shared module or its single-task baseline, which trains on "
+                                        + "the same standardised inputs"));
             }
         }
         return w;

@@ -68,7 +68,7 @@ class PreparationScaleWarningTest {
         String t = w.stream().filter(s -> s.startsWith("task 'tiny'")).findFirst().orElseThrow();
         assertTrue(t.contains("the same in every training row") && t.contains("per-task"), "seed=" + SEED + ": " + t);
         String s = w.stream().filter(x -> x.startsWith("task 'small'")).findFirst().orElseThrow();
-        assertTrue(s.contains("barely reach the shared module") && !s.contains("the same in every"), "seed=" + SEED + ": " + s);
+        assertTrue(s.contains("barely reach the shared module or its single-task baseline") && !s.contains("the same in every"), "seed=" + SEED + ": " + s);
     }
 
     /**
