@@ -68,7 +68,7 @@ public final class PredictCommand implements Callable<Integer> {
             Outputs.checkTarget(out, "--out");
             Outputs.checkNotInput(out, "--out", List.of(in, model));
         }
-        ModelIO.Loaded loaded = ModelIO.load(model);
+        ModelIO.Loaded loaded = ModelIO.loadForPrediction(model);
         MtlModel m = loaded.model();
         Predictor predictor;
         try {

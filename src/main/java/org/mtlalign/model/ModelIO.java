@@ -530,6 +530,7 @@ public final class ModelIO {
                 }
             }
         }
+        model.requireTrainable();
         // load refuses a non-finite parameter or optimiser moment as damage: a diverged model was
         // saved (replacing any earlier save) into a folder that could not be loaded again.
         for (Tensor t : model.parameters()) {
@@ -660,6 +661,20 @@ public final class ModelIO {
     static final long REPLACE_WAIT_NANOS = 10_000_000_000L;
 
     public static Loaded load(Path dir) {
+        return load(dir, true);
+    }
+
+    /**
+     * As {@link #load}, without the optimiser state: the parameters' values alone, which is all a
+     * prediction needs. Its {@code *.adam_*.npy} files are neither read nor needed (a folder
+     * stripped of them for deployment predicts as before), and the model holds a quarter of the
+     * memory; it cannot be trained or saved.
+     */
+    public static Loaded loadForPrediction(Path dir) {
+        return load(dir, false);
+    }
+
+    private static Loaded load(Path dir, boolean optimizerState) {
         java.util.Objects.requireNonNull(dir, "dir (the model folder)");
         Path abs = null;
         try {
@@ -677,7 +692,7 @@ public final class ModelIO {
         while (true) {
             Object before = abs == null ? null : identity(abs);
             try {
-                Loaded l = loadOnce(dir);
+                Loaded l = loadOnce(dir, optimizerState);
                 Object after = abs == null ? null : identity(abs);
                 // No identity before but one after: the folder came back during the read, which may
                 // then span two saves; read again. None on either side: nothing to compare.
@@ -733,7 +748,7 @@ public final class ModelIO {
         return false;
     }
 
-    private static Loaded loadOnce(Path dir) {
+    private static Loaded loadOnce(Path dir, boolean optimizerState) {
         Path json = dir.resolve(MODEL_JSON);
         if (!Files.isRegularFile(json)) {
             throw new UserInputException(dir + ": not a saved model (no " + MODEL_JSON + ")");
@@ -756,14 +771,20 @@ public final class ModelIO {
                 heads.add(new TaskHead(o.get("name").getAsString(), Loss.parse(o.get("loss").getAsString()),
                         o.get("outputs").getAsInt()));
             }
-            MtlModel m = new MtlModel(arch.get("d").getAsInt(), arch.get("r").getAsInt(),
-                    Activation.parse(arch.get("activation").getAsString()), arch.get("bias").getAsBoolean(), heads);
+            int d = arch.get("d").getAsInt();
+            int r = arch.get("r").getAsInt();
+            Activation act = Activation.parse(arch.get("activation").getAsString());
+            boolean bias = arch.get("bias").getAsBoolean();
+            MtlModel m = optimizerState ? new MtlModel(d, r, act, bias, heads) : MtlModel.forPrediction(d, r, act, bias, heads);
             if (arch.get("alignment").getAsBoolean()) {
                 m.enableAlignment();
             }
             JsonObject steps = arch.getAsJsonObject("optimizer_steps");
             for (Tensor t : m.parameters()) {
                 readInto(dir.resolve(t.name() + ".npy"), t.value(), t.shape());
+                if (!optimizerState) {
+                    continue;
+                }
                 readInto(dir.resolve(t.name() + ".adam_m.npy"), t.moment1(), t.shape());
                 readInto(dir.resolve(t.name() + ".adam_v.npy"), t.moment2(), t.shape());
                 if (steps != null && steps.has(t.name())) {

@@ -27,6 +27,8 @@ public final class MtlModel {
     private final Tensor[] headWeights;
     private final Tensor[] headBiases;
     private final Tensor[] alignment;
+    /** False for a model loaded to predict: its tensors hold values only (see {@link #forPrediction}). */
+    private final boolean trainable;
 
     /**
      * An all-zero model ({@link #initialize} draws its start).
@@ -40,6 +42,18 @@ public final class MtlModel {
      *     one name
      */
     public MtlModel(int d, int r, Activation activation, boolean bias, List<TaskHead> heads) {
+        this(d, r, activation, bias, heads, true);
+    }
+
+    /**
+     * A model whose parameters hold values only, no gradients or optimiser state: for {@link
+     * ModelIO#loadForPrediction}, a quarter of the memory (it cannot be trained or saved).
+     */
+    static MtlModel forPrediction(int d, int r, Activation activation, boolean bias, List<TaskHead> heads) {
+        return new MtlModel(d, r, activation, bias, heads, false);
+    }
+
+    private MtlModel(int d, int r, Activation activation, boolean bias, List<TaskHead> heads, boolean trainable) {
         if (d < 1 || r < 1) {
             throw new IllegalArgumentException("d and r must be >= 1");
         }
@@ -67,15 +81,16 @@ public final class MtlModel {
         this.activation = activation;
         this.bias = bias;
         this.heads = List.copyOf(heads);
+        this.trainable = trainable;
         int k = heads.size();
-        shared = new Tensor("B", d, r);
-        sharedBias = bias ? new Tensor("b", r) : null;
+        shared = new Tensor(trainable, "B", d, r);
+        sharedBias = bias ? new Tensor(trainable, "b", r) : null;
         headWeights = new Tensor[k];
         headBiases = new Tensor[k];
         alignment = new Tensor[k];
         for (int i = 0; i < k; i++) {
-            headWeights[i] = new Tensor("A_" + i, r, heads.get(i).outputs());
-            headBiases[i] = bias ? new Tensor("c_" + i, heads.get(i).outputs()) : null;
+            headWeights[i] = new Tensor(trainable, "A_" + i, r, heads.get(i).outputs());
+            headBiases[i] = bias ? new Tensor(trainable, "c_" + i, heads.get(i).outputs()) : null;
         }
     }
 
@@ -127,7 +142,7 @@ public final class MtlModel {
     public void enableAlignment() {
         for (int i = 0; i < alignment.length; i++) {
             if (alignment[i] == null) {
-                alignment[i] = new Tensor("R_" + i, d, d);
+                alignment[i] = new Tensor(trainable, "R_" + i, d, d);
             }
             float[] v = alignment[i].value;
             java.util.Arrays.fill(v, 0f);
@@ -135,6 +150,17 @@ public final class MtlModel {
                 v[j * d + j] = 1f;
             }
             alignment[i].resetOptimizerState();
+        }
+    }
+
+    /**
+     * Refuses a model loaded to predict: its gradients and optimiser state are empty arrays, which
+     * a backward pass or an optimiser step (native BLAS among them) would write past.
+     */
+    void requireTrainable() {
+        if (!trainable) {
+            throw new IllegalStateException("this model was loaded for prediction only (ModelIO.loadForPrediction: "
+                    + "no gradients or optimiser state); load it with ModelIO.load to train or save it");
         }
     }
 
@@ -348,6 +374,7 @@ public final class MtlModel {
      * trainable ones). Returns the weighted mean loss.
      */
     public double backward(Backend be, int task, float[] x, int rows, float[] target, float weight, Workspace ws) {
+        requireTrainable();
         ws.view(this, be).backward(task, HostResident.wrap(x), rows, HostResident.wrap(target), weight, ws.slot, 0);
         ws.host.readLosses(ws.slot, 1, ws.loss);
         return ws.loss[0];

@@ -126,6 +126,7 @@ public final class ResidentModel {
      * buffers for batches of up to {@code maxRows} rows.
      */
     public static ResidentModel upload(MtlModel model, Resident dev, int maxRows) {
+        model.requireTrainable();
         return new ResidentModel(model, dev, new Params(model, dev, true), Buffers.make(dev, model, maxRows));
     }
 

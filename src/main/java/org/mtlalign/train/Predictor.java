@@ -24,7 +24,8 @@ public final class Predictor {
     private Map<String, List<String>> classes = Map.of();
 
     /**
-     * For a model loaded with {@link ModelIO#load} (its standardisation comes with it). A model
+     * For a model loaded with {@link ModelIO#loadForPrediction} or {@link ModelIO#load} (its
+     * standardisation comes with it). A model
      * whose model.json does not say how its inputs were standardised (saved with
      * {@link ModelIO#save(java.nio.file.Path, MtlModel, com.google.gson.JsonObject, Map)} and no
      * standardisation arrays) is refused: applying it to raw inputs would silently be wrong.
