@@ -220,11 +220,12 @@ public final class SweepCommand implements Callable<Integer> {
                         if (Outputs.stopped(done)) {
                             return;
                         }
-                        e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%n", done[0], cells.length, r, seed,
+                        e.printf(Locale.ROOT, "  [%d/%d] r = %d, seed %d: %s%s%n", done[0], cells.length, r, seed,
                                 c.diverged() != null ? "diverged (" + c.diverged() + ")"
                                         : String.format(Locale.ROOT, "val loss %.4g after %d epoch%s (best %d)",
                                                 c.validationLoss(), c.epochsRun(), c.epochsRun() == 1 ? "" : "s",
-                                                c.bestEpoch()));
+                                                c.bestEpoch()),
+                                PairsCommand.remaining(System.nanoTime() - t0, done[0], cells.length));
                         e.flush();
                     }
                 });

@@ -115,6 +115,10 @@ class CliErrorTest {
         assertEquals(", about 8 min left", PairsCommand.remaining(50_000_000_000L, 10, 100));
         assertEquals("", PairsCommand.remaining(1_000_000_000L, 10, 100), "under 20 s left");
         assertEquals("", PairsCommand.remaining(50_000_000_000L, 100, 100), "finished");
+        // 60 tasks: 5490 trainings, whose tenth can take an hour; a minute's worth says it sooner.
+        assertEquals("", PairsCommand.remaining(59_000_000_000L, 5, 5490), "under a tenth and a minute");
+        assertEquals(", about 18.6 h left", PairsCommand.remaining(61_000_000_000L, 5, 5490));
+        assertEquals("", PairsCommand.remaining(61_000_000_000L, 2, 5490), "fewer than 3 finished");
         // --energy is checked before the data are read: a missing file is not reached.
         for (String cmd : new String[] {"analyze", "train", "pairs"}) {
             assertUserError(CliTestSupport.run(cmd, "--task", "a=" + dir.resolve("missing.npz"), "--energy", "1.5"),
