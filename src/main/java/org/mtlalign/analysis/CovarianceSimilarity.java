@@ -427,7 +427,7 @@ public final class CovarianceSimilarity {
 
         /** The 95% point of pair (i, j)'s resampled scores (their highest for 19 resamples). */
         public double high(int i, int j) {
-            return sorted(i, j)[(19 * (scores.length - 1) + 19) / 20];
+            return sorted(i, j)[(int) ((19L * (scores.length - 1) + 19) / 20)];
         }
 
         private double[] sorted(int i, int j) {
@@ -532,7 +532,9 @@ public final class CovarianceSimilarity {
 
         /** ceil(0.95 (B + 1)), at most B: the rank, from the smallest, of the range that {@link #noise} takes. */
         private static int level(int b) {
-            return Math.min(b, (19 * (b + 1) + 19) / 20);
+            // In long: at --resamples near 2^31 the int product wrapped negative, and noiseExceeds
+            // then stopped after the first resample whatever the lead.
+            return (int) Math.min(b, (19 * (b + 1L) + 19) / 20);
         }
 
         private double[] ranges(double[][] s, java.util.List<int[]> pairs) {
@@ -582,7 +584,9 @@ public final class CovarianceSimilarity {
         int k = xs.length;
         int[] owner = owners(xs);
         int[] distinct = java.util.stream.IntStream.range(0, k).filter(i -> owner[i] == i).toArray();
-        double[][][] out = new double[resamples][][];
+        // Grown as drawn, not sized by the plan: most runs stop early, and 'mtl analyze --resamples
+        // 2147483647' ran out of heap on the array alone before its first resample.
+        java.util.List<double[][]> out = new java.util.ArrayList<>();
         for (int b = 0; b < resamples; b++) {
             final int rb = b;
             Factor[] f = new Factor[k];
@@ -614,13 +618,13 @@ public final class CovarianceSimilarity {
             for (int i = 0; i < k; i++) {
                 f[i] = f[owner[i]];
             }
-            out[b] = matrix(f);
-            Resampled sofar = new Resampled(java.util.Arrays.copyOf(out, b + 1));
-            if (b + 1 < resamples && enough.test(sofar)) {
+            out.add(matrix(f));
+            Resampled sofar = new Resampled(out.toArray(new double[0][][]));
+            if (b + 1 == resamples || enough.test(sofar)) {
                 return sofar;
             }
         }
-        return new Resampled(out);
+        throw new AssertionError("unreachable: the last resample returns");
     }
 
     /** How often each of a task's m rows is drawn in resample b: m draws with replacement. */

@@ -1,5 +1,6 @@
 package org.mtlalign.analysis;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -772,5 +773,32 @@ class CovarianceSimilarityTest {
         assertEquals(5, all.resamples());
         assertEquals(3, some.resamples());
         assertTrue(Arrays.deepEquals(Arrays.copyOf(all.scores(), 3), some.scores()), "seed=" + seed);
+    }
+
+    /**
+     * A plan of Integer.MAX_VALUE resamples (mtl analyze --resamples 2147483647): the result array
+     * was allocated for the whole plan (out of heap before the first resample), and the 95% level
+     * was an int product that wrapped negative, so one resample whose ranges all exceed the lead
+     * passed for enough.
+     */
+    @Test
+    void aHugePlanAllocatesOnlyWhatIsDrawnAndItsLevelDoesNotOverflow() {
+        long seed = TestData.seed();
+        Random rnd = new Random(seed);
+        int d = 4;
+        int[] rows = {15, 12, 10};
+        float[][] xs = new float[3][];
+        for (int t = 0; t < 3; t++) {
+            xs[t] = TestData.gaussian(rnd, rows[t] * d, 1.0);
+        }
+        CovarianceSimilarity.Resampled two = cs.resample(xs, rows, d, Integer.MAX_VALUE, seed, r -> r.resamples() == 2);
+        assertEquals(2, two.resamples());
+        java.util.List<int[]> pairs = java.util.List.of(new int[] {0, 1}, new int[] {0, 2}, new int[] {1, 2});
+        double[][] s = cs.matrix(xs, rows, d);
+        // A lead of -1 is below every range: all drawn ranges exceed it, yet two of 2^31 - 1 planned
+        // resamples cannot decide the 95% level.
+        assertFalse(two.noiseExceeds(s, pairs, -1, Integer.MAX_VALUE), "seed=" + seed);
+        assertTrue(two.noiseExceeds(s, pairs, -1, 2), "seed=" + seed);
+        assertTrue(Double.isFinite(two.high(0, 1)));
     }
 }
