@@ -73,6 +73,19 @@ public class FitOptions {
     }
 
     /**
+     * The options given that this run's other settings leave without effect, each said as a note:
+     * picocli accepts '--optimizer adam --momentum 0.5' without a word, and the run trained as if
+     * --momentum had not been given. Called once the options are final (a resumed run's restored).
+     */
+    java.util.List<String> withoutEffect(picocli.CommandLine.ParseResult given) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        if (given.hasMatchedOption("--momentum") && TrainConfig.Optimizer.parse(optimizer) != TrainConfig.Optimizer.SGD) {
+            out.add("--momentum is SGD's and has no effect under --optimizer " + optimizer.toLowerCase(java.util.Locale.ROOT));
+        }
+        return out;
+    }
+
+    /**
      * --sampling other than auto. The library's parse knows no auto (TrainConfig.defaults is
      * round-robin), so its message listed auto only after the CLI had added it: the library then
      * refused 'auto' as unknown while listing it as expected.

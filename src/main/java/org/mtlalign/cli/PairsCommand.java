@@ -119,6 +119,7 @@ public final class PairsCommand implements Callable<Integer> {
             throw new UserInputException("--energy: must be in (0, 1], got " + energy);
         }
         TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
+        fit.withoutEffect(spec.commandLine().getParseResult()).forEach(n -> e.println("note: " + n));
         Activation activation = Activation.parse(fit.activation);
         Preparation.Config prep0 = data.preparationBeforeLoad();
         if (prep0.testFraction() <= 0) {

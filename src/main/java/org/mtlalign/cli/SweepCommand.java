@@ -108,6 +108,7 @@ public final class SweepCommand implements Callable<Integer> {
         checkSeeds(data.seed, seeds);
         List<Integer> requested = ranks == null ? null : parseRanks(ranks);
         TrainConfig base = fit.trainConfig(data.seed); // option values checked before the data is read
+        fit.withoutEffect(spec.commandLine().getParseResult()).forEach(n -> e.println("note: " + n));
         org.mtlalign.model.Activation activation = org.mtlalign.model.Activation.parse(fit.activation);
         Preparation.Config prep0 = data.preparationBeforeLoad();
         if (prep0.validationFraction() <= 0) {

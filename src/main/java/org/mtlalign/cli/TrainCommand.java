@@ -281,6 +281,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // Option values are checked before the (possibly long) data loading; r against d later.
         opts.experimentConfig(opts.rank != null && opts.rank >= 1 ? opts.rank : 1, data.seed);
+        opts.withoutEffect(spec.commandLine().getParseResult(), transferTarget != null).forEach(n -> e.println("note: " + n));
         if (opts.rank != null && opts.rank < 1) {
             throw new UserInputException("--rank: must be >= 1, got " + opts.rank);
         }
@@ -812,7 +813,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (!ignored.isEmpty()) {
             e.println("note: transfer mode always trains the target's STL, fine-tune and fine-tune + alignment (R "
-                    + "trained with frozen B at --lr); " + String.join(", ", ignored) + " do not apply to it");
+                    + "trained with frozen B at --lr); " + String.join(", ", ignored) + (ignored.size() == 1 ? " does" : " do") + " not apply to it");
         }
         // As without --out below: a stopped run ended on a progress line, with no word of --json.
         String pendingJson = Outputs.pendingJson(json, "they have ended");

@@ -45,6 +45,24 @@ public final class TrainOptions extends FitOptions {
     @Option(names = "--no-stl", description = "Skip the single-task baselines.")
     boolean noStl;
 
+    /**
+     * {@link FitOptions#withoutEffect}, and the options of a model that --align none or --reweight
+     * none does not train. Transfer mode names the options it ignores in a note of its own.
+     */
+    java.util.List<String> withoutEffect(picocli.CommandLine.ParseResult given, boolean transferMode) {
+        java.util.List<String> out = withoutEffect(given);
+        if (transferMode) {
+            return out;
+        }
+        if (given.hasMatchedOption("--align-lr-factor") && align.equalsIgnoreCase("none")) {
+            out.add("--align-lr-factor has no effect under --align none (no alignment phase runs)");
+        }
+        if (given.hasMatchedOption("--reweight-rank") && reweight.equalsIgnoreCase("none")) {
+            out.add("--reweight-rank has no effect under --reweight none (no reweighted model is trained)");
+        }
+        return out;
+    }
+
     ExperimentConfig experimentConfig(int r, long seed) {
         SvdReweighting.Variant rv = reweight.equalsIgnoreCase("none") ? null : SvdReweighting.Variant.parse(reweight);
         return new ExperimentConfig(r, Activation.parse(activation), !noBias, trainConfig(seed),
