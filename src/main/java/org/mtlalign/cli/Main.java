@@ -306,6 +306,17 @@ public final class Main implements Runnable {
         @Override
         public Integer call() {
             CommandLine parent = self.getParent();
+            // picocli leaves a help command's further arguments unmatched without a word: 'mtl help
+            // train sweep' showed train's help and exited 0, as did 'mtl help train --foo'.
+            java.util.List<String> extra = self.getUnmatchedArguments().stream()
+                    .filter(a -> !a.equals("-h") && !a.equals("--help")).toList();
+            if (!extra.isEmpty()) {
+                err.println("mtl: help: takes at most one command name; unexpected " + extra.stream()
+                        .map(a -> "'" + a + "'").collect(java.util.stream.Collectors.joining(", "))
+                        + " (e.g. mtl help train)");
+                err.flush();
+                return EXIT_USER_ERROR;
+            }
             if (command == null) {
                 parent.usage(out);
                 return 0;

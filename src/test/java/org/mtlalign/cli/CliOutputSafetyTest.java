@@ -493,6 +493,18 @@ class CliOutputSafetyTest {
         assertEquals(CliTestSupport.run("--help").out(), top.out());
     }
 
+    /** 'mtl help train sweep' (and 'help train --foo') showed train's help and exited 0, the rest ignored. */
+    @Test
+    void helpWithMoreThanOneCommandIsAUserError() {
+        CliTestSupport.Run two = CliTestSupport.run("help", "train", "sweep");
+        assertUserError(two, "mtl: help: takes at most one command name; unexpected 'sweep'");
+        assertEquals("", two.out());
+        assertUserError(CliTestSupport.run("help", "train", "--foo"), "unexpected '--foo'");
+        CliTestSupport.Run h = CliTestSupport.run("help", "--help");
+        assertEquals(0, h.code(), h.all());
+        assertEquals(CliTestSupport.run("--help").out(), h.out());
+    }
+
     private static JsonObject modelJson(Path model) throws Exception {
         return JsonParser.parseString(Files.readString(model.resolve("model.json"))).getAsJsonObject();
     }
