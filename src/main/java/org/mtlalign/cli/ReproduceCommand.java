@@ -36,7 +36,8 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "results", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--seeds", defaultValue = "5", description = "Seeds per point (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seeds", defaultValue = "5", description = "Seeds per point (default: ${DEFAULT-VALUE}, at most "
+            + SweepCommand.MAX_SEEDS + ").")
     int seeds;
 
     @Option(names = "--seed", defaultValue = "1", description = "First seed (default: ${DEFAULT-VALUE}).")
@@ -64,6 +65,9 @@ public final class ReproduceCommand implements Callable<Integer> {
             }
             todo.add(x);
         }
+        // As train, sweep and pairs check them: '--seed 9223372036854775807 --seeds 2' ran its second
+        // seed as -9223372036854775808 (so the CSV said), and '--seeds 2147483647' ran out of heap.
+        SweepCommand.checkSeeds(seed, seeds);
         if (seeds == 1) {
             e.println("note: with --seeds 1 there is no spread across seeds: every '± 0.0000' and any verdict that "
                     + "compares against the seed spread says nothing; use --seeds 3 or more to judge a claim");

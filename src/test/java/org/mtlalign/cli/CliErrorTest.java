@@ -215,6 +215,24 @@ class CliErrorTest {
     }
 
     /**
+     * reproduce checks --seed and --seeds as train, sweep and pairs do: '--seed 9223372036854775807
+     * --seeds 2' ran its second seed as -9223372036854775808 (written so in the CSV), and '--seeds
+     * 2147483647' ran out of heap, said as an input too large for it. Refused before --out is made.
+     */
+    @Test
+    void reproduceRefusesSeedsPastTheLargestSeedOrTooMany() {
+        Path out = dir.resolve("wrapped");
+        assertUserError(CliTestSupport.run("reproduce", "capacity", "--quick", "--seeds", "2", "--seed",
+                Long.toString(Long.MAX_VALUE), "--out", out.toString()), "--seed 9223372036854775807 with --seeds 2",
+                "past the largest seed");
+        assertUserError(CliTestSupport.run("reproduce", "capacity", "--quick", "--seeds", "2147483647", "--out",
+                out.toString()), "--seeds: must be in 1..100, got 2147483647");
+        assertUserError(CliTestSupport.run("reproduce", "capacity", "--seeds", "0", "--out", out.toString()),
+                "--seeds: must be in 1..100, got 0");
+        org.junit.jupiter.api.Assertions.assertFalse(java.nio.file.Files.exists(out));
+    }
+
+    /**
      * --shared-x/--labels: a label column whose class ids float32 merges is refused naming that
      * column; equal floats in different columns (different tasks) are not a collision.
      */
