@@ -149,6 +149,15 @@ class SaveSplitTest {
         r = CliTestSupport.run("train", "--epochs", "1", "--save-split", "/dev/stdout", "--json", "-");
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().startsWith("mtl: --save-split /dev/stdout: is also the --json target -"), r.err());
+        // '-' wrote a file named '-' in the working folder.
+        for (String[] extra : new String[][] {{}, {"--json", "-"}}) {
+            List<String> a = new ArrayList<>(List.of("train", "--epochs", "1", "--save-split", "-"));
+            a.addAll(List.of(extra));
+            r = CliTestSupport.run(a.toArray(new String[0]));
+            assertEquals(2, r.code(), r.all());
+            assertTrue(r.err().startsWith("mtl: --save-split -: the split is written to a file, not to standard output"),
+                    r.err());
+        }
         String model = dir.resolve("model").toString();
         r = CliTestSupport.run("train", "--epochs", "1", "--out", model, "--save-split", dir.resolve("model/split.csv")
                 .toString());
