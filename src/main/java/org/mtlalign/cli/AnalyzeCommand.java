@@ -56,7 +56,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
             description = "Resample each task's training rows up to B times (with replacement, drawn from --seed; it "
                     + "stops once no pair can stand out) and name as most similar only the pairs whose lead is larger "
                     + "than these resamples move the scores apart "
-                    + "(default: ${DEFAULT-VALUE}, about a 1-in-20 level; at least 19, or 0 to rank the scores unchecked).")
+                    + "(default: ${DEFAULT-VALUE}, about a 1-in-20 level; 19 to 10000, or 0 to rank the scores unchecked).")
     int resamples;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
@@ -76,6 +76,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
         if (resamples != 0 && resamples < MIN_RESAMPLES) {
             throw new UserInputException("--resamples: must be 0 (off) or at least " + MIN_RESAMPLES
                     + " (fewer cannot give a 1-in-20 level), got " + resamples);
+        }
+        if (resamples > MAX_RESAMPLES) {
+            // '--resamples 2147483647' ran out of heap at once; drawn as needed it would run for days
+            // when a pair stands out (each resample is about one similarity step).
+            throw new UserInputException("--resamples: at most " + MAX_RESAMPLES + " (the 1-in-20 level is settled "
+                    + "long before; each resample costs about one similarity step), got " + resamples);
         }
         if (!(energy > 0 && energy <= 1)) {
             // Before the data is read (a large suite takes a while to load).
@@ -342,6 +348,9 @@ public final class AnalyzeCommand implements Callable<Integer> {
 
     /** Fewer resamples cannot put a 1-in-20 level at one of their ranges (the 19th of 19 is the largest). */
     static final int MIN_RESAMPLES = 19;
+
+    /** Enough to place the 1-in-20 level to within a fraction of a resample's spread, and few enough to end. */
+    static final int MAX_RESAMPLES = 10_000;
 
     private static JsonObject resampledJson(org.mtlalign.analysis.CovarianceSimilarity.Resampled noise, int k,
                                             int resamples, long seed, double spread, double middle) {

@@ -1090,6 +1090,11 @@ class CliRunTest {
         assertEquals(2, bad.code(), bad.all());
         assertEquals("mtl: --resamples: must be 0 (off) or at least 19 (fewer cannot give a 1-in-20 level), got 5",
                 bad.err().strip(), bad.all());
+        // 2147483647 ran out of heap (the plan's array), said as an input too large for it.
+        CliTestSupport.Run huge = CliTestSupport.run("analyze", "--resamples", "2147483647");
+        assertEquals(2, huge.code(), huge.all());
+        assertTrue(huge.err().strip().startsWith("mtl: --resamples: at most 10000 (")
+                && huge.err().strip().endsWith("got 2147483647"), huge.all());
         CliTestSupport.Run off = CliTestSupport.run("analyze", "--resamples", "0");
         assertEquals(0, off.code(), off.all());
         String listed = off.out().substring(off.out().indexOf("most similar pairs"));
