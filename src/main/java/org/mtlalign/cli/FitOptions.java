@@ -68,6 +68,15 @@ public class FitOptions {
         boolean bar = progress != null ? progress : barByDefault(onTerminal(), System.getenv("TERM"));
         TrainConfig.Sampling s = isAuto() ? (chosen != null ? chosen : TrainConfig.Sampling.ROUND_ROBIN)
                 : parseSampling();
+        if ((double) lr * weightDecay >= 1) {
+            // Each step scales the weights by 1 - lr x decay (decoupled under Adam, through the
+            // gradient under SGD): at 0 or below the decay alone wipes or flips them, and the run
+            // ended 'diverged ... try a smaller --lr' without naming --weight-decay.
+            throw new org.mtlalign.UserInputException("--weight-decay " + shown(weightDecay) + " with --lr " + shown(lr)
+                    + ": each step scales the weights by 1 - lr x decay = " + shown((float) (1 - (double) lr * weightDecay))
+                    + ", so the decay alone wipes them out; use a --weight-decay below 1 / --lr = " + shown(1 / lr)
+                    + " (typically far below)");
+        }
         return new TrainConfig(epochs, batch, TrainConfig.Optimizer.parse(optimizer), lr, momentum, weightDecay,
                 s, patience, seed, bar);
     }
@@ -83,6 +92,11 @@ public class FitOptions {
             out.add("--momentum is SGD's and has no effect under --optimizer " + optimizer.toLowerCase(java.util.Locale.ROOT));
         }
         return out;
+    }
+
+    /** A float option's value as typed (0.5, 200), or that it was beyond float's range (1e39 reads as Infinity). */
+    private static String shown(float v) {
+        return Float.isFinite(v) ? TrainCommand.plain(v) : v + " (beyond the float range)";
     }
 
     /**
