@@ -64,6 +64,11 @@ public final class TrainOptions extends FitOptions {
     }
 
     ExperimentConfig experimentConfig(int r, long seed) {
+        if (alignLrFactor != null && (!(alignLrFactor > 0) || Float.isInfinite(alignLrFactor))) {
+            // With the other option values, before the data is read: MtlExperiment refused it only
+            // after the data, the split and the capacity's ridge fits.
+            throw new org.mtlalign.UserInputException("--align-lr-factor: must be a positive number, got " + alignLrFactor);
+        }
         SvdReweighting.Variant rv = reweight.equalsIgnoreCase("none") ? null : SvdReweighting.Variant.parse(reweight);
         return new ExperimentConfig(r, Activation.parse(activation), !noBias, trainConfig(seed),
                 ExperimentConfig.AlignMode.parse(align), rv, reweightRank, energy, !noStl);

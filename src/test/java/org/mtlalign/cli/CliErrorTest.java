@@ -215,6 +215,36 @@ class CliErrorTest {
     }
 
     /**
+     * A --weight-decay of 1 / --lr or more wipes the weights out in one step (factor 1 - lr x decay):
+     * the run ended 'training diverged ... try a smaller --lr' (exit 3) without naming the decay.
+     * Refused before the data is read, by train, sweep and pairs; just below the bound still trains.
+     */
+    @Test
+    void aWeightDecayThatWipesTheWeightsIsRefused() {
+        for (String cmd : new String[] {"train", "sweep", "pairs"}) {
+            assertUserError(CliTestSupport.run(cmd, "--suite", "synthetic-linear", "--epochs", "1", "--lr", "0.5",
+                    "--weight-decay", "2", "--no-progress"), "--weight-decay 2 with --lr 0.5",
+                    "scales the weights by 1 - lr x decay = 0", "below 1 / --lr = 2");
+        }
+        assertUserError(CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--weight-decay",
+                "1e308", "--no-progress"), "--weight-decay Infinity (beyond the float range) with --lr 0.005");
+        CliTestSupport.Run ok = CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr", "0.5",
+                "--weight-decay", "1.9", "--rank", "2", "--no-stl", "--align", "none", "--reweight", "none", "--no-progress");
+        assertFalse(ok.err().contains("--weight-decay 1.9"), ok.all());
+    }
+
+    /** A bad --align-lr-factor was refused only after the data, the split and the width's ridge fits. */
+    @Test
+    void aBadAlignLrFactorIsRefusedBeforeTheData() {
+        for (String v : new String[] {"0", "NaN", "1e39", "-1"}) {
+            CliTestSupport.Run r = CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1",
+                    "--align-lr-factor", v, "--no-progress");
+            assertUserError(r, "--align-lr-factor: must be a positive number, got ");
+            assertFalse(r.err().contains("choosing the width") || r.out().contains("suite 'synthetic-linear'"), r.all());
+        }
+    }
+
+    /**
      * reproduce checks --seed and --seeds as train, sweep and pairs do: '--seed 9223372036854775807
      * --seeds 2' ran its second seed as -9223372036854775808 (written so in the CSV), and '--seeds
      * 2147483647' ran out of heap, said as an input too large for it. Refused before --out is made.
