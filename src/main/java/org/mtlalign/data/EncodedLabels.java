@@ -311,7 +311,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                     throw new UserInputException(t.source() + ": task '" + t.name() + "' has "
                             + (distinct.size() > MAX_FORCED_CLASSES ? "more than " + MAX_FORCED_CLASSES
                                     : distinct.size())
-                            + " distinct label values; a binary (logistic) task needs exactly 2");
+                            + " distinct label values; a binary (logistic) task needs exactly 2" + asked(requested));
                 }
                 float pos = distinct.last();
                 float[] target = new float[y.length];
@@ -327,7 +327,8 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 return new EncodedLabels(loss, target, 1, new float[] {distinct.first(), pos}, reason);
             }
             case SOFTMAX: {
-                String prefix = t.source() + ": task '" + t.name() + "': softmax loss needs integer class labels";
+                String prefix = t.source() + ": task '" + t.name() + "': softmax loss" + asked(requested)
+                        + " needs integer class labels";
                 if (!integers) {
                     throw new UserInputException(prefix + ", found " + format(nonInteger));
                 }
@@ -377,18 +378,27 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 : "a single label value (" + value + "); " + why;
     }
 
+    /**
+     * " (asked for by --loss)" where the loss a label check refuses came from --loss: 'mtl train
+     * --loss logistic' on real-valued labels was refused naming the task and its labels only.
+     */
+    private static String asked(Loss requested) {
+        return requested == null ? "" : " (asked for by --loss)";
+    }
+
     /** Text labels: class names, never squared loss. */
     private static EncodedLabels encodeText(Task t, Loss requested, String[] names) {
         String what = t.source() + ": task '" + t.name() + "'";
         if (requested == Loss.SQUARED) {
-            throw new UserInputException(what + " has text labels (" + sample(names) + "); squared loss needs numbers");
+            throw new UserInputException(what + " has text labels (" + sample(names) + "); squared loss" + asked(requested)
+                    + " needs numbers");
         }
         if (names.length == 1) {
             throw new UserInputException(what + " has " + singleValue(t, "'" + names[0] + "'", ONE_CLASS));
         }
         if (requested == Loss.LOGISTIC && names.length != 2) {
             throw new UserInputException(what + " has " + names.length + " distinct labels (" + sample(names)
-                    + "); a binary (logistic) task needs exactly 2");
+                    + "); a binary (logistic) task needs exactly 2" + asked(requested));
         }
         if (names.length > MAX_FORCED_CLASSES) {
             throw new UserInputException(what + " has " + names.length + " distinct text labels (" + sample(names)

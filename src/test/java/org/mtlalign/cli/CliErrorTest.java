@@ -233,6 +233,15 @@ class CliErrorTest {
         assertFalse(ok.err().contains("--weight-decay 1.9"), ok.all());
     }
 
+    /** A loss --loss forced on labels it does not fit was refused naming the task and labels, not --loss. */
+    @Test
+    void aLossThatDoesNotFitTheLabelsNamesLoss() {
+        assertUserError(CliTestSupport.run("analyze", "--suite", "synthetic-linear", "--loss", "linear-0=logistic"),
+                "task 'linear-0' has 400 distinct label values; a binary (logistic) task needs exactly 2 (asked for by --loss)");
+        assertUserError(CliTestSupport.run("analyze", "--suite", "synthetic-linear", "--loss", "softmax"),
+                "softmax loss (asked for by --loss) needs integer class labels");
+    }
+
     /** A bad --align-lr-factor was refused only after the data, the split and the width's ridge fits. */
     @Test
     void aBadAlignLrFactorIsRefusedBeforeTheData() {

@@ -189,20 +189,20 @@ class EncodedLabelsTest {
 
     @Test
     void forcedSoftmaxLimits() {
-        assertEquals("X.npy:y.npy: task 't': softmax loss needs integer class labels with at most 10000 classes,"
+        assertEquals("X.npy:y.npy: task 't': softmax loss (asked for by --loss) needs integer class labels with at most 10000 classes,"
                 + " found more than 10000 distinct values", error(task(classes(10_001, 1)), Loss.SOFTMAX));
-        assertEquals("X.npy:y.npy: task 't': softmax loss needs integer class labels, found 2.5",
+        assertEquals("X.npy:y.npy: task 't': softmax loss (asked for by --loss) needs integer class labels, found 2.5",
                 error(task(0, 1, 2.5f, 3), Loss.SOFTMAX));
-        assertEquals("X.npy:y.npy: task 't': softmax loss needs integer class labels with at least 2 classes,"
+        assertEquals("X.npy:y.npy: task 't': softmax loss (asked for by --loss) needs integer class labels with at least 2 classes,"
                 + " found only 4", error(task(4, 4, 4), Loss.SOFTMAX));
     }
 
     @Test
     void otherForcedRulesStay() {
-        assertEquals("X.npy:y.npy: task 't' has 3 distinct label values; a binary (logistic) task needs exactly 2",
+        assertEquals("X.npy:y.npy: task 't' has 3 distinct label values; a binary (logistic) task needs exactly 2 (asked for by --loss)",
                 error(task(0, 1, 2), Loss.LOGISTIC));
         assertEquals("X.npy:y.npy: task 't' has more than 10000 distinct label values; a binary (logistic) task"
-                + " needs exactly 2", error(task(classes(20_000, 1)), Loss.LOGISTIC));
+                + " needs exactly 2 (asked for by --loss)", error(task(classes(20_000, 1)), Loss.LOGISTIC));
         EncodedLabels sq = EncodedLabels.encode(task(classes(60, 1)), Loss.SQUARED);
         assertEquals(Loss.SQUARED, sq.loss());
         assertEquals("squared loss (--loss)", sq.reason());
