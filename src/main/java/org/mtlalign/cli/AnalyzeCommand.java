@@ -59,7 +59,7 @@ public final class AnalyzeCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}, about a 1-in-20 level; 19 to 10000, or 0 to rank the scores unchecked).")
     int resamples;
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write the results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
+    @Option(names = "--json", paramLabel = "FILE", converter = Main.FileTarget.class, description = "Write the results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
     Path json;
 
     @CommandLine.Spec

@@ -138,18 +138,7 @@ public final class Main implements Runnable {
         cl.setOut(new Outputs.StdoutWriter(out));
         cl.setErr(new PrintWriter(err, true));
         // Path options: a name the JVM cannot encode (LANG=C) is said as such, not as a conversion failure.
-        cl.registerConverter(java.nio.file.Path.class, v -> {
-            // An empty name is the current folder to Path.of: 'svd --out ""' and 'reproduce --out ""'
-            // wrote there, and '--tasks ""' read it as the task folder.
-            if (v.isBlank()) {
-                throw new CommandLine.TypeConversionException("empty file or folder name");
-            }
-            try {
-                return java.nio.file.Path.of(v);
-            } catch (java.nio.file.InvalidPathException e) {
-                throw new CommandLine.TypeConversionException(pathHint(e));
-            }
-        });
+        cl.registerConverter(java.nio.file.Path.class, Main::toPath);
         cl.setParameterExceptionHandler((ex, a) -> {
             CommandLine where = ex.getCommandLine();
             PrintWriter w = where.getErr();
@@ -209,6 +198,35 @@ public final class Main implements Runnable {
             // A note kept for a --json file that an error then left unwritten: the run's error
             // says what happened, not a note at exit.
             Outputs.endAllNotes();
+        }
+    }
+
+    /** A path option's value as a Path: an empty name and one the JVM cannot encode are refused. */
+    static java.nio.file.Path toPath(String v) {
+        // An empty name is the current folder to Path.of: 'svd --out ""' and 'reproduce --out ""'
+        // wrote there, and '--tasks ""' read it as the task folder.
+        if (v.isBlank()) {
+            throw new CommandLine.TypeConversionException("empty file or folder name");
+        }
+        try {
+            return java.nio.file.Path.of(v);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new CommandLine.TypeConversionException(pathHint(e));
+        }
+    }
+
+    /**
+     * The converter of options that name a file to write (--json, --save-split, predict --out):
+     * Path.of drops a trailing separator, so '--json results/' wrote a file named results.
+     */
+    static final class FileTarget implements CommandLine.ITypeConverter<java.nio.file.Path> {
+        @Override
+        public java.nio.file.Path convert(String v) {
+            if (!v.isBlank() && (v.endsWith("/") || v.endsWith(java.io.File.separator))) {
+                throw new CommandLine.TypeConversionException("'" + v + "' names a folder (it ends with "
+                        + v.charAt(v.length() - 1) + "); give a file name");
+            }
+            return toPath(v);
         }
     }
 

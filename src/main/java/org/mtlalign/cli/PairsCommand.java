@@ -81,7 +81,7 @@ public final class PairsCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
 
-    @Option(names = "--json", paramLabel = "FILE",
+    @Option(names = "--json", paramLabel = "FILE", converter = Main.FileTarget.class,
             description = "Write every result as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to "
                     + "standard error.")
     Path json;

@@ -43,7 +43,7 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--in", required = true, paramLabel = "X", description = "Inputs, m x d (.npy or CSV, as for training; a .npz: its only array or its X).")
     Path in;
 
-    @Option(names = "--out", required = true, paramLabel = "FILE",
+    @Option(names = "--out", required = true, paramLabel = "FILE", converter = Main.FileTarget.class,
             description = "Predictions: .npy (float32, m or m x c) or .csv (with a header row); '-' writes the CSV to "
                     + "standard output (and the summary line to standard error).")
     Path out;

@@ -51,7 +51,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     BackendOption backendOption = new BackendOption();
 
-    @Option(names = "--json", paramLabel = "FILE", description = "Write all results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
+    @Option(names = "--json", paramLabel = "FILE", converter = Main.FileTarget.class, description = "Write all results as JSON (atomically); - (or /dev/stdout) writes it to standard output and the tables to standard error.")
     Path json;
 
     @Option(names = "--out", paramLabel = "DIR",
@@ -75,7 +75,7 @@ public final class TrainCommand implements Callable<Integer> {
                     + "given; saves back into DIR unless --out is given.")
     Path resume;
 
-    @Option(names = "--save-split", paramLabel = "FILE",
+    @Option(names = "--save-split", paramLabel = "FILE", converter = Main.FileTarget.class,
             description = "Write each task's split as CSV (task,row,part: the 0-based row of the task's data, and "
                     + "train, validation or test; rows without a label are left out), to score predictions yourself.")
     Path saveSplit;

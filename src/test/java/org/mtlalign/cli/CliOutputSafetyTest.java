@@ -493,6 +493,23 @@ class CliOutputSafetyTest {
         assertEquals(CliTestSupport.run("--help").out(), top.out());
     }
 
+    /** Path.of drops a trailing '/': '--json r.json/' (and --save-split, predict --out) wrote a file named r.json. */
+    @Test
+    void aFileTargetEndingInASlashIsRefused() {
+        String target = dir.resolve("r.json").toString() + "/";
+        assertUserError(CliTestSupport.run("analyze", "--suite", "task-covariance", "--json", target),
+                "Invalid value for option '--json': '" + target + "' names a folder (it ends with /); give a file name");
+        assertUserError(CliTestSupport.run("train", "--suite", "task-covariance", "--epochs", "1", "--save-split", target),
+                "option '--save-split'", "names a folder");
+        assertUserError(CliTestSupport.run("predict", "--model", dir.toString(), "--task", "a", "--in", "x.npy", "--out",
+                target), "option '--out'", "names a folder");
+        assertFalse(Files.exists(dir.resolve("r.json")));
+        // Folders keep their slash: --out DIR/ of a model is fine.
+        assertEquals(0, CliTestSupport.run("train", "--suite", "task-covariance", "--epochs", "1", "--rank", "1",
+                "--no-stl", "--align", "none", "--reweight", "none", "--no-progress", "--out",
+                dir.resolve("m").toString() + "/").code());
+    }
+
     /** 'mtl help train sweep' (and 'help train --foo') showed train's help and exited 0, the rest ignored. */
     @Test
     void helpWithMoreThanOneCommandIsAUserError() {
