@@ -150,13 +150,13 @@ public final class Main implements Runnable {
                 // without naming what was typed: name the typo first.
                 CommandLine.UnmatchedArgumentException u =
                         new CommandLine.UnmatchedArgumentException(where, where.getUnmatchedArguments());
-                msg = oneLine(u.getMessage()) + didYouMean(u) + "; " + msg;
+                msg = oneLine(u.getMessage()) + unknownOptionHint(where, u) + "; " + msg;
             } else if (ex instanceof CommandLine.UnmatchedArgumentException u && where.getParent() == null
                     && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")) {
                 msg = "unknown command '" + u.getUnmatched().get(0) + "' (expected one of "
                         + String.join(", ", where.getSubcommands().keySet()) + ")";
             } else if (ex instanceof CommandLine.UnmatchedArgumentException u) {
-                msg += didYouMean(u);
+                msg += unknownOptionHint(where, u);
             }
             w.println("mtl: " + msg + " (see 'mtl" + sub + " --help')");
             w.flush();
@@ -246,6 +246,51 @@ public final class Main implements Runnable {
         }
         java.util.List<String> shown = s.subList(0, Math.min(3, s.size()));
         return " (did you mean " + String.join(" or ", shown.stream().map(x -> "'" + x + "'").toList()) + "?)";
+    }
+
+    /** {@link #didYouMean}'s suggestion, else {@link #optionOfOtherCommands}'s. */
+    static String unknownOptionHint(CommandLine where, CommandLine.UnmatchedArgumentException u) {
+        String close = didYouMean(u);
+        return close.isEmpty() ? optionOfOtherCommands(where, u) : close;
+    }
+
+    /**
+     * " ('--epochs' is an option of mtl train, sweep and pairs)" for an unknown option that other
+     * commands take, else "": 'mtl analyze --epochs 3' said only that --epochs was unknown, as if
+     * misspelt, where the user had the wrong command in mind.
+     */
+    static String optionOfOtherCommands(CommandLine where, CommandLine.UnmatchedArgumentException u) {
+        if (u.getUnmatched().isEmpty() || !u.getUnmatched().get(0).startsWith("-") || where.getParent() == null) {
+            return "";
+        }
+        String typed = u.getUnmatched().get(0);
+        int eq = typed.indexOf('=');
+        String name = eq > 0 ? typed.substring(0, eq) : typed;
+        java.util.List<String> owners = new java.util.ArrayList<>();
+        for (java.util.Map.Entry<String, CommandLine> e : where.getParent().getSubcommands().entrySet()) {
+            CommandLine other = e.getValue();
+            if (other != where && !owners.contains(e.getKey()) && other.getCommandSpec().findOption(name) != null
+                    && name.equals(matchingName(other.getCommandSpec().findOption(name), name))) {
+                owners.add(e.getKey());
+            }
+        }
+        if (owners.isEmpty()) {
+            return "";
+        }
+        String list = owners.size() == 1 ? owners.get(0)
+                : String.join(", ", owners.subList(0, owners.size() - 1)) + " and " + owners.get(owners.size() - 1);
+        return " ('" + name + "' is an option of mtl " + list + ")";
+    }
+
+    // findOption also matches a name by its prefix-free forms ("epochs" for "--epochs"): only an
+    // exact name counts as the user's option.
+    private static String matchingName(CommandLine.Model.OptionSpec o, String name) {
+        for (String n : o.names()) {
+            if (n.equals(name)) {
+                return n;
+            }
+        }
+        return null;
     }
 
     /** The machine's memory in bytes, 0 where the JVM does not say. */

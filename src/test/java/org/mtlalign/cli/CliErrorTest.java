@@ -74,6 +74,25 @@ class CliErrorTest {
         assertUserError(epoch, "'--epoch'", "'--epochs'");
     }
 
+    /**
+     * An option of another command ('mtl analyze --epochs 3') was 'Unknown option' alone, as if
+     * misspelt; the commands that take it are named. A close option of the command itself still
+     * wins, and an option no command takes gets no such hint.
+     */
+    @Test
+    void anOptionOfAnotherCommandNamesTheCommandsThatTakeIt() {
+        CliTestSupport.Run analyze = CliTestSupport.run("analyze", "--suite", "digits-pairs", "--epochs=3");
+        assertUserError(analyze, "'--epochs=3'", "'--epochs' is an option of mtl train, sweep and pairs");
+        CliTestSupport.Run svd = CliTestSupport.run("svd", "--seed", "1");
+        assertUserError(svd, "'--seed'", "is an option of mtl train, sweep, pairs, analyze and reproduce",
+                "Missing required options");
+        CliTestSupport.Run close = CliTestSupport.run("analyze", "--suite", "digits-pairs", "--ranks", "3");
+        assertUserError(close, "did you mean '--rank'?");
+        assertFalse(close.err().contains("is an option of"), close.err());
+        CliTestSupport.Run none = CliTestSupport.run("train", "--frobnicate", "3");
+        assertFalse(none.err().contains("is an option of"), none.err());
+    }
+
     @Test
     void badOptionValues() throws Exception {
         String t = task("a", 40, 5);
