@@ -186,6 +186,12 @@ public final class Main implements Runnable {
             w.flush();
             return 1;
         });
+        String garbled = undecodableArgument(args);
+        if (garbled != null) {
+            err.println("mtl: " + garbled);
+            err.flush();
+            return EXIT_USER_ERROR;
+        }
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError oom) {
@@ -336,6 +342,23 @@ public final class Main implements Runnable {
         return e.getInput() + ": not a usable path here (" + e.getReason() + "); for names beyond ASCII run under a "
                 + "UTF-8 locale, e.g. LANG=C.UTF-8 (the JVM's file-name encoding is " + System.getProperty("sun.jnu.encoding")
                 + ")";
+    }
+
+    /**
+     * The JVM decodes the command line in the locale's character set and puts U+FFFD where it
+     * cannot: under LANG=C, 'mtl train --task ünï=X.npy:y.npy' trained a task named
+     * U+FFFD U+FFFD n U+FFFD U+FFFD, which the JSON and model.json kept and a UTF-8 script could not
+     * match. Paths failed as unusable; names went through. Null when every argument was read.
+     */
+    static String undecodableArgument(String... args) {
+        for (String a : args) {
+            if (a != null && a.indexOf('\uFFFD') >= 0) {
+                return "argument '" + a + "' holds bytes that the locale's character set ("
+                        + System.getProperty("sun.jnu.encoding") + ") cannot read, so the names in it would be "
+                        + "garbled; for names beyond ASCII run under a UTF-8 locale, e.g. LANG=C.UTF-8";
+            }
+        }
+        return null;
     }
 
     static String oneLine(String s) {

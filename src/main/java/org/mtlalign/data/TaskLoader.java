@@ -245,6 +245,16 @@ public final class TaskLoader {
             throw new UserInputException(dir + ": cannot list directory (" + e.getMessage() + ")");
         }
         // Names first (a clash is said before gigabytes are read), then the files, several at a time.
+        for (Path sub : subs) {
+            // Java names a file whose name the locale's character set cannot read with U+FFFD in
+            // place of those bytes (under LANG=C, any name beyond ASCII): the folder still opens,
+            // but the task's name in the results and model.json would be garbled.
+            if (sub.getFileName().toString().indexOf('\uFFFD') >= 0) {
+                throw new UserInputException(dir + ": the name of " + sub.getFileName() + " cannot be read in the "
+                        + "locale's character set (" + System.getProperty("sun.jnu.encoding") + "), so its task "
+                        + "would be named wrongly; for names beyond ASCII run under a UTF-8 locale, e.g. LANG=C.UTF-8");
+            }
+        }
         for (int i = 1; i < subs.size(); i++) {
             Path sub = subs.get(i);
             if (taskName(subs.get(i - 1)).equals(taskName(sub))) {

@@ -51,6 +51,52 @@ class CliErrorTest {
         }
     }
 
+    /**
+     * Under LANG=C the JVM reads arguments and file names as ASCII, with U+FFFD for each byte beyond
+     * it: a task named \u00fcn\u00ef on the command line, or a task folder of that name under
+     * --tasks, trained as a task whose name no UTF-8 script could match (the JSON's task_names and
+     * model.json kept the U+FFFDs), with nothing said. Both are refused, naming the locale.
+     */
+    @Test
+    void namesTheLocaleCannotReadAreRefusedNotGarbled() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 3, 5);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 60, 3, 6);
+        Path tasks = dir.resolve("tasks");
+        for (String n : new String[] {"\u00fcn\u00ef", "b"}) {
+            Files.createDirectories(tasks.resolve(n));
+            Files.copy(a[0], tasks.resolve(n).resolve("X.npy"));
+            Files.copy(a[1], tasks.resolve(n).resolve("y.npy"));
+        }
+        Path json = dir.resolve("r.json");
+        String[][] cases = {
+            {"analyze", "--task", "\u00fcn\u00ef=" + a[0] + ":" + a[1], "--task", "b=" + b[0] + ":" + b[1],
+                "--resamples", "0", "--json", json.toString()},
+            {"analyze", "--tasks", tasks.toString(), "--resamples", "0", "--json", json.toString()},
+        };
+        String[] fragments = {"argument '", tasks + ": the name of "};
+        for (int i = 0; i < cases.length; i++) {
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(javaBin, "--add-modules",
+                    "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), "org.mtlalign.cli.Main"));
+            cmd.addAll(java.util.List.of(cases[i]));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().remove("LANG");
+            pb.environment().put("LC_ALL", "C");
+            Process p = pb.start();
+            String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(2, p.exitValue(), err);
+            String line = err.lines().filter(l -> l.startsWith("mtl: ")).findFirst().orElse("");
+            assertTrue(line.contains(fragments[i]) && line.contains("run under a UTF-8 locale"), err);
+            assertFalse(Files.exists(json), "no results under a garbled name: " + err);
+        }
+        // The same names under this JVM's UTF-8 locale are read as given.
+        CliTestSupport.Run ok = CliTestSupport.run("analyze", "--tasks", tasks.toString(), "--resamples", "0",
+                "--json", json.toString());
+        assertEquals(0, ok.code(), ok.all());
+        assertTrue(Files.readString(json, java.nio.charset.StandardCharsets.UTF_8).contains("\"\u00fcn\u00ef\""));
+    }
+
     @Test
     void unknownOption() {
         assertUserError(CliTestSupport.run("train", "--frobnicate", "3"), "--frobnicate");
