@@ -48,7 +48,10 @@ public final class ResultWriter {
         for (List<Object> row : r.csvRows()) {
             for (int i = 0; i < row.size(); i++) {
                 Object v = row.get(i);
-                String s = v instanceof Double ? String.format(Locale.ROOT, "%.6g", (Double) v) : String.valueOf(v);
+                // An undefined value (an AUC on test rows of one class, a run that diverged) is an
+                // empty cell, as docs/json.md says and as the not-applicable cells are; "%.6g" wrote "NaN".
+                String s = v instanceof Number n && Double.isNaN(n.doubleValue()) ? ""
+                        : v instanceof Double ? String.format(Locale.ROOT, "%.6g", (Double) v) : String.valueOf(v);
                 if (s.contains(",") || s.contains("\"")) {
                     s = '"' + s.replace("\"", "\"\"") + '"';
                 }
