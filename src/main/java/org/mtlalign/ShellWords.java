@@ -20,4 +20,20 @@ public final class ShellWords {
         }
         return "'" + s.replace("'", "'\\''") + "'";
     }
+
+    /**
+     * The option a message suggests for one task, {@code --loss 'TASK=squared'}: a task whose
+     * name holds a character that the option splits at (',' or '=' for --loss, '=' for
+     * --positive) cannot be named there and the run refuses it, so for such a task it says to
+     * rename it first instead of suggesting an option that fails.
+     */
+    public static String taskOption(String option, String task, String value) {
+        String splits = option.equals("--positive") ? "=" : ",=";
+        for (char c : splits.toCharArray()) {
+            if (task.indexOf(c) >= 0) {
+                return option + " NAME=" + quote(value) + " after renaming the task without '" + c + "'";
+            }
+        }
+        return option + " " + quote(task + "=" + value);
+    }
 }

@@ -1981,9 +1981,9 @@ public final class TrainCommand implements Callable<Integer> {
                 // The rare class is the negative one (text labels sort 'ok' after 'fraud'): its
                 // average precision is what matters, and --positive gives it.
                 notes.add(String.format(Locale.ROOT, "note: task '%s': its positive class '%s' is %.3g%% of its test rows; "
-                        + "for the average precision of finding the rare class '%s', pass --positive %s", t.name(),
+                        + "for the average precision of finding the rare class '%s', pass %s", t.name(),
                         t.classes().get(1), 100 * ap.positiveRate(), t.classes().get(0),
-                        org.mtlalign.ShellWords.quote(t.name() + "=" + t.classes().get(0))));
+                        org.mtlalign.ShellWords.taskOption("--positive", t.name(), t.classes().get(0))));
             }
         }
         if (!rows.isEmpty()) {

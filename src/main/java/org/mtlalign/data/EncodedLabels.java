@@ -284,11 +284,11 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
                 loss = Loss.SQUARED;
                 reason = distinct.size() + " distinct integer values in " + (y.length - t.unlabelledRows())
                         + " rows (too few rows per value "
-                        + "for classes): squared loss; pass --loss " + ShellWords.quote(t.name() + "=softmax")
+                        + "for classes): squared loss; pass " + ShellWords.taskOption("--loss", t.name(), "softmax")
                         + " to treat them as classes";
             } else if (integers && distinct.size() <= MAX_CLASSES) {
                 loss = Loss.SOFTMAX;
-                reason = distinct.size() + " integer classes: softmax loss (--loss " + ShellWords.quote(t.name() + "=squared")
+                reason = distinct.size() + " integer classes: softmax loss (" + ShellWords.taskOption("--loss", t.name(), "squared")
                         + " if they are quantities such as counts or ratings)" + sentinelHint(distinct);
             } else if (integers) {
                 loss = Loss.SQUARED;
@@ -435,7 +435,7 @@ public record EncodedLabels(Loss loss, float[] target, int outputs, float[] clas
         if (!NEGATIVE_WORDS.contains(pos) || !POSITIVE_WORDS.contains(neg)) {
             return "";
         }
-        return "; --positive " + ShellWords.quote(task + "=" + names[0]) + " makes '" + names[0] + "' positive";
+        return "; " + ShellWords.taskOption("--positive", task, names[0]) + " makes '" + names[0] + "' positive";
     }
 
     /** The first few names, quoted, for messages. */

@@ -131,6 +131,30 @@ class EncodedLabelsTest {
         assertEquals(Loss.SQUARED, EncodedLabels.encode(task(y), Loss.SQUARED).loss(), "--loss squared is the user's call");
     }
 
+    /**
+     * The loss reasons suggested '--loss x=1=squared' for a task named x=1 (and '--loss
+     * c,omma=squared'), options the run refuses, since a TASK=KIND list splits at ',' and '=':
+     * such a task is told to be renamed first. --positive splits at '=' only.
+     */
+    @Test
+    void suggestedOptionsNeverNameATaskTheOptionCannotName() {
+        for (String name : new String[] {"x=1", "c,omma"}) {
+            float[] y = classes(4, 5);
+            Task t = new Task(name, new float[y.length], y.length, 1, y, 1, true, "X.npy:y.npy");
+            String c = name.contains("=") ? "=" : ",";
+            assertEquals("4 integer classes: softmax loss (--loss NAME=squared after renaming the task without '" + c
+                    + "' if they are quantities such as counts or ratings)", EncodedLabels.encode(t, null).reason());
+            float[] q = java.util.Arrays.copyOf(classes(16, 2), 20);
+            Task few = new Task(name, new float[q.length], q.length, 1, q, 1, true, "X.npy:y.npy");
+            assertTrue(EncodedLabels.encode(few, null).reason().endsWith("pass --loss NAME=softmax after renaming the "
+                    + "task without '" + c + "' to treat them as classes"));
+        }
+        assertEquals("--positive NAME='no thanks' after renaming the task without '='",
+                org.mtlalign.ShellWords.taskOption("--positive", "x=1", "no thanks"));
+        assertEquals("--positive 'c,omma=no thanks'", org.mtlalign.ShellWords.taskOption("--positive", "c,omma", "no thanks"));
+        assertEquals("--loss 'my task=squared'", org.mtlalign.ShellWords.taskOption("--loss", "my task", "squared"));
+    }
+
     @Test
     void inferenceRules() {
         EncodedLabels two = EncodedLabels.encode(task(3, 7, 7, 3), null);
