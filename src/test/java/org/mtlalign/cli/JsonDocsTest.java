@@ -197,4 +197,29 @@ class JsonDocsTest {
         stale.removeAll(CONDITIONAL);
         assertTrue(stale.isEmpty(), "docs/json.md describes keys no command wrote (seed " + seed + "): " + stale);
     }
+
+    /**
+     * Every column of the committed mtl reproduce CSVs (docs/results, written by the experiments)
+     * is described in json.md's section on them, in that file's row: until it had one, only
+     * capacity.csv's header was listed, and columns such as noisy_sd needed the Java to read.
+     */
+    @Test
+    void jsonMdDescribesEveryColumnOfTheReproduceCsvs() throws Exception {
+        String doc = Files.readString(Path.of("docs/json.md"), StandardCharsets.UTF_8);
+        String section = doc.substring(doc.indexOf("## The CSVs of `mtl reproduce`"));
+        List<Path> csvs;
+        try (var files = Files.list(Path.of("docs/results"))) {
+            csvs = files.filter(f -> f.toString().endsWith(".csv")).sorted().toList();
+        }
+        assertTrue(csvs.size() >= 6, csvs.toString());
+        for (Path csv : csvs) {
+            String name = csv.getFileName().toString();
+            String row = section.lines().filter(l -> l.startsWith("| `" + name + "`")).findFirst().orElse("");
+            assertTrue(!row.isEmpty(), "docs/json.md has no row for " + name);
+            String header = Files.readAllLines(csv, StandardCharsets.UTF_8).get(0);
+            for (String col : header.split(",")) {
+                assertTrue(row.contains("`" + col + "`"), "docs/json.md's row for " + name + " lacks `" + col + "`");
+            }
+        }
+    }
 }
