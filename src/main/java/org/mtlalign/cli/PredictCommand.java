@@ -80,6 +80,19 @@ public final class PredictCommand implements Callable<Integer> {
         List<String> names = new ArrayList<>();
         m.heads().forEach(t -> names.add(t.name()));
         if (head < 0) {
+            // The same name in another Unicode normalization (a decomposed u + diaeresis from a macOS
+            // file name, the composed one typed in Python) prints the same: the error listed the task
+            // it refused. One task equal under NFC is the one meant.
+            String nfc = java.text.Normalizer.normalize(task, java.text.Normalizer.Form.NFC);
+            List<Integer> same = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                if (java.text.Normalizer.normalize(names.get(i), java.text.Normalizer.Form.NFC).equals(nfc)) {
+                    same.add(i);
+                }
+            }
+            head = same.size() == 1 ? same.get(0) : -1;
+        }
+        if (head < 0) {
             throw new UserInputException("--task: the model has no task '" + task + "' (tasks: " + String.join(", ", names)
                     + ")");
         }

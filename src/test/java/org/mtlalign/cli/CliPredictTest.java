@@ -379,6 +379,35 @@ class CliPredictTest {
         assertEquals(0, p.code(), p.all());
     }
 
+    /**
+     * A task trained under a decomposed name (u + U+0308, as macOS file names are) and asked for by
+     * the composed one a Python script types: 'the model has no task' listed a name that looked
+     * the same. Equal under NFC, it is that task; a name equal to none still fails.
+     */
+    @Test
+    void aTaskNameInAnotherUnicodeNormalizationIsFound() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 3, 11);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 60, 3, 12);
+        String decomposed = "u\u0308n";
+        Path model = dir.resolve("m");
+        CliTestSupport.Run t = CliTestSupport.run("train", "--task", decomposed + "=" + a[0] + ":" + a[1], "--task",
+                "b=" + b[0] + ":" + b[1], "--rank", "1", "--epochs", "2", "--no-stl", "--align", "none", "--reweight",
+                "none", "--out", model.toString());
+        assertEquals(0, t.code(), t.all());
+        Path exact = dir.resolve("exact.npy");
+        Path composed = dir.resolve("composed.npy");
+        assertEquals(0, CliTestSupport.run("predict", "--model", model.toString(), "--task", decomposed, "--in",
+                a[0].toString(), "--out", exact.toString()).code());
+        CliTestSupport.Run p = CliTestSupport.run("predict", "--model", model.toString(), "--task", "\u00fcn", "--in",
+                a[0].toString(), "--out", composed.toString());
+        assertEquals(0, p.code(), p.all());
+        assertArrayEquals(Files.readAllBytes(exact), Files.readAllBytes(composed));
+        CliTestSupport.Run none = CliTestSupport.run("predict", "--model", model.toString(), "--task", "\u00fc", "--in",
+                a[0].toString(), "--out", dir.resolve("none.npy").toString());
+        assertEquals(2, none.code(), none.all());
+        assertTrue(none.err().contains("the model has no task"), none.err());
+    }
+
     @Test
     void aModelOfATrainingThatDidNotCompleteIsUsedWithAWarning() throws Exception {
         Path[] a = CliTestSupport.binaryTask(dir, "a", 60, 4, 61);
