@@ -187,6 +187,44 @@ class LauncherTest {
     }
 
     /**
+     * In the C locale (LANG unset, as in many containers, or LANG=C) Java read a task folder named
+     * caf\u00e9 as caf??; as Python does (PEP 538) the launcher takes the character type as C.UTF-8,
+     * unless LC_ALL sets the locale on purpose or LC_CTYPE names another.
+     */
+    @Test
+    void theCLocaleIsTakenAsCUtf8UnlessLcAllSaysOtherwise() throws Exception {
+        Assumptions.assumeTrue(new ProcessBuilder("sh", "-c", "[ \"$(LC_ALL= LC_CTYPE=C.UTF-8 locale charmap)\" = UTF-8 ]")
+                .start().waitFor() == 0, "this system has no C.UTF-8 locale");
+        String printCtype = "echo \"ctype=${LC_CTYPE:-unset} all=${LC_ALL:-unset}\"";
+        String[][] cases = {
+            {null, null, null, "ctype=C.UTF-8 all=unset"},
+            {"C", null, null, "ctype=C.UTF-8 all=unset"},
+            {"POSIX", null, null, "ctype=C.UTF-8 all=unset"},
+            {"C", null, "C", "ctype=unset all=C"},
+            {"C", "fr_FR.ISO-8859-1", null, "ctype=fr_FR.ISO-8859-1 all=unset"},
+            {"en_US.UTF-8", null, null, "ctype=unset all=unset"},
+        };
+        for (String[] c : cases) {
+            ProcessBuilder pb = launcher(printCtype);
+            java.util.Map<String, String> env = pb.environment();
+            env.remove("LANG");
+            env.remove("LC_CTYPE");
+            env.remove("LC_ALL");
+            if (c[0] != null) {
+                env.put("LANG", c[0]);
+            }
+            if (c[1] != null) {
+                env.put("LC_CTYPE", c[1]);
+            }
+            if (c[2] != null) {
+                env.put("LC_ALL", c[2]);
+            }
+            List<String> out = run(pb, null);
+            assertTrue(out.contains(c[3]), String.join(",", java.util.Arrays.asList(c)) + ": " + out);
+        }
+    }
+
+    /**
      * Under LANG=C the JVM decodes file names as ASCII and could not open a jar in a checkout whose
      * path goes beyond it, saying only "An unexpected error occurred while trying to open file".
      */
