@@ -268,7 +268,7 @@ public final class Preparation {
         boolean[] constant = constantInputs(suite, tasks, splits);
         List<String> warnings = constantInputWarnings(suite, tasks, splits, constant);
         warnings.addAll(unseen);
-        warnings.addAll(outlierRowWarnings(suite, tasks, splits, constant));
+        warnings.addAll(outlierRowWarnings(suite, tasks, splits, constant, cfg.standardize() != Standardize.NONE));
         warnings.addAll(scaleWarnings(cfg, suite, tasks, splits, means, scales, constant));
         String raw = rawScaleWarning(cfg, suite, tasks, splits);
         if (raw != null) {
@@ -567,7 +567,7 @@ public final class Preparation {
      * the spread at d = 1 and under 36% at d = 5 (200 draws each of 30 to 1000 rows).
      */
     private static List<String> outlierRowWarnings(TaskSuite suite, List<Task> tasks, int[][][] splits,
-                                                   boolean[] constant) {
+                                                   boolean[] constant, boolean standardised) {
         List<String> w = new ArrayList<>();
         int d = suite.dim();
         for (int i = 0; i < tasks.size(); i++) {
@@ -577,6 +577,12 @@ public final class Preparation {
             int[] rows = trainingRows(suite, splits, i);
             int n = rows.length;
             float[] x = tasks.get(i).x();
+            if (zeroOrOne(x, rows, d)) {
+                // A rare 1 is a category, not a unit or entry error: at d = 1 to 3 with bits set in
+                // under 1% of the rows this said to drop those rows, beside the rare-binary warning
+                // that calls such inputs fine as they are.
+                continue;
+            }
             double[] mean = new double[d];
             double[] var = new double[d];
             for (int r : rows) {
@@ -629,18 +635,33 @@ public final class Preparation {
             }
             List<String> named = far5.stream().sorted().map(String::valueOf).toList();
             w.add(String.format(java.util.Locale.ROOT, "%s: %d of %s %d training rows %s %.4g%% of %s inputs' spread "
-                    + "(%s from the column means %s %s the median row's), so once standardised the other rows are "
+                    + "(%s from the column means %s the median row's), so %s the other rows are "
                     + "nearly alike and the models learn mostly from %s; check %s (0-based row%s %s%s of the data "
                     + "file) for unit or entry errors and fix or drop %s",
                     suite.sharedInputs() ? "the shared inputs X" : "task '" + tasks.get(i).name() + "'", few,
                     suite.sharedInputs() ? "the" : "its", n, few == 1 ? "holds" : "hold", 100 * held / total,
                     suite.sharedInputs() ? "the" : "its", few == 1 ? "its distance" : "their distances",
-                    few == 1 ? "is" : "are up to", median > 0 ? String.format(java.util.Locale.ROOT, "%.3g times",
-                            Math.sqrt(farthest / median)) : "far beyond", few == 1 ? "that row" : "those "
-                            + few, few == 1 ? "it" : "them", few == 1 ? "" : "s", String.join(", ", named),
+                    median > 0 ? String.format(java.util.Locale.ROOT, "%s %.3g times", few == 1 ? "is" : "are up to",
+                            Math.sqrt(farthest / median)) : few == 1 ? "is far beyond" : "are far beyond",
+                    // Under --standardize none nothing is standardised; the few rows still set the scale.
+                    standardised ? "once standardised" : "beside them", few == 1 ? "that row" : "those " + few,
+                    few == 1 ? "it" : "them", few == 1 ? "" : "s", String.join(", ", named),
                     few > named.size() ? ", ..." : "", few == 1 ? "it" : "them"));
         }
         return w;
+    }
+
+    /** Whether every input of these rows is 0 or 1 (fingerprints, one-hot features). */
+    private static boolean zeroOrOne(float[] x, int[] rows, int d) {
+        for (int r : rows) {
+            for (int j = 0; j < d; j++) {
+                float v = x[r * d + j];
+                if (v != 0f && v != 1f) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** Task i's training rows; for a shared X the rows any task trains on (with missing labels they differ). */

@@ -64,6 +64,8 @@ class MessyInputWarningTest {
                     + " training rows hold"), w.get(0));
             assertEquals(String.join(", ", inTrain.stream().map(String::valueOf).toList()), rowsNamed(w.get(0)),
                     std + ", seed=" + SEED);
+            // Under --standardize none nothing is standardised, and the message does not say so.
+            assertEquals(std != Preparation.Standardize.NONE, w.get(0).contains("once standardised"), w.get(0));
         }
         // The same inputs without those rows, heavy-tailed inputs (Student t, 3 degrees of freedom)
         // and a single heavy column among several are no outliers.
@@ -86,6 +88,43 @@ class MessyInputWarningTest {
         oneColumn.x()[7 * 5 + 2] = 1e6f;
         assertEquals(List.of(), warnings(Preparation.Standardize.GLOBAL, false, clean, huge), "seed=" + SEED);
         assertEquals(List.of(), warnings(Preparation.Standardize.PER_TASK, false, heavy, oneColumn), "seed=" + SEED);
+    }
+
+    @Test
+    void rareOnesOfZeroOneInputsAreNoOutlierRows() {
+        // One indicator column set in 2 of 500 rows (and a second task like it): its 1s hold over 99%
+        // of the spread, yet they are a rare category, not unit or entry errors to drop; the
+        // rare-binary warning is the one that speaks of such inputs.
+        Random rnd = new Random(SEED);
+        int m = 500;
+        Task[] ts = new Task[2];
+        for (int t = 0; t < 2; t++) {
+            float[] y = new float[m];
+            for (int i = 0; i < m; i++) {
+                y[i] = (float) rnd.nextGaussian();
+            }
+            ts[t] = new Task("bits" + t, new float[m], m, 1, y, 1, false, "bits" + t + ".npy");
+        }
+        // The split of regression rows depends on the seed alone: set the 1s in two training rows.
+        List<PreparedTask> split = Preparation.prepare(new TaskSuite("t", List.of(ts), false),
+                new Preparation.Config(0.2, 0.2, 1, null, Preparation.Standardize.GLOBAL)).tasks();
+        for (int t = 0; t < 2; t++) {
+            for (int q = 0; q < 2; q++) {
+                ts[t].x()[split.get(t).train()[q]] = 1f;
+            }
+        }
+        for (Preparation.Standardize std : Preparation.Standardize.values()) {
+            List<String> w = warnings(std, false, ts);
+            assertTrue(w.stream().noneMatch(s -> s.contains("training rows hold")), std + ", seed=" + SEED + ": " + w);
+        }
+        // The same rows at 1e5 in a real-valued column are named.
+        for (Task t : ts) {
+            for (int i = 0; i < m; i++) {
+                t.x()[i] = t.x()[i] == 1f ? 1e5f : (float) rnd.nextGaussian();
+            }
+        }
+        List<String> w = warnings(Preparation.Standardize.GLOBAL, false, ts);
+        assertTrue(w.stream().anyMatch(s -> s.contains("training rows hold")), "seed=" + SEED + ": " + w);
     }
 
     @Test
