@@ -73,7 +73,7 @@ public class FitOptions {
             // gradient under SGD): at 0 or below the decay alone wipes or flips them, and the run
             // ended 'diverged ... try a smaller --lr' without naming --weight-decay.
             throw new org.mtlalign.UserInputException("--weight-decay " + shown(weightDecay) + " with --lr " + shown(lr)
-                    + ": each step scales the weights by 1 - lr x decay = " + shown((float) (1 - (double) lr * weightDecay))
+                    + ": each step scales the weights by 1 - lr x decay = " + factor(lr, weightDecay)
                     + ", so the decay alone wipes them out; use a --weight-decay below 1 / --lr = " + shown(1 / lr)
                     + " (typically far below)");
         }
@@ -92,6 +92,21 @@ public class FitOptions {
             out.add("--momentum is SGD's and has no effect under --optimizer " + optimizer.toLowerCase(java.util.Locale.ROOT));
         }
         return out;
+    }
+
+    /**
+     * 1 - lr x decay from the values as typed: in binary floating point the default --lr 0.005 with
+     * --weight-decay 300 said -0.49999997, where the user's numbers make -0.5.
+     */
+    private static String factor(float lr, float decay) {
+        if (!Float.isFinite(lr) || !Float.isFinite(decay)) {
+            return shown((float) (1 - (double) lr * decay));
+        }
+        java.math.BigDecimal f = java.math.BigDecimal.ONE.subtract(new java.math.BigDecimal(Float.toString(lr))
+                .multiply(new java.math.BigDecimal(Float.toString(decay))));
+        return f.abs().compareTo(java.math.BigDecimal.valueOf(1_000_000)) < 0
+                ? f.round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString()
+                : String.format(java.util.Locale.ROOT, "%.3g", f.doubleValue());
     }
 
     /** A float option's value as typed (0.5, 200), or that it was beyond float's range (1e39 reads as Infinity). */

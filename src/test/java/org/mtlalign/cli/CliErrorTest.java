@@ -293,6 +293,10 @@ class CliErrorTest {
         }
         assertUserError(CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--weight-decay",
                 "1e308", "--no-progress"), "--weight-decay Infinity (beyond the float range) with --lr 0.005");
+        // The factor from the numbers as typed: in float arithmetic 0.005 x 300 left -0.49999997.
+        assertUserError(CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--weight-decay",
+                "300", "--no-progress"), "--weight-decay 300 with --lr 0.005: each step scales the weights by "
+                + "1 - lr x decay = -0.5, so", "below 1 / --lr = 200");
         CliTestSupport.Run ok = CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr", "0.5",
                 "--weight-decay", "1.9", "--rank", "2", "--no-stl", "--align", "none", "--reweight", "none", "--no-progress");
         assertFalse(ok.err().contains("--weight-decay 1.9"), ok.all());
