@@ -148,11 +148,11 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new UserInputException("--save-split: writes one seed's split; with --seeds " + seeds + " each seed "
                         + "has its own (drop --seeds, and pick the seed with --seed S)");
             }
-            if (saveSplit.toString().equals("-")) {
+            if (Outputs.isStdout(saveSplit)) {
                 // '-' is standard output to --json and predict --out, but here it wrote a file named
-                // '-' in the working folder (standard output carries the tables).
-                throw new UserInputException("--save-split -: the split is written to a file, not to standard output "
-                        + "(which carries the tables); give a file name, e.g. --save-split split.csv");
+                // '-' in the working folder, and /dev/stdout put the split's rows amid the tables.
+                throw new UserInputException("--save-split " + saveSplit + ": the split is written to a file, not to "
+                        + "standard output (which carries the tables); give a file name, e.g. --save-split split.csv");
             }
             Outputs.checkTarget(saveSplit, "--save-split");
         }

@@ -146,17 +146,17 @@ class SaveSplitTest {
         CliTestSupport.Run r = CliTestSupport.run("train", "--epochs", "1", "--save-split", f, "--json", f);
         assertEquals(2, r.code(), r.all());
         assertTrue(r.err().startsWith("mtl: --save-split " + f + ": is also the --json target"), r.err());
-        r = CliTestSupport.run("train", "--epochs", "1", "--save-split", "/dev/stdout", "--json", "-");
-        assertEquals(2, r.code(), r.all());
-        assertTrue(r.err().startsWith("mtl: --save-split /dev/stdout: is also the --json target -"), r.err());
-        // '-' wrote a file named '-' in the working folder.
-        for (String[] extra : new String[][] {{}, {"--json", "-"}}) {
-            List<String> a = new ArrayList<>(List.of("train", "--epochs", "1", "--save-split", "-"));
-            a.addAll(List.of(extra));
-            r = CliTestSupport.run(a.toArray(new String[0]));
-            assertEquals(2, r.code(), r.all());
-            assertTrue(r.err().startsWith("mtl: --save-split -: the split is written to a file, not to standard output"),
-                    r.err());
+        // '-' wrote a file named '-' in the working folder, and /dev/stdout put the split's rows
+        // amid the tables (or, beside --json -, into the JSON's stream).
+        for (String target : new String[] {"-", "/dev/stdout"}) {
+            for (String[] extra : new String[][] {{}, {"--json", "-"}}) {
+                List<String> a = new ArrayList<>(List.of("train", "--epochs", "1", "--save-split", target));
+                a.addAll(List.of(extra));
+                r = CliTestSupport.run(a.toArray(new String[0]));
+                assertEquals(2, r.code(), r.all());
+                assertTrue(r.err().startsWith("mtl: --save-split " + target + ": the split is written to a file, not to "
+                        + "standard output"), r.err());
+            }
         }
         String model = dir.resolve("model").toString();
         r = CliTestSupport.run("train", "--epochs", "1", "--out", model, "--save-split", dir.resolve("model/split.csv")
