@@ -39,10 +39,17 @@ final class GzipMembers extends InputStream {
     GzipMembers(InputStream in, int bufferSize) throws IOException {
         this.in = in;
         this.buf = new byte[bufferSize];
-        if (!fill()) {
-            throw new EOFException("Unexpected end of gzip input");
+        try {
+            if (!fill()) {
+                throw new EOFException("Unexpected end of gzip input");
+            }
+            startMember(true);
+        } catch (IOException | RuntimeException e) {
+            // The caller never gets this stream to close: the inflater's native memory goes now,
+            // not at some later garbage collection.
+            inf.end();
+            throw e;
         }
-        startMember(true);
     }
 
     @Override
