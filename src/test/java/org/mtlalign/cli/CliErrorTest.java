@@ -300,6 +300,15 @@ class CliErrorTest {
         CliTestSupport.Run ok = CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr", "0.5",
                 "--weight-decay", "1.9", "--rank", "2", "--no-stl", "--align", "none", "--reweight", "none", "--no-progress");
         assertFalse(ok.err().contains("--weight-decay 1.9"), ok.all());
+        // The alignment phase steps at lr x --align-lr-factor: a factor above 1 let a decay that
+        // passes the check on lr alone move R_i past the identity on every step.
+        assertUserError(CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr", "0.1",
+                "--weight-decay", "5", "--align-lr-factor", "4", "--no-progress"),
+                "--weight-decay 5.0 with --lr 0.1 x --align-lr-factor 4.0", "(lr x factor x decay = 2.0 >= 1)");
+        CliTestSupport.Run noAlign = CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr",
+                "0.1", "--weight-decay", "5", "--align-lr-factor", "4", "--align", "none", "--rank", "2", "--no-stl",
+                "--reweight", "none", "--no-progress");
+        assertEquals(0, noAlign.code(), noAlign.all());
     }
 
     /** A loss --loss forced on labels it does not fit was refused naming the task and labels, not --loss. */
