@@ -174,6 +174,12 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 t.add(List.of(names.get(i), Tables.num(wn[i]), Tables.num(wp[i])));
             }
             Tables.print(o, List.of("task", "normalized", "paper"), t);
+            String noisy = TrainCommand.noisyThetaWarning(names, rows, d, rw.noiseRatios(xs, rows, d, ys, cols), r);
+            if (noisy != null) {
+                // Beside the weights it concerns, and in the JSON's warnings.
+                o.println("warning: " + noisy);
+                warnings.keep(noisy);
+            }
         }
         o.println();
         o.println(TrainCommand.capacityLine(cap));

@@ -674,4 +674,105 @@ class SvdReweightingTest {
                 () -> sr.weights(s.xs(), s.rows(), s.d(), nanY, s.cols(), 1, Variant.NORMALIZED, true));
         assertTrue(e.getMessage().contains("targets of task 1") && e.getMessage().contains("NaN"), e.getMessage());
     }
+    /**
+     * The noise estimate against a float64 two-pass computation, entry by entry as in its
+     * definition: theta_i = (1/m) sum_t (x_t - mean x) (y_t - mean y)^T, var_jc the rows' sample
+     * variance of (x_tj - mean x_j) (y_tc - mean y_c), noise = sqrt(sum_jc var_jc / m). Inputs far
+     * from their mean (offset 50) and a 3-column task, where a single pass in float32 would lose it.
+     */
+    @Test
+    void noiseRatiosMatchFloat64() {
+        Random rnd = new Random(17);
+        int d = 7;
+        int[] rows = {9, 40, 500};
+        int[] cols = {1, 3, 1};
+        float[][] xs = new float[3][];
+        float[][] ys = new float[3][];
+        for (int i = 0; i < 3; i++) {
+            xs[i] = new float[rows[i] * d];
+            ys[i] = new float[rows[i] * cols[i]];
+            for (int t = 0; t < rows[i]; t++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) {
+                    xs[i][t * d + j] = (float) (50 + (j + 1) * rnd.nextGaussian());
+                    s += (xs[i][t * d + j] - 50) * (j % 3 - 1);
+                }
+                for (int c = 0; c < cols[i]; c++) {
+                    ys[i][t * cols[i] + c] = cols[i] == 1 ? (s + 2 * rnd.nextGaussian() > 0 ? 1 : 0)
+                            : (float) (s * (c - 1) + rnd.nextGaussian());
+                }
+            }
+        }
+        double[] got = sr.noiseRatios(xs, rows, d, ys, cols);
+        double worst = 0;
+        for (int i = 0; i < 3; i++) {
+            int m = rows[i];
+            int c = cols[i];
+            double[] mx = new double[d];
+            double[] my = new double[c];
+            for (int t = 0; t < m; t++) {
+                for (int j = 0; j < d; j++) {
+                    mx[j] += xs[i][t * d + j] / (double) m;
+                }
+                for (int o = 0; o < c; o++) {
+                    my[o] += ys[i][t * c + o] / (double) m;
+                }
+            }
+            double norm2 = 0;
+            double var = 0;
+            for (int j = 0; j < d; j++) {
+                for (int o = 0; o < c; o++) {
+                    double mean = 0;
+                    for (int t = 0; t < m; t++) {
+                        mean += (xs[i][t * d + j] - mx[j]) * (ys[i][t * c + o] - my[o]) / m;
+                    }
+                    double ss = 0;
+                    for (int t = 0; t < m; t++) {
+                        double p = (xs[i][t * d + j] - mx[j]) * (ys[i][t * c + o] - my[o]) - mean;
+                        ss += p * p;
+                    }
+                    norm2 += mean * mean;
+                    var += ss / (m - 1);
+                }
+            }
+            double want = Math.sqrt(var / m / norm2);
+            worst = Math.max(worst, Math.abs(got[i] - want) / want);
+        }
+        // float32 inputs centred in float64 and a float32 X^T y: about 1e-6.
+        assertTrue(worst < 1e-4, "noise ratio relative error " + worst);
+    }
+
+    /**
+     * Labels unrelated to the inputs give a theta_i that is all noise: the ratio is about 1 (the
+     * expected squared norm of the estimate is the noise's). Labels that follow the inputs closely
+     * over many rows give a small ratio. Constant labels (theta_i = 0) and one row give NaN.
+     */
+    @Test
+    void noiseRatioIsAboutOneForPureNoiseAndNaNWithoutDirection() {
+        Random rnd = new Random(3);
+        // The squared norm of an all-noise theta_i is a chi-square with d degrees of freedom times
+        // noise^2 / d: d = 200 keeps the ratio within about 10% of 1.
+        int d = 200;
+        int m = 400;
+        int big = 4000;
+        float[] x = new float[big * d];
+        for (int t = 0; t < x.length; t++) {
+            x[t] = (float) rnd.nextGaussian();
+        }
+        float[] noise = new float[m];
+        float[] signal = new float[big];
+        for (int t = 0; t < big; t++) {
+            if (t < m) {
+                noise[t] = rnd.nextBoolean() ? 1 : 0;
+            }
+            signal[t] = x[t * d] + x[t * d + 1] > 0 ? 1 : 0;
+        }
+        float[] xm = Arrays.copyOf(x, m * d);
+        double[] r = sr.noiseRatios(new float[][] {xm, x, xm, Arrays.copyOf(x, d)}, new int[] {m, big, m, 1},
+                d, new float[][] {noise, signal, new float[m], {1}}, new int[] {1, 1, 1, 1});
+        assertTrue(r[0] > 0.85 && r[0] < 1.15, "pure noise: " + r[0]);
+        assertTrue(r[1] < 0.5, "signal over 4000 rows: " + r[1]);
+        assertTrue(Double.isNaN(r[2]), "constant labels: " + r[2]);
+        assertTrue(Double.isNaN(r[3]), "one row: " + r[3]);
+    }
 }
