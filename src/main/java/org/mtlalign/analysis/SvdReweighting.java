@@ -163,7 +163,7 @@ public final class SvdReweighting {
      * the estimate's cosine with the theta_i it estimates is then about sqrt(1 - 0.5^2) = 0.87 or
      * less, and such noise, spread over directions no other task has, can take one of the r
      * shared directions from the tasks that do share them. Measured (README, Algorithm 2): three
-     * binary tasks at d = 20 with 18, 600 and 18,000 training rows: 0.67 to 0.90 for the smallest,
+     * binary tasks at d = 20 with 18, 600 and 18,000 training rows: 0.67 to 0.99 for the smallest,
      * 0.21 to 0.24 and 0.04 for the others.
      */
     public static final double NOISY_RATIO = 0.5;
