@@ -1,4 +1,4 @@
-"""The README's numbers on Algorithm 2's tasks with too few rows (float64 numpy, about 2 minutes).
+"""The numbers of docs/verification/theta_noise.md on Algorithm 2's tasks with too few rows (float64 numpy, about 2 minutes).
 
     python3 docs/verification/theta_noise.py
 
