@@ -27,7 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         versionProvider = Main.VersionProvider.class, sortOptions = false,
         description = {"Without training: the covariance similarity of every task pair (eq. 5), the SVD task weights "
-                + "of Algorithm 2 (both variants) and a suggested width r for the shared module.",
+                + "of Algorithm 2 (both variants; a warning names tasks with too few training rows to estimate their "
+                + "theta_i) and a suggested width r for the shared module.",
                 "Computed on each task's training split after standardisation, as 'mtl train' would see it."})
 public final class AnalyzeCommand implements Callable<Integer> {
     @Mixin

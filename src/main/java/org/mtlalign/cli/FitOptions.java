@@ -27,10 +27,16 @@ public class FitOptions {
     @Option(names = "--lr", defaultValue = "0.005", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--momentum", defaultValue = "0.9", description = "SGD momentum (default: ${DEFAULT-VALUE}); "
+            + "no effect under adam, the default optimizer.")
     float momentum;
 
-    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay (default: ${DEFAULT-VALUE}): decoupled (AdamW) under adam, added to the gradient under sgd; it pulls B, the heads and the biases toward 0 and an alignment matrix R_i toward the identity it starts from.")
+    @Option(names = "--weight-decay", defaultValue = "0",
+            description = "Weight decay (default: ${DEFAULT-VALUE}): decoupled (AdamW) under adam, added to the gradient "
+                    + "under sgd; it pulls B, the heads and the biases toward 0 and an alignment matrix R_i toward the "
+                    + "identity it starts from. Each step scales the weights by 1 - lr x decay, so a decay of 1 / --lr "
+                    + "or more is refused (in mtl train with --align-lr-factor F, also one of 1 / (--lr x F) or more, "
+                    + "for the alignment phase).")
     float weightDecay;
 
     @Option(names = "--sampling", defaultValue = "auto", paramLabel = "auto|round-robin|proportional|all",

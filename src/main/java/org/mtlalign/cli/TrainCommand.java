@@ -88,8 +88,8 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Repeat the comparison over N seeds (--seed, --seed + 1, ...; each its own split, "
                     + "standardisation, initialisation and sampling, and its own draw of a synthetic --suite; all at "
                     + "one width r: --rank, or the first seed's suggestion) and report each method's mean and sd per task, "
-                    + "and where MTL, alignment and reweighting were better or worse in every seed (default: 1). "
-                    + "With N > 1 no model is saved.")
+                    + "and where MTL, alignment and reweighting were better or worse in every seed (default: 1, at most "
+                    + SweepCommand.MAX_SEEDS + "). With N > 1 no model is saved.")
     int seeds;
 
     @CommandLine.Spec

@@ -28,7 +28,8 @@ public final class TrainOptions extends FitOptions {
 
     @Option(names = "--reweight", defaultValue = "normalized", paramLabel = "normalized|paper|none",
             description = "Algorithm 2 weights: normalized (cosine, default) or paper (||theta_i^T U_r||); none skips "
-                    + "the reweighted model.")
+                    + "the reweighted model. A task whose theta_i is mostly sampling noise (too few training rows for "
+                    + "d) gets a warning before training.")
     String reweight;
 
     @Option(names = "--reweight-rank", defaultValue = "0",
