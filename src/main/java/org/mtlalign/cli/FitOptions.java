@@ -115,8 +115,27 @@ public class FitOptions {
                 : String.format(java.util.Locale.ROOT, "%.3g", f.doubleValue());
     }
 
+    /**
+     * lr x factor x decay from the values as typed, as {@link #factor} gives 1 - lr x decay: in float
+     * arithmetic 0.1 x 4 x 5 printed as 2.0, beside an lr x decay refusal that says 2.
+     */
+    static String typedProduct(float... v) {
+        java.math.BigDecimal p = java.math.BigDecimal.ONE;
+        double d = 1;
+        for (float x : v) {
+            if (!Float.isFinite(x)) {
+                return shown((float) (d * x));
+            }
+            p = p.multiply(new java.math.BigDecimal(Float.toString(x)));
+            d *= x;
+        }
+        return p.abs().compareTo(java.math.BigDecimal.valueOf(1_000_000)) < 0
+                ? p.round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString()
+                : String.format(java.util.Locale.ROOT, "%.3g", p.doubleValue());
+    }
+
     /** A float option's value as typed (0.5, 200), or that it was beyond float's range (1e39 reads as Infinity). */
-    private static String shown(float v) {
+    static String shown(float v) {
         return Float.isFinite(v) ? TrainCommand.plain(v) : v + " (beyond the float range)";
     }
 

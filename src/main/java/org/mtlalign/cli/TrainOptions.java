@@ -74,9 +74,9 @@ public final class TrainOptions extends FitOptions {
             // The alignment phase steps at lr x factor, and its decay pulls R_i toward the identity by
             // lr x factor x decay of the way each step: at 1 or more R_i overshoots on every step, which
             // FitOptions' check on lr alone let through for a factor above 1.
-            throw new org.mtlalign.UserInputException("--weight-decay " + weightDecay + " with --lr " + lr
-                    + " x --align-lr-factor " + alignLrFactor + ": the alignment phase's decay moves R_i past the identity "
-                    + "on every step (lr x factor x decay = " + (float) ((double) lr * alignLrFactor * weightDecay)
+            throw new org.mtlalign.UserInputException("--weight-decay " + shown(weightDecay) + " with --lr " + shown(lr)
+                    + " x --align-lr-factor " + shown(alignLrFactor) + ": the alignment phase's decay moves R_i past the "
+                    + "identity on every step (lr x factor x decay = " + typedProduct(lr, alignLrFactor, weightDecay)
                     + " >= 1); use a smaller --weight-decay or --align-lr-factor");
         }
         SvdReweighting.Variant rv = reweight.equalsIgnoreCase("none") ? null : SvdReweighting.Variant.parse(reweight);

@@ -304,7 +304,12 @@ class CliErrorTest {
         // passes the check on lr alone move R_i past the identity on every step.
         assertUserError(CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr", "0.1",
                 "--weight-decay", "5", "--align-lr-factor", "4", "--no-progress"),
-                "--weight-decay 5.0 with --lr 0.1 x --align-lr-factor 4.0", "(lr x factor x decay = 2.0 >= 1)");
+                "--weight-decay 5 with --lr 0.1 x --align-lr-factor 4", "(lr x factor x decay = 2 >= 1)");
+        // The values as typed, as the refusal on lr x decay shows them: float arithmetic printed 5.0, 4.0
+        // and 2.0, and 0.3 x 7 x 0.5 as 1.0500001.
+        assertUserError(CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr", "0.3",
+                "--weight-decay", "0.5", "--align-lr-factor", "7", "--no-progress"),
+                "--weight-decay 0.5 with --lr 0.3 x --align-lr-factor 7", "(lr x factor x decay = 1.05 >= 1)");
         CliTestSupport.Run noAlign = CliTestSupport.run("train", "--suite", "synthetic-linear", "--epochs", "1", "--lr",
                 "0.1", "--weight-decay", "5", "--align-lr-factor", "4", "--align", "none", "--rank", "2", "--no-stl",
                 "--reweight", "none", "--no-progress");
