@@ -324,8 +324,8 @@ public final class TrainCommand implements Callable<Integer> {
         Preparation.Config prepCfg = data.preparation();
         // Further seeds prepare the loaded data again, so only a single seed may standardise it in place.
         Preparation.Result prep = seeds > 1 ? Preparation.prepare(suite, prepCfg) : data.prepareOnce(suite, prepCfg);
-        prep.warnings().forEach(warnings::add);
         List<PreparedTask> tasks = prep.tasks();
+        transferWarnings(prep.warnings(), tasks).forEach(warnings::add);
         int d = suite.dim();
         String suiteName = suite.name();
         String[] featureNames = org.mtlalign.data.FeatureNames.common(suite);
@@ -938,6 +938,27 @@ public final class TrainCommand implements Callable<Integer> {
             Outputs.endInterruptedNote(jsonNote);
         }
         return 0;
+    }
+
+    /**
+     * The preparation's warnings, with its label-scale ones judged as transfer mode trains: the
+     * target is fine-tuned alone, so it is not in the sources' summed loss (a target in large units
+     * was said to dominate it and the sources' transfer), and the sources are compared without it.
+     */
+    private List<String> transferWarnings(List<String> prepared, List<PreparedTask> tasks) {
+        int target = -1;
+        for (int i = 0; i < tasks.size(); i++) {
+            if (tasks.get(i).name().equals(transferTarget)) {
+                target = i;
+            }
+        }
+        if (target < 0) {
+            return prepared;
+        }
+        List<String> out = new ArrayList<>(prepared);
+        out.removeAll(org.mtlalign.data.Preparation.lossScaleWarnings(tasks, -1));
+        out.addAll(org.mtlalign.data.Preparation.lossScaleWarnings(tasks, target));
+        return out;
     }
 
     /** Transfer mode's JSON up to its results: what ran, on which data. */

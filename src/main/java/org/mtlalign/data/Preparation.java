@@ -339,6 +339,20 @@ public final class Preparation {
      * large.
      */
     static List<String> lossScaleWarnings(List<PreparedTask> tasks) {
+        return lossScaleWarnings(tasks, -1);
+    }
+
+    /**
+     * The label-scale warnings of {@link #prepare} for a run in which task {@code alone} trains
+     * apart from the others (transfer mode's target, fine-tuned on its own; -1: none): the
+     * others' summed loss is what trains the shared module, so a task is compared with the
+     * others but {@code alone}, and {@code alone} is said to be on another scale than them
+     * without the claim that it dominates their sum. prepare's own warnings are those of -1.
+     *
+     * @throws IndexOutOfBoundsException for {@code alone} outside -1..k-1
+     */
+    public static List<String> lossScaleWarnings(List<PreparedTask> tasks, int alone) {
+        java.util.Objects.checkIndex(alone + 1, tasks.size() + 1);
         List<String> w = new ArrayList<>();
         double[] scale = new double[tasks.size()];
         for (int i = 0; i < tasks.size(); i++) {
@@ -365,19 +379,28 @@ public final class Preparation {
                         + "its models may not fit them; rescale the labels (e.g. to unit variance) or pass "
                         + "--standardize-labels", t.name(), sd));
             }
-            if (tasks.size() < 2) {
-                continue;
-            }
-            double[] others = new double[tasks.size() - 1];
-            for (int j = 0, o = 0; j < tasks.size(); j++) {
-                if (j != i) {
-                    others[o++] = scale[j];
+            int n = 0;
+            double[] others = new double[tasks.size()];
+            for (int j = 0; j < tasks.size(); j++) {
+                if (j != i && j != alone) {
+                    others[n++] = scale[j];
                 }
             }
+            if (n == 0) {
+                continue;
+            }
+            others = java.util.Arrays.copyOf(others, n);
             java.util.Arrays.sort(others);
-            int n = others.length;
             double median = n % 2 == 1 ? others[n / 2] : 0.5 * (others[n / 2 - 1] + others[n / 2]);
-            if (median > 0 && scale[i] > LOSS_SCALE_RATIO * median) {
+            if (median > 0 && scale[i] > LOSS_SCALE_RATIO * median && i == alone) {
+                // Transfer mode's target trained in no sum: the warning below said it dominated the
+                // sources' loss and their transfer, neither of which it enters.
+                w.add(String.format(java.util.Locale.ROOT, "task '%s' (the transfer target, trained alone): its squared loss starts at "
+                        + "%.3g, %s times the other tasks' median (%.3g); it is not in their summed loss, but the "
+                        + "default steps (--lr) suit labels of about unit scale: if its trainings run into the --epochs "
+                        + "cap, --standardize-labels trains it on unit-variance labels (metrics stay in its units)",
+                        t.name(), scale[i], times(scale[i] / median), median));
+            } else if (median > 0 && scale[i] > LOSS_SCALE_RATIO * median) {
                 int c = t.targetColumns();
                 w.add(String.format(java.util.Locale.ROOT, "task '%s': its squared loss starts at %.3g (half its label "
                         + "variance%s), %s times the other tasks' median (%.3g); the summed loss that trains the shared "
