@@ -129,6 +129,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + "--resume do not apply; drop them (--json records the results)");
         }
         SweepCommand.checkSeeds(data.seed, seeds);
+        if (transferTarget != null && data.test == 0) {
+            // Refused only after loading and splitting, below a 'no test rows' warning per task.
+            throw new UserInputException("--test 0: transfer mode (--transfer-target) scores "
+                    + "the transfer by the target's test metric, so it needs test rows (--test above 0)");
+        }
         if (seeds > 1 && transferTarget != null) {
             throw new UserInputException("--seeds " + seeds + ": transfer mode (--transfer-target) runs on one seed; "
                     + "drop --seeds, and pick the seed with --seed S");
@@ -316,6 +321,11 @@ public final class TrainCommand implements Callable<Integer> {
             // after the split, the task table and the capacity's ridge fits.
             throw new UserInputException("--transfer-target: no task named '" + transferTarget + "' (tasks: "
                     + String.join(", ", suite.tasks().stream().map(org.mtlalign.data.Task::name).toList()) + ")");
+        }
+        if (transferTarget != null && suite.tasks().size() < 2) {
+            // As the unknown name: it was refused after the split, the task table and the width's ridge fits.
+            throw new UserInputException("--transfer-target: needs at least one source task besides the target '"
+                    + transferTarget + "'");
         }
         if (data.noneGiven() && resume == null) {
             e.println("no data given: running the built-in demo (--suite " + DataOptions.DEFAULT_SUITE
@@ -826,6 +836,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (!ignored.isEmpty()) {
             e.println("note: transfer mode always trains the target's STL, fine-tune and fine-tune + alignment (R "
                     + "trained with frozen B at --lr); " + String.join(", ", ignored) + (ignored.size() == 1 ? " does" : " do") + " not apply to it");
+        }
+        if (matched("--energy")) {
+            // Accepted without a word: a user tuning the similarity's energy saw the same run.
+            e.println("note: --energy has no effect in transfer mode (it computes no similarity scores; mtl train "
+                    + "without --transfer-target and mtl analyze do)");
         }
         // As without --out below: a stopped run ended on a progress line, with no word of --json.
         String pendingJson = Outputs.pendingJson(json, "they have ended");

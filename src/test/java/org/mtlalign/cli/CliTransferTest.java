@@ -177,4 +177,71 @@ class CliTransferTest {
                 j.getAsJsonArray("task_names").get(1).getAsString()));
         assertFalse(j.has("transfer"), "seed " + seed);
     }
+
+    /**
+     * Options transfer mode cannot use are said before any work: --test 0 was refused only after
+     * the data, the split and a 'no test rows' warning per task; a single task after the task
+     * table (and, without --rank, the width's ridge fits); --energy, which no transfer run uses,
+     * was accepted without a word.
+     */
+    @Test
+    void whatTransferModeCannotUseIsSaidBeforeAnyWork() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 6, 31);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 100, 6, 32);
+        String ta = "a=" + a[0] + ":" + a[1];
+        String tb = "b=" + b[0] + ":" + b[1];
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", ta, "--task", tb, "--transfer-target", "b",
+                "--test", "0", "--backend", "cpu");
+        CliErrorTest.assertUserError(r, "--test 0: transfer mode (--transfer-target)", "needs test rows");
+        assertFalse(r.all().contains("rows train") || r.all().contains("warning"), r.all());
+        r = CliTestSupport.run("train", "--task", tb, "--transfer-target", "b", "--backend", "cpu");
+        CliErrorTest.assertUserError(r, "--transfer-target: needs at least one source task besides the target 'b'");
+        assertFalse(r.all().contains("rows train") || r.all().contains("choosing the width"), r.all());
+        r = CliTestSupport.run("train", "--task", ta, "--task", tb, "--transfer-target", "b", "--rank", "2",
+                "--epochs", "1", "--energy", "0.5", "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("note: --energy has no effect in transfer mode"), r.err());
+    }
+
+    /**
+     * A regression target in units 1000 times its binary sources' was told that it was 'mostly'
+     * the summed loss that trains the shared module and that the others' transfer reflected the
+     * label scales; the target is fine-tuned alone and in no sum. It is now named as the target,
+     * with --standardize-labels as the remedy for its own steps.
+     */
+    @Test
+    void aTargetInLargeUnitsIsNotSaidToDominateTheSourcesLoss() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 120, 4, 31);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 100, 4, 32);
+        int m = 90;
+        int d = 4;
+        java.util.Random rnd = new java.util.Random(5);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = 1000f * (x[i * d] + 0.1f * (float) rnd.nextGaussian());
+        }
+        String reg = CliTestSupport.writeTask(dir, "reg", "reg", x, m, d, y);
+        String[] common = {"train", "--task", "a=" + a[0] + ":" + a[1], "--task", "b=" + b[0] + ":" + b[1], "--task",
+            reg, "--rank", "2", "--epochs", "1", "--backend", "cpu"};
+        CliTestSupport.Run r = CliTestSupport.run(concat(common, "--transfer-target", "reg"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("warning: task 'reg' (the transfer target, trained alone): its squared loss"),
+                r.err());
+        assertFalse(r.err().contains("mostly this task"), r.err());
+        // A source in those units is in the sources' sum: that warning stays.
+        r = CliTestSupport.run(concat(common, "--transfer-target", "a"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.err().contains("warning: task 'reg': its squared loss") && r.err().contains("mostly this task"),
+                r.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 }
