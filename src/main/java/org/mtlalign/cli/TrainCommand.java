@@ -319,8 +319,13 @@ public final class TrainCommand implements Callable<Integer> {
         if (transferTarget != null && suite.tasks().stream().noneMatch(t -> t.name().equals(transferTarget))) {
             // Checked as soon as the names are known, as --loss and --positive are: it was checked
             // after the split, the task table and the capacity's ridge fits.
-            throw new UserInputException("--transfer-target: no task named '" + transferTarget + "' (tasks: "
-                    + String.join(", ", suite.tasks().stream().map(org.mtlalign.data.Task::name).toList()) + ")");
+            List<String> names = suite.tasks().stream().map(org.mtlalign.data.Task::name).toList();
+            // mtl pairs --target takes a list; this option was said to have no such task.
+            boolean list = transferTarget.contains(",")
+                    && java.util.Arrays.stream(transferTarget.split(",", -1)).allMatch(names::contains);
+            throw new UserInputException("--transfer-target: " + (list ? "takes one task, got '" + transferTarget
+                    + "'; run once per target" : "no task named '" + transferTarget + "' (tasks: "
+                    + String.join(", ", names) + ")"));
         }
         if (transferTarget != null && suite.tasks().size() < 2) {
             // As the unknown name: it was refused after the split, the task table and the width's ridge fits.

@@ -118,6 +118,10 @@ class CliTransferTest {
                 "b=" + b[0] + ":" + b[1], "--transfer-target", "B", "--backend", "cpu");
         CliErrorTest.assertUserError(r, "--transfer-target: no task named 'B' (tasks: a, b)");
         assertTrue(!r.out().contains("task a") && !r.all().contains("choosing the width"), r.all());
+        // A list, as mtl pairs --target takes: said to be one too many, not an unknown name.
+        r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task", "b=" + b[0] + ":" + b[1],
+                "--transfer-target", "a,b", "--backend", "cpu");
+        CliErrorTest.assertUserError(r, "--transfer-target: takes one task, got 'a,b'; run once per target");
     }
 
     /**
