@@ -873,8 +873,10 @@ public final class TrainCommand implements Callable<Integer> {
         Thread jsonNote = Outputs.jsonPendingNote(e, json, "");
         o.println();
         o.printf("transfer to '%s' from %s (test %s)%n", rep.target(), rep.sources(), Loss.metricLabel(rep.metric()));
-        o.printf(Locale.ROOT, "new heads start at zero (a regression head's bias at its labels' mean) and R at the identity (both "
-                + "fine-tuning variants start from the "
+        // Said only where it holds: under --no-bias there is no bias, and a classifier's starts at zero.
+        boolean meanBias = cfg.bias() && tasks.get(target).loss() == Loss.SQUARED;
+        o.printf(Locale.ROOT, "new heads start at zero" + (meanBias ? " (the bias at the target's training labels' mean)" : "")
+                + " and R at the identity (both fine-tuning variants start from the "
                 + "same function);%nevery training stops early on its validation loss (--patience %d, at most --epochs "
                 + "%d) and keeps its best epoch%n", rep.patience(), rep.epochCap());
         // A skewed target: the headline metric can read well for a model that predicts the common

@@ -51,6 +51,8 @@ class CliTransferTest {
         assertTrue(src.get("hitEpochCap").getAsBoolean());
         assertTrue(r.out().contains("B: MTL on the 1 source task, epochs run (best) 1 (1) cap"), r.out());
         assertTrue(r.out().contains("frozen B + R can be any d x r module"), r.out());
+        // A classifier's new head starts at zero, bias included (the line spoke of a regression bias).
+        assertTrue(r.out().contains("new heads start at zero and R at the identity"), r.out());
         assertTrue(r.err().contains("the source model that supplied B ran all 1 epochs"), r.err());
         // A balanced binary target: the average precision is in the JSON, not in the table.
         JsonObject sec = t.getAsJsonObject("secondary");
@@ -236,6 +238,11 @@ class CliTransferTest {
         assertTrue(r.err().contains("warning: task 'reg' (the transfer target, trained alone): its squared loss"),
                 r.err());
         assertFalse(r.err().contains("mostly this task"), r.err());
+        assertTrue(r.out().contains("new heads start at zero (the bias at the target's training labels' mean)"), r.out());
+        // Without biases there is none to start at the mean (the line said there was).
+        r = CliTestSupport.run(concat(common, "--transfer-target", "reg", "--no-bias"));
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("new heads start at zero and R at the identity"), r.out());
         // A source in those units is in the sources' sum: that warning stays.
         r = CliTestSupport.run(concat(common, "--transfer-target", "a"));
         assertEquals(0, r.code(), r.all());
