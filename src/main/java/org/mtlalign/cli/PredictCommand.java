@@ -190,7 +190,10 @@ public final class PredictCommand implements Callable<Integer> {
         }
         (toStdout ? e : o).printf(Locale.ROOT, "predicted %d %s of task '%s' (%s head%s): wrote %s (%s)%n", rows,
                 rows == 1 ? "row" : "rows", task, h.loss().cliName(),
-                loaded.model().hasAlignment() ? ", MTL + alignment model: X R_i enters B" : "",
+                loaded.json().has(TrainCommand.TRANSFER_KEY)
+                        ? (loaded.model().hasAlignment() ? ", fine-tuned with alignment by transfer mode: X R enters the frozen B"
+                                : ", fine-tuned by transfer mode on the frozen B")
+                        : loaded.model().hasAlignment() ? ", MTL + alignment model: X R_i enters B" : "",
                 toStdout ? "standard output" : out, columns.length <= 8 ? String.join(", ", columns)
                         : String.join(", ", java.util.Arrays.copyOf(columns, 4)) + ", ... (" + columns.length
                                 + " columns)");

@@ -57,14 +57,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR",
             description = "Save the MTL model (parameters as .npy, model.json with config and provenance; not the "
                     + "aligned model: see --out-aligned); "
-                    + "checkpointed during training. DIR must be new, empty or an earlier saved model.")
+                    + "checkpointed during training. Under --transfer-target: the target's fine-tuned model (frozen "
+                    + "B + new head). DIR must be new, empty or an earlier saved model.")
     Path out;
 
     @Option(names = "--out-aligned", paramLabel = "DIR",
             description = "Also save the MTL + alignment model (Algorithm 1) once its alignment phase has ended: B, "
                     + "the heads and biases it trained, and each task's R_i (R_<i>.npy, d x d), so that 'mtl predict "
                     + "--model DIR' applies it (X_i R_i enters B) and the learned R_i can be read with numpy. Not a "
-                    + "model to --resume (that continues the MTL model of --out). DIR must be new, empty or an "
+                    + "model to --resume (that continues the MTL model of --out). Under --transfer-target: the "
+                    + "target's model fine-tuned with alignment (frozen B, new head and R). DIR must be new, empty or an "
                     + "earlier saved model.")
     Path outAligned;
 
@@ -124,9 +126,9 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter o = Outputs.isStdout(json) ? e : stdout;
         Warnings warnings = new Warnings(e);
         String[] argv = spec.commandLine().getParseResult().originalArgs().toArray(new String[0]);
-        if (transferTarget != null && (out != null || resume != null || outAligned != null)) {
-            throw new UserInputException("--transfer-target: transfer mode saves no model, so --out, --out-aligned and "
-                    + "--resume do not apply; drop them (--json records the results)");
+        if (transferTarget != null && resume != null) {
+            throw new UserInputException("--resume " + resume + ": transfer mode (--transfer-target) trains B anew on the "
+                    + "sources and fine-tunes the target; it continues no saved model (drop --resume)");
         }
         SweepCommand.checkSeeds(data.seed, seeds);
         if (transferTarget != null && data.test == 0) {
@@ -167,6 +169,11 @@ public final class TrainCommand implements Callable<Integer> {
         boolean dataFromSaved = false;
         if (resume != null) {
             resumed = ModelIO.load(resume);
+            if (resumed.json().has(TRANSFER_KEY)) {
+                // Its one head and frozen B are a fine-tuning of the target, not an MTL model of the data's tasks.
+                throw new UserInputException("--resume " + resume + ": holds a model fine-tuned by transfer mode "
+                        + "(--transfer-target), which is not resumed; mtl predict --model " + resume + " applies it");
+            }
             if (resumed.model().hasAlignment()) {
                 // Resumed, its R_i would train along with B as if they were the MTL model's, and
                 // the alignment phase would then start again from R_i = I.
@@ -229,13 +236,14 @@ public final class TrainCommand implements Callable<Integer> {
             Outputs.checkNotInput(saveTo, out != null ? "--out" : "--resume", data.inputs());
             if (out != null && !out.equals(resume) && Files.isRegularFile(out.resolve(ModelIO.MODEL_JSON))) {
                 // --resume refuses an aligned model: pointing there would only lead to a refusal.
-                e.println("note: --out " + out + (holdsAlignedModel(out)
+                e.println("note: --out " + out + (transferTarget != null ? " holds a saved model; it will be replaced"
+                        : holdsAlignedModel(out)
                         ? " holds an MTL + alignment model (saved by --out-aligned); the MTL model will replace it"
                         : " holds a saved model; it will be replaced (use --resume to continue it)"));
             }
         }
         if (outAligned != null) {
-            if (opts.align.equalsIgnoreCase("none")) {
+            if (opts.align.equalsIgnoreCase("none") && transferTarget == null) {
                 throw new UserInputException("--out-aligned " + outAligned + ": saves the MTL + alignment model, which "
                         + "--align none does not train; use --align fixed-b or joint");
             }
@@ -412,7 +420,8 @@ public final class TrainCommand implements Callable<Integer> {
 
         noBiasOffsetWarnings(tasks, opts.noBias).forEach(warnings::add);
         if (transferTarget != null) {
-            return transfer(o, e, warnings, backend, cfg, tasks, argv, rankSource(rWhy), suiteName, sharedInputs);
+            return transfer(o, e, warnings, backend, cfg, prep, argv, rankSource(rWhy), suiteName, sharedInputs,
+                    featureNames);
         }
         String sizes = sizeWarning(tasks, cfg.train());
         if (sizes != null) {
@@ -820,8 +829,10 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private int transfer(PrintWriter o, PrintWriter e, Warnings warnings, Backend backend, ExperimentConfig cfg, List<PreparedTask> tasks,
-                         String[] argv, String rankSource, String suiteName, boolean sharedInputs) {
+    private int transfer(PrintWriter o, PrintWriter e, Warnings warnings, Backend backend, ExperimentConfig cfg,
+                         Preparation.Result prep, String[] argv, String rankSource, String suiteName,
+                         boolean sharedInputs, String[] featureNames) {
+        List<PreparedTask> tasks = prep.tasks();
         int target = -1;
         for (int i = 0; i < tasks.size(); i++) {
             if (tasks.get(i).name().equals(transferTarget)) {
@@ -855,8 +866,9 @@ public final class TrainCommand implements Callable<Integer> {
             e.flush();
         });
         TransferExperiment.Report rep;
+        TransferExperiment exp = new TransferExperiment(backend, cfg).log(progressLog(e, cfg));
         try {
-            rep = new TransferExperiment(backend, cfg).log(progressLog(e, cfg)).run(tasks, target);
+            rep = exp.run(tasks, target);
         } catch (TrainingDivergedException ex) {
             // Exit 3 writes the JSON, as every other mtl train does: a grid over --lr collecting
             // each run's JSON found none for a diverged transfer run.
@@ -952,14 +964,90 @@ public final class TrainCommand implements Callable<Integer> {
                     + "the comparison may reflect the budget rather than what "
                     + "each method can fit; raise --epochs", rep.epochCap(), rep.patience()));
         }
+        UserInputException saveFailed = null;
+        List<String> saved = new ArrayList<>();
+        Path[] dirs = {out, outAligned};
+        MtlModel[] models = {exp.fineTuneModel(), exp.alignedModel()};
+        TransferExperiment.Training[] trained = {rep.fineTuneTraining(), rep.alignedTraining()};
+        for (int i = 0; i < 2; i++) {
+            if (dirs[i] == null) {
+                continue;
+            }
+            try {
+                saveTransferModel(dirs[i], models[i], TransferExperiment.RUNS[i + 1], trained[i], rep, backend, argv,
+                        cfg, prep, target, featureNames);
+                o.println("saved the " + methods[i + 1] + " model ('" + rep.target() + "') to " + dirs[i]);
+                saved.add(dirs[i].toString());
+            } catch (UserInputException ex) {
+                // As mtl train's final save: the results are printed and --json is still written; the
+                // first failure is the run's error (exit 2), a second a warning.
+                if (saveFailed == null) {
+                    saveFailed = ex;
+                } else {
+                    warnings.add("the " + methods[i + 1] + " model was not saved either: " + ex.getMessage());
+                }
+            }
+        }
+        if (!saved.isEmpty()) {
+            // A stop before --json is written says where the models are, as mtl train --out's does.
+            Outputs.endInterruptedNote(jsonNote);
+            jsonNote = Outputs.jsonPendingNote(e, json, "; " + String.join(" and ", saved) + (saved.size() == 1
+                    ? " holds the fine-tuned model" : " hold the fine-tuned models"));
+        }
         if (json != null) {
             JsonObject root = transferJson(backend, argv, "complete", cfg, tasks, rankSource, suiteName, sharedInputs);
+            if (saveFailed != null) {
+                root.addProperty("save_error", saveFailed.getMessage());
+            }
             root.add("transfer", ModelIO.gson().toJsonTree(rep));
             root.add("warnings", warnings.json());
             Outputs.writeJson(json, ModelIO.toJson(root), spec.commandLine().getOut(), o, "");
             Outputs.endInterruptedNote(jsonNote);
         }
+        if (saveFailed != null) {
+            throw saveFailed;
+        }
         return 0;
+    }
+
+    /** model.json's key for what a transfer-mode save holds (mtl train --transfer-target --out or --out-aligned). */
+    static final String TRANSFER_KEY = "transfer";
+
+    /**
+     * One fine-tuned target model as mtl train saves its MTL model: the frozen B (and shared bias),
+     * the new head (and R for the aligned variant), the target's standardisation and classes, so
+     * that mtl predict applies it to the target's raw inputs. model.json's "transfer" says which
+     * variant, target and sources, and keeps --resume from taking it for an MTL model.
+     */
+    private void saveTransferModel(Path dir, MtlModel model, String variant, TransferExperiment.Training trained,
+                                   TransferExperiment.Report rep, Backend backend, String[] argv, ExperimentConfig cfg,
+                                   Preparation.Result prep, int target, String[] featureNames) {
+        JsonObject meta = new JsonObject();
+        meta.add("provenance", Outputs.provenance(backend, argv));
+        meta.add("config", configJson(cfg, data.preparation(), prep.tasks()));
+        JsonArray dataArgs = new JsonArray();
+        data.toArgs().forEach(dataArgs::add);
+        meta.add("data_args", dataArgs);
+        if (featureNames != null) {
+            JsonArray fn = new JsonArray();
+            for (String n : featureNames) {
+                fn.add(n);
+            }
+            meta.add(FEATURE_NAMES, fn);
+        }
+        meta.addProperty("status", "complete");
+        meta.addProperty("epochs_done", trained.epochs());
+        // "model" as an --out-aligned save names its column (MTL+align); "transfer" says on what.
+        meta.addProperty("model", variant);
+        JsonObject t = new JsonObject();
+        t.addProperty("target", rep.target());
+        JsonArray src = new JsonArray();
+        rep.sources().forEach(src::add);
+        t.add("sources", src);
+        meta.add(TRANSFER_KEY, t);
+        Preparation.Result one = new Preparation.Result(List.of(prep.tasks().get(target)),
+                new float[][] {prep.means()[target]}, new float[][] {prep.scales()[target]}, List.of());
+        saveModel(dir, model, one, meta);
     }
 
     /**

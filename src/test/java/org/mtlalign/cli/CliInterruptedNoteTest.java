@@ -173,5 +173,16 @@ class CliInterruptedNoteTest {
         String terr = stopOnceTraining(List.of("train", "--transfer-target", "b", "--task", a, "--task", b, "--rank", "1",
                 "--epochs", "3", "--backend", "cpu", "--json", fifo.toString()), "B: MTL on the 1 source task", "transfer");
         assertTrue(terr.endsWith("mtl: interrupted after the trainings, before --json " + fifo + " was written\n"), terr);
+
+        // With --out, transfer mode saves its fine-tuned model before --json, and says so.
+        Files.delete(fifo);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path ft = dir.resolve("ft");
+        String ferr = stopOnceTraining(List.of("train", "--transfer-target", "b", "--task", a, "--task", b, "--rank", "1",
+                "--epochs", "3", "--backend", "cpu", "--out", ft.toString(), "--json", fifo.toString()),
+                "saved the frozen B + new head model", "transfer-out");
+        assertTrue(ferr.endsWith("mtl: interrupted after the trainings, before --json " + fifo + " was written; " + ft
+                + " holds the fine-tuned model\n"), ferr);
+        assertTrue(Files.isRegularFile(ft.resolve("model.json")));
     }
 }

@@ -297,8 +297,9 @@ class CliOutputSafetyTest {
         assertEquals(5, j.get("epochs_done").getAsInt(), j.toString());
         assertEquals("complete", j.get("status").getAsString());
 
-        assertUserError(CliTestSupport.run("train", "--task", t, "--transfer-target", "a", "--out",
-                dir.resolve("x").toString()), "--transfer-target", "--out");
+        // Transfer mode saves its fine-tuned models (--out), but continues none.
+        assertUserError(CliTestSupport.run("train", "--task", t, "--transfer-target", "a", "--resume",
+                model.toString()), "--resume", "transfer mode (--transfer-target)", "continues no saved model");
     }
 
     /**

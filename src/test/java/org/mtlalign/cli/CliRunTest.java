@@ -222,7 +222,7 @@ class CliRunTest {
         CliErrorTest.assertUserError(CliTestSupport.run("train", "--seeds", "2", "--out", dir.resolve("m").toString()),
                 "--seeds 2", "--out");
         CliErrorTest.assertUserError(CliTestSupport.run("train", "--seeds", "0"), "--seeds", "1..");
-        // Transfer mode saves no model either: it is refused for running on one seed, not for saving.
+        // Transfer mode runs on one seed: refused for that, also without --out.
         CliErrorTest.assertUserError(CliTestSupport.run("train", "--seeds", "2", "--transfer-target", "a"),
                 "--seeds 2: transfer mode (--transfer-target) runs on one seed");
     }

@@ -255,4 +255,101 @@ class CliTransferTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /**
+     * Transfer mode refused --out and --out-aligned ('saves no model'), so a fine-tuned target
+     * model could not be applied to new rows. --out now saves the frozen B + new head model and
+     * --out-aligned the one with R (also under --align none, which transfer mode ignores); mtl
+     * predict applies each to the target's raw inputs, and on the test rows of --save-split its
+     * predictions give the test MSE the run reported. --resume refuses such a folder.
+     */
+    @Test
+    void theFineTunedModelsAreSavedAndPredictMatchesTheReportedMetric() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 150, 4, 31);
+        Path[] b = CliTestSupport.binaryTask(dir, "b", 150, 4, 32);
+        int m = 120;
+        int d = 4;
+        java.util.Random rnd = new java.util.Random(7);
+        float[] x = new float[m * d];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < d; j++) {
+                x[i * d + j] = (float) (3 + 2 * rnd.nextGaussian());
+            }
+            y[i] = 5f + x[i * d] - x[i * d + 1] + 0.1f * (float) rnd.nextGaussian();
+        }
+        String reg = CliTestSupport.writeTask(dir, "reg", "reg", x, m, d, y);
+        Path ft = dir.resolve("ft");
+        Path al = dir.resolve("al");
+        Path split = dir.resolve("split.csv");
+        Path json = dir.resolve("t.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task",
+                "b=" + b[0] + ":" + b[1], "--task", reg, "--transfer-target", "reg", "--rank", "2", "--epochs", "40",
+                "--align", "none", "--out", ft.toString(), "--out-aligned", al.toString(), "--save-split",
+                split.toString(), "--json", json.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("saved the frozen B + new head model ('reg') to " + ft), r.out());
+        JsonObject t = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("transfer");
+        java.util.List<Integer> test = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(split)) {
+            if (line.startsWith("\"reg\",") && line.endsWith(",test")) {
+                test.add(Integer.parseInt(line.split(",")[1]));
+            }
+        }
+        assertTrue(test.size() >= 20, test.toString());
+        Path in = dir.resolve("reg").resolve("X.npy");
+        String[][] saves = {{ft.toString(), "fineTune", "fine-tune"}, {al.toString(), "fineTuneAligned", "fine-tune+align"}};
+        for (String[] s : saves) {
+            JsonObject mj = JsonParser.parseString(Files.readString(Path.of(s[0], "model.json"))).getAsJsonObject();
+            assertEquals(s[2], mj.get("model").getAsString());
+            assertEquals("reg", mj.getAsJsonObject("transfer").get("target").getAsString());
+            Path pred = dir.resolve(Path.of(s[0]).getFileName() + ".npy");
+            CliTestSupport.Run p = CliTestSupport.run("predict", "--model", s[0], "--task", "reg", "--in", in.toString(),
+                    "--out", pred.toString(), "--backend", "cpu");
+            assertEquals(0, p.code(), p.all());
+            assertTrue(p.out().contains("fine-tuned"), p.out());
+            float[] yhat = org.mtlalign.data.Npy.read(pred).data();
+            double sum = 0;
+            for (int row : test) {
+                double err = (double) yhat[row] - y[row];
+                sum += err * err;
+            }
+            double mse = sum / test.size();
+            double reported = t.get(s[1]).getAsDouble();
+            assertEquals(reported, mse, 1e-5 * reported, s[0] + ": predictions' test MSE against the reported one");
+            CliErrorTest.assertUserError(CliTestSupport.run("train", "--resume", s[0], "--backend", "cpu"),
+                    "--resume " + s[0] + ": holds a model fine-tuned by transfer mode");
+        }
+    }
+
+    /**
+     * A fine-tuned model that cannot be saved (labels of order 1e21 overflow Adam's float32 second
+     * moment) is as mtl train's failed final save: the tables are printed, --json is written with
+     * save_error, the second failure is a warning, and the run exits 2 naming the folder.
+     */
+    @Test
+    void aFineTunedModelThatCannotBeSavedExitsTwoAfterTheJson() throws Exception {
+        Path[] a = CliTestSupport.binaryTask(dir, "a", 100, 3, 31);
+        int m = 80;
+        java.util.Random rnd = new java.util.Random(3);
+        float[] x = new float[m * 3];
+        float[] y = new float[m];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < 3; j++) {
+                x[i * 3 + j] = (float) rnd.nextGaussian();
+            }
+            y[i] = 1e21f * x[i * 3];
+        }
+        String big = CliTestSupport.writeTask(dir, "big", "big", x, m, 3, y);
+        Path json = dir.resolve("t.json");
+        CliTestSupport.Run r = CliTestSupport.run("train", "--task", "a=" + a[0] + ":" + a[1], "--task", big,
+                "--transfer-target", "big", "--rank", "1", "--epochs", "2", "--out", dir.resolve("ft").toString(),
+                "--out-aligned", dir.resolve("al").toString(), "--json", json.toString(), "--backend", "cpu");
+        CliErrorTest.assertUserError(r, dir.resolve("ft") + ": the model was not saved");
+        assertTrue(r.out().contains("frozen B + new head + alignment R") && !r.out().contains("saved the"), r.out());
+        assertTrue(r.err().contains("warning: the frozen B + new head + alignment R model was not saved either"), r.err());
+        JsonObject j = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+        assertTrue(j.get("save_error").getAsString().startsWith(dir.resolve("ft") + ": the model was not saved"), j.toString());
+        assertTrue(j.has("transfer"), j.toString());
+    }
 }

@@ -160,7 +160,10 @@ class JsonDocsTest {
             "--out-aligned", aligned.toString()});
         commands.add(new String[] {"train", "--resume", model.toString(), "--out", dir.resolve("resumed").toString()});
         commands.add(new String[] {"train", "--tasks", t, "--seeds", "2", "--rank", "2"});
-        commands.add(new String[] {"train", "--tasks", t, "--transfer-target", "label", "--rank", "2"});
+        Path fineTuned = dir.resolve("fine-tuned");
+        Path fineTunedAligned = dir.resolve("fine-tuned-aligned");
+        commands.add(new String[] {"train", "--tasks", t, "--transfer-target", "label", "--rank", "2", "--out",
+            fineTuned.toString(), "--out-aligned", fineTunedAligned.toString()});
         commands.add(new String[] {"train", "--tasks", t, "--rank", "2", "--no-stl", "--lr", "1e30", "--optimizer", "sgd"});
         commands.add(new String[] {"analyze", "--tasks", t});
         commands.add(new String[] {"sweep", "--tasks", t, "--ranks", "1,2", "--seeds", "2"});
@@ -184,7 +187,7 @@ class JsonDocsTest {
             undocumented(o, documented).forEach((k, p) -> missing.putIfAbsent(k, String.join(" ", c) + ": " + p));
             collectKeys(o, written);
         }
-        for (Path m : new Path[] {model, aligned}) {
+        for (Path m : new Path[] {model, aligned, fineTuned, fineTunedAligned}) {
             JsonObject o = JsonParser.parseString(Files.readString(m.resolve("model.json"))).getAsJsonObject();
             assertTrue(o.has("feature_names"), o.toString());
             assertEquals(m == aligned, o.has("alignment"), o.toString());
