@@ -1,6 +1,7 @@
 package org.mtlalign.experiments;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,37 +82,67 @@ class SimilarityVsTransferExperimentTest {
     }
 
     /**
-     * A suite supported the claim on any Spearman above 0. Now only beyond the one-sided 5% level
-     * for unrelated scores: on shuffled rankings (fresh seed) of 6, 10 and 15 pairs, about 5% pass
-     * (a bare rho > 0 passes half of them).
+     * A suite supported the claim on any Spearman above 0, then above 1.645 / sqrt(n - 1), the level
+     * for independent pairs. Where every task lifts or lowers all its pairs' similarity and,
+     * independently, all its pairs' transfer, unrelated scores passed that level in 14.5% and 16.1% of
+     * 1000 trials over the suites' 5 and 6 tasks; the rule now, from the tasks relabelled, in 5.2% and
+     * 5.1%.
      */
     @Test
-    void aSuiteSupportsTheClaimOnlyBeyondChance() {
-        assertTrue(SimilarityVsTransferExperiment.beyondChance(0.725, 15));
-        assertTrue(!SimilarityVsTransferExperiment.beyondChance(0.3, 10), "rho 0.3 over 10 pairs is within chance");
-        assertTrue(!SimilarityVsTransferExperiment.beyondChance(-0.515, 10));
-        assertTrue(!SimilarityVsTransferExperiment.beyondChance(1.0, 2));
-        java.util.Random rnd = new java.util.Random(org.mtlalign.analysis.TestData.seed());
-        for (int n : new int[] {6, 10, 15}) {
-            double[] x = new double[n];
-            for (int i = 0; i < n; i++) {
-                x[i] = i;
-            }
-            int trials = 20000;
-            int passed = 0;
+    void aSuiteSupportsTheClaimOnlyBeyondTheRelabelledLevel() {
+        // A fixed seed: the two rates are 1000 trials' estimates, and a fresh seed would put them near the bounds
+        // now and then.
+        Random rnd = new Random(20261202L);
+        for (int k : new int[] {5, 6}) {
+            int n = k * (k - 1) / 2;
+            int trials = 1000;
+            int overIndependent = 0;
+            int overRule = 0;
             for (int t = 0; t < trials; t++) {
-                double[] y = x.clone();
-                for (int i = n - 1; i > 0; i--) {
-                    int j = rnd.nextInt(i + 1);
-                    double v = y[i];
-                    y[i] = y[j];
-                    y[j] = v;
+                double[] a = new double[k];
+                double[] b = new double[k];
+                for (int i = 0; i < k; i++) {
+                    a[i] = 3 * rnd.nextGaussian();
+                    b[i] = 3 * rnd.nextGaussian();
                 }
-                passed += SimilarityVsTransferExperiment.beyondChance(Stats.spearman(x, y), n) ? 1 : 0;
+                double[] score = new double[n];
+                double[] transfer = new double[n];
+                int q = 0;
+                for (int i = 0; i < k; i++) {
+                    for (int j = i + 1; j < k; j++) {
+                        score[q] = a[i] + a[j] + rnd.nextGaussian();
+                        transfer[q++] = b[i] + b[j] + rnd.nextGaussian();
+                    }
+                }
+                double rho = Stats.spearman(score, transfer);
+                overIndependent += rho > 1.645 / Math.sqrt(n - 1) ? 1 : 0;
+                SpearmanChance c = SimilarityVsTransferExperiment.chance(k, score, transfer, t);
+                overRule += SimilarityVsTransferExperiment.beyondChance(c, rho) ? 1 : 0;
             }
-            double rate = passed / (double) trials;
-            // About 5% (the normal approximation is conservative for small n), never the 50% of rho > 0.
-            assertTrue(rate > 0.02 && rate < 0.075, "n = " + n + ": unrelated rankings pass " + rate);
+            assertTrue(overIndependent > 0.10 * trials, k + " tasks, the independent-pairs level: " + overIndependent);
+            assertTrue(overRule > 0.02 * trials && overRule < 0.07 * trials, k + " tasks, the rule: " + overRule);
         }
+    }
+
+    /**
+     * The committed quick run's synthetic suite (docs/results, 6 tasks' 15 pairs): +0.725 is beyond
+     * the relabelled level, as it was beyond 0.44; the digits suite's -0.515 over 10 pairs is not.
+     * Task order w0..w5, pairs i < j.
+     */
+    @Test
+    void theRuleOnTheCommittedSuites() {
+        double[] score = {0.2559, 0.2129, 0.1825, 0.1593, 0.1453, 0.2406, 0.2044, 0.1769, 0.1590, 0.2297, 0.2067,
+            0.1855, 0.2389, 0.2170, 0.2521};
+        double[] transfer = {0.2737, 0.1922, -0.8838, -0.3551, -1.0461, 0.0922, -0.0935, -0.3121, -1.5381, 0.1624,
+            0.3657, -0.0195, -0.2145, -0.7247, 0.2485};
+        double rho = Stats.spearman(score, transfer);
+        assertEquals(0.725, rho, 5e-4);
+        SpearmanChance c = SimilarityVsTransferExperiment.chance(6, score, transfer, 1);
+        assertEquals(720, c.orders());
+        assertTrue(SimilarityVsTransferExperiment.beyondChance(c, rho), c.toString());
+        assertFalse(SimilarityVsTransferExperiment.beyondChance(c, c.upper() - 1e-6), c.toString());
+        assertFalse(SimilarityVsTransferExperiment.beyondChance(null, 1.0));
+        assertThrows(IllegalArgumentException.class,
+                () -> SimilarityVsTransferExperiment.chance(5, score, transfer, 1));
     }
 }
