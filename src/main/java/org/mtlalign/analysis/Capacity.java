@@ -871,6 +871,7 @@ public final class Capacity {
         return o;
     }
 
+    /** y (rows x c, row-major) minus its column means, the means in float64. */
     static float[] centred(float[] y, int rows, int c) {
         float[] out = new float[rows * c];
         for (int j = 0; j < c; j++) {

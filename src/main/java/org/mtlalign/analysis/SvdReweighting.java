@@ -102,7 +102,7 @@ public final class SvdReweighting {
         int off = 0;
         for (int i = 0; i < k; i++) {
             int c = cols[i];
-            float[] yc = centerLabels ? centred(ys[i], rows[i], c) : ys[i];
+            float[] yc = centerLabels ? Capacity.centred(ys[i], rows[i], c) : ys[i];
             if (centerLabels) {
                 // X^T y_c = X_c^T y_c, but only the latter is accurate in float32 for inputs far from
                 // their mean (y_c sums to zero only up to rounding): paper weights were off by 1e-2.
@@ -187,7 +187,7 @@ public final class SvdReweighting {
         for (int i = 0; i < k; i++) {
             int m = rows[i];
             int c = cols[i];
-            float[] yc = centred(ys[i], m, c);
+            float[] yc = Capacity.centred(ys[i], m, c);
             float[] xty = Capacity.centredCross(backend, xs[i], m, d, yc, c);
             double norm2 = 0;
             for (float v : xty) {
@@ -225,22 +225,6 @@ public final class SvdReweighting {
             ratio[i] = Math.sqrt(var / m / norm2);
         }
         return ratio;
-    }
-
-    /** y (rows x c, row-major) minus its column means, the means in float64. */
-    private static float[] centred(float[] y, int rows, int c) {
-        float[] yc = new float[y.length];
-        for (int j = 0; j < c; j++) {
-            double mean = 0;
-            for (int t = 0; t < rows; t++) {
-                mean += y[t * c + j];
-            }
-            mean /= rows;
-            for (int t = 0; t < rows; t++) {
-                yc[t * c + j] = (float) (y[t * c + j] - mean);
-            }
-        }
-        return yc;
     }
 
     /**
