@@ -2052,8 +2052,7 @@ public final class TrainCommand implements Callable<Integer> {
                 + "direction theta_i = X_i^T (y_i - mean y_i) / m_i: its sampling noise is over %.1f of its norm (about "
                 + "1 when the labels carry no signal): %s. The noise lies in directions the other tasks do not share "
                 + "and can take one of the r = %d directions of U_r, lowering the weights of tasks whose theta_i is "
-                + "sound (three binary tasks at d = 20 beside 600 and 18000 training rows: those two weights moved by "
-                + "0.08 on average, 0.20 in one draw in ten, with a third task over 0.8, against 0.01 under 0.3). More "
+                + "sound (by 0.08 on average in a measurement the README's Algorithm 2 section gives). More "
                 + "rows for %s, leaving %s out, or --reweight none avoid it",
                 one ? "1 task has" : noisy.size() + " tasks have", d, one ? "its" : "their",
                 org.mtlalign.analysis.SvdReweighting.NOISY_RATIO, listed, r, one ? "it" : "them", one ? "it" : "them");
