@@ -476,22 +476,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (resumed != null && epochsBefore > 0) {
             exp.scratchEpochs(totalEpochs(epochsBefore, cfg));
         }
-        JsonObject meta = new JsonObject();
-        meta.add("provenance", Outputs.provenance(backend, argv));
-        meta.add("config", configJson(cfg, prepCfg, tasks));
-        JsonArray dataArgs = new JsonArray();
-        data.toArgs().forEach(dataArgs::add);
-        meta.add("data_args", dataArgs);
+        JsonObject meta = modelJsonHeader(backend, argv, cfg, prepCfg, tasks, featureNames);
         if (fingerprint != null) {
             meta.add("data_fingerprint", fingerprint);
-        }
-        if (featureNames != null) {
-            // X's column names (CSV headers): mtl predict matches its inputs' columns to them.
-            JsonArray fn = new JsonArray();
-            for (String n : featureNames) {
-                fn.add(n);
-            }
-            meta.add(FEATURE_NAMES, fn);
         }
         // Each save records the standardisation and the label value of each class index, so that
         // `mtl predict` applies the model to raw inputs and names its columns.
@@ -1010,6 +997,28 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * What every model.json of mtl train starts with: provenance, config, the data options (for
+     * --resume) and X's column names (CSV headers), which mtl predict matches its inputs' columns to.
+     */
+    private JsonObject modelJsonHeader(Backend backend, String[] argv, ExperimentConfig cfg,
+                                       Preparation.Config prepCfg, List<PreparedTask> tasks, String[] featureNames) {
+        JsonObject meta = new JsonObject();
+        meta.add("provenance", Outputs.provenance(backend, argv));
+        meta.add("config", configJson(cfg, prepCfg, tasks));
+        JsonArray dataArgs = new JsonArray();
+        data.toArgs().forEach(dataArgs::add);
+        meta.add("data_args", dataArgs);
+        if (featureNames != null) {
+            JsonArray fn = new JsonArray();
+            for (String n : featureNames) {
+                fn.add(n);
+            }
+            meta.add(FEATURE_NAMES, fn);
+        }
+        return meta;
+    }
+
     /** model.json's key for what a transfer-mode save holds (mtl train --transfer-target --out or --out-aligned). */
     static final String TRANSFER_KEY = "transfer";
 
@@ -1022,19 +1031,7 @@ public final class TrainCommand implements Callable<Integer> {
     private void saveTransferModel(Path dir, MtlModel model, String variant, TransferExperiment.Training trained,
                                    TransferExperiment.Report rep, Backend backend, String[] argv, ExperimentConfig cfg,
                                    Preparation.Result prep, int target, String[] featureNames) {
-        JsonObject meta = new JsonObject();
-        meta.add("provenance", Outputs.provenance(backend, argv));
-        meta.add("config", configJson(cfg, data.preparation(), prep.tasks()));
-        JsonArray dataArgs = new JsonArray();
-        data.toArgs().forEach(dataArgs::add);
-        meta.add("data_args", dataArgs);
-        if (featureNames != null) {
-            JsonArray fn = new JsonArray();
-            for (String n : featureNames) {
-                fn.add(n);
-            }
-            meta.add(FEATURE_NAMES, fn);
-        }
+        JsonObject meta = modelJsonHeader(backend, argv, cfg, data.preparation(), prep.tasks(), featureNames);
         meta.addProperty("status", "complete");
         meta.addProperty("epochs_done", trained.epochs());
         // "model" as an --out-aligned save names its column (MTL+align); "transfer" says on what.
